@@ -1,0 +1,160 @@
+//! The command line: clap definitions, the one dispatch `match`, error rendering and exit codes.
+//!
+//! Each subcommand lives in its own file with an `XxxArgs` struct and `run(ctx, args)`.
+
+pub mod add;
+pub mod cache;
+pub mod cat;
+pub mod checkout;
+pub mod commit;
+pub mod config;
+pub mod context;
+pub mod diff;
+pub mod doctor;
+pub mod error;
+pub mod gc;
+pub mod git_entry;
+pub mod init;
+pub mod install;
+pub mod logging;
+pub mod mv;
+pub mod remote;
+pub mod remove;
+pub mod status;
+pub mod transfer;
+pub mod verify;
+
+use clap::{Parser, Subcommand};
+use std::process::ExitCode;
+
+pub use context::Context;
+pub use error::{CommandError, CommandResult};
+
+/// git-dvc: DVC's data layer, fast, and inside git.
+#[derive(Debug, Parser)]
+#[command(name = "git-dvc", bin_name = "git dvc", version, about)]
+pub struct Cli {
+    /// Be quiet: only errors.
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+    /// Be verbose (repeat for more).
+    #[arg(short, long, global = true, action = clap::ArgAction::Count)]
+    pub verbose: u8,
+    /// Number of parallel jobs (default: number of cores).
+    #[arg(short = 'j', long = "jobs", global = true)]
+    pub jobs: Option<usize>,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// All subcommands, with DVC's names.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Initialize DVC in the current directory.
+    Init(init::InitArgs),
+    /// Track data files or directories.
+    Add(add::AddArgs),
+    /// Show changed data.
+    Status(status::StatusArgs),
+    /// Record changes to tracked data in the .dvc files.
+    Commit(commit::CommitArgs),
+    /// Restore the workspace from the cache.
+    Checkout(checkout::CheckoutArgs),
+    /// Stop tracking data (keeps the data unless --outs).
+    Remove(remove::RemoveArgs),
+    /// Rename or move tracked data.
+    Move(mv::MoveArgs),
+    /// Get or set DVC config options.
+    Config(config::ConfigArgs),
+    /// Print the content of a tracked file.
+    Cat(cat::CatArgs),
+    /// Cache helpers: `cache path <p>`, `cache md5 <p>`.
+    Cache(cache::CacheArgs),
+    /// Manage DVC remotes.
+    Remote(remote::RemoteArgs),
+    /// Upload tracked data to a remote.
+    Push(transfer::TransferArgs),
+    /// Download tracked data and check it out.
+    Pull(transfer::TransferArgs),
+    /// Download tracked data into the cache.
+    Fetch(transfer::TransferArgs),
+    /// Remove unused objects from the cache (and remote).
+    Gc(gc::GcArgs),
+    /// Show changes between commits, or the workspace and HEAD.
+    Diff(diff::DiffArgs),
+    /// Re-hash cache (and remote) objects and report corruption.
+    Verify(verify::VerifyArgs),
+    /// Check the repository setup and explain how to fix problems.
+    Doctor(doctor::DoctorArgs),
+    /// Install git hooks, the filter, merge driver and textconv.
+    Install(install::InstallArgs),
+    /// Remove what `install` set up.
+    Uninstall(install::UninstallArgs),
+    /// Called by git hooks.
+    #[command(hide = true)]
+    Hook(git_entry::HookArgs),
+    /// Called by git as the merge driver.
+    #[command(hide = true, name = "merge-driver")]
+    MergeDriver(git_entry::MergeDriverArgs),
+    /// Called by git as diff textconv.
+    #[command(hide = true)]
+    Textconv(git_entry::TextconvArgs),
+}
+
+/// Entry point of the `git-dvc` binary.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let code = match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+                _ => 2,
+            };
+            let _ = e.print();
+            return ExitCode::from(code);
+        }
+    };
+    logging::init(cli.verbose, cli.quiet);
+    let ctx = Context::new(cli.quiet, cli.verbose, cli.jobs);
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&ctx, cli.command)));
+    match result {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        Ok(Err(e)) => {
+            e.render();
+            ExitCode::from(e.exit_code())
+        }
+        Err(_) => {
+            eprintln!("error: git-dvc hit a bug (panic). Please report it.");
+            ExitCode::from(101)
+        }
+    }
+}
+
+/// Dispatch one command.
+pub fn run(ctx: &Context, command: Command) -> CommandResult {
+    match command {
+        Command::Init(a) => init::run(ctx, a),
+        Command::Add(a) => add::run(ctx, a),
+        Command::Status(a) => status::run(ctx, a),
+        Command::Commit(a) => commit::run(ctx, a),
+        Command::Checkout(a) => checkout::run(ctx, a),
+        Command::Remove(a) => remove::run(ctx, a),
+        Command::Move(a) => mv::run(ctx, a),
+        Command::Config(a) => config::run(ctx, a),
+        Command::Cat(a) => cat::run(ctx, a),
+        Command::Cache(a) => cache::run(ctx, a),
+        Command::Remote(a) => remote::run(ctx, a),
+        Command::Push(a) => transfer::run(ctx, transfer::Direction::Push, a),
+        Command::Pull(a) => transfer::run(ctx, transfer::Direction::Pull, a),
+        Command::Fetch(a) => transfer::run(ctx, transfer::Direction::Fetch, a),
+        Command::Gc(a) => gc::run(ctx, a),
+        Command::Diff(a) => diff::run(ctx, a),
+        Command::Verify(a) => verify::run(ctx, a),
+        Command::Doctor(a) => doctor::run(ctx, a),
+        Command::Install(a) => install::run_install(ctx, a),
+        Command::Uninstall(a) => install::run_uninstall(ctx, a),
+        Command::Hook(a) => git_entry::hook(ctx, a),
+        Command::MergeDriver(a) => git_entry::merge_driver(ctx, a),
+        Command::Textconv(a) => git_entry::textconv(ctx, a),
+    }
+}

@@ -1,0 +1,24 @@
+//! The engine: DVC 3.x's data layer, named after dvc-data.
+//!
+//! Invariant: nothing in here imports `git`, `cli`, clap or terminal crates, prints,
+//! reads environment variables or exits. It takes paths and hashes.
+#![warn(missing_docs)]
+
+pub mod checkout;
+pub mod commit;
+pub mod config;
+pub mod dvcfile;
+pub mod gc;
+pub mod gitignore;
+pub mod hash;
+pub mod ignore;
+pub mod lock;
+pub mod odb;
+pub mod pathsafe;
+pub mod remote;
+pub mod repo;
+pub mod state;
+pub mod status;
+pub mod transfer;
+pub mod tree;
+pub mod yaml;

@@ -1,0 +1,1 @@
+//! remotes (stub)

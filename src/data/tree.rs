@@ -1,0 +1,1 @@
+//! `.dir` manifests (API skeleton; the formats owner fills it in).
