@@ -515,7 +515,7 @@ impl Emitter {
             if 0 < end
                 && end + 1 < text.len()
                 && (ch == Some(' ') || start >= end)
-                && self.column + (end - start) > BEST_WIDTH
+                && (self.column + end) as isize - start as isize > BEST_WIDTH as isize
             {
                 self.fold_double_quoted(text, &mut start, end);
             }
