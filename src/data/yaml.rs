@@ -194,7 +194,7 @@ pub fn resolves_as_non_string(s: &str) -> bool {
             | "FALSE"
             | "<<"
             | "="
-    ) || is_yaml12_int(b)
+    ) || (b.first().is_some_and(|c| b"-+0123456789".contains(c)) && is_yaml12_int(b))
         || is_yaml12_float(b)
         || is_yaml_timestamp(b)
 }
@@ -381,7 +381,7 @@ impl Emitter {
             let ch = text.get(end).copied();
             if spaces {
                 if ch != Some(' ') {
-                    if start + 1 == end && self.column > BEST_WIDTH {
+                    if start + 1 == end && self.column >= BEST_WIDTH {
                         self.write_indent();
                         self.whitespace = false;
                         self.indention = false;
@@ -526,22 +526,31 @@ impl Emitter {
         self.indention = false;
     }
 
-    /// The line-folding branch of ruamel's `write_double_quoted` (0.17.22+): break before
-    /// `text[end]`, with a trailing `\` unless the break can be a plain folded space.
+    /// The line-folding branch of ruamel's `write_double_quoted` (0.19): break before
+    /// `text[end]`, with a trailing `\` unless the break can stand for a folded space.
     fn fold_double_quoted(&mut self, text: &[char], start: &mut usize, end: usize) {
         let mut need_backslash = true;
         if let Some(offset) = text[end..].iter().position(|&c| c == ' ') {
-            let space_pos = end + offset;
-            let word = &text[end..space_pos];
-            if !word.contains(&'"')
-                && !word.contains(&'\'')
-                && text.get(space_pos + 1).is_some_and(|&c| c != ' ')
-                && !(text[end - 1] == ' ' && text[end] == ' ')
-            {
-                need_backslash = false;
+            let mut space_pos = end + offset;
+            if let Some(nl) = text[end..space_pos].iter().position(|&c| c == '\n') {
+                space_pos = end + nl;
+            }
+            // Python raises IndexError (caught: keep the backslash) past the end.
+            if let Some(&next) = text.get(space_pos + 1) {
+                if text[space_pos] == '\n' && next != ' ' {
+                    // keep the backslash
+                } else if !text[end..space_pos].contains(&'"')
+                    && !text[end..space_pos].contains(&'\'')
+                    && next != ' '
+                    && next != '\n'
+                    && !(text[end - 1] == ' ' && text[end] == ' ')
+                    && *start != end
+                {
+                    need_backslash = false;
+                }
             }
         }
-        let mut data: Vec<char> = text[*start..end].to_vec();
+        let mut data: Vec<char> = if *start < end { text[*start..end].to_vec() } else { Vec::new() };
         if need_backslash {
             data.push('\\');
         }
@@ -552,11 +561,12 @@ impl Emitter {
         self.write_indent();
         self.whitespace = false;
         self.indention = false;
-        if text[*start] == ' ' {
-            if !need_backslash {
+        if text.get(*start) == Some(&' ') {
+            if need_backslash {
+                self.write_str("\\");
+            } else {
                 *start += 1;
             }
-            self.write_str("\\");
         }
     }
 }
@@ -667,5 +677,47 @@ mod tests {
         // Code points, not bytes.
         let u72 = "ü".repeat(72);
         assert_eq!(key_value("path", &u72, 2, 2), format!("path: {u72}"));
+    }
+
+    /// Bytes observed from dvc 3.67.1 / ruamel 0.19.1 (`dumps_yaml`), one per style.
+    #[test]
+    fn folding_matches_ruamel() {
+        let w = "word ".repeat(20);
+        let line = |v: &str| key_value("path", v, 2, 2);
+        assert_eq!(
+            line("a very long file name with many words in it that certainly exceeds the eighty column limit.txt"),
+            "path: a very long file name with many words in it that certainly exceeds the \n    eighty column limit.txt"
+        );
+        assert_eq!(
+            line(&format!("true {w}end")),
+            "path: true word word word word word word word word word word word word word \n    word word word word word word word end"
+        );
+        assert_eq!(
+            line(&format!("#x {w}end")),
+            "path: '#x word word word word word word word word word word word word word word\n    word word word word word word end'"
+        );
+        assert_eq!(
+            line(&format!("tab\there {w}end")),
+            "path: \"tab\\there word word word word word word word word word word word word word\n    word word word word word word word end\""
+        );
+        assert_eq!(
+            key_value(
+                "cmd",
+                "mkdir -p outdir && echo hello > outdir/file.txt && cp script.sh run.sh && chmod +x run.sh",
+                4,
+                4
+            ),
+            "cmd: mkdir -p outdir && echo hello > outdir/file.txt && cp script.sh run.sh \n      && chmod +x run.sh"
+        );
+        let u73 = "ü".repeat(73);
+        assert_eq!(line(&u73), format!("path: \n    {u73}"));
+    }
+
+    #[test]
+    fn first_character_dispatch() {
+        // `_` is not in the int resolver's first-character list.
+        assert_eq!(style("_"), ScalarStyle::Plain);
+        assert_eq!(style("_9"), ScalarStyle::Plain);
+        assert_eq!(style("-_"), ScalarStyle::SingleQuoted);
     }
 }
