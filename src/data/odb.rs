@@ -1,1 +1,569 @@
-//! odb (stub)
+//! The local cache (object database): layout, inserts and links into the workspace.
+//!
+//! Layout (spec §4.1): 3.x objects at `<root>/files/md5/ab/cdef…[.dir]`, legacy 2.x
+//! objects at `<root>/ab/cdef…`. Every object is mode 0444 once complete (spec §4.2).
+//!
+//! Invariant: an object whose mode is not exactly 0444 is unverified. Small objects are
+//! therefore written straight to their final name and chmodded 0444 last: an interrupted
+//! write leaves a non-0444 file that is re-hashed (and replaced) before it is trusted.
+//! Large objects stream through a temp file in the destination directory and are
+//! renamed into place.
+
+use crate::data::hash::{self, Hasher};
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Read, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+/// How workspace files relate to cache objects (`cache.type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkType {
+    /// Copy-on-write clone (FICLONE); falls through when unsupported.
+    Reflink,
+    /// Hard link: the workspace file becomes the read-only cache inode.
+    Hardlink,
+    /// Absolute symlink to the cache object.
+    Symlink,
+    /// Plain copy.
+    Copy,
+}
+
+impl LinkType {
+    /// Parse one `cache.type` word.
+    pub fn parse(word: &str) -> Option<LinkType> {
+        match word.trim() {
+            "reflink" => Some(LinkType::Reflink),
+            "hardlink" => Some(LinkType::Hardlink),
+            "symlink" => Some(LinkType::Symlink),
+            "copy" => Some(LinkType::Copy),
+            _ => None,
+        }
+    }
+    /// DVC's name for it.
+    pub fn name(self) -> &'static str {
+        match self {
+            LinkType::Reflink => "reflink",
+            LinkType::Hardlink => "hardlink",
+            LinkType::Symlink => "symlink",
+            LinkType::Copy => "copy",
+        }
+    }
+}
+
+/// DVC's default `cache.type`.
+pub const DEFAULT_LINK_TYPES: [LinkType; 2] = [LinkType::Reflink, LinkType::Copy];
+
+/// Errors of the object database.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// IO on an object or workspace path.
+    #[error("{op} '{path}': {source}")]
+    Io {
+        /// What we were doing.
+        op: &'static str,
+        /// The path involved.
+        path: PathBuf,
+        /// The IO error.
+        #[source]
+        source: io::Error,
+    },
+    /// An object is not in the cache.
+    #[error("object '{0}' is missing from the cache")]
+    Missing(String),
+    /// An object's content does not match its name.
+    #[error("cache object '{path}' is corrupt: expected md5 {expected}, found {actual}")]
+    Corrupt {
+        /// Path of the object.
+        path: PathBuf,
+        /// The md5 its name promises.
+        expected: String,
+        /// The md5 of its content.
+        actual: String,
+    },
+    /// No configured link type works here.
+    #[error("no link type of '{0}' works for '{1}'")]
+    NoLinkType(String, PathBuf),
+}
+
+impl Error {
+    pub(crate) fn io<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> Error + 'a {
+        move |source| Error::Io { op, path: path.to_path_buf(), source }
+    }
+}
+
+/// Result alias.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// The result of inserting a workspace file.
+#[derive(Debug, Clone)]
+pub struct Added {
+    /// Content md5 (legacy md5-dos2unix when asked for).
+    pub md5: String,
+    /// Byte size.
+    pub size: u64,
+    /// Whether a new object was written.
+    pub written: bool,
+}
+
+/// The cache.
+#[derive(Debug)]
+pub struct Odb {
+    root: PathBuf,
+    types: Vec<LinkType>,
+    reflink_works: OnceLock<bool>,
+}
+
+impl Odb {
+    /// A cache rooted at `root` using `types` (in preference order).
+    pub fn new(root: PathBuf, types: Vec<LinkType>) -> Odb {
+        let types = if types.is_empty() { DEFAULT_LINK_TYPES.to_vec() } else { types };
+        Odb { root, types, reflink_works: OnceLock::new() }
+    }
+
+    /// The cache root.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// The configured link types.
+    pub fn link_types(&self) -> &[LinkType] {
+        &self.types
+    }
+
+    /// The key of an object relative to a cache or remote root.
+    pub fn key(oid: &str, legacy: bool) -> String {
+        let (head, tail) = oid.split_at(2.min(oid.len()));
+        if legacy { format!("{head}/{tail}") } else { format!("files/md5/{head}/{tail}") }
+    }
+
+    /// Where an object lives.
+    pub fn path(&self, oid: &str, legacy: bool) -> PathBuf {
+        self.root.join(Self::key(oid, legacy))
+    }
+
+    /// The object exists (whatever its state).
+    pub fn exists(&self, oid: &str, legacy: bool) -> bool {
+        fs::symlink_metadata(self.path(oid, legacy)).is_ok_and(|m| m.is_file())
+    }
+
+    /// The object exists and is trusted (mode 0444), or it was re-hashed and is good.
+    /// A corrupt object of another mode is deleted, as dvc does.
+    pub fn exists_verified(&self, oid: &str, legacy: bool) -> bool {
+        let path = self.path(oid, legacy);
+        let Ok(meta) = fs::symlink_metadata(&path) else { return false };
+        if !meta.is_file() {
+            return false;
+        }
+        if meta.mode() & 0o7777 == 0o444 {
+            return true;
+        }
+        match self.check(oid, legacy) {
+            Ok(()) => {
+                let _ = fs::set_permissions(&path, fs::Permissions::from_mode(0o444));
+                true
+            }
+            Err(Error::Corrupt { .. }) => {
+                let _ = fs::remove_file(&path);
+                false
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// Re-hash an object and compare with its name.
+    pub fn check(&self, oid: &str, legacy: bool) -> Result<()> {
+        let path = self.path(oid, legacy);
+        let expected = oid.strip_suffix(".dir").unwrap_or(oid);
+        // Objects are stored raw; legacy names are md5-dos2unix of the raw bytes.
+        let (actual, _) = hash::hash_file(&path, legacy && !oid.ends_with(".dir"))
+            .map_err(|e| if e.kind() == io::ErrorKind::NotFound { Error::Missing(oid.to_string()) } else { Error::Io { op: "read", path: path.clone(), source: e } })?;
+        if actual != expected {
+            return Err(Error::Corrupt { path, expected: expected.to_string(), actual });
+        }
+        Ok(())
+    }
+
+    /// Read a whole object (used for `.dir` manifests and `cat`).
+    pub fn read(&self, oid: &str, legacy: bool) -> Result<Vec<u8>> {
+        let path = self.path(oid, legacy);
+        fs::read(&path).map_err(|e| {
+            if e.kind() == io::ErrorKind::NotFound { Error::Missing(oid.to_string()) } else { Error::Io { op: "read", path, source: e } }
+        })
+    }
+
+    /// Store bytes whose md5 is `oid` (e.g. a `.dir` manifest).
+    pub fn put_bytes(&self, oid: &str, legacy: bool, bytes: &[u8]) -> Result<bool> {
+        let path = self.path(oid, legacy);
+        if is_trusted(&path) {
+            return Ok(false);
+        }
+        write_object(&path, bytes)?;
+        Ok(true)
+    }
+
+    /// Hash a workspace file and make sure its content is in the cache, reading it once.
+    pub fn add_file(&self, src: &Path, legacy: bool) -> Result<Added> {
+        let mut file = File::open(src).map_err(Error::io("open", src))?;
+        let len = file.metadata().map_err(Error::io("stat", src))?.len();
+        if len <= hash::SMALL_FILE && !legacy {
+            let mut buf = Vec::with_capacity(len as usize + 1);
+            file.read_to_end(&mut buf).map_err(Error::io("read", src))?;
+            let md5 = hash::md5_bytes(&buf);
+            let path = self.path(&md5, false);
+            let written = if is_trusted(&path) {
+                false
+            } else {
+                write_object(&path, &buf)?;
+                true
+            };
+            return Ok(Added { md5, size: buf.len() as u64, written });
+        }
+        if legacy {
+            let (md5, size) = hash::md5_dos2unix_file(src).map_err(Error::io("read", src))?;
+            let written = self.insert_copy(src, &md5, true)?;
+            return Ok(Added { md5, size, written });
+        }
+        self.add_large(file, src)
+    }
+
+    /// Stream a large file: hash on this thread while another thread writes the temp copy.
+    fn add_large(&self, mut file: File, src: &Path) -> Result<Added> {
+        let tmp_dir = self.root.join("files").join("md5");
+        fs::create_dir_all(&tmp_dir).map_err(Error::io("create directory", &tmp_dir))?;
+        let reflink = self.types.first() == Some(&LinkType::Reflink) && self.reflink_supported();
+        if reflink {
+            let (md5, size) = hash::md5_reader(&mut file).map_err(Error::io("read", src))?;
+            let written = self.insert_copy(src, &md5, false)?;
+            return Ok(Added { md5, size, written });
+        }
+        let tmp = tempfile::Builder::new()
+            .prefix(".")
+            .suffix(".tmp")
+            .tempfile_in(&tmp_dir)
+            .map_err(Error::io("create temp file in", &tmp_dir))?;
+        let mut out = tmp.reopen().map_err(Error::io("open", tmp.path()))?;
+        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
+        let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<u8>>();
+        let writer = std::thread::spawn(move || -> io::Result<()> {
+            for buf in rx {
+                out.write_all(&buf)?;
+                let _ = back_tx.send(buf);
+            }
+            Ok(())
+        });
+        let mut hasher = Hasher::new();
+        let chunk = 4 << 20;
+        let mut read_err = None;
+        loop {
+            let mut buf = back_rx.try_recv().unwrap_or_else(|_| Vec::with_capacity(chunk));
+            buf.resize(chunk, 0);
+            match file.read(&mut buf) {
+                Ok(0) => break,
+                Ok(n) => {
+                    buf.truncate(n);
+                    hasher.update(&buf);
+                    if tx.send(buf).is_err() {
+                        break;
+                    }
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                Err(e) => {
+                    read_err = Some(e);
+                    break;
+                }
+            }
+        }
+        drop(tx);
+        let write_result = writer.join().unwrap_or_else(|_| Err(io::Error::other("writer thread panicked")));
+        if let Some(e) = read_err {
+            return Err(Error::Io { op: "read", path: src.to_path_buf(), source: e });
+        }
+        write_result.map_err(Error::io("write", tmp.path()))?;
+        let (md5, size) = hasher.finish();
+        let dest = self.path(&md5, false);
+        if is_trusted(&dest) {
+            return Ok(Added { md5, size, written: false });
+        }
+        make_parent(&dest)?;
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o444)).map_err(Error::io("chmod", tmp.path()))?;
+        tmp.persist(&dest).map_err(|e| Error::Io { op: "rename into", path: dest.clone(), source: e.error })?;
+        Ok(Added { md5, size, written: true })
+    }
+
+    /// Copy (or reflink / hardlink when configured first) `src` into the cache as `oid`.
+    pub fn insert_copy(&self, src: &Path, oid: &str, legacy: bool) -> Result<bool> {
+        let dest = self.path(oid, legacy);
+        if is_trusted(&dest) {
+            return Ok(false);
+        }
+        make_parent(&dest)?;
+        let dir = dest.parent().map(Path::to_path_buf).unwrap_or_else(|| self.root.clone());
+        let tmp = temp_name(&dir);
+        let linked = match self.types.first() {
+            Some(LinkType::Reflink) if self.reflink_supported() => reflink_copy::reflink(src, &tmp).is_ok(),
+            Some(LinkType::Hardlink) => fs::hard_link(src, &tmp).is_ok(),
+            _ => false,
+        };
+        if !linked {
+            fs::copy(src, &tmp).map_err(Error::io("copy into cache", src))?;
+        }
+        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o444)).map_err(Error::io("chmod", &tmp))?;
+        fs::rename(&tmp, &dest).map_err(Error::io("rename into", &dest))?;
+        Ok(true)
+    }
+
+    /// Whether FICLONE works between the cache and the workspace filesystem (probed once).
+    pub fn reflink_supported(&self) -> bool {
+        *self.reflink_works.get_or_init(|| {
+            let probe_dir = self.root.join("files");
+            if fs::create_dir_all(&probe_dir).is_err() {
+                return false;
+            }
+            let a = probe_dir.join(format!(".reflink-probe-{}", std::process::id()));
+            let b = probe_dir.join(format!(".reflink-probe-{}-b", std::process::id()));
+            let ok = fs::write(&a, b"x").is_ok() && reflink_copy::reflink(&a, &b).is_ok();
+            let _ = fs::remove_file(&a);
+            let _ = fs::remove_file(&b);
+            ok
+        })
+    }
+
+    /// The link type that will be used for workspace files.
+    pub fn effective_link_type(&self) -> LinkType {
+        for t in &self.types {
+            match t {
+                LinkType::Reflink if !self.reflink_supported() => continue,
+                other => return *other,
+            }
+        }
+        LinkType::Copy
+    }
+
+    /// Materialize an object at `dest` (replacing whatever is there) with the first link
+    /// type that works. `exec` ORs 0o100 into the mode (spec §3.3).
+    pub fn link(&self, oid: &str, legacy: bool, dest: &Path, exec: bool) -> Result<LinkType> {
+        let obj = self.path(oid, legacy);
+        if !obj.is_file() {
+            return Err(Error::Missing(oid.to_string()));
+        }
+        let dir = dest.parent().map(Path::to_path_buf).unwrap_or_default();
+        fs::create_dir_all(&dir).map_err(Error::io("create directory", &dir))?;
+        let tmp = temp_name(&dir);
+        let empty = oid == hash::EMPTY_MD5;
+        let mut used = None;
+        for t in &self.types {
+            let ok = match t {
+                LinkType::Reflink => self.reflink_supported() && reflink_copy::reflink(&obj, &tmp).is_ok(),
+                LinkType::Hardlink => !empty && fs::hard_link(&obj, &tmp).is_ok(),
+                LinkType::Symlink => {
+                    let target = fs::canonicalize(&obj).unwrap_or(obj.clone());
+                    std::os::unix::fs::symlink(target, &tmp).is_ok()
+                }
+                LinkType::Copy => copy_fresh(&obj, &tmp).is_ok(),
+            };
+            if ok {
+                used = Some(*t);
+                break;
+            }
+        }
+        let Some(used) = used else {
+            // Empty files and odd filesystems: always fall back to a plain copy.
+            copy_fresh(&obj, &tmp).map_err(Error::io("copy", &tmp))?;
+            return self.finish_link(&tmp, dest, exec, LinkType::Copy);
+        };
+        self.finish_link(&tmp, dest, exec, used)
+    }
+
+    fn finish_link(&self, tmp: &Path, dest: &Path, exec: bool, used: LinkType) -> Result<LinkType> {
+        if matches!(used, LinkType::Copy | LinkType::Reflink) {
+            set_workspace_mode(tmp, exec).map_err(Error::io("chmod", tmp))?;
+        }
+        if let Ok(meta) = fs::symlink_metadata(dest) {
+            if meta.is_dir() {
+                fs::remove_dir_all(dest).map_err(Error::io("remove", dest))?;
+            }
+        }
+        fs::rename(tmp, dest).map_err(|e| {
+            let _ = fs::remove_file(tmp);
+            Error::Io { op: "rename into", path: dest.to_path_buf(), source: e }
+        })?;
+        Ok(used)
+    }
+
+    /// After `add`/`commit`, make the workspace file relate to the cache per `cache.type`:
+    /// a copy stays in place (only its mode is set for single-file outs), a hardlink or
+    /// symlink replaces it.
+    pub fn relink_after_add(&self, oid: &str, legacy: bool, dest: &Path, exec: bool, set_mode: bool) -> Result<()> {
+        match self.effective_link_type() {
+            LinkType::Copy | LinkType::Reflink => {
+                if set_mode {
+                    set_workspace_mode(dest, exec).map_err(Error::io("chmod", dest))?;
+                }
+                Ok(())
+            }
+            LinkType::Hardlink => {
+                if fs::symlink_metadata(dest).is_ok_and(|m| m.nlink() > 1 && m.mode() & 0o777 == 0o444) {
+                    let obj = self.path(oid, legacy);
+                    if fs::metadata(&obj).is_ok_and(|o| fs::metadata(dest).is_ok_and(|d| d.ino() == o.ino())) {
+                        return Ok(());
+                    }
+                }
+                self.link(oid, legacy, dest, exec).map(|_| ())
+            }
+            LinkType::Symlink => self.link(oid, legacy, dest, exec).map(|_| ()),
+        }
+    }
+
+    /// All object keys below `files/md5` and the legacy root: (oid, legacy).
+    pub fn list(&self) -> Result<Vec<(String, bool)>> {
+        let mut out = Vec::new();
+        let modern = self.root.join("files").join("md5");
+        collect_two_level(&modern, false, &mut out)?;
+        collect_two_level(&self.root, true, &mut out)?;
+        Ok(out)
+    }
+}
+
+fn collect_two_level(root: &Path, legacy: bool, out: &mut Vec<(String, bool)>) -> Result<()> {
+    let Ok(rd) = fs::read_dir(root) else { return Ok(()) };
+    for prefix in rd.flatten() {
+        let name = prefix.file_name();
+        let Some(name) = name.to_str() else { continue };
+        if name.len() != 2 || !name.bytes().all(|b| b.is_ascii_hexdigit()) {
+            continue;
+        }
+        let Ok(inner) = fs::read_dir(prefix.path()) else { continue };
+        for obj in inner.flatten() {
+            if let Some(rest) = obj.file_name().to_str() {
+                if rest.starts_with('.') {
+                    continue;
+                }
+                let oid = format!("{name}{rest}");
+                if hash::is_valid_oid(&oid) {
+                    out.push((oid, legacy));
+                }
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Mode is exactly 0444 and it is a regular file.
+pub fn is_trusted(path: &Path) -> bool {
+    fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.mode() & 0o7777 == 0o444)
+}
+
+fn make_parent(path: &Path) -> Result<()> {
+    if let Some(p) = path.parent() {
+        fs::create_dir_all(p).map_err(Error::io("create directory", p))?;
+    }
+    Ok(())
+}
+
+/// Write a small object straight to its final name, then mark it complete with 0444.
+fn write_object(path: &Path, bytes: &[u8]) -> Result<()> {
+    make_parent(path)?;
+    if let Ok(meta) = fs::symlink_metadata(path) {
+        // A stale, unverified object (not 0444): replace it.
+        if !meta.is_file() || meta.mode() & 0o200 == 0 {
+            let _ = fs::remove_file(path);
+        }
+    }
+    let mut f = OpenOptions::new()
+        .write(true)
+        .create(true)
+        .truncate(true)
+        .mode(0o644)
+        .open(path)
+        .map_err(Error::io("create", path))?;
+    f.write_all(bytes).map_err(Error::io("write", path))?;
+    f.set_permissions(fs::Permissions::from_mode(0o444)).map_err(Error::io("chmod", path))?;
+    Ok(())
+}
+
+/// A temp name in `dir` in DVC's style: `.<22 url-safe chars>.tmp`.
+pub fn temp_name(dir: &Path) -> PathBuf {
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static COUNTER: AtomicU64 = AtomicU64::new(0);
+    let n = COUNTER.fetch_add(1, Ordering::Relaxed);
+    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let seed = format!("{}-{}-{}", std::process::id(), n, nanos);
+    let token = hash::md5_bytes(seed.as_bytes());
+    dir.join(format!(".{}.tmp", &token[..22]))
+}
+
+/// Copy into a new file created with `0o666 & ~umask` (the kernel applies the umask).
+fn copy_fresh(src: &Path, dest: &Path) -> io::Result<()> {
+    let mut from = File::open(src)?;
+    let mut to = OpenOptions::new().write(true).create_new(true).mode(0o666).open(dest)?;
+    io::copy(&mut from, &mut to)?;
+    Ok(())
+}
+
+/// `0666 & ~umask`, plus 0o100 when executable (spec §3.3).
+fn set_workspace_mode(path: &Path, exec: bool) -> io::Result<()> {
+    let mode = 0o666 & !umask();
+    let mode = if exec { mode | 0o100 } else { mode };
+    fs::set_permissions(path, fs::Permissions::from_mode(mode))
+}
+
+/// The process umask, read once.
+pub fn umask() -> u32 {
+    static UMASK: OnceLock<u32> = OnceLock::new();
+    *UMASK.get_or_init(|| {
+        // SAFETY: umask is always safe to call; we restore the value at once. It runs once,
+        // before any worker thread creates files.
+        let old = unsafe { libc::umask(0o022) };
+        unsafe { libc::umask(old) };
+        old as u32
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn add_then_link_copy() {
+        let dir = tempfile::tempdir().unwrap();
+        let odb = Odb::new(dir.path().join("cache"), vec![LinkType::Copy]);
+        let src = dir.path().join("f");
+        fs::write(&src, b"hello\n").unwrap();
+        let added = odb.add_file(&src, false).unwrap();
+        assert_eq!(added.md5, "b1946ac92492d2347c6235b4d2611184");
+        assert!(added.written);
+        let obj = odb.path(&added.md5, false);
+        assert_eq!(fs::metadata(&obj).unwrap().mode() & 0o777, 0o444);
+        assert!(obj.ends_with("files/md5/b1/946ac92492d2347c6235b4d2611184"));
+        assert!(!odb.add_file(&src, false).unwrap().written);
+        let dest = dir.path().join("out/g");
+        odb.link(&added.md5, false, &dest, true).unwrap();
+        assert_eq!(fs::read(&dest).unwrap(), b"hello\n");
+        assert_eq!(fs::metadata(&dest).unwrap().mode() & 0o100, 0o100);
+    }
+
+    #[test]
+    fn corrupt_unprotected_object_is_not_trusted() {
+        let dir = tempfile::tempdir().unwrap();
+        let odb = Odb::new(dir.path().join("cache"), vec![LinkType::Copy]);
+        let oid = "b1946ac92492d2347c6235b4d2611184";
+        let p = odb.path(oid, false);
+        fs::create_dir_all(p.parent().unwrap()).unwrap();
+        fs::write(&p, b"garbage").unwrap();
+        assert!(!odb.exists_verified(oid, false));
+        assert!(!p.exists(), "corrupt unverified object is deleted");
+    }
+
+    #[test]
+    fn large_file_streams() {
+        let dir = tempfile::tempdir().unwrap();
+        let odb = Odb::new(dir.path().join("cache"), vec![LinkType::Copy]);
+        let src = dir.path().join("big");
+        let data: Vec<u8> = (0..3_000_000u32).map(|i| (i % 251) as u8).collect();
+        fs::write(&src, &data).unwrap();
+        let added = odb.add_file(&src, false).unwrap();
+        assert_eq!(added.md5, hash::md5_bytes(&data));
+        assert_eq!(fs::read(odb.path(&added.md5, false)).unwrap(), data);
+    }
+}

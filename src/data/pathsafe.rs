@@ -1,1 +1,121 @@
-//! pathsafe (stub)
+//! Untrusted relative paths from `.dvc` files, `.dir` manifests and remotes.
+//!
+//! Invariant: a path accepted here can be joined to its base without leaving it:
+//! it is relative, has no `..`, no empty or `.` components and no NUL, and no existing
+//! ancestor between the base and the target is a symlink.
+
+use std::path::{Component, Path, PathBuf};
+
+/// Why a path was refused.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+pub enum PathError {
+    /// Absolute paths are never accepted.
+    #[error("unsafe path '{0}': absolute paths are not allowed")]
+    Absolute(String),
+    /// `..` components could escape.
+    #[error("unsafe path '{0}': '..' components are not allowed")]
+    ParentDir(String),
+    /// Empty, NUL, or otherwise malformed.
+    #[error("unsafe path '{0}': malformed path")]
+    Malformed(String),
+    /// A parent directory in the workspace is a symlink.
+    #[error("unsafe path '{0}': it goes through the symlink '{1}'")]
+    ThroughSymlink(String, String),
+}
+
+/// Validate a `/`-separated relative path (a `.dir` relpath or an out path below its base).
+pub fn check_relpath(rel: &str) -> Result<(), PathError> {
+    if rel.is_empty() || rel.contains('\0') {
+        return Err(PathError::Malformed(rel.to_string()));
+    }
+    if rel.starts_with('/') || Path::new(rel).is_absolute() {
+        return Err(PathError::Absolute(rel.to_string()));
+    }
+    for part in rel.split('/') {
+        match part {
+            ".." => return Err(PathError::ParentDir(rel.to_string())),
+            "" | "." => return Err(PathError::Malformed(rel.to_string())),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Validate an out path written in a `.dvc` file (relative to the file's directory).
+/// DVC accepts `./x` and `sub/../x` forms rarely; we accept only plain relative paths,
+/// but tolerate a leading `./`.
+pub fn check_out_path(rel: &str) -> Result<String, PathError> {
+    let trimmed = rel.strip_prefix("./").unwrap_or(rel);
+    let trimmed = trimmed.trim_end_matches('/');
+    check_relpath(trimmed)?;
+    Ok(trimmed.to_string())
+}
+
+/// Join a checked relpath to `base`, refusing when an existing ancestor below `base` is
+/// a symlink (which could point outside the workspace).
+pub fn join_checked(base: &Path, rel: &str) -> Result<PathBuf, PathError> {
+    check_relpath(rel)?;
+    let mut cur = base.to_path_buf();
+    let parts: Vec<&str> = rel.split('/').collect();
+    for (i, part) in parts.iter().enumerate() {
+        cur.push(part);
+        if i + 1 == parts.len() {
+            break;
+        }
+        if let Ok(meta) = std::fs::symlink_metadata(&cur) {
+            if meta.file_type().is_symlink() {
+                return Err(PathError::ThroughSymlink(rel.to_string(), cur.display().to_string()));
+            }
+        }
+    }
+    Ok(cur)
+}
+
+/// Normalize a path lexically (no filesystem access): drop `.`, fold `..`.
+pub fn normalize(path: &Path) -> PathBuf {
+    let mut out = PathBuf::new();
+    for comp in path.components() {
+        match comp {
+            Component::CurDir => {}
+            Component::ParentDir => {
+                if !out.pop() {
+                    out.push("..");
+                }
+            }
+            other => out.push(other.as_os_str()),
+        }
+    }
+    out
+}
+
+/// `path` relative to `base` as a `/`-separated string, when `path` is below `base`.
+pub fn rel_to(base: &Path, path: &Path) -> Option<String> {
+    let rel = path.strip_prefix(base).ok()?;
+    let s = rel.to_str()?;
+    Some(s.replace(std::path::MAIN_SEPARATOR, "/"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn hostile_relpaths() {
+        assert!(matches!(check_relpath("../x"), Err(PathError::ParentDir(_))));
+        assert!(matches!(check_relpath("a/../../x"), Err(PathError::ParentDir(_))));
+        assert!(matches!(check_relpath("/etc/passwd"), Err(PathError::Absolute(_))));
+        assert!(matches!(check_relpath("a//b"), Err(PathError::Malformed(_))));
+        assert!(matches!(check_relpath("a\0b"), Err(PathError::Malformed(_))));
+        assert!(check_relpath("a/b c/ü.bin").is_ok());
+        assert!(check_relpath("..a/b..").is_ok());
+    }
+
+    #[test]
+    fn symlinked_parent_is_refused() {
+        let dir = tempfile::tempdir().unwrap();
+        let outside = tempfile::tempdir().unwrap();
+        std::os::unix::fs::symlink(outside.path(), dir.path().join("link")).unwrap();
+        assert!(matches!(join_checked(dir.path(), "link/x"), Err(PathError::ThroughSymlink(..))));
+        assert!(join_checked(dir.path(), "real/x").is_ok());
+    }
+}
