@@ -1,1 +1,190 @@
-//! state (stub)
+//! The state DB: workspace path -> (inode, mtime, size) -> md5, in LMDB through heed.
+//!
+//! Invariant: it is an optimisation only. An entry is used only when inode, mtime (ns)
+//! and size all match the file on disk; anything unreadable is treated as absent; a DB
+//! that cannot be opened degrades to full hashing (the caller warns).
+//!
+//! Keys are `m:<relpath>` (3.x md5) or `l:<relpath>` (legacy md5-dos2unix), relpath
+//! being relative to the repo root with `/`. Values are fixed 44-byte records.
+//! Reads load a whole prefix with one cursor scan (so parallel workers consult a
+//! `HashMap` instead of sharing a transaction); writes are batched in one transaction.
+
+use heed::types::Bytes;
+use heed::{Database, Env, EnvFlags, EnvOpenOptions};
+use std::collections::HashMap;
+use std::fs::Metadata;
+use std::os::unix::fs::MetadataExt;
+use std::path::Path;
+
+/// One state record.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Entry {
+    /// Inode number.
+    pub ino: u64,
+    /// mtime seconds.
+    pub mtime: i64,
+    /// mtime nanoseconds.
+    pub mtime_nsec: u32,
+    /// Size in bytes.
+    pub size: u64,
+    /// Raw md5.
+    pub md5: [u8; 16],
+}
+
+impl Entry {
+    /// Build from file metadata and a hex md5.
+    pub fn new(meta: &Metadata, md5_hex: &str) -> Option<Entry> {
+        let mut md5 = [0u8; 16];
+        hex::decode_to_slice(md5_hex, &mut md5).ok()?;
+        Some(Entry { ino: meta.ino(), mtime: meta.mtime(), mtime_nsec: meta.mtime_nsec() as u32, size: meta.len(), md5 })
+    }
+    /// The entry still describes this file.
+    pub fn matches(&self, meta: &Metadata) -> bool {
+        self.ino == meta.ino() && self.mtime == meta.mtime() && self.mtime_nsec == meta.mtime_nsec() as u32 && self.size == meta.len()
+    }
+    /// Hex md5.
+    pub fn md5_hex(&self) -> String {
+        hex::encode(self.md5)
+    }
+    fn encode(&self) -> [u8; 44] {
+        let mut out = [0u8; 44];
+        out[0..8].copy_from_slice(&self.ino.to_le_bytes());
+        out[8..16].copy_from_slice(&self.mtime.to_le_bytes());
+        out[16..20].copy_from_slice(&self.mtime_nsec.to_le_bytes());
+        out[20..28].copy_from_slice(&self.size.to_le_bytes());
+        out[28..44].copy_from_slice(&self.md5);
+        out
+    }
+    fn decode(b: &[u8]) -> Option<Entry> {
+        if b.len() != 44 {
+            return None;
+        }
+        let u64_at = |i: usize| u64::from_le_bytes(b[i..i + 8].try_into().unwrap_or([0; 8]));
+        let mut md5 = [0u8; 16];
+        md5.copy_from_slice(&b[28..44]);
+        Some(Entry {
+            ino: u64_at(0),
+            mtime: u64_at(8) as i64,
+            mtime_nsec: u32::from_le_bytes(b[16..20].try_into().unwrap_or([0; 4])),
+            size: u64_at(20),
+            md5,
+        })
+    }
+}
+
+/// Errors opening or using the state DB.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// LMDB error.
+    #[error("state DB: {0}")]
+    Heed(#[from] heed::Error),
+    /// IO error.
+    #[error("state DB: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// The state DB handle.
+pub struct State {
+    env: Env,
+    db: Database<Bytes, Bytes>,
+}
+
+impl std::fmt::Debug for State {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("State")
+    }
+}
+
+fn key(legacy: bool, rel: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(rel.len() + 2);
+    k.extend_from_slice(if legacy { b"l:" } else { b"m:" });
+    k.extend_from_slice(rel.as_bytes());
+    k
+}
+
+impl State {
+    /// Open (creating) the DB in `dir` (`.dvc/tmp/git-dvc/state`).
+    pub fn open(dir: &Path) -> Result<State, Error> {
+        std::fs::create_dir_all(dir)?;
+        let mut opts = EnvOpenOptions::new();
+        opts.map_size(4 << 30).max_dbs(4).max_readers(256);
+        // SAFETY: NO_SYNC/NO_META_SYNC may lose the last transactions on a crash; the state
+        // is an optimisation (a lost or damaged entry only causes a re-hash), and open errors
+        // are handled by the caller. The file is not opened twice in this process.
+        let env = unsafe {
+            opts.flags(EnvFlags::NO_SYNC | EnvFlags::NO_META_SYNC);
+            opts.open(dir)?
+        };
+        let mut wtxn = env.write_txn()?;
+        let db: Database<Bytes, Bytes> = env.create_database(&mut wtxn, Some("hashes"))?;
+        wtxn.commit()?;
+        Ok(State { env, db })
+    }
+
+    /// Look up one path.
+    pub fn get(&self, legacy: bool, rel: &str) -> Option<Entry> {
+        let rtxn = self.env.read_txn().ok()?;
+        let v = self.db.get(&rtxn, &key(legacy, rel)).ok()??;
+        Entry::decode(v)
+    }
+
+    /// Load every entry whose relpath starts with `prefix` (e.g. `data/`), keyed by the
+    /// relpath with the prefix removed.
+    pub fn load_prefix(&self, legacy: bool, prefix: &str) -> HashMap<String, Entry> {
+        let mut out = HashMap::new();
+        let Ok(rtxn) = self.env.read_txn() else { return out };
+        let k = key(legacy, prefix);
+        let Ok(iter) = self.db.prefix_iter(&rtxn, &k) else { return out };
+        for item in iter {
+            let Ok((kk, v)) = item else { break };
+            let Some(entry) = Entry::decode(v) else { continue };
+            if let Ok(s) = std::str::from_utf8(&kk[k.len()..]) {
+                out.insert(s.to_string(), entry);
+            }
+        }
+        out
+    }
+
+    /// Store many entries in one transaction.
+    pub fn put_many<'a>(&self, legacy: bool, entries: impl IntoIterator<Item = (&'a str, Entry)>) -> Result<(), Error> {
+        let mut wtxn = self.env.write_txn()?;
+        for (rel, e) in entries {
+            self.db.put(&mut wtxn, &key(legacy, rel), &e.encode())?;
+        }
+        wtxn.commit()?;
+        Ok(())
+    }
+
+    /// Drop entries (e.g. for removed outs).
+    pub fn remove_many<'a>(&self, legacy: bool, rels: impl IntoIterator<Item = &'a str>) -> Result<(), Error> {
+        let mut wtxn = self.env.write_txn()?;
+        for rel in rels {
+            self.db.delete(&mut wtxn, &key(legacy, rel))?;
+        }
+        wtxn.commit()?;
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn roundtrip_and_prefix() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("f");
+        std::fs::write(&f, b"x").unwrap();
+        let meta = std::fs::metadata(&f).unwrap();
+        let st = State::open(&dir.path().join("state")).unwrap();
+        let e = Entry::new(&meta, "9dd4e461268c8034f5c8564e155c67a6").unwrap();
+        st.put_many(false, [("data/f", e), ("data/g", e), ("other", e)]).unwrap();
+        assert_eq!(st.get(false, "data/f"), Some(e));
+        assert_eq!(st.get(true, "data/f"), None);
+        let m = st.load_prefix(false, "data/");
+        assert_eq!(m.len(), 2);
+        assert!(m["f"].matches(&meta));
+        std::fs::write(&f, b"xy").unwrap();
+        assert!(!m["f"].matches(&std::fs::metadata(&f).unwrap()));
+    }
+}
