@@ -1,1 +1,196 @@
-//! placeholder
+//! `checkout` against dvc (spec §10.2): restored bytes and modes, the `A/M/D` lines,
+//! refusals without `-f`, missing cache, `--relink` and link types.
+
+use crate::harness::*;
+
+fn populated(env: &TestEnv) -> Twin<'_> {
+    let twin = env.twin();
+    twin.init();
+    twin.both(|d| {
+        d.write("f", "f\n");
+        d.write("run.sh", "#!/bin/sh\n");
+        d.chmod("run.sh", 0o755);
+        d.make_dataset("data", 10);
+        d.write("data/tool.sh", "#!/bin/sh\n");
+        d.chmod("data/tool.sh", 0o755);
+        d.sub("empty");
+        d.write("sub/h", "h\n");
+    });
+    twin.run(&["add", "-q", "f", "run.sh", "data", "empty", "sub/h"]).success();
+    twin.git(&["add", "-A"]);
+    twin.git(&["commit", "-q", "-m", "data"]);
+    twin
+}
+
+#[track_caller]
+fn checkout_same(twin: &Twin<'_>, args: &[&str]) -> TwinOutput {
+    let mut full = vec!["checkout"];
+    full.extend_from_slice(args);
+    let out = twin.run(&full);
+    out.same_output();
+    twin.assert_same_tree();
+    out
+}
+
+#[test]
+fn nothing_to_do() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    let out = checkout_same(&twin, &[]);
+    out.success();
+    assert_eq!(out.gd.stdout, "");
+}
+
+#[test]
+fn restores_deleted_workspace() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    twin.both(|d| {
+        for p in ["f", "run.sh", "data", "empty", "sub/h"] {
+            d.remove(p);
+        }
+    });
+    let out = checkout_same(&twin, &[]);
+    out.success();
+    out.gd.stdout_has("A       data/\n").stdout_has("A       f\n");
+    assert_eq!(twin.gd.mode("run.sh"), 0o744);
+    assert_eq!(twin.gd.mode("data/tool.sh"), 0o644, "the exec bit inside directories is lost");
+    assert!(twin.gd.path("empty").is_dir());
+}
+
+#[test]
+fn restores_part_of_a_directory() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    twin.both(|d| {
+        d.remove("data/d003");
+        d.remove("data/tool.sh");
+    });
+    checkout_same(&twin, &[]).success().gd.stdout_has("M       data/\n");
+}
+
+#[test]
+fn targets() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    twin.both(|d| {
+        d.remove("f");
+        d.remove("sub/h");
+        d.remove("data");
+    });
+    checkout_same(&twin, &["f"]).success();
+    checkout_same(&twin, &["data.dvc"]).success();
+    let out = twin.run_in("sub", &["checkout", "h"]);
+    out.success().same_output();
+    twin.assert_same_tree();
+}
+
+#[test]
+fn modified_file_needs_force() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    twin.both(|d| {
+        d.write("f", "local edit\n");
+        d.write("data/extra", "untracked\n");
+    });
+    let out = checkout_same(&twin, &[]);
+    out.gd.code(255).stderr_has("Can't remove the following unsaved files without confirmation. Use `--force` to force.");
+    assert_eq!(twin.gd.read("f"), "local edit\n", "refused checkout must not touch data");
+    let out = checkout_same(&twin, &["-f"]);
+    out.success().gd.stdout_has("M       f\n");
+    assert_eq!(twin.gd.read("f"), "f\n");
+    assert!(!twin.gd.exists("data/extra"));
+}
+
+#[test]
+fn extra_file_already_in_cache_is_removed_without_force() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    // `f`'s content is in the cache, so a copy of it inside data/ is not unsaved work.
+    twin.both(|d| d.write("data/copy_of_f", "f\n"));
+    checkout_same(&twin, &[]).success();
+}
+
+#[test]
+fn missing_cache_object_fails() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    twin.both(|d| {
+        d.remove(".dvc/cache");
+        d.remove("f");
+        d.remove("data");
+    });
+    let out = checkout_same(&twin, &[]);
+    out.gd.code(255).stderr_has("ERROR: Checkout failed for following targets:").stderr_has("Is your cache up to date?");
+}
+
+#[test]
+fn relink() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    checkout_same(&twin, &["--relink"]).success().gd.stdout_has("Relinked successfully");
+}
+
+#[test]
+fn link_types() {
+    for kind in ["hardlink", "symlink", "copy"] {
+        let env = TestEnv::new();
+        let twin = populated(&env);
+        twin.run(&["config", "cache.type", kind]).success().same_output();
+        twin.both(|d| {
+            d.remove("data");
+            d.remove("f");
+        });
+        checkout_same(&twin, &[]).success();
+        checkout_same(&twin, &["--relink"]).success();
+    }
+}
+
+#[test]
+fn add_with_hardlink_cache_type() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    twin.run(&["config", "cache.type", "hardlink"]).success();
+    twin.both(|d| {
+        d.write("f", "f\n");
+        d.write("empty_file", "");
+        d.make_dataset("data", 5);
+    });
+    twin.run(&["add", "f", "empty_file", "data"]).success().same_output();
+    twin.assert_same_tree();
+    assert_eq!(twin.gd.mode("f"), 0o444);
+}
+
+#[test]
+fn legacy_out_checkout() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    twin.both(|d| {
+        d.write("crlf.txt", "a\r\nb\r\n");
+        d.write("crlf.txt.dvc", "outs:\n- md5: dd8c6a395b5dd36c56d23275028f526c\n  size: 6\n  path: crlf.txt\n");
+        d.write(".gitignore", "/crlf.txt\n");
+        d.write(".dvc/cache/dd/8c6a395b5dd36c56d23275028f526c", "a\r\nb\r\n");
+        d.chmod(".dvc/cache/dd/8c6a395b5dd36c56d23275028f526c", 0o444);
+        d.remove("crlf.txt");
+    });
+    checkout_same(&twin, &[]).success();
+    assert_eq!(twin.gd.read_bytes("crlf.txt"), b"a\r\nb\r\n");
+}
+
+#[test]
+fn dvc_lock_outs_are_checked_out() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    twin.both(|d| {
+        d.write("in.txt", "in\n");
+        d.dvc(&["stage", "add", "-q", "-n", "build", "-d", "in.txt", "-o", "out.txt", "-o", "outdir", "mkdir -p outdir && cp in.txt out.txt && cp in.txt outdir/x"]).success();
+        d.dvc(&["repro", "-q"]).success();
+        d.remove("out.txt");
+        d.remove("outdir");
+    });
+    checkout_same(&twin, &[]).success();
+    assert_eq!(twin.gd.read("outdir/x"), "in\n");
+}

@@ -1,1 +1,274 @@
-//! placeholder
+//! Hostile inputs (design invariant 4): malformed `.dvc` files, `.dir` manifests that try
+//! to escape, corrupt cache objects and bad config. Expected: a clear error naming the
+//! file, a non-zero exit, no panic, and nothing written outside the repository.
+//! (dvc itself writes outside the workspace on a crafted `.dir`, so dvc is not run on
+//! those; where dvc behaves sanely its exit code is the reference.)
+
+use crate::harness::*;
+
+/// Everything in the env's temp dir outside the repository `r/` (and git-dvc's own
+/// per-user dirs, which it may legitimately touch), for before/after comparison.
+fn outside(env: &TestEnv) -> String {
+    listing(env.root())
+        .lines()
+        .filter(|l| {
+            let path = l.split_once(' ').map(|(_, p)| p).unwrap_or("");
+            !(path == "r/" || path.starts_with("r/") || path.starts_with("dvc-site-cache/"))
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+/// An initialized git-dvc repository `r/` with a sentinel directory `outside/` beside it.
+fn repo(env: &TestEnv) -> Dir<'_> {
+    env.dir("outside").write("sentinel", "keep\n");
+    let repo = env.git_repo("r");
+    repo.gd(&["init", "-q"]).success();
+    repo
+}
+
+/// Puts bytes into the cache as dvc would (0444) and returns the oid.
+fn put_object(repo: &Dir<'_>, bytes: &[u8], suffix: &str) -> String {
+    let oid = md5_hex(bytes) + suffix;
+    let rel = cache_rel(&oid);
+    repo.write(&rel, bytes);
+    repo.chmod(&rel, 0o444);
+    oid
+}
+
+/// A `.dir` manifest of the given (relpath, content) entries, in dvc's exact format.
+fn put_manifest(repo: &Dir<'_>, entries: &[(&str, &[u8])]) -> String {
+    let mut items: Vec<(String, String)> = entries
+        .iter()
+        .map(|(rel, content)| (rel.to_string(), put_object(repo, content, "")))
+        .collect();
+    items.sort();
+    let json: Vec<String> = items
+        .iter()
+        .map(|(rel, md5)| format!("{{\"md5\": \"{md5}\", \"relpath\": {}}}", serde_json::to_string(rel).unwrap()))
+        .collect();
+    put_object(repo, format!("[{}]", json.join(", ")).as_bytes(), ".dir")
+}
+
+fn dir_out(oid: &str, path: &str) -> String {
+    format!("outs:\n- md5: {oid}\n  size: 6\n  nfiles: 1\n  hash: md5\n  path: {path}\n")
+}
+
+#[track_caller]
+fn refused(out: &CommandOutput, names: &str) {
+    out.failure();
+    assert!(out.stderr.contains(names), "the error must name {names:?}:\n{out:?}");
+}
+
+#[test]
+fn malformed_dvc_files() {
+    let cases: &[(&str, &str)] = &[
+        ("broken yaml", "outs: [\n"),
+        ("not a mapping", "- a\n"),
+        ("unknown top-level key", "outs:\n- md5: abc\n  path: x\n  hash: md5\nunknown: 1\n"),
+        ("unknown out key", "outs:\n- md5: abc\n  path: x\n  bogus: 1\n"),
+        ("outs not a list", "outs: 3\n"),
+        ("out without path", "outs:\n- md5: b1946ac92492d2347c6235b4d2611184\n  hash: md5\n"),
+        ("binary garbage", "\u{0}\u{1}\u{2}\u{fffd}"),
+        ("md5 not a string", "outs:\n- md5: [1, 2]\n  path: x\n  hash: md5\n"),
+        ("unknown hash name", "outs:\n- md5: b1946ac92492d2347c6235b4d2611184\n  hash: sha999\n  path: x\n"),
+    ];
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    twin.write("other", "o\n");
+    for (what, text) in cases {
+        twin.write("bad.dvc", text);
+        // dvc's exit code is the reference for status; naming the file matters more than
+        // matching dvc's wording.
+        let out = twin.run(&["status"]);
+        refused(&out.gd, "bad.dvc");
+        assert_eq!(out.gd.code, out.dvc.code, "{what}: exit code differs from dvc's:\n{:?}\n{:?}", out.dvc, out.gd);
+        for args in [&["checkout"][..], &["commit", "-f"], &["add", "other"]] {
+            let out = twin.gd.gd(args);
+            assert!(out.code != 0, "{what}: git-dvc {args:?} accepted a malformed .dvc:\n{out:?}");
+            refused(&out, "bad.dvc");
+        }
+        assert!(!twin.gd.exists("other.dvc"), "{what}: add went ahead despite a malformed .dvc");
+    }
+}
+
+#[test]
+fn dir_manifest_escaping_the_workspace() {
+    for relpath in ["../../escape", "../escape", "sub/../../../escape"] {
+        let env = TestEnv::new();
+        let repo = repo(&env);
+        let before = outside(&env);
+        let oid = put_manifest(&repo, &[(relpath, b"pwned\n"), ("ok", b"ok\n")]);
+        repo.write("data.dvc", dir_out(&oid, "data"));
+        for args in [&["checkout"][..], &["checkout", "-f"], &["status"], &["cat", "data/ok"]] {
+            let out = repo.gd(args);
+            if args[0] == "checkout" {
+                refused(&out, &oid[..8]);
+            }
+            assert_eq!(outside(&env), before, "{args:?} with relpath {relpath:?} wrote outside the repo");
+            assert!(!repo.exists("escape"), "{relpath:?} escaped the out");
+        }
+    }
+}
+
+#[test]
+fn dir_manifest_with_absolute_or_degenerate_relpaths() {
+    let env = TestEnv::new();
+    let abs_target = env.root().join("outside/abs-target");
+    let abs = abs_target.to_str().unwrap().to_string();
+    for relpath in [abs.as_str(), "", ".", "a/./../..", "/etc/x"] {
+        let repo = repo(&env);
+        let before = outside(&env);
+        let oid = put_manifest(&repo, &[(relpath, b"pwned\n")]);
+        repo.write("data.dvc", dir_out(&oid, "data"));
+        let out = repo.gd(&["checkout", "-f"]);
+        refused(&out, &oid[..8]);
+        assert_eq!(outside(&env), before, "relpath {relpath:?} wrote outside the repo");
+        assert!(!abs_target.exists());
+        repo.remove(".");
+    }
+}
+
+#[test]
+fn dir_manifest_through_a_symlink_out_of_the_workspace() {
+    let env = TestEnv::new();
+    let repo = repo(&env);
+    let before = outside(&env);
+    let oid = put_manifest(&repo, &[("link/x", b"pwned\n")]);
+    repo.write("data.dvc", dir_out(&oid, "data"));
+    repo.sub("data");
+    std::os::unix::fs::symlink(env.root().join("outside"), repo.path("data/link")).unwrap();
+    for args in [&["checkout"][..], &["checkout", "-f"]] {
+        let out = repo.gd(args);
+        out.failure();
+        assert_eq!(outside(&env), before, "{args:?} wrote through data/link");
+    }
+}
+
+#[test]
+fn malformed_dir_manifests() {
+    let bodies: &[&str] = &[
+        "not json",
+        "{}",
+        "[{\"relpath\": \"x\"}]",
+        "[{\"md5\": 5, \"relpath\": \"x\"}]",
+        "[{\"md5\": \"b1946ac92492d2347c6235b4d2611184\"}]",
+        "[{\"md5\": \"../../../../outside/sentinel\", \"relpath\": \"x\"}]",
+    ];
+    for body in bodies {
+        let env = TestEnv::new();
+        let repo = repo(&env);
+        let before = outside(&env);
+        let oid = put_object(&repo, body.as_bytes(), ".dir");
+        repo.write("data.dvc", dir_out(&oid, "data"));
+        refused(&repo.gd(&["checkout"]), &oid[..8]);
+        repo.gd(&["status"]);
+        assert_eq!(outside(&env), before);
+        assert!(!repo.path("data/x").exists() || repo.read("data/x") != "keep\n", "read through a hostile md5");
+    }
+}
+
+#[test]
+fn out_paths_outside_the_repository() {
+    let env = TestEnv::new();
+    let abs = env.root().join("outside/abs").to_str().unwrap().to_string();
+    for path in ["../outside/x", "../../x", abs.as_str(), "sub/../../outside/y"] {
+        let repo = repo(&env);
+        let before = outside(&env);
+        let oid = put_object(&repo, b"pwned\n", "");
+        repo.write("bad.dvc", format!("outs:\n- md5: {oid}\n  size: 6\n  hash: md5\n  path: {path}\n"));
+        for args in [&["checkout"][..], &["checkout", "-f"], &["status"], &["add", "bad.dvc"], &["commit", "-f"]] {
+            let out = repo.gd(args);
+            if args[0] != "status" {
+                refused(&out, "bad.dvc");
+            }
+            assert_eq!(outside(&env), before, "{args:?} with path {path:?} wrote outside the repo");
+        }
+        repo.remove(".");
+    }
+}
+
+#[test]
+fn md5_with_path_traversal() {
+    let env = TestEnv::new();
+    let repo = repo(&env);
+    // files/md5/<md5[:2]>/<md5[2:]> must never leave the cache.
+    let md5 = "../../../../../outside/sentinel";
+    repo.write("f.dvc", format!("outs:\n- md5: {md5}\n  size: 5\n  hash: md5\n  path: f\n"));
+    let out = repo.gd(&["checkout", "-f"]);
+    out.failure();
+    assert!(!repo.exists("f") || repo.read("f") != "keep\n", "checkout read a file outside the cache");
+    let out = repo.gd(&["cat", "f"]);
+    assert!(!out.stdout.contains("keep"), "cat read a file outside the cache:\n{out:?}");
+}
+
+#[test]
+fn corrupt_cache_object() {
+    // A non-0444 object is re-hashed; a corrupt one must never reach the workspace.
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    twin.both(|d| {
+        d.write("f", "good\n");
+        d.make_dataset("data", 3);
+    });
+    twin.run(&["add", "-q", "f", "data"]).success();
+    let obj = cache_rel(&md5_hex(b"good\n"));
+    twin.both(|d| {
+        d.chmod(&obj, 0o644);
+        std::fs::write(d.path(&obj), "corrupt\n").unwrap();
+        d.remove("f");
+    });
+    let out = twin.run(&["checkout"]);
+    out.same_code();
+    out.gd.failure().stderr_has("f");
+    assert!(!twin.gd.exists("f") || twin.gd.read("f") != "corrupt\n", "corrupt data was checked out");
+}
+
+#[test]
+fn corrupt_dir_manifest_object() {
+    let env = TestEnv::new();
+    let repo = repo(&env);
+    repo.make_dataset("data", 3);
+    repo.gd(&["add", "-q", "data"]).success();
+    let text = repo.read("data.dvc");
+    let oid = text.split("md5: ").nth(1).unwrap().split('\n').next().unwrap().to_string();
+    let rel = cache_rel(&oid);
+    repo.chmod(&rel, 0o644);
+    std::fs::write(repo.path(&rel), "[{\"md5\": \"00000000000000000000000000000000\", \"relpath\": \"evil\"}]").unwrap();
+    repo.remove("data");
+    let out = repo.gd(&["checkout"]);
+    out.failure();
+    assert!(!repo.exists("data/evil"));
+}
+
+#[test]
+fn unparseable_config() {
+    for text in ["[core\n    autostage = true\n", "[core]\n    autostage = maybe\n", "[cache]\n    type = teleport\n", "[bogus]\n    x = 1\n"] {
+        let env = TestEnv::new();
+        let twin = env.twin();
+        twin.init();
+        twin.write(".dvc/config", text);
+        let out = twin.run(&["status"]);
+        out.same_code();
+        out.gd.failure().stderr_has("ERROR: configuration error");
+    }
+}
+
+#[test]
+fn dvc_file_is_a_directory_or_unreadable() {
+    let env = TestEnv::new();
+    let repo = repo(&env);
+    repo.sub("weird.dvc");
+    repo.write("weird.dvc/inner", "x");
+    repo.gd(&["status"]);
+    repo.write("f", "f\n");
+    repo.gd(&["add", "-q", "f"]).success();
+    repo.chmod("f.dvc", 0o000);
+    if std::fs::read(repo.path("f.dvc")).is_err() {
+        // Not root: the file is really unreadable.
+        refused(&repo.gd(&["status"]), "f.dvc");
+    }
+    repo.chmod("f.dvc", 0o644);
+}

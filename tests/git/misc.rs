@@ -1,1 +1,200 @@
-//! placeholder
+//! `commit`, `remove`, `move` against dvc (spec §10.3, §10.5, §10.6, §5.1), and git-dvc's
+//! own `cat` and `cache path|md5`.
+
+use crate::harness::*;
+
+fn populated(env: &TestEnv) -> Twin<'_> {
+    let twin = env.twin();
+    twin.init();
+    twin.both(|d| {
+        d.write("f", "f\n");
+        d.write("#x", "hash\n");
+        d.make_dataset("data", 6);
+        d.write("sub/g", "g\n");
+    });
+    twin.run(&["add", "-q", "f", "#x", "data", "sub/g"]).success();
+    twin
+}
+
+#[track_caller]
+fn same(twin: &Twin<'_>, args: &[&str]) -> TwinOutput {
+    let out = twin.run(args);
+    out.same_output();
+    twin.assert_same_tree();
+    out
+}
+
+// ----- commit -----
+
+#[test]
+fn commit_nothing_changed() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    same(&twin, &["commit"]).success();
+    same(&twin, &["commit", "-f"]).success();
+}
+
+#[test]
+fn commit_changed_needs_force() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    twin.both(|d| {
+        d.write("f", "changed\n");
+        d.write("data/new", "new\n");
+        d.remove("data/d000");
+    });
+    let out = same(&twin, &["commit"]);
+    out.gd.code(1).stderr_has("unable to commit changed stage:").stderr_has("Use `-f|--force` to force.");
+    same(&twin, &["commit", "f"]).gd.code(1).stderr_has("failed to commit f - ");
+    same(&twin, &["commit", "-f", "f.dvc"]).success();
+    same(&twin, &["commit", "-f"]).success();
+    same(&twin, &["status"]).success();
+}
+
+#[test]
+fn commit_force_keeps_comments_and_fields() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    let text = format!(
+        "# keep me\nouts:\n- md5: {} # old\n  size: 2\n  hash: md5\n  path: f\n  desc: described\n  cache: true\n",
+        md5_hex(b"f\n")
+    );
+    twin.both(|d| {
+        d.write("f.dvc", &text);
+        d.write("f", "new content\n");
+    });
+    same(&twin, &["commit", "-f", "f.dvc"]).success();
+}
+
+#[test]
+fn commit_no_commit_out() {
+    // `add --no-commit` then `commit` fills the cache.
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    twin.both(|d| {
+        d.write("f", "f\n");
+        d.make_dataset("data", 3);
+    });
+    twin.run(&["add", "-q", "--no-commit", "f", "data"]).success();
+    same(&twin, &["commit"]).success();
+    same(&twin, &["status"]).success();
+}
+
+#[test]
+fn commit_legacy_out_force_keeps_legacy_hash() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    twin.both(|d| {
+        d.write("crlf.txt", "a\r\nb\r\n");
+        d.write("crlf.txt.dvc", "outs:\n- md5: dd8c6a395b5dd36c56d23275028f526c\n  size: 6\n  path: crlf.txt\n");
+    });
+    same(&twin, &["commit", "-f"]).success();
+}
+
+// ----- remove -----
+
+#[test]
+fn remove_keeps_data_and_cleans_gitignore() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    same(&twin, &["remove", "f.dvc"]).success();
+    assert!(twin.gd.exists("f"));
+    // `sub/.gitignore` becomes empty and is deleted.
+    same(&twin, &["remove", "sub/g.dvc"]).success();
+    assert!(!twin.gd.exists("sub/.gitignore"));
+    // dvc never removes an escaped entry (`/\#x`): the bug is part of the format.
+    same(&twin, &["remove", "#x.dvc"]).success();
+}
+
+#[test]
+fn remove_outs_deletes_data() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    same(&twin, &["remove", "--outs", "data.dvc"]).success();
+    assert!(!twin.gd.exists("data"));
+    same(&twin, &["remove", "--outs", "f.dvc"]).success();
+}
+
+#[test]
+fn remove_errors() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    let out = same(&twin, &["remove", "missing.dvc"]);
+    out.gd.failure();
+    let out = same(&twin, &["remove", "f"]);
+    out.same_code();
+}
+
+// ----- move -----
+
+#[test]
+fn move_file_into_subdirectory() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    same(&twin, &["move", "f", "sub/moved"]).success();
+    assert!(!twin.gd.exists(".gitignore") || !twin.gd.read(".gitignore").contains("/f\n"));
+}
+
+#[test]
+fn move_directory_keeps_desc_drops_comments() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    twin.both(|d| {
+        let text = d.read("data.dvc").replace("outs:\n", "# gone after move\nouts:\n") + "  desc: kept\n";
+        d.write("data.dvc", text);
+    });
+    same(&twin, &["move", "data", "renamed"]).success();
+    same(&twin, &["move", "renamed", "sub/inner"]).success();
+    same(&twin, &["status"]).success();
+}
+
+#[test]
+fn move_errors() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    twin.both(|d| d.write("untracked", "u\n"));
+    same(&twin, &["move", "untracked", "elsewhere"]).gd.failure();
+    same(&twin, &["move", "missing", "elsewhere"]).gd.failure();
+}
+
+// ----- cat and cache (git-dvc's own commands; dvc has no equivalent) -----
+
+#[test]
+fn cat_prints_tracked_files() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    let gd = &twin.gd;
+    gd.remove("f");
+    gd.remove("data");
+    assert_eq!(gd.gd(&["cat", "f"]).success().stdout, "f\n");
+    let expected = twin.dvc.read_bytes("data/d003/f000003.bin");
+    let out = gd.gd(&["cat", "data/d003/f000003.bin"]);
+    out.success();
+    assert_eq!(out.stdout, String::from_utf8_lossy(&expected), "cat must print the exact bytes");
+    // From a subdirectory, paths are relative to it.
+    assert_eq!(gd.sub("sub").gd(&["cat", "g"]).success().stdout, "g\n");
+    // Not tracked: an error naming the path.
+    gd.gd(&["cat", "nope"]).failure().stderr_has("nope");
+}
+
+#[test]
+fn cache_path_and_md5() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    let gd = &twin.gd;
+    let md5 = md5_hex(b"f\n");
+    assert_eq!(gd.gd(&["cache", "md5", "f"]).success().stdout.trim(), md5);
+    let path = gd.gd(&["cache", "path", "f"]).success().stdout.trim().to_string();
+    assert!(path.ends_with(&format!("files/md5/{}/{}", &md5[..2], &md5[2..])), "{path}");
+    assert_eq!(std::fs::read(gd.path(&path)).unwrap(), b"f\n");
+    // Inside a tracked directory.
+    let bytes = gd.read_bytes("data/d001/f000001.bin");
+    assert_eq!(gd.gd(&["cache", "md5", "data/d001/f000001.bin"]).success().stdout.trim(), md5_hex(&bytes));
+    // The directory itself: its .dir object.
+    let dir_md5 = gd.gd(&["cache", "md5", "data"]).success().stdout.trim().to_string();
+    assert!(dir_md5.ends_with(".dir"), "{dir_md5}");
+    assert!(gd.read("data.dvc").contains(&dir_md5));
+    gd.gd(&["cache", "md5", "untracked"]).failure();
+}

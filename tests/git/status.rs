@@ -1,1 +1,158 @@
-//! placeholder
+//! `status` against dvc (spec §10.1): words, precedence, text/JSON layout, `-q` exit codes.
+
+use crate::harness::*;
+
+/// A twin with `f` (file), `g` (file), `data/` (dir) and `sub/h` added and committed to git.
+fn populated(env: &TestEnv) -> Twin<'_> {
+    let twin = env.twin();
+    twin.init();
+    twin.both(|d| {
+        d.write("f", "f\n");
+        d.write("g", "g\n");
+        d.make_dataset("data", 8);
+        d.write("sub/h", "h\n");
+    });
+    twin.run(&["add", "-q", "f", "g", "data", "sub/h"]).success();
+    twin.git(&["add", "-A"]);
+    twin.git(&["commit", "-q", "-m", "data"]);
+    twin
+}
+
+/// Runs every status flavour in both repos and compares output and exit codes.
+#[track_caller]
+fn status_same(twin: &Twin<'_>) {
+    twin.run(&["status"]).same_output();
+    twin.run(&["status", "--json"]).same_output();
+    twin.run(&["status", "-q"]).same_output();
+    twin.run(&["status", "--json", "-q"]).same_output();
+}
+
+#[test]
+fn clean() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    status_same(&twin);
+    assert_eq!(twin.gd.gd(&["status"]).success().stdout, "Data and pipelines are up to date.\n");
+    twin.gd.gd(&["status", "-q"]).code(0);
+    assert_eq!(twin.gd.gd(&["status", "--json"]).success().stdout.trim(), "{}");
+}
+
+#[test]
+fn modified_deleted_and_dir_changes() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    twin.both(|d| {
+        d.write("f", "changed\n");
+        d.remove("g");
+        d.write("data/d000/f000000.bin", "changed");
+        d.write("sub/h", "changed too\n");
+    });
+    status_same(&twin);
+    let out = twin.gd.gd(&["status"]);
+    out.success().stdout_has("\t\tmodified:           f\n").stdout_has("\t\tdeleted:            g\n");
+    twin.gd.gd(&["status", "-q"]).code(1);
+    twin.gd.gd(&["status", "--json", "-q"]).code(0);
+    // Nothing was written by status.
+    twin.assert_same_tree();
+}
+
+#[test]
+fn extra_and_missing_files_in_a_directory() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    twin.both(|d| {
+        d.write("data/extra", "x");
+        d.remove("data/d001");
+    });
+    status_same(&twin);
+}
+
+#[test]
+fn exec_bit_toggle_is_a_modification_for_files_only() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    twin.both(|d| {
+        d.chmod("f", 0o755);
+        d.chmod("data/d002/f000002.bin", 0o755);
+    });
+    status_same(&twin);
+}
+
+#[test]
+fn not_in_cache_takes_precedence() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    twin.both(|d| {
+        d.remove(".dvc/cache");
+        d.remove("g");
+        d.write("f", "changed\n");
+    });
+    status_same(&twin);
+    twin.gd.gd(&["status"]).success().stdout_has("not in cache:");
+}
+
+#[test]
+fn targets() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    twin.both(|d| {
+        d.write("f", "changed\n");
+        d.remove("g");
+    });
+    for args in [
+        &["status", "f"][..],
+        &["status", "f.dvc"],
+        &["status", "g.dvc", "--json"],
+        &["status", "data"],
+        &["status", "sub/h.dvc"],
+    ] {
+        twin.run(args).same_output();
+    }
+    // From a subdirectory, paths are relative to it.
+    twin.both(|d| d.write("sub/h", "changed\n"));
+    twin.run_in("sub", &["status"]).same_output();
+    twin.run_in("sub", &["status", "h"]).same_output();
+}
+
+#[test]
+fn missing_target_is_an_error() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    let out = twin.run(&["status", "nonexistent.dvc"]);
+    out.same_code().same_output();
+    out.gd.failure();
+}
+
+#[test]
+fn new_out_without_hash() {
+    // An out with only `path:` (e.g. `import --no-download`) is reported `new`... or rather
+    // whatever dvc says; compare.
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    twin.both(|d| {
+        d.write("n", "n\n");
+        d.write("n.dvc", "outs:\n- hash: md5\n  path: n\n");
+    });
+    status_same(&twin);
+}
+
+#[test]
+fn dvc_lock_outs_are_seen() {
+    // Pipelines are dvc's job: build the lock with `dvc repro` in both repos, then compare
+    // what status says about its outs.
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    twin.both(|d| {
+        d.write("in.txt", "in\n");
+        d.dvc(&["stage", "add", "-q", "-n", "build", "-d", "in.txt", "-o", "out.txt", "-o", "outdir", "mkdir -p outdir && cp in.txt out.txt && cp in.txt outdir/x"]).success();
+        d.dvc(&["repro", "-q"]).success();
+    });
+    status_same(&twin);
+    twin.both(|d| {
+        d.remove("out.txt");
+        d.write("outdir/x", "changed\n");
+    });
+    status_same(&twin);
+}
