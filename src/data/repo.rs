@@ -1,1 +1,403 @@
-//! repo (stub)
+//! A DVC repository: its root, config, cache and state, and the stages (`.dvc` files
+//! and `dvc.lock` entries) whose outs the data commands act on.
+
+use crate::data::config::{Config, ConfigError, LoadOptions};
+use crate::data::dvcfile::{self, Out, ParseError};
+use crate::data::ignore::{self, DvcIgnore};
+use crate::data::odb::{LinkType, Odb};
+use crate::data::pathsafe::{self, PathError};
+use crate::data::state::State;
+use std::path::{Path, PathBuf};
+
+/// Where to find config levels outside the repo (the CLI fills this from the environment).
+#[derive(Debug, Clone, Default)]
+pub struct RepoOptions {
+    /// `DVC_SYSTEM_CONFIG_DIR` or `/etc/xdg/dvc`.
+    pub system_config_dir: Option<PathBuf>,
+    /// `DVC_GLOBAL_CONFIG_DIR` or `~/.config/dvc`.
+    pub global_config_dir: Option<PathBuf>,
+    /// `$HOME`, for `~` in config paths.
+    pub home_dir: Option<PathBuf>,
+    /// Do not use the state DB (re-hash everything).
+    pub rehash: bool,
+}
+
+/// Errors opening a repo or loading its stages.
+#[derive(Debug, thiserror::Error)]
+pub enum RepoError {
+    /// No `.dvc` directory above the start directory.
+    #[error("you are not inside of a DVC repository (checked up to mount point '/')")]
+    NotARepo,
+    /// Config problem.
+    #[error(transparent)]
+    Config(#[from] ConfigError),
+    /// Bad `.dvc` / `dvc.lock`.
+    #[error("'{file}' {reason}")]
+    Parse {
+        /// File (relative to the root, DVC style `./x.dvc` is not used).
+        file: String,
+        /// Why.
+        reason: String,
+    },
+    /// An out path that escapes the workspace.
+    #[error("'{file}': {source}")]
+    UnsafePath {
+        /// The stage file.
+        file: String,
+        /// The path problem.
+        #[source]
+        source: PathError,
+    },
+    /// `.dvcignore` problem.
+    #[error(transparent)]
+    Ignore(#[from] ignore::Error),
+    /// IO.
+    #[error("{op} '{path}': {source}")]
+    Io {
+        /// Operation.
+        op: &'static str,
+        /// Path.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What a stage file is.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StageKind {
+    /// A `.dvc` file.
+    DvcFile,
+    /// A stage in a `dvc.lock`.
+    Lock {
+        /// Stage name.
+        name: String,
+    },
+}
+
+/// A stage with resolved outs.
+#[derive(Debug, Clone)]
+pub struct Stage {
+    /// The `.dvc` or `dvc.lock` file, relative to the repo root (`/`-separated).
+    pub file: String,
+    /// Kind.
+    pub kind: StageKind,
+    /// The outs with their workspace locations.
+    pub outs: Vec<ResolvedOut>,
+    /// The stage is frozen (imports).
+    pub frozen: bool,
+}
+
+impl Stage {
+    /// DVC's name for the stage in `status` output.
+    pub fn display_name(&self) -> String {
+        match &self.kind {
+            StageKind::DvcFile => self.file.clone(),
+            StageKind::Lock { name } => {
+                let dir = self.file.strip_suffix("dvc.lock").unwrap_or("");
+                if dir.is_empty() { name.clone() } else { format!("{dir}dvc.yaml:{name}") }
+            }
+        }
+    }
+}
+
+/// An out and where it lives.
+#[derive(Debug, Clone)]
+pub struct ResolvedOut {
+    /// As recorded.
+    pub out: Out,
+    /// Index within the stage's outs.
+    pub index: usize,
+    /// Absolute workspace path.
+    pub abs: PathBuf,
+    /// Path relative to the repo root, `/`-separated.
+    pub rel: String,
+}
+
+/// An open repository.
+#[derive(Debug)]
+pub struct Repo {
+    /// Workspace root (parent of `.dvc`).
+    pub root: PathBuf,
+    /// `<root>/.dvc`.
+    pub dvc_dir: PathBuf,
+    /// Loaded config.
+    pub config: Config,
+    /// The cache.
+    pub odb: Odb,
+    /// State DB, when it could be opened and `rehash` is off.
+    pub state: Option<State>,
+    /// Why the state DB is unavailable (for a warning).
+    pub state_error: Option<String>,
+}
+
+impl Repo {
+    /// Walk up from `start` to the directory containing `.dvc/`.
+    pub fn find_root(start: &Path) -> Option<PathBuf> {
+        let mut cur = Some(start);
+        while let Some(dir) = cur {
+            if dir.join(".dvc").is_dir() {
+                return Some(dir.to_path_buf());
+            }
+            cur = dir.parent();
+        }
+        None
+    }
+
+    /// Open the repo at `root`.
+    pub fn open(root: &Path, options: &RepoOptions) -> Result<Repo, RepoError> {
+        let dvc_dir = root.join(".dvc");
+        if !dvc_dir.is_dir() {
+            return Err(RepoError::NotARepo);
+        }
+        let config = Config::load_with(LoadOptions {
+            dvc_dir: Some(dvc_dir.clone()),
+            system_dir: options.system_config_dir.clone(),
+            global_dir: options.global_config_dir.clone(),
+            home_dir: options.home_dir.clone(),
+            validate: true,
+        })?;
+        let cache_dir = config.cache_dir().unwrap_or_else(|| dvc_dir.join("cache"));
+        let types = config
+            .cache_types()?
+            .into_iter()
+            .filter_map(|t| LinkType::parse(link_name(t)))
+            .collect::<Vec<_>>();
+        let odb = Odb::new(cache_dir, types);
+        let (state, state_error) = if options.rehash {
+            (None, None)
+        } else {
+            open_state(&dvc_dir)
+        };
+        Ok(Repo { root: root.to_path_buf(), dvc_dir, config, odb, state, state_error })
+    }
+
+    /// `.dvc/tmp`.
+    pub fn tmp_dir(&self) -> PathBuf {
+        self.dvc_dir.join("tmp")
+    }
+
+    /// Relative `/` path of an absolute path inside the workspace.
+    pub fn rel(&self, abs: &Path) -> Option<String> {
+        pathsafe::rel_to(&self.root, abs)
+    }
+
+    /// Every stage in the workspace: all `.dvc` files and all `dvc.lock` stages.
+    pub fn collect_stages(&self) -> Result<Vec<Stage>, RepoError> {
+        let files = self.find_stage_files()?;
+        let mut stages = Vec::new();
+        for f in files {
+            stages.extend(self.load_stage_file(&f)?);
+        }
+        Ok(stages)
+    }
+
+    /// Relative paths of every `.dvc` and `dvc.lock` file, sorted.
+    pub fn find_stage_files(&self) -> Result<Vec<String>, RepoError> {
+        let ig = DvcIgnore::for_dir(&self.root, &self.root)?;
+        let found = std::sync::Mutex::new(Vec::new());
+        let errors = std::sync::Mutex::new(Vec::new());
+        rayon::scope(|s| walk_for_stages(s, &self.root, &self.root, ig, &found, &errors));
+        if let Some(e) = errors.into_inner().unwrap_or_default().into_iter().next() {
+            return Err(e);
+        }
+        let mut files = found.into_inner().unwrap_or_default();
+        files.sort();
+        Ok(files)
+    }
+
+    /// Load one stage file (`x.dvc` or `dvc.lock`) given relative to the root.
+    pub fn load_stage_file(&self, rel: &str) -> Result<Vec<Stage>, RepoError> {
+        let abs = self.root.join(rel);
+        let text = std::fs::read_to_string(&abs).map_err(|source| RepoError::Io { op: "read", path: abs.clone(), source })?;
+        let base_rel = rel.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
+        let parse_err = |e: ParseError| RepoError::Parse { file: rel.to_string(), reason: format!("validation failed: {e}") };
+        if rel == "dvc.lock" || rel.ends_with("/dvc.lock") {
+            let lock = dvcfile::parse_lock(&text).map_err(parse_err)?;
+            let flags = crate::data::pipeline::read_flags(&self.root.join(base_rel.as_str()).join("dvc.yaml"));
+            let mut stages = Vec::new();
+            for st in lock.stages {
+                let stage_flags = flags.get(&st.name);
+                let wdir = stage_flags.and_then(|f| f.wdir.clone()).unwrap_or_default();
+                let base = join_rel(&base_rel, &wdir);
+                let mut outs = Vec::new();
+                for (i, mut o) in st.outs.into_iter().enumerate() {
+                    if let Some(f) = stage_flags.and_then(|f| f.outs.get(&o.path)) {
+                        o.cache = f.cache;
+                        o.push = f.push;
+                        o.remote = f.remote.clone();
+                    }
+                    outs.push(self.resolve_out(rel, &base, o, i)?);
+                }
+                stages.push(Stage { file: rel.to_string(), kind: StageKind::Lock { name: st.name }, outs, frozen: false });
+            }
+            return Ok(stages);
+        }
+        let parsed = dvcfile::parse(&text).map_err(parse_err)?;
+        let mut outs = Vec::new();
+        for (i, o) in parsed.outs.into_iter().enumerate() {
+            outs.push(self.resolve_out(rel, &base_rel, o, i)?);
+        }
+        Ok(vec![Stage { file: rel.to_string(), kind: StageKind::DvcFile, outs, frozen: parsed.frozen }])
+    }
+
+    fn resolve_out(&self, file: &str, base_rel: &str, out: Out, index: usize) -> Result<ResolvedOut, RepoError> {
+        let unsafe_path = |source| RepoError::UnsafePath { file: file.to_string(), source };
+        let joined = join_rel(base_rel, &out.path);
+        // Lexically fold `..` (dvc.yaml outs may say `../x` from a subdir), then require
+        // the result to stay inside the workspace and not pass through symlinks.
+        let norm = pathsafe::normalize(Path::new(&joined));
+        let norm_s = norm.to_str().unwrap_or("").replace('\\', "/");
+        if norm_s.starts_with("..") || norm.is_absolute() {
+            return Err(unsafe_path(PathError::ParentDir(out.path.clone())));
+        }
+        let abs = pathsafe::join_checked(&self.root, &norm_s).map_err(unsafe_path)?;
+        Ok(ResolvedOut { out, index, abs, rel: norm_s })
+    }
+
+    /// The stages for user targets: `x.dvc` files, `dvc.lock`/`dvc.yaml`, or out paths
+    /// (including paths inside a tracked directory, resolved to that out).
+    pub fn stages_for_targets(&self, targets: &[PathBuf]) -> Result<Vec<Stage>, TargetError> {
+        if targets.is_empty() {
+            return Ok(self.collect_stages()?);
+        }
+        let mut all: Option<Vec<Stage>> = None;
+        let mut result: Vec<Stage> = Vec::new();
+        for t in targets {
+            let abs = pathsafe::normalize(&t.clone());
+            let rel = self.rel(&abs).ok_or_else(|| TargetError::Outside(t.display().to_string()))?;
+            if rel.ends_with(".dvc") && abs.is_file() {
+                result.extend(self.load_stage_file(&rel)?);
+                continue;
+            }
+            if rel == "dvc.yaml" || rel.ends_with("/dvc.yaml") || rel == "dvc.lock" || rel.ends_with("/dvc.lock") {
+                let lock = format!("{}dvc.lock", rel.strip_suffix("dvc.yaml").or(rel.strip_suffix("dvc.lock")).unwrap_or(""));
+                if self.root.join(&lock).is_file() {
+                    result.extend(self.load_stage_file(&lock)?);
+                }
+                continue;
+            }
+            if all.is_none() {
+                all = Some(self.collect_stages()?);
+            }
+            let stages = all.as_ref().map(Vec::as_slice).unwrap_or(&[]);
+            let mut matched = false;
+            for st in stages {
+                let outs: Vec<ResolvedOut> = st
+                    .outs
+                    .iter()
+                    .filter(|o| o.rel == rel || rel.starts_with(&format!("{}/", o.rel)) || o.rel.starts_with(&format!("{rel}/")) || rel.is_empty())
+                    .cloned()
+                    .collect();
+                if !outs.is_empty() {
+                    matched = true;
+                    result.push(Stage { outs, ..st.clone() });
+                }
+            }
+            if !matched {
+                return Err(TargetError::NotTracked(t.display().to_string()));
+            }
+        }
+        Ok(result)
+    }
+}
+
+/// Errors resolving user targets.
+#[derive(Debug, thiserror::Error)]
+pub enum TargetError {
+    /// Repo problem.
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    /// Not inside the workspace.
+    #[error("'{0}' is outside of the DVC repository")]
+    Outside(String),
+    /// No out matches.
+    #[error("'{0}' does not exist as an output or a stage name in 'dvc.yaml'")]
+    NotTracked(String),
+}
+
+fn link_name(t: crate::data::config::LinkType) -> &'static str {
+    use crate::data::config::LinkType as C;
+    match t {
+        C::Reflink => "reflink",
+        C::Hardlink => "hardlink",
+        C::Symlink => "symlink",
+        C::Copy => "copy",
+    }
+}
+
+fn open_state(dvc_dir: &Path) -> (Option<State>, Option<String>) {
+    let dir = dvc_dir.join("tmp").join("git-dvc").join("state");
+    match State::open(&dir) {
+        Ok(s) => (Some(s), None),
+        Err(first) => {
+            // A damaged DB: move it aside once and start fresh; it only caches hashes.
+            let _ = std::fs::remove_dir_all(&dir);
+            match State::open(&dir) {
+                Ok(s) => (Some(s), Some(format!("{first}; the state DB was reset"))),
+                Err(e) => (None, Some(e.to_string())),
+            }
+        }
+    }
+}
+
+/// Join two `/` relative paths, either of which may be empty.
+pub fn join_rel(a: &str, b: &str) -> String {
+    match (a.is_empty() || a == ".", b.is_empty() || b == ".") {
+        (true, _) => b.to_string(),
+        (false, true) => a.to_string(),
+        (false, false) => format!("{a}/{b}"),
+    }
+}
+
+fn walk_for_stages<'s>(
+    s: &rayon::Scope<'s>,
+    root: &'s Path,
+    dir: &Path,
+    ig: DvcIgnore,
+    found: &'s std::sync::Mutex<Vec<String>>,
+    errors: &'s std::sync::Mutex<Vec<RepoError>>,
+) {
+    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let mut local = Vec::new();
+    for entry in rd.flatten() {
+        let name = entry.file_name();
+        let Some(name_s) = name.to_str() else { continue };
+        let Ok(ft) = entry.file_type() else { continue };
+        let path = entry.path();
+        if ft.is_dir() {
+            if ignore::is_always_excluded(name_s) {
+                continue;
+            }
+            if !ig.is_empty() && ig.is_ignored(&path, true) {
+                continue;
+            }
+            if path.join(".dvc").is_dir() {
+                continue; // a subrepo
+            }
+            let sub_ig = match ig.with_dir(&path) {
+                Ok(i) => i,
+                Err(e) => {
+                    if let Ok(mut v) = errors.lock() {
+                        v.push(e.into());
+                    }
+                    continue;
+                }
+            };
+            s.spawn(move |s| walk_for_stages(s, root, &path, sub_ig, found, errors));
+        } else if (name_s.ends_with(".dvc") || name_s == "dvc.lock") && ft.is_file() {
+            if !ig.is_empty() && ig.is_ignored(&path, false) {
+                continue;
+            }
+            if let Some(rel) = pathsafe::rel_to(root, &path) {
+                local.push(rel);
+            }
+        }
+    }
+    if !local.is_empty() {
+        if let Ok(mut v) = found.lock() {
+            v.extend(local);
+        }
+    }
+}

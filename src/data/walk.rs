@@ -1,0 +1,232 @@
+//! Listing and hashing workspace outs.
+//!
+//! A directory out is listed in parallel (one rayon task per subdirectory), honouring
+//! `.dvcignore` and DVC's exclusions; then each file is hashed, or its hash is taken from
+//! the state DB when (inode, mtime, size) still match. With an `Odb`, hashing also puts
+//! each file into the cache in the same read (`add`/`commit`).
+
+use crate::data::hash;
+use crate::data::ignore::{self, DvcIgnore};
+use crate::data::odb::{self, Odb};
+use crate::data::state::{Entry, State};
+use crate::data::tree::{Tree, TreeEntry};
+use rayon::prelude::*;
+use std::collections::HashMap;
+use std::fs::Metadata;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+/// Errors while listing or hashing.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// IO.
+    #[error("{op} '{path}': {source}")]
+    Io {
+        /// Operation.
+        op: &'static str,
+        /// Path.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// `.dvcignore` inside a tracked directory (DVC refuses the same).
+    #[error(".dvcignore file should not be in collected dir path: '{0}'")]
+    NestedDvcIgnore(PathBuf),
+    /// Broken symlink.
+    #[error("[Errno 2] No such file or directory: '{0}'")]
+    BrokenSymlink(PathBuf),
+    /// A file name that is not UTF-8.
+    #[error("file name is not valid UTF-8: '{0}'")]
+    NonUtf8(PathBuf),
+    /// Ignore-file problem.
+    #[error(transparent)]
+    Ignore(#[from] ignore::Error),
+    /// Cache problem.
+    #[error(transparent)]
+    Odb(#[from] odb::Error),
+}
+
+/// One file of a directory out.
+#[derive(Debug, Clone)]
+pub struct DirFile {
+    /// Path relative to the out, `/`-separated.
+    pub rel: String,
+    /// Absolute path.
+    pub abs: PathBuf,
+    /// Metadata (of the target, for followed symlinks).
+    pub meta: Metadata,
+    /// The entry is a symlink to a file.
+    pub symlink: bool,
+}
+
+/// List the files of a directory out.
+pub fn list_dir(root: &Path, dir: &Path) -> Result<Vec<DirFile>, Error> {
+    let parent = dir.parent().unwrap_or(root);
+    let ig = DvcIgnore::for_dir(root, parent)?;
+    let files = Mutex::new(Vec::new());
+    let errors = Mutex::new(Vec::new());
+    rayon::scope(|s| list_into(s, dir, String::new(), &ig, &files, &errors));
+    if let Some(e) = errors.into_inner().unwrap_or_default().into_iter().next() {
+        return Err(e);
+    }
+    let mut files = files.into_inner().unwrap_or_default();
+    files.sort_unstable_by(|a: &DirFile, b: &DirFile| a.rel.cmp(&b.rel));
+    Ok(files)
+}
+
+fn list_into<'s>(
+    s: &rayon::Scope<'s>,
+    dir: &Path,
+    prefix: String,
+    ig: &'s DvcIgnore,
+    files: &'s Mutex<Vec<DirFile>>,
+    errors: &'s Mutex<Vec<Error>>,
+) {
+    let push_err = |e: Error| {
+        if let Ok(mut v) = errors.lock() {
+            v.push(e);
+        }
+    };
+    let rd = match std::fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(source) => return push_err(Error::Io { op: "read directory", path: dir.to_path_buf(), source }),
+    };
+    let mut local = Vec::new();
+    for entry in rd {
+        let entry = match entry {
+            Ok(e) => e,
+            Err(source) => return push_err(Error::Io { op: "read directory", path: dir.to_path_buf(), source }),
+        };
+        let name = entry.file_name();
+        let path = entry.path();
+        let Some(name) = name.to_str() else {
+            push_err(Error::NonUtf8(path));
+            continue;
+        };
+        if name == ignore::DVCIGNORE {
+            push_err(Error::NestedDvcIgnore(dir.to_path_buf()));
+            continue;
+        }
+        let Ok(ft) = entry.file_type() else { continue };
+        let rel = if prefix.is_empty() { name.to_string() } else { format!("{prefix}/{name}") };
+        if ft.is_dir() {
+            if ignore::is_always_excluded(name) || (!ig.is_empty() && ig.is_ignored(&path, true)) {
+                continue;
+            }
+            if path.join(".dvc").is_dir() {
+                continue; // subrepo
+            }
+            s.spawn(move |s| list_into(s, &path, rel, ig, files, errors));
+            continue;
+        }
+        if !ig.is_empty() && ig.is_ignored(&path, false) {
+            continue;
+        }
+        if ft.is_symlink() {
+            match std::fs::metadata(&path) {
+                Ok(m) if m.is_dir() => continue, // DVC skips symlinks to directories
+                Ok(m) => local.push(DirFile { rel, abs: path, meta: m, symlink: true }),
+                Err(_) => push_err(Error::BrokenSymlink(path)),
+            }
+            continue;
+        }
+        if ft.is_file() {
+            match entry.metadata() {
+                Ok(meta) => local.push(DirFile { rel, abs: path, meta, symlink: false }),
+                Err(source) => push_err(Error::Io { op: "stat", path, source }),
+            }
+        }
+    }
+    if !local.is_empty() {
+        if let Ok(mut v) = files.lock() {
+            v.extend(local);
+        }
+    }
+}
+
+/// A hashed file.
+#[derive(Debug, Clone)]
+pub struct Hashed {
+    /// md5 hex.
+    pub md5: String,
+    /// size.
+    pub size: u64,
+    /// State entry to record (None when unchanged in the state already).
+    pub new_state: Option<Entry>,
+}
+
+/// Hash one file, using `known` state when it still matches; with `odb`, also make sure the
+/// content is cached (in the same read).
+pub fn hash_one(abs: &Path, meta: &Metadata, legacy: bool, known: Option<&Entry>, odb: Option<&Odb>) -> Result<Hashed, Error> {
+    if let Some(e) = known.filter(|e| e.matches(meta)) {
+        let md5 = e.md5_hex();
+        if let Some(odb) = odb {
+            if !odb.exists_verified(&md5, legacy) {
+                odb.insert_copy(abs, &md5, legacy)?;
+            }
+        }
+        return Ok(Hashed { md5, size: meta.len(), new_state: None });
+    }
+    let (md5, size) = match odb {
+        Some(odb) => {
+            let a = odb.add_file(abs, legacy)?;
+            (a.md5, a.size)
+        }
+        None => hash::hash_file(abs, legacy).map_err(|source| Error::Io { op: "read", path: abs.to_path_buf(), source })?,
+    };
+    // Re-stat after reading: the file may have changed meanwhile; record only a stable stat.
+    let new_state = std::fs::metadata(abs).ok().filter(|m| m.len() == size).and_then(|m| Entry::new(&m, &md5));
+    Ok(Hashed { md5, size, new_state })
+}
+
+/// The result of hashing a directory out.
+#[derive(Debug)]
+pub struct DirHash {
+    /// The manifest.
+    pub tree: Tree,
+    /// Total size.
+    pub size: u64,
+    /// State entries to record: (relpath within out, entry).
+    pub new_state: Vec<(String, Entry)>,
+    /// Files that were symlinks (DVC replaces them with regular files after add).
+    pub symlinks: Vec<PathBuf>,
+}
+
+/// Hash (and with `odb`, cache) every file of a directory out.
+pub fn hash_dir(root: &Path, dir: &Path, out_rel: &str, legacy: bool, state: Option<&State>, odb: Option<&Odb>) -> Result<DirHash, Error> {
+    let files = list_dir(root, dir)?;
+    let known: HashMap<String, Entry> = state.map(|s| s.load_prefix(legacy, &format!("{out_rel}/"))).unwrap_or_default();
+    let hashed: Vec<Result<(TreeEntry, u64, Option<(String, Entry)>), Error>> = files
+        .par_iter()
+        .map(|f| {
+            let h = hash_one(&f.abs, &f.meta, legacy, known.get(&f.rel), odb)?;
+            let st = h.new_state.map(|e| (f.rel.clone(), e));
+            Ok((TreeEntry { relpath: f.rel.clone(), md5: h.md5 }, h.size, st))
+        })
+        .collect();
+    let mut entries = Vec::with_capacity(hashed.len());
+    let mut size = 0;
+    let mut new_state = Vec::new();
+    for r in hashed {
+        let (e, s, st) = r?;
+        size += s;
+        entries.push(e);
+        if let Some(st) = st {
+            new_state.push(st);
+        }
+    }
+    let symlinks = files.iter().filter(|f| f.symlink).map(|f| f.abs.clone()).collect();
+    Ok(DirHash { tree: Tree::new(entries), size, new_state, symlinks })
+}
+
+/// Record state entries of a directory out (`rel` relative to the out).
+pub fn record_dir_state(state: Option<&State>, legacy: bool, out_rel: &str, entries: &[(String, Entry)]) {
+    if let Some(state) = state {
+        if entries.is_empty() {
+            return;
+        }
+        let keys: Vec<(String, Entry)> = entries.iter().map(|(r, e)| (format!("{out_rel}/{r}"), *e)).collect();
+        let _ = state.put_many(legacy, keys.iter().map(|(k, e)| (k.as_str(), *e)));
+    }
+}
