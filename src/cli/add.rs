@@ -1,15 +1,62 @@
-//! `add` (not implemented yet).
+//! `add`: start tracking files or directories (or update them), then ignore and stage.
+
+use super::context::abs_targets;
+use super::error::ErrorKind;
+use super::scm::Scm;
 use super::{CommandError, CommandResult, Context};
+use crate::data::commit;
 
 /// Arguments of `add`.
 #[derive(Debug, clap::Args)]
 pub struct AddArgs {
-    /// Arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub rest: Vec<String>,
+    /// Files or directories to track.
+    #[arg(required = true)]
+    pub targets: Vec<String>,
+    /// Write the `.dvc` file without putting the data into the cache.
+    #[arg(long = "no-commit")]
+    pub no_commit: bool,
 }
 
 /// Run `add`.
-pub fn run(_ctx: &Context, _args: AddArgs) -> CommandResult {
-    Err(CommandError::failed("`add` is not implemented yet"))
+pub fn run(ctx: &Context, args: AddArgs) -> CommandResult {
+    let repo = ctx.open_repo()?;
+    let _lock = ctx.lock(&repo)?;
+    let cwd = ctx.cwd()?;
+    let mut scm = Scm::open(&repo.root, repo.config.core_no_scm());
+    let targets = abs_targets(&cwd, &args.targets);
+    let stages = repo.collect_stages().map_err(super::context::repo_error)?;
+    for (t, given) in targets.iter().zip(&args.targets) {
+        let rel = repo.rel(t).unwrap_or_default();
+        if let Some(scm) = &scm {
+            if !rel.is_empty() && scm.is_tracked(&rel) {
+                return Err(CommandError::failed(format!(
+                    " output '{given}' is already tracked by SCM (e.g. Git).\n    You can remove it from Git, then add to DVC.\n        To stop tracking from Git:\n            git rm -r --cached '{given}'\n            git commit -m \"stop tracking {given}\""
+                )));
+            }
+        }
+        let outcome =
+            commit::add(&repo, t, &stages, args.no_commit).map_err(|e| add_error(e, given))?;
+        if let Some(scm) = scm.as_mut() {
+            if let Some((dir, name)) = &outcome.ignore {
+                scm.ignore(dir, name)
+                    .map_err(|e| CommandError::failed(format!("cannot update .gitignore: {e}")))?;
+            }
+            scm.stage(repo.root.join(&outcome.dvcfile));
+        }
+    }
+    if let Some(scm) = scm.as_mut() {
+        scm.flush()
+            .map_err(|e| CommandError::failed(format!("git add failed: {e}")))?;
+    }
+    Ok(())
+}
+
+fn add_error(e: commit::Error, given: &str) -> CommandError {
+    match e {
+        commit::Error::Missing { abs, .. } => CommandError::failed(format!(
+            "output '{given}' does not exist: [Errno 2] No such file or directory: '{abs}'"
+        )),
+        commit::Error::Repo(r) => super::context::repo_error(r),
+        other => CommandError::from_error(ErrorKind::Failed, &other),
+    }
 }

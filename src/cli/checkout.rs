@@ -1,15 +1,71 @@
-//! `checkout` (not implemented yet).
+//! `checkout`: restore outs from the cache, with DVC's output and refusal rules.
+
+use super::context::abs_targets;
+use super::error::ErrorKind;
+use super::status::target_error;
 use super::{CommandError, CommandResult, Context};
+use crate::data::checkout::{self, CheckoutOptions, OnUnsaved};
 
 /// Arguments of `checkout`.
 #[derive(Debug, clap::Args)]
 pub struct CheckoutArgs {
-    /// Arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub rest: Vec<String>,
+    /// Limit to these `.dvc` files or outs.
+    pub targets: Vec<String>,
+    /// Re-create links even for unchanged files.
+    #[arg(long)]
+    pub relink: bool,
+    /// Overwrite or delete unsaved workspace data without asking.
+    #[arg(short, long)]
+    pub force: bool,
 }
 
 /// Run `checkout`.
-pub fn run(_ctx: &Context, _args: CheckoutArgs) -> CommandResult {
-    Err(CommandError::failed("`checkout` is not implemented yet"))
+pub fn run(ctx: &Context, args: CheckoutArgs) -> CommandResult {
+    let repo = ctx.open_repo()?;
+    let _lock = ctx.lock(&repo)?;
+    let cwd = ctx.cwd()?;
+    let stages = repo
+        .stages_for_targets(&abs_targets(&cwd, &args.targets))
+        .map_err(target_error)?;
+    let opts = CheckoutOptions {
+        on_unsaved: if args.force {
+            OnUnsaved::Overwrite
+        } else {
+            OnUnsaved::Fail
+        },
+        relink: args.relink,
+    };
+    let report = checkout::checkout(&repo, &stages, opts)
+        .map_err(|e| CommandError::from_error(ErrorKind::Unhandled, &e))?;
+    if !ctx.quiet {
+        let mut text = String::new();
+        for (rel, is_dir, change) in &report.changes {
+            if args.relink && *change == checkout::Change::Modified {
+                continue;
+            }
+            text.push_str(&format!(
+                "{}       {}{}\n",
+                change.letter(),
+                rel,
+                if *is_dir { "/" } else { "" }
+            ));
+        }
+        print!("{text}");
+        if args.relink {
+            println!("Relinked successfully");
+        }
+    }
+    for e in &report.errors {
+        eprintln!("ERROR: {e}");
+    }
+    if !report.missing.is_empty() {
+        return Err(CommandError::unhandled(format!(
+            "Checkout failed for following targets:\n{}\nIs your cache up to date?\n<https://error.dvc.org/missing-files>",
+            report.missing.join("\n")
+        )));
+    }
+    if !report.errors.is_empty() {
+        return Err(CommandError::silent(255));
+    }
+    Ok(())
 }

@@ -1,15 +1,69 @@
-//! `commit` (not implemented yet).
+//! `commit`: record workspace changes of tracked outs in their pointers and the cache.
+
+use super::context::abs_targets;
+use super::error::ErrorKind;
+use super::scm::Scm;
+use super::status::target_error;
 use super::{CommandError, CommandResult, Context};
+use crate::data::commit;
+use crate::data::status::{self, OutState};
 
 /// Arguments of `commit`.
 #[derive(Debug, clap::Args)]
 pub struct CommitArgs {
-    /// Arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub rest: Vec<String>,
+    /// Limit to these `.dvc` files or outs.
+    pub targets: Vec<String>,
+    /// Commit even if the data changed (no prompt).
+    #[arg(short, long)]
+    pub force: bool,
 }
 
 /// Run `commit`.
-pub fn run(_ctx: &Context, _args: CommitArgs) -> CommandResult {
-    Err(CommandError::failed("`commit` is not implemented yet"))
+pub fn run(ctx: &Context, args: CommitArgs) -> CommandResult {
+    let repo = ctx.open_repo()?;
+    let _lock = ctx.lock(&repo)?;
+    let cwd = ctx.cwd()?;
+    let stages = repo
+        .stages_for_targets(&abs_targets(&cwd, &args.targets))
+        .map_err(target_error)?;
+    let fail = |e: &dyn std::error::Error| {
+        CommandError::new(ErrorKind::Failed, format!("failed to commit - {e}"))
+    };
+    if !args.force {
+        for st in &stages {
+            for o in &st.outs {
+                let s = status::out_status(&repo, o).map_err(|e| fail(&e))?;
+                if matches!(s, OutState::Modified | OutState::New) {
+                    return Err(CommandError::failed(format!(
+                        "failed to commit - unable to commit changed stage: '{}'. Use `-f|--force` to force.",
+                        st.display_name()
+                    )));
+                }
+            }
+        }
+    }
+    let mut scm = Scm::open(&repo.root, repo.config.core_no_scm());
+    for st in &stages {
+        let mut updates = Vec::new();
+        for o in &st.outs {
+            if std::fs::symlink_metadata(&o.abs).is_err() {
+                continue;
+            }
+            let c = commit::commit_out(&repo, o, false).map_err(|e| fail(&e))?;
+            if c.changed {
+                updates.push((o.index, c.update));
+            }
+        }
+        if !updates.is_empty() {
+            commit::write_updates(&repo, st, &updates).map_err(|e| fail(&e))?;
+            if let Some(scm) = scm.as_mut() {
+                scm.stage(repo.root.join(&st.file));
+            }
+        }
+    }
+    if let Some(scm) = scm.as_mut() {
+        scm.flush()
+            .map_err(|e| CommandError::failed(format!("git add failed: {e}")))?;
+    }
+    Ok(())
 }

@@ -1,4 +1,10 @@
-//! Per-invocation context: global flags and the rayon pool size.
+//! Per-invocation context: global flags, the rayon pool size, and opening the repo with
+//! the settings that come from the environment (the engine never reads env vars).
+
+use super::error::{CommandError, ErrorKind};
+use crate::data::lock::RepoLock;
+use crate::data::repo::{Repo, RepoError, RepoOptions};
+use std::path::{Path, PathBuf};
 
 /// Global options shared by every command.
 #[derive(Debug, Clone)]
@@ -15,9 +21,92 @@ impl Context {
     /// Build the context and size the global rayon pool.
     pub fn new(quiet: bool, verbose: u8, jobs: Option<usize>) -> Self {
         let jobs = jobs.filter(|j| *j > 0).unwrap_or_else(|| {
-            std::thread::available_parallelism().map(|n| n.get()).unwrap_or(2)
+            std::thread::available_parallelism()
+                .map(|n| n.get())
+                .unwrap_or(2)
         });
-        let _ = rayon::ThreadPoolBuilder::new().num_threads(jobs).build_global();
-        Context { quiet, verbose, jobs }
+        let _ = rayon::ThreadPoolBuilder::new()
+            .num_threads(jobs)
+            .build_global();
+        Context {
+            quiet,
+            verbose,
+            jobs,
+        }
     }
+
+    /// The working directory.
+    pub fn cwd(&self) -> Result<PathBuf, CommandError> {
+        std::env::current_dir()
+            .map_err(|e| CommandError::failed(format!("cannot read the current directory: {e}")))
+    }
+
+    /// Config locations from the environment, as dvc finds them.
+    pub fn repo_options() -> RepoOptions {
+        let home = std::env::var_os("HOME").map(PathBuf::from);
+        let system = std::env::var_os("DVC_SYSTEM_CONFIG_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from("/etc/xdg/dvc"));
+        let global = std::env::var_os("DVC_GLOBAL_CONFIG_DIR")
+            .map(PathBuf::from)
+            .or_else(|| {
+                let base = std::env::var_os("XDG_CONFIG_HOME")
+                    .map(PathBuf::from)
+                    .or_else(|| home.as_ref().map(|h| h.join(".config")))?;
+                Some(base.join("dvc"))
+            });
+        RepoOptions {
+            system_config_dir: Some(system),
+            global_config_dir: global,
+            home_dir: home,
+            rehash: std::env::var_os("GIT_DVC_REHASH").is_some(),
+        }
+    }
+
+    /// Open the repo containing the working directory.
+    pub fn open_repo(&self) -> Result<Repo, CommandError> {
+        let cwd = self.cwd()?;
+        let root = Repo::find_root(&cwd)
+            .ok_or_else(|| CommandError::new(ErrorKind::NotARepo, RepoError::NotARepo))?;
+        self.open_repo_at(&root)
+    }
+
+    /// Open the repo at `root`.
+    pub fn open_repo_at(&self, root: &Path) -> Result<Repo, CommandError> {
+        let repo = Repo::open(root, &Self::repo_options()).map_err(repo_error)?;
+        if let Some(w) = &repo.state_error {
+            tracing::warn!("state DB unavailable, hashing everything: {w}");
+        }
+        Ok(repo)
+    }
+
+    /// Take DVC's repo lock.
+    pub fn lock(&self, repo: &Repo) -> Result<RepoLock, CommandError> {
+        RepoLock::acquire(&repo.dvc_dir)
+            .map_err(|e| CommandError::from_error(ErrorKind::Unhandled, &e))
+    }
+
+    /// Print a line to stdout unless `-q`.
+    pub fn out(&self, line: impl std::fmt::Display) {
+        if !self.quiet {
+            println!("{line}");
+        }
+    }
+}
+
+/// Map repo errors to DVC's exit classes.
+pub fn repo_error(e: RepoError) -> CommandError {
+    match &e {
+        RepoError::NotARepo => CommandError::new(ErrorKind::NotARepo, &e),
+        RepoError::Config(_) => CommandError::new(ErrorKind::Config, &e),
+        _ => CommandError::from_error(ErrorKind::Failed, &e),
+    }
+}
+
+/// Turn user-given paths into absolute, lexically normalized paths.
+pub fn abs_targets(cwd: &Path, targets: &[String]) -> Vec<PathBuf> {
+    targets
+        .iter()
+        .map(|t| crate::data::pathsafe::normalize(&cwd.join(t)))
+        .collect()
 }

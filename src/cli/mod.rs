@@ -20,6 +20,7 @@ pub mod logging;
 pub mod mv;
 pub mod remote;
 pub mod remove;
+pub mod scm;
 pub mod status;
 pub mod transfer;
 pub mod verify;

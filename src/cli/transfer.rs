@@ -24,3 +24,13 @@ pub struct TransferArgs {
 pub fn run(_ctx: &Context, _dir: Direction, _args: TransferArgs) -> CommandResult {
     Err(CommandError::failed("transfers are not implemented yet"))
 }
+
+/// `status -c`: compare the cache with a remote.
+pub fn cloud_status(
+    _ctx: &Context,
+    _targets: &[String],
+    _remote: Option<&str>,
+    _json: bool,
+) -> CommandResult {
+    Err(CommandError::failed("`status -c` is not implemented yet"))
+}

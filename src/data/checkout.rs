@@ -1,1 +1,508 @@
-//! checkout (stub)
+//! `checkout`: make the workspace match the recorded outs, from the cache.
+//!
+//! Two phases: plan every out (what to write, what to delete), then apply. Content that
+//! would be overwritten or deleted and is not in the cache is "unsaved": with
+//! `OnUnsaved::Fail` (the `checkout` command) the whole run stops before touching anything
+//! (spec §10.2, DVC's `--force` prompt); with `OnUnsaved::Keep` (git hooks and the filter)
+//! that out is left as it is and reported. Files are written to a temp name and renamed.
+
+use crate::data::hash;
+use crate::data::odb;
+use crate::data::repo::{Repo, ResolvedOut, Stage};
+use crate::data::state::{Entry, State};
+use crate::data::tree::Tree;
+use crate::data::walk::{self, DirFile};
+use rayon::prelude::*;
+use std::collections::{HashMap, HashSet};
+use std::os::unix::fs::PermissionsExt;
+use std::path::PathBuf;
+
+/// Errors of checkout.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Listing or hashing.
+    #[error(transparent)]
+    Walk(#[from] walk::Error),
+    /// Cache.
+    #[error(transparent)]
+    Odb(#[from] odb::Error),
+    /// Unsaved workspace content would be lost.
+    #[error("Can't remove the following unsaved files without confirmation. Use `--force` to force.\n{}", .0.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join("\n"))]
+    Unsaved(Vec<PathBuf>),
+    /// IO.
+    #[error("{op} '{path}': {source}")]
+    Io {
+        /// Operation.
+        op: &'static str,
+        /// Path.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// What to do with workspace content that is not in the cache.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OnUnsaved {
+    /// Refuse the whole checkout (no changes made).
+    Fail,
+    /// Leave that out untouched and report it.
+    Keep,
+    /// Overwrite it (`--force`).
+    Overwrite,
+}
+
+/// Options.
+#[derive(Debug, Clone, Copy)]
+pub struct CheckoutOptions {
+    /// Unsaved-content policy.
+    pub on_unsaved: OnUnsaved,
+    /// Re-create links even for unchanged files.
+    pub relink: bool,
+}
+
+/// How an out changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Change {
+    /// Created.
+    Added,
+    /// Updated.
+    Modified,
+    /// Removed.
+    Deleted,
+}
+
+impl Change {
+    /// DVC's letter.
+    pub fn letter(self) -> char {
+        match self {
+            Change::Added => 'A',
+            Change::Modified => 'M',
+            Change::Deleted => 'D',
+        }
+    }
+}
+
+/// What a checkout did.
+#[derive(Debug, Default)]
+pub struct Report {
+    /// (out rel path, is dir, change).
+    pub changes: Vec<(String, bool, Change)>,
+    /// Outs whose data is missing from the cache.
+    pub missing: Vec<String>,
+    /// Outs left alone because they hold unsaved changes (`OnUnsaved::Keep`).
+    pub kept: Vec<String>,
+    /// Other per-out failures (the rest still ran).
+    pub errors: Vec<String>,
+}
+
+enum Plan {
+    Nothing,
+    File {
+        o: ResolvedOut,
+        md5: String,
+        exec: bool,
+        change: Change,
+    },
+    Dir {
+        o: ResolvedOut,
+        tree: Tree,
+        writes: Vec<usize>,
+        deletes: Vec<PathBuf>,
+        replace_file: bool,
+        change: Change,
+    },
+}
+
+/// Check out the outs of `stages`.
+pub fn checkout(repo: &Repo, stages: &[Stage], opts: CheckoutOptions) -> Result<Report, Error> {
+    let mut report = Report::default();
+    let mut plans = Vec::new();
+    let mut unsaved = Vec::new();
+    for st in stages {
+        for o in &st.outs {
+            if !o.out.cache || o.out.md5.is_none() {
+                continue;
+            }
+            let mut out_unsaved = Vec::new();
+            match plan_out(repo, o, opts, &mut out_unsaved) {
+                Ok(Some(p)) => {
+                    if !out_unsaved.is_empty() {
+                        match opts.on_unsaved {
+                            OnUnsaved::Keep => {
+                                report.kept.push(o.rel.clone());
+                                continue;
+                            }
+                            OnUnsaved::Fail => unsaved.extend(out_unsaved),
+                            OnUnsaved::Overwrite => {}
+                        }
+                    }
+                    plans.push(p);
+                }
+                Ok(None) => report.missing.push(o.rel.clone()),
+                Err(e) => report.errors.push(format!("{}: {e}", o.rel)),
+            }
+        }
+    }
+    if !unsaved.is_empty() {
+        unsaved.sort();
+        return Err(Error::Unsaved(unsaved));
+    }
+    for p in plans {
+        match apply(repo, p) {
+            Ok(Some(c)) => report.changes.push(c),
+            Ok(None) => {}
+            Err(e) => report.errors.push(e.to_string()),
+        }
+    }
+    Ok(report)
+}
+
+/// Whether the content at `path` is safe to drop: it is in the cache already.
+fn is_saved(repo: &Repo, path: &std::path::Path, legacy: bool, known: Option<&Entry>) -> bool {
+    let Ok(meta) = std::fs::metadata(path) else {
+        return true;
+    };
+    if meta.is_dir() {
+        return false;
+    }
+    match walk::hash_one(path, &meta, legacy, known, None) {
+        Ok(h) => repo.odb.exists(&h.md5, legacy),
+        Err(_) => false,
+    }
+}
+
+/// Plan one out. `Ok(None)` = its data is missing from the cache.
+fn plan_out(
+    repo: &Repo,
+    o: &ResolvedOut,
+    opts: CheckoutOptions,
+    unsaved: &mut Vec<PathBuf>,
+) -> Result<Option<Plan>, Error> {
+    let md5 = o.out.md5.clone().unwrap_or_default();
+    let legacy = o.out.is_legacy();
+    let meta = std::fs::symlink_metadata(&o.abs).ok();
+    if !o.out.is_dir() {
+        if !repo.odb.exists_verified(&md5, legacy) {
+            return Ok(None);
+        }
+        let Some(meta) = meta else {
+            return Ok(Some(Plan::File {
+                o: o.clone(),
+                md5,
+                exec: o.out.isexec,
+                change: Change::Added,
+            }));
+        };
+        if meta.is_dir() {
+            // A directory where a file belongs: everything in it must be saved.
+            for f in walk::list_dir(&repo.root, &o.abs).unwrap_or_default() {
+                if !is_saved(repo, &f.abs, legacy, None) {
+                    unsaved.push(f.abs);
+                }
+            }
+            return Ok(Some(Plan::File {
+                o: o.clone(),
+                md5,
+                exec: o.out.isexec,
+                change: Change::Modified,
+            }));
+        }
+        let known = repo.state.as_ref().and_then(|s| s.get(legacy, &o.rel));
+        let full = std::fs::metadata(&o.abs).ok();
+        let same = full
+            .as_ref()
+            .and_then(|m| walk::hash_one(&o.abs, m, legacy, known.as_ref(), None).ok())
+            .map(|h| h.md5 == md5)
+            .unwrap_or(false);
+        let exec_now = full
+            .as_ref()
+            .is_some_and(|m| m.permissions().mode() & 0o111 != 0);
+        if same && exec_now == o.out.isexec && !opts.relink {
+            return Ok(Some(Plan::Nothing));
+        }
+        if !same && !is_saved(repo, &o.abs, legacy, known.as_ref()) {
+            unsaved.push(o.abs.clone());
+        }
+        return Ok(Some(Plan::File {
+            o: o.clone(),
+            md5,
+            exec: o.out.isexec,
+            change: Change::Modified,
+        }));
+    }
+    // Directory out.
+    if !repo.odb.exists_verified(&md5, legacy) {
+        return Ok(None);
+    }
+    let tree = match repo.odb.read(&md5, legacy).map(|b| Tree::parse(&b)) {
+        Ok(Ok(t)) => t,
+        Ok(Err(e)) => {
+            return Err(Error::Io {
+                op: "parse manifest",
+                path: repo.odb.path(&md5, legacy),
+                source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
+            });
+        }
+        Err(e) => return Err(e.into()),
+    };
+    if tree
+        .entries
+        .par_iter()
+        .any(|e| !repo.odb.exists(&e.md5, legacy))
+    {
+        return Ok(None);
+    }
+    let Some(meta) = meta else {
+        return Ok(Some(Plan::Dir {
+            writes: (0..tree.entries.len()).collect(),
+            o: o.clone(),
+            tree,
+            deletes: Vec::new(),
+            replace_file: false,
+            change: Change::Added,
+        }));
+    };
+    if !meta.is_dir() {
+        if !is_saved(repo, &o.abs, legacy, None) {
+            unsaved.push(o.abs.clone());
+        }
+        return Ok(Some(Plan::Dir {
+            writes: (0..tree.entries.len()).collect(),
+            o: o.clone(),
+            tree,
+            deletes: Vec::new(),
+            replace_file: true,
+            change: Change::Modified,
+        }));
+    }
+    let files = walk::list_dir(&repo.root, &o.abs)?;
+    let known: HashMap<String, Entry> = repo
+        .state
+        .as_ref()
+        .map(|s| s.load_prefix(legacy, &format!("{}/", o.rel)))
+        .unwrap_or_default();
+    let by_rel: HashMap<&str, &DirFile> = files.iter().map(|f| (f.rel.as_str(), f)).collect();
+    let wanted: HashSet<&str> = tree.entries.iter().map(|e| e.relpath.as_str()).collect();
+    // Which manifest entries need writing, and is what they replace saved?
+    let checks: Vec<(usize, bool, bool)> = tree
+        .entries
+        .par_iter()
+        .enumerate()
+        .map(|(i, e)| match by_rel.get(e.relpath.as_str()) {
+            None => (i, true, true),
+            Some(f) => {
+                if opts.relink {
+                    return (i, true, true);
+                }
+                match walk::hash_one(&f.abs, &f.meta, legacy, known.get(&f.rel), None) {
+                    Ok(h) if h.md5 == e.md5 && !f.symlink => (i, false, true),
+                    Ok(h) => (i, true, repo.odb.exists(&h.md5, legacy)),
+                    Err(_) => (i, true, false),
+                }
+            }
+        })
+        .collect();
+    let mut writes = Vec::new();
+    for (i, write, saved) in checks {
+        if write {
+            writes.push(i);
+            if !saved {
+                unsaved.push(o.abs.join(&tree.entries[i].relpath));
+            }
+        }
+    }
+    let extras: Vec<&DirFile> = files
+        .iter()
+        .filter(|f| !wanted.contains(f.rel.as_str()))
+        .collect();
+    let extra_unsaved: Vec<PathBuf> = extras
+        .par_iter()
+        .filter(|f| !is_saved(repo, &f.abs, legacy, known.get(&f.rel)))
+        .map(|f| f.abs.clone())
+        .collect();
+    unsaved.extend(extra_unsaved);
+    let deletes: Vec<PathBuf> = extras.iter().map(|f| f.abs.clone()).collect();
+    if writes.is_empty() && deletes.is_empty() {
+        return Ok(Some(Plan::Nothing));
+    }
+    Ok(Some(Plan::Dir {
+        o: o.clone(),
+        tree,
+        writes,
+        deletes,
+        replace_file: false,
+        change: Change::Modified,
+    }))
+}
+
+fn apply(repo: &Repo, plan: Plan) -> Result<Option<(String, bool, Change)>, Error> {
+    match plan {
+        Plan::Nothing => Ok(None),
+        Plan::File {
+            o,
+            md5,
+            exec,
+            change,
+        } => {
+            let legacy = o.out.is_legacy();
+            crate::data::pathsafe::join_checked(&repo.root, &o.rel).map_err(|e| Error::Io {
+                op: "check path",
+                path: o.abs.clone(),
+                source: std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()),
+            })?;
+            repo.odb.link(&md5, legacy, &o.abs, exec)?;
+            record_file(repo.state.as_ref(), legacy, &o.rel, &o.abs, &md5);
+            Ok(Some((o.rel, false, change)))
+        }
+        Plan::Dir {
+            o,
+            tree,
+            writes,
+            deletes,
+            replace_file,
+            change,
+        } => {
+            let legacy = o.out.is_legacy();
+            if replace_file {
+                std::fs::remove_file(&o.abs).map_err(|source| Error::Io {
+                    op: "remove",
+                    path: o.abs.clone(),
+                    source,
+                })?;
+            }
+            for d in &deletes {
+                let _ = std::fs::remove_file(d);
+            }
+            remove_empty_parents(&o.abs, &deletes);
+            std::fs::create_dir_all(&o.abs).map_err(|source| Error::Io {
+                op: "create directory",
+                path: o.abs.clone(),
+                source,
+            })?;
+            let results: Vec<Result<(String, Entry), Error>> =
+                writes
+                    .par_iter()
+                    .map(|&i| {
+                        let e = &tree.entries[i];
+                        let dest = crate::data::pathsafe::join_checked(&o.abs, &e.relpath)
+                            .map_err(|err| Error::Io {
+                                op: "check path",
+                                path: o.abs.join(&e.relpath),
+                                source: std::io::Error::new(
+                                    std::io::ErrorKind::InvalidInput,
+                                    err.to_string(),
+                                ),
+                            })?;
+                        if let Ok(m) = std::fs::symlink_metadata(&dest) {
+                            if m.is_dir() {
+                                std::fs::remove_dir_all(&dest).map_err(|source| Error::Io {
+                                    op: "remove",
+                                    path: dest.clone(),
+                                    source,
+                                })?;
+                            }
+                        }
+                        repo.odb.link(&e.md5, legacy, &dest, false)?;
+                        let meta = std::fs::metadata(&dest).map_err(|source| Error::Io {
+                            op: "stat",
+                            path: dest.clone(),
+                            source,
+                        })?;
+                        let entry = Entry::new(&meta, &e.md5).ok_or_else(|| Error::Io {
+                            op: "record",
+                            path: dest.clone(),
+                            source: std::io::Error::new(std::io::ErrorKind::InvalidData, "bad md5"),
+                        })?;
+                        Ok((e.relpath.clone(), entry))
+                    })
+                    .collect();
+            let mut entries = Vec::with_capacity(results.len());
+            let mut first_err = None;
+            for r in results {
+                match r {
+                    Ok(e) => entries.push(e),
+                    Err(e) => {
+                        first_err.get_or_insert(e);
+                    }
+                }
+            }
+            walk::record_dir_state(repo.state.as_ref(), legacy, &o.rel, &entries);
+            if let Some(e) = first_err {
+                return Err(e);
+            }
+            Ok(Some((o.rel, true, change)))
+        }
+    }
+}
+
+fn record_file(state: Option<&State>, legacy: bool, rel: &str, abs: &std::path::Path, md5: &str) {
+    if let (Some(state), Ok(meta)) = (state, std::fs::metadata(abs)) {
+        if let Some(e) = Entry::new(&meta, md5) {
+            let _ = state.put_many(legacy, [(rel, e)]);
+        }
+    }
+}
+
+fn remove_empty_parents(top: &std::path::Path, deleted: &[PathBuf]) {
+    let mut dirs: Vec<PathBuf> = deleted
+        .iter()
+        .filter_map(|p| p.parent().map(PathBuf::from))
+        .collect();
+    dirs.sort();
+    dirs.dedup();
+    dirs.sort_by_key(|d| std::cmp::Reverse(d.components().count()));
+    for mut d in dirs {
+        while d.starts_with(top) && d != top {
+            if std::fs::remove_dir(&d).is_err() {
+                break;
+            }
+            if !d.pop() {
+                break;
+            }
+        }
+    }
+}
+
+/// Delete an out that no longer exists in the pointers, if its content is saved in the
+/// cache (used when git removes a `.dvc`). Returns false when it was kept.
+pub fn remove_out_if_saved(repo: &Repo, o: &ResolvedOut) -> Result<bool, Error> {
+    let legacy = o.out.is_legacy();
+    let Ok(meta) = std::fs::symlink_metadata(&o.abs) else {
+        return Ok(true);
+    };
+    let saved = if meta.is_dir() {
+        let files = walk::list_dir(&repo.root, &o.abs)?;
+        let known = repo
+            .state
+            .as_ref()
+            .map(|s| s.load_prefix(legacy, &format!("{}/", o.rel)))
+            .unwrap_or_default();
+        files
+            .par_iter()
+            .all(|f| is_saved(repo, &f.abs, legacy, known.get(&f.rel)))
+    } else {
+        let known = repo.state.as_ref().and_then(|s| s.get(legacy, &o.rel));
+        is_saved(repo, &o.abs, legacy, known.as_ref())
+    };
+    if !saved {
+        return Ok(false);
+    }
+    let r = if meta.is_dir() {
+        std::fs::remove_dir_all(&o.abs)
+    } else {
+        std::fs::remove_file(&o.abs)
+    };
+    r.map_err(|source| Error::Io {
+        op: "remove",
+        path: o.abs.clone(),
+        source,
+    })?;
+    Ok(true)
+}
+
+/// Used by the empty-file fast path in tests.
+pub fn is_empty_oid(md5: &str) -> bool {
+    md5 == hash::EMPTY_MD5
+}

@@ -1,1 +1,389 @@
-//! commit (stub)
+//! `add` and `commit`: hash outs, put their data in the cache, and record the result in
+//! the `.dvc` / `dvc.lock` file (fresh or rewritten losslessly, spec §1.4, §10.3, §10.4).
+
+use crate::data::dvcfile::{self, Out, OutUpdate};
+use crate::data::odb;
+use crate::data::pathsafe;
+use crate::data::repo::{Repo, RepoError, ResolvedOut, Stage, StageKind};
+use crate::data::status::{self, Current};
+use crate::data::tree::{Tree, TreeEntry};
+use crate::data::walk;
+use std::path::{Path, PathBuf};
+
+/// Errors of add/commit.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Hashing/listing.
+    #[error(transparent)]
+    Status(#[from] status::Error),
+    /// Walking.
+    #[error(transparent)]
+    Walk(#[from] walk::Error),
+    /// Cache.
+    #[error(transparent)]
+    Odb(#[from] odb::Error),
+    /// Repo/stage loading.
+    #[error(transparent)]
+    Repo(#[from] RepoError),
+    /// A `.dvc` could not be rewritten.
+    #[error("failed to update '{file}': {reason}")]
+    Rewrite {
+        /// File.
+        file: String,
+        /// Why.
+        reason: String,
+    },
+    /// The target does not exist.
+    #[error("output '{rel}' does not exist: [Errno 2] No such file or directory: '{abs}'")]
+    Missing {
+        /// As given.
+        rel: String,
+        /// Absolute.
+        abs: String,
+    },
+    /// Target contains other outs.
+    #[error(
+        "Cannot add '{target}', because it is overlapping with other DVC tracked output: '{other}'.\nTo include '{other}' in '{target}', run 'dvc remove {other_file}' and then 'dvc add {target}'"
+    )]
+    Overlap {
+        /// Target.
+        target: String,
+        /// The overlapping out.
+        other: String,
+        /// Its stage file.
+        other_file: String,
+    },
+    /// Target is a pipeline out.
+    #[error(
+        "cannot update '{target}': overlaps with an output of stage: '{stage}' in 'dvc.yaml'.\nRun the pipeline or use 'dvc commit' to force update it."
+    )]
+    PipelineOut {
+        /// Target.
+        target: String,
+        /// Stage name.
+        stage: String,
+    },
+    /// Outside the repo.
+    #[error(
+        "Cached output(s) outside of DVC project: {0}. See <https://dvc.org/doc/user-guide/data-management/importing-external-data> for more info."
+    )]
+    Outside(String),
+    /// Inside `.dvc/`.
+    #[error("Path '{0}' is ignored by :.dvc/")]
+    InDvcDir(String),
+    /// IO.
+    #[error("{op} '{path}': {source}")]
+    Io {
+        /// Operation.
+        op: &'static str,
+        /// Path.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+/// The hash state an out should get after committing its workspace data.
+#[derive(Debug, Clone)]
+pub struct Committed {
+    /// The new fields.
+    pub update: OutUpdate,
+    /// Whether anything differs from what was recorded.
+    pub changed: bool,
+}
+
+/// Hash the workspace version of `o`, cache it (unless `no_commit`), relink per
+/// `cache.type`, record state, and return the new out fields.
+pub fn commit_out(repo: &Repo, o: &ResolvedOut, no_commit: bool) -> Result<Committed, Error> {
+    let cache = o.out.cache && !no_commit;
+    // Legacy outs stay legacy while their data is unchanged (spec §1.5).
+    let mut target = o.clone();
+    let mut cur = None;
+    if o.out.is_legacy() && o.out.md5.is_some() {
+        let c = status::current(repo, o, false)?;
+        if let Some(c) = c {
+            if Some(c.md5.as_str()) == o.out.md5.as_deref() {
+                cur = Some(c);
+            }
+        }
+        if cur.is_none() {
+            target.out.hash = Some("md5".into());
+        } else if cache {
+            cur = status::current(repo, o, true)?;
+        }
+    } else if o.out.is_legacy() {
+        target.out.hash = Some("md5".into());
+    }
+    let cur = match cur {
+        Some(c) => c,
+        None => status::current(repo, &target, cache)?.ok_or_else(|| Error::Missing {
+            rel: o.rel.clone(),
+            abs: o.abs.display().to_string(),
+        })?,
+    };
+    let legacy = target.out.is_legacy();
+    if cache {
+        finish_cache(repo, &target, &cur, legacy)?;
+    }
+    status::record(repo, &target, &cur);
+    let update = OutUpdate {
+        md5: Some(cur.md5.clone()),
+        size: Some(cur.size),
+        nfiles: cur.nfiles,
+        isexec: cur.dir.is_none() && cur.isexec,
+        hash: target.out.hash.clone(),
+    };
+    let changed = update != OutUpdate::from_out(&o.out);
+    Ok(Committed { update, changed })
+}
+
+/// Store the `.dir` manifest and relink the workspace per `cache.type`.
+fn finish_cache(repo: &Repo, o: &ResolvedOut, cur: &Current, legacy: bool) -> Result<(), Error> {
+    if let Some(dh) = &cur.dir {
+        repo.odb.put_bytes(&cur.md5, legacy, &dh.tree.to_bytes())?;
+        let lt = repo.odb.effective_link_type();
+        let relink_all = matches!(lt, odb::LinkType::Hardlink | odb::LinkType::Symlink);
+        use rayon::prelude::*;
+        let symlinks: std::collections::HashSet<&PathBuf> = dh.symlinks.iter().collect();
+        let results: Vec<Result<(), odb::Error>> = dh
+            .tree
+            .entries
+            .par_iter()
+            .filter_map(|e| {
+                let path = o.abs.join(&e.relpath);
+                if relink_all || symlinks.contains(&path) {
+                    Some(repo.odb.link(&e.md5, legacy, &path, false).map(|_| ()))
+                } else {
+                    None
+                }
+            })
+            .collect();
+        for r in results {
+            r?;
+        }
+        if relink_all || !symlinks.is_empty() {
+            // Inodes changed: forget stale state; it is rebuilt on the next run.
+            if let Some(state) = repo.state.as_ref() {
+                let rels: Vec<String> = dh
+                    .tree
+                    .entries
+                    .iter()
+                    .map(|e| format!("{}/{}", o.rel, e.relpath))
+                    .collect();
+                let _ = state.remove_many(legacy, rels.iter().map(String::as_str));
+            }
+        }
+    } else {
+        let was_symlink =
+            std::fs::symlink_metadata(&o.abs).is_ok_and(|m| m.file_type().is_symlink());
+        if was_symlink {
+            repo.odb.link(&cur.md5, legacy, &o.abs, cur.isexec)?;
+        } else {
+            repo.odb
+                .relink_after_add(&cur.md5, legacy, &o.abs, cur.isexec, true)?;
+        }
+    }
+    Ok(())
+}
+
+/// Write updates into a stage's file (lossless rewrite).
+pub fn write_updates(
+    repo: &Repo,
+    stage: &Stage,
+    updates: &[(usize, OutUpdate)],
+) -> Result<(), Error> {
+    let abs = repo.root.join(&stage.file);
+    let text = std::fs::read_to_string(&abs).map_err(|source| Error::Io {
+        op: "read",
+        path: abs.clone(),
+        source,
+    })?;
+    let new = match &stage.kind {
+        StageKind::DvcFile => dvcfile::rewrite(&text, updates),
+        StageKind::Lock { name } => dvcfile::rewrite_lock(&text, name, updates),
+    }
+    .map_err(|e| Error::Rewrite {
+        file: stage.file.clone(),
+        reason: e.to_string(),
+    })?;
+    if new != text {
+        std::fs::write(&abs, new).map_err(|source| Error::Io {
+            op: "write",
+            path: abs,
+            source,
+        })?;
+    }
+    Ok(())
+}
+
+/// What `add` did for one target.
+#[derive(Debug, Clone)]
+pub struct AddOutcome {
+    /// The `.dvc` file written, relative to the root.
+    pub dvcfile: String,
+    /// The out's path relative to the root.
+    pub out_rel: String,
+    /// When a new `.gitignore` entry is due: (directory of the `.gitignore`, out name).
+    pub ignore: Option<(PathBuf, String)>,
+}
+
+/// `add` one target (absolute, normalized path) given all current stages.
+pub fn add(
+    repo: &Repo,
+    abs: &Path,
+    stages: &[Stage],
+    no_commit: bool,
+) -> Result<AddOutcome, Error> {
+    let rel = repo
+        .rel(abs)
+        .ok_or_else(|| Error::Outside(abs.display().to_string()))?;
+    if rel.is_empty() {
+        return Err(Error::Outside(abs.display().to_string()));
+    }
+    if rel == ".dvc" || rel.starts_with(".dvc/") {
+        return Err(Error::InDvcDir(abs.display().to_string()));
+    }
+    pathsafe::check_relpath(&rel).map_err(|e| Error::Rewrite {
+        file: rel.clone(),
+        reason: e.to_string(),
+    })?;
+    // Already an out (re-add), or inside a tracked directory (granular update)?
+    for st in stages {
+        for o in &st.outs {
+            if o.rel == rel || rel.starts_with(&format!("{}/", o.rel)) {
+                if let StageKind::Lock { name } = &st.kind {
+                    return Err(Error::PipelineOut {
+                        target: rel.clone(),
+                        stage: name.clone(),
+                    });
+                }
+                if o.rel == rel {
+                    let c = commit_out(repo, o, no_commit)?;
+                    write_updates(repo, st, &[(o.index, c.update)])?;
+                } else {
+                    granular(repo, st, o, &rel, no_commit)?;
+                }
+                return Ok(AddOutcome {
+                    dvcfile: st.file.clone(),
+                    out_rel: o.rel.clone(),
+                    ignore: None,
+                });
+            }
+            if o.rel.starts_with(&format!("{rel}/")) {
+                return Err(Error::Overlap {
+                    target: rel.clone(),
+                    other: o.rel.clone(),
+                    other_file: st.file.clone(),
+                });
+            }
+        }
+    }
+    if std::fs::symlink_metadata(abs).is_err() {
+        return Err(Error::Missing {
+            rel: rel.clone(),
+            abs: abs.display().to_string(),
+        });
+    }
+    let (parent_rel, name) = match rel.rsplit_once('/') {
+        Some((p, n)) => (p.to_string(), n.to_string()),
+        None => (String::new(), rel.clone()),
+    };
+    let dvcfile_rel = crate::data::repo::join_rel(&parent_rel, &format!("{name}.dvc"));
+    let fresh = Out {
+        path: name.clone(),
+        hash: Some("md5".into()),
+        cache: true,
+        push: true,
+        ..Out::default()
+    };
+    let o = ResolvedOut {
+        out: fresh.clone(),
+        index: 0,
+        abs: abs.to_path_buf(),
+        rel: rel.clone(),
+    };
+    let c = commit_out(repo, &o, no_commit)?;
+    let mut out = fresh;
+    out.md5 = c.update.md5;
+    out.size = c.update.size;
+    out.nfiles = c.update.nfiles;
+    out.isexec = c.update.isexec;
+    let text = dvcfile::render_new(&[out]);
+    let dvc_abs = repo.root.join(&dvcfile_rel);
+    std::fs::write(&dvc_abs, text).map_err(|source| Error::Io {
+        op: "write",
+        path: dvc_abs,
+        source,
+    })?;
+    let parent_abs = abs.parent().unwrap_or(&repo.root).to_path_buf();
+    Ok(AddOutcome {
+        dvcfile: dvcfile_rel,
+        out_rel: rel,
+        ignore: Some((parent_abs, name)),
+    })
+}
+
+/// `add dir/file` where `dir` is tracked: replace that part of the manifest only.
+fn granular(
+    repo: &Repo,
+    st: &Stage,
+    o: &ResolvedOut,
+    rel: &str,
+    no_commit: bool,
+) -> Result<(), Error> {
+    let legacy = o.out.is_legacy();
+    let sub = &rel[o.rel.len() + 1..];
+    let mut entries: Vec<TreeEntry> = match o.out.md5.as_deref() {
+        Some(m) if m.ends_with(".dir") => match repo.odb.read(m, legacy) {
+            Ok(bytes) => Tree::parse(&bytes).map(|t| t.entries).unwrap_or_default(),
+            Err(_) => Vec::new(),
+        },
+        _ => Vec::new(),
+    };
+    entries.retain(|e| e.relpath != sub && !e.relpath.starts_with(&format!("{sub}/")));
+    let abs = o.abs.join(sub);
+    let odb = if no_commit { None } else { Some(&repo.odb) };
+    let meta = std::fs::metadata(&abs).map_err(|_| Error::Missing {
+        rel: rel.to_string(),
+        abs: abs.display().to_string(),
+    })?;
+    if meta.is_dir() {
+        let dh = walk::hash_dir(&repo.root, &abs, rel, legacy, repo.state.as_ref(), odb)?;
+        walk::record_dir_state(repo.state.as_ref(), legacy, rel, &dh.new_state);
+        for e in dh.tree.entries {
+            entries.push(TreeEntry {
+                relpath: format!("{sub}/{}", e.relpath),
+                md5: e.md5,
+            });
+        }
+    } else {
+        let h = walk::hash_one(&abs, &meta, legacy, None, odb)?;
+        entries.push(TreeEntry {
+            relpath: sub.to_string(),
+            md5: h.md5,
+        });
+    }
+    let tree = Tree::new(entries);
+    let oid = tree.oid();
+    if !no_commit {
+        repo.odb.put_bytes(&oid, legacy, &tree.to_bytes())?;
+    }
+    let size = tree
+        .entries
+        .iter()
+        .map(|e| {
+            std::fs::metadata(o.abs.join(&e.relpath))
+                .map(|m| m.len())
+                .unwrap_or(0)
+        })
+        .sum();
+    let update = OutUpdate {
+        md5: Some(oid),
+        size: Some(size),
+        nfiles: Some(tree.entries.len() as u64),
+        isexec: false,
+        hash: o.out.hash.clone(),
+    };
+    write_updates(repo, st, &[(o.index, update)])
+}

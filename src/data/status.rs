@@ -1,1 +1,174 @@
-//! status (stub)
+//! Comparing outs with the workspace and the cache (`status`), with DVC's words and
+//! precedence: `not in cache` > `deleted` > `modified` > `new` (spec §10.1).
+
+use crate::data::repo::{Repo, ResolvedOut, Stage};
+use crate::data::state::Entry;
+use crate::data::tree::Tree;
+use crate::data::walk::{self, DirHash};
+use rayon::prelude::*;
+use std::os::unix::fs::PermissionsExt;
+
+/// Errors computing status.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// Listing or hashing failed.
+    #[error(transparent)]
+    Walk(#[from] walk::Error),
+}
+
+/// The state of one out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutState {
+    /// Workspace matches the pointer and the cache has the data.
+    Unchanged,
+    /// Workspace differs.
+    Modified,
+    /// Workspace path missing.
+    Deleted,
+    /// The out has no recorded hash.
+    New,
+    /// The recorded object (or part of a directory) is missing from the cache.
+    NotInCache,
+}
+
+impl OutState {
+    /// DVC's word.
+    pub fn word(self) -> &'static str {
+        match self {
+            OutState::Unchanged => "unchanged",
+            OutState::Modified => "modified",
+            OutState::Deleted => "deleted",
+            OutState::New => "new",
+            OutState::NotInCache => "not in cache",
+        }
+    }
+}
+
+/// The workspace's current version of an out.
+#[derive(Debug)]
+pub struct Current {
+    /// md5 (with `.dir` for directories).
+    pub md5: String,
+    /// Total size.
+    pub size: u64,
+    /// File count for directories.
+    pub nfiles: Option<u64>,
+    /// Executable bit of a single file.
+    pub isexec: bool,
+    /// The directory hash, for directories.
+    pub dir: Option<DirHash>,
+    /// State entry for a single file.
+    pub file_state: Option<Entry>,
+}
+
+/// Hash the workspace version of an out (None when it does not exist). With `cache`,
+/// also put every file into the cache (add/commit).
+pub fn current(repo: &Repo, o: &ResolvedOut, cache: bool) -> Result<Option<Current>, Error> {
+    let legacy = o.out.is_legacy();
+    let meta = match std::fs::metadata(&o.abs) {
+        Ok(m) => m,
+        Err(_) => return Ok(None),
+    };
+    let odb = if cache { Some(&repo.odb) } else { None };
+    if meta.is_dir() {
+        let dh = walk::hash_dir(&repo.root, &o.abs, &o.rel, legacy, repo.state.as_ref(), odb)?;
+        let md5 = dh.tree.oid();
+        Ok(Some(Current {
+            md5,
+            size: dh.size,
+            nfiles: Some(dh.tree.entries.len() as u64),
+            isexec: false,
+            dir: Some(dh),
+            file_state: None,
+        }))
+    } else {
+        let known = repo.state.as_ref().and_then(|s| s.get(legacy, &o.rel));
+        let h = walk::hash_one(&o.abs, &meta, legacy, known.as_ref(), odb)?;
+        let isexec = meta.permissions().mode() & 0o111 != 0;
+        Ok(Some(Current {
+            md5: h.md5,
+            size: h.size,
+            nfiles: None,
+            isexec,
+            dir: None,
+            file_state: h.new_state,
+        }))
+    }
+}
+
+/// Record what `current` learned in the state DB.
+pub fn record(repo: &Repo, o: &ResolvedOut, cur: &Current) {
+    let Some(state) = repo.state.as_ref() else {
+        return;
+    };
+    let legacy = o.out.is_legacy();
+    if let Some(dh) = &cur.dir {
+        walk::record_dir_state(Some(state), legacy, &o.rel, &dh.new_state);
+    } else if let Some(e) = cur.file_state {
+        let _ = state.put_many(legacy, [(o.rel.as_str(), e)]);
+    }
+}
+
+/// Whether the recorded version of `o` is entirely in the cache.
+pub fn in_cache(repo: &Repo, o: &ResolvedOut) -> bool {
+    let Some(md5) = o.out.md5.as_deref() else {
+        return false;
+    };
+    let legacy = o.out.is_legacy();
+    if !repo.odb.exists_verified(md5, legacy) {
+        return false;
+    }
+    if !o.out.is_dir() {
+        return true;
+    }
+    let Ok(bytes) = repo.odb.read(md5, legacy) else {
+        return false;
+    };
+    let Ok(tree) = Tree::parse(&bytes) else {
+        return false;
+    };
+    tree.entries
+        .par_iter()
+        .all(|e| repo.odb.exists(&e.md5, legacy))
+}
+
+/// The status of one out.
+pub fn out_status(repo: &Repo, o: &ResolvedOut) -> Result<OutState, Error> {
+    let Some(recorded) = o.out.md5.as_deref() else {
+        return Ok(OutState::New);
+    };
+    if o.out.cache && !in_cache(repo, o) {
+        return Ok(OutState::NotInCache);
+    }
+    let Some(cur) = current(repo, o, false)? else {
+        return Ok(OutState::Deleted);
+    };
+    record(repo, o, &cur);
+    let changed = cur.md5 != recorded || (!o.out.is_dir() && cur.isexec != o.out.isexec);
+    Ok(if changed {
+        OutState::Modified
+    } else {
+        OutState::Unchanged
+    })
+}
+
+/// Status of every out of the given stages: (stage, [(out rel, state)]) for changed ones.
+pub fn status(
+    repo: &Repo,
+    stages: &[Stage],
+) -> Result<Vec<(String, Vec<(String, OutState)>)>, Error> {
+    let mut report = Vec::new();
+    for st in stages {
+        let mut changed = Vec::new();
+        for o in &st.outs {
+            let s = out_status(repo, o)?;
+            if s != OutState::Unchanged {
+                changed.push((o.rel.clone(), s));
+            }
+        }
+        if !changed.is_empty() {
+            report.push((st.display_name(), changed));
+        }
+    }
+    Ok(report)
+}

@@ -1,0 +1,97 @@
+//! What `add`, `commit`, `move` and `remove` do on the git side: `.gitignore` entries
+//! (spec §5.1) and auto-staging of the files they wrote (as `core.autostage` would).
+
+use crate::data::gitignore;
+use crate::git::Git;
+use std::path::{Path, PathBuf};
+
+/// The git side of one repository (None outside git or with `core.no_scm`).
+pub struct Scm {
+    git: Git,
+    root: PathBuf,
+    to_stage: Vec<PathBuf>,
+}
+
+impl Scm {
+    /// Open when `root` is inside a git work tree.
+    pub fn open(root: &Path, no_scm: bool) -> Option<Scm> {
+        if no_scm {
+            return None;
+        }
+        let git = Git::new(root);
+        git.is_inside_work_tree().then(|| Scm {
+            git,
+            root: root.to_path_buf(),
+            to_stage: Vec::new(),
+        })
+    }
+
+    /// Whether git tracks `rel` (a file, or anything under a dir).
+    pub fn is_tracked(&self, rel: &str) -> bool {
+        self.git.ls_files(&[], &[rel]).is_ok_and(|v| !v.is_empty())
+    }
+
+    /// Add `/<name>` to `<dir>/.gitignore` unless git already ignores the path.
+    pub fn ignore(&mut self, dir: &Path, name: &str) -> std::io::Result<()> {
+        let full = dir.join(name);
+        let rel =
+            crate::data::pathsafe::rel_to(&self.root, &full).unwrap_or_else(|| name.to_string());
+        if self
+            .git
+            .check_ignore(&[rel.as_str()], true)
+            .is_ok_and(|v| !v.is_empty())
+        {
+            return Ok(());
+        }
+        let file = dir.join(".gitignore");
+        let existing = std::fs::read_to_string(&file).unwrap_or_default();
+        let entry = gitignore::escape_entry(name);
+        std::fs::write(&file, gitignore::append_entry(&existing, &entry))?;
+        self.to_stage.push(file);
+        Ok(())
+    }
+
+    /// Remove `/<name>` from `<dir>/.gitignore` (deleting the file if it becomes empty).
+    pub fn unignore(&mut self, dir: &Path, name: &str) -> std::io::Result<()> {
+        let file = dir.join(".gitignore");
+        let Ok(existing) = std::fs::read_to_string(&file) else {
+            return Ok(());
+        };
+        match gitignore::remove_entry(&existing, name) {
+            Some(text) if text != existing => std::fs::write(&file, text)?,
+            Some(_) => return Ok(()),
+            None => std::fs::remove_file(&file)?,
+        }
+        self.to_stage.push(file);
+        Ok(())
+    }
+
+    /// Queue a file for `git add`.
+    pub fn stage(&mut self, path: PathBuf) {
+        self.to_stage.push(path);
+    }
+
+    /// `git add` everything queued (deleted files are staged as removals).
+    pub fn flush(&mut self) -> Result<(), crate::git::Error> {
+        let mut paths: Vec<PathBuf> = std::mem::take(&mut self.to_stage);
+        paths.sort();
+        paths.dedup();
+        let (present, gone): (Vec<PathBuf>, Vec<PathBuf>) =
+            paths.into_iter().partition(|p| p.exists());
+        self.git.add(&present)?;
+        let gone: Vec<PathBuf> = gone
+            .into_iter()
+            .filter(|p| {
+                let rel = crate::data::pathsafe::rel_to(&self.root, p).unwrap_or_default();
+                self.is_tracked(&rel)
+            })
+            .collect();
+        if !gone.is_empty() {
+            let mut args: Vec<std::ffi::OsString> =
+                vec!["rm".into(), "--cached".into(), "-q".into(), "--".into()];
+            args.extend(gone.iter().map(|p| p.as_os_str().to_os_string()));
+            self.git.run(&args)?;
+        }
+        Ok(())
+    }
+}
