@@ -1,15 +1,32 @@
-//! `cat` (not implemented yet).
+//! `cat`: print the cached content of a tracked file (also a file inside a tracked dir).
+
+use super::cache::locate;
 use super::{CommandError, CommandResult, Context};
+use std::io::Write;
 
 /// Arguments of `cat`.
 #[derive(Debug, clap::Args)]
 pub struct CatArgs {
-    /// Arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub rest: Vec<String>,
+    /// A tracked file, or a file inside a tracked directory.
+    pub path: String,
 }
 
 /// Run `cat`.
-pub fn run(_ctx: &Context, _args: CatArgs) -> CommandResult {
-    Err(CommandError::failed("`cat` is not implemented yet"))
+pub fn run(ctx: &Context, args: CatArgs) -> CommandResult {
+    let repo = ctx.open_repo()?;
+    let found = locate(ctx, &repo, &args.path)?;
+    if found.md5.ends_with(".dir") {
+        return Err(CommandError::failed(format!("'{}' is a directory", args.path)));
+    }
+    let path = repo.odb.path(&found.md5, found.legacy);
+    let mut file = std::fs::File::open(&path).map_err(|_| {
+        CommandError::failed(format!("'{}' is not in the cache (object {})", args.path, found.md5)).hint("run `git dvc fetch` to download it")
+    })?;
+    let stdout = std::io::stdout();
+    let mut lock = stdout.lock();
+    match std::io::copy(&mut file, &mut lock).and_then(|_| lock.flush()) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
+        Err(e) => Err(CommandError::failed(format!("cannot write output: {e}"))),
+    }
 }

@@ -1,15 +1,59 @@
-//! `remove` (not implemented yet).
+//! `remove`: stop tracking (delete the `.dvc` and its `.gitignore` entries), optionally
+//! deleting the data too (`--outs`).
+
+use super::context::{abs_targets, repo_error};
+use super::scm::Scm;
 use super::{CommandError, CommandResult, Context};
 
 /// Arguments of `remove`.
 #[derive(Debug, clap::Args)]
 pub struct RemoveArgs {
-    /// Arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub rest: Vec<String>,
+    /// `.dvc` files to remove.
+    #[arg(required = true)]
+    pub targets: Vec<String>,
+    /// Also delete the outs' data from the workspace.
+    #[arg(long)]
+    pub outs: bool,
 }
 
 /// Run `remove`.
-pub fn run(_ctx: &Context, _args: RemoveArgs) -> CommandResult {
-    Err(CommandError::failed("`remove` is not implemented yet"))
+pub fn run(ctx: &Context, args: RemoveArgs) -> CommandResult {
+    let repo = ctx.open_repo()?;
+    let _lock = ctx.lock(&repo)?;
+    let cwd = ctx.cwd()?;
+    let mut scm = Scm::open(&repo.root, repo.config.core_no_scm());
+    for (abs, given) in abs_targets(&cwd, &args.targets).iter().zip(&args.targets) {
+        let rel = repo.rel(abs).unwrap_or_default();
+        if !rel.ends_with(".dvc") || !abs.is_file() {
+            return Err(CommandError::failed(format!("'{given}' does not exist.")));
+        }
+        let stages = repo.load_stage_file(&rel).map_err(repo_error)?;
+        for st in &stages {
+            for o in &st.outs {
+                if let Some(scm) = scm.as_mut() {
+                    if o.out.cache {
+                        let dir = o.abs.parent().unwrap_or(&repo.root);
+                        let name = o.abs.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                        scm.unignore(dir, name).map_err(|e| CommandError::failed(format!("cannot update .gitignore: {e}")))?;
+                    }
+                }
+                if args.outs {
+                    let r = if o.abs.is_dir() { std::fs::remove_dir_all(&o.abs) } else { std::fs::remove_file(&o.abs) };
+                    if let Err(e) = r {
+                        if e.kind() != std::io::ErrorKind::NotFound {
+                            return Err(CommandError::failed(format!("cannot remove '{}': {e}", o.rel)));
+                        }
+                    }
+                }
+            }
+        }
+        std::fs::remove_file(abs).map_err(|e| CommandError::failed(format!("cannot remove '{given}': {e}")))?;
+        if let Some(scm) = scm.as_mut() {
+            scm.stage(abs.clone());
+        }
+    }
+    if let Some(scm) = scm.as_mut() {
+        scm.flush().map_err(|e| CommandError::failed(format!("git failed: {e}")))?;
+    }
+    Ok(())
 }
