@@ -1,4 +1,5 @@
 //! `.dvc` and `dvc.lock` files: parsing, fresh writing and lossless rewriting (spec §1, §11).
+//! Pure: converts text and types, touches no filesystem.
 //!
 //! **Reading** goes through `serde_yaml` into a `Value`, then is validated like DVC's
 //! voluptuous schema (dvc 3.67.1 `dvc/schema.py`, `dvc/output.py`): unknown keys, wrong types
@@ -99,7 +100,9 @@ pub struct ParseError {
 }
 
 fn err<T>(message: impl Into<String>) -> Result<T, ParseError> {
-    Err(ParseError { message: message.into() })
+    Err(ParseError {
+        message: message.into(),
+    })
 }
 
 /// A parsed `.dvc` file.
@@ -107,7 +110,7 @@ fn err<T>(message: impl Into<String>) -> Result<T, ParseError> {
 pub struct DvcFile {
     /// The outs, in file order.
     pub outs: Vec<Out>,
-    /// Number of deps (import stages have deps).
+    /// Deps (import stages have them), validated like outs but with the dep schema.
     pub deps: Vec<Out>,
     /// `frozen: true`.
     pub frozen: bool,
@@ -123,22 +126,72 @@ pub struct DvcFile {
 // Reading and validation
 // ---------------------------------------------------------------------------------------
 
-const TOP_KEYS: &[&str] =
-    &["md5", "wdir", "deps", "outs", "frozen", "locked", "meta", "always_changed", "desc"];
+const TOP_KEYS: &[&str] = &[
+    "md5",
+    "wdir",
+    "deps",
+    "outs",
+    "frozen",
+    "locked",
+    "meta",
+    "always_changed",
+    "desc",
+];
 /// `dvc/output.py` `SCHEMA` (ARTIFACT + ANNOTATION + cache/remote/push/files/fs_config).
 const OUT_KEYS: &[&str] = &[
-    "md5", "checksum", "etag", "size", "nfiles", "isexec", "version_id", "path", "persist", "cloud",
-    "hash", "desc", "type", "labels", "meta", "cache", "remote", "push", "files", "fs_config",
+    "md5",
+    "checksum",
+    "etag",
+    "size",
+    "nfiles",
+    "isexec",
+    "version_id",
+    "path",
+    "persist",
+    "cloud",
+    "hash",
+    "desc",
+    "type",
+    "labels",
+    "meta",
+    "cache",
+    "remote",
+    "push",
+    "files",
+    "fs_config",
 ];
 /// `dvc/dependency/__init__.py` `SCHEMA`.
 const DEP_KEYS: &[&str] = &[
-    "md5", "checksum", "etag", "size", "nfiles", "isexec", "version_id", "path", "persist", "cloud",
-    "hash", "repo", "db", "files", "fs_config",
+    "md5",
+    "checksum",
+    "etag",
+    "size",
+    "nfiles",
+    "isexec",
+    "version_id",
+    "path",
+    "persist",
+    "cloud",
+    "hash",
+    "repo",
+    "db",
+    "files",
+    "fs_config",
 ];
 /// `dvc/schema.py` `DATA_SCHEMA` (lock deps and outs).
 const LOCK_ENTRY_KEYS: &[&str] = &[
-    "md5", "checksum", "etag", "size", "nfiles", "isexec", "version_id", "path", "cloud", "files",
-    "hash", "dataset",
+    "md5",
+    "checksum",
+    "etag",
+    "size",
+    "nfiles",
+    "isexec",
+    "version_id",
+    "path",
+    "cloud",
+    "files",
+    "hash",
+    "dataset",
 ];
 
 fn load(text: &str) -> Result<Value, ParseError> {
@@ -157,11 +210,17 @@ fn where_(path: &[String]) -> String {
 fn key_str(k: &Value) -> String {
     match k {
         Value::String(s) => s.clone(),
-        other => serde_yaml::to_string(other).map(|s| s.trim_end().to_string()).unwrap_or_default(),
+        other => serde_yaml::to_string(other)
+            .map(|s| s.trim_end().to_string())
+            .unwrap_or_default(),
     }
 }
 
-fn check_keys(map: &serde_yaml::Mapping, allowed: &[&str], path: &[String]) -> Result<(), ParseError> {
+fn check_keys(
+    map: &serde_yaml::Mapping,
+    allowed: &[&str],
+    path: &[String],
+) -> Result<(), ParseError> {
     for k in map.keys() {
         let name = key_str(k);
         if !matches!(k, Value::String(_)) || !allowed.contains(&name.as_str()) {
@@ -229,10 +288,15 @@ fn entry(v: &Value, allowed: &[&str], path: &[String]) -> Result<Out, ParseError
     check_keys(map, allowed, path)?;
     let get = |k: &str| map.get(k);
     let Some(p) = opt_str(get("path"), path, "path")? else {
-        return err(format!("required key not provided, in {}", at(path, "path")));
+        return err(format!(
+            "required key not provided, in {}",
+            at(path, "path")
+        ));
     };
     checksum(get("checksum"), path, "checksum")?;
-    if let Some(Value::Number(_) | Value::Sequence(_) | Value::Mapping(_) | Value::Bool(_)) = get("etag") {
+    if let Some(Value::Number(_) | Value::Sequence(_) | Value::Mapping(_) | Value::Bool(_)) =
+        get("etag")
+    {
         // CASE_SENSITIVE_CHECKSUM_SCHEMA: ints are fine; containers are not.
         if !matches!(get("etag"), Some(Value::Number(_))) {
             return err(format!("not a valid value, in {}", at(path, "etag")));
@@ -301,7 +365,14 @@ pub fn parse(text: &str) -> Result<DvcFile, ParseError> {
     let desc = opt_str(map.get("desc"), &root, "desc")?;
     let deps = entry_list(map.get("deps"), DEP_KEYS, "deps", &root)?;
     let outs = entry_list(map.get("outs"), OUT_KEYS, "outs", &root)?;
-    Ok(DvcFile { outs, deps, frozen, md5, wdir, desc })
+    Ok(DvcFile {
+        outs,
+        deps,
+        frozen,
+        md5,
+        wdir,
+        desc,
+    })
 }
 
 // ---------------------------------------------------------------------------------------
@@ -445,7 +516,9 @@ fn is_trivia(line: &str) -> bool {
 /// `s` spaces, `-`, then a space or end of line.
 fn is_dash_at(line: &str, s: usize) -> bool {
     let c = content(line);
-    leading_spaces(c) == s && c[s..].starts_with('-') && matches!(c.as_bytes().get(s + 1), None | Some(b' ' | b'\t'))
+    leading_spaces(c) == s
+        && c[s..].starts_with('-')
+        && matches!(c.as_bytes().get(s + 1), None | Some(b' ' | b'\t'))
 }
 
 /// Parse `key:` on a line whose key starts at byte `indent`. Returns the (unquoted) key and
@@ -538,7 +611,13 @@ fn plain_comment(c: &str, from: usize) -> Option<(usize, String)> {
 /// Where a value that starts at byte `after` of line `li` ends (exclusive line index), and
 /// its trailing comment. `k` is the mapping's key indent; lines at or past `limit` are
 /// not considered.
-fn value_extent(lines: &[String], li: usize, after: usize, k: usize, limit: usize) -> (usize, Option<(usize, String)>) {
+fn value_extent(
+    lines: &[String],
+    li: usize,
+    after: usize,
+    k: usize,
+    limit: usize,
+) -> (usize, Option<(usize, String)>) {
     let c = content(&lines[li]);
     let rest = &c[after..];
     let start = after + (rest.len() - rest.trim_start_matches([' ', '\t']).len());
@@ -564,7 +643,11 @@ fn value_extent(lines: &[String], li: usize, after: usize, k: usize, limit: usiz
         }
         None | Some('#' | '|' | '>') => {
             // Value on the following lines (nested collection or block scalar).
-            let comment = if first == Some('#') { comment_after(c, start) } else { plain_comment(c, start) };
+            let comment = if first == Some('#') {
+                comment_after(c, start)
+            } else {
+                plain_comment(c, start)
+            };
             let mut end = li + 1;
             let mut j = li + 1;
             while j < limit {
@@ -636,7 +719,14 @@ fn entries(lines: &[String], start: usize, end: usize, k: usize) -> Vec<Entry> {
             if let Some(prev) = found.last_mut() {
                 prev.span_end = i;
             }
-            found.push(Entry { key, line: i, after, value_end, span_end: end, comment });
+            found.push(Entry {
+                key,
+                line: i,
+                after,
+                value_end,
+                span_end: end,
+                comment,
+            });
             i = value_end.max(i + 1);
         } else {
             i += 1;
@@ -672,7 +762,11 @@ struct Edit {
 fn apply_edits(lines: &[String], mut edits: Vec<Edit>) -> String {
     // Later edits first so indices stay valid; insertions (empty ranges) before a deletion
     // that ends at the same place.
-    edits.sort_by(|a, b| b.start.cmp(&a.start).then((a.end - a.start).cmp(&(b.end - b.start))));
+    edits.sort_by(|a, b| {
+        b.start
+            .cmp(&a.start)
+            .then((a.end - a.start).cmp(&(b.end - b.start)))
+    });
     let mut out: Vec<String> = lines.to_vec();
     for e in edits {
         let start = e.start.min(out.len());
@@ -720,12 +814,23 @@ fn item(lines: &[String], dash: usize, end: usize, s: usize) -> Result<Item, Par
     let mut blanked = lines[dash].clone();
     blanked.replace_range(s..s + 1, " ");
     view[dash] = blanked;
-    let dash_prefix = dl.get(..k).filter(|p| p.trim_start().starts_with('-')).unwrap_or("- ").to_string();
+    let dash_prefix = dl
+        .get(..k)
+        .filter(|p| p.trim_start().starts_with('-'))
+        .unwrap_or("- ")
+        .to_string();
     let entries = entries(&view, dash, end, k);
     if entries.is_empty() {
         return err("cannot edit a sequence item that is not a block mapping");
     }
-    Ok(Item { view, dash, end, k, dash_prefix, entries })
+    Ok(Item {
+        view,
+        dash,
+        end,
+        k,
+        dash_prefix,
+        entries,
+    })
 }
 
 impl Item {
@@ -737,7 +842,11 @@ impl Item {
     fn replaced_line(&self, e: &Entry, key: &str, value: &Scalar, prefix: &str) -> String {
         let mut line = format!("{prefix}{}", value.render(key, self.k, self.k));
         if let Some((col, comment)) = &e.comment {
-            let last_col = line.rsplit('\n').next().map(|l| l.chars().count()).unwrap_or(0);
+            let last_col = line
+                .rsplit('\n')
+                .next()
+                .map(|l| l.chars().count())
+                .unwrap_or(0);
             let spaces = col.saturating_sub(last_col).max(1);
             line.push_str(&" ".repeat(spaces));
             line.push_str(comment);
@@ -748,7 +857,12 @@ impl Item {
 
     /// Edits making this item's managed keys equal `desired` (in fresh order; `None` =
     /// remove). `drop` lists (key, value) pairs DVC's dump omits, removed when present.
-    fn edits(&self, old: &serde_yaml::Mapping, desired: &[(&str, Option<Scalar>)], drop: &[(&str, Value)]) -> Vec<Edit> {
+    fn edits(
+        &self,
+        old: &serde_yaml::Mapping,
+        desired: &[(&str, Option<Scalar>)],
+        drop: &[(&str, Value)],
+    ) -> Vec<Edit> {
         let mut edits = Vec::new();
         let mut deleted: Vec<usize> = Vec::new(); // entry indices
         let mut replaced: Vec<(usize, &str, Scalar)> = Vec::new();
@@ -757,7 +871,9 @@ impl Item {
             let idx = self.entries.iter().position(|e| e.key == *key);
             match (idx, want) {
                 (Some(i), None) => deleted.push(i),
-                (Some(i), Some(v)) if !v.equals(old.get(*key)) => replaced.push((i, key, v.clone())),
+                (Some(i), Some(v)) if !v.equals(old.get(*key)) => {
+                    replaced.push((i, key, v.clone()))
+                }
                 (Some(_), Some(_)) => {}
                 (None, Some(v)) => {
                     appended.push_str(&" ".repeat(self.k));
@@ -788,12 +904,20 @@ impl Item {
         };
         for &i in &deleted {
             let e = &self.entries[i];
-            edits.push(Edit { start: e.line, end: e.span_end, text: String::new() });
+            edits.push(Edit {
+                start: e.line,
+                end: e.span_end,
+                text: String::new(),
+            });
         }
         for (i, key, value) in &replaced {
             let e = &self.entries[*i];
             let text = self.replaced_line(e, key, value, prefix_for(*i));
-            edits.push(Edit { start: e.line, end: e.value_end, text });
+            edits.push(Edit {
+                start: e.line,
+                end: e.value_end,
+                text,
+            });
         }
         if dash_moves {
             if let Some(i) = first_survivor {
@@ -801,12 +925,20 @@ impl Item {
                     let e = &self.entries[i];
                     let line = &self.view[e.line];
                     let text = format!("{}{}", self.dash_prefix, &line[self.k.min(line.len())..]);
-                    edits.push(Edit { start: e.line, end: e.line + 1, text });
+                    edits.push(Edit {
+                        start: e.line,
+                        end: e.line + 1,
+                        text,
+                    });
                 }
             }
         }
         if !appended.is_empty() {
-            edits.push(Edit { start: self.end, end: self.end, text: appended });
+            edits.push(Edit {
+                start: self.end,
+                end: self.end,
+                text: appended,
+            });
         }
         edits
     }
@@ -814,7 +946,13 @@ impl Item {
 
 /// Locate the block sequence under top-level-or-nested key `key` of the mapping with keys
 /// at `k` in `[start, end)`.
-fn find_seq(lines: &[String], start: usize, end: usize, k: usize, key: &str) -> Result<Option<Vec<(usize, usize, usize)>>, ParseError> {
+fn find_seq(
+    lines: &[String],
+    start: usize,
+    end: usize,
+    k: usize,
+    key: &str,
+) -> Result<Option<Vec<(usize, usize, usize)>>, ParseError> {
     let es = entries(lines, start, end, k);
     let Some(e) = es.iter().find(|e| e.key == key) else {
         return Ok(None);
@@ -822,7 +960,9 @@ fn find_seq(lines: &[String], start: usize, end: usize, k: usize, key: &str) -> 
     let c = content(&lines[e.line]);
     let rest = c[e.after..].trim_start_matches([' ', '\t']);
     if !(rest.is_empty() || rest.starts_with('#')) {
-        return err(format!("cannot edit `{key}` written in flow style; rewrite it in block style"));
+        return err(format!(
+            "cannot edit `{key}` written in flow style; rewrite it in block style"
+        ));
     }
     match seq_items(lines, e.line + 1, e.span_end) {
         Some(items) => Ok(Some(items)),
@@ -856,7 +996,11 @@ pub fn rewrite(text: &str, updates: &[(usize, OutUpdate)]) -> Result<String, Par
     let doc = load(text)?;
     parse(text)?;
     let Some(Value::Sequence(outs)) = doc.get("outs") else {
-        return if updates.is_empty() { Ok(text.to_string()) } else { err("no `outs` to update") };
+        return if updates.is_empty() {
+            Ok(text.to_string())
+        } else {
+            err("no `outs` to update")
+        };
     };
     let lines: Vec<String> = text.split_inclusive('\n').map(str::to_string).collect();
     let Some(items) = find_seq(&lines, 0, lines.len(), 0, "outs")? else {
@@ -867,7 +1011,9 @@ pub fn rewrite(text: &str, updates: &[(usize, OutUpdate)]) -> Result<String, Par
     }
     let mut edits = Vec::new();
     for (index, update) in updates {
-        let (Some(&(dash, end, s)), Some(Value::Mapping(old))) = (items.get(*index), outs.get(*index)) else {
+        let (Some(&(dash, end, s)), Some(Value::Mapping(old))) =
+            (items.get(*index), outs.get(*index))
+        else {
             return err(format!("no out number {index} in the file"));
         };
         let it = item(&lines, dash, end, s)?;
@@ -928,7 +1074,12 @@ pub fn parse_lock(text: &str) -> Result<LockFile, ParseError> {
                 match stage.get("cmd") {
                     Some(Value::String(_) | Value::Sequence(_)) => {}
                     Some(_) => return err(format!("expected str, in {}", at(&path, "cmd"))),
-                    None => return err(format!("required key not provided, in {}", at(&path, "cmd"))),
+                    None => {
+                        return err(format!(
+                            "required key not provided, in {}",
+                            at(&path, "cmd")
+                        ));
+                    }
                 }
                 let deps = entry_list(stage.get("deps"), LOCK_ENTRY_KEYS, "deps", &path)?;
                 let outs = entry_list(stage.get("outs"), LOCK_ENTRY_KEYS, "outs", &path)?;
@@ -944,7 +1095,11 @@ pub fn parse_lock(text: &str) -> Result<LockFile, ParseError> {
 /// lock key order (`path, hash, md5, size, nfiles, isexec`), as DVC replaces the whole
 /// stage; entries not updated, other stages and comments are kept as they are. Keys of an
 /// updated entry that we do not model (`cloud`, `files`, …) are kept after ours.
-pub fn rewrite_lock(text: &str, stage: &str, updates: &[(usize, OutUpdate)]) -> Result<String, ParseError> {
+pub fn rewrite_lock(
+    text: &str,
+    stage: &str,
+    updates: &[(usize, OutUpdate)],
+) -> Result<String, ParseError> {
     let lock = parse_lock(text)?;
     let Some(parsed) = lock.stages.iter().find(|s| s.name == stage) else {
         return err(format!("no stage '{stage}' in dvc.lock"));
@@ -975,14 +1130,14 @@ pub fn rewrite_lock(text: &str, stage: &str, updates: &[(usize, OutUpdate)]) -> 
     }
     let mut edits = Vec::new();
     for (index, u) in updates {
-        let (Some(&(dash, end, s)), Some(old)) = (items.get(*index), parsed.outs.get(*index)) else {
+        let (Some(&(dash, end, s)), Some(old)) = (items.get(*index), parsed.outs.get(*index))
+        else {
             return err(format!("no out number {index} in stage '{stage}'"));
         };
         let it = item(&lines, dash, end, s)?;
-        let Some(path_entry) = it.get("path") else {
+        if it.get("path").is_none() {
             return err(format!("cannot edit stage '{stage}': unexpected layout"));
-        };
-        let _ = path_entry;
+        }
         let mut fields: Vec<(&str, Scalar)> = vec![("path", Scalar::Str(old.path.clone()))];
         if let Some(h) = &u.hash {
             fields.push(("hash", Scalar::Str(h.clone())));
@@ -1023,7 +1178,11 @@ pub fn rewrite_lock(text: &str, stage: &str, updates: &[(usize, OutUpdate)]) -> 
         }
         // Keep comment/blank lines that trail the entry (they separate it from the next).
         let trailing_start = it.entries.last().map_or(end, |e| e.value_end).max(last_end);
-        edits.push(Edit { start: dash, end: trailing_start, text });
+        edits.push(Edit {
+            start: dash,
+            end: trailing_start,
+            text,
+        });
     }
     Ok(apply_edits(&lines, edits))
 }
@@ -1032,8 +1191,20 @@ pub fn rewrite_lock(text: &str, stage: &str, updates: &[(usize, OutUpdate)]) -> 
 mod tests {
     use super::*;
 
-    fn upd(md5: &str, size: u64, nfiles: Option<u64>, isexec: bool, hash: Option<&str>) -> OutUpdate {
-        OutUpdate { md5: Some(md5.into()), size: Some(size), nfiles, isexec, hash: hash.map(Into::into) }
+    fn upd(
+        md5: &str,
+        size: u64,
+        nfiles: Option<u64>,
+        isexec: bool,
+        hash: Option<&str>,
+    ) -> OutUpdate {
+        OutUpdate {
+            md5: Some(md5.into()),
+            size: Some(size),
+            nfiles,
+            isexec,
+            hash: hash.map(Into::into),
+        }
     }
 
     #[test]
@@ -1077,19 +1248,57 @@ mod tests {
             "outs:\n- md5: 46bbbe8aa98cc0714426e948474eaaf4\n  size: 18\n  isexec: true\n  hash: md5\n  path: run.sh\n  cache: false\n  remote: myremote\n  push: false\n"
         );
         // Quoting and folding of paths and digit-only md5s.
-        let odd = Out { path: "true".into(), md5: Some("01234567890123456789012345678901".into()), ..Out::default() };
-        assert_eq!(render_new(&[odd]), "outs:\n- md5: '01234567890123456789012345678901'\n  path: 'true'\n");
-        let long = Out { path: "x".repeat(73), ..Out::default() };
-        assert_eq!(render_new(&[long]), format!("outs:\n- path: \n    {}\n", "x".repeat(73)));
+        let odd = Out {
+            path: "true".into(),
+            md5: Some("01234567890123456789012345678901".into()),
+            ..Out::default()
+        };
+        assert_eq!(
+            render_new(&[odd]),
+            "outs:\n- md5: '01234567890123456789012345678901'\n  path: 'true'\n"
+        );
+        let long = Out {
+            path: "x".repeat(73),
+            ..Out::default()
+        };
+        assert_eq!(
+            render_new(&[long]),
+            format!("outs:\n- path: \n    {}\n", "x".repeat(73))
+        );
     }
 
     #[test]
     fn parse_round_trip_of_render() {
         let outs = vec![
-            Out { path: "a b".into(), md5: Some("d41d8cd98f00b204e9800998ecf8427e".into()), size: Some(0), hash: Some("md5".into()), ..Out::default() },
-            Out { path: "yes".into(), md5: Some("0123".into()), size: Some(1), isexec: true, hash: None, push: false, ..Out::default() },
-            Out { path: "it's: #weird\ttab".into(), md5: Some("1e5".into()), nfiles: Some(2), hash: Some("md5".into()), cache: false, ..Out::default() },
-            Out { path: format!("{} end", "long word ".repeat(12)), remote: Some("r".into()), ..Out::default() },
+            Out {
+                path: "a b".into(),
+                md5: Some("d41d8cd98f00b204e9800998ecf8427e".into()),
+                size: Some(0),
+                hash: Some("md5".into()),
+                ..Out::default()
+            },
+            Out {
+                path: "yes".into(),
+                md5: Some("0123".into()),
+                size: Some(1),
+                isexec: true,
+                hash: None,
+                push: false,
+                ..Out::default()
+            },
+            Out {
+                path: "it's: #weird\ttab".into(),
+                md5: Some("1e5".into()),
+                nfiles: Some(2),
+                hash: Some("md5".into()),
+                cache: false,
+                ..Out::default()
+            },
+            Out {
+                path: format!("{} end", "long word ".repeat(12)),
+                remote: Some("r".into()),
+                ..Out::default()
+            },
         ];
         let text = render_new(&outs);
         let parsed = parse(&text).expect("parses");
@@ -1100,18 +1309,45 @@ mod tests {
     #[test]
     fn parse_validates_like_dvc() {
         let e = |t: &str| parse(t).expect_err(t).message;
-        assert_eq!(e("outs:\n- md5: abc\n  path: x\n  extra: 1\n"), "extra keys not allowed, in outs -> 0 -> extra");
-        assert_eq!(e("unknown: 1\nouts:\n- path: x\n"), "extra keys not allowed, in unknown");
-        assert_eq!(e("outs:\n- path: x\n  metric: true\n"), "extra keys not allowed, in outs -> 0 -> metric");
-        assert_eq!(e("deps:\n- path: x\n  foo: 1\n"), "extra keys not allowed, in deps -> 0 -> foo");
-        assert_eq!(e("outs:\n- md5: abc\n"), "required key not provided, in outs -> 0 -> path");
+        assert_eq!(
+            e("outs:\n- md5: abc\n  path: x\n  extra: 1\n"),
+            "extra keys not allowed, in outs -> 0 -> extra"
+        );
+        assert_eq!(
+            e("unknown: 1\nouts:\n- path: x\n"),
+            "extra keys not allowed, in unknown"
+        );
+        assert_eq!(
+            e("outs:\n- path: x\n  metric: true\n"),
+            "extra keys not allowed, in outs -> 0 -> metric"
+        );
+        assert_eq!(
+            e("deps:\n- path: x\n  foo: 1\n"),
+            "extra keys not allowed, in deps -> 0 -> foo"
+        );
+        assert_eq!(
+            e("outs:\n- md5: abc\n"),
+            "required key not provided, in outs -> 0 -> path"
+        );
         assert_eq!(e("[1]\n"), "expected a dictionary");
         assert_eq!(e("just a string"), "expected a dictionary");
-        assert_eq!(e("outs:\n- md5: ab\n  path: x\n"), "not a valid value, in outs -> 0 -> md5");
-        assert_eq!(e("outs:\n- md5: 123\n  path: x\n  size: abc\n"), "expected int, in outs -> 0 -> size");
+        assert_eq!(
+            e("outs:\n- md5: ab\n  path: x\n"),
+            "not a valid value, in outs -> 0 -> md5"
+        );
+        assert_eq!(
+            e("outs:\n- md5: 123\n  path: x\n  size: abc\n"),
+            "expected int, in outs -> 0 -> size"
+        );
         assert_eq!(e("outs: 5\n"), "expected a list, in outs");
-        assert_eq!(e("md5: 12\nouts:\n- path: x\n"), "not a valid value, in md5");
-        assert_eq!(e("outs:\n- path: x\n  isexec: 1\n"), "expected bool, in outs -> 0 -> isexec");
+        assert_eq!(
+            e("md5: 12\nouts:\n- path: x\n"),
+            "not a valid value, in md5"
+        );
+        assert_eq!(
+            e("outs:\n- path: x\n  isexec: 1\n"),
+            "expected bool, in outs -> 0 -> isexec"
+        );
         assert_eq!(e("outs:\n- 5\n"), "expected a dictionary, in outs -> 0");
         assert!(e("<<<<<<< HEAD\nouts:\n=======\n>>>>>>> b\n").starts_with("invalid YAML"));
         assert!(e("outs:\n- md5: [\n").starts_with("invalid YAML"));
@@ -1120,7 +1356,8 @@ mod tests {
         assert!(parse("").expect("empty is {}").outs.is_empty());
         assert!(parse("# only a comment\n").expect("empty").outs.is_empty());
         assert!(parse("outs:\n").expect("null outs").outs.is_empty());
-        let f = parse("outs:\n- path: x\n  etag: abc\n  version_id: v\n  persist: true\n  md5:\n").expect("ok");
+        let f = parse("outs:\n- path: x\n  etag: abc\n  version_id: v\n  persist: true\n  md5:\n")
+            .expect("ok");
         assert_eq!(f.outs[0].md5, None);
         let f = parse("outs:\n- md5: ABCDEF\n  path: x\n- md5: 12345\n  path: y\n").expect("ok");
         assert_eq!(f.outs[0].md5.as_deref(), Some("abcdef"));
@@ -1143,7 +1380,20 @@ mod tests {
     fn rewrite_keeps_comments_and_appends_after_trailing_comments() {
         let before = "# top comment\nouts:\n- md5: b1946ac92492d2347c6235b4d2611184   # hash comment\n  size: 6 # size c\n  path: foo\n  desc: my desc\n  meta:\n    a: 1\n  # after meta\n# trailing\n";
         let after = "# top comment\nouts:\n- md5: 6f5902ac237024bdd0c176cb93063dc4   # hash comment\n  size: 12 # size c\n  path: foo\n  desc: my desc\n  meta:\n    a: 1\n  # after meta\n# trailing\n  isexec: true\n  hash: md5\n";
-        let got = rewrite(before, &[(0, upd("6f5902ac237024bdd0c176cb93063dc4", 12, None, true, Some("md5")))]).expect("ok");
+        let got = rewrite(
+            before,
+            &[(
+                0,
+                upd(
+                    "6f5902ac237024bdd0c176cb93063dc4",
+                    12,
+                    None,
+                    true,
+                    Some("md5"),
+                ),
+            )],
+        )
+        .expect("ok");
         assert_eq!(got, after);
         assert_eq!(parse(&got).expect("valid").outs[0].size, Some(12));
     }
@@ -1157,8 +1407,20 @@ mod tests {
         let got = rewrite(
             before,
             &[
-                (0, upd("6f5902ac237024bdd0c176cb93063dc4", 12, None, false, None)),
-                (1, upd("764efa883dda1e11db47671c4a3bbd9e", 3, None, false, Some("md5"))),
+                (
+                    0,
+                    upd("6f5902ac237024bdd0c176cb93063dc4", 12, None, false, None),
+                ),
+                (
+                    1,
+                    upd(
+                        "764efa883dda1e11db47671c4a3bbd9e",
+                        3,
+                        None,
+                        false,
+                        Some("md5"),
+                    ),
+                ),
             ],
         )
         .expect("ok");
@@ -1170,47 +1432,167 @@ mod tests {
     #[test]
     fn rewrite_deletes_keys_with_their_comments() {
         let foo = "outs:\n- md5: b1946ac92492d2347c6235b4d2611184\n  size: 6\n  path: foo\n  isexec: true   # exec comment\n  # after isexec\n\n  # more\n";
-        let got = rewrite(foo, &[(0, upd("b1946ac92492d2347c6235b4d2611184", 6, None, false, None))]).expect("ok");
-        assert_eq!(got, "outs:\n- md5: b1946ac92492d2347c6235b4d2611184\n  size: 6\n  path: foo\n");
+        let got = rewrite(
+            foo,
+            &[(
+                0,
+                upd("b1946ac92492d2347c6235b4d2611184", 6, None, false, None),
+            )],
+        )
+        .expect("ok");
+        assert_eq!(
+            got,
+            "outs:\n- md5: b1946ac92492d2347c6235b4d2611184\n  size: 6\n  path: foo\n"
+        );
         let bar = "outs:\n- isexec: false # first\n  md5: 3b5d5c3712955042212316173ccf37be\n  size: 2\n  hash: md5\n  path: bar\n  cache: true\n";
-        let got = rewrite(bar, &[(0, upd("764efa883dda1e11db47671c4a3bbd9e", 3, None, false, Some("md5")))]).expect("ok");
-        assert_eq!(got, "outs:\n- md5: 764efa883dda1e11db47671c4a3bbd9e\n  size: 3\n  hash: md5\n  path: bar\n");
+        let got = rewrite(
+            bar,
+            &[(
+                0,
+                upd(
+                    "764efa883dda1e11db47671c4a3bbd9e",
+                    3,
+                    None,
+                    false,
+                    Some("md5"),
+                ),
+            )],
+        )
+        .expect("ok");
+        assert_eq!(
+            got,
+            "outs:\n- md5: 764efa883dda1e11db47671c4a3bbd9e\n  size: 3\n  hash: md5\n  path: bar\n"
+        );
     }
 
     /// Observed: a 2.x out re-added after its data changed gets `hash: md5` after `path`.
     #[test]
     fn rewrite_legacy_upgrade_and_dir_changes() {
-        let legacy = "outs:\n- md5: dd8c6a395b5dd36c56d23275028f526c\n  size: 6\n  path: crlf.txt\n";
-        let got = rewrite(legacy, &[(0, upd("59b0d7772f0561efb95518f3cb8abc60", 9, None, false, Some("md5")))]).expect("ok");
-        assert_eq!(got, "outs:\n- md5: 59b0d7772f0561efb95518f3cb8abc60\n  size: 9\n  path: crlf.txt\n  hash: md5\n");
+        let legacy =
+            "outs:\n- md5: dd8c6a395b5dd36c56d23275028f526c\n  size: 6\n  path: crlf.txt\n";
+        let got = rewrite(
+            legacy,
+            &[(
+                0,
+                upd(
+                    "59b0d7772f0561efb95518f3cb8abc60",
+                    9,
+                    None,
+                    false,
+                    Some("md5"),
+                ),
+            )],
+        )
+        .expect("ok");
+        assert_eq!(
+            got,
+            "outs:\n- md5: 59b0d7772f0561efb95518f3cb8abc60\n  size: 9\n  path: crlf.txt\n  hash: md5\n"
+        );
         // A file that became a directory: nfiles appended, unchanged keys untouched.
         let file = "outs:\n- md5: b1946ac92492d2347c6235b4d2611184\n  size: 6\n  hash: md5\n  path: data\n";
-        let got = rewrite(file, &[(0, upd("81b9e20cc5e2a0d78483cfbb6454ec68.dir", 18, Some(5), false, Some("md5")))]).expect("ok");
-        assert_eq!(got, "outs:\n- md5: 81b9e20cc5e2a0d78483cfbb6454ec68.dir\n  size: 18\n  hash: md5\n  path: data\n  nfiles: 5\n");
+        let got = rewrite(
+            file,
+            &[(
+                0,
+                upd(
+                    "81b9e20cc5e2a0d78483cfbb6454ec68.dir",
+                    18,
+                    Some(5),
+                    false,
+                    Some("md5"),
+                ),
+            )],
+        )
+        .expect("ok");
+        assert_eq!(
+            got,
+            "outs:\n- md5: 81b9e20cc5e2a0d78483cfbb6454ec68.dir\n  size: 18\n  hash: md5\n  path: data\n  nfiles: 5\n"
+        );
         // And back: nfiles removed.
-        let back = rewrite(&got, &[(0, upd("b1946ac92492d2347c6235b4d2611184", 6, None, false, Some("md5")))]).expect("ok");
+        let back = rewrite(
+            &got,
+            &[(
+                0,
+                upd(
+                    "b1946ac92492d2347c6235b4d2611184",
+                    6,
+                    None,
+                    false,
+                    Some("md5"),
+                ),
+            )],
+        )
+        .expect("ok");
         assert_eq!(back, file);
         // No change at all: identical bytes.
-        assert_eq!(rewrite(file, &[(0, upd("b1946ac92492d2347c6235b4d2611184", 6, None, false, Some("md5")))]).expect("ok"), file);
+        assert_eq!(
+            rewrite(
+                file,
+                &[(
+                    0,
+                    upd(
+                        "b1946ac92492d2347c6235b4d2611184",
+                        6,
+                        None,
+                        false,
+                        Some("md5")
+                    )
+                )]
+            )
+            .expect("ok"),
+            file
+        );
     }
 
     #[test]
     fn rewrite_keeps_folded_and_quoted_values_and_annotations() {
         let path = "a very long file name with many words in it that certainly exceeds the eighty column limit.txt";
-        let out = Out { path: path.into(), md5: Some("0123".into()), size: Some(1), hash: Some("md5".into()), ..Out::default() };
+        let out = Out {
+            path: path.into(),
+            md5: Some("0123".into()),
+            size: Some(1),
+            hash: Some("md5".into()),
+            ..Out::default()
+        };
         let mut text = render_new(&[out]);
         assert!(text.contains("md5: '0123'\n"));
         assert!(text.contains("the \n    eighty"));
         text.push_str("  desc: |\n    multi\n    line\n  labels:\n  - x\n  remote: r # remote c\n  push: false\n");
-        let got = rewrite(&text, &[(0, upd("b1946ac92492d2347c6235b4d2611184", 6, None, false, Some("md5")))]).expect("ok");
-        let expected = text.replace("md5: '0123'", "md5: b1946ac92492d2347c6235b4d2611184").replace("size: 1\n", "size: 6\n");
+        let got = rewrite(
+            &text,
+            &[(
+                0,
+                upd(
+                    "b1946ac92492d2347c6235b4d2611184",
+                    6,
+                    None,
+                    false,
+                    Some("md5"),
+                ),
+            )],
+        )
+        .expect("ok");
+        let expected = text
+            .replace("md5: '0123'", "md5: b1946ac92492d2347c6235b4d2611184")
+            .replace("size: 1\n", "size: 6\n");
         assert_eq!(got, expected);
         let parsed = parse(&got).expect("valid");
         assert_eq!(parsed.outs[0].path, path);
         assert!(!parsed.outs[0].push);
         // An md5 that was itself quoted over lines is replaced whole.
         let quoted = "outs:\n- path: x\n  md5: 'abc\n    def' # c\n  size: 1\n";
-        let got = rewrite(quoted, &[(0, OutUpdate { md5: Some("fff".into()), size: Some(1), ..OutUpdate::default() })]).expect("ok");
+        let got = rewrite(
+            quoted,
+            &[(
+                0,
+                OutUpdate {
+                    md5: Some("fff".into()),
+                    size: Some(1),
+                    ..OutUpdate::default()
+                },
+            )],
+        )
+        .expect("ok");
         assert_eq!(got, "outs:\n- path: x\n  md5: fff # c\n  size: 1\n");
     }
 
@@ -1218,11 +1600,37 @@ mod tests {
     fn rewrite_handles_hand_formatting() {
         // Indented sequence, no final newline, CRLF-free.
         let text = "outs:\n  - md5: b1946ac92492d2347c6235b4d2611184\n    size: 6\n    path: foo";
-        let got = rewrite(text, &[(0, upd("6f5902ac237024bdd0c176cb93063dc4", 12, None, true, Some("md5")))]).expect("ok");
-        assert_eq!(got, "outs:\n  - md5: 6f5902ac237024bdd0c176cb93063dc4\n    size: 12\n    path: foo\n    isexec: true\n    hash: md5\n");
+        let got = rewrite(
+            text,
+            &[(
+                0,
+                upd(
+                    "6f5902ac237024bdd0c176cb93063dc4",
+                    12,
+                    None,
+                    true,
+                    Some("md5"),
+                ),
+            )],
+        )
+        .expect("ok");
+        assert_eq!(
+            got,
+            "outs:\n  - md5: 6f5902ac237024bdd0c176cb93063dc4\n    size: 12\n    path: foo\n    isexec: true\n    hash: md5\n"
+        );
         // Dash alone on its line.
         let text = "outs:\n-\n  path: foo\n  size: 1\n";
-        let got = rewrite(text, &[(0, OutUpdate { size: Some(2), ..OutUpdate::default() })]).expect("ok");
+        let got = rewrite(
+            text,
+            &[(
+                0,
+                OutUpdate {
+                    size: Some(2),
+                    ..OutUpdate::default()
+                },
+            )],
+        )
+        .expect("ok");
         assert_eq!(got, "outs:\n-\n  path: foo\n  size: 2\n");
         // Flow style cannot be line-edited: an error, never a wrong file.
         let flow = "outs: [{path: foo, md5: abc}]\n";
@@ -1256,7 +1664,16 @@ mod tests {
         let got = rewrite_lock(
             LOCK,
             "build",
-            &[(1, upd("b1946ac92492d2347c6235b4d2611184", 6, None, false, Some("md5")))],
+            &[(
+                1,
+                upd(
+                    "b1946ac92492d2347c6235b4d2611184",
+                    6,
+                    None,
+                    false,
+                    Some("md5"),
+                ),
+            )],
         )
         .expect("ok");
         let expected = LOCK.replace(
@@ -1265,9 +1682,40 @@ mod tests {
         );
         assert_eq!(got, expected);
         // A legacy entry gains `hash` right after `path` (fresh lock order).
-        let got = rewrite_lock(LOCK, "other", &[(0, upd("59b0d7772f0561efb95518f3cb8abc60", 9, None, false, Some("md5")))]).expect("ok");
+        let got = rewrite_lock(
+            LOCK,
+            "other",
+            &[(
+                0,
+                upd(
+                    "59b0d7772f0561efb95518f3cb8abc60",
+                    9,
+                    None,
+                    false,
+                    Some("md5"),
+                ),
+            )],
+        )
+        .expect("ok");
         assert!(got.ends_with("    - path: legacy.txt\n      hash: md5\n      md5: 59b0d7772f0561efb95518f3cb8abc60\n      size: 9\n"));
-        assert_eq!(parse_lock(&got).expect("valid").stages[1].outs[0].size, Some(9));
+        assert_eq!(
+            parse_lock(&got).expect("valid").stages[1].outs[0].size,
+            Some(9)
+        );
         assert!(rewrite_lock(LOCK, "missing", &[]).is_err());
+    }
+    /// Observed: dvc 3.67.1 `dvc commit -f build` after changing both outs (exec bit cleared).
+    #[test]
+    fn lock_rewrite_matches_dvc_commit() {
+        let before = "schema: '2.0'\nstages:\n  build:\n    cmd: mkdir -p outdir && echo hello > outdir/file.txt && printf 'echo hi\\n' >\n      run.sh && chmod +x run.sh\n    deps:\n    - path: in.txt\n      hash: md5\n      md5: ba8d2b9408ed255ee92a112fe7ba59be\n      size: 3\n    outs:\n    - path: outdir\n      hash: md5\n      md5: 9b115c75ca3be582da4d2c88ee2a1d93.dir\n      size: 6\n      nfiles: 1\n    - path: run.sh\n      hash: md5\n      md5: 9a312c9d8b035b8c2da417b451f8f92d\n      size: 8\n      isexec: true\n  second:\n    cmd: echo x > x.txt\n    outs:\n    - path: x.txt\n      hash: md5\n      md5: 401b30e3b8b5d629635a5c613cdb7919\n      size: 2\n";
+        let after = "schema: '2.0'\nstages:\n  build:\n    cmd: mkdir -p outdir && echo hello > outdir/file.txt && printf 'echo hi\\n' >\n      run.sh && chmod +x run.sh\n    deps:\n    - path: in.txt\n      hash: md5\n      md5: ba8d2b9408ed255ee92a112fe7ba59be\n      size: 3\n    outs:\n    - path: outdir\n      hash: md5\n      md5: 1330ce08a4d4d1263bae6a76aead7b79.dir\n      size: 8\n      nfiles: 2\n    - path: run.sh\n      hash: md5\n      md5: 4832f544917fb74f4ea54aad6a278984\n      size: 13\n  second:\n    cmd: echo x > x.txt\n    outs:\n    - path: x.txt\n      hash: md5\n      md5: 401b30e3b8b5d629635a5c613cdb7919\n      size: 2\n";
+        let parsed = parse_lock(after).expect("valid");
+        let updates: Vec<(usize, OutUpdate)> = parsed.stages[0]
+            .outs
+            .iter()
+            .map(OutUpdate::from_out)
+            .enumerate()
+            .collect();
+        assert_eq!(rewrite_lock(before, "build", &updates).expect("ok"), after);
     }
 }

@@ -146,11 +146,21 @@ fn is_yaml_timestamp(s: &[u8]) -> bool {
         }
         _ => return false,
     }
-    let Some(r) = take_digits(r, 1, 2) else { return false };
-    let Some(r) = r.strip_prefix(b":") else { return false };
-    let Some(r) = take_digits(r, 2, 2) else { return false };
-    let Some(r) = r.strip_prefix(b":") else { return false };
-    let Some(mut r) = take_digits(r, 2, 2) else { return false };
+    let Some(r) = take_digits(r, 1, 2) else {
+        return false;
+    };
+    let Some(r) = r.strip_prefix(b":") else {
+        return false;
+    };
+    let Some(r) = take_digits(r, 2, 2) else {
+        return false;
+    };
+    let Some(r) = r.strip_prefix(b":") else {
+        return false;
+    };
+    let Some(mut r) = take_digits(r, 2, 2) else {
+        return false;
+    };
     if let Some(frac) = r.strip_prefix(b".") {
         let n = frac.iter().take_while(|&&c| is_dec(c)).count();
         r = &frac[n..];
@@ -166,11 +176,15 @@ fn is_yaml_timestamp(s: &[u8]) -> bool {
     let Some(tz) = tz.strip_prefix(b"-").or_else(|| tz.strip_prefix(b"+")) else {
         return false;
     };
-    let Some(tz) = take_digits(tz, 1, 2) else { return false };
+    let Some(tz) = take_digits(tz, 1, 2) else {
+        return false;
+    };
     if tz.is_empty() {
         return true;
     }
-    tz.strip_prefix(b":").and_then(|t| take_digits(t, 2, 2)).is_some_and(<[u8]>::is_empty)
+    tz.strip_prefix(b":")
+        .and_then(|t| take_digits(t, 2, 2))
+        .is_some_and(<[u8]>::is_empty)
 }
 
 /// True when ruamel's YAML 1.2 resolver reads the plain scalar `s` as something other than
@@ -227,7 +241,10 @@ struct Analysis {
 fn analyze(s: &str) -> Analysis {
     let chars: Vec<char> = s.chars().collect();
     if chars.is_empty() {
-        return Analysis { allow_block_plain: true, allow_single_quoted: true };
+        return Analysis {
+            allow_block_plain: true,
+            allow_single_quoted: true,
+        };
     }
     let mut block_indicators = s.starts_with("---") || s.starts_with("...");
     let mut line_breaks = false;
@@ -295,7 +312,10 @@ fn analyze(s: &str) -> Analysis {
     if line_breaks || block_indicators {
         allow_block_plain = false;
     }
-    Analysis { allow_block_plain, allow_single_quoted }
+    Analysis {
+        allow_block_plain,
+        allow_single_quoted,
+    }
 }
 
 /// The style ruamel chooses for a string value in block context (ruamel
@@ -475,11 +495,13 @@ impl Emitter {
             let needs_escape = match ch {
                 None => true,
                 Some(c) => {
-                    matches!(c, '"' | '\\' | '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}')
-                        || !(('\x20'..='\x7e').contains(&c)
-                            || ('\u{a0}'..='\u{d7ff}').contains(&c)
-                            || ('\u{e000}'..='\u{fffd}').contains(&c)
-                            || c >= '\u{10000}')
+                    matches!(
+                        c,
+                        '"' | '\\' | '\u{85}' | '\u{2028}' | '\u{2029}' | '\u{feff}'
+                    ) || !(('\x20'..='\x7e').contains(&c)
+                        || ('\u{a0}'..='\u{d7ff}').contains(&c)
+                        || ('\u{e000}'..='\u{fffd}').contains(&c)
+                        || c >= '\u{10000}')
                 }
             };
             if needs_escape {
@@ -550,7 +572,11 @@ impl Emitter {
                 }
             }
         }
-        let mut data: Vec<char> = if *start < end { text[*start..end].to_vec() } else { Vec::new() };
+        let mut data: Vec<char> = if *start < end {
+            text[*start..end].to_vec()
+        } else {
+            Vec::new()
+        };
         if need_backslash {
             data.push('\\');
         }
@@ -579,7 +605,13 @@ impl Emitter {
 /// no final newline. Example: `mapping_value("foo.txt", 7, 4) == " foo.txt"`.
 pub fn mapping_value(value: &str, column: usize, indent: usize) -> String {
     let text: Vec<char> = value.chars().collect();
-    let mut emitter = Emitter { out: String::new(), column, indent, whitespace: false, indention: false };
+    let mut emitter = Emitter {
+        out: String::new(),
+        column,
+        indent,
+        whitespace: false,
+        indention: false,
+    };
     match choose_style(value) {
         ScalarStyle::Plain => emitter.write_plain(&text),
         ScalarStyle::SingleQuoted => emitter.write_single_quoted(&text),
@@ -607,9 +639,30 @@ mod tests {
     #[test]
     fn plain_names_from_spec() {
         for s in [
-            "yes", "no", "on", "off", "y", "n", "Yes", "NO", "-lead", "a:b", "with space", "ü",
-            "日本", "emoji😀", "x'y", "x\"y", "?x", "a,b", "--", "a\\b", "foo.txt", "data",
-            "81b9e20cc5e2a0d78483cfbb6454ec68.dir", "b1946ac92492d2347c6235b4d2611184",
+            "yes",
+            "no",
+            "on",
+            "off",
+            "y",
+            "n",
+            "Yes",
+            "NO",
+            "-lead",
+            "a:b",
+            "with space",
+            "ü",
+            "日本",
+            "emoji😀",
+            "x'y",
+            "x\"y",
+            "?x",
+            "a,b",
+            "--",
+            "a\\b",
+            "foo.txt",
+            "data",
+            "81b9e20cc5e2a0d78483cfbb6454ec68.dir",
+            "b1946ac92492d2347c6235b4d2611184",
         ] {
             // x'y contains a quote but is plain: the quote rule only applies once plain fails.
             assert_eq!(style(s), ScalarStyle::Plain, "{s:?}");
@@ -619,11 +672,48 @@ mod tests {
     #[test]
     fn single_quoted_from_spec() {
         for s in [
-            "true", "False", "null", "~", "123", "1.5", "0x10", "1e3", "010", "2020-01-01",
-            "a: b", "#x", "x #y", "@x", "%x", "!x", "*x", "&x", "[x", "{x", "trail ", " lead",
-            ".inf", ".nan", "=", "|x", ">x", "x:", "-", "", "<<", "0b101", "0o17", "-12", "+1.",
-            ".5", "1_000", "2001-12-14t21:59:43.10-05:00", "2001-12-14 21:59:43.10 -5",
-            "---x", "...", "`x",
+            "true",
+            "False",
+            "null",
+            "~",
+            "123",
+            "1.5",
+            "0x10",
+            "1e3",
+            "010",
+            "2020-01-01",
+            "a: b",
+            "#x",
+            "x #y",
+            "@x",
+            "%x",
+            "!x",
+            "*x",
+            "&x",
+            "[x",
+            "{x",
+            "trail ",
+            " lead",
+            ".inf",
+            ".nan",
+            "=",
+            "|x",
+            ">x",
+            "x:",
+            "-",
+            "",
+            "<<",
+            "0b101",
+            "0o17",
+            "-12",
+            "+1.",
+            ".5",
+            "1_000",
+            "2001-12-14t21:59:43.10-05:00",
+            "2001-12-14 21:59:43.10 -5",
+            "---x",
+            "...",
+            "`x",
         ] {
             assert_eq!(style(s), ScalarStyle::SingleQuoted, "{s:?}");
         }
@@ -685,7 +775,9 @@ mod tests {
         let w = "word ".repeat(20);
         let line = |v: &str| key_value("path", v, 2, 2);
         assert_eq!(
-            line("a very long file name with many words in it that certainly exceeds the eighty column limit.txt"),
+            line(
+                "a very long file name with many words in it that certainly exceeds the eighty column limit.txt"
+            ),
             "path: a very long file name with many words in it that certainly exceeds the \n    eighty column limit.txt"
         );
         assert_eq!(
@@ -708,6 +800,16 @@ mod tests {
                 4
             ),
             "cmd: mkdir -p outdir && echo hello > outdir/file.txt && cp script.sh run.sh \n      && chmod +x run.sh"
+        );
+        // A single space at column 80 exactly becomes the line break (`>=` in write_plain).
+        assert_eq!(
+            key_value(
+                "cmd",
+                "mkdir -p outdir && echo hello > outdir/file.txt && printf 'echo hi\\n' > run.sh && chmod +x run.sh",
+                4,
+                4
+            ),
+            "cmd: mkdir -p outdir && echo hello > outdir/file.txt && printf 'echo hi\\n' >\n      run.sh && chmod +x run.sh"
         );
         let u73 = "ü".repeat(73);
         assert_eq!(line(&u73), format!("path: \n    {u73}"));
