@@ -121,19 +121,31 @@ mod tests {
     #[test]
     fn remove_rules_match_dvc() {
         // Observed with scmrepo: CRLF normalized, stripped comparison.
-        assert_eq!(remove_entry("/x\r\n/y\n  /x  \n#c\n", "x"), Some("/y\n#c\n".to_string()));
+        assert_eq!(
+            remove_entry("/x\r\n/y\n  /x  \n#c\n", "x"),
+            Some("/y\n#c\n".to_string())
+        );
         assert_eq!(remove_entry("/data\n", "data"), None);
         assert_eq!(remove_entry("", "data"), None);
         assert_eq!(remove_entry("/a\n/b", "a"), Some("/b".to_string()));
-        assert_eq!(remove_entry("/other\r\n", "a"), Some("/other\n".to_string()));
+        assert_eq!(
+            remove_entry("/other\r\n", "a"),
+            Some("/other\n".to_string())
+        );
         // `/trail ` (the entry for `trail `) strips to `/trail` like dvc.
-        assert_eq!(remove_entry("/trail \n/k\n", "trail "), Some("/k\n".to_string()));
+        assert_eq!(
+            remove_entry("/trail \n/k\n", "trail "),
+            Some("/k\n".to_string())
+        );
     }
 
     #[test]
     fn remove_escaped_entries_too() {
         // dvc would leave `/\#x` behind (it compares with `/#x`); we remove both forms.
-        assert_eq!(remove_entry("/\\#x\n/#x\n/k\n", "#x"), Some("/k\n".to_string()));
+        assert_eq!(
+            remove_entry("/\\#x\n/#x\n/k\n", "#x"),
+            Some("/k\n".to_string())
+        );
         assert_eq!(remove_entry("/a\\\\b\n", "a\\b"), None);
     }
 
@@ -141,7 +153,11 @@ mod tests {
     fn round_trip() {
         for name in ["data", "#x", "a b", "ü", "x[1]"] {
             let text = append_entry("# keep\n", &escape_entry(name));
-            assert_eq!(remove_entry(&text, name), Some("# keep\n".to_string()), "{name}");
+            assert_eq!(
+                remove_entry(&text, name),
+                Some("# keep\n".to_string()),
+                "{name}"
+            );
         }
     }
 }

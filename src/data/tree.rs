@@ -81,7 +81,12 @@ pub enum TreeError {
 
 /// Check that `relpath` is a safe, normalized relative path (see module invariant).
 pub fn check_relpath(relpath: &str) -> Result<(), TreeError> {
-    let bad = |reason| Err(TreeError::UnsafePath { relpath: relpath.to_string(), reason });
+    let bad = |reason| {
+        Err(TreeError::UnsafePath {
+            relpath: relpath.to_string(),
+            reason,
+        })
+    };
     if relpath.is_empty() {
         return bad("empty path");
     }
@@ -93,7 +98,11 @@ pub fn check_relpath(relpath: &str) -> Result<(), TreeError> {
     }
     let b = relpath.as_bytes();
     // `C:`, `C:\x`, `C:/x`: a Windows drive root. (`a:b` is a legal file name and stays.)
-    if b.len() >= 2 && b[0].is_ascii_alphabetic() && b[1] == b':' && matches!(b.get(2), None | Some(b'/' | b'\\')) {
+    if b.len() >= 2
+        && b[0].is_ascii_alphabetic()
+        && b[1] == b':'
+        && matches!(b.get(2), None | Some(b'/' | b'\\'))
+    {
         return bad("drive prefix");
     }
     for component in relpath.split('/') {
@@ -101,7 +110,10 @@ pub fn check_relpath(relpath: &str) -> Result<(), TreeError> {
             return bad("empty path component");
         }
         // On Windows `\` separates too: refuse `..\x` and `x\..` even on Unix.
-        if component.split('\\').any(|part| part == "." || part == "..") {
+        if component
+            .split('\\')
+            .any(|part| part == "." || part == "..")
+        {
             return bad("`.` or `..` component");
         }
     }
@@ -112,7 +124,11 @@ fn check_md5(index: usize, relpath: &str, md5: &str) -> Result<String, TreeError
     if md5.len() == 32 && md5.bytes().all(|c| c.is_ascii_hexdigit()) {
         Ok(md5.to_ascii_lowercase())
     } else {
-        Err(TreeError::BadMd5 { index, relpath: relpath.to_string(), md5: md5.to_string() })
+        Err(TreeError::BadMd5 {
+            index,
+            relpath: relpath.to_string(),
+            md5: md5.to_string(),
+        })
     }
 }
 
@@ -194,13 +210,18 @@ impl Tree {
                 return Err(TreeError::NotAList);
             };
             let get = |key: &'static str| {
-                map.get(key).and_then(|v| v.as_str()).ok_or(TreeError::MissingKey { index, key })
+                map.get(key)
+                    .and_then(|v| v.as_str())
+                    .ok_or(TreeError::MissingKey { index, key })
             };
             let relpath = get("relpath")?;
             let md5 = get("md5")?;
             check_relpath(relpath)?;
             let md5 = check_md5(index, relpath, md5)?;
-            entries.push(TreeEntry { relpath: relpath.to_string(), md5 });
+            entries.push(TreeEntry {
+                relpath: relpath.to_string(),
+                md5,
+            });
         }
         check_structure(&entries)?;
         Ok(Tree { entries })
@@ -240,7 +261,10 @@ fn check_structure(entries: &[TreeEntry]) -> Result<(), TreeError> {
 /// conflict the sorted list of conflicting relpaths is returned.
 pub fn merge(ancestor: &Tree, ours: &Tree, theirs: &Tree) -> Result<Tree, Vec<String>> {
     fn map(t: &Tree) -> BTreeMap<&str, &str> {
-        t.entries.iter().map(|e| (e.relpath.as_str(), e.md5.as_str())).collect()
+        t.entries
+            .iter()
+            .map(|e| (e.relpath.as_str(), e.md5.as_str()))
+            .collect()
     }
     let (a, o, t) = (map(ancestor), map(ours), map(theirs));
     let paths: BTreeSet<&str> = a.keys().chain(o.keys()).chain(t.keys()).copied().collect();
@@ -259,11 +283,16 @@ pub fn merge(ancestor: &Tree, ours: &Tree, theirs: &Tree) -> Result<Tree, Vec<St
             continue;
         };
         if let Some(md5) = result {
-            merged.push(TreeEntry { relpath: path.to_string(), md5: (*md5).to_string() });
+            merged.push(TreeEntry {
+                relpath: path.to_string(),
+                md5: (*md5).to_string(),
+            });
         }
     }
     if conflicts.is_empty() {
-        if let Err(TreeError::FileDirConflict(p) | TreeError::Duplicate(p)) = check_structure(&merged) {
+        if let Err(TreeError::FileDirConflict(p) | TreeError::Duplicate(p)) =
+            check_structure(&merged)
+        {
             conflicts.push(p);
         }
     }
@@ -280,7 +309,10 @@ mod tests {
     use super::*;
 
     fn e(relpath: &str, md5: &str) -> TreeEntry {
-        TreeEntry { relpath: relpath.into(), md5: md5.into() }
+        TreeEntry {
+            relpath: relpath.into(),
+            md5: md5.into(),
+        }
     }
 
     /// Observed bytes from dvc 3.67.1 (spec §2).
@@ -293,7 +325,10 @@ mod tests {
         assert_eq!(tree.to_bytes(), OBSERVED.as_bytes());
         let resorted = Tree::new(tree.entries.iter().rev().cloned().collect());
         assert_eq!(resorted, tree);
-        assert_eq!(tree.oid(), format!("{}.dir", hex::encode(Md5::digest(OBSERVED.as_bytes()))));
+        assert_eq!(
+            tree.oid(),
+            format!("{}.dir", hex::encode(Md5::digest(OBSERVED.as_bytes())))
+        );
     }
 
     #[test]
@@ -306,15 +341,30 @@ mod tests {
 
     #[test]
     fn sort_is_whole_string_byte_order() {
-        let names = ["😀", "é", "a/b", "a.b", "a-b/x", "_/q", "A/z", "q\"\\", "tab\tx"];
-        let tree = Tree::new(names.iter().map(|n| e(n, "d41d8cd98f00b204e9800998ecf8427e")).collect());
+        let names = [
+            "😀", "é", "a/b", "a.b", "a-b/x", "_/q", "A/z", "q\"\\", "tab\tx",
+        ];
+        let tree = Tree::new(
+            names
+                .iter()
+                .map(|n| e(n, "d41d8cd98f00b204e9800998ecf8427e"))
+                .collect(),
+        );
         let got: Vec<&str> = tree.entries.iter().map(|e| e.relpath.as_str()).collect();
-        assert_eq!(got, ["A/z", "_/q", "a-b/x", "a.b", "a/b", "q\"\\", "tab\tx", "é", "😀"]);
+        assert_eq!(
+            got,
+            [
+                "A/z", "_/q", "a-b/x", "a.b", "a/b", "q\"\\", "tab\tx", "é", "😀"
+            ]
+        );
     }
 
     #[test]
     fn escapes_like_python() {
-        let tree = Tree::new(vec![e("q\"\\\t\n\r\x08\x0c\x01\x7f/é😀", "d41d8cd98f00b204e9800998ecf8427e")]);
+        let tree = Tree::new(vec![e(
+            "q\"\\\t\n\r\x08\x0c\x01\x7f/é😀",
+            "d41d8cd98f00b204e9800998ecf8427e",
+        )]);
         let expected = r#"[{"md5": "d41d8cd98f00b204e9800998ecf8427e", "relpath": "q\"\\\t\n\r\b\f\u0001\u007f/\u00e9\ud83d\ude00"}]"#;
         assert_eq!(String::from_utf8(tree.to_bytes()).expect("ascii"), expected);
         assert_eq!(Tree::parse(expected.as_bytes()).expect("valid"), tree);
@@ -323,12 +373,32 @@ mod tests {
     #[test]
     fn rejects_hostile_paths() {
         for bad in [
-            "", "/etc/passwd", "../x", "a/../../x", "a/..", "./a", "a/./b", "a//b", "a/", "\\\\server\\share",
-            "\\x", "C:", "C:\\x", "c:/x", "a\0b", "..\\x", "a\\..\\..\\x", "..",
+            "",
+            "/etc/passwd",
+            "../x",
+            "a/../../x",
+            "a/..",
+            "./a",
+            "a/./b",
+            "a//b",
+            "a/",
+            "\\\\server\\share",
+            "\\x",
+            "C:",
+            "C:\\x",
+            "c:/x",
+            "a\0b",
+            "..\\x",
+            "a\\..\\..\\x",
+            "..",
         ] {
-            let json = serde_json::json!([{"md5": "d41d8cd98f00b204e9800998ecf8427e", "relpath": bad}]);
+            let json =
+                serde_json::json!([{"md5": "d41d8cd98f00b204e9800998ecf8427e", "relpath": bad}]);
             let err = Tree::parse(json.to_string().as_bytes()).expect_err(bad);
-            assert!(matches!(err, TreeError::UnsafePath { .. }), "{bad:?}: {err}");
+            assert!(
+                matches!(err, TreeError::UnsafePath { .. }),
+                "{bad:?}: {err}"
+            );
         }
         for good in ["a:b", "a\\b", "...", "..a", "a..", " lead", "C:x"] {
             assert_eq!(check_relpath(good), Ok(()), "{good:?}");
@@ -340,21 +410,41 @@ mod tests {
         let m = "d41d8cd98f00b204e9800998ecf8427e";
         assert!(matches!(Tree::parse(b"{}"), Err(TreeError::NotAList)));
         assert!(matches!(Tree::parse(b"[1]"), Err(TreeError::NotAList)));
-        assert!(matches!(Tree::parse(b"<<<<<<< HEAD"), Err(TreeError::Json(_))));
+        assert!(matches!(
+            Tree::parse(b"<<<<<<< HEAD"),
+            Err(TreeError::Json(_))
+        ));
         assert!(matches!(Tree::parse(b""), Err(TreeError::Json(_))));
         assert!(matches!(
             Tree::parse(br#"[{"relpath": "a"}]"#),
-            Err(TreeError::MissingKey { index: 0, key: "md5" })
+            Err(TreeError::MissingKey {
+                index: 0,
+                key: "md5"
+            })
         ));
         assert!(matches!(
             Tree::parse(br#"[{"md5": 5, "relpath": "a"}]"#),
-            Err(TreeError::MissingKey { index: 0, key: "md5" })
+            Err(TreeError::MissingKey {
+                index: 0,
+                key: "md5"
+            })
         ));
-        assert!(matches!(Tree::parse(br#"[{"md5": "xyz", "relpath": "a"}]"#), Err(TreeError::BadMd5 { .. })));
-        let dup = format!(r#"[{{"md5": "{m}", "relpath": "a"}}, {{"md5": "{m}", "relpath": "a"}}]"#);
-        assert_eq!(Tree::parse(dup.as_bytes()), Err(TreeError::Duplicate("a".into())));
-        let fd = format!(r#"[{{"md5": "{m}", "relpath": "a"}}, {{"md5": "{m}", "relpath": "a/b"}}]"#);
-        assert_eq!(Tree::parse(fd.as_bytes()), Err(TreeError::FileDirConflict("a".into())));
+        assert!(matches!(
+            Tree::parse(br#"[{"md5": "xyz", "relpath": "a"}]"#),
+            Err(TreeError::BadMd5 { .. })
+        ));
+        let dup =
+            format!(r#"[{{"md5": "{m}", "relpath": "a"}}, {{"md5": "{m}", "relpath": "a"}}]"#);
+        assert_eq!(
+            Tree::parse(dup.as_bytes()),
+            Err(TreeError::Duplicate("a".into()))
+        );
+        let fd =
+            format!(r#"[{{"md5": "{m}", "relpath": "a"}}, {{"md5": "{m}", "relpath": "a/b"}}]"#);
+        assert_eq!(
+            Tree::parse(fd.as_bytes()),
+            Err(TreeError::FileDirConflict("a".into()))
+        );
         // Uppercase hex is accepted and normalized.
         let up = r#"[{"md5": "D41D8CD98F00B204E9800998ECF8427E", "relpath": "a", "size": 0}]"#;
         assert_eq!(Tree::parse(up.as_bytes()).expect("ok").entries[0].md5, m);
@@ -367,29 +457,75 @@ mod tests {
             "22222222222222222222222222222222",
             "33333333333333333333333333333333",
         );
-        let base = Tree::new(vec![e("keep", m1), e("ours-mod", m1), e("theirs-del", m1), e("both", m1)]);
-        let ours = Tree::new(vec![e("keep", m1), e("ours-mod", m2), e("theirs-del", m1), e("both", m2), e("new-o", m1)]);
-        let theirs = Tree::new(vec![e("keep", m1), e("ours-mod", m1), e("both", m2), e("new-t", m3)]);
+        let base = Tree::new(vec![
+            e("keep", m1),
+            e("ours-mod", m1),
+            e("theirs-del", m1),
+            e("both", m1),
+        ]);
+        let ours = Tree::new(vec![
+            e("keep", m1),
+            e("ours-mod", m2),
+            e("theirs-del", m1),
+            e("both", m2),
+            e("new-o", m1),
+        ]);
+        let theirs = Tree::new(vec![
+            e("keep", m1),
+            e("ours-mod", m1),
+            e("both", m2),
+            e("new-t", m3),
+        ]);
         let merged = merge(&base, &ours, &theirs).expect("clean");
         assert_eq!(
             merged,
-            Tree::new(vec![e("both", m2), e("keep", m1), e("new-o", m1), e("new-t", m3), e("ours-mod", m2)])
+            Tree::new(vec![
+                e("both", m2),
+                e("keep", m1),
+                e("new-o", m1),
+                e("new-t", m3),
+                e("ours-mod", m2)
+            ])
         );
         // Same path changed differently on both sides.
-        let theirs2 = Tree::new(vec![e("keep", m1), e("ours-mod", m3), e("theirs-del", m1), e("both", m1)]);
-        assert_eq!(merge(&base, &ours, &theirs2), Err(vec!["ours-mod".to_string()]));
+        let theirs2 = Tree::new(vec![
+            e("keep", m1),
+            e("ours-mod", m3),
+            e("theirs-del", m1),
+            e("both", m1),
+        ]);
+        assert_eq!(
+            merge(&base, &ours, &theirs2),
+            Err(vec!["ours-mod".to_string()])
+        );
         // Deleted on one side, modified on the other.
-        let ours3 = Tree::new(vec![e("keep", m1), e("ours-mod", m1), e("theirs-del", m2), e("both", m1)]);
-        assert_eq!(merge(&base, &ours3, &theirs), Err(vec!["theirs-del".to_string()]));
+        let ours3 = Tree::new(vec![
+            e("keep", m1),
+            e("ours-mod", m1),
+            e("theirs-del", m2),
+            e("both", m1),
+        ]);
+        assert_eq!(
+            merge(&base, &ours3, &theirs),
+            Err(vec!["theirs-del".to_string()])
+        );
         // Added on both sides with different content.
         let a = Tree::new(vec![]);
         assert_eq!(
-            merge(&a, &Tree::new(vec![e("x", m1)]), &Tree::new(vec![e("x", m2)])),
+            merge(
+                &a,
+                &Tree::new(vec![e("x", m1)]),
+                &Tree::new(vec![e("x", m2)])
+            ),
             Err(vec!["x".to_string()])
         );
         // File on one side, directory on the other.
         assert_eq!(
-            merge(&a, &Tree::new(vec![e("x", m1)]), &Tree::new(vec![e("x/y", m2)])),
+            merge(
+                &a,
+                &Tree::new(vec![e("x", m1)]),
+                &Tree::new(vec![e("x/y", m2)])
+            ),
             Err(vec!["x".to_string()])
         );
     }
