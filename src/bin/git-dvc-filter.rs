@@ -14,7 +14,8 @@ fn main() -> ExitCode {
     git_dvc::cli::logging::init(0, false);
     let options = process::Options {
         skip_smudge: std::env::var_os(SKIP_SMUDGE_ENV).is_some_and(|v| v == "1" || v == "true"),
-        use_delay: std::env::var_os("GIT_DVC_FILTER_NO_DELAY").is_none_or(|v| v.is_empty() || v == "0"),
+        use_delay: std::env::var_os("GIT_DVC_FILTER_NO_DELAY")
+            .is_none_or(|v| v.is_empty() || v == "0"),
     };
     let root = std::env::current_dir().unwrap_or_else(|_| ".".into());
     let mut materializer = EngineMaterializer::new(root);

@@ -1,5 +1,10 @@
-//! `install` / `uninstall` (not implemented yet).
+//! `install` / `uninstall`: wire git-dvc into git (filter, textconv, merge driver,
+//! attributes, hooks). The work is in [`crate::hooks::install`]; this file maps
+//! arguments, prints what changed and turns errors into hints.
+use super::error::ErrorKind;
 use super::{CommandError, CommandResult, Context};
+use crate::git::{ConfigScope, Git};
+use crate::hooks::install::{self as installer, Change, InstallEnv, InstallError, InstallOptions};
 
 /// Arguments of `install`.
 #[derive(Debug, clap::Args)]
@@ -20,12 +25,67 @@ pub struct UninstallArgs {
     pub global: bool,
 }
 
+fn scope(global: bool) -> ConfigScope {
+    if global { ConfigScope::Global } else { ConfigScope::Local }
+}
+
+/// A git handle for the current directory; outside a repository only `--global` works.
+fn git_for(global: bool) -> CommandResult<Git> {
+    let git = Git::current();
+    if !global && !git.is_inside_work_tree() {
+        return Err(CommandError::new(ErrorKind::NotARepo, "not inside a git work tree")
+            .hint("run `git dvc install` inside a git repository, or use `--global`"));
+    }
+    Ok(git)
+}
+
+fn report(ctx: &Context, changes: &[Change], nothing: &str) {
+    if ctx.quiet {
+        return;
+    }
+    if changes.is_empty() {
+        println!("{nothing}");
+    }
+    for change in changes {
+        println!("{change}");
+    }
+}
+
+fn to_command_error(err: InstallError) -> CommandError {
+    let hint = match &err {
+        InstallError::ForeignConfig(_) => Some("rerun with `--force` to replace them"),
+        InstallError::SlotTaken { .. } => Some("move that file away (it is a hook kept by an earlier install) and rerun"),
+        InstallError::NoGlobalAttributesFile => Some("`git config --global core.attributesFile <path>`"),
+        _ => None,
+    };
+    let kind = match &err {
+        InstallError::Git(e) if e.is_not_a_repo() => ErrorKind::NotARepo,
+        _ => ErrorKind::Failed,
+    };
+    let e = CommandError::from_error(kind, &err);
+    match hint {
+        Some(h) => e.hint(h),
+        None => e,
+    }
+}
+
 /// Run `install`.
-pub fn run_install(_ctx: &Context, _args: InstallArgs) -> CommandResult {
-    Err(CommandError::failed("`install` is not implemented yet"))
+pub fn run_install(ctx: &Context, args: InstallArgs) -> CommandResult {
+    let git = git_for(args.global)?;
+    let options = InstallOptions { scope: scope(args.global), force: args.force };
+    let changes = installer::install(&git, &options, &InstallEnv::from_process()).map_err(to_command_error)?;
+    report(ctx, &changes, "git-dvc is already installed; nothing to do");
+    if args.global && !ctx.quiet {
+        println!("hooks are installed per repository: run `git dvc install` in each one");
+    }
+    Ok(())
 }
 
 /// Run `uninstall`.
-pub fn run_uninstall(_ctx: &Context, _args: UninstallArgs) -> CommandResult {
-    Err(CommandError::failed("`uninstall` is not implemented yet"))
+pub fn run_uninstall(ctx: &Context, args: UninstallArgs) -> CommandResult {
+    let git = git_for(args.global)?;
+    let changes =
+        installer::uninstall(&git, scope(args.global), &InstallEnv::from_process()).map_err(to_command_error)?;
+    report(ctx, &changes, "git-dvc is not installed here; nothing to do");
+    Ok(())
 }

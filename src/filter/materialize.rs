@@ -21,7 +21,11 @@ pub struct EngineMaterializer {
 impl EngineMaterializer {
     /// A materializer for the worktree at `root` (git starts the filter there).
     pub fn new(root: PathBuf) -> Self {
-        EngineMaterializer { root, is_dvc_repo: None, queue: Vec::new() }
+        EngineMaterializer {
+            root,
+            is_dvc_repo: None,
+            queue: Vec::new(),
+        }
     }
 
     /// The worktree top.
@@ -30,7 +34,9 @@ impl EngineMaterializer {
     }
 
     fn is_dvc_repo(&mut self) -> bool {
-        *self.is_dvc_repo.get_or_insert_with(|| self.root.join(".dvc").is_dir())
+        *self
+            .is_dvc_repo
+            .get_or_insert_with(|| self.root.join(".dvc").is_dir())
     }
 }
 
@@ -39,7 +45,10 @@ impl Materializer for EngineMaterializer {
         if !self.is_dvc_repo() {
             // A pointer outside a DVC repository (or before `.dvc/` is checked out, as in
             // a clone): the post-checkout hook reconciles later.
-            tracing::debug!("git-dvc-filter: `{pathname}`: no .dvc/ in {}, nothing to do", self.root.display());
+            tracing::debug!(
+                "git-dvc-filter: `{pathname}`: no .dvc/ in {}, nothing to do",
+                self.root.display()
+            );
             return QueueOutcome::Done;
         }
         self.queue.push((pathname.to_owned(), pointer.to_vec()));
@@ -96,7 +105,10 @@ mod tests {
         fs_err::create_dir(dir.path().join(".dvc")).unwrap();
         let mut m = EngineMaterializer::new(dir.path().to_owned());
         for i in 0..50 {
-            assert_eq!(m.queue(&format!("d/{i}.dvc"), b"outs: []\n"), QueueOutcome::Queued);
+            assert_eq!(
+                m.queue(&format!("d/{i}.dvc"), b"outs: []\n"),
+                QueueOutcome::Queued
+            );
         }
         let mut done: Vec<String> = m.finish().into_iter().map(|r| r.pathname).collect();
         done.sort();

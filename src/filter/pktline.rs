@@ -85,7 +85,9 @@ impl Error {
             Error::Truncated { .. } => true,
             Error::Io(e) => matches!(
                 e.kind(),
-                io::ErrorKind::BrokenPipe | io::ErrorKind::UnexpectedEof | io::ErrorKind::ConnectionReset
+                io::ErrorKind::BrokenPipe
+                    | io::ErrorKind::UnexpectedEof
+                    | io::ErrorKind::ConnectionReset
             ),
             _ => false,
         }
@@ -117,7 +119,9 @@ impl<R: Read> Reader<R> {
             return Ok(None);
         }
         if got < header.len() {
-            return Err(Error::Truncated { wanted: header.len() - got });
+            return Err(Error::Truncated {
+                wanted: header.len() - got,
+            });
         }
         let length = parse_header(&header)?;
         match length {
@@ -133,7 +137,9 @@ impl<R: Read> Reader<R> {
         let mut payload = vec![0u8; length - 4];
         let got = read_full(&mut self.inner, &mut payload)?;
         if got < payload.len() {
-            return Err(Error::Truncated { wanted: payload.len() - got });
+            return Err(Error::Truncated {
+                wanted: payload.len() - got,
+            });
         }
         Ok(Some(Packet::Data(payload)))
     }
@@ -150,14 +156,22 @@ impl<R: Read> Reader<R> {
         let mut lines = Vec::new();
         let mut first = true;
         loop {
-            let packet = if first { self.read_packet()? } else { Some(self.read_packet_required()?) };
+            let packet = if first {
+                self.read_packet()?
+            } else {
+                Some(self.read_packet_required()?)
+            };
             first = false;
             match packet {
                 None => return Ok(None),
                 Some(Packet::Flush) => return Ok(Some(lines)),
                 Some(Packet::Data(payload)) => lines.push(text_from_payload(payload)?),
                 Some(Packet::Delim) => return Err(Error::UnexpectedPacket { got: "delim" }),
-                Some(Packet::ResponseEnd) => return Err(Error::UnexpectedPacket { got: "response-end" }),
+                Some(Packet::ResponseEnd) => {
+                    return Err(Error::UnexpectedPacket {
+                        got: "response-end",
+                    });
+                }
             }
         }
     }
@@ -170,7 +184,11 @@ impl<R: Read> Reader<R> {
         let mut lines = Vec::new();
         let mut first = true;
         loop {
-            let packet = if first { self.read_packet()? } else { Some(self.read_packet_required()?) };
+            let packet = if first {
+                self.read_packet()?
+            } else {
+                Some(self.read_packet_required()?)
+            };
             first = false;
             match packet {
                 None => return Ok(None),
@@ -182,7 +200,11 @@ impl<R: Read> Reader<R> {
                     lines.push(payload);
                 }
                 Some(Packet::Delim) => return Err(Error::UnexpectedPacket { got: "delim" }),
-                Some(Packet::ResponseEnd) => return Err(Error::UnexpectedPacket { got: "response-end" }),
+                Some(Packet::ResponseEnd) => {
+                    return Err(Error::UnexpectedPacket {
+                        got: "response-end",
+                    });
+                }
             }
         }
     }
@@ -195,7 +217,11 @@ impl<R: Read> Reader<R> {
                 Packet::Flush => return Ok(content),
                 Packet::Data(payload) => content.extend_from_slice(&payload),
                 Packet::Delim => return Err(Error::UnexpectedPacket { got: "delim" }),
-                Packet::ResponseEnd => return Err(Error::UnexpectedPacket { got: "response-end" }),
+                Packet::ResponseEnd => {
+                    return Err(Error::UnexpectedPacket {
+                        got: "response-end",
+                    });
+                }
             }
         }
     }
@@ -215,7 +241,11 @@ fn parse_header(header: &[u8; 4]) -> Result<usize, Error> {
             b'0'..=b'9' => b - b'0',
             b'a'..=b'f' => b - b'a' + 10,
             b'A'..=b'F' => b - b'A' + 10,
-            _ => return Err(Error::BadHeader { header: String::from_utf8_lossy(header).into_owned() }),
+            _ => {
+                return Err(Error::BadHeader {
+                    header: String::from_utf8_lossy(header).into_owned(),
+                });
+            }
         };
         length = length * 16 + usize::from(digit);
     }
@@ -261,7 +291,9 @@ impl<W: Write> Writer<W> {
     /// Write one data packet.
     pub fn write_data(&mut self, payload: &[u8]) -> Result<(), Error> {
         if payload.len() > MAX_PAYLOAD {
-            return Err(Error::PayloadTooLong { length: payload.len() });
+            return Err(Error::PayloadTooLong {
+                length: payload.len(),
+            });
         }
         let header = format!("{:04x}", payload.len() + 4);
         self.inner.write_all(header.as_bytes())?;
@@ -277,7 +309,9 @@ impl<W: Write> Writer<W> {
     /// Write a text packet from raw bytes, followed by LF.
     pub fn write_text_bytes(&mut self, line: &[u8]) -> Result<(), Error> {
         if line.len() + 1 > MAX_PAYLOAD {
-            return Err(Error::PayloadTooLong { length: line.len() + 1 });
+            return Err(Error::PayloadTooLong {
+                length: line.len() + 1,
+            });
         }
         let header = format!("{:04x}", line.len() + 5);
         self.inner.write_all(header.as_bytes())?;
@@ -319,7 +353,10 @@ mod tests {
     #[test]
     fn decodes_data_flush_and_specials() {
         let mut r = reader(b"0009hello0000000100020004");
-        assert_eq!(r.read_packet().unwrap(), Some(Packet::Data(b"hello".to_vec())));
+        assert_eq!(
+            r.read_packet().unwrap(),
+            Some(Packet::Data(b"hello".to_vec()))
+        );
         assert_eq!(r.read_packet().unwrap(), Some(Packet::Flush));
         assert_eq!(r.read_packet().unwrap(), Some(Packet::Delim));
         assert_eq!(r.read_packet().unwrap(), Some(Packet::ResponseEnd));
@@ -330,7 +367,10 @@ mod tests {
     #[test]
     fn uppercase_hex_is_accepted() {
         let mut r = reader(b"000Ahello!");
-        assert_eq!(r.read_packet().unwrap(), Some(Packet::Data(b"hello!".to_vec())));
+        assert_eq!(
+            r.read_packet().unwrap(),
+            Some(Packet::Data(b"hello!".to_vec()))
+        );
     }
 
     #[test]
@@ -342,19 +382,34 @@ mod tests {
 
     #[test]
     fn bad_header_is_an_error() {
-        assert!(matches!(reader(b"zz12").read_packet(), Err(Error::BadHeader { .. })));
-        assert!(matches!(reader(b"00 9hello").read_packet(), Err(Error::BadHeader { .. })));
+        assert!(matches!(
+            reader(b"zz12").read_packet(),
+            Err(Error::BadHeader { .. })
+        ));
+        assert!(matches!(
+            reader(b"00 9hello").read_packet(),
+            Err(Error::BadHeader { .. })
+        ));
     }
 
     #[test]
     fn reserved_length_is_an_error() {
-        assert!(matches!(reader(b"0003").read_packet(), Err(Error::BadLength { length: 3 })));
+        assert!(matches!(
+            reader(b"0003").read_packet(),
+            Err(Error::BadLength { length: 3 })
+        ));
     }
 
     #[test]
     fn oversize_is_an_error() {
-        assert!(matches!(reader(b"fff1").read_packet(), Err(Error::Oversize { length: 0xfff1 })));
-        assert!(matches!(reader(b"ffff").read_packet(), Err(Error::Oversize { .. })));
+        assert!(matches!(
+            reader(b"fff1").read_packet(),
+            Err(Error::Oversize { length: 0xfff1 })
+        ));
+        assert!(matches!(
+            reader(b"ffff").read_packet(),
+            Err(Error::Oversize { .. })
+        ));
     }
 
     #[test]
@@ -362,24 +417,45 @@ mod tests {
         let e = reader(b"00").read_packet().unwrap_err();
         assert!(matches!(e, Error::Truncated { wanted: 2 }));
         assert!(e.is_disconnect());
-        assert!(matches!(reader(b"0009hel").read_packet(), Err(Error::Truncated { wanted: 2 })));
+        assert!(matches!(
+            reader(b"0009hel").read_packet(),
+            Err(Error::Truncated { wanted: 2 })
+        ));
         // EOF in the middle of a list is not a clean end.
-        assert!(matches!(reader(b"0009hello").read_text_list(), Err(Error::Truncated { .. })));
-        assert!(matches!(reader(b"0009hello").read_content(), Err(Error::Truncated { .. })));
+        assert!(matches!(
+            reader(b"0009hello").read_text_list(),
+            Err(Error::Truncated { .. })
+        ));
+        assert!(matches!(
+            reader(b"0009hello").read_content(),
+            Err(Error::Truncated { .. })
+        ));
     }
 
     #[test]
     fn non_utf8_text_is_an_error() {
-        assert!(matches!(reader(b"0006\xff\xfe0000").read_text_list(), Err(Error::NotUtf8)));
+        assert!(matches!(
+            reader(b"0006\xff\xfe0000").read_text_list(),
+            Err(Error::NotUtf8)
+        ));
         // ... but raw lines accept it.
-        let lines = reader(b"0006\xff\xfe0000").read_line_list().unwrap().unwrap();
+        let lines = reader(b"0006\xff\xfe0000")
+            .read_line_list()
+            .unwrap()
+            .unwrap();
         assert_eq!(lines, vec![vec![0xff, 0xfe]]);
     }
 
     #[test]
     fn delim_inside_lists_is_an_error() {
-        assert!(matches!(reader(b"0001").read_text_list(), Err(Error::UnexpectedPacket { got: "delim" })));
-        assert!(matches!(reader(b"0002").read_content(), Err(Error::UnexpectedPacket { .. })));
+        assert!(matches!(
+            reader(b"0001").read_text_list(),
+            Err(Error::UnexpectedPacket { got: "delim" })
+        ));
+        assert!(matches!(
+            reader(b"0002").read_content(),
+            Err(Error::UnexpectedPacket { .. })
+        ));
     }
 
     #[test]
@@ -399,7 +475,9 @@ mod tests {
 
     #[test]
     fn content_is_chunked_and_round_trips() {
-        let content: Vec<u8> = (0..(MAX_PAYLOAD * 2 + 17)).map(|i| (i % 251) as u8).collect();
+        let content: Vec<u8> = (0..(MAX_PAYLOAD * 2 + 17))
+            .map(|i| (i % 251) as u8)
+            .collect();
         let mut w = Writer::new(Vec::new());
         w.write_content(&content).unwrap();
         w.write_flush().unwrap();
@@ -420,8 +498,14 @@ mod tests {
     #[test]
     fn oversize_payload_is_rejected_on_write() {
         let mut w = Writer::new(Vec::new());
-        assert!(matches!(w.write_data(&vec![0; MAX_PAYLOAD + 1]), Err(Error::PayloadTooLong { .. })));
-        assert!(matches!(w.write_text_bytes(&vec![b'a'; MAX_PAYLOAD]), Err(Error::PayloadTooLong { .. })));
+        assert!(matches!(
+            w.write_data(&vec![0; MAX_PAYLOAD + 1]),
+            Err(Error::PayloadTooLong { .. })
+        ));
+        assert!(matches!(
+            w.write_text_bytes(&vec![b'a'; MAX_PAYLOAD]),
+            Err(Error::PayloadTooLong { .. })
+        ));
         assert!(w.write_data(&vec![0; MAX_PAYLOAD]).is_ok());
     }
 

@@ -77,7 +77,10 @@ pub struct Options {
 
 impl Default for Options {
     fn default() -> Self {
-        Options { skip_smudge: false, use_delay: true }
+        Options {
+            skip_smudge: false,
+            use_delay: true,
+        }
     }
 }
 
@@ -138,12 +141,20 @@ pub fn run<R: Read, W: Write>(
 ) -> Result<Summary, Error> {
     let mut reader = Reader::new(input);
     let mut writer = Writer::new(output);
-    let negotiated = protocol::handshake(&mut reader, &mut writer, CAPABILITIES).map_err(Error::Handshake)?;
+    let negotiated =
+        protocol::handshake(&mut reader, &mut writer, CAPABILITIES).map_err(Error::Handshake)?;
     let delay = options.use_delay && negotiated.has(Capability::Delay);
     tracing::debug!(capabilities = ?negotiated.capabilities, delay, "git-dvc-filter: handshake done");
 
     let mut session = Session::default();
-    let result = serve(&mut reader, &mut writer, materializer, options, delay, &mut session);
+    let result = serve(
+        &mut reader,
+        &mut writer,
+        materializer,
+        options,
+        delay,
+        &mut session,
+    );
 
     // End of session: run the work that was answered without delay (git has written those
     // pointers). Delayed work git never collected was never written: drop it.
@@ -172,8 +183,15 @@ fn serve<R: Read, W: Write>(
     while let Some(incoming) = protocol::read_request(reader)? {
         match incoming {
             Incoming::Broken(broken) => {
-                let path = broken.pathname.as_deref().map(String::from_utf8_lossy).unwrap_or_default();
-                tracing::warn!("git-dvc-filter: refusing malformed request for `{path}`: {}", broken.reason);
+                let path = broken
+                    .pathname
+                    .as_deref()
+                    .map(String::from_utf8_lossy)
+                    .unwrap_or_default();
+                tracing::warn!(
+                    "git-dvc-filter: refusing malformed request for `{path}`: {}",
+                    broken.reason
+                );
                 session.summary.errors += 1;
                 protocol::write_status(writer, Status::Error)?;
             }
@@ -201,7 +219,10 @@ fn smudge<W: Write>(
     session.summary.smudged += 1;
     // git's re-request of a delayed path: no can-delay, empty content; hand back the kept bytes.
     if !request.metadata.can_delay
-        && session.delayed.get(&request.pathname).is_some_and(|e| e.listed)
+        && session
+            .delayed
+            .get(&request.pathname)
+            .is_some_and(|e| e.listed)
         && let Some(entry) = session.delayed.remove(&request.pathname)
     {
         protocol::write_success(writer, &entry.content)?;
@@ -223,7 +244,13 @@ fn smudge<W: Write>(
         QueueOutcome::Done => protocol::write_success(writer, &request.content)?,
         QueueOutcome::Queued if delay => {
             session.summary.delayed += 1;
-            session.delayed.insert(request.pathname, DelayedEntry { content: request.content, listed: false });
+            session.delayed.insert(
+                request.pathname,
+                DelayedEntry {
+                    content: request.content,
+                    listed: false,
+                },
+            );
             protocol::write_status(writer, Status::Delayed)?;
         }
         QueueOutcome::Queued => {
@@ -239,7 +266,12 @@ fn list_available_blobs<W: Write>(
     materializer: &mut dyn Materializer,
     session: &mut Session,
 ) -> Result<(), Error> {
-    let unlisted: Vec<Vec<u8>> = session.delayed.iter().filter(|(_, e)| !e.listed).map(|(p, _)| p.clone()).collect();
+    let unlisted: Vec<Vec<u8>> = session
+        .delayed
+        .iter()
+        .filter(|(_, e)| !e.listed)
+        .map(|(p, _)| p.clone())
+        .collect();
     if unlisted.is_empty() {
         // All delivered: this checkout's delay round is over.
         let forgotten = session.delayed.len();
@@ -271,7 +303,10 @@ fn report(results: Vec<Materialized>, summary: &mut Summary) {
             Ok(()) => summary.materialized += 1,
             Err(message) => {
                 summary.failed += 1;
-                tracing::warn!("git-dvc: data for `{}` was not checked out: {message}", item.pathname);
+                tracing::warn!(
+                    "git-dvc: data for `{}` was not checked out: {message}",
+                    item.pathname
+                );
             }
         }
     }
@@ -292,7 +327,8 @@ pub fn looks_like_pointer(content: &[u8]) -> bool {
     let Some(map) = value.as_mapping() else {
         return false;
     };
-    map.get("outs").is_some_and(|v| v.is_sequence()) || map.get("stages").is_some_and(|v| v.is_mapping())
+    map.get("outs").is_some_and(|v| v.is_sequence())
+        || map.get("stages").is_some_and(|v| v.is_mapping())
 }
 
 fn has_conflict_markers(content: &[u8]) -> bool {
@@ -331,7 +367,13 @@ mod tests {
             w.write_flush().unwrap();
             Git { w }
         }
-        fn request(mut self, command: &str, path: &str, meta: &[&str], content: Option<&[u8]>) -> Self {
+        fn request(
+            mut self,
+            command: &str,
+            path: &str,
+            meta: &[&str],
+            content: Option<&[u8]>,
+        ) -> Self {
             self.w.write_text(&format!("command={command}")).unwrap();
             if !path.is_empty() {
                 self.w.write_text(&format!("pathname={path}")).unwrap();
@@ -384,7 +426,12 @@ mod tests {
             if *command == "list" {
                 let status = r.read_text_list().unwrap().unwrap();
                 assert_eq!(status, vec!["status=success"]);
-                answers.push(Answer::List(lines.iter().map(|l| l.trim_start_matches("pathname=").to_owned()).collect()));
+                answers.push(Answer::List(
+                    lines
+                        .iter()
+                        .map(|l| l.trim_start_matches("pathname=").to_owned())
+                        .collect(),
+                ));
             } else if lines == ["status=success"] {
                 let content = r.read_content().unwrap();
                 assert_eq!(r.read_text_list().unwrap().unwrap(), Vec::<String>::new());
@@ -398,9 +445,11 @@ mod tests {
         (handshake, answers)
     }
 
+    type Shared<T> = Arc<Mutex<T>>;
+
     #[derive(Clone, Default)]
     struct Recorder {
-        queued: Arc<Mutex<Vec<(String, Vec<u8>)>>>,
+        queued: Shared<Vec<(String, Vec<u8>)>>,
         finished: Arc<Mutex<Vec<Vec<String>>>>,
         discarded: Arc<Mutex<usize>>,
         pending: Vec<String>,
@@ -410,7 +459,10 @@ mod tests {
 
     impl Materializer for Recorder {
         fn queue(&mut self, pathname: &str, pointer: &[u8]) -> QueueOutcome {
-            self.queued.lock().unwrap().push((pathname.to_owned(), pointer.to_vec()));
+            self.queued
+                .lock()
+                .unwrap()
+                .push((pathname.to_owned(), pointer.to_vec()));
             if self.outcome_done {
                 return QueueOutcome::Done;
             }
@@ -437,14 +489,23 @@ mod tests {
         }
     }
 
-    fn serve_with(input: Vec<u8>, m: &mut dyn Materializer, options: Options) -> (Result<Summary, Error>, Vec<u8>) {
+    fn serve_with(
+        input: Vec<u8>,
+        m: &mut dyn Materializer,
+        options: Options,
+    ) -> (Result<Summary, Error>, Vec<u8>) {
         let mut out = Vec::new();
         let res = run(Cursor::new(input), &mut out, m, &options);
         (res, out)
     }
 
     const ALL: &[&str] = &["clean", "smudge", "delay"];
-    const CHECKOUT: &[&str] = &["ref=refs/heads/main", "treeish=aaaa", "blob=bbbb", "can-delay=1"];
+    const CHECKOUT: &[&str] = &[
+        "ref=refs/heads/main",
+        "treeish=aaaa",
+        "blob=bbbb",
+        "can-delay=1",
+    ];
 
     #[test]
     fn clean_and_plain_smudge_are_identity() {
@@ -459,7 +520,16 @@ mod tests {
         let (res, out) = serve_with(input, &mut rec, Options::default());
         let summary = res.unwrap();
         let (hs, answers) = decode(&out, &["clean", "clean", "clean", "smudge"]);
-        assert_eq!(hs, vec!["git-filter-server", "version=2", "capability=clean", "capability=smudge", "capability=delay"]);
+        assert_eq!(
+            hs,
+            vec![
+                "git-filter-server",
+                "version=2",
+                "capability=clean",
+                "capability=smudge",
+                "capability=delay"
+            ]
+        );
         assert_eq!(
             answers,
             vec![
@@ -478,11 +548,23 @@ mod tests {
         let input = Git::new(ALL)
             .smudge("a.dvc", CHECKOUT, POINTER)
             .smudge("dvc.lock", CHECKOUT, LOCK)
-            .smudge("conflict.dvc", CHECKOUT, b"<<<<<<< HEAD\nouts: []\n=======\nouts: [1]\n>>>>>>> b\n")
+            .smudge(
+                "conflict.dvc",
+                CHECKOUT,
+                b"<<<<<<< HEAD\nouts: []\n=======\nouts: [1]\n>>>>>>> b\n",
+            )
             .smudge("notes.txt", CHECKOUT, b"just text\n")
             .list()
-            .smudge("a.dvc", &["ref=refs/heads/main", "treeish=aaaa", "blob=bbbb"], b"")
-            .smudge("dvc.lock", &["ref=refs/heads/main", "treeish=aaaa", "blob=bbbb"], b"")
+            .smudge(
+                "a.dvc",
+                &["ref=refs/heads/main", "treeish=aaaa", "blob=bbbb"],
+                b"",
+            )
+            .smudge(
+                "dvc.lock",
+                &["ref=refs/heads/main", "treeish=aaaa", "blob=bbbb"],
+                b"",
+            )
             .list()
             // a second checkout in the same git process (rebase): state was reset
             .smudge("a.dvc", CHECKOUT, POINTER)
@@ -496,7 +578,10 @@ mod tests {
         let summary = res.unwrap();
         let (_, answers) = decode(
             &out,
-            &["smudge", "smudge", "smudge", "smudge", "list", "smudge", "smudge", "list", "smudge", "list", "smudge", "list"],
+            &[
+                "smudge", "smudge", "smudge", "smudge", "list", "smudge", "smudge", "list",
+                "smudge", "list", "smudge", "list",
+            ],
         );
         let delayed = || Answer::Status("status=delayed".to_owned());
         assert_eq!(
@@ -504,7 +589,9 @@ mod tests {
             vec![
                 delayed(),
                 delayed(),
-                Answer::Success(b"<<<<<<< HEAD\nouts: []\n=======\nouts: [1]\n>>>>>>> b\n".to_vec()),
+                Answer::Success(
+                    b"<<<<<<< HEAD\nouts: []\n=======\nouts: [1]\n>>>>>>> b\n".to_vec()
+                ),
                 Answer::Success(b"just text\n".to_vec()),
                 Answer::List(vec!["a.dvc".to_owned(), "dvc.lock".to_owned()]),
                 Answer::Success(POINTER.to_vec()),
@@ -518,19 +605,34 @@ mod tests {
         );
         assert_eq!(
             *finished.lock().unwrap(),
-            vec![vec!["a.dvc".to_owned(), "dvc.lock".to_owned()], vec!["a.dvc".to_owned()]]
+            vec![
+                vec!["a.dvc".to_owned(), "dvc.lock".to_owned()],
+                vec!["a.dvc".to_owned()]
+            ]
         );
-        assert_eq!((summary.delayed, summary.materialized, summary.failed), (3, 3, 0));
+        assert_eq!(
+            (summary.delayed, summary.materialized, summary.failed),
+            (3, 3, 0)
+        );
     }
 
     #[test]
     fn nothing_to_do_answers_at_once() {
-        let input = Git::new(ALL).smudge("a.dvc", CHECKOUT, POINTER).list().bytes();
-        let mut rec = Recorder { outcome_done: true, ..Recorder::default() };
+        let input = Git::new(ALL)
+            .smudge("a.dvc", CHECKOUT, POINTER)
+            .list()
+            .bytes();
+        let mut rec = Recorder {
+            outcome_done: true,
+            ..Recorder::default()
+        };
         let (res, out) = serve_with(input, &mut rec, Options::default());
         res.unwrap();
         let (_, answers) = decode(&out, &["smudge", "list"]);
-        assert_eq!(answers, vec![Answer::Success(POINTER.to_vec()), Answer::List(vec![])]);
+        assert_eq!(
+            answers,
+            vec![Answer::Success(POINTER.to_vec()), Answer::List(vec![])]
+        );
         assert_eq!(rec.queued.lock().unwrap().len(), 1);
         assert!(rec.finished.lock().unwrap().is_empty());
     }
@@ -543,7 +645,10 @@ mod tests {
             .smudge("a.dvc", &[], b"")
             .list()
             .bytes();
-        let mut rec = Recorder { fail: Some("a.dvc".to_owned()), ..Recorder::default() };
+        let mut rec = Recorder {
+            fail: Some("a.dvc".to_owned()),
+            ..Recorder::default()
+        };
         let (res, out) = serve_with(input, &mut rec, Options::default());
         assert_eq!(res.unwrap().failed, 1);
         let (_, answers) = decode(&out, &["smudge", "list", "smudge", "list"]);
@@ -553,7 +658,9 @@ mod tests {
     #[test]
     fn without_delay_materializes_at_end_of_session() {
         // git did not offer delay: can-delay never comes, so nothing is a worktree write...
-        let input = Git::new(&["clean", "smudge"]).smudge("a.dvc", &["blob=b"], POINTER).bytes();
+        let input = Git::new(&["clean", "smudge"])
+            .smudge("a.dvc", &["blob=b"], POINTER)
+            .bytes();
         let mut rec = Recorder::default();
         let (res, out) = serve_with(input, &mut rec, Options::default());
         res.unwrap();
@@ -562,25 +669,57 @@ mod tests {
         assert!(rec.queued.lock().unwrap().is_empty());
 
         // ... but with delay turned off on our side, worktree writes run at stdin EOF.
-        let input = Git::new(ALL).smudge("a.dvc", CHECKOUT, POINTER).smudge("b.dvc", CHECKOUT, POINTER).bytes();
+        let input = Git::new(ALL)
+            .smudge("a.dvc", CHECKOUT, POINTER)
+            .smudge("b.dvc", CHECKOUT, POINTER)
+            .bytes();
         let mut rec = Recorder::default();
         let finished = rec.finished.clone();
-        let (res, out) = serve_with(input, &mut rec, Options { skip_smudge: false, use_delay: false });
+        let (res, out) = serve_with(
+            input,
+            &mut rec,
+            Options {
+                skip_smudge: false,
+                use_delay: false,
+            },
+        );
         assert_eq!(res.unwrap().materialized, 2);
         let (hs, answers) = decode(&out, &["smudge", "smudge"]);
         assert!(hs.contains(&"capability=delay".to_owned()));
-        assert_eq!(answers, vec![Answer::Success(POINTER.to_vec()), Answer::Success(POINTER.to_vec())]);
-        assert_eq!(*finished.lock().unwrap(), vec![vec!["a.dvc".to_owned(), "b.dvc".to_owned()]]);
+        assert_eq!(
+            answers,
+            vec![
+                Answer::Success(POINTER.to_vec()),
+                Answer::Success(POINTER.to_vec())
+            ]
+        );
+        assert_eq!(
+            *finished.lock().unwrap(),
+            vec![vec!["a.dvc".to_owned(), "b.dvc".to_owned()]]
+        );
     }
 
     #[test]
     fn skip_smudge_is_identity_only() {
-        let input = Git::new(ALL).smudge("a.dvc", CHECKOUT, POINTER).list().bytes();
+        let input = Git::new(ALL)
+            .smudge("a.dvc", CHECKOUT, POINTER)
+            .list()
+            .bytes();
         let mut rec = Recorder::default();
-        let (res, out) = serve_with(input, &mut rec, Options { skip_smudge: true, use_delay: true });
+        let (res, out) = serve_with(
+            input,
+            &mut rec,
+            Options {
+                skip_smudge: true,
+                use_delay: true,
+            },
+        );
         res.unwrap();
         let (_, answers) = decode(&out, &["smudge", "list"]);
-        assert_eq!(answers, vec![Answer::Success(POINTER.to_vec()), Answer::List(vec![])]);
+        assert_eq!(
+            answers,
+            vec![Answer::Success(POINTER.to_vec()), Answer::List(vec![])]
+        );
         assert!(rec.queued.lock().unwrap().is_empty());
     }
 
@@ -632,16 +771,27 @@ mod tests {
         assert_eq!(answers, vec![Answer::Success(POINTER.to_vec())]);
 
         let input = Git::new(ALL).raw(b"0010command=smu").bytes();
-        assert!(matches!(serve_with(input, &mut NoMaterializer, Options::default()).0, Err(Error::Protocol(_))));
+        assert!(matches!(
+            serve_with(input, &mut NoMaterializer, Options::default()).0,
+            Err(Error::Protocol(_))
+        ));
 
-        let (res, out) = serve_with(b"0010git-filter-srv".to_vec(), &mut NoMaterializer, Options::default());
+        let (res, out) = serve_with(
+            b"0010git-filter-srv".to_vec(),
+            &mut NoMaterializer,
+            Options::default(),
+        );
         assert!(matches!(res, Err(Error::Handshake(_))));
         assert!(out.is_empty());
     }
 
     #[test]
     fn eof_right_after_handshake_is_fine() {
-        let (res, _) = serve_with(Git::new(ALL).bytes(), &mut NoMaterializer, Options::default());
+        let (res, _) = serve_with(
+            Git::new(ALL).bytes(),
+            &mut NoMaterializer,
+            Options::default(),
+        );
         assert_eq!(res.unwrap(), Summary::default());
     }
 
@@ -649,12 +799,16 @@ mod tests {
     fn pointer_detection() {
         assert!(looks_like_pointer(POINTER));
         assert!(looks_like_pointer(LOCK));
-        assert!(looks_like_pointer(b"# comment\nmd5: abc\nouts:\n- path: x\n  md5: y\n"));
+        assert!(looks_like_pointer(
+            b"# comment\nmd5: abc\nouts:\n- path: x\n  md5: y\n"
+        ));
         assert!(!looks_like_pointer(b""));
         assert!(!looks_like_pointer(b"outs: 3\n"));
         assert!(!looks_like_pointer(b"- a\n- b\n"));
         assert!(!looks_like_pointer(b"outs:\n- path: [unclosed\n"));
         assert!(!looks_like_pointer(b"\xff\xfe"));
-        assert!(!looks_like_pointer(b"outs:\n<<<<<<< ours\n- md5: a\n=======\n- md5: b\n>>>>>>> theirs\n"));
+        assert!(!looks_like_pointer(
+            b"outs:\n<<<<<<< ours\n- md5: a\n=======\n- md5: b\n>>>>>>> theirs\n"
+        ));
     }
 }

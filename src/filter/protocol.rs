@@ -122,7 +122,11 @@ pub fn handshake<R: Read, W: Write>(
             _ => return Err(Error::BadHandshakeLine(line)),
         }
     }
-    let capabilities: Vec<Capability> = supported.iter().copied().filter(|c| offered.contains(c)).collect();
+    let capabilities: Vec<Capability> = supported
+        .iter()
+        .copied()
+        .filter(|c| offered.contains(c))
+        .collect();
     for cap in &capabilities {
         writer.write_text(&format!("capability={}", cap.as_str()))?;
     }
@@ -207,7 +211,12 @@ pub fn read_request<R: Read>(reader: &mut Reader<R>) -> Result<Option<Incoming>,
     let mut problem: Option<String> = None;
     for line in lines {
         let Some(eq) = line.iter().position(|&b| b == b'=') else {
-            problem.get_or_insert_with(|| format!("malformed request line {:?}", String::from_utf8_lossy(&line)));
+            problem.get_or_insert_with(|| {
+                format!(
+                    "malformed request line {:?}",
+                    String::from_utf8_lossy(&line)
+                )
+            });
             continue;
         };
         let (key, value) = (&line[..eq], &line[eq + 1..]);
@@ -243,15 +252,25 @@ pub fn read_request<R: Read>(reader: &mut Reader<R>) -> Result<Option<Incoming>,
         Some(Ok(Command::ListAvailableBlobs)) => false,
         Some(Err(_)) | None => pathname.is_some(),
     };
-    let content = if has_content { reader.read_content()? } else { Vec::new() };
+    let content = if has_content {
+        reader.read_content()?
+    } else {
+        Vec::new()
+    };
 
     let command = match command {
         Some(Ok(c)) => c,
         Some(Err(unknown)) => {
-            return Ok(Some(Incoming::Broken(BrokenRequest { pathname, reason: format!("unknown command {unknown:?}") })));
+            return Ok(Some(Incoming::Broken(BrokenRequest {
+                pathname,
+                reason: format!("unknown command {unknown:?}"),
+            })));
         }
         None => {
-            return Ok(Some(Incoming::Broken(BrokenRequest { pathname, reason: "request without command".to_owned() })));
+            return Ok(Some(Incoming::Broken(BrokenRequest {
+                pathname,
+                reason: "request without command".to_owned(),
+            })));
         }
     };
     if let Some(reason) = problem {
@@ -261,10 +280,18 @@ pub fn read_request<R: Read>(reader: &mut Reader<R>) -> Result<Option<Incoming>,
         (Command::ListAvailableBlobs, p) => p.unwrap_or_default(),
         (_, Some(p)) if !p.is_empty() => p,
         (_, _) => {
-            return Ok(Some(Incoming::Broken(BrokenRequest { pathname: None, reason: "request without pathname".to_owned() })));
+            return Ok(Some(Incoming::Broken(BrokenRequest {
+                pathname: None,
+                reason: "request without pathname".to_owned(),
+            })));
         }
     };
-    Ok(Some(Incoming::Request(Request { command, pathname, metadata, content })))
+    Ok(Some(Incoming::Request(Request {
+        command,
+        pathname,
+        metadata,
+        content,
+    })))
 }
 
 /// A status-only answer.
@@ -309,7 +336,10 @@ pub fn write_status<W: Write>(writer: &mut Writer<W>, status: Status) -> Result<
 }
 
 /// Answer `list_available_blobs` with `paths` (an empty list means "all delivered").
-pub fn write_available_blobs<W: Write>(writer: &mut Writer<W>, paths: &[Vec<u8>]) -> Result<(), Error> {
+pub fn write_available_blobs<W: Write>(
+    writer: &mut Writer<W>,
+    paths: &[Vec<u8>],
+) -> Result<(), Error> {
     for path in paths {
         let mut line = b"pathname=".to_vec();
         line.extend_from_slice(path);
@@ -339,7 +369,10 @@ mod tests {
         w.into_inner()
     }
 
-    fn run_handshake(input: &[u8], supported: &[Capability]) -> (Result<Negotiated, Error>, Vec<u8>) {
+    fn run_handshake(
+        input: &[u8],
+        supported: &[Capability],
+    ) -> (Result<Negotiated, Error>, Vec<u8>) {
         let mut r = Reader::new(Cursor::new(input.to_vec()));
         let mut w = Writer::new(Vec::new());
         let res = handshake(&mut r, &mut w, supported);
@@ -389,13 +422,30 @@ mod tests {
     #[test]
     fn handshake_errors() {
         let bad_welcome = pkts(&[Some(b"git-filter-server"), Some(b"version=2"), None]);
-        assert!(matches!(run_handshake(&bad_welcome, ALL).0, Err(Error::BadWelcome(_))));
+        assert!(matches!(
+            run_handshake(&bad_welcome, ALL).0,
+            Err(Error::BadWelcome(_))
+        ));
         let no_v2 = pkts(&[Some(b"git-filter-client"), Some(b"version=3"), None]);
-        assert!(matches!(run_handshake(&no_v2, ALL).0, Err(Error::NoSupportedVersion(_))));
-        assert!(matches!(run_handshake(b"", ALL).0, Err(Error::EofInHandshake)));
+        assert!(matches!(
+            run_handshake(&no_v2, ALL).0,
+            Err(Error::NoSupportedVersion(_))
+        ));
+        assert!(matches!(
+            run_handshake(b"", ALL).0,
+            Err(Error::EofInHandshake)
+        ));
         let garbage = pkts(&[Some(b"git-filter-client"), Some(b"version"), None]);
-        assert!(matches!(run_handshake(&garbage, ALL).0, Err(Error::BadHandshakeLine(_))));
-        let cut = pkts(&[Some(b"git-filter-client"), Some(b"version=2"), None, Some(b"capability=clean")]);
+        assert!(matches!(
+            run_handshake(&garbage, ALL).0,
+            Err(Error::BadHandshakeLine(_))
+        ));
+        let cut = pkts(&[
+            Some(b"git-filter-client"),
+            Some(b"version=2"),
+            None,
+            Some(b"capability=clean"),
+        ]);
         assert!(matches!(run_handshake(&cut, ALL).0, Err(Error::PktLine(_))));
     }
 
@@ -418,14 +468,25 @@ mod tests {
             Some(b"- md5: x\n"),
             None,
         ]);
-        let Some(Incoming::Request(req)) = read_one(&input).unwrap() else { panic!("not a request") };
+        let Some(Incoming::Request(req)) = read_one(&input).unwrap() else {
+            panic!("not a request")
+        };
         assert_eq!(req.command, Command::Smudge);
         assert_eq!(req.pathname_str(), Some("dir/a b.dvc"));
         assert_eq!(req.metadata.git_ref.as_deref(), Some("refs/heads/main"));
-        assert_eq!(req.metadata.treeish.as_deref(), Some("0123456789012345678901234567890123456789"));
-        assert_eq!(req.metadata.blob.as_deref(), Some("abcdefabcdefabcdefabcdefabcdefabcdefabcd"));
+        assert_eq!(
+            req.metadata.treeish.as_deref(),
+            Some("0123456789012345678901234567890123456789")
+        );
+        assert_eq!(
+            req.metadata.blob.as_deref(),
+            Some("abcdefabcdefabcdefabcdefabcdefabcdefabcd")
+        );
         assert!(req.metadata.can_delay);
-        assert_eq!(req.metadata.other, vec![("future".to_owned(), "x=y".to_owned())]);
+        assert_eq!(
+            req.metadata.other,
+            vec![("future".to_owned(), "x=y".to_owned())]
+        );
         assert_eq!(req.content, b"outs:\n- md5: x\n");
     }
 
@@ -440,9 +501,16 @@ mod tests {
             None,
         ]);
         let mut r = Reader::new(Cursor::new(input));
-        let Some(Incoming::Request(req)) = read_request(&mut r).unwrap() else { panic!() };
-        assert_eq!((req.command, req.content.len(), req.metadata.can_delay), (Command::Clean, 0, false));
-        let Some(Incoming::Request(req)) = read_request(&mut r).unwrap() else { panic!() };
+        let Some(Incoming::Request(req)) = read_request(&mut r).unwrap() else {
+            panic!()
+        };
+        assert_eq!(
+            (req.command, req.content.len(), req.metadata.can_delay),
+            (Command::Clean, 0, false)
+        );
+        let Some(Incoming::Request(req)) = read_request(&mut r).unwrap() else {
+            panic!()
+        };
         assert_eq!(req.command, Command::ListAvailableBlobs);
         assert!(read_request(&mut r).unwrap().is_none());
     }
@@ -483,21 +551,35 @@ mod tests {
                 other => panic!("expected broken, got {other:?}"),
             }
         }
-        let Some(Incoming::Request(req)) = read_request(&mut r).unwrap() else { panic!() };
+        let Some(Incoming::Request(req)) = read_request(&mut r).unwrap() else {
+            panic!()
+        };
         assert_eq!(req.content, b"fine");
     }
 
     #[test]
     fn truncated_request_is_fatal() {
-        let input = pkts(&[Some(b"command=smudge"), Some(b"pathname=a.dvc"), None, Some(b"abc")]);
+        let input = pkts(&[
+            Some(b"command=smudge"),
+            Some(b"pathname=a.dvc"),
+            None,
+            Some(b"abc"),
+        ]);
         assert!(matches!(read_one(&input), Err(Error::PktLine(_))));
         assert!(matches!(read_one(b"00zz"), Err(Error::PktLine(_))));
     }
 
     #[test]
     fn non_utf8_pathname_is_kept_raw() {
-        let input = pkts(&[Some(b"command=smudge"), Some(b"pathname=\xff.dvc"), None, None]);
-        let Some(Incoming::Request(req)) = read_one(&input).unwrap() else { panic!() };
+        let input = pkts(&[
+            Some(b"command=smudge"),
+            Some(b"pathname=\xff.dvc"),
+            None,
+            None,
+        ]);
+        let Some(Incoming::Request(req)) = read_one(&input).unwrap() else {
+            panic!()
+        };
         assert_eq!(req.pathname, b"\xff.dvc");
         assert_eq!(req.pathname_str(), None);
     }
@@ -516,11 +598,17 @@ mod tests {
         write_status(&mut w, Status::Delayed).unwrap();
         write_status(&mut w, Status::Error).unwrap();
         write_status(&mut w, Status::Abort).unwrap();
-        assert_eq!(w.into_inner(), b"0013status=delayed\n00000011status=error\n00000011status=abort\n0000");
+        assert_eq!(
+            w.into_inner(),
+            b"0013status=delayed\n00000011status=error\n00000011status=abort\n0000"
+        );
 
         let mut w = Writer::new(Vec::new());
         write_available_blobs(&mut w, &[b"a.dvc".to_vec(), b"d/b.dvc".to_vec()]).unwrap();
-        assert_eq!(w.into_inner(), b"0013pathname=a.dvc\n0015pathname=d/b.dvc\n00000013status=success\n0000");
+        assert_eq!(
+            w.into_inner(),
+            b"0013pathname=a.dvc\n0015pathname=d/b.dvc\n00000013status=success\n0000"
+        );
 
         let mut w = Writer::new(Vec::new());
         write_available_blobs(&mut w, &[]).unwrap();

@@ -60,7 +60,11 @@ pub enum Error {
 }
 
 fn stderr_suffix(stderr: &str) -> String {
-    if stderr.is_empty() { String::new() } else { format!(": {stderr}") }
+    if stderr.is_empty() {
+        String::new()
+    } else {
+        format!(": {stderr}")
+    }
 }
 
 /// An exit status rendered for messages.
@@ -101,8 +105,13 @@ pub struct Oid(String);
 impl Oid {
     /// Parse 40 or 64 hex digits.
     pub fn parse(text: &str) -> Result<Self> {
-        let valid = (text.len() == 40 || text.len() == 64) && text.bytes().all(|b| b.is_ascii_hexdigit());
-        if valid { Ok(Oid(text.to_ascii_lowercase())) } else { Err(Error::BadOid(text.to_owned())) }
+        let valid =
+            (text.len() == 40 || text.len() == 64) && text.bytes().all(|b| b.is_ascii_hexdigit());
+        if valid {
+            Ok(Oid(text.to_ascii_lowercase()))
+        } else {
+            Err(Error::BadOid(text.to_owned()))
+        }
     }
 
     /// The all-zero id git uses for "none" (new branch, deletion, clone's old HEAD).
@@ -151,7 +160,10 @@ pub struct Git {
 impl Git {
     /// Run git in `dir`.
     pub fn new(dir: impl Into<PathBuf>) -> Self {
-        Git { dir: dir.into(), env: Vec::new() }
+        Git {
+            dir: dir.into(),
+            env: Vec::new(),
+        }
     }
 
     /// Set an environment variable for every git command of this handle.
@@ -168,7 +180,10 @@ impl Git {
 
     /// The same environment, another directory.
     pub fn in_dir(&self, dir: impl Into<PathBuf>) -> Self {
-        Git { dir: dir.into(), env: self.env.clone() }
+        Git {
+            dir: dir.into(),
+            env: self.env.clone(),
+        }
     }
 
     /// Run git in the current directory.
@@ -198,7 +213,10 @@ impl Git {
     }
 
     fn describe<S: AsRef<OsStr>>(args: &[S]) -> String {
-        args.iter().map(|a| a.as_ref().to_string_lossy().into_owned()).collect::<Vec<_>>().join(" ")
+        args.iter()
+            .map(|a| a.as_ref().to_string_lossy().into_owned())
+            .collect::<Vec<_>>()
+            .join(" ")
     }
 
     /// Run git and return its output, whatever the exit status.
@@ -208,19 +226,30 @@ impl Git {
         if stdin.is_some() {
             cmd.stdin(Stdio::piped());
         }
-        let mut child = cmd.spawn().map_err(|source| Error::Spawn { args: Self::describe(args), source })?;
+        let mut child = cmd.spawn().map_err(|source| Error::Spawn {
+            args: Self::describe(args),
+            source,
+        })?;
         if let Some(input) = stdin
             && let Some(mut pipe) = child.stdin.take()
         {
             // Feed from a thread so a chatty git cannot deadlock us on a full stdout pipe.
             let input = input.to_vec();
             let writer = std::thread::spawn(move || pipe.write_all(&input));
-            let output = child.wait_with_output().map_err(|source| Error::Spawn { args: Self::describe(args), source })?;
+            let output = child.wait_with_output().map_err(|source| Error::Spawn {
+                args: Self::describe(args),
+                source,
+            })?;
             match writer.join() {
                 Ok(Ok(())) => {}
                 // git may exit before reading everything (e.g. on error); the status tells.
                 Ok(Err(e)) if e.kind() == std::io::ErrorKind::BrokenPipe => {}
-                Ok(Err(source)) => return Err(Error::Stdin { args: Self::describe(args), source }),
+                Ok(Err(source)) => {
+                    return Err(Error::Stdin {
+                        args: Self::describe(args),
+                        source,
+                    });
+                }
                 Err(_) => {
                     return Err(Error::Stdin {
                         args: Self::describe(args),
@@ -230,7 +259,10 @@ impl Git {
             }
             return Ok(output);
         }
-        child.wait_with_output().map_err(|source| Error::Spawn { args: Self::describe(args), source })
+        child.wait_with_output().map_err(|source| Error::Spawn {
+            args: Self::describe(args),
+            source,
+        })
     }
 
     fn failed<S: AsRef<OsStr>>(args: &[S], output: &Output) -> Error {
@@ -253,7 +285,9 @@ impl Git {
     /// Run git, require success, return stdout as text without its trailing newline.
     pub fn run_text<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<String> {
         let stdout = self.run(args)?;
-        let mut text = String::from_utf8(stdout).map_err(|_| Error::NotUtf8 { args: Self::describe(args) })?;
+        let mut text = String::from_utf8(stdout).map_err(|_| Error::NotUtf8 {
+            args: Self::describe(args),
+        })?;
         while text.ends_with('\n') || text.ends_with('\r') {
             text.pop();
         }
@@ -293,7 +327,8 @@ impl Git {
 
     /// True when the directory is inside a git work tree.
     pub fn is_inside_work_tree(&self) -> bool {
-        self.run_text(&["rev-parse", "--is-inside-work-tree"]).is_ok_and(|s| s == "true")
+        self.run_text(&["rev-parse", "--is-inside-work-tree"])
+            .is_ok_and(|s| s == "true")
     }
 
     /// `git rev-parse --verify --quiet <rev>^{commit}`: the commit a revision names, if any.
@@ -325,7 +360,9 @@ impl Git {
 
     /// `git config --bool --get <key>` across all scopes; `None` when unset.
     pub fn config_get_bool(&self, key: &str) -> Result<Option<bool>> {
-        Ok(self.config_get_with(&["--type=bool", "--get", key])?.map(|v| v == "true"))
+        Ok(self
+            .config_get_with(&["--type=bool", "--get", key])?
+            .map(|v| v == "true"))
     }
 
     fn config_get_with(&self, rest: &[&str]) -> Result<Option<String>> {
@@ -334,8 +371,9 @@ impl Git {
         let output = self.output(&args, None)?;
         match output.status.code() {
             Some(0) => {
-                let mut text =
-                    String::from_utf8(output.stdout).map_err(|_| Error::NotUtf8 { args: Self::describe(&args) })?;
+                let mut text = String::from_utf8(output.stdout).map_err(|_| Error::NotUtf8 {
+                    args: Self::describe(&args),
+                })?;
                 if text.ends_with('\n') {
                     text.pop();
                 }
@@ -348,7 +386,11 @@ impl Git {
     }
 
     /// `git config <scope> --get-regexp <regex>`: (key, value) pairs, keys lowercased by git.
-    pub fn config_get_regexp(&self, scope: ConfigScope, regex: &str) -> Result<Vec<(String, String)>> {
+    pub fn config_get_regexp(
+        &self,
+        scope: ConfigScope,
+        regex: &str,
+    ) -> Result<Vec<(String, String)>> {
         let args = ["config", scope.flag(), "-z", "--get-regexp", regex];
         let output = self.output(&args, None)?;
         match output.status.code() {
@@ -356,7 +398,9 @@ impl Git {
             Some(1) => return Ok(Vec::new()),
             _ => return Err(Self::failed(&args, &output)),
         }
-        let text = String::from_utf8(output.stdout).map_err(|_| Error::NotUtf8 { args: Self::describe(&args) })?;
+        let text = String::from_utf8(output.stdout).map_err(|_| Error::NotUtf8 {
+            args: Self::describe(&args),
+        })?;
         Ok(text
             .split('\0')
             .filter(|entry| !entry.is_empty())
@@ -449,7 +493,11 @@ fn split_z(bytes: &[u8], args: &[&str]) -> Result<Vec<String>> {
     bytes
         .split(|&b| b == 0)
         .filter(|s| !s.is_empty())
-        .map(|s| String::from_utf8(s.to_vec()).map_err(|_| Error::NotUtf8 { args: Git::describe(args) }))
+        .map(|s| {
+            String::from_utf8(s.to_vec()).map_err(|_| Error::NotUtf8 {
+                args: Git::describe(args),
+            })
+        })
         .collect()
 }
 
@@ -513,13 +561,21 @@ pub(crate) mod tests {
     fn repo_paths() {
         let s = scratch();
         let top = s.git.show_toplevel().unwrap();
-        assert_eq!(fs_err::canonicalize(&top).unwrap(), fs_err::canonicalize(s.dir.path()).unwrap());
+        assert_eq!(
+            fs_err::canonicalize(&top).unwrap(),
+            fs_err::canonicalize(s.dir.path()).unwrap()
+        );
         let hooks = s.git.hooks_dir().unwrap();
-        assert!(hooks.is_absolute() && hooks.ends_with(".git/hooks"), "{hooks:?}");
+        assert!(
+            hooks.is_absolute() && hooks.ends_with(".git/hooks"),
+            "{hooks:?}"
+        );
         assert!(s.git.common_dir().unwrap().ends_with(".git"));
         assert!(s.git.is_inside_work_tree());
 
-        s.git.config_set(ConfigScope::Local, "core.hooksPath", ".husky/_").unwrap();
+        s.git
+            .config_set(ConfigScope::Local, "core.hooksPath", ".husky/_")
+            .unwrap();
         let hooks = s.git.hooks_dir().unwrap();
         assert!(hooks.ends_with(".husky/_"), "{hooks:?}");
     }
@@ -528,19 +584,44 @@ pub(crate) mod tests {
     fn config_round_trip() {
         let s = scratch();
         let g = &s.git;
-        assert_eq!(g.config_get(ConfigScope::Local, "filter.dvc.process").unwrap(), None);
-        g.config_set(ConfigScope::Local, "filter.dvc.process", "git-dvc-filter").unwrap();
-        g.config_set(ConfigScope::Local, "filter.dvc.x", "a b = c").unwrap();
-        assert_eq!(g.config_get(ConfigScope::Local, "filter.dvc.process").unwrap().as_deref(), Some("git-dvc-filter"));
-        assert_eq!(g.config_get_effective("filter.dvc.x").unwrap().as_deref(), Some("a b = c"));
-        let pairs = g.config_get_regexp(ConfigScope::Local, "^filter\\.dvc\\.").unwrap();
+        assert_eq!(
+            g.config_get(ConfigScope::Local, "filter.dvc.process")
+                .unwrap(),
+            None
+        );
+        g.config_set(ConfigScope::Local, "filter.dvc.process", "git-dvc-filter")
+            .unwrap();
+        g.config_set(ConfigScope::Local, "filter.dvc.x", "a b = c")
+            .unwrap();
+        assert_eq!(
+            g.config_get(ConfigScope::Local, "filter.dvc.process")
+                .unwrap()
+                .as_deref(),
+            Some("git-dvc-filter")
+        );
+        assert_eq!(
+            g.config_get_effective("filter.dvc.x").unwrap().as_deref(),
+            Some("a b = c")
+        );
+        let pairs = g
+            .config_get_regexp(ConfigScope::Local, "^filter\\.dvc\\.")
+            .unwrap();
         assert_eq!(pairs.len(), 2);
-        assert!(g.config_unset(ConfigScope::Local, "filter.dvc.process").unwrap());
-        assert!(!g.config_unset(ConfigScope::Local, "filter.dvc.process").unwrap());
-        g.config_remove_section_if_empty(ConfigScope::Local, "filter.dvc").unwrap();
+        assert!(
+            g.config_unset(ConfigScope::Local, "filter.dvc.process")
+                .unwrap()
+        );
+        assert!(
+            !g.config_unset(ConfigScope::Local, "filter.dvc.process")
+                .unwrap()
+        );
+        g.config_remove_section_if_empty(ConfigScope::Local, "filter.dvc")
+            .unwrap();
         assert!(g.config_unset(ConfigScope::Local, "filter.dvc.x").unwrap());
-        g.config_remove_section_if_empty(ConfigScope::Local, "filter.dvc").unwrap();
-        g.config_remove_section_if_empty(ConfigScope::Local, "filter.dvc").unwrap();
+        g.config_remove_section_if_empty(ConfigScope::Local, "filter.dvc")
+            .unwrap();
+        g.config_remove_section_if_empty(ConfigScope::Local, "filter.dvc")
+            .unwrap();
         let config = fs_err::read_to_string(s.dir.path().join(".git/config")).unwrap();
         assert!(!config.contains("filter"), "{config}");
         assert_eq!(g.config_get_bool("gitdvc.strict").unwrap(), None);
@@ -555,10 +636,22 @@ pub(crate) mod tests {
         fs_err::write(root.join("data.dvc"), "outs: []\n").unwrap();
         fs_err::write(root.join("a b.txt"), "y").unwrap();
         s.git.add(&["data.dvc", "a b.txt"]).unwrap();
-        assert_eq!(s.git.ls_files(&["--cached"], &[]).unwrap(), vec!["a b.txt", "data.dvc"]);
-        assert_eq!(s.git.check_ignore(&["data", "data.dvc", "a b.txt"], true).unwrap(), vec!["data"]);
+        assert_eq!(
+            s.git.ls_files(&["--cached"], &[]).unwrap(),
+            vec!["a b.txt", "data.dvc"]
+        );
+        assert_eq!(
+            s.git
+                .check_ignore(&["data", "data.dvc", "a b.txt"], true)
+                .unwrap(),
+            vec!["data"]
+        );
         assert!(s.git.check_ignore(&[], true).unwrap().is_empty());
-        let err = s.git.in_dir(root.join("nope")).run(&["status"]).unwrap_err();
+        let err = s
+            .git
+            .in_dir(root.join("nope"))
+            .run(&["status"])
+            .unwrap_err();
         assert!(matches!(err, Error::Spawn { .. }), "{err}");
         let err = s.git.run(&["rev-parse", "--verify", "nope"]).unwrap_err();
         assert_eq!(err.exit_code(), Some(128));
@@ -568,7 +661,9 @@ pub(crate) mod tests {
     fn resolve_commit() {
         let s = scratch();
         assert_eq!(s.git.resolve_commit("HEAD").unwrap(), None);
-        s.git.run(&["commit", "-q", "--allow-empty", "-m", "x"]).unwrap();
+        s.git
+            .run(&["commit", "-q", "--allow-empty", "-m", "x"])
+            .unwrap();
         assert!(s.git.resolve_commit("HEAD").unwrap().is_some());
     }
 }

@@ -1,1 +1,249 @@
-//! hooks
+//! git hooks: installation ([`install`]) and the hidden `git dvc hook <name>` entry,
+//! with one module per hook that turns argv and stdin into typed input.
+//!
+//! Exit-code policy (DESIGN.md invariant 3): hooks fail only where failing protects
+//! data (pre-push with data missing remotely, pre-commit with a staged pointer whose
+//! data exists nowhere). post-checkout, post-merge and post-rewrite exit 0 even on
+//! unparseable input (with a warning) unless `gitdvc.strict=true`.
+
+pub mod install;
+pub mod post_checkout;
+pub mod post_merge;
+pub mod post_rewrite;
+pub mod pre_commit;
+pub mod pre_push;
+
+use std::fmt;
+use std::io::Read;
+use std::path::PathBuf;
+
+/// The hooks git-dvc installs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum HookName {
+    /// `pre-commit`.
+    PreCommit,
+    /// `post-checkout`.
+    PostCheckout,
+    /// `post-merge`.
+    PostMerge,
+    /// `post-rewrite`.
+    PostRewrite,
+    /// `pre-push`.
+    PrePush,
+}
+
+impl HookName {
+    /// Every hook, in install order.
+    pub const ALL: [HookName; 5] = [
+        HookName::PreCommit,
+        HookName::PostCheckout,
+        HookName::PostMerge,
+        HookName::PostRewrite,
+        HookName::PrePush,
+    ];
+
+    /// git's file name for the hook.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            HookName::PreCommit => "pre-commit",
+            HookName::PostCheckout => "post-checkout",
+            HookName::PostMerge => "post-merge",
+            HookName::PostRewrite => "post-rewrite",
+            HookName::PrePush => "pre-push",
+        }
+    }
+
+    /// Parse git's hook name.
+    pub fn parse(name: &str) -> Option<Self> {
+        HookName::ALL.into_iter().find(|h| h.as_str() == name)
+    }
+
+    /// True when git feeds the hook on stdin (the shim must replay it to a chained hook).
+    pub fn reads_stdin(self) -> bool {
+        matches!(self, HookName::PostRewrite | HookName::PrePush)
+    }
+
+    /// True for hooks whose failure aborts the git operation.
+    pub fn can_abort(self) -> bool {
+        matches!(self, HookName::PreCommit | HookName::PrePush)
+    }
+
+    /// Exit status of the shim when `git-dvc` is missing from PATH: pre-push refuses
+    /// (pointers must never be pushed without their data); the others let git go on.
+    pub fn exit_code_when_missing(self) -> i32 {
+        match self {
+            HookName::PrePush => 1,
+            _ => 0,
+        }
+    }
+}
+
+impl fmt::Display for HookName {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Errors of the hook entry points.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// `git dvc hook <name>` with a name we do not handle.
+    #[error("unknown hook `{0}`")]
+    UnknownHook(String),
+    /// argv or stdin did not have the shape git gives this hook.
+    #[error("{hook}: unexpected input from git: {message}")]
+    BadInput {
+        /// The hook.
+        hook: HookName,
+        /// What was wrong.
+        message: String,
+    },
+    /// Reading stdin failed.
+    #[error("{hook}: could not read stdin")]
+    Stdin {
+        /// The hook.
+        hook: HookName,
+        /// The read error.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A git command failed.
+    #[error(transparent)]
+    Git(#[from] crate::git::Error),
+}
+
+impl Error {
+    pub(crate) fn bad_input(hook: HookName, message: impl Into<String>) -> Self {
+        Error::BadInput {
+            hook,
+            message: message.into(),
+        }
+    }
+}
+
+/// Environment a hook reads, captured once so that hook logic is testable.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HookEnv {
+    /// `GIT_DVC_SKIP_PUSH=1`: pre-push does nothing.
+    pub skip_push: bool,
+    /// `GIT_INDEX_FILE` as git set it for the hook.
+    pub index_file: Option<PathBuf>,
+}
+
+/// Environment variable that makes pre-push a no-op.
+pub const SKIP_PUSH_ENV: &str = "GIT_DVC_SKIP_PUSH";
+
+impl HookEnv {
+    /// Read from the process environment.
+    pub fn from_process() -> Self {
+        HookEnv {
+            skip_push: std::env::var_os(SKIP_PUSH_ENV).is_some_and(|v| v == "1" || v == "true"),
+            index_file: std::env::var_os("GIT_INDEX_FILE").map(PathBuf::from),
+        }
+    }
+}
+
+/// Run hook `name` with git's `args` and `stdin`; returns the exit code for git.
+///
+/// This is what `git dvc hook <name> "$@"` calls.
+pub fn run_hook(name: &str, args: &[String], stdin: &mut dyn Read) -> Result<i32, Error> {
+    run_hook_with(name, args, stdin, &HookEnv::from_process())
+}
+
+/// [`run_hook`] with an explicit environment.
+pub fn run_hook_with(
+    name: &str,
+    args: &[String],
+    stdin: &mut dyn Read,
+    env: &HookEnv,
+) -> Result<i32, Error> {
+    let hook = HookName::parse(name).ok_or_else(|| Error::UnknownHook(name.to_owned()))?;
+    let result = match hook {
+        HookName::PreCommit => {
+            pre_commit::parse(args, env).and_then(|input| pre_commit::run(&input, env))
+        }
+        HookName::PostCheckout => {
+            post_checkout::parse(args).and_then(|input| post_checkout::run(&input, env))
+        }
+        HookName::PostMerge => {
+            post_merge::parse(args).and_then(|input| post_merge::run(&input, env))
+        }
+        HookName::PostRewrite => {
+            post_rewrite::parse(args, stdin).and_then(|input| post_rewrite::run(&input, env))
+        }
+        HookName::PrePush => {
+            pre_push::parse(args, stdin).and_then(|input| pre_push::run(&input, env))
+        }
+    };
+    match result {
+        // A post-* hook never breaks git over input it does not understand.
+        Err(e @ (Error::BadInput { .. } | Error::Stdin { .. })) if !hook.can_abort() => {
+            tracing::warn!("git-dvc: {e}; skipping");
+            Ok(0)
+        }
+        other => other,
+    }
+}
+
+/// Read all of stdin as UTF-8 text (hook stdin is always text).
+pub(crate) fn read_stdin(hook: HookName, stdin: &mut dyn Read) -> Result<String, Error> {
+    let mut bytes = Vec::new();
+    stdin
+        .read_to_end(&mut bytes)
+        .map_err(|source| Error::Stdin { hook, source })?;
+    String::from_utf8(bytes).map_err(|_| Error::bad_input(hook, "stdin is not UTF-8"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_round_trip() {
+        for hook in HookName::ALL {
+            assert_eq!(HookName::parse(hook.as_str()), Some(hook));
+        }
+        assert_eq!(HookName::parse("post-commit"), None);
+        assert_eq!(HookName::PrePush.exit_code_when_missing(), 1);
+        assert_eq!(HookName::PostCheckout.exit_code_when_missing(), 0);
+    }
+
+    #[test]
+    fn unknown_hook_is_an_error() {
+        let err = run_hook_with(
+            "post-commit",
+            &[],
+            &mut std::io::empty(),
+            &HookEnv::default(),
+        )
+        .unwrap_err();
+        assert!(matches!(err, Error::UnknownHook(_)));
+    }
+
+    #[test]
+    fn post_hooks_never_fail_on_bad_input() {
+        let env = HookEnv::default();
+        let args = vec!["garbage".to_owned()];
+        assert_eq!(
+            run_hook_with("post-checkout", &args, &mut std::io::empty(), &env).unwrap(),
+            0
+        );
+        assert_eq!(
+            run_hook_with("post-merge", &args, &mut std::io::empty(), &env).unwrap(),
+            0
+        );
+        assert_eq!(
+            run_hook_with("post-rewrite", &args, &mut std::io::empty(), &env).unwrap(),
+            0
+        );
+        // pre-push does: a push must not go ahead on input we cannot check.
+        let err = run_hook_with("pre-push", &args, &mut std::io::empty(), &env).unwrap_err();
+        assert!(matches!(
+            err,
+            Error::BadInput {
+                hook: HookName::PrePush,
+                ..
+            }
+        ));
+    }
+}
