@@ -76,7 +76,7 @@ pub fn run_install(ctx: &Context, args: InstallArgs) -> CommandResult {
     let changes = installer::install(&git, &options, &InstallEnv::from_process()).map_err(to_command_error)?;
     report(ctx, &changes, "git-dvc is already installed; nothing to do");
     if args.global && !ctx.quiet {
-        println!("hooks are installed per repository: run `git dvc install` in each one");
+        println!("hooks: the filter installs them in each DVC repository it checks out (or run `git dvc install` there)");
     }
     Ok(())
 }
