@@ -45,7 +45,12 @@ impl CommandError {
     }
     /// An error with the given kind.
     pub fn new(kind: ErrorKind, message: impl Display) -> Self {
-        CommandError { kind, message: message.to_string(), causes: Vec::new(), hints: Vec::new() }
+        CommandError {
+            kind,
+            message: message.to_string(),
+            causes: Vec::new(),
+            hints: Vec::new(),
+        }
     }
     /// Exit 255-class failure.
     pub fn unhandled(message: impl Display) -> Self {

@@ -114,7 +114,9 @@ pub fn is_text(block: &[u8]) -> bool {
     }
     let nontext = block
         .iter()
-        .filter(|&&b| !((0x20..=0x7e).contains(&b) || matches!(b, b'\n' | b'\r' | b'\t' | 0x0c | 0x08)))
+        .filter(|&&b| {
+            !((0x20..=0x7e).contains(&b) || matches!(b, b'\n' | b'\r' | b'\t' | 0x0c | 0x08))
+        })
         .count();
     (nontext as f64) / (block.len() as f64) <= 0.30
 }
@@ -136,13 +138,20 @@ fn dos2unix(chunk: &[u8]) -> Vec<u8> {
 
 /// md5 of a file with the algorithm an out uses (`legacy` = md5-dos2unix).
 pub fn hash_file(path: &Path, legacy: bool) -> io::Result<(String, u64)> {
-    if legacy { md5_dos2unix_file(path) } else { md5_file(path) }
+    if legacy {
+        md5_dos2unix_file(path)
+    } else {
+        md5_file(path)
+    }
 }
 
 /// True for a plausible lowercase md5 hex digest (optionally with `.dir`).
 pub fn is_valid_oid(oid: &str) -> bool {
     let hex_part = oid.strip_suffix(".dir").unwrap_or(oid);
-    hex_part.len() == 32 && hex_part.bytes().all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    hex_part.len() == 32
+        && hex_part
+            .bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
 }
 
 #[cfg(test)]
@@ -160,7 +169,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let p = dir.path().join("crlf.txt");
         std::fs::write(&p, b"a\r\nb\r\n").unwrap();
-        assert_eq!(md5_dos2unix_file(&p).unwrap().0, "dd8c6a395b5dd36c56d23275028f526c");
+        assert_eq!(
+            md5_dos2unix_file(&p).unwrap().0,
+            "dd8c6a395b5dd36c56d23275028f526c"
+        );
         assert_eq!(md5_file(&p).unwrap().0, "59b0d7772f0561efb95518f3cb8abc60");
     }
 

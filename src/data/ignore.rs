@@ -4,8 +4,8 @@
 //! Matching uses the `ignore` crate's gitignore engine (ripgrep's), one matcher per
 //! `.dvcignore` file; deeper files take precedence, as in git.
 
-use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use ignore::Match;
+use ignore::gitignore::{Gitignore, GitignoreBuilder};
 use std::path::{Path, PathBuf};
 
 /// The file name.
@@ -59,9 +59,15 @@ impl DvcIgnore {
         }
         let mut b = GitignoreBuilder::new(dir);
         if let Some(e) = b.add(&file) {
-            return Err(Error::Invalid { path: file, message: e.to_string() });
+            return Err(Error::Invalid {
+                path: file,
+                message: e.to_string(),
+            });
         }
-        let gi = b.build().map_err(|e| Error::Invalid { path: file.clone(), message: e.to_string() })?;
+        let gi = b.build().map_err(|e| Error::Invalid {
+            path: file.clone(),
+            message: e.to_string(),
+        })?;
         self.matchers.push((dir.to_path_buf(), gi));
         Ok(true)
     }

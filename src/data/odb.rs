@@ -88,7 +88,11 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn io<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> Error + 'a {
-        move |source| Error::Io { op, path: path.to_path_buf(), source }
+        move |source| Error::Io {
+            op,
+            path: path.to_path_buf(),
+            source,
+        }
     }
 }
 
@@ -117,8 +121,16 @@ pub struct Odb {
 impl Odb {
     /// A cache rooted at `root` using `types` (in preference order).
     pub fn new(root: PathBuf, types: Vec<LinkType>) -> Odb {
-        let types = if types.is_empty() { DEFAULT_LINK_TYPES.to_vec() } else { types };
-        Odb { root, types, reflink_works: OnceLock::new() }
+        let types = if types.is_empty() {
+            DEFAULT_LINK_TYPES.to_vec()
+        } else {
+            types
+        };
+        Odb {
+            root,
+            types,
+            reflink_works: OnceLock::new(),
+        }
     }
 
     /// The cache root.
@@ -134,7 +146,11 @@ impl Odb {
     /// The key of an object relative to a cache or remote root.
     pub fn key(oid: &str, legacy: bool) -> String {
         let (head, tail) = oid.split_at(2.min(oid.len()));
-        if legacy { format!("{head}/{tail}") } else { format!("files/md5/{head}/{tail}") }
+        if legacy {
+            format!("{head}/{tail}")
+        } else {
+            format!("files/md5/{head}/{tail}")
+        }
     }
 
     /// Where an object lives.
@@ -151,7 +167,9 @@ impl Odb {
     /// A corrupt object of another mode is deleted, as dvc does.
     pub fn exists_verified(&self, oid: &str, legacy: bool) -> bool {
         let path = self.path(oid, legacy);
-        let Ok(meta) = fs::symlink_metadata(&path) else { return false };
+        let Ok(meta) = fs::symlink_metadata(&path) else {
+            return false;
+        };
         if !meta.is_file() {
             return false;
         }
@@ -176,10 +194,24 @@ impl Odb {
         let path = self.path(oid, legacy);
         let expected = oid.strip_suffix(".dir").unwrap_or(oid);
         // Objects are stored raw; legacy names are md5-dos2unix of the raw bytes.
-        let (actual, _) = hash::hash_file(&path, legacy && !oid.ends_with(".dir"))
-            .map_err(|e| if e.kind() == io::ErrorKind::NotFound { Error::Missing(oid.to_string()) } else { Error::Io { op: "read", path: path.clone(), source: e } })?;
+        let (actual, _) =
+            hash::hash_file(&path, legacy && !oid.ends_with(".dir")).map_err(|e| {
+                if e.kind() == io::ErrorKind::NotFound {
+                    Error::Missing(oid.to_string())
+                } else {
+                    Error::Io {
+                        op: "read",
+                        path: path.clone(),
+                        source: e,
+                    }
+                }
+            })?;
         if actual != expected {
-            return Err(Error::Corrupt { path, expected: expected.to_string(), actual });
+            return Err(Error::Corrupt {
+                path,
+                expected: expected.to_string(),
+                actual,
+            });
         }
         Ok(())
     }
@@ -188,7 +220,15 @@ impl Odb {
     pub fn read(&self, oid: &str, legacy: bool) -> Result<Vec<u8>> {
         let path = self.path(oid, legacy);
         fs::read(&path).map_err(|e| {
-            if e.kind() == io::ErrorKind::NotFound { Error::Missing(oid.to_string()) } else { Error::Io { op: "read", path, source: e } }
+            if e.kind() == io::ErrorKind::NotFound {
+                Error::Missing(oid.to_string())
+            } else {
+                Error::Io {
+                    op: "read",
+                    path,
+                    source: e,
+                }
+            }
         })
     }
 
@@ -217,7 +257,11 @@ impl Odb {
                 write_object(&path, &buf)?;
                 true
             };
-            return Ok(Added { md5, size: buf.len() as u64, written });
+            return Ok(Added {
+                md5,
+                size: buf.len() as u64,
+                written,
+            });
         }
         if legacy {
             let (md5, size) = hash::md5_dos2unix_file(src).map_err(Error::io("read", src))?;
@@ -256,7 +300,9 @@ impl Odb {
         let chunk = 4 << 20;
         let mut read_err = None;
         loop {
-            let mut buf = back_rx.try_recv().unwrap_or_else(|_| Vec::with_capacity(chunk));
+            let mut buf = back_rx
+                .try_recv()
+                .unwrap_or_else(|_| Vec::with_capacity(chunk));
             buf.resize(chunk, 0);
             match file.read(&mut buf) {
                 Ok(0) => break,
@@ -275,20 +321,39 @@ impl Odb {
             }
         }
         drop(tx);
-        let write_result = writer.join().unwrap_or_else(|_| Err(io::Error::other("writer thread panicked")));
+        let write_result = writer
+            .join()
+            .unwrap_or_else(|_| Err(io::Error::other("writer thread panicked")));
         if let Some(e) = read_err {
-            return Err(Error::Io { op: "read", path: src.to_path_buf(), source: e });
+            return Err(Error::Io {
+                op: "read",
+                path: src.to_path_buf(),
+                source: e,
+            });
         }
         write_result.map_err(Error::io("write", tmp.path()))?;
         let (md5, size) = hasher.finish();
         let dest = self.path(&md5, false);
         if is_trusted(&dest) {
-            return Ok(Added { md5, size, written: false });
+            return Ok(Added {
+                md5,
+                size,
+                written: false,
+            });
         }
         make_parent(&dest)?;
-        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o444)).map_err(Error::io("chmod", tmp.path()))?;
-        tmp.persist(&dest).map_err(|e| Error::Io { op: "rename into", path: dest.clone(), source: e.error })?;
-        Ok(Added { md5, size, written: true })
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o444))
+            .map_err(Error::io("chmod", tmp.path()))?;
+        tmp.persist(&dest).map_err(|e| Error::Io {
+            op: "rename into",
+            path: dest.clone(),
+            source: e.error,
+        })?;
+        Ok(Added {
+            md5,
+            size,
+            written: true,
+        })
     }
 
     /// Copy (or reflink / hardlink when configured first) `src` into the cache as `oid`.
@@ -298,17 +363,23 @@ impl Odb {
             return Ok(false);
         }
         make_parent(&dest)?;
-        let dir = dest.parent().map(Path::to_path_buf).unwrap_or_else(|| self.root.clone());
+        let dir = dest
+            .parent()
+            .map(Path::to_path_buf)
+            .unwrap_or_else(|| self.root.clone());
         let tmp = temp_name(&dir);
         let linked = match self.types.first() {
-            Some(LinkType::Reflink) if self.reflink_supported() => reflink_copy::reflink(src, &tmp).is_ok(),
+            Some(LinkType::Reflink) if self.reflink_supported() => {
+                reflink_copy::reflink(src, &tmp).is_ok()
+            }
             Some(LinkType::Hardlink) => fs::hard_link(src, &tmp).is_ok(),
             _ => false,
         };
         if !linked {
             fs::copy(src, &tmp).map_err(Error::io("copy into cache", src))?;
         }
-        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o444)).map_err(Error::io("chmod", &tmp))?;
+        fs::set_permissions(&tmp, fs::Permissions::from_mode(0o444))
+            .map_err(Error::io("chmod", &tmp))?;
         fs::rename(&tmp, &dest).map_err(Error::io("rename into", &dest))?;
         Ok(true)
     }
@@ -354,7 +425,9 @@ impl Odb {
         let mut used = None;
         for t in &self.types {
             let ok = match t {
-                LinkType::Reflink => self.reflink_supported() && reflink_copy::reflink(&obj, &tmp).is_ok(),
+                LinkType::Reflink => {
+                    self.reflink_supported() && reflink_copy::reflink(&obj, &tmp).is_ok()
+                }
                 LinkType::Hardlink => !empty && fs::hard_link(&obj, &tmp).is_ok(),
                 LinkType::Symlink => {
                     let target = fs::canonicalize(&obj).unwrap_or(obj.clone());
@@ -386,7 +459,11 @@ impl Odb {
         }
         fs::rename(tmp, dest).map_err(|e| {
             let _ = fs::remove_file(tmp);
-            Error::Io { op: "rename into", path: dest.to_path_buf(), source: e }
+            Error::Io {
+                op: "rename into",
+                path: dest.to_path_buf(),
+                source: e,
+            }
         })?;
         Ok(used)
     }
@@ -394,7 +471,14 @@ impl Odb {
     /// After `add`/`commit`, make the workspace file relate to the cache per `cache.type`:
     /// a copy stays in place (only its mode is set for single-file outs), a hardlink or
     /// symlink replaces it.
-    pub fn relink_after_add(&self, oid: &str, legacy: bool, dest: &Path, exec: bool, set_mode: bool) -> Result<()> {
+    pub fn relink_after_add(
+        &self,
+        oid: &str,
+        legacy: bool,
+        dest: &Path,
+        exec: bool,
+        set_mode: bool,
+    ) -> Result<()> {
         match self.effective_link_type() {
             LinkType::Copy | LinkType::Reflink => {
                 if set_mode {
@@ -403,9 +487,13 @@ impl Odb {
                 Ok(())
             }
             LinkType::Hardlink => {
-                if fs::symlink_metadata(dest).is_ok_and(|m| m.nlink() > 1 && m.mode() & 0o777 == 0o444) {
+                if fs::symlink_metadata(dest)
+                    .is_ok_and(|m| m.nlink() > 1 && m.mode() & 0o777 == 0o444)
+                {
                     let obj = self.path(oid, legacy);
-                    if fs::metadata(&obj).is_ok_and(|o| fs::metadata(dest).is_ok_and(|d| d.ino() == o.ino())) {
+                    if fs::metadata(&obj)
+                        .is_ok_and(|o| fs::metadata(dest).is_ok_and(|d| d.ino() == o.ino()))
+                    {
                         return Ok(());
                     }
                 }
@@ -426,14 +514,18 @@ impl Odb {
 }
 
 fn collect_two_level(root: &Path, legacy: bool, out: &mut Vec<(String, bool)>) -> Result<()> {
-    let Ok(rd) = fs::read_dir(root) else { return Ok(()) };
+    let Ok(rd) = fs::read_dir(root) else {
+        return Ok(());
+    };
     for prefix in rd.flatten() {
         let name = prefix.file_name();
         let Some(name) = name.to_str() else { continue };
         if name.len() != 2 || !name.bytes().all(|b| b.is_ascii_hexdigit()) {
             continue;
         }
-        let Ok(inner) = fs::read_dir(prefix.path()) else { continue };
+        let Ok(inner) = fs::read_dir(prefix.path()) else {
+            continue;
+        };
         for obj in inner.flatten() {
             if let Some(rest) = obj.file_name().to_str() {
                 if rest.starts_with('.') {
@@ -478,7 +570,8 @@ fn write_object(path: &Path, bytes: &[u8]) -> Result<()> {
         .open(path)
         .map_err(Error::io("create", path))?;
     f.write_all(bytes).map_err(Error::io("write", path))?;
-    f.set_permissions(fs::Permissions::from_mode(0o444)).map_err(Error::io("chmod", path))?;
+    f.set_permissions(fs::Permissions::from_mode(0o444))
+        .map_err(Error::io("chmod", path))?;
     Ok(())
 }
 
@@ -487,7 +580,10 @@ pub fn temp_name(dir: &Path) -> PathBuf {
     use std::sync::atomic::{AtomicU64, Ordering};
     static COUNTER: AtomicU64 = AtomicU64::new(0);
     let n = COUNTER.fetch_add(1, Ordering::Relaxed);
-    let nanos = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_nanos()).unwrap_or(0);
+    let nanos = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_nanos())
+        .unwrap_or(0);
     let seed = format!("{}-{}-{}", std::process::id(), n, nanos);
     let token = hash::md5_bytes(seed.as_bytes());
     dir.join(format!(".{}.tmp", &token[..22]))
@@ -496,7 +592,11 @@ pub fn temp_name(dir: &Path) -> PathBuf {
 /// Copy into a new file created with `0o666 & ~umask` (the kernel applies the umask).
 fn copy_fresh(src: &Path, dest: &Path) -> io::Result<()> {
     let mut from = File::open(src)?;
-    let mut to = OpenOptions::new().write(true).create_new(true).mode(0o666).open(dest)?;
+    let mut to = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o666)
+        .open(dest)?;
     io::copy(&mut from, &mut to)?;
     Ok(())
 }

@@ -64,7 +64,10 @@ pub fn join_checked(base: &Path, rel: &str) -> Result<PathBuf, PathError> {
         }
         if let Ok(meta) = std::fs::symlink_metadata(&cur) {
             if meta.file_type().is_symlink() {
-                return Err(PathError::ThroughSymlink(rel.to_string(), cur.display().to_string()));
+                return Err(PathError::ThroughSymlink(
+                    rel.to_string(),
+                    cur.display().to_string(),
+                ));
             }
         }
     }
@@ -101,11 +104,26 @@ mod tests {
 
     #[test]
     fn hostile_relpaths() {
-        assert!(matches!(check_relpath("../x"), Err(PathError::ParentDir(_))));
-        assert!(matches!(check_relpath("a/../../x"), Err(PathError::ParentDir(_))));
-        assert!(matches!(check_relpath("/etc/passwd"), Err(PathError::Absolute(_))));
-        assert!(matches!(check_relpath("a//b"), Err(PathError::Malformed(_))));
-        assert!(matches!(check_relpath("a\0b"), Err(PathError::Malformed(_))));
+        assert!(matches!(
+            check_relpath("../x"),
+            Err(PathError::ParentDir(_))
+        ));
+        assert!(matches!(
+            check_relpath("a/../../x"),
+            Err(PathError::ParentDir(_))
+        ));
+        assert!(matches!(
+            check_relpath("/etc/passwd"),
+            Err(PathError::Absolute(_))
+        ));
+        assert!(matches!(
+            check_relpath("a//b"),
+            Err(PathError::Malformed(_))
+        ));
+        assert!(matches!(
+            check_relpath("a\0b"),
+            Err(PathError::Malformed(_))
+        ));
         assert!(check_relpath("a/b c/ü.bin").is_ok());
         assert!(check_relpath("..a/b..").is_ok());
     }
@@ -115,7 +133,10 @@ mod tests {
         let dir = tempfile::tempdir().unwrap();
         let outside = tempfile::tempdir().unwrap();
         std::os::unix::fs::symlink(outside.path(), dir.path().join("link")).unwrap();
-        assert!(matches!(join_checked(dir.path(), "link/x"), Err(PathError::ThroughSymlink(..))));
+        assert!(matches!(
+            join_checked(dir.path(), "link/x"),
+            Err(PathError::ThroughSymlink(..))
+        ));
         assert!(join_checked(dir.path(), "real/x").is_ok());
     }
 }

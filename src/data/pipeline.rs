@@ -18,7 +18,11 @@ pub struct OutFlags {
 
 impl Default for OutFlags {
     fn default() -> Self {
-        OutFlags { cache: true, push: true, remote: None }
+        OutFlags {
+            cache: true,
+            push: true,
+            remote: None,
+        }
     }
 }
 
@@ -35,17 +39,28 @@ pub struct StageFlags {
 /// file alone still describes the outs).
 pub fn read_flags(path: &Path) -> HashMap<String, StageFlags> {
     let mut out = HashMap::new();
-    let Ok(text) = std::fs::read_to_string(path) else { return out };
-    let Ok(doc) = serde_yaml::from_str::<serde_yaml::Value>(&text) else { return out };
-    let Some(stages) = doc.get("stages").and_then(|s| s.as_mapping()) else { return out };
+    let Ok(text) = std::fs::read_to_string(path) else {
+        return out;
+    };
+    let Ok(doc) = serde_yaml::from_str::<serde_yaml::Value>(&text) else {
+        return out;
+    };
+    let Some(stages) = doc.get("stages").and_then(|s| s.as_mapping()) else {
+        return out;
+    };
     for (name, stage) in stages {
         let Some(name) = name.as_str() else { continue };
         let mut flags = StageFlags {
-            wdir: stage.get("wdir").and_then(|w| w.as_str()).map(str::to_string),
+            wdir: stage
+                .get("wdir")
+                .and_then(|w| w.as_str())
+                .map(str::to_string),
             ..StageFlags::default()
         };
         for key in ["outs", "metrics", "plots"] {
-            let Some(list) = stage.get(key).and_then(|l| l.as_sequence()) else { continue };
+            let Some(list) = stage.get(key).and_then(|l| l.as_sequence()) else {
+                continue;
+            };
             for item in list {
                 if let Some(p) = item.as_str() {
                     flags.outs.insert(p.to_string(), OutFlags::default());
@@ -58,7 +73,10 @@ pub fn read_flags(path: &Path) -> HashMap<String, StageFlags> {
                             OutFlags {
                                 cache: get_bool("cache").unwrap_or(true),
                                 push: get_bool("push").unwrap_or(true),
-                                remote: opts.get("remote").and_then(|v| v.as_str()).map(str::to_string),
+                                remote: opts
+                                    .get("remote")
+                                    .and_then(|v| v.as_str())
+                                    .map(str::to_string),
                             },
                         );
                     }

@@ -96,7 +96,11 @@ impl Stage {
             StageKind::DvcFile => self.file.clone(),
             StageKind::Lock { name } => {
                 let dir = self.file.strip_suffix("dvc.lock").unwrap_or("");
-                if dir.is_empty() { name.clone() } else { format!("{dir}dvc.yaml:{name}") }
+                if dir.is_empty() {
+                    name.clone()
+                } else {
+                    format!("{dir}dvc.yaml:{name}")
+                }
             }
         }
     }
@@ -170,7 +174,14 @@ impl Repo {
         } else {
             open_state(&dvc_dir)
         };
-        Ok(Repo { root: root.to_path_buf(), dvc_dir, config, odb, state, state_error })
+        Ok(Repo {
+            root: root.to_path_buf(),
+            dvc_dir,
+            config,
+            odb,
+            state,
+            state_error,
+        })
     }
 
     /// `.dvc/tmp`.
@@ -210,12 +221,24 @@ impl Repo {
     /// Load one stage file (`x.dvc` or `dvc.lock`) given relative to the root.
     pub fn load_stage_file(&self, rel: &str) -> Result<Vec<Stage>, RepoError> {
         let abs = self.root.join(rel);
-        let text = std::fs::read_to_string(&abs).map_err(|source| RepoError::Io { op: "read", path: abs.clone(), source })?;
-        let base_rel = rel.rsplit_once('/').map(|(d, _)| d.to_string()).unwrap_or_default();
-        let parse_err = |e: ParseError| RepoError::Parse { file: rel.to_string(), reason: format!("validation failed: {e}") };
+        let text = std::fs::read_to_string(&abs).map_err(|source| RepoError::Io {
+            op: "read",
+            path: abs.clone(),
+            source,
+        })?;
+        let base_rel = rel
+            .rsplit_once('/')
+            .map(|(d, _)| d.to_string())
+            .unwrap_or_default();
+        let parse_err = |e: ParseError| RepoError::Parse {
+            file: rel.to_string(),
+            reason: format!("validation failed: {e}"),
+        };
         if rel == "dvc.lock" || rel.ends_with("/dvc.lock") {
             let lock = dvcfile::parse_lock(&text).map_err(parse_err)?;
-            let flags = crate::data::pipeline::read_flags(&self.root.join(base_rel.as_str()).join("dvc.yaml"));
+            let flags = crate::data::pipeline::read_flags(
+                &self.root.join(base_rel.as_str()).join("dvc.yaml"),
+            );
             let mut stages = Vec::new();
             for st in lock.stages {
                 let stage_flags = flags.get(&st.name);
@@ -230,7 +253,12 @@ impl Repo {
                     }
                     outs.push(self.resolve_out(rel, &base, o, i)?);
                 }
-                stages.push(Stage { file: rel.to_string(), kind: StageKind::Lock { name: st.name }, outs, frozen: false });
+                stages.push(Stage {
+                    file: rel.to_string(),
+                    kind: StageKind::Lock { name: st.name },
+                    outs,
+                    frozen: false,
+                });
             }
             return Ok(stages);
         }
@@ -239,11 +267,25 @@ impl Repo {
         for (i, o) in parsed.outs.into_iter().enumerate() {
             outs.push(self.resolve_out(rel, &base_rel, o, i)?);
         }
-        Ok(vec![Stage { file: rel.to_string(), kind: StageKind::DvcFile, outs, frozen: parsed.frozen }])
+        Ok(vec![Stage {
+            file: rel.to_string(),
+            kind: StageKind::DvcFile,
+            outs,
+            frozen: parsed.frozen,
+        }])
     }
 
-    fn resolve_out(&self, file: &str, base_rel: &str, out: Out, index: usize) -> Result<ResolvedOut, RepoError> {
-        let unsafe_path = |source| RepoError::UnsafePath { file: file.to_string(), source };
+    fn resolve_out(
+        &self,
+        file: &str,
+        base_rel: &str,
+        out: Out,
+        index: usize,
+    ) -> Result<ResolvedOut, RepoError> {
+        let unsafe_path = |source| RepoError::UnsafePath {
+            file: file.to_string(),
+            source,
+        };
         let joined = join_rel(base_rel, &out.path);
         // Lexically fold `..` (dvc.yaml outs may say `../x` from a subdir), then require
         // the result to stay inside the workspace and not pass through symlinks.
@@ -253,7 +295,12 @@ impl Repo {
             return Err(unsafe_path(PathError::ParentDir(out.path.clone())));
         }
         let abs = pathsafe::join_checked(&self.root, &norm_s).map_err(unsafe_path)?;
-        Ok(ResolvedOut { out, index, abs, rel: norm_s })
+        Ok(ResolvedOut {
+            out,
+            index,
+            abs,
+            rel: norm_s,
+        })
     }
 
     /// The stages for user targets: `x.dvc` files, `dvc.lock`/`dvc.yaml`, or out paths
@@ -266,13 +313,24 @@ impl Repo {
         let mut result: Vec<Stage> = Vec::new();
         for t in targets {
             let abs = pathsafe::normalize(&t.clone());
-            let rel = self.rel(&abs).ok_or_else(|| TargetError::Outside(t.display().to_string()))?;
+            let rel = self
+                .rel(&abs)
+                .ok_or_else(|| TargetError::Outside(t.display().to_string()))?;
             if rel.ends_with(".dvc") && abs.is_file() {
                 result.extend(self.load_stage_file(&rel)?);
                 continue;
             }
-            if rel == "dvc.yaml" || rel.ends_with("/dvc.yaml") || rel == "dvc.lock" || rel.ends_with("/dvc.lock") {
-                let lock = format!("{}dvc.lock", rel.strip_suffix("dvc.yaml").or(rel.strip_suffix("dvc.lock")).unwrap_or(""));
+            if rel == "dvc.yaml"
+                || rel.ends_with("/dvc.yaml")
+                || rel == "dvc.lock"
+                || rel.ends_with("/dvc.lock")
+            {
+                let lock = format!(
+                    "{}dvc.lock",
+                    rel.strip_suffix("dvc.yaml")
+                        .or(rel.strip_suffix("dvc.lock"))
+                        .unwrap_or("")
+                );
                 if self.root.join(&lock).is_file() {
                     result.extend(self.load_stage_file(&lock)?);
                 }
@@ -287,7 +345,12 @@ impl Repo {
                 let outs: Vec<ResolvedOut> = st
                     .outs
                     .iter()
-                    .filter(|o| o.rel == rel || rel.starts_with(&format!("{}/", o.rel)) || o.rel.starts_with(&format!("{rel}/")) || rel.is_empty())
+                    .filter(|o| {
+                        o.rel == rel
+                            || rel.starts_with(&format!("{}/", o.rel))
+                            || o.rel.starts_with(&format!("{rel}/"))
+                            || rel.is_empty()
+                    })
                     .cloned()
                     .collect();
                 if !outs.is_empty() {
@@ -359,11 +422,15 @@ fn walk_for_stages<'s>(
     found: &'s std::sync::Mutex<Vec<String>>,
     errors: &'s std::sync::Mutex<Vec<RepoError>>,
 ) {
-    let Ok(rd) = std::fs::read_dir(dir) else { return };
+    let Ok(rd) = std::fs::read_dir(dir) else {
+        return;
+    };
     let mut local = Vec::new();
     for entry in rd.flatten() {
         let name = entry.file_name();
-        let Some(name_s) = name.to_str() else { continue };
+        let Some(name_s) = name.to_str() else {
+            continue;
+        };
         let Ok(ft) = entry.file_type() else { continue };
         let path = entry.path();
         if ft.is_dir() {

@@ -36,11 +36,20 @@ impl Entry {
     pub fn new(meta: &Metadata, md5_hex: &str) -> Option<Entry> {
         let mut md5 = [0u8; 16];
         hex::decode_to_slice(md5_hex, &mut md5).ok()?;
-        Some(Entry { ino: meta.ino(), mtime: meta.mtime(), mtime_nsec: meta.mtime_nsec() as u32, size: meta.len(), md5 })
+        Some(Entry {
+            ino: meta.ino(),
+            mtime: meta.mtime(),
+            mtime_nsec: meta.mtime_nsec() as u32,
+            size: meta.len(),
+            md5,
+        })
     }
     /// The entry still describes this file.
     pub fn matches(&self, meta: &Metadata) -> bool {
-        self.ino == meta.ino() && self.mtime == meta.mtime() && self.mtime_nsec == meta.mtime_nsec() as u32 && self.size == meta.len()
+        self.ino == meta.ino()
+            && self.mtime == meta.mtime()
+            && self.mtime_nsec == meta.mtime_nsec() as u32
+            && self.size == meta.len()
     }
     /// Hex md5.
     pub fn md5_hex(&self) -> String {
@@ -132,12 +141,18 @@ impl State {
     /// relpath with the prefix removed.
     pub fn load_prefix(&self, legacy: bool, prefix: &str) -> HashMap<String, Entry> {
         let mut out = HashMap::new();
-        let Ok(rtxn) = self.env.read_txn() else { return out };
+        let Ok(rtxn) = self.env.read_txn() else {
+            return out;
+        };
         let k = key(legacy, prefix);
-        let Ok(iter) = self.db.prefix_iter(&rtxn, &k) else { return out };
+        let Ok(iter) = self.db.prefix_iter(&rtxn, &k) else {
+            return out;
+        };
         for item in iter {
             let Ok((kk, v)) = item else { break };
-            let Some(entry) = Entry::decode(v) else { continue };
+            let Some(entry) = Entry::decode(v) else {
+                continue;
+            };
             if let Ok(s) = std::str::from_utf8(&kk[k.len()..]) {
                 out.insert(s.to_string(), entry);
             }
@@ -146,7 +161,11 @@ impl State {
     }
 
     /// Store many entries in one transaction.
-    pub fn put_many<'a>(&self, legacy: bool, entries: impl IntoIterator<Item = (&'a str, Entry)>) -> Result<(), Error> {
+    pub fn put_many<'a>(
+        &self,
+        legacy: bool,
+        entries: impl IntoIterator<Item = (&'a str, Entry)>,
+    ) -> Result<(), Error> {
         let mut wtxn = self.env.write_txn()?;
         for (rel, e) in entries {
             self.db.put(&mut wtxn, &key(legacy, rel), &e.encode())?;
@@ -156,7 +175,11 @@ impl State {
     }
 
     /// Drop entries (e.g. for removed outs).
-    pub fn remove_many<'a>(&self, legacy: bool, rels: impl IntoIterator<Item = &'a str>) -> Result<(), Error> {
+    pub fn remove_many<'a>(
+        &self,
+        legacy: bool,
+        rels: impl IntoIterator<Item = &'a str>,
+    ) -> Result<(), Error> {
         let mut wtxn = self.env.write_txn()?;
         for rel in rels {
             self.db.delete(&mut wtxn, &key(legacy, rel))?;
@@ -178,7 +201,8 @@ mod tests {
         let meta = std::fs::metadata(&f).unwrap();
         let st = State::open(&dir.path().join("state")).unwrap();
         let e = Entry::new(&meta, "9dd4e461268c8034f5c8564e155c67a6").unwrap();
-        st.put_many(false, [("data/f", e), ("data/g", e), ("other", e)]).unwrap();
+        st.put_many(false, [("data/f", e), ("data/g", e), ("other", e)])
+            .unwrap();
         assert_eq!(st.get(false, "data/f"), Some(e));
         assert_eq!(st.get(true, "data/f"), None);
         let m = st.load_prefix(false, "data/");

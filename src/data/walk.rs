@@ -90,13 +90,25 @@ fn list_into<'s>(
     };
     let rd = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
-        Err(source) => return push_err(Error::Io { op: "read directory", path: dir.to_path_buf(), source }),
+        Err(source) => {
+            return push_err(Error::Io {
+                op: "read directory",
+                path: dir.to_path_buf(),
+                source,
+            });
+        }
     };
     let mut local = Vec::new();
     for entry in rd {
         let entry = match entry {
             Ok(e) => e,
-            Err(source) => return push_err(Error::Io { op: "read directory", path: dir.to_path_buf(), source }),
+            Err(source) => {
+                return push_err(Error::Io {
+                    op: "read directory",
+                    path: dir.to_path_buf(),
+                    source,
+                });
+            }
         };
         let name = entry.file_name();
         let path = entry.path();
@@ -109,7 +121,11 @@ fn list_into<'s>(
             continue;
         }
         let Ok(ft) = entry.file_type() else { continue };
-        let rel = if prefix.is_empty() { name.to_string() } else { format!("{prefix}/{name}") };
+        let rel = if prefix.is_empty() {
+            name.to_string()
+        } else {
+            format!("{prefix}/{name}")
+        };
         if ft.is_dir() {
             if ignore::is_always_excluded(name) || (!ig.is_empty() && ig.is_ignored(&path, true)) {
                 continue;
@@ -126,15 +142,29 @@ fn list_into<'s>(
         if ft.is_symlink() {
             match std::fs::metadata(&path) {
                 Ok(m) if m.is_dir() => continue, // DVC skips symlinks to directories
-                Ok(m) => local.push(DirFile { rel, abs: path, meta: m, symlink: true }),
+                Ok(m) => local.push(DirFile {
+                    rel,
+                    abs: path,
+                    meta: m,
+                    symlink: true,
+                }),
                 Err(_) => push_err(Error::BrokenSymlink(path)),
             }
             continue;
         }
         if ft.is_file() {
             match entry.metadata() {
-                Ok(meta) => local.push(DirFile { rel, abs: path, meta, symlink: false }),
-                Err(source) => push_err(Error::Io { op: "stat", path, source }),
+                Ok(meta) => local.push(DirFile {
+                    rel,
+                    abs: path,
+                    meta,
+                    symlink: false,
+                }),
+                Err(source) => push_err(Error::Io {
+                    op: "stat",
+                    path,
+                    source,
+                }),
             }
         }
     }
@@ -158,7 +188,13 @@ pub struct Hashed {
 
 /// Hash one file, using `known` state when it still matches; with `odb`, also make sure the
 /// content is cached (in the same read).
-pub fn hash_one(abs: &Path, meta: &Metadata, legacy: bool, known: Option<&Entry>, odb: Option<&Odb>) -> Result<Hashed, Error> {
+pub fn hash_one(
+    abs: &Path,
+    meta: &Metadata,
+    legacy: bool,
+    known: Option<&Entry>,
+    odb: Option<&Odb>,
+) -> Result<Hashed, Error> {
     if let Some(e) = known.filter(|e| e.matches(meta)) {
         let md5 = e.md5_hex();
         if let Some(odb) = odb {
@@ -166,18 +202,33 @@ pub fn hash_one(abs: &Path, meta: &Metadata, legacy: bool, known: Option<&Entry>
                 odb.insert_copy(abs, &md5, legacy)?;
             }
         }
-        return Ok(Hashed { md5, size: meta.len(), new_state: None });
+        return Ok(Hashed {
+            md5,
+            size: meta.len(),
+            new_state: None,
+        });
     }
     let (md5, size) = match odb {
         Some(odb) => {
             let a = odb.add_file(abs, legacy)?;
             (a.md5, a.size)
         }
-        None => hash::hash_file(abs, legacy).map_err(|source| Error::Io { op: "read", path: abs.to_path_buf(), source })?,
+        None => hash::hash_file(abs, legacy).map_err(|source| Error::Io {
+            op: "read",
+            path: abs.to_path_buf(),
+            source,
+        })?,
     };
     // Re-stat after reading: the file may have changed meanwhile; record only a stable stat.
-    let new_state = std::fs::metadata(abs).ok().filter(|m| m.len() == size).and_then(|m| Entry::new(&m, &md5));
-    Ok(Hashed { md5, size, new_state })
+    let new_state = std::fs::metadata(abs)
+        .ok()
+        .filter(|m| m.len() == size)
+        .and_then(|m| Entry::new(&m, &md5));
+    Ok(Hashed {
+        md5,
+        size,
+        new_state,
+    })
 }
 
 /// The result of hashing a directory out.
@@ -194,15 +245,31 @@ pub struct DirHash {
 }
 
 /// Hash (and with `odb`, cache) every file of a directory out.
-pub fn hash_dir(root: &Path, dir: &Path, out_rel: &str, legacy: bool, state: Option<&State>, odb: Option<&Odb>) -> Result<DirHash, Error> {
+pub fn hash_dir(
+    root: &Path,
+    dir: &Path,
+    out_rel: &str,
+    legacy: bool,
+    state: Option<&State>,
+    odb: Option<&Odb>,
+) -> Result<DirHash, Error> {
     let files = list_dir(root, dir)?;
-    let known: HashMap<String, Entry> = state.map(|s| s.load_prefix(legacy, &format!("{out_rel}/"))).unwrap_or_default();
+    let known: HashMap<String, Entry> = state
+        .map(|s| s.load_prefix(legacy, &format!("{out_rel}/")))
+        .unwrap_or_default();
     let hashed: Vec<Result<(TreeEntry, u64, Option<(String, Entry)>), Error>> = files
         .par_iter()
         .map(|f| {
             let h = hash_one(&f.abs, &f.meta, legacy, known.get(&f.rel), odb)?;
             let st = h.new_state.map(|e| (f.rel.clone(), e));
-            Ok((TreeEntry { relpath: f.rel.clone(), md5: h.md5 }, h.size, st))
+            Ok((
+                TreeEntry {
+                    relpath: f.rel.clone(),
+                    md5: h.md5,
+                },
+                h.size,
+                st,
+            ))
         })
         .collect();
     let mut entries = Vec::with_capacity(hashed.len());
@@ -216,17 +283,34 @@ pub fn hash_dir(root: &Path, dir: &Path, out_rel: &str, legacy: bool, state: Opt
             new_state.push(st);
         }
     }
-    let symlinks = files.iter().filter(|f| f.symlink).map(|f| f.abs.clone()).collect();
-    Ok(DirHash { tree: Tree::new(entries), size, new_state, symlinks })
+    let symlinks = files
+        .iter()
+        .filter(|f| f.symlink)
+        .map(|f| f.abs.clone())
+        .collect();
+    Ok(DirHash {
+        tree: Tree::new(entries),
+        size,
+        new_state,
+        symlinks,
+    })
 }
 
 /// Record state entries of a directory out (`rel` relative to the out).
-pub fn record_dir_state(state: Option<&State>, legacy: bool, out_rel: &str, entries: &[(String, Entry)]) {
+pub fn record_dir_state(
+    state: Option<&State>,
+    legacy: bool,
+    out_rel: &str,
+    entries: &[(String, Entry)],
+) {
     if let Some(state) = state {
         if entries.is_empty() {
             return;
         }
-        let keys: Vec<(String, Entry)> = entries.iter().map(|(r, e)| (format!("{out_rel}/{r}"), *e)).collect();
+        let keys: Vec<(String, Entry)> = entries
+            .iter()
+            .map(|(r, e)| (format!("{out_rel}/{r}"), *e))
+            .collect();
         let _ = state.put_many(legacy, keys.iter().map(|(k, e)| (k.as_str(), *e)));
     }
 }
