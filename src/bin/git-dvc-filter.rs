@@ -9,9 +9,9 @@
 //! materializes in a DVC repository whose local config does not set the filter, the
 //! filter installs the hooks (opt out with `gitdvc.autoInstallHooks=false`).
 
+use git_dvc::filter::SKIP_SMUDGE_ENV;
 use git_dvc::filter::materialize::EngineMaterializer;
 use git_dvc::filter::process::{self, Materialized, Materializer, QueueOutcome};
-use git_dvc::filter::SKIP_SMUDGE_ENV;
 use git_dvc::git::{ConfigScope, Git};
 use std::io::{BufReader, BufWriter};
 use std::process::ExitCode;
@@ -41,8 +41,16 @@ impl<M: Materializer> Materializer for LazyHooks<M> {
 
 fn ensure_hooks() {
     let git = Git::current();
-    let local_install = git.config_get(ConfigScope::Local, "filter.dvc.process").ok().flatten().is_some();
-    let opted_out = git.config_get_bool("gitdvc.autoInstallHooks").ok().flatten() == Some(false);
+    let local_install = git
+        .config_get(ConfigScope::Local, "filter.dvc.process")
+        .ok()
+        .flatten()
+        .is_some();
+    let opted_out = git
+        .config_get_bool("gitdvc.autoInstallHooks")
+        .ok()
+        .flatten()
+        == Some(false);
     if local_install || opted_out {
         return;
     }
@@ -60,10 +68,14 @@ fn main() -> ExitCode {
     git_dvc::cli::logging::init(0, false);
     let options = process::Options {
         skip_smudge: std::env::var_os(SKIP_SMUDGE_ENV).is_some_and(|v| v == "1" || v == "true"),
-        use_delay: std::env::var_os("GIT_DVC_FILTER_NO_DELAY").is_none_or(|v| v.is_empty() || v == "0"),
+        use_delay: std::env::var_os("GIT_DVC_FILTER_NO_DELAY")
+            .is_none_or(|v| v.is_empty() || v == "0"),
     };
     let root = std::env::current_dir().unwrap_or_else(|_| ".".into());
-    let mut materializer = LazyHooks { inner: EngineMaterializer::new(root), checked: false };
+    let mut materializer = LazyHooks {
+        inner: EngineMaterializer::new(root),
+        checked: false,
+    };
     let stdin = BufReader::with_capacity(128 * 1024, std::io::stdin().lock());
     let stdout = BufWriter::with_capacity(128 * 1024, std::io::stdout().lock());
     match process::run(stdin, stdout, &mut materializer, &options) {

@@ -26,15 +26,21 @@ pub struct UninstallArgs {
 }
 
 fn scope(global: bool) -> ConfigScope {
-    if global { ConfigScope::Global } else { ConfigScope::Local }
+    if global {
+        ConfigScope::Global
+    } else {
+        ConfigScope::Local
+    }
 }
 
 /// A git handle for the current directory; outside a repository only `--global` works.
 fn git_for(global: bool) -> CommandResult<Git> {
     let git = Git::current();
     if !global && !git.is_inside_work_tree() {
-        return Err(CommandError::new(ErrorKind::NotARepo, "not inside a git work tree")
-            .hint("run `git dvc install` inside a git repository, or use `--global`"));
+        return Err(
+            CommandError::new(ErrorKind::NotARepo, "not inside a git work tree")
+                .hint("run `git dvc install` inside a git repository, or use `--global`"),
+        );
     }
     Ok(git)
 }
@@ -54,8 +60,12 @@ fn report(ctx: &Context, changes: &[Change], nothing: &str) {
 fn to_command_error(err: InstallError) -> CommandError {
     let hint = match &err {
         InstallError::ForeignConfig(_) => Some("rerun with `--force` to replace them"),
-        InstallError::SlotTaken { .. } => Some("move that file away (it is a hook kept by an earlier install) and rerun"),
-        InstallError::NoGlobalAttributesFile => Some("`git config --global core.attributesFile <path>`"),
+        InstallError::SlotTaken { .. } => {
+            Some("move that file away (it is a hook kept by an earlier install) and rerun")
+        }
+        InstallError::NoGlobalAttributesFile => {
+            Some("`git config --global core.attributesFile <path>`")
+        }
         _ => None,
     };
     let kind = match &err {
@@ -72,11 +82,17 @@ fn to_command_error(err: InstallError) -> CommandError {
 /// Run `install`.
 pub fn run_install(ctx: &Context, args: InstallArgs) -> CommandResult {
     let git = git_for(args.global)?;
-    let options = InstallOptions { scope: scope(args.global), force: args.force };
-    let changes = installer::install(&git, &options, &InstallEnv::from_process()).map_err(to_command_error)?;
+    let options = InstallOptions {
+        scope: scope(args.global),
+        force: args.force,
+    };
+    let changes = installer::install(&git, &options, &InstallEnv::from_process())
+        .map_err(to_command_error)?;
     report(ctx, &changes, "git-dvc is already installed; nothing to do");
     if args.global && !ctx.quiet {
-        println!("hooks: the filter installs them in each DVC repository it checks out (or run `git dvc install` there)");
+        println!(
+            "hooks: the filter installs them in each DVC repository it checks out (or run `git dvc install` there)"
+        );
     }
     Ok(())
 }
@@ -84,8 +100,12 @@ pub fn run_install(ctx: &Context, args: InstallArgs) -> CommandResult {
 /// Run `uninstall`.
 pub fn run_uninstall(ctx: &Context, args: UninstallArgs) -> CommandResult {
     let git = git_for(args.global)?;
-    let changes =
-        installer::uninstall(&git, scope(args.global), &InstallEnv::from_process()).map_err(to_command_error)?;
-    report(ctx, &changes, "git-dvc is not installed here; nothing to do");
+    let changes = installer::uninstall(&git, scope(args.global), &InstallEnv::from_process())
+        .map_err(to_command_error)?;
+    report(
+        ctx,
+        &changes,
+        "git-dvc is not installed here; nothing to do",
+    );
     Ok(())
 }

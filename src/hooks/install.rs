@@ -1225,16 +1225,29 @@ mod tests {
 
     /// Run the shim for `hook` with a fake `git-dvc` (which logs argv and stdin) and an
     /// optional chained hook; returns (exit code, stderr, log).
-    fn run_shim(hook: HookName, chained: Option<&str>, git_dvc_rc: Option<i32>, stdin: &str) -> (i32, String, String) {
+    fn run_shim(
+        hook: HookName,
+        chained: Option<&str>,
+        git_dvc_rc: Option<i32>,
+        stdin: &str,
+    ) -> (i32, String, String) {
         use std::process::{Command, Stdio};
         let dir = tempfile::tempdir().unwrap();
         let hooks = dir.path().join("hooks");
         let bin = dir.path().join("bin");
         let log = dir.path().join("log");
         fs_err::create_dir_all(&bin).unwrap();
-        write_hook(&hooks.join(hook.as_str()), &shim_text(hook, chained.is_some()), 0o755);
+        write_hook(
+            &hooks.join(hook.as_str()),
+            &shim_text(hook, chained.is_some()),
+            0o755,
+        );
         if let Some(body) = chained {
-            write_hook(&side_path(&hooks.join(hook.as_str()), CHAINED_SUFFIX), body, 0o755);
+            write_hook(
+                &side_path(&hooks.join(hook.as_str()), CHAINED_SUFFIX),
+                body,
+                0o755,
+            );
         }
         let mut path = std::env::join_paths([bin.clone()]).unwrap();
         if let Some(rc) = git_dvc_rc {
@@ -1273,25 +1286,43 @@ mod tests {
                 other => break other.unwrap(),
             }
         };
-        child.stdin.take().unwrap().write_all(stdin.as_bytes()).unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(stdin.as_bytes())
+            .unwrap();
         let out = child.wait_with_output().unwrap();
         let log = fs_err::read_to_string(&log).unwrap_or_default();
-        (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stderr).into_owned(), log)
+        (
+            out.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&out.stderr).into_owned(),
+            log,
+        )
     }
 
     fn which(cmd: &str) -> PathBuf {
         let system = std::env::var_os("PATH").unwrap_or_default();
-        std::env::split_paths(&system).map(|d| d.join(cmd)).find(|p| p.is_file()).unwrap()
+        std::env::split_paths(&system)
+            .map(|d| d.join(cmd))
+            .find(|p| p.is_file())
+            .unwrap()
     }
 
-    const CHAINED_LOGGER: &str = "#!/bin/sh\n{ echo \"chained $*\"; cat; } >> \"$LOG\"\nexit ${CHAINED_RC:-0}\n";
+    const CHAINED_LOGGER: &str =
+        "#!/bin/sh\n{ echo \"chained $*\"; cat; } >> \"$LOG\"\nexit ${CHAINED_RC:-0}\n";
 
     #[test]
     fn shim_runs_chained_hook_first_with_the_same_stdin() {
         let stdin = "refs/heads/main 1111 refs/heads/main 0000\n\n";
         let (rc, _, log) = run_shim(HookName::PrePush, Some(CHAINED_LOGGER), Some(0), stdin);
         assert_eq!(rc, 0);
-        assert_eq!(log, format!("chained origin /srv/x.git\n{stdin}git-dvc hook pre-push origin /srv/x.git\n{stdin}"));
+        assert_eq!(
+            log,
+            format!(
+                "chained origin /srv/x.git\n{stdin}git-dvc hook pre-push origin /srv/x.git\n{stdin}"
+            )
+        );
 
         let failing = CHAINED_LOGGER.replace("${CHAINED_RC:-0}", "3");
         let (rc, _, log) = run_shim(HookName::PrePush, Some(&failing), Some(0), stdin);
@@ -1302,7 +1333,10 @@ mod tests {
         let failing = CHAINED_LOGGER.replace("${CHAINED_RC:-0}", "4");
         let (rc, _, log) = run_shim(HookName::PostCheckout, Some(&failing), Some(0), "");
         assert_eq!(rc, 4);
-        assert!(log.contains("git-dvc hook post-checkout origin /srv/x.git"), "{log}");
+        assert!(
+            log.contains("git-dvc hook post-checkout origin /srv/x.git"),
+            "{log}"
+        );
         let (rc, _, _) = run_shim(HookName::PostMerge, Some(CHAINED_LOGGER), Some(5), "");
         assert_eq!(rc, 5, "our own failure (gitdvc.strict) counts too");
     }
@@ -1310,7 +1344,10 @@ mod tests {
     #[test]
     fn shim_without_chain_passes_args_stdin_and_status() {
         let (rc, _, log) = run_shim(HookName::PostRewrite, None, Some(0), "a b\n");
-        assert_eq!((rc, log.as_str()), (0, "git-dvc hook post-rewrite origin /srv/x.git\na b\n"));
+        assert_eq!(
+            (rc, log.as_str()),
+            (0, "git-dvc hook post-rewrite origin /srv/x.git\na b\n")
+        );
         let (rc, _, _) = run_shim(HookName::PreCommit, None, Some(1), "");
         assert_eq!(rc, 1);
     }
@@ -1320,11 +1357,17 @@ mod tests {
         for hook in HookName::ALL {
             let (rc, stderr, _) = run_shim(hook, None, None, "");
             assert_eq!(rc, hook.exit_code_when_missing(), "{hook}");
-            assert!(stderr.contains("`git-dvc` is not on PATH"), "{hook}: {stderr}");
+            assert!(
+                stderr.contains("`git-dvc` is not on PATH"),
+                "{hook}: {stderr}"
+            );
         }
         let (rc, _, log) = run_shim(HookName::PostCheckout, Some(CHAINED_LOGGER), None, "");
         assert_eq!(rc, 0);
-        assert!(log.starts_with("chained"), "the chained hook still ran: {log}");
+        assert!(
+            log.starts_with("chained"),
+            "the chained hook still ran: {log}"
+        );
         let (rc, _, _) = run_shim(HookName::PrePush, Some(CHAINED_LOGGER), None, "x\n");
         assert_eq!(rc, 1);
     }
