@@ -104,6 +104,11 @@ pub enum Command {
 
 /// Entry point of the `git-dvc` binary.
 pub fn main() -> ExitCode {
+    // Die quietly on a closed pipe (`git dvc status | head`), like dvc (exit 141).
+    // SAFETY: resetting a signal disposition to its default at start-up, before threads.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {

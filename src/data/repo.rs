@@ -226,6 +226,12 @@ impl Repo {
             path: abs.clone(),
             source,
         })?;
+        self.stages_from_text(rel, &text)
+    }
+
+    /// Build the stages of a stage file from its text (e.g. pointer bytes git is about to
+    /// write, before they reach the worktree). `rel` is the file's path from the root.
+    pub fn stages_from_text(&self, rel: &str, text: &str) -> Result<Vec<Stage>, RepoError> {
         let base_rel = rel
             .rsplit_once('/')
             .map(|(d, _)| d.to_string())
@@ -235,7 +241,7 @@ impl Repo {
             reason: format!("validation failed: {e}"),
         };
         if rel == "dvc.lock" || rel.ends_with("/dvc.lock") {
-            let lock = dvcfile::parse_lock(&text).map_err(parse_err)?;
+            let lock = dvcfile::parse_lock(text).map_err(parse_err)?;
             let flags = crate::data::pipeline::read_flags(
                 &self.root.join(base_rel.as_str()).join("dvc.yaml"),
             );
@@ -262,7 +268,7 @@ impl Repo {
             }
             return Ok(stages);
         }
-        let parsed = dvcfile::parse(&text).map_err(parse_err)?;
+        let parsed = dvcfile::parse(text).map_err(parse_err)?;
         let mut outs = Vec::new();
         for (i, o) in parsed.outs.into_iter().enumerate() {
             outs.push(self.resolve_out(rel, &base_rel, o, i)?);
