@@ -103,7 +103,9 @@ impl ConfigError {
     }
 
     fn other(message: impl Into<String>) -> Self {
-        ConfigError::Other { message: message.into() }
+        ConfigError::Other {
+            message: message.into(),
+        }
     }
 }
 
@@ -119,7 +121,11 @@ fn format_key_path(path: &[String]) -> String {
 
 /// Python's `repr()` of a `str` (used in dvc's messages).
 pub fn py_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {
@@ -132,7 +138,9 @@ pub fn py_repr(s: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => out.push_str(&format!("\\x{:02x}", c as u32)),
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32))
+            }
             c => out.push(c),
         }
     }
@@ -219,7 +227,10 @@ impl Table {
     }
     /// Mutable lookup.
     pub fn get_mut(&mut self, key: &str) -> Option<&mut Item> {
-        self.entries.iter_mut().find(|(k, _)| k == key).map(|(_, v)| v)
+        self.entries
+            .iter_mut()
+            .find(|(k, _)| k == key)
+            .map(|(_, v)| v)
     }
     /// True when `key` is present.
     pub fn contains(&self, key: &str) -> bool {
@@ -250,7 +261,8 @@ impl Table {
         let pos = match self.entries.iter().position(|(k, _)| k == key) {
             Some(p) => p,
             None => {
-                self.entries.push((key.to_string(), Item::Table(Table::new())));
+                self.entries
+                    .push((key.to_string(), Item::Table(Table::new())));
                 self.entries.len() - 1
             }
         };
@@ -321,7 +333,14 @@ fn split_lines(text: &str) -> Vec<String> {
     for c in text.chars() {
         if matches!(
             c,
-            '\n' | '\u{0b}' | '\u{0c}' | '\u{1c}' | '\u{1d}' | '\u{1e}' | '\u{85}' | '\u{2028}' | '\u{2029}'
+            '\n' | '\u{0b}'
+                | '\u{0c}'
+                | '\u{1c}'
+                | '\u{1d}'
+                | '\u{1e}'
+                | '\u{85}'
+                | '\u{2028}'
+                | '\u{2029}'
         ) {
             if c != '\n' {
                 cur.push(c);
@@ -372,7 +391,11 @@ fn parse_lines(lines: &[String]) -> Result<Table, String> {
         if let Some(marker) = parse_section_marker(line) {
             let (open, name, close) = marker;
             if open != close {
-                errors.push(ParseErr { line: idx, message: "Cannot compute the section depth", detail: None });
+                errors.push(ParseErr {
+                    line: idx,
+                    message: "Cannot compute the section depth",
+                    detail: None,
+                });
                 continue;
             }
             let depth = path.len();
@@ -383,13 +406,21 @@ fn parse_lines(lines: &[String]) -> Result<Table, String> {
             } else if open == depth + 1 {
                 depth
             } else {
-                errors.push(ParseErr { line: idx, message: "Section too nested", detail: None });
+                errors.push(ParseErr {
+                    line: idx,
+                    message: "Section too nested",
+                    detail: None,
+                });
                 continue;
             };
             let name = unquote(&name);
             let parent = table_at(&mut root, &path[..parent_len]);
             if parent.contains(&name) {
-                errors.push(ParseErr { line: idx, message: "Duplicate section name", detail: None });
+                errors.push(ParseErr {
+                    line: idx,
+                    message: "Duplicate section name",
+                    detail: None,
+                });
                 continue;
             }
             parent.insert(name.clone(), Item::Table(Table::new()));
@@ -409,7 +440,11 @@ fn parse_lines(lines: &[String]) -> Result<Table, String> {
             match parse_multiline(&value, lines, &mut i) {
                 Ok(v) => v,
                 Err(at) => {
-                    errors.push(ParseErr { line: at, message: "Parse error in multiline value", detail: None });
+                    errors.push(ParseErr {
+                        line: at,
+                        message: "Parse error in multiline value",
+                        detail: None,
+                    });
                     continue;
                 }
             }
@@ -417,7 +452,11 @@ fn parse_lines(lines: &[String]) -> Result<Table, String> {
             match parse_value(&value) {
                 Some(v) => v,
                 None => {
-                    errors.push(ParseErr { line: idx, message: "Parse error in value", detail: None });
+                    errors.push(ParseErr {
+                        line: idx,
+                        message: "Parse error in value",
+                        detail: None,
+                    });
                     continue;
                 }
             }
@@ -425,7 +464,11 @@ fn parse_lines(lines: &[String]) -> Result<Table, String> {
         let key = unquote(&key);
         let section = table_at(&mut root, &path);
         if section.contains(&key) {
-            errors.push(ParseErr { line: idx, message: "Duplicate keyword name", detail: None });
+            errors.push(ParseErr {
+                line: idx,
+                message: "Duplicate keyword name",
+                detail: None,
+            });
             continue;
         }
         section.insert(key, Item::Value(parsed));
@@ -578,7 +621,10 @@ fn parse_keyword(line: &str) -> Option<(String, String)> {
         let eq = (p + 1..chars.len()).find(|&q| chars[q] == '=')?;
         let key: String = chars[p..eq].iter().collect();
         let v = skip_ws(&chars, eq + 1);
-        Some((key.trim_end_matches(is_py_space).to_string(), chars[v..].iter().collect()))
+        Some((
+            key.trim_end_matches(is_py_space).to_string(),
+            chars[v..].iter().collect(),
+        ))
     }
 }
 
@@ -598,7 +644,11 @@ fn parse_value(value: &str) -> Option<Value> {
     loop {
         if p >= n || chars[p] == '#' {
             // Empty single value (or nothing after a trailing comma).
-            return Some(if items.is_empty() { Value::Str(String::new()) } else { Value::List(items) });
+            return Some(if items.is_empty() {
+                Value::Str(String::new())
+            } else {
+                Value::List(items)
+            });
         }
         let c = chars[p];
         if c == ',' {
@@ -623,7 +673,9 @@ fn parse_value(value: &str) -> Option<Value> {
             return Some(finish(items));
         }
         // Unquoted: up to the first `,` (a list item) or `#` (comment) or the end.
-        let stop = (p..n).find(|&q| chars[q] == ',' || chars[q] == '#').unwrap_or(n);
+        let stop = (p..n)
+            .find(|&q| chars[q] == ',' || chars[q] == '#')
+            .unwrap_or(n);
         let token: String = chars[p..stop].iter().collect();
         let token = token.trim_end_matches(is_py_space).to_string();
         if stop < n && chars[stop] == ',' {
@@ -660,7 +712,10 @@ fn parse_multiline(value: &str, lines: &[String], next: &mut usize) -> Result<Va
                 return Ok(Value::Str(rest[..e].to_string()));
             }
             let from = e + 1;
-            at = rest.get(from..).and_then(|r| r.find(quot)).map(|x| x + from);
+            at = rest
+                .get(from..)
+                .and_then(|r| r.find(quot))
+                .map(|x| x + from);
         }
         return Err(next.saturating_sub(1));
     }
@@ -725,7 +780,11 @@ fn quote(value: &str, multiline: bool) -> Result<String, String> {
             return Err(format!("Value {} cannot be safely quoted.", py_repr(value)));
         }
         // configobj's `_get_triple_quote`: `'''` unless the value contains `"""`.
-        quot = Some(if value.contains("\"\"\"") { "\"\"\"" } else { "'''" });
+        quot = Some(if value.contains("\"\"\"") {
+            "\"\"\""
+        } else {
+            "'''"
+        });
     }
     if let Some(t) = quot {
         return Ok(format!("{t}{value}{t}"));
@@ -746,7 +805,8 @@ fn quote_value(value: &Value) -> Result<String, String> {
             0 => Ok(",".to_string()),
             1 => Ok(format!("{},", quote(&items[0], false)?)),
             _ => {
-                let q: Result<Vec<String>, String> = items.iter().map(|i| quote(i, false)).collect();
+                let q: Result<Vec<String>, String> =
+                    items.iter().map(|i| quote(i, false)).collect();
                 Ok(q?.join(", "))
             }
         },
@@ -850,7 +910,10 @@ pub fn render_level(conf: &Table) -> Result<String, (String, String)> {
     if let Some(c) = text.chars().find(|c| !c.is_ascii()) {
         return Err((
             String::new(),
-            format!("'ascii' codec can't encode character {}", py_repr(&c.to_string())),
+            format!(
+                "'ascii' codec can't encode character {}",
+                py_repr(&c.to_string())
+            ),
         ));
     }
     Ok(text)
@@ -885,7 +948,10 @@ pub fn is_path_option(section: &str, key: &str) -> bool {
 
 /// `\w+://` at the start.
 fn is_url(s: &str) -> bool {
-    let word = s.chars().take_while(|c| c.is_alphanumeric() || *c == '_').count();
+    let word = s
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || *c == '_')
+        .count();
     word > 0 && s.chars().skip(word).take(3).collect::<String>() == "://"
 }
 
@@ -912,12 +978,26 @@ pub fn normpath(path: &Path) -> PathBuf {
 
 /// Lexical `os.path.relpath(path, start)` of two absolute, normalized paths.
 pub fn relpath(path: &Path, start: &Path) -> String {
-    let p: Vec<_> = path.components().filter(|c| matches!(c, Component::Normal(_))).collect();
-    let s: Vec<_> = start.components().filter(|c| matches!(c, Component::Normal(_))).collect();
+    let p: Vec<_> = path
+        .components()
+        .filter(|c| matches!(c, Component::Normal(_)))
+        .collect();
+    let s: Vec<_> = start
+        .components()
+        .filter(|c| matches!(c, Component::Normal(_)))
+        .collect();
     let common = p.iter().zip(s.iter()).take_while(|(a, b)| a == b).count();
     let mut parts: Vec<String> = vec!["..".to_string(); s.len() - common];
-    parts.extend(p[common..].iter().map(|c| c.as_os_str().to_string_lossy().into_owned()));
-    if parts.is_empty() { ".".to_string() } else { parts.join("/") }
+    parts.extend(
+        p[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
 }
 
 /// How a path option given on the command line is stored in the file in `conf_dir`:
@@ -947,12 +1027,18 @@ pub fn resolve_path(value: &str, conf_dir: &Path, home: Option<&Path>) -> String
                 let h = home.to_string_lossy();
                 let h = h.trim_end_matches('/');
                 let joined = format!("{h}{rest}");
-                return if joined.is_empty() { "/".to_string() } else { joined };
+                return if joined.is_empty() {
+                    "/".to_string()
+                } else {
+                    joined
+                };
             }
         }
         return value.to_string();
     }
-    normpath(&conf_dir.join(value)).to_string_lossy().into_owned()
+    normpath(&conf_dir.join(value))
+        .to_string_lossy()
+        .into_owned()
 }
 
 fn map_path_options(conf: &mut Table, f: &dyn Fn(&str) -> String) {
@@ -961,7 +1047,10 @@ fn map_path_options(conf: &mut Table, f: &dyn Fn(&str) -> String) {
             *v = f(v);
         }
     }
-    for (kind, keys) in [("remote", &REMOTE_PATH_KEYS[..]), ("machine", &MACHINE_PATH_KEYS[..])] {
+    for (kind, keys) in [
+        ("remote", &REMOTE_PATH_KEYS[..]),
+        ("machine", &MACHINE_PATH_KEYS[..]),
+    ] {
         if let Some(Item::Table(named)) = conf.get_mut(kind) {
             for (_, item) in named.entries.iter_mut() {
                 if let Item::Table(t) = item {
@@ -1093,7 +1182,11 @@ const SSH: Fields = &[
     ("max_sessions", Ty::Int(None, None)),
     ("verify", Ty::Bool),
 ];
-const HDFS: Fields = &[("user", Ty::Str), ("kerb_ticket", Ty::Str), ("replication", Ty::PyType("int"))];
+const HDFS: Fields = &[
+    ("user", Ty::Str),
+    ("kerb_ticket", Ty::Str),
+    ("replication", Ty::PyType("int")),
+];
 const WEBHDFS: Fields = &[
     ("kerberos", Ty::Bool),
     ("kerberos_principal", Ty::Str),
@@ -1175,7 +1268,10 @@ const STATE: Fields = &[
 const INDEX: Fields = &[("dir", Ty::Str)];
 const MACHINE: Fields = &[
     ("cloud", Ty::Choice(&["aws", "azure"])),
-    ("region", Ty::Choice(&["us-west", "us-east", "eu-west", "eu-north"])),
+    (
+        "region",
+        Ty::Choice(&["us-west", "us-east", "eu-west", "eu-north"]),
+    ),
     ("image", Ty::Str),
     ("spot", Ty::Bool),
     ("spot_price", Ty::Float(None)),
@@ -1186,7 +1282,11 @@ const MACHINE: Fields = &[
     ("startup_script", Ty::Str),
     ("setup_script", Ty::Str),
 ];
-const PLOTS: Fields = &[("html_template", Ty::Str), ("auto_open", Ty::Bool), ("out_dir", Ty::Str)];
+const PLOTS: Fields = &[
+    ("html_template", Ty::Str),
+    ("auto_open", Ty::Bool),
+    ("out_dir", Ty::Str),
+];
 const EXP: Fields = &[
     ("code", Ty::Str),
     ("data", Ty::Str),
@@ -1209,8 +1309,17 @@ const HYDRA: Fields = &[
     ("config_name", Ty::Str),
     ("plugins_path", Ty::Str),
 ];
-const STUDIO: Fields = &[("token", Ty::Str), ("url", Ty::Str), ("repo_url", Ty::Str), ("offline", Ty::Bool)];
-const DB: Fields = &[("url", Ty::Str), ("username", Ty::Str), ("password", Ty::Str)];
+const STUDIO: Fields = &[
+    ("token", Ty::Str),
+    ("url", Ty::Str),
+    ("repo_url", Ty::Str),
+    ("offline", Ty::Bool),
+];
+const DB: Fields = &[
+    ("url", Ty::Str),
+    ("username", Ty::Str),
+    ("password", Ty::Str),
+];
 
 /// Top-level sections in dvc's schema order (also the order new sections are appended in).
 const SCHEMA_SECTIONS: [&str; 13] = [
@@ -1243,7 +1352,9 @@ fn url_scheme(url: &str) -> (String, bool) {
     if let Some(i) = url.find(':') {
         let cand = &url[..i];
         let ok = cand.chars().next().is_some_and(|c| c.is_ascii_alphabetic())
-            && cand.chars().all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
+            && cand
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c));
         if ok {
             scheme = cand.to_ascii_lowercase();
             rest = &url[i + 1..];
@@ -1262,7 +1373,10 @@ struct Invalid {
 }
 
 fn invalid(path: &[&str], message: impl Into<String>) -> Invalid {
-    Invalid { path: path.iter().map(|s| s.to_string()).collect(), message: message.into() }
+    Invalid {
+        path: path.iter().map(|s| s.to_string()).collect(),
+        message: message.into(),
+    }
 }
 
 fn value_err(path: &[&str], msg: impl fmt::Display) -> Invalid {
@@ -1318,15 +1432,26 @@ fn check_value(ty: Ty, value: &Item, path: &[&str]) -> Result<(), Invalid> {
     };
     let s = match (ty, v) {
         (Ty::Lower, _) => return Ok(()),
-        (Ty::CacheType, Value::List(items)) => return check_cache_types(items.iter().map(|s| s.as_str()), path),
+        (Ty::CacheType, Value::List(items)) => {
+            return check_cache_types(items.iter().map(|s| s.as_str()), path);
+        }
         (_, Value::List(_)) => {
-            return Err(value_err(path, if matches!(ty, Ty::BoolOrStr) { "expected str".to_string() } else { type_message(ty) }));
+            return Err(value_err(
+                path,
+                if matches!(ty, Ty::BoolOrStr) {
+                    "expected str".to_string()
+                } else {
+                    type_message(ty)
+                },
+            ));
         }
         (_, Value::Str(s)) => s.as_str(),
     };
     match ty {
         Ty::Str | Ty::BoolOrStr | Ty::Lower => Ok(()),
-        Ty::Bool => parse_bool(s).map(|_| ()).ok_or_else(|| value_err(path, "expected true or false")),
+        Ty::Bool => parse_bool(s)
+            .map(|_| ())
+            .ok_or_else(|| value_err(path, "expected true or false")),
         Ty::Int(min, max) => {
             let n = parse_py_int(s).ok_or_else(|| value_err(path, "expected int"))?;
             if let Some(m) = min.filter(|m| n < *m) {
@@ -1349,7 +1474,10 @@ fn check_value(ty: Ty, value: &Item, path: &[&str]) -> Result<(), Invalid> {
             if choices.contains(&s.to_lowercase().as_str()) {
                 Ok(())
             } else {
-                Err(value_err(path, format!("expected one of {}", choices.join(", "))))
+                Err(value_err(
+                    path,
+                    format!("expected one of {}", choices.join(", ")),
+                ))
             }
         }
         Ty::PyType(t) => Err(value_err(path, format!("expected {t}"))),
@@ -1367,7 +1495,10 @@ fn type_message(ty: Ty) -> String {
     }
 }
 
-fn check_cache_types<'a>(types: impl Iterator<Item = &'a str>, path: &[&str]) -> Result<(), Invalid> {
+fn check_cache_types<'a>(
+    types: impl Iterator<Item = &'a str>,
+    path: &[&str],
+) -> Result<(), Invalid> {
     let mut bad: Vec<&str> = Vec::new();
     for t in types {
         if LinkType::parse(t).is_none() && !bad.contains(&t) {
@@ -1377,15 +1508,27 @@ fn check_cache_types<'a>(types: impl Iterator<Item = &'a str>, path: &[&str]) ->
     if bad.is_empty() {
         Ok(())
     } else {
-        Err(value_err(path, format!("Unsupported cache type(s): {}", bad.join(", "))))
+        Err(value_err(
+            path,
+            format!("Unsupported cache type(s): {}", bad.join(", ")),
+        ))
     }
 }
 
-fn check_fields(table: &Table, fields: &[Fields], path: &[&str], extra_ok: bool) -> Result<(), Invalid> {
+fn check_fields(
+    table: &Table,
+    fields: &[Fields],
+    path: &[&str],
+    extra_ok: bool,
+) -> Result<(), Invalid> {
     for (key, item) in table.iter() {
         let mut p = path.to_vec();
         p.push(key);
-        match fields.iter().flat_map(|f| f.iter()).find(|(k, _)| *k == key) {
+        match fields
+            .iter()
+            .flat_map(|f| f.iter())
+            .find(|(k, _)| *k == key)
+        {
             Some((_, ty)) => check_value(*ty, item, &p)?,
             None if extra_ok => {}
             None => return Err(invalid(&p, "extra keys not allowed")),
@@ -1458,7 +1601,10 @@ fn check_schema(conf: &Table) -> Result<(), Invalid> {
         let t = as_table(item, &path)?;
         check_fields(t, fields, &path, false)?;
         if section == "hydra" && t.contains("config_dir") && t.contains("config_module") {
-            return Err(invalid(&path, "two or more values in the same group of exclusion 'config_source'"));
+            return Err(invalid(
+                &path,
+                "two or more values in the same group of exclusion 'config_source'",
+            ));
         }
     }
     Ok(())
@@ -1594,7 +1740,9 @@ impl RemoteConfig {
     }
     /// `jobs`, if set.
     pub fn jobs(&self) -> Option<usize> {
-        self.option("jobs").and_then(parse_py_int).and_then(|n| usize::try_from(n).ok())
+        self.option("jobs")
+            .and_then(parse_py_int)
+            .and_then(|n| usize::try_from(n).ok())
     }
     /// `verify` (default false).
     pub fn verify(&self) -> bool {
@@ -1634,9 +1782,18 @@ fn read_level(file: &Path) -> Result<Table, ConfigError> {
     let bytes = match fs_err::read(file) {
         Ok(b) => b,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(parse_named(Table::new())),
-        Err(e) => return Err(ConfigError::Io { action: "read", file: file.to_path_buf(), source: e }),
+        Err(e) => {
+            return Err(ConfigError::Io {
+                action: "read",
+                file: file.to_path_buf(),
+                source: e,
+            });
+        }
     };
-    let raw = parse_configobj(&bytes).map_err(|message| ConfigError::Parse { file: file.to_path_buf(), message })?;
+    let raw = parse_configobj(&bytes).map_err(|message| ConfigError::Parse {
+        file: file.to_path_buf(),
+        message,
+    })?;
     Ok(parse_named(raw))
 }
 
@@ -1656,7 +1813,11 @@ fn dir_of(file: &Path) -> PathBuf {
 
 impl Config {
     /// Load and validate all levels of the repository whose `.dvc` is `dvc_dir`.
-    pub fn load(dvc_dir: &Path, system_dir: Option<&Path>, global_dir: Option<&Path>) -> Result<Config, ConfigError> {
+    pub fn load(
+        dvc_dir: &Path,
+        system_dir: Option<&Path>,
+        global_dir: Option<&Path>,
+    ) -> Result<Config, ConfigError> {
         Config::load_with(LoadOptions {
             dvc_dir: Some(dvc_dir.to_path_buf()),
             system_dir: system_dir.map(Path::to_path_buf),
@@ -1668,7 +1829,10 @@ impl Config {
 
     /// Load with explicit options.
     pub fn load_with(options: LoadOptions) -> Result<Config, ConfigError> {
-        let mut config = Config { options, levels: Vec::new() };
+        let mut config = Config {
+            options,
+            levels: Vec::new(),
+        };
         config.reload()?;
         Ok(config)
     }
@@ -1694,7 +1858,11 @@ impl Config {
             Level::System => self.options.system_dir.as_ref().map(|d| d.join("config")),
             Level::Global => self.options.global_dir.as_ref().map(|d| d.join("config")),
             Level::Repo => self.options.dvc_dir.as_ref().map(|d| d.join("config")),
-            Level::Local => self.options.dvc_dir.as_ref().map(|d| d.join("config.local")),
+            Level::Local => self
+                .options
+                .dvc_dir
+                .as_ref()
+                .map(|d| d.join("config.local")),
         }
     }
 
@@ -1715,7 +1883,9 @@ impl Config {
     /// One level as dvc's `load_one` sees it: named sections folded, every schema section
     /// present (empty ones appended), path options resolved to absolute paths (for display).
     pub fn read_level_resolved(&self, level: Level) -> Table {
-        let Some(d) = self.data(level) else { return with_default_sections(parse_named(Table::new())) };
+        let Some(d) = self.data(level) else {
+            return with_default_sections(parse_named(Table::new()));
+        };
         let mut conf = d.conf.clone();
         let dir = dir_of(&d.file);
         let home = self.options.home_dir.clone();
@@ -1729,7 +1899,11 @@ impl Config {
         if level.is_repo_level() && !self.in_repo() {
             return Err(ConfigError::other("Not inside a DVC repo"));
         }
-        Ok(with_default_sections(self.data(level).map(|d| d.conf.clone()).unwrap_or_else(|| parse_named(Table::new()))))
+        Ok(with_default_sections(
+            self.data(level)
+                .map(|d| d.conf.clone())
+                .unwrap_or_else(|| parse_named(Table::new())),
+        ))
     }
 
     /// Merge of the levels strictly below `level` (all levels with `None`), paths resolved.
@@ -1757,7 +1931,11 @@ impl Config {
     fn check(&self, merged: &Table) -> Result<(), ConfigError> {
         check_schema(merged).map_err(|inv| {
             let file = self.defining_file(&inv.path);
-            ConfigError::Invalid { file, key_path: inv.path, message: inv.message }
+            ConfigError::Invalid {
+                file,
+                key_path: inv.path,
+                message: inv.message,
+            }
         })
     }
 
@@ -1781,44 +1959,85 @@ impl Config {
     /// Like dvc's `Config.edit`: stored relative paths are re-normalized, the levels below
     /// merged with this one must pass the schema, the whole file is re-serialized in place.
     pub fn write_level(&mut self, level: Level, mut conf: Table) -> Result<(), ConfigError> {
-        let file = self.file(level).ok_or_else(|| ConfigError::other("Not inside a DVC repo"))?;
+        let file = self
+            .file(level)
+            .ok_or_else(|| ConfigError::other("Not inside a DVC repo"))?;
         let dir = dir_of(&file);
         map_path_options(&mut conf, &|v| renormalize_stored(v, &dir));
-        let mut merged = self.merged_below(Some(level));
-        let mut resolved = conf.clone();
-        let home = self.options.home_dir.clone();
-        map_path_options(&mut resolved, &|v| resolve_path(v, &dir, home.as_deref()));
-        merge(&mut merged, &resolved);
-        check_schema(&merged).map_err(|inv| ConfigError::Invalid {
-            file: Some(file.clone()),
-            key_path: inv.path,
-            message: inv.message,
-        })?;
+        self.check_level(level, &conf)?;
         let text = render_level(&conf).map_err(|(what, reason)| ConfigError::Unwritable {
             file: file.clone(),
-            what: if what.is_empty() { "a non-ASCII value".to_string() } else { format!("'{what}'") },
+            what: if what.is_empty() {
+                "a non-ASCII value".to_string()
+            } else {
+                format!("'{what}'")
+            },
             reason,
         })?;
         if let Some(parent) = file.parent() {
-            fs_err::create_dir_all(parent).map_err(|e| ConfigError::Io { action: "write", file: file.clone(), source: e })?;
+            fs_err::create_dir_all(parent).map_err(|e| ConfigError::Io {
+                action: "write",
+                file: file.clone(),
+                source: e,
+            })?;
         }
         // In place, like dvc (configobj opens the file "wb"); the bytes are fully computed
         // before the file is truncated, so a failure above never empties it.
-        fs_err::write(&file, text.as_bytes()).map_err(|e| ConfigError::Io { action: "write", file: file.clone(), source: e })?;
+        fs_err::write(&file, text.as_bytes()).map_err(|e| ConfigError::Io {
+            action: "write",
+            file: file.clone(),
+            source: e,
+        })?;
+        // dvc's `edit` then reloads with validation: a config that is invalid as a whole is
+        // reported (exit 251) even though this level was written.
         let validate = self.options.validate;
         self.options.validate = false;
         let reloaded = self.reload();
         self.options.validate = validate;
         reloaded?;
-        if validate { self.validate() } else { Ok(()) }
+        self.validate()
+    }
+
+    /// Validate an edited level merged over the levels below it (what dvc's `edit` checks
+    /// before writing).
+    pub fn check_level(&self, level: Level, conf: &Table) -> Result<(), ConfigError> {
+        let file = self
+            .file(level)
+            .ok_or_else(|| ConfigError::other("Not inside a DVC repo"))?;
+        let dir = dir_of(&file);
+        let mut merged = self.merged_below(Some(level));
+        let mut resolved = conf.clone();
+        let home = self.options.home_dir.clone();
+        map_path_options(&mut resolved, &|v| resolve_path(v, &dir, home.as_deref()));
+        merge(&mut merged, &resolved);
+        check_schema(&merged).map_err(|inv| {
+            let here = table_has_path(conf, &inv.path);
+            ConfigError::Invalid {
+                file: if here {
+                    Some(file.clone())
+                } else {
+                    self.defining_file(&inv.path)
+                },
+                key_path: inv.path,
+                message: inv.message,
+            }
+        })
     }
 
     /// `dvc config [--level] section.key value`: set one option (dotted name; the remote form
     /// is `remote.<name>.<key>`). Relative path options are taken relative to `cwd`.
-    pub fn set(&mut self, level: Level, name: &str, value: &str, cwd: &Path) -> Result<(), ConfigError> {
+    pub fn set(
+        &mut self,
+        level: Level,
+        name: &str,
+        value: &str,
+        cwd: &Path,
+    ) -> Result<(), ConfigError> {
         let key = OptionName::parse(name)?;
         let mut conf = self.edit_level(level)?;
-        let file = self.file(level).ok_or_else(|| ConfigError::other("Not inside a DVC repo"))?;
+        let file = self
+            .file(level)
+            .ok_or_else(|| ConfigError::other("Not inside a DVC repo"))?;
         let section_kind = key.top.as_deref().unwrap_or(&key.section);
         let value = if is_path_option(section_kind, &key.option) {
             store_path(value, cwd, &dir_of(&file))
@@ -1834,18 +2053,19 @@ impl Config {
         let key = OptionName::parse(name)?;
         let mut conf = self.edit_level(level)?;
         key.check(&conf)?;
-        if let Some(t) = key.target(&conf).cloned() {
-            let mut t = t;
-            t.remove(&key.option);
-            *key.target_mut(&mut conf) = t;
-        }
+        key.target_mut(&mut conf).remove(&key.option);
         self.write_level(level, conf)
     }
 
     // ---- typed accessors (merged view) -------------------------------------------------
 
     fn lookup(&self, section: &str, key: &str) -> Option<(&Value, &LevelData)> {
-        self.levels.iter().rev().find_map(|d| d.conf.table(section).and_then(|t| t.value(key)).map(|v| (v, d)))
+        self.levels.iter().rev().find_map(|d| {
+            d.conf
+                .table(section)
+                .and_then(|t| t.value(key))
+                .map(|v| (v, d))
+        })
     }
 
     fn lookup_str(&self, section: &str, key: &str) -> Option<&str> {
@@ -1853,12 +2073,15 @@ impl Config {
     }
 
     fn lookup_bool(&self, section: &str, key: &str, default: bool) -> bool {
-        self.lookup_str(section, key).and_then(parse_bool).unwrap_or(default)
+        self.lookup_str(section, key)
+            .and_then(parse_bool)
+            .unwrap_or(default)
     }
 
     /// `core.remote`, lowercased (schema `Lower`).
     pub fn core_remote(&self) -> Option<String> {
-        self.lookup("core", "remote").map(|(v, _)| v.display().to_lowercase())
+        self.lookup("core", "remote")
+            .map(|(v, _)| v.display().to_lowercase())
     }
     /// `core.autostage` (default false).
     pub fn core_autostage(&self) -> bool {
@@ -1874,18 +2097,25 @@ impl Config {
     }
     /// `core.checksum_jobs`.
     pub fn core_checksum_jobs(&self) -> Option<usize> {
-        self.lookup_str("core", "checksum_jobs").and_then(parse_py_int).and_then(|n| usize::try_from(n).ok())
+        self.lookup_str("core", "checksum_jobs")
+            .and_then(parse_py_int)
+            .and_then(|n| usize::try_from(n).ok())
     }
     /// `core.site_cache_dir` (verbatim, not path-resolved by dvc).
     pub fn core_site_cache_dir(&self) -> Option<String> {
-        self.lookup_str("core", "site_cache_dir").map(str::to_string)
+        self.lookup_str("core", "site_cache_dir")
+            .map(str::to_string)
     }
     /// `cache.dir`, absolute (a relative value is relative to the directory of the file that
     /// set it). `None` means the default `.dvc/cache`.
     pub fn cache_dir(&self) -> Option<PathBuf> {
         let (v, d) = self.lookup("cache", "dir")?;
         let v = v.as_str()?;
-        Some(PathBuf::from(resolve_path(v, &dir_of(&d.file), self.options.home_dir.as_deref())))
+        Some(PathBuf::from(resolve_path(
+            v,
+            &dir_of(&d.file),
+            self.options.home_dir.as_deref(),
+        )))
     }
     /// `cache.type` in order (default `reflink,copy`); unknown names are an error.
     pub fn cache_types(&self) -> Result<Vec<LinkType>, ConfigError> {
@@ -1922,7 +2152,10 @@ impl Config {
 
     /// Remote names in merged order.
     pub fn remote_names(&self) -> Vec<String> {
-        self.merged().table("remote").map(|t| t.iter().map(|(k, _)| k.to_string()).collect()).unwrap_or_default()
+        self.merged()
+            .table("remote")
+            .map(|t| t.iter().map(|(k, _)| k.to_string()).collect())
+            .unwrap_or_default()
     }
 
     /// One remote, merged over the levels, paths resolved.
@@ -1949,7 +2182,10 @@ impl Config {
         } else if scheme == "s3" {
             let rest = url.splitn(2, "://").nth(1).unwrap_or("");
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-            RemoteLocation::S3 { bucket: bucket.to_string(), prefix: prefix.trim_matches('/').to_string() }
+            RemoteLocation::S3 {
+                bucket: bucket.to_string(),
+                prefix: prefix.trim_matches('/').to_string(),
+            }
         } else {
             RemoteLocation::Other { scheme }
         };
@@ -1957,14 +2193,22 @@ impl Config {
         for (k, item) in t.iter() {
             if let Item::Value(v) = item {
                 if k != "url" {
-                    options.insert(k.to_string(), match v {
-                        Value::Str(s) => s.clone(),
-                        Value::List(l) => l.join(","),
-                    });
+                    options.insert(
+                        k.to_string(),
+                        match v {
+                            Value::Str(s) => s.clone(),
+                            Value::List(l) => l.join(","),
+                        },
+                    );
                 }
             }
         }
-        Ok(RemoteConfig { name: name.to_string(), url: url.to_string(), location, options })
+        Ok(RemoteConfig {
+            name: name.to_string(),
+            url: url.to_string(),
+            location,
+            options,
+        })
     }
 
     /// The remote named by `core.remote`, if any.
@@ -1974,6 +2218,18 @@ impl Config {
             None => Ok(None),
         }
     }
+}
+
+fn table_has_path(conf: &Table, path: &[String]) -> bool {
+    let mut t = conf;
+    for (i, k) in path.iter().enumerate() {
+        match t.get(k) {
+            Some(Item::Table(sub)) => t = sub,
+            Some(Item::Value(_)) => return i + 1 == path.len(),
+            None => return false,
+        }
+    }
+    true
 }
 
 /// A parsed `dvc config` option name: `section.option` or `remote.name.option` /
@@ -2038,7 +2294,10 @@ impl OptionName {
         };
         let section = base.and_then(|b| b.get(&self.section));
         let Some(section) = section else {
-            return Err(ConfigError::other(format!("{kind} '{}' doesn't exist", self.section)));
+            return Err(ConfigError::other(format!(
+                "{kind} '{}' doesn't exist",
+                self.section
+            )));
         };
         let has = matches!(section, Item::Table(t) if t.contains(&self.option));
         if !has {
@@ -2060,7 +2319,11 @@ impl OptionName {
 pub fn flatten(conf: &Table) -> Vec<(String, Value)> {
     fn walk(t: &Table, prefix: &str, out: &mut Vec<(String, Value)>) {
         for (k, item) in t.iter() {
-            let key = if prefix.is_empty() { k.to_string() } else { format!("{prefix}.{k}") };
+            let key = if prefix.is_empty() {
+                k.to_string()
+            } else {
+                format!("{prefix}.{k}")
+            };
             match item {
                 Item::Value(v) => out.push((key, v.clone())),
                 Item::Table(sub) => walk(sub, &key, out),
@@ -2123,10 +2386,16 @@ mod tests {
         for (v, want) in cases {
             assert_eq!(quote(v, true).expect("quotable"), want, "{v:?}");
         }
-        assert_eq!(quote("remote \"x\"", false).expect("quotable"), "'remote \"x\"'");
+        assert_eq!(
+            quote("remote \"x\"", false).expect("quotable"),
+            "'remote \"x\"'"
+        );
         assert!(quote("remote \"it's\"", false).is_err());
         assert_eq!(quote_value(&Value::List(vec![])).expect("ok"), ",");
-        assert_eq!(quote_value(&Value::List(vec!["a".into()])).expect("ok"), "a,");
+        assert_eq!(
+            quote_value(&Value::List(vec!["a".into()])).expect("ok"),
+            "a,"
+        );
     }
 
     #[test]
@@ -2157,7 +2426,10 @@ mod tests {
     #[test]
     fn triple_quoted_values_parse() {
         let t = level("[remote \"x\"]\n    url = '''/a\"b'c'''\n    password = '''one\ntwo'''\n");
-        let r = t.table("remote").and_then(|r| r.table("x")).expect("remote");
+        let r = t
+            .table("remote")
+            .and_then(|r| r.table("x"))
+            .expect("remote");
         assert_eq!(r.str("url"), Some("/a\"b'c"));
         assert_eq!(r.str("password"), Some("one\ntwo"));
     }
@@ -2165,19 +2437,37 @@ mod tests {
     #[test]
     fn parse_errors_carry_configobj_messages() {
         let err = |t: &str| parse_configobj(t.as_bytes()).expect_err("fails");
-        assert_eq!(err("[core]\nfoo\n"), "Invalid line ('foo') (matched as neither section nor keyword) at line 2.");
-        assert_eq!(err("[core]\n    remote = \"a\" x\n"), "Parse error in value at line 2.");
-        assert_eq!(err("[core]\n    remote = a\n    remote = b\n"), "Duplicate keyword name at line 3.");
+        assert_eq!(
+            err("[core]\nfoo\n"),
+            "Invalid line ('foo') (matched as neither section nor keyword) at line 2."
+        );
+        assert_eq!(
+            err("[core]\n    remote = \"a\" x\n"),
+            "Parse error in value at line 2."
+        );
+        assert_eq!(
+            err("[core]\n    remote = a\n    remote = b\n"),
+            "Duplicate keyword name at line 3."
+        );
         assert_eq!(err("[core]\n[core]\n"), "Duplicate section name at line 2.");
         assert_eq!(err("[[core]]\n"), "Section too nested at line 1.");
-        assert_eq!(err("[core]\nfoo\nbar\n"), "Parsing failed with several errors.\nFirst error at line 2.");
+        assert_eq!(
+            err("[core]\nfoo\nbar\n"),
+            "Parsing failed with several errors.\nFirst error at line 2."
+        );
         assert!(parse_configobj(b"[core]\n\xff\n").is_err());
     }
 
     #[test]
     fn section_markers() {
-        assert_eq!(parse_section_marker("['remote \"x\"']"), Some((1, "'remote \"x\"'".into(), 1)));
-        assert_eq!(parse_section_marker("[ core ] # c"), Some((1, "core".into(), 1)));
+        assert_eq!(
+            parse_section_marker("['remote \"x\"']"),
+            Some((1, "'remote \"x\"'".into(), 1))
+        );
+        assert_eq!(
+            parse_section_marker("[ core ] # c"),
+            Some((1, "core".into(), 1))
+        );
         assert_eq!(parse_section_marker("[a]b]"), Some((1, "a]b".into(), 1)));
         assert_eq!(parse_section_marker("[core"), None);
     }
@@ -2185,7 +2475,14 @@ mod tests {
     #[test]
     fn hostile_input_never_panics() {
         let samples: [&[u8]; 8] = [
-            b"[", b"]", b"=", b"'''", b"[core]\n x = '''\n", b"\"=\"", b"[\"]\n", b"[core]\n k = '''a''' b\n",
+            b"[",
+            b"]",
+            b"=",
+            b"'''",
+            b"[core]\n x = '''\n",
+            b"\"=\"",
+            b"[\"]\n",
+            b"[core]\n k = '''a''' b\n",
         ];
         for s in samples {
             let _ = parse_configobj(s);
@@ -2207,7 +2504,10 @@ mod tests {
             let inv = check_schema(&conf).expect_err("invalid");
             format!("{} @ {}", inv.message, format_key_path(&inv.path))
         };
-        assert_eq!(msg("[core]\n    nonexist = x\n"), "extra keys not allowed @ data['core']['nonexist']");
+        assert_eq!(
+            msg("[core]\n    nonexist = x\n"),
+            "extra keys not allowed @ data['core']['nonexist']"
+        );
         assert_eq!(
             msg("[core]\n    autostage = maybe\n"),
             "expected true or false for dictionary value @ data['core']['autostage']"
@@ -2220,7 +2520,10 @@ mod tests {
             msg("['remote \"x\"']\n    url = /a\n    jobs = abc\n"),
             "expected int for dictionary value @ data['remote']['x']['jobs']"
         );
-        assert_eq!(msg("['remote \"x\"']\n    region = a\n"), "expected 'url' for dictionary value @ data['remote']['x']");
+        assert_eq!(
+            msg("['remote \"x\"']\n    region = a\n"),
+            "expected 'url' for dictionary value @ data['remote']['x']"
+        );
         assert_eq!(
             msg("['remote \"x\"']\n    url = foo://a/b\n"),
             "Unsupported URL type foo:// for dictionary value @ data['remote']['x']"
@@ -2233,8 +2536,14 @@ mod tests {
             msg("[cache]\n    type = foo,copy\n"),
             "Unsupported cache type(s): foo for dictionary value @ data['cache']['type']"
         );
-        assert_eq!(msg("[cache]\n    shared = x\n"), "expected one of group for dictionary value @ data['cache']['shared']");
-        assert_eq!(msg("[foo]\n    a = b\n"), "extra keys not allowed @ data['foo']");
+        assert_eq!(
+            msg("[cache]\n    shared = x\n"),
+            "expected one of group for dictionary value @ data['cache']['shared']"
+        );
+        assert_eq!(
+            msg("[foo]\n    a = b\n"),
+            "extra keys not allowed @ data['foo']"
+        );
         assert_eq!(
             msg("['remote \"x\"']\n    url = s3://a/b\n    cache_regions = true\n"),
             "expected bool for dictionary value @ data['remote']['x']['cache_regions']"
@@ -2250,25 +2559,46 @@ mod tests {
         let root = Path::new("/r");
         let dvc = Path::new("/r/.dvc");
         assert_eq!(store_path("../relremote", root, dvc), "../../relremote");
-        assert_eq!(store_path("../x", Path::new("/r/sub/deep"), dvc), "../sub/x");
-        assert_eq!(store_path("./x", Path::new("/r/sub/deep"), dvc), "../sub/deep/x");
-        assert_eq!(store_path("foo/../bar", Path::new("/r/sub/deep"), dvc), "../sub/deep/bar");
+        assert_eq!(
+            store_path("../x", Path::new("/r/sub/deep"), dvc),
+            "../sub/x"
+        );
+        assert_eq!(
+            store_path("./x", Path::new("/r/sub/deep"), dvc),
+            "../sub/deep/x"
+        );
+        assert_eq!(
+            store_path("foo/../bar", Path::new("/r/sub/deep"), dvc),
+            "../sub/deep/bar"
+        );
         assert_eq!(store_path("", Path::new("/r/sub/deep"), dvc), "../sub/deep");
-        assert_eq!(store_path("C:\\x", Path::new("/r/sub/deep"), dvc), "../sub/deep/C:\\x");
+        assert_eq!(
+            store_path("C:\\x", Path::new("/r/sub/deep"), dvc),
+            "../sub/deep/C:\\x"
+        );
         assert_eq!(store_path("~/x/y", root, dvc), "~/x/y");
         assert_eq!(store_path("s3://b/p", root, dvc), "s3://b/p");
         assert_eq!(store_path("/abs/", root, dvc), "/abs/");
         assert_eq!(renormalize_stored(".", dvc), ".");
         assert_eq!(resolve_path("../../relremote", dvc, None), "/relremote");
-        assert_eq!(resolve_path("~/x", dvc, Some(Path::new("/home/u/"))), "/home/u/x");
+        assert_eq!(
+            resolve_path("~/x", dvc, Some(Path::new("/home/u/"))),
+            "/home/u/x"
+        );
     }
 
     #[test]
     fn option_names() {
         let n = OptionName::parse("Core.Remote").expect("ok");
-        assert_eq!((n.top, n.section.as_str(), n.option.as_str()), (None, "core", "remote"));
+        assert_eq!(
+            (n.top, n.section.as_str(), n.option.as_str()),
+            (None, "core", "remote")
+        );
         let n = OptionName::parse("remote.MyR.url").expect("ok");
-        assert_eq!((n.top.as_deref(), n.section.as_str()), (Some("remote"), "myr"));
+        assert_eq!(
+            (n.top.as_deref(), n.section.as_str()),
+            (Some("remote"), "myr")
+        );
         assert!(OptionName::parse("foo").is_err());
         assert!(OptionName::parse("a.b.c").is_err());
     }
@@ -2280,7 +2610,11 @@ mod tests {
         let glob = tmp.path().join("glob");
         fs_err::create_dir_all(&dvc).expect("mkdir");
         fs_err::create_dir_all(&glob).expect("mkdir");
-        fs_err::write(glob.join("config"), "[core]\n    remote = G\n[cache]\n    dir = gcache\n").expect("write");
+        fs_err::write(
+            glob.join("config"),
+            "[core]\n    remote = G\n[cache]\n    dir = gcache\n",
+        )
+        .expect("write");
         fs_err::write(
             dvc.join("config"),
             "[core]\n    remote = r\n['remote \"r\"']\n    url = ../../store\n    region = x\n[cache]\n    type = hardlink,symlink\n",
@@ -2298,7 +2632,10 @@ mod tests {
         let c = Config::load(&dvc, None, Some(&glob)).expect("valid");
         assert_eq!(c.core_remote().as_deref(), Some("r"));
         assert_eq!(c.cache_dir(), Some(glob.join("gcache")));
-        assert_eq!(c.cache_types().expect("types"), vec![LinkType::Hardlink, LinkType::Symlink]);
+        assert_eq!(
+            c.cache_types().expect("types"),
+            vec![LinkType::Hardlink, LinkType::Symlink]
+        );
         let r = c.default_remote().expect("ok").expect("some");
         let store = normpath(&tmp.path().join("../store"));
         assert_eq!(r.location, RemoteLocation::Local(store));
@@ -2314,17 +2651,28 @@ mod tests {
         fs_err::create_dir_all(&dvc).expect("mkdir");
         fs_err::write(dvc.join("config"), "").expect("write");
         let mut c = Config::load(&dvc, None, None).expect("load");
-        c.set(Level::Repo, "remote.rel.url", "../relremote", root).expect("set");
-        c.set(Level::Repo, "cache.type", "reflink, hardlink,copy", root).expect("set");
-        c.set(Level::Repo, "core.autostage", "true", root).expect("set");
+        c.set(Level::Repo, "remote.rel.url", "../relremote", root)
+            .expect("set");
+        c.set(Level::Repo, "cache.type", "reflink, hardlink,copy", root)
+            .expect("set");
+        c.set(Level::Repo, "core.autostage", "true", root)
+            .expect("set");
         assert_eq!(
             fs_err::read_to_string(dvc.join("config")).expect("read"),
             "[cache]\n    type = \"reflink, hardlink,copy\"\n[core]\n    autostage = true\n['remote \"rel\"']\n    url = ../../relremote\n"
         );
-        let e = c.set(Level::Repo, "core.nonexist", "x", root).expect_err("invalid");
-        assert_eq!(e.to_string(), "config file error: extra keys not allowed @ data['core']['nonexist']");
+        let e = c
+            .set(Level::Repo, "core.nonexist", "x", root)
+            .expect_err("invalid");
+        assert_eq!(
+            e.to_string(),
+            "config file error: extra keys not allowed @ data['core']['nonexist']"
+        );
         let e = c.unset(Level::Repo, "core.remote").expect_err("missing");
-        assert_eq!(e.to_string(), "config file error: option 'remote' doesn't exist in section 'core'");
+        assert_eq!(
+            e.to_string(),
+            "config file error: option 'remote' doesn't exist in section 'core'"
+        );
         c.unset(Level::Repo, "core.autostage").expect("unset");
         c.unset(Level::Repo, "cache.type").expect("unset");
         assert_eq!(

@@ -87,7 +87,10 @@ pub struct LockOptions {
 
 impl Default for LockOptions {
     fn default() -> Self {
-        LockOptions { retries: 6, delay: Duration::from_millis(500) }
+        LockOptions {
+            retries: 6,
+            delay: Duration::from_millis(500),
+        }
     }
 }
 
@@ -102,12 +105,21 @@ pub struct FileLock {
 impl FileLock {
     /// One non-blocking attempt: `Ok(None)` when another open file holds the lock.
     pub fn try_acquire(path: &Path) -> Result<Option<FileLock>, LockError> {
-        let io = |source| LockError::Io { path: path.to_path_buf(), source };
+        let io = |source| LockError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
         if let Some(parent) = path.parent() {
             fs_err::create_dir_all(parent).map_err(io)?;
         }
         // zc.lockfile opens `r+` (or `a+` when missing): read-write, no truncation.
-        let mut file = OpenOptions::new().read(true).write(true).create(true).truncate(false).open(path).map_err(io)?;
+        let mut file = OpenOptions::new()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(false)
+            .open(path)
+            .map_err(io)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => return Ok(None),
@@ -119,7 +131,10 @@ impl FileLock {
         file.write_all(content.as_bytes()).map_err(io)?;
         file.set_len(content.len() as u64).map_err(io)?;
         file.flush().map_err(io)?;
-        Ok(Some(FileLock { file, path: path.to_path_buf() }))
+        Ok(Some(FileLock {
+            file,
+            path: path.to_path_buf(),
+        }))
     }
 
     /// Acquire with retries, then [`LockError::Busy`].
@@ -131,7 +146,9 @@ impl FileLock {
             }
             attempts += 1;
             if attempts > options.retries {
-                return Err(LockError::Busy { path: path.to_path_buf() });
+                return Err(LockError::Busy {
+                    path: path.to_path_buf(),
+                });
             }
             std::thread::sleep(options.delay);
         }
@@ -198,7 +215,10 @@ fn parse_entry(v: &serde_json::Value) -> Option<RwlockEntry> {
     if obj.len() != 2 {
         return None;
     }
-    Some(RwlockEntry { pid: obj.get("pid")?.as_i64()?, cmd: obj.get("cmd")?.as_str()?.to_string() })
+    Some(RwlockEntry {
+        pid: obj.get("pid")?.as_i64()?,
+        cmd: obj.get("cmd")?.as_str()?.to_string(),
+    })
 }
 
 impl Rwlock {
@@ -234,7 +254,9 @@ fn pid_alive(pid: i64) -> bool {
     if pid == 0 {
         return true;
     }
-    let Ok(p) = libc::pid_t::try_from(pid) else { return false };
+    let Ok(p) = libc::pid_t::try_from(pid) else {
+        return false;
+    };
     if p < 0 {
         return false;
     }
@@ -246,7 +268,9 @@ fn pid_alive(pid: i64) -> bool {
 /// dvc's `localfs.overlaps`: equal, or one inside the other (lexically, by components).
 pub fn paths_overlap(a: &Path, b: &Path) -> bool {
     fn norm(p: &Path) -> Vec<Component<'_>> {
-        p.components().filter(|c| !matches!(c, Component::CurDir)).collect()
+        p.components()
+            .filter(|c| !matches!(c, Component::CurDir))
+            .collect()
     }
     let (a, b) = (norm(a), norm(b));
     let n = a.len().min(b.len());
@@ -269,14 +293,23 @@ pub fn check_rwlock(dvc_dir: &Path, read: &[PathBuf], write: &[PathBuf]) -> Resu
             }
         })?,
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => Rwlock::default(),
-        Err(e) => return Err(LockError::Io { path: file.clone(), source: e }),
+        Err(e) => {
+            return Err(LockError::Io {
+                path: file.clone(),
+                source: e,
+            });
+        }
     };
     let me = i64::from(std::process::id());
-    let busy = |waiters: &[&PathBuf], held: &mut dyn Iterator<Item = (&String, &RwlockEntry)>| -> Result<(), LockError> {
+    let busy = |waiters: &[&PathBuf],
+                held: &mut dyn Iterator<Item = (&String, &RwlockEntry)>|
+     -> Result<(), LockError> {
         let mut blockers: Vec<RwlockEntry> = Vec::new();
         let mut blocked: Option<PathBuf> = None;
         for (path, entry) in held {
-            let Some(w) = waiters.iter().find(|w| paths_overlap(w, Path::new(path))) else { continue };
+            let Some(w) = waiters.iter().find(|w| paths_overlap(w, Path::new(path))) else {
+                continue;
+            };
             if entry.pid == me || !pid_alive(entry.pid) {
                 continue;
             }
@@ -286,14 +319,24 @@ pub fn check_rwlock(dvc_dir: &Path, read: &[PathBuf], write: &[PathBuf]) -> Resu
             }
         }
         match blocked {
-            Some(path) => Err(LockError::PathBusy { path, blockers, rwlock_file: file.clone() }),
+            Some(path) => Err(LockError::PathBusy {
+                path,
+                blockers,
+                rwlock_file: file.clone(),
+            }),
             None => Ok(()),
         }
     };
     let all: Vec<&PathBuf> = read.iter().chain(write.iter()).collect();
     busy(&all, &mut lock.write.iter().map(|(p, e)| (p, e)))?;
     let writes: Vec<&PathBuf> = write.iter().collect();
-    busy(&writes, &mut lock.read.iter().flat_map(|(p, es)| es.iter().map(move |e| (p, e))))?;
+    busy(
+        &writes,
+        &mut lock
+            .read
+            .iter()
+            .flat_map(|(p, es)| es.iter().map(move |e| (p, e))),
+    )?;
     Ok(())
 }
 
@@ -302,7 +345,10 @@ mod tests {
     use super::*;
 
     fn fast() -> LockOptions {
-        LockOptions { retries: 2, delay: Duration::from_millis(10) }
+        LockOptions {
+            retries: 2,
+            delay: Duration::from_millis(10),
+        }
     }
 
     #[test]
@@ -322,7 +368,10 @@ mod tests {
         drop(first);
         let third = RepoLock::acquire_with(&dvc, fast()).expect("released on drop");
         drop(third);
-        assert!(dvc.join("tmp/lock").exists(), "the lock file is never unlinked");
+        assert!(
+            dvc.join("tmp/lock").exists(),
+            "the lock file is never unlinked"
+        );
     }
 
     #[test]
@@ -351,10 +400,22 @@ mod tests {
                 rw.display()
             )
         );
-        assert!(check_rwlock(&dvc, &[p("/w/in.txt")], &[]).is_ok(), "readers don't block readers");
-        assert!(check_rwlock(&dvc, &[], &[p("/w/in.txt")]).is_err(), "readers block writers");
-        assert!(check_rwlock(&dvc, &[], &[p("/w/dead")]).is_ok(), "dead pids are ignored");
-        assert!(check_rwlock(&dvc, &[p("/w")], &[]).is_err(), "a parent of a written path overlaps");
+        assert!(
+            check_rwlock(&dvc, &[p("/w/in.txt")], &[]).is_ok(),
+            "readers don't block readers"
+        );
+        assert!(
+            check_rwlock(&dvc, &[], &[p("/w/in.txt")]).is_err(),
+            "readers block writers"
+        );
+        assert!(
+            check_rwlock(&dvc, &[], &[p("/w/dead")]).is_ok(),
+            "dead pids are ignored"
+        );
+        assert!(
+            check_rwlock(&dvc, &[p("/w")], &[]).is_err(),
+            "a parent of a written path overlaps"
+        );
         assert!(check_rwlock(&dvc, &[], &[p("/w/outx")]).is_ok());
     }
 
@@ -363,11 +424,20 @@ mod tests {
         let tmp = tempfile::tempdir().expect("tempdir");
         let dvc = tmp.path().join(".dvc");
         fs_err::create_dir_all(dvc.join("tmp")).expect("mkdir");
-        assert!(check_rwlock(&dvc, &[], &[PathBuf::from("/x")]).is_ok(), "missing file is empty");
+        assert!(
+            check_rwlock(&dvc, &[], &[PathBuf::from("/x")]).is_ok(),
+            "missing file is empty"
+        );
         fs_err::write(dvc.join("tmp/rwlock"), "{not json").expect("write");
-        assert!(matches!(check_rwlock(&dvc, &[], &[]), Err(LockError::RwlockCorrupted { .. })));
+        assert!(matches!(
+            check_rwlock(&dvc, &[], &[]),
+            Err(LockError::RwlockCorrupted { .. })
+        ));
         fs_err::write(dvc.join("tmp/rwlock"), r#"{"write": {"/x": {"pid": "1"}}}"#).expect("write");
-        assert!(matches!(check_rwlock(&dvc, &[], &[]), Err(LockError::RwlockFormat { .. })));
+        assert!(matches!(
+            check_rwlock(&dvc, &[], &[]),
+            Err(LockError::RwlockFormat { .. })
+        ));
         fs_err::write(dvc.join("tmp/rwlock"), "{}").expect("write");
         assert!(check_rwlock(&dvc, &[], &[]).is_ok());
     }
