@@ -1,1 +1,364 @@
-//! remotes (stub)
+//! Remotes: where pushed objects live (spec §7).
+//!
+//! A [`Remote`] stores objects under keys relative to its root, in DVC's layout
+//! (`files/md5/ab/cdef…[.dir]`, legacy 2.x objects at `ab/cdef…`; see
+//! [`crate::data::odb::Odb::key`]). Two backends:
+//!
+//! - [`local::LocalRemote`]: a directory, written like the cache (temp name in the
+//!   destination directory, chmod 0444, rename).
+//! - [`s3::S3Remote`]: S3 and S3-compatible stores through aws-sdk-s3.
+//!
+//! The backend methods are `async`: tokio lives only here and in
+//! [`crate::data::transfer`] (STYLE 12). Callers outside those two modules use the
+//! synchronous entry points, which enter the one lazily built runtime with [`block_on`]
+//! and refuse to do so from inside a runtime.
+//!
+//! Invariant: no error or `Debug` output of this module contains a secret option value
+//! (`secret_access_key`, `session_token`, …).
+
+pub mod local;
+pub mod s3;
+
+use crate::data::config::{RemoteConfig, RemoteLocation};
+use std::future::Future;
+use std::path::{Path, PathBuf};
+use std::pin::Pin;
+use std::sync::OnceLock;
+use std::task::Poll;
+
+/// Errors of remote operations.
+#[derive(Debug, thiserror::Error)]
+pub enum RemoteError {
+    /// The key does not exist on the remote.
+    #[error("'{key}' does not exist on remote '{remote}'")]
+    NotFound {
+        /// Remote name.
+        remote: String,
+        /// The key (relative to the remote root).
+        key: String,
+    },
+    /// Local filesystem IO (a local remote, or the local side of a transfer).
+    #[error("{op} '{path}': {source}")]
+    Io {
+        /// What we were doing.
+        op: &'static str,
+        /// The path.
+        path: PathBuf,
+        /// Cause.
+        #[source]
+        source: std::io::Error,
+    },
+    /// A request to an object store failed.
+    #[error("remote '{remote}': {op} '{key}' failed: {message}")]
+    Request {
+        /// Remote name.
+        remote: String,
+        /// Operation (`upload`, `download`, `list`, …).
+        op: &'static str,
+        /// Key or prefix.
+        key: String,
+        /// The store's message (never contains credentials).
+        message: String,
+        /// Worth retrying (timeouts, connection resets, 5xx, throttling).
+        retriable: bool,
+    },
+    /// The remote's configuration cannot work.
+    #[error("remote '{remote}': {message}")]
+    Config {
+        /// Remote name.
+        remote: String,
+        /// Why.
+        message: String,
+    },
+    /// A scheme git-dvc does not implement.
+    #[error(
+        "remote '{remote}' uses '{scheme}://', which git-dvc does not support (local and s3 remotes are supported)"
+    )]
+    Unsupported {
+        /// Remote name.
+        remote: String,
+        /// URL scheme.
+        scheme: String,
+    },
+    /// The async runtime could not be used.
+    #[error("cannot start the transfer runtime: {0}")]
+    Runtime(String),
+}
+
+impl RemoteError {
+    /// Transient: a retry may succeed (git-lfs' classification).
+    pub fn is_retriable(&self) -> bool {
+        match self {
+            RemoteError::Request { retriable, .. } => *retriable,
+            RemoteError::Io { source, .. } => matches!(
+                source.kind(),
+                std::io::ErrorKind::Interrupted
+                    | std::io::ErrorKind::TimedOut
+                    | std::io::ErrorKind::WouldBlock
+            ),
+            _ => false,
+        }
+    }
+
+    /// The object is not there.
+    pub fn is_not_found(&self) -> bool {
+        match self {
+            RemoteError::NotFound { .. } => true,
+            RemoteError::Io { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
+            _ => false,
+        }
+    }
+
+    pub(crate) fn io<'a>(
+        op: &'static str,
+        path: &'a Path,
+    ) -> impl FnOnce(std::io::Error) -> RemoteError + 'a {
+        move |source| RemoteError::Io {
+            op,
+            path: path.to_path_buf(),
+            source,
+        }
+    }
+}
+
+/// Result alias.
+pub type Result<T, E = RemoteError> = std::result::Result<T, E>;
+
+/// What a download wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Downloaded {
+    /// md5 of the raw bytes written (plain md5, computed while streaming).
+    pub md5: String,
+    /// Bytes written.
+    pub size: u64,
+}
+
+/// Settings that come from outside the remote's config section.
+#[derive(Debug, Clone, Default)]
+pub struct OpenOptions {
+    /// `$HOME`, to expand `~` in `credentialpath` / `configpath`.
+    pub home_dir: Option<PathBuf>,
+}
+
+/// An opened remote.
+#[derive(Debug)]
+pub struct Remote {
+    name: String,
+    backend: Backend,
+    jobs: Option<usize>,
+}
+
+#[derive(Debug)]
+enum Backend {
+    Local(local::LocalRemote),
+    S3(Box<s3::S3Remote>),
+}
+
+impl Remote {
+    /// Open the remote described by `config`. Nothing is contacted yet.
+    pub fn open(config: &RemoteConfig, options: &OpenOptions) -> Result<Remote> {
+        let backend = match &config.location {
+            RemoteLocation::Local(path) => {
+                Backend::Local(local::LocalRemote::new(&config.name, path.clone()))
+            }
+            RemoteLocation::S3 { bucket, prefix } => Backend::S3(Box::new(s3::S3Remote::new(
+                &config.name,
+                bucket,
+                prefix,
+                s3::S3Settings::from_config(config, options)?,
+            )?)),
+            RemoteLocation::Other { scheme } => {
+                return Err(RemoteError::Unsupported {
+                    remote: config.name.clone(),
+                    scheme: scheme.clone(),
+                });
+            }
+        };
+        Ok(Remote {
+            name: config.name.clone(),
+            backend,
+            jobs: config.jobs().filter(|j| *j > 0),
+        })
+    }
+
+    /// A local directory remote (tests, tools).
+    pub fn local(name: &str, root: PathBuf) -> Remote {
+        Remote {
+            name: name.to_string(),
+            backend: Backend::Local(local::LocalRemote::new(name, root)),
+            jobs: None,
+        }
+    }
+
+    /// The remote's name.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The remote's `jobs` option.
+    pub fn jobs(&self) -> Option<usize> {
+        self.jobs
+    }
+
+    /// True for a local directory remote.
+    pub fn is_local(&self) -> bool {
+        matches!(self.backend, Backend::Local(_))
+    }
+
+    /// Which of `keys` exist, in order. Batched: one listing or many parallel checks,
+    /// whatever is cheaper for the backend (spec §7.3). `jobs` bounds concurrency.
+    pub async fn exists_many(&self, keys: &[String], jobs: usize) -> Result<Vec<bool>> {
+        match &self.backend {
+            Backend::Local(l) => l.exists_many(keys, jobs).await,
+            Backend::S3(s) => s.exists_many(keys, jobs).await,
+        }
+    }
+
+    /// Upload the local file `src` to `key`. The object is complete or absent: never
+    /// partial under its final name.
+    pub async fn upload(&self, src: &Path, key: &str) -> Result<()> {
+        match &self.backend {
+            Backend::Local(l) => l.upload(src, key).await,
+            Backend::S3(s) => s.upload(src, key).await,
+        }
+    }
+
+    /// Download `key` into the new file `dest` (a temp path chosen by the caller) and
+    /// return the md5 of what was written. The caller verifies and renames it.
+    pub async fn download(&self, key: &str, dest: &Path) -> Result<Downloaded> {
+        match &self.backend {
+            Backend::Local(l) => l.download(key, dest).await,
+            Backend::S3(s) => s.download(key, dest).await,
+        }
+    }
+
+    /// Every object key on the remote (modern and legacy layouts), for gc.
+    pub async fn list(&self, jobs: usize) -> Result<Vec<String>> {
+        match &self.backend {
+            Backend::Local(l) => l.list().await,
+            Backend::S3(s) => s.list(jobs).await,
+        }
+    }
+
+    /// Delete `keys`; keys already absent are not an error.
+    pub async fn delete(&self, keys: &[String], jobs: usize) -> Result<()> {
+        match &self.backend {
+            Backend::Local(l) => l.delete(keys).await,
+            Backend::S3(s) => s.delete(keys, jobs).await,
+        }
+    }
+
+    /// Synchronous [`Remote::list`] for callers outside async code (gc).
+    pub fn list_blocking(&self, jobs: usize) -> Result<Vec<String>> {
+        block_on(self.list(jobs))?
+    }
+
+    /// Synchronous [`Remote::delete`] for callers outside async code (gc).
+    pub fn delete_blocking(&self, keys: &[String], jobs: usize) -> Result<()> {
+        block_on(self.delete(keys, jobs))?
+    }
+}
+
+/// The oid a key names, and whether it is in the legacy layout; `None` for foreign keys.
+pub fn oid_of_key(key: &str) -> Option<(String, bool)> {
+    let (rest, legacy) = match key.strip_prefix("files/md5/") {
+        Some(r) => (r, false),
+        None => (key, true),
+    };
+    let (head, tail) = rest.split_once('/')?;
+    if head.len() != 2 || tail.contains('/') {
+        return None;
+    }
+    let oid = format!("{head}{tail}");
+    crate::data::hash::is_valid_oid(&oid).then_some((oid, legacy))
+}
+
+/// The process-wide runtime, built on first use.
+fn runtime() -> Result<&'static tokio::runtime::Runtime> {
+    static RT: OnceLock<std::result::Result<tokio::runtime::Runtime, String>> = OnceLock::new();
+    RT.get_or_init(|| {
+        tokio::runtime::Builder::new_multi_thread()
+            .worker_threads(2)
+            .max_blocking_threads(256)
+            .thread_name("git-dvc-transfer")
+            .enable_all()
+            .build()
+            .map_err(|e| e.to_string())
+    })
+    .as_ref()
+    .map_err(|e| RemoteError::Runtime(e.clone()))
+}
+
+/// Run `future` to completion on the shared runtime. This is the only place the
+/// synchronous world enters async code; calling it from inside a runtime (which would
+/// deadlock or panic) is refused with an error.
+pub fn block_on<F: Future>(future: F) -> Result<F::Output> {
+    if tokio::runtime::Handle::try_current().is_ok() {
+        return Err(RemoteError::Runtime(
+            "block_on called from inside the async runtime".into(),
+        ));
+    }
+    Ok(runtime()?.block_on(future))
+}
+
+/// Run `f` over `items` with at most `jobs` futures in flight, on the current task, and
+/// return every result in input order. Backends do their blocking work on tokio's
+/// blocking pool and their network IO in hyper's tasks, so one polling task suffices.
+pub(crate) async fn concurrent<'a, T, R, F, Fut>(items: Vec<T>, jobs: usize, f: F) -> Vec<R>
+where
+    F: Fn(T) -> Fut,
+    Fut: Future<Output = R> + 'a,
+{
+    type Job<'b, R> = Pin<Box<dyn Future<Output = (usize, R)> + 'b>>;
+    let jobs = jobs.max(1);
+    let mut pending: Vec<Job<'a, R>> = Vec::new();
+    let mut results: Vec<Option<R>> = (0..items.len()).map(|_| None).collect();
+    let mut iter = items.into_iter().enumerate();
+    loop {
+        while pending.len() < jobs {
+            let Some((i, item)) = iter.next() else { break };
+            let fut = f(item);
+            pending.push(Box::pin(async move { (i, fut.await) }));
+        }
+        if pending.is_empty() {
+            break;
+        }
+        let (i, result) = std::future::poll_fn(|cx| {
+            for k in 0..pending.len() {
+                if let Poll::Ready(v) = pending[k].as_mut().poll(cx) {
+                    drop(pending.swap_remove(k));
+                    return Poll::Ready(v);
+                }
+            }
+            Poll::Pending
+        })
+        .await;
+        results[i] = Some(result);
+    }
+    results.into_iter().flatten().collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keys_map_back_to_oids() {
+        assert_eq!(
+            oid_of_key("files/md5/b1/946ac92492d2347c6235b4d2611184"),
+            Some(("b1946ac92492d2347c6235b4d2611184".into(), false))
+        );
+        assert_eq!(
+            oid_of_key("ed/c8016d2a2c2b1b8c1b8d1b8c1b8d1b.dir"),
+            Some(("edc8016d2a2c2b1b8c1b8d1b8c1b8d1b.dir".into(), true))
+        );
+        assert_eq!(oid_of_key("files/md5/zz/x"), None);
+        assert_eq!(oid_of_key("runs/ab/cd"), None);
+    }
+
+    #[test]
+    fn block_on_refuses_nesting() {
+        let inner = block_on(async { block_on(async { 1 }).is_err() }).unwrap();
+        assert!(inner);
+    }
+}

@@ -1,0 +1,277 @@
+//! A local directory remote (`url = /srv/store` or a relative path), spec §7.1.
+//!
+//! Written exactly like the cache: each object is copied to `.<token>.tmp` in its
+//! destination directory, chmodded 0444 and renamed into place, so an object under its
+//! final name is always complete. Directories get `0777 & ~umask`.
+//!
+//! Existence follows dvc's local rule: a regular file of mode 0444 is trusted; any other
+//! mode is re-hashed and counts as absent when its content does not match its name (it
+//! is then simply overwritten by the next upload).
+//!
+//! Filesystem calls are blocking, so every operation runs on tokio's blocking pool.
+
+use super::{Downloaded, RemoteError, Result};
+use crate::data::hash::{self, Hasher};
+use crate::data::odb;
+use std::fs::{self, File, OpenOptions};
+use std::io::{Read, Write};
+use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+/// A directory remote.
+#[derive(Debug, Clone)]
+pub struct LocalRemote {
+    name: String,
+    root: Arc<PathBuf>,
+}
+
+impl LocalRemote {
+    /// A remote rooted at `root` (an absolute path, as config resolves it).
+    pub fn new(name: &str, root: PathBuf) -> LocalRemote {
+        LocalRemote {
+            name: name.to_string(),
+            root: Arc::new(root),
+        }
+    }
+
+    /// The root directory.
+    pub fn root(&self) -> &Path {
+        &self.root
+    }
+
+    /// Which keys exist (trusted or verified), in order.
+    pub async fn exists_many(&self, keys: &[String], jobs: usize) -> Result<Vec<bool>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        let chunk = keys.len().div_ceil(jobs.max(1)).max(64);
+        let mut handles = Vec::new();
+        for part in keys.chunks(chunk) {
+            let part = part.to_vec();
+            let root = self.root.clone();
+            handles.push(tokio::task::spawn_blocking(move || {
+                part.iter()
+                    .map(|k| exists_sync(&root, k))
+                    .collect::<Vec<bool>>()
+            }));
+        }
+        let mut out = Vec::with_capacity(keys.len());
+        for h in handles {
+            out.extend(h.await.map_err(join_error)?);
+        }
+        Ok(out)
+    }
+
+    /// Copy `src` to `key` (temp + chmod 0444 + rename).
+    pub async fn upload(&self, src: &Path, key: &str) -> Result<()> {
+        let root = self.root.clone();
+        let src = src.to_path_buf();
+        let key = key.to_string();
+        tokio::task::spawn_blocking(move || upload_sync(&root, &src, &key))
+            .await
+            .map_err(join_error)?
+    }
+
+    /// Copy `key` into the new file `dest`, hashing on the way.
+    pub async fn download(&self, key: &str, dest: &Path) -> Result<Downloaded> {
+        let root = self.root.clone();
+        let dest = dest.to_path_buf();
+        let key = key.to_string();
+        let name = self.name.clone();
+        tokio::task::spawn_blocking(move || download_sync(&name, &root, &key, &dest))
+            .await
+            .map_err(join_error)?
+    }
+
+    /// Every object key (modern `files/md5/…` and legacy `ab/…`).
+    pub async fn list(&self) -> Result<Vec<String>> {
+        let root = self.root.clone();
+        tokio::task::spawn_blocking(move || {
+            let mut out = Vec::new();
+            list_two_level(&root.join("files").join("md5"), "files/md5/", &mut out)?;
+            list_two_level(&root, "", &mut out)?;
+            Ok(out)
+        })
+        .await
+        .map_err(join_error)?
+    }
+
+    /// Remove `keys`; missing ones are fine.
+    pub async fn delete(&self, keys: &[String]) -> Result<()> {
+        let root = self.root.clone();
+        let keys = keys.to_vec();
+        tokio::task::spawn_blocking(move || {
+            for k in &keys {
+                let p = root.join(k);
+                match fs::remove_file(&p) {
+                    Ok(()) => {}
+                    Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                    Err(e) => return Err(RemoteError::io("remove", &p)(e)),
+                }
+            }
+            Ok(())
+        })
+        .await
+        .map_err(join_error)?
+    }
+}
+
+fn join_error(e: tokio::task::JoinError) -> RemoteError {
+    RemoteError::Runtime(format!("a transfer task failed: {e}"))
+}
+
+fn exists_sync(root: &Path, key: &str) -> bool {
+    let path = root.join(key);
+    let Ok(meta) = fs::symlink_metadata(&path) else {
+        return false;
+    };
+    if !meta.is_file() {
+        return false;
+    }
+    if meta.mode() & 0o7777 == 0o444 {
+        return true;
+    }
+    // Unprotected: maybe a leftover of an interrupted foreign write. Trust only content.
+    let Some((oid, legacy)) = super::oid_of_key(key) else {
+        return false;
+    };
+    let expected = oid.strip_suffix(".dir").unwrap_or(&oid);
+    match hash::hash_file(&path, legacy && !oid.ends_with(".dir")) {
+        Ok((actual, _)) => actual == expected,
+        Err(_) => false,
+    }
+}
+
+fn upload_sync(root: &Path, src: &Path, key: &str) -> Result<()> {
+    let dest = root.join(key);
+    let dir = dest.parent().unwrap_or(root);
+    fs::create_dir_all(dir).map_err(RemoteError::io("create directory", dir))?;
+    let tmp = odb::temp_name(dir);
+    if let Err(e) = fs::copy(src, &tmp) {
+        let _ = fs::remove_file(&tmp);
+        return Err(
+            if e.kind() == std::io::ErrorKind::NotFound && !src.exists() {
+                RemoteError::io("read", src)(e)
+            } else {
+                RemoteError::io("copy to", &dest)(e)
+            },
+        );
+    }
+    let finish = fs::set_permissions(&tmp, fs::Permissions::from_mode(0o444))
+        .map_err(RemoteError::io("chmod", &tmp))
+        .and_then(|()| fs::rename(&tmp, &dest).map_err(RemoteError::io("rename into", &dest)));
+    if finish.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    finish
+}
+
+fn download_sync(name: &str, root: &Path, key: &str, dest: &Path) -> Result<Downloaded> {
+    let src = root.join(key);
+    let mut from = File::open(&src).map_err(|e| {
+        if e.kind() == std::io::ErrorKind::NotFound {
+            RemoteError::NotFound {
+                remote: name.to_string(),
+                key: key.to_string(),
+            }
+        } else {
+            RemoteError::io("open", &src)(e)
+        }
+    })?;
+    let mut to = OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(dest)
+        .map_err(RemoteError::io("create", dest))?;
+    let mut hasher = Hasher::new();
+    let mut buf = vec![0u8; 1 << 20];
+    loop {
+        let n = match from.read(&mut buf) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(RemoteError::io("read", &src)(e)),
+        };
+        hasher.update(&buf[..n]);
+        to.write_all(&buf[..n])
+            .map_err(RemoteError::io("write", dest))?;
+    }
+    let (md5, size) = hasher.finish();
+    Ok(Downloaded { md5, size })
+}
+
+fn list_two_level(dir: &Path, prefix: &str, out: &mut Vec<String>) -> Result<()> {
+    let rd = match fs::read_dir(dir) {
+        Ok(rd) => rd,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(()),
+        Err(e) => return Err(RemoteError::io("list", dir)(e)),
+    };
+    for entry in rd.flatten() {
+        let name = entry.file_name();
+        let Some(head) = name.to_str() else { continue };
+        if head.len() != 2 || !head.bytes().all(|b| b.is_ascii_hexdigit()) {
+            continue;
+        }
+        let Ok(inner) = fs::read_dir(entry.path()) else {
+            continue;
+        };
+        for obj in inner.flatten() {
+            let Some(tail) = obj.file_name().to_str().map(str::to_string) else {
+                continue;
+            };
+            if tail.starts_with('.') {
+                continue;
+            }
+            let key = format!("{prefix}{head}/{tail}");
+            if super::oid_of_key(&key).is_some() {
+                out.push(key);
+            }
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn upload_download_list_delete() {
+        let dir = tempfile::tempdir().unwrap();
+        let remote = LocalRemote::new("r", dir.path().join("store"));
+        let src = dir.path().join("f");
+        fs::write(&src, b"hello\n").unwrap();
+        let key = "files/md5/b1/946ac92492d2347c6235b4d2611184".to_string();
+        super::super::block_on(async {
+            assert_eq!(
+                remote.exists_many(&[key.clone()], 4).await.unwrap(),
+                [false]
+            );
+            remote.upload(&src, &key).await.unwrap();
+            assert_eq!(remote.exists_many(&[key.clone()], 4).await.unwrap(), [true]);
+            let obj = dir.path().join("store").join(&key);
+            assert_eq!(fs::metadata(&obj).unwrap().mode() & 0o7777, 0o444);
+            let dest = dir.path().join("dl");
+            let d = remote.download(&key, &dest).await.unwrap();
+            assert_eq!(d.md5, "b1946ac92492d2347c6235b4d2611184");
+            assert_eq!(remote.list().await.unwrap(), vec![key.clone()]);
+            // A non-0444 corrupt object is not trusted.
+            fs::set_permissions(&obj, fs::Permissions::from_mode(0o644)).unwrap();
+            fs::write(&obj, b"bad").unwrap();
+            assert_eq!(
+                remote.exists_many(&[key.clone()], 4).await.unwrap(),
+                [false]
+            );
+            remote.delete(&[key.clone()]).await.unwrap();
+            assert!(!obj.exists());
+            let err = remote
+                .download(&key, &dir.path().join("dl2"))
+                .await
+                .unwrap_err();
+            assert!(err.is_not_found());
+        })
+        .unwrap();
+    }
+}

@@ -1,0 +1,754 @@
+//! S3 and S3-compatible remotes (MinIO, Ceph, R2) through aws-sdk-s3 (spec §6.4, §7).
+//!
+//! Options honoured, with dvc-s3's meaning: `endpointurl` (path-style addressing, as
+//! botocore uses for custom endpoints), `region`, `profile`, `credentialpath` (a shared
+//! credentials file, like `AWS_SHARED_CREDENTIALS_FILE`), `configpath` (like
+//! `AWS_CONFIG_FILE`), `access_key_id` / `secret_access_key` / `session_token`, `use_ssl`,
+//! `ssl_verify` (only its default, see [`S3Settings`]), `sse`, `sse_kms_key_id`, `acl`,
+//! `allow_anonymous_login`, `connect_timeout`, `read_timeout`, `jobs`. Without explicit
+//! keys the standard AWS chain applies (environment, profile files, SSO, IMDS).
+//!
+//! Existence (spec §7.3): one key → HEAD; many keys → estimate the remote's size from the
+//! listing of one 1/4096 slice of the key space (`files/md5/00/0`), then HEAD each key if
+//! there are few compared with the remote, else list the 256 `xx/` prefixes in parallel.
+//!
+//! Transient failures (timeouts, connection errors, 5xx, throttling) are retried by the
+//! SDK's standard strategy and classified retriable for the transfer layer. Credentials
+//! never reach an error message or `Debug` output.
+
+use super::{Downloaded, OpenOptions, RemoteError, Result};
+use crate::data::config::{RemoteConfig, parse_bool};
+use crate::data::hash::Hasher;
+use aws_sdk_s3::Client;
+use aws_sdk_s3::config::retry::RetryConfig;
+use aws_sdk_s3::config::timeout::TimeoutConfig;
+use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
+use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::primitives::{ByteStream, Length};
+use std::collections::HashSet;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+use tokio::io::AsyncWriteExt;
+
+/// A value that must never be printed.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Secret(String);
+
+impl std::fmt::Debug for Secret {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<redacted>")
+    }
+}
+
+/// How TLS certificates are checked (`ssl_verify`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SslVerify {
+    /// The default: verify against the system roots.
+    Default,
+    /// `ssl_verify = false`.
+    Disabled,
+    /// `ssl_verify = <CA bundle path>`.
+    CaBundle(PathBuf),
+}
+
+/// The S3 options of a remote, parsed.
+///
+/// `ssl_verify = false` or a CA bundle path need a custom TLS connector, which the
+/// dependency set does not provide yet (`aws-smithy-http-client`); such a remote over
+/// https is refused with a clear error instead of silently verifying differently.
+#[derive(Debug, Clone)]
+pub struct S3Settings {
+    /// `endpointurl`.
+    pub endpoint_url: Option<String>,
+    /// `region`.
+    pub region: Option<String>,
+    /// `profile`.
+    pub profile: Option<String>,
+    /// `credentialpath`.
+    pub credential_path: Option<PathBuf>,
+    /// `configpath`.
+    pub config_path: Option<PathBuf>,
+    /// `access_key_id`.
+    pub access_key_id: Option<String>,
+    /// `secret_access_key`.
+    pub secret_access_key: Option<Secret>,
+    /// `session_token`.
+    pub session_token: Option<Secret>,
+    /// `use_ssl` (default true).
+    pub use_ssl: bool,
+    /// `ssl_verify`.
+    pub ssl_verify: SslVerify,
+    /// `sse` (`AES256`, `aws:kms`).
+    pub sse: Option<String>,
+    /// `sse_kms_key_id`.
+    pub sse_kms_key_id: Option<String>,
+    /// `acl` (canned ACL).
+    pub acl: Option<String>,
+    /// `allow_anonymous_login`.
+    pub anonymous: bool,
+    /// `connect_timeout` (dvc-s3 default 60 s).
+    pub connect_timeout: Duration,
+    /// `read_timeout` (dvc-s3 default 60 s).
+    pub read_timeout: Duration,
+}
+
+fn seconds(value: Option<&str>, default: u64) -> Duration {
+    value
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map(Duration::from_secs_f64)
+        .unwrap_or(Duration::from_secs(default))
+}
+
+impl S3Settings {
+    /// Parse a remote's options.
+    pub fn from_config(config: &RemoteConfig, options: &OpenOptions) -> Result<S3Settings> {
+        let opt = |k: &str| config.option(k).map(str::to_string);
+        let path = |k: &str| {
+            config
+                .option(k)
+                .map(|v| match (v.strip_prefix("~/"), &options.home_dir) {
+                    (Some(rest), Some(home)) => home.join(rest),
+                    _ => PathBuf::from(v),
+                })
+        };
+        let ssl_verify = match config.option("ssl_verify") {
+            None => SslVerify::Default,
+            Some(v) => match parse_bool(v) {
+                Some(true) => SslVerify::Default,
+                Some(false) => SslVerify::Disabled,
+                None => SslVerify::CaBundle(PathBuf::from(v)),
+            },
+        };
+        for unsupported in ["sse_customer_key", "sse_customer_algorithm"] {
+            if config.option(unsupported).is_some() {
+                return Err(RemoteError::Config {
+                    remote: config.name.clone(),
+                    message: format!("the option '{unsupported}' is not supported by git-dvc yet"),
+                });
+            }
+        }
+        Ok(S3Settings {
+            endpoint_url: opt("endpointurl").filter(|s| !s.is_empty()),
+            region: opt("region").filter(|s| !s.is_empty()),
+            profile: opt("profile").filter(|s| !s.is_empty()),
+            credential_path: path("credentialpath"),
+            config_path: path("configpath"),
+            access_key_id: opt("access_key_id"),
+            secret_access_key: opt("secret_access_key").map(Secret),
+            session_token: opt("session_token").map(Secret),
+            use_ssl: config.bool_option("use_ssl", true),
+            ssl_verify,
+            sse: opt("sse"),
+            sse_kms_key_id: opt("sse_kms_key_id"),
+            acl: opt("acl"),
+            anonymous: config.bool_option("allow_anonymous_login", false),
+            connect_timeout: seconds(config.option("connect_timeout"), 60),
+            read_timeout: seconds(config.option("read_timeout"), 60),
+        })
+    }
+}
+
+/// An S3 bucket and key prefix.
+#[derive(Debug)]
+pub struct S3Remote {
+    name: String,
+    bucket: String,
+    prefix: String,
+    settings: S3Settings,
+    client: tokio::sync::OnceCell<Client>,
+}
+
+/// Size above which objects go up in parts (a single PUT is limited to 5 GiB).
+const MULTIPART_THRESHOLD: u64 = 512 << 20;
+
+impl S3Remote {
+    /// A remote for `s3://bucket/prefix`. No network access yet.
+    pub fn new(name: &str, bucket: &str, prefix: &str, settings: S3Settings) -> Result<S3Remote> {
+        if bucket.is_empty() {
+            return Err(RemoteError::Config {
+                remote: name.to_string(),
+                message: "the s3 url names no bucket".into(),
+            });
+        }
+        let https = match &settings.endpoint_url {
+            Some(ep) => !ep.to_ascii_lowercase().starts_with("http://"),
+            None => settings.use_ssl,
+        };
+        if https && settings.ssl_verify != SslVerify::Default {
+            return Err(RemoteError::Config {
+                remote: name.to_string(),
+                message: "'ssl_verify' other than true is not supported by git-dvc yet".into(),
+            });
+        }
+        Ok(S3Remote {
+            name: name.to_string(),
+            bucket: bucket.to_string(),
+            prefix: prefix.trim_matches('/').to_string(),
+            settings,
+            client: tokio::sync::OnceCell::new(),
+        })
+    }
+
+    async fn client(&self) -> Result<&Client> {
+        self.client.get_or_try_init(|| self.build_client()).await
+    }
+
+    // aws-config re-exports the profile-file types only under their deprecated names, and
+    // aws-runtime (their new home) is not a direct dependency.
+    #[expect(deprecated, reason = "ProfileFiles is aws-config's only public path")]
+    async fn build_client(&self) -> Result<Client> {
+        use aws_config::profile::profile_file::{ProfileFileKind, ProfileFiles};
+        let s = &self.settings;
+        let mut loader = aws_config::defaults(BehaviorVersion::latest())
+            .retry_config(
+                RetryConfig::standard()
+                    .with_max_attempts(4)
+                    .with_initial_backoff(Duration::from_millis(200)),
+            )
+            .timeout_config(
+                TimeoutConfig::builder()
+                    .connect_timeout(s.connect_timeout)
+                    .read_timeout(s.read_timeout)
+                    .build(),
+            );
+        if let Some(p) = &s.profile {
+            loader = loader.profile_name(p);
+        }
+        if s.credential_path.is_some() || s.config_path.is_some() {
+            let mut files = ProfileFiles::builder()
+                .include_default_config_file(s.config_path.is_none())
+                .include_default_credentials_file(s.credential_path.is_none());
+            if let Some(p) = &s.credential_path {
+                files = files.with_file(ProfileFileKind::Credentials, p);
+            }
+            if let Some(p) = &s.config_path {
+                files = files.with_file(ProfileFileKind::Config, p);
+            }
+            loader = loader.profile_files(files.build());
+        }
+        if let Some(r) = &s.region {
+            loader = loader.region(Region::new(r.clone()));
+        }
+        if s.anonymous {
+            loader = loader.no_credentials();
+        } else if let (Some(id), Some(secret)) = (&s.access_key_id, &s.secret_access_key) {
+            loader = loader.credentials_provider(Credentials::new(
+                id.clone(),
+                secret.0.clone(),
+                s.session_token.as_ref().map(|t| t.0.clone()),
+                None,
+                "dvc-config",
+            ));
+        }
+        let shared = loader.load().await;
+        let mut builder = aws_sdk_s3::config::Builder::from(&shared)
+            .request_checksum_calculation(
+                aws_sdk_s3::config::RequestChecksumCalculation::WhenRequired,
+            )
+            .response_checksum_validation(
+                aws_sdk_s3::config::ResponseChecksumValidation::WhenRequired,
+            );
+        let region = shared
+            .region()
+            .map(|r| r.as_ref().to_string())
+            .unwrap_or_else(|| "us-east-1".to_string());
+        if shared.region().is_none() {
+            builder = builder.region(Region::new(region.clone()));
+        }
+        match &s.endpoint_url {
+            Some(ep) => {
+                let ep = if ep.contains("://") {
+                    ep.clone()
+                } else {
+                    format!("{}://{ep}", if s.use_ssl { "https" } else { "http" })
+                };
+                builder = builder.endpoint_url(ep).force_path_style(true);
+            }
+            None if !s.use_ssl => {
+                builder = builder.endpoint_url(format!("http://s3.{region}.amazonaws.com"));
+            }
+            None => {}
+        }
+        Ok(Client::from_conf(builder.build()))
+    }
+
+    fn full_key(&self, key: &str) -> String {
+        if self.prefix.is_empty() {
+            key.to_string()
+        } else {
+            format!("{}/{key}", self.prefix)
+        }
+    }
+
+    fn rel_key<'a>(&self, full: &'a str) -> Option<&'a str> {
+        if self.prefix.is_empty() {
+            Some(full)
+        } else {
+            full.strip_prefix(self.prefix.as_str())?.strip_prefix('/')
+        }
+    }
+
+    fn error<E>(&self, op: &'static str, key: &str, err: SdkError<E>) -> RemoteError
+    where
+        E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
+    {
+        let mut retriable = false;
+        let message = match &err {
+            SdkError::ServiceError(service) => {
+                let status = service.raw().status().as_u16();
+                let code = service.err().code().unwrap_or("");
+                if status == 404 && code != "NoSuchBucket" && op != "list" {
+                    return RemoteError::NotFound {
+                        remote: self.name.clone(),
+                        key: key.to_string(),
+                    };
+                }
+                retriable = status >= 500
+                    || status == 429
+                    || matches!(code, "SlowDown" | "RequestTimeout" | "Throttling");
+                match (code, service.err().message()) {
+                    ("NoSuchBucket", _) => format!("bucket '{}' does not exist", self.bucket),
+                    ("", None) => format!("HTTP status {status}"),
+                    (c, Some(m)) if !c.is_empty() => format!("{c}: {m} (HTTP status {status})"),
+                    (c, m) => format!("{}{} (HTTP status {status})", c, m.unwrap_or("")),
+                }
+            }
+            SdkError::TimeoutError(_) => {
+                retriable = true;
+                "timed out".to_string()
+            }
+            SdkError::DispatchFailure(d) => {
+                retriable = d.is_io() || d.is_timeout();
+                DisplayErrorContext(&err).to_string()
+            }
+            SdkError::ResponseError(_) => {
+                retriable = true;
+                DisplayErrorContext(&err).to_string()
+            }
+            _ => DisplayErrorContext(&err).to_string(),
+        };
+        RemoteError::Request {
+            remote: self.name.clone(),
+            op,
+            key: self.full_key(key),
+            message,
+            retriable,
+        }
+    }
+
+    async fn head(&self, key: &str) -> Result<bool> {
+        let client = self.client().await?;
+        match client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(self.full_key(key))
+            .send()
+            .await
+        {
+            Ok(_) => Ok(true),
+            Err(e) => match self.error("check", key, e) {
+                e if e.is_not_found() => Ok(false),
+                e => Err(e),
+            },
+        }
+    }
+
+    /// Keys (relative to the remote root) under `prefix` (relative to it too).
+    async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>> {
+        let client = self.client().await?;
+        let full = self.full_key(prefix);
+        let mut out = Vec::new();
+        let mut token: Option<String> = None;
+        loop {
+            let resp = client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(&full)
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(|e| self.error("list", prefix, e))?;
+            for obj in resp.contents() {
+                if let Some(k) = obj.key().and_then(|k| self.rel_key(k)) {
+                    out.push(k.to_string());
+                }
+            }
+            match resp.next_continuation_token() {
+                Some(t) if resp.is_truncated() == Some(true) => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// Every key under `base` (`files/md5/` or the legacy root), listing the 256
+    /// two-hex-digit prefixes concurrently.
+    async fn list_layout(&self, base: &str, jobs: usize) -> Result<Vec<String>> {
+        let prefixes: Vec<String> = (0..=255u8).map(|i| format!("{base}{i:02x}/")).collect();
+        let found = run_concurrent(
+            prefixes,
+            jobs,
+            |p| async move { self.list_prefix(&p).await },
+        )
+        .await?;
+        Ok(found.into_iter().flatten().collect())
+    }
+
+    /// Which keys exist (spec §7.3).
+    pub async fn exists_many(&self, keys: &[String], jobs: usize) -> Result<Vec<bool>> {
+        if keys.is_empty() {
+            return Ok(Vec::new());
+        }
+        if keys.len() == 1 {
+            return Ok(vec![self.head(&keys[0]).await?]);
+        }
+        let mut present: HashSet<String> = HashSet::new();
+        for base in ["files/md5/", ""] {
+            let group: Vec<&String> = keys
+                .iter()
+                .filter(|k| k.starts_with("files/md5/") == !base.is_empty())
+                .collect();
+            if group.is_empty() {
+                continue;
+            }
+            let sample = self.list_prefix(&format!("{base}00/0")).await?;
+            let estimate = (sample.len() as u64).saturating_mul(4096);
+            let limit = if estimate > 500_000 {
+                estimate / 1000 * 5
+            } else {
+                estimate / 1000
+            };
+            if (group.len() as u64) < limit {
+                let owned: Vec<String> = group.into_iter().cloned().collect();
+                let flags =
+                    run_concurrent(owned.clone(), jobs, |k| async move { self.head(&k).await })
+                        .await?;
+                present.extend(
+                    owned
+                        .into_iter()
+                        .zip(flags)
+                        .filter_map(|(k, f)| f.then_some(k)),
+                );
+            } else {
+                present.extend(self.list_layout(base, jobs).await?);
+            }
+        }
+        Ok(keys.iter().map(|k| present.contains(k)).collect())
+    }
+
+    /// PUT `src` at `key` (multipart above [`MULTIPART_THRESHOLD`]).
+    pub async fn upload(&self, src: &Path, key: &str) -> Result<()> {
+        let client = self.client().await?;
+        let size = tokio::fs::metadata(src)
+            .await
+            .map_err(RemoteError::io("stat", src))?
+            .len();
+        if size > MULTIPART_THRESHOLD {
+            return self.upload_multipart(client, src, key, size).await;
+        }
+        let body = ByteStream::from_path(src)
+            .await
+            .map_err(|e| RemoteError::Io {
+                op: "read",
+                path: src.to_path_buf(),
+                source: std::io::Error::other(e.to_string()),
+            })?;
+        let s = &self.settings;
+        client
+            .put_object()
+            .bucket(&self.bucket)
+            .key(self.full_key(key))
+            .body(body)
+            .set_server_side_encryption(s.sse.as_deref().map(Into::into))
+            .set_ssekms_key_id(s.sse_kms_key_id.clone())
+            .set_acl(s.acl.as_deref().map(Into::into))
+            .send()
+            .await
+            .map_err(|e| self.error("upload", key, e))?;
+        Ok(())
+    }
+
+    async fn upload_multipart(
+        &self,
+        client: &Client,
+        src: &Path,
+        key: &str,
+        size: u64,
+    ) -> Result<()> {
+        use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
+        let s = &self.settings;
+        let full = self.full_key(key);
+        let created = client
+            .create_multipart_upload()
+            .bucket(&self.bucket)
+            .key(&full)
+            .set_server_side_encryption(s.sse.as_deref().map(Into::into))
+            .set_ssekms_key_id(s.sse_kms_key_id.clone())
+            .set_acl(s.acl.as_deref().map(Into::into))
+            .send()
+            .await
+            .map_err(|e| self.error("upload", key, e))?;
+        let Some(upload_id) = created.upload_id().map(str::to_string) else {
+            return Err(RemoteError::Request {
+                remote: self.name.clone(),
+                op: "upload",
+                key: full,
+                message: "the store returned no multipart upload id".into(),
+                retriable: false,
+            });
+        };
+        let part_size = (64u64 << 20).max(size.div_ceil(9_000));
+        let mut parts = Vec::new();
+        let mut offset = 0u64;
+        let mut number = 1i32;
+        let result: Result<()> = async {
+            while offset < size {
+                let len = part_size.min(size - offset);
+                let body = ByteStream::read_from()
+                    .path(src)
+                    .offset(offset)
+                    .length(Length::Exact(len))
+                    .build()
+                    .await
+                    .map_err(|e| RemoteError::Io {
+                        op: "read",
+                        path: src.to_path_buf(),
+                        source: std::io::Error::other(e.to_string()),
+                    })?;
+                let part = client
+                    .upload_part()
+                    .bucket(&self.bucket)
+                    .key(&full)
+                    .upload_id(&upload_id)
+                    .part_number(number)
+                    .body(body)
+                    .send()
+                    .await
+                    .map_err(|e| self.error("upload", key, e))?;
+                parts.push(
+                    CompletedPart::builder()
+                        .set_e_tag(part.e_tag().map(str::to_string))
+                        .part_number(number)
+                        .build(),
+                );
+                offset += len;
+                number += 1;
+            }
+            client
+                .complete_multipart_upload()
+                .bucket(&self.bucket)
+                .key(&full)
+                .upload_id(&upload_id)
+                .multipart_upload(
+                    CompletedMultipartUpload::builder()
+                        .set_parts(Some(parts))
+                        .build(),
+                )
+                .send()
+                .await
+                .map_err(|e| self.error("upload", key, e))?;
+            Ok(())
+        }
+        .await;
+        if result.is_err() {
+            let _ = client
+                .abort_multipart_upload()
+                .bucket(&self.bucket)
+                .key(&full)
+                .upload_id(&upload_id)
+                .send()
+                .await;
+        }
+        result
+    }
+
+    /// GET `key` into the new file `dest`, hashing while streaming.
+    pub async fn download(&self, key: &str, dest: &Path) -> Result<Downloaded> {
+        let client = self.client().await?;
+        let resp = client
+            .get_object()
+            .bucket(&self.bucket)
+            .key(self.full_key(key))
+            .send()
+            .await
+            .map_err(|e| match e {
+                SdkError::ServiceError(ref s) if s.err().is_no_such_key() => {
+                    RemoteError::NotFound {
+                        remote: self.name.clone(),
+                        key: key.to_string(),
+                    }
+                }
+                e => self.error("download", key, e),
+            })?;
+        let mut file = tokio::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o644)
+            .open(dest)
+            .await
+            .map_err(RemoteError::io("create", dest))?;
+        let mut body = resp.body;
+        let mut hasher = Hasher::new();
+        while let Some(chunk) = body.next().await {
+            let chunk = chunk.map_err(|e| RemoteError::Request {
+                remote: self.name.clone(),
+                op: "download",
+                key: self.full_key(key),
+                message: DisplayErrorContext(&e).to_string(),
+                retriable: true,
+            })?;
+            hasher.update(&chunk);
+            file.write_all(&chunk)
+                .await
+                .map_err(RemoteError::io("write", dest))?;
+        }
+        file.flush().await.map_err(RemoteError::io("write", dest))?;
+        let (md5, size) = hasher.finish();
+        Ok(Downloaded { md5, size })
+    }
+
+    /// Every object key in both layouts.
+    pub async fn list(&self, jobs: usize) -> Result<Vec<String>> {
+        let mut keys = self.list_layout("files/md5/", jobs).await?;
+        keys.extend(self.list_layout("", jobs).await?);
+        keys.retain(|k| super::oid_of_key(k).is_some());
+        Ok(keys)
+    }
+
+    /// Delete keys in batches of 1000.
+    pub async fn delete(&self, keys: &[String], jobs: usize) -> Result<()> {
+        use aws_sdk_s3::types::{Delete, ObjectIdentifier};
+        let batches: Vec<Vec<String>> = keys.chunks(1000).map(<[String]>::to_vec).collect();
+        run_concurrent(batches, jobs, |batch| async move {
+            let client = self.client().await?;
+            let ids = batch
+                .iter()
+                .map(|k| ObjectIdentifier::builder().key(self.full_key(k)).build())
+                .collect::<std::result::Result<Vec<_>, _>>()
+                .map_err(|e| RemoteError::Config {
+                    remote: self.name.clone(),
+                    message: e.to_string(),
+                })?;
+            let delete = Delete::builder()
+                .set_objects(Some(ids))
+                .quiet(true)
+                .build()
+                .map_err(|e| RemoteError::Config {
+                    remote: self.name.clone(),
+                    message: e.to_string(),
+                })?;
+            let resp = client
+                .delete_objects()
+                .bucket(&self.bucket)
+                .delete(delete)
+                .send()
+                .await
+                .map_err(|e| self.error("delete", batch.first().map_or("", |k| k), e))?;
+            if let Some(err) = resp.errors().first() {
+                return Err(RemoteError::Request {
+                    remote: self.name.clone(),
+                    op: "delete",
+                    key: err.key().unwrap_or("").to_string(),
+                    message: err.message().unwrap_or("failed").to_string(),
+                    retriable: false,
+                });
+            }
+            Ok(())
+        })
+        .await?;
+        Ok(())
+    }
+}
+
+/// [`super::concurrent`], stopping at the first error (after the in-flight work ends).
+async fn run_concurrent<'a, T, R, F, Fut>(items: Vec<T>, jobs: usize, f: F) -> Result<Vec<R>>
+where
+    F: Fn(T) -> Fut,
+    Fut: std::future::Future<Output = Result<R>> + 'a,
+{
+    super::concurrent(items, jobs, f)
+        .await
+        .into_iter()
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::config::RemoteLocation;
+    use std::collections::BTreeMap;
+
+    fn config(options: &[(&str, &str)]) -> RemoteConfig {
+        RemoteConfig {
+            name: "s3r".into(),
+            url: "s3://bucket/prefix".into(),
+            location: RemoteLocation::S3 {
+                bucket: "bucket".into(),
+                prefix: "prefix".into(),
+            },
+            options: options
+                .iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect::<BTreeMap<_, _>>(),
+        }
+    }
+
+    #[test]
+    fn secrets_are_redacted_in_debug() {
+        let s = S3Settings::from_config(
+            &config(&[
+                ("access_key_id", "AKIAEXAMPLE"),
+                ("secret_access_key", "very-secret-value"),
+                ("session_token", "token-value"),
+            ]),
+            &OpenOptions::default(),
+        )
+        .unwrap();
+        let text = format!("{s:?}");
+        assert!(!text.contains("very-secret-value"), "{text}");
+        assert!(!text.contains("token-value"), "{text}");
+        let remote = S3Remote::new("s3r", "bucket", "prefix", s).unwrap();
+        assert!(!format!("{remote:?}").contains("very-secret-value"));
+    }
+
+    #[test]
+    fn options_parse() {
+        let s = S3Settings::from_config(
+            &config(&[
+                ("endpointurl", "http://127.0.0.1:9"),
+                ("use_ssl", "false"),
+                ("ssl_verify", "false"),
+                ("connect_timeout", "2"),
+                ("credentialpath", "~/creds"),
+            ]),
+            &OpenOptions {
+                home_dir: Some(PathBuf::from("/home/u")),
+            },
+        )
+        .unwrap();
+        assert!(!s.use_ssl);
+        assert_eq!(s.ssl_verify, SslVerify::Disabled);
+        assert_eq!(s.connect_timeout, Duration::from_secs(2));
+        assert_eq!(s.credential_path, Some(PathBuf::from("/home/u/creds")));
+        // http endpoint: ssl_verify is irrelevant and accepted.
+        assert!(S3Remote::new("s3r", "bucket", "", s.clone()).is_ok());
+        let mut https = s;
+        https.endpoint_url = Some("https://minio.example".into());
+        assert!(S3Remote::new("s3r", "bucket", "", https).is_err());
+    }
+
+    #[test]
+    fn concurrent_runner_keeps_order() {
+        let out = super::super::block_on(async {
+            run_concurrent((0..50).collect::<Vec<u32>>(), 4, |i| async move {
+                tokio::time::sleep(Duration::from_millis(u64::from(50 - i) % 7)).await;
+                Ok(i * 2)
+            })
+            .await
+        })
+        .unwrap()
+        .unwrap();
+        assert_eq!(out, (0..50).map(|i| i * 2).collect::<Vec<_>>());
+    }
+}
