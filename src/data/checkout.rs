@@ -150,9 +150,11 @@ pub fn checkout(repo: &Repo, stages: &[Stage], opts: CheckoutOptions) -> Result<
         return Err(Error::Unsaved(unsaved));
     }
     for p in plans {
+        let rel = p.rel().map(str::to_string);
         match apply(repo, p) {
             Ok(Some(c)) => report.changes.push(c),
             Ok(None) => {}
+            Err(Error::Odb(odb::Error::Missing(_))) => report.missing.extend(rel),
             Err(e) => report.errors.push(e.to_string()),
         }
     }
@@ -247,13 +249,8 @@ fn plan_out(
         }
         Err(e) => return Err(e.into()),
     };
-    if tree
-        .entries
-        .par_iter()
-        .any(|e| !repo.odb.exists(&e.md5, legacy))
-    {
-        return Ok(None);
-    }
+    // Entry objects are not stat'ed up front (20k stats on a big dir): a missing one
+    // surfaces as `odb::Error::Missing` while applying and is reported as missing data.
     let Some(meta) = meta else {
         return Ok(Some(Plan::Dir {
             writes: (0..tree.entries.len()).collect(),
@@ -337,6 +334,15 @@ fn plan_out(
     }))
 }
 
+impl Plan {
+    fn rel(&self) -> Option<&str> {
+        match self {
+            Plan::Nothing => None,
+            Plan::File { o, .. } | Plan::Dir { o, .. } => Some(&o.rel),
+        }
+    }
+}
+
 fn apply(repo: &Repo, plan: Plan) -> Result<Option<(String, bool, Change)>, Error> {
     match plan {
         Plan::Nothing => Ok(None),
@@ -395,21 +401,16 @@ fn apply(repo: &Repo, plan: Plan) -> Result<Option<(String, bool, Change)>, Erro
                                     err.to_string(),
                                 ),
                             })?;
-                        if let Ok(m) = std::fs::symlink_metadata(&dest) {
-                            if m.is_dir() {
-                                std::fs::remove_dir_all(&dest).map_err(|source| Error::Io {
-                                    op: "remove",
-                                    path: dest.clone(),
-                                    source,
-                                })?;
-                            }
-                        }
-                        repo.odb.link(&e.md5, legacy, &dest, false)?;
-                        let meta = std::fs::metadata(&dest).map_err(|source| Error::Io {
-                            op: "stat",
-                            path: dest.clone(),
-                            source,
-                        })?;
+                        // A directory in the way is handled by the slow link path.
+                        let (_, meta) = repo.odb.link_meta(&e.md5, legacy, &dest, false)?;
+                        let meta = match meta {
+                            Some(m) => m,
+                            None => std::fs::metadata(&dest).map_err(|source| Error::Io {
+                                op: "stat",
+                                path: dest.clone(),
+                                source,
+                            })?,
+                        };
                         let entry = Entry::new(&meta, &e.md5).ok_or_else(|| Error::Io {
                             op: "record",
                             path: dest.clone(),
@@ -424,7 +425,9 @@ fn apply(repo: &Repo, plan: Plan) -> Result<Option<(String, bool, Change)>, Erro
                 match r {
                     Ok(e) => entries.push(e),
                     Err(e) => {
-                        first_err.get_or_insert(e);
+                        if matches!(e, Error::Odb(odb::Error::Missing(_))) || first_err.is_none() {
+                            first_err = Some(e);
+                        }
                     }
                 }
             }

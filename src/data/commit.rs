@@ -142,6 +142,8 @@ pub fn commit_out(repo: &Repo, o: &ResolvedOut, no_commit: bool) -> Result<Commi
 fn finish_cache(repo: &Repo, o: &ResolvedOut, cur: &Current, legacy: bool) -> Result<(), Error> {
     if let Some(dh) = &cur.dir {
         repo.odb.put_bytes(&cur.md5, legacy, &dh.tree.to_bytes())?;
+        // Every entry was just hashed into the cache.
+        status::mark_complete(repo, &cur.md5, legacy);
         let lt = repo.odb.effective_link_type();
         let relink_all = matches!(lt, odb::LinkType::Hardlink | odb::LinkType::Symlink);
         use rayon::prelude::*;

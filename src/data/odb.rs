@@ -108,6 +108,8 @@ pub struct Added {
     pub size: u64,
     /// Whether a new object was written.
     pub written: bool,
+    /// The source file's metadata taken (by fstat) after reading it, for the state DB.
+    pub meta: Option<fs::Metadata>,
 }
 
 /// The cache.
@@ -249,24 +251,20 @@ impl Odb {
         if len <= hash::SMALL_FILE && !legacy {
             let mut buf = Vec::with_capacity(len as usize + 1);
             file.read_to_end(&mut buf).map_err(Error::io("read", src))?;
+            let meta = file.metadata().ok();
             let md5 = hash::md5_bytes(&buf);
             let path = self.path(&md5, false);
-            let written = if is_trusted(&path) {
-                false
-            } else {
-                write_object(&path, &buf)?;
-                true
-            };
-            return Ok(Added {
-                md5,
-                size: buf.len() as u64,
-                written,
-            });
+            let existing = fs::symlink_metadata(&path).ok();
+            let trusted = existing.as_ref().is_some_and(|m| m.is_file() && m.mode() & 0o7777 == 0o444);
+            if !trusted {
+                write_object_with(&path, &buf, existing.as_ref())?;
+            }
+            return Ok(Added { md5, size: buf.len() as u64, written: !trusted, meta });
         }
         if legacy {
             let (md5, size) = hash::md5_dos2unix_file(src).map_err(Error::io("read", src))?;
             let written = self.insert_copy(src, &md5, true)?;
-            return Ok(Added { md5, size, written });
+            return Ok(Added { md5, size, written, meta: None });
         }
         self.add_large(file, src)
     }
@@ -279,7 +277,7 @@ impl Odb {
         if reflink {
             let (md5, size) = hash::md5_reader(&mut file).map_err(Error::io("read", src))?;
             let written = self.insert_copy(src, &md5, false)?;
-            return Ok(Added { md5, size, written });
+            return Ok(Added { md5, size, written, meta: None });
         }
         let tmp = tempfile::Builder::new()
             .prefix(".")
@@ -335,11 +333,7 @@ impl Odb {
         let (md5, size) = hasher.finish();
         let dest = self.path(&md5, false);
         if is_trusted(&dest) {
-            return Ok(Added {
-                md5,
-                size,
-                written: false,
-            });
+            return Ok(Added { md5, size, written: false, meta: None });
         }
         make_parent(&dest)?;
         fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o444))
@@ -349,11 +343,7 @@ impl Odb {
             path: dest.clone(),
             source: e.error,
         })?;
-        Ok(Added {
-            md5,
-            size,
-            written: true,
-        })
+        Ok(Added { md5, size, written: true, meta: None })
     }
 
     /// Copy (or reflink / hardlink when configured first) `src` into the cache as `oid`.
@@ -414,6 +404,54 @@ impl Odb {
     /// Materialize an object at `dest` (replacing whatever is there) with the first link
     /// type that works. `exec` ORs 0o100 into the mode (spec §3.3).
     pub fn link(&self, oid: &str, legacy: bool, dest: &Path, exec: bool) -> Result<LinkType> {
+        self.link_meta(oid, legacy, dest, exec).map(|(t, _)| t)
+    }
+
+    /// [`Odb::link`], also returning the new file's metadata when it is known for free.
+    /// When the first usable link type is `copy` and nothing exists at `dest`, the copy is
+    /// written in place (no temp file): an interrupted copy is a file the state DB does not
+    /// know, which the next checkout re-hashes and treats as unsaved, never as good data.
+    pub fn link_meta(&self, oid: &str, legacy: bool, dest: &Path, exec: bool) -> Result<(LinkType, Option<fs::Metadata>)> {
+        if self.effective_link_type() == LinkType::Copy {
+            let obj = self.path(oid, legacy);
+            let mut from = match File::open(&obj) {
+                Ok(f) => f,
+                Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Error::Missing(oid.to_string())),
+                Err(e) => return Err(Error::Io { op: "open", path: obj, source: e }),
+            };
+            let create = || OpenOptions::new().write(true).create_new(true).mode(0o666).open(dest);
+            let created = match create() {
+                Ok(f) => Some(f),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    if let Some(p) = dest.parent() {
+                        fs::create_dir_all(p).map_err(Error::io("create directory", p))?;
+                    }
+                    Some(create().map_err(Error::io("create", dest))?)
+                }
+                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => None,
+                Err(e) => return Err(Error::Io { op: "create", path: dest.to_path_buf(), source: e }),
+            };
+            if let Some(mut to) = created {
+                let written = io::copy(&mut from, &mut to).and_then(|_| {
+                    if exec {
+                        let mode = to.metadata()?.mode();
+                        to.set_permissions(fs::Permissions::from_mode((mode & 0o777) | 0o100))?;
+                    }
+                    to.metadata()
+                });
+                return match written {
+                    Ok(meta) => Ok((LinkType::Copy, Some(meta))),
+                    Err(e) => {
+                        let _ = fs::remove_file(dest);
+                        Err(Error::Io { op: "write", path: dest.to_path_buf(), source: e })
+                    }
+                };
+            }
+        }
+        self.link_slow(oid, legacy, dest, exec).map(|t| (t, None))
+    }
+
+    fn link_slow(&self, oid: &str, legacy: bool, dest: &Path, exec: bool) -> Result<LinkType> {
         let obj = self.path(oid, legacy);
         if !obj.is_file() {
             return Err(Error::Missing(oid.to_string()));
@@ -503,6 +541,32 @@ impl Odb {
         }
     }
 
+    /// A fingerprint of the cache's object directories (their mtimes). Adding or
+    /// removing any object changes it, so "all objects of X were present at fingerprint F"
+    /// stays true while the fingerprint is unchanged.
+    pub fn fingerprint(&self, legacy: bool) -> String {
+        use std::os::unix::fs::MetadataExt as _;
+        let base = if legacy { self.root.clone() } else { self.root.join("files").join("md5") };
+        let mut h = hash::Hasher::new();
+        let Ok(rd) = fs::read_dir(&base) else { return String::new() };
+        let mut parts: Vec<(String, i64, i64)> = rd
+            .flatten()
+            .filter_map(|e| {
+                let name = e.file_name().into_string().ok()?;
+                let m = e.metadata().ok()?;
+                m.is_dir().then(|| (name, m.mtime(), m.mtime_nsec()))
+            })
+            .collect();
+        parts.sort();
+        for (n, s, ns) in parts {
+            h.update(format!("{n}:{s}.{ns};").as_bytes());
+        }
+        if let Ok(m) = fs::metadata(&base) {
+            h.update(format!("{}.{}", m.mtime(), m.mtime_nsec()).as_bytes());
+        }
+        h.finish().0
+    }
+
     /// All object keys below `files/md5` and the legacy root: (oid, legacy).
     pub fn list(&self) -> Result<Vec<(String, bool)>> {
         let mut out = Vec::new();
@@ -555,23 +619,29 @@ fn make_parent(path: &Path) -> Result<()> {
 
 /// Write a small object straight to its final name, then mark it complete with 0444.
 fn write_object(path: &Path, bytes: &[u8]) -> Result<()> {
-    make_parent(path)?;
-    if let Ok(meta) = fs::symlink_metadata(path) {
+    let existing = fs::symlink_metadata(path).ok();
+    write_object_with(path, bytes, existing.as_ref())
+}
+
+/// [`write_object`] when the caller already knows what is at `path` (saves an lstat).
+fn write_object_with(path: &Path, bytes: &[u8], existing: Option<&fs::Metadata>) -> Result<()> {
+    if let Some(meta) = existing {
         // A stale, unverified object (not 0444): replace it.
         if !meta.is_file() || meta.mode() & 0o200 == 0 {
             let _ = fs::remove_file(path);
         }
     }
-    let mut f = OpenOptions::new()
-        .write(true)
-        .create(true)
-        .truncate(true)
-        .mode(0o644)
-        .open(path)
-        .map_err(Error::io("create", path))?;
+    let open = || OpenOptions::new().write(true).create(true).truncate(true).mode(0o644).open(path);
+    let mut f = match open() {
+        Ok(f) => f,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => {
+            make_parent(path)?;
+            open().map_err(Error::io("create", path))?
+        }
+        Err(e) => return Err(Error::Io { op: "create", path: path.to_path_buf(), source: e }),
+    };
     f.write_all(bytes).map_err(Error::io("write", path))?;
-    f.set_permissions(fs::Permissions::from_mode(0o444))
-        .map_err(Error::io("chmod", path))?;
+    f.set_permissions(fs::Permissions::from_mode(0o444)).map_err(Error::io("chmod", path))?;
     Ok(())
 }
 

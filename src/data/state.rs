@@ -187,6 +187,27 @@ impl State {
         wtxn.commit()?;
         Ok(())
     }
+
+    /// Read a small named value (e.g. a cache-completeness marker).
+    pub fn get_raw(&self, name: &str) -> Option<Vec<u8>> {
+        let rtxn = self.env.read_txn().ok()?;
+        let v = self.db.get(&rtxn, &key_raw(name)).ok()??;
+        Some(v.to_vec())
+    }
+
+    /// Store a small named value.
+    pub fn put_raw(&self, name: &str, value: &[u8]) -> Result<(), Error> {
+        let mut wtxn = self.env.write_txn()?;
+        self.db.put(&mut wtxn, &key_raw(name), value)?;
+        wtxn.commit()?;
+        Ok(())
+    }
+}
+
+fn key_raw(name: &str) -> Vec<u8> {
+    let mut k = b"x:".to_vec();
+    k.extend_from_slice(name.as_bytes());
+    k
 }
 
 #[cfg(test)]

@@ -121,15 +121,32 @@ pub fn in_cache(repo: &Repo, o: &ResolvedOut) -> bool {
     if !o.out.is_dir() {
         return true;
     }
+    let marker = format!("complete:{}:{md5}", if legacy { "l" } else { "m" });
+    let fingerprint = repo.odb.fingerprint(legacy);
+    if let Some(state) = repo.state.as_ref() {
+        if state.get_raw(&marker).as_deref() == Some(fingerprint.as_bytes()) {
+            return true;
+        }
+    }
     let Ok(bytes) = repo.odb.read(md5, legacy) else {
         return false;
     };
     let Ok(tree) = Tree::parse(&bytes) else {
         return false;
     };
-    tree.entries
-        .par_iter()
-        .all(|e| repo.odb.exists(&e.md5, legacy))
+    let complete = tree.entries.par_iter().all(|e| repo.odb.exists(&e.md5, legacy));
+    if complete {
+        mark_complete(repo, md5, legacy);
+    }
+    complete
+}
+
+/// Remember that every object of the directory `md5` is in the cache right now.
+pub fn mark_complete(repo: &Repo, md5: &str, legacy: bool) {
+    if let Some(state) = repo.state.as_ref() {
+        let marker = format!("complete:{}:{md5}", if legacy { "l" } else { "m" });
+        let _ = state.put_raw(&marker, repo.odb.fingerprint(legacy).as_bytes());
+    }
 }
 
 /// The status of one out.

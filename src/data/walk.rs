@@ -208,22 +208,23 @@ pub fn hash_one(
             new_state: None,
         });
     }
-    let (md5, size) = match odb {
+    let (md5, size, after) = match odb {
         Some(odb) => {
             let a = odb.add_file(abs, legacy)?;
-            (a.md5, a.size)
+            (a.md5, a.size, a.meta)
         }
-        None => hash::hash_file(abs, legacy).map_err(|source| Error::Io {
-            op: "read",
-            path: abs.to_path_buf(),
-            source,
-        })?,
+        None => {
+            let (m, s) = hash::hash_file(abs, legacy).map_err(|source| Error::Io {
+                op: "read",
+                path: abs.to_path_buf(),
+                source,
+            })?;
+            (m, s, None)
+        }
     };
-    // Re-stat after reading: the file may have changed meanwhile; record only a stable stat.
-    let new_state = std::fs::metadata(abs)
-        .ok()
-        .filter(|m| m.len() == size)
-        .and_then(|m| Entry::new(&m, &md5));
+    // Record only a stat taken after reading, so a file changed meanwhile is not trusted.
+    let after = after.or_else(|| std::fs::metadata(abs).ok());
+    let new_state = after.filter(|m| m.len() == size).and_then(|m| Entry::new(&m, &md5));
     Ok(Hashed {
         md5,
         size,
