@@ -1,15 +1,381 @@
-//! `gc` (not implemented yet).
+//! `gc`: remove cache objects that no pointer in scope uses (spec §10.7), with dvc's
+//! scopes, messages, prompt and exit codes, plus version retention (`--keep`,
+//! `--older-than`) that dvc lacks.
+//!
+//! The revision walk is one gix pass ([`crate::git::history`]); the decision is
+//! [`crate::data::gc`]. The workspace is always in scope, as in dvc's `brancher`.
+
+use super::context::{abs_targets, repo_error};
+use super::error::ErrorKind;
 use super::{CommandError, CommandResult, Context};
+use crate::data::gc::{self, ObjectKey, retention};
+use crate::data::history::{self, HistOut, PointerParser};
+use crate::data::repo::Repo;
+use crate::git::history as githistory;
+use std::collections::{HashMap, HashSet};
+use std::io::{BufRead, Write};
 
 /// Arguments of `gc`.
 #[derive(Debug, clap::Args)]
 pub struct GcArgs {
-    /// Arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub rest: Vec<String>,
+    /// Keep data files used in the current workspace.
+    #[arg(short = 'w', long = "workspace")]
+    pub workspace: bool,
+    /// Keep data files for the tips of all git branches.
+    #[arg(short = 'a', long = "all-branches")]
+    pub all_branches: bool,
+    /// Keep data files for all git tags.
+    #[arg(short = 'T', long = "all-tags")]
+    pub all_tags: bool,
+    /// Keep data files for all git commits.
+    #[arg(short = 'A', long = "all-commits")]
+    pub all_commits: bool,
+    /// Keep data files used in the specified commit.
+    #[arg(long = "rev", value_name = "COMMIT")]
+    pub rev: Option<String>,
+    /// Keep data files used in the last NUM commits from each selected root (with --rev or -a).
+    #[arg(short = 'n', long = "num", value_name = "NUM")]
+    pub num: Option<usize>,
+    /// Collect garbage in remote storage in addition to the local cache.
+    #[arg(short = 'c', long = "cloud")]
+    pub cloud: bool,
+    /// Remote storage to collect garbage in (with -c).
+    #[arg(short = 'r', long = "remote", value_name = "NAME")]
+    pub remote: Option<String>,
+    /// Do not prompt.
+    #[arg(short = 'f', long = "force")]
+    pub force: bool,
+    /// Only print what would be removed.
+    #[arg(long = "dry")]
+    pub dry: bool,
+    /// Retention: keep the N newest versions of each output along history (plus the
+    /// workspace and every branch tip). Implies -A unless a scope is given.
+    #[arg(long = "keep", value_name = "N")]
+    pub keep: Option<usize>,
+    /// Retention: drop versions referenced only by commits older than DURATION
+    /// (`30d`, `12h`, `2w`, …); the workspace and branch tips are always kept.
+    #[arg(long = "older-than", value_name = "DURATION", value_parser = parse_duration)]
+    pub older_than: Option<i64>,
+    /// With --keep/--older-than: prune only these outputs (others keep every version).
+    #[arg(value_name = "TARGETS")]
+    pub targets: Vec<String>,
+    /// Treat `.dir` manifests missing from the cache as empty, as dvc does: files only
+    /// they list may be removed. Without it such a gc removes no file objects.
+    #[arg(long = "drop-unexpandable")]
+    pub drop_unexpandable: bool,
+}
+
+/// Parse `30d`, `12h`, `90m`, `45s`, `2w`, `1y` into seconds.
+fn parse_duration(s: &str) -> Result<i64, String> {
+    let s = s.trim();
+    let split = s
+        .find(|c: char| !c.is_ascii_digit())
+        .ok_or_else(|| format!("'{s}' needs a unit: s, m, h, d, w or y (e.g. 30d)"))?;
+    let (num, unit) = s.split_at(split);
+    let n: i64 = num
+        .parse()
+        .map_err(|_| format!("'{s}' does not start with a number"))?;
+    let mult = match unit {
+        "s" => 1,
+        "m" | "min" => 60,
+        "h" => 3600,
+        "d" => 86_400,
+        "w" => 7 * 86_400,
+        "y" => 365 * 86_400,
+        _ => return Err(format!("unknown unit '{unit}' (use s, m, h, d, w or y)")),
+    };
+    n.checked_mul(mult)
+        .ok_or_else(|| format!("'{s}' is too large"))
+}
+
+fn invalid(msg: &str) -> CommandError {
+    CommandError::new(ErrorKind::Unhandled, msg)
+}
+
+/// dvc's `_validate_args`.
+fn validate(args: &GcArgs, retention: bool) -> CommandResult {
+    if args.remote.is_some() && !args.cloud {
+        return Err(invalid(
+            "`--remote` requires `--cloud` or `--not-in-remote`",
+        ));
+    }
+    let any_scope = args.workspace
+        || args.all_branches
+        || args.all_tags
+        || args.all_commits
+        || args.rev.is_some();
+    if !any_scope && !retention {
+        return Err(invalid(
+            "Either of `-w|--workspace`, `-a|--all-branches`, `-T|--all-tags` \
+             `--all-experiments`, `--all-commits`, `--date` or `--rev` needs to be set.",
+        ));
+    }
+    if args.num.is_some() && args.rev.is_none() && !args.all_branches {
+        return Err(invalid(
+            "`--num` can only be used alongside `--rev` or `--all-branches`",
+        ));
+    }
+    if !retention && !args.targets.is_empty() {
+        return Err(CommandError::new(
+            ErrorKind::Usage,
+            "targets can only be given with `--keep` or `--older-than`",
+        ));
+    }
+    Ok(())
+}
+
+/// dvc's warning text (`dvc/commands/gc.py`).
+fn warning(args: &GcArgs, num: Option<usize>) -> String {
+    let mut msg = String::from("This will remove all cache except items used in the workspace");
+    if args.keep.is_some() || args.older_than.is_some() {
+        msg.push_str(", all git branch tips");
+        if let Some(n) = args.keep {
+            msg.push_str(&format!(" and the {n} newest versions of each output"));
+        }
+        if args.older_than.is_some() {
+            msg.push_str(" and versions recorded by recent commits");
+        }
+    } else if args.all_commits {
+        msg.push_str(" and all git commits");
+    } else {
+        if args.all_branches && args.all_tags {
+            match num {
+                Some(n) => msg.push_str(&format!(
+                    " and last {n} commits from all git branches and all git tags"
+                )),
+                None => msg.push_str(" and all git branches and tags"),
+            }
+        } else if args.all_branches {
+            match num {
+                Some(n) => msg.push_str(&format!(" and last {n} commits from all git branches")),
+                None => msg.push_str(" and all git branches"),
+            }
+        } else if args.all_tags {
+            msg.push_str(" and all git tags");
+        }
+        if let Some(rev) = &args.rev {
+            msg.push_str(&format!(
+                " and last {} commits from {rev}",
+                num.unwrap_or(1)
+            ));
+        }
+    }
+    msg.push_str(" of the current repo.");
+    msg
+}
+
+/// dvc's `ui.confirm`: prompt on stdout, read a line; EOF or "no" refuses.
+fn confirm(statement: &str) -> bool {
+    let mut stdout = std::io::stdout();
+    let stdin = std::io::stdin();
+    loop {
+        let _ = write!(stdout, "{statement} [y/n]: ");
+        let _ = stdout.flush();
+        let mut line = String::new();
+        match stdin.lock().read_line(&mut line) {
+            Ok(0) | Err(_) => return false,
+            Ok(_) => {}
+        }
+        let answer = line.trim().to_lowercase();
+        match answer.as_str() {
+            "y" | "yes" => return true,
+            "n" | "no" => return false,
+            _ => {
+                let _ = writeln!(
+                    stdout,
+                    "Your response must be one of: ['yes', 'no', 'y', 'n']. Please try again."
+                );
+            }
+        }
+    }
+}
+
+/// Where a used `.dir` was seen, for messages.
+struct Seen {
+    path: String,
+    file: String,
+    rev: String,
+}
+
+fn history_error(e: githistory::HistoryError) -> CommandError {
+    match e {
+        githistory::HistoryError::UnknownRevision(r) => {
+            CommandError::failed(format!("unknown Git revision '{r}'"))
+        }
+        other => CommandError::from_error(ErrorKind::Failed, &other),
+    }
 }
 
 /// Run `gc`.
-pub fn run(_ctx: &Context, _args: GcArgs) -> CommandResult {
-    Err(CommandError::failed("`gc` is not implemented yet"))
+pub fn run(ctx: &Context, args: GcArgs) -> CommandResult {
+    let retention_mode = args.keep.is_some() || args.older_than.is_some();
+    let repo = ctx.open_repo()?;
+    validate(&args, retention_mode)?;
+    let num = if args.rev.is_some() {
+        Some(args.num.unwrap_or(1))
+    } else {
+        args.num
+    };
+    if args.cloud {
+        // TODO(remote API): apply the same used set to the remote (`gc -c [-r R]`) once
+        // `crate::data::remote` is committed: list the remote (both layouts), remove unused
+        // `.dir`s first, then files, and print `Removed N objects from remote.` /
+        // `No unused cache to remove from remote.`
+        return Err(CommandError::failed(
+            "`gc -c` (remote garbage collection) is not available yet in this build",
+        )
+        .hint("run gc without `-c` to collect the local cache"));
+    }
+    eprintln!("WARNING: {}", warning(&args, num));
+    let force = args.force || args.dry;
+    if !force && !confirm("Are you sure you want to proceed?") {
+        return Err(CommandError::silent(1));
+    }
+    let _lock = ctx.lock(&repo)?;
+
+    // The workspace is always in scope.
+    let stages = repo.collect_stages().map_err(repo_error)?;
+    let workspace = history::from_stages(&stages);
+    let mut seen_dirs: HashMap<ObjectKey, Seen> = HashMap::new();
+    let mut roots: HashSet<ObjectKey> = HashSet::new();
+    for o in &workspace {
+        note_dir(&mut seen_dirs, o, "workspace");
+        roots.insert(o.object());
+    }
+
+    let history_scope = args.all_branches
+        || args.all_tags
+        || args.all_commits
+        || args.rev.is_some()
+        || retention_mode;
+    if history_scope {
+        let scope = githistory::Scope {
+            all_branches: args.all_branches,
+            all_tags: args.all_tags,
+            all_commits: args.all_commits
+                || (retention_mode && !args.all_branches && !args.all_tags && args.rev.is_none()),
+            revs: args.rev.iter().cloned().collect(),
+            num: num.unwrap_or(1),
+            history: retention_mode,
+        };
+        let hist = githistory::collect(&repo.root, &scope).map_err(history_error)?;
+        let mut parser = PointerParser::new(&hist.blobs);
+        let mut revs = Vec::with_capacity(hist.revisions.len());
+        for rev in &hist.revisions {
+            let outs = parser.outs(&rev.files).map_err(|e| {
+                CommandError::failed(format!(
+                    "failed to collect '{}': {e}",
+                    &rev.id[..rev.id.len().min(7)]
+                ))
+                .hint("gc reads every pointer file in scope; fix or narrow the scope")
+            })?;
+            for o in &outs {
+                note_dir(&mut seen_dirs, o, &rev.id);
+            }
+            revs.push(retention::RevOuts {
+                time: rev.time,
+                is_tip: rev.is_tip,
+                outs,
+            });
+        }
+        if retention_mode {
+            let cwd = ctx.cwd()?;
+            let targets = abs_targets(&cwd, &args.targets)
+                .iter()
+                .map(|t| {
+                    repo.rel(t).ok_or_else(|| {
+                        CommandError::failed(format!(
+                            "'{}' is outside of the DVC repository",
+                            t.display()
+                        ))
+                    })
+                })
+                .collect::<Result<Vec<_>, _>>()?;
+            let now = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs() as i64)
+                .unwrap_or(0);
+            let policy = retention::Policy {
+                keep: args.keep,
+                newer_than: args.older_than.map(|d| now - d),
+                targets,
+            };
+            roots.extend(retention::kept(&revs, &policy));
+        } else {
+            for r in revs {
+                roots.extend(r.outs.iter().map(HistOut::object));
+            }
+        }
+    }
+
+    let expansion = gc::expand(&repo.odb, roots);
+    let keep_files = !expansion.missing_dirs.is_empty() && !args.drop_unexpandable;
+    for key in &expansion.missing_dirs {
+        let (path, where_) = match seen_dirs.get(key) {
+            Some(s) if s.rev == "workspace" => (s.path.clone(), format!("'{}'", s.file)),
+            Some(s) => (
+                s.path.clone(),
+                format!("'{}' at {}", s.file, &s.rev[..s.rev.len().min(7)]),
+            ),
+            None => (key.0.clone(), String::from("history")),
+        };
+        eprintln!(
+            "WARNING: Missing cache for directory '{path}' ({}, recorded in {where_}).",
+            key.0
+        );
+    }
+    if keep_files {
+        eprintln!(
+            "WARNING: the files of missing directories cannot be told apart from unused \
+             files, so no file objects will be removed. Fetch the listed directories \
+             (`git dvc fetch`) and run gc again, or pass `--drop-unexpandable` to remove \
+             them as dvc would."
+        );
+    }
+
+    let listing = repo
+        .odb
+        .list()
+        .map_err(|e| CommandError::from_error(ErrorKind::Failed, &e))?;
+    let plan = gc::plan(listing, &expansion.used, keep_files);
+    finish(ctx, &repo, "repo", &plan.repo, args.dry)?;
+    finish(ctx, &repo, "legacy", &plan.legacy, args.dry)?;
+
+    Ok(())
+}
+
+fn note_dir(seen: &mut HashMap<ObjectKey, Seen>, o: &HistOut, rev: &str) {
+    if o.is_dir() {
+        seen.entry(o.object()).or_insert_with(|| Seen {
+            path: o.path.clone(),
+            file: o.file.clone(),
+            rev: rev.to_string(),
+        });
+    }
+}
+
+fn finish(
+    ctx: &Context,
+    repo: &Repo,
+    scheme: &str,
+    keys: &[ObjectKey],
+    dry: bool,
+) -> CommandResult {
+    let n = if dry {
+        for (oid, legacy) in keys {
+            ctx.out(format!(
+                "Removing {}",
+                repo.odb.path(oid, *legacy).display()
+            ));
+        }
+        keys.len()
+    } else {
+        gc::remove(&repo.odb, keys).map_err(|e| CommandError::from_error(ErrorKind::Failed, &e))?
+    };
+    if n > 0 {
+        ctx.out(format!("Removed {n} objects from {scheme} cache."));
+    } else {
+        ctx.out(format!("No unused '{scheme}' cache to remove."));
+    }
+    Ok(())
 }

@@ -11,6 +11,7 @@ pub mod dvcfile;
 pub mod gc;
 pub mod gitignore;
 pub mod hash;
+pub mod history;
 pub mod ignore;
 pub mod lock;
 pub mod odb;

@@ -11,6 +11,8 @@
 //! Commands inherit the environment, so `GIT_DIR`, `GIT_WORK_TREE` and `GIT_INDEX_FILE`
 //! set by git for a hook are honoured.
 
+pub mod history;
+
 use std::ffi::{OsStr, OsString};
 use std::fmt;
 use std::io::Write;
@@ -665,5 +667,169 @@ pub(crate) mod tests {
             .run(&["commit", "-q", "--allow-empty", "-m", "x"])
             .unwrap();
         assert!(s.git.resolve_commit("HEAD").unwrap().is_some());
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Reads used by the hooks (diffs between commits, blob contents, objects to push).
+// ---------------------------------------------------------------------------------------------
+
+/// One path of a name-status diff.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ChangedPath {
+    /// git's status letter: `A`, `M`, `D`, `T`, ...
+    pub status: char,
+    /// The path, relative to the worktree top, `/`-separated.
+    pub path: String,
+}
+
+/// What a side of [`Git::diff_names`] compares.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DiffSide<'a> {
+    /// A commit or tree.
+    Rev(&'a str),
+    /// The index (`GIT_INDEX_FILE`).
+    Index,
+}
+
+impl Git {
+    /// Run git with `stdin` fed to it, require success, return stdout bytes.
+    pub fn run_with_stdin<S: AsRef<OsStr>>(&self, args: &[S], stdin: &[u8]) -> Result<Vec<u8>> {
+        let output = self.output(args, Some(stdin))?;
+        if !output.status.success() {
+            return Err(Self::failed(args, &output));
+        }
+        Ok(output.stdout)
+    }
+
+    /// Paths matching `pathspecs` that differ between `old` (a commit) and `new` (a commit
+    /// or the index), without rename detection: `git diff-tree -r -z --name-status` or
+    /// `git diff-index --cached -z --name-status`.
+    pub fn diff_names(
+        &self,
+        old: &str,
+        new: DiffSide<'_>,
+        pathspecs: &[&str],
+    ) -> Result<Vec<ChangedPath>> {
+        let mut args: Vec<&str> = match new {
+            DiffSide::Rev(new) => vec![
+                "diff-tree",
+                "-r",
+                "-z",
+                "--no-renames",
+                "--name-status",
+                old,
+                new,
+            ],
+            DiffSide::Index => vec![
+                "diff-index",
+                "--cached",
+                "-z",
+                "--no-renames",
+                "--name-status",
+                old,
+            ],
+        };
+        args.push("--");
+        args.extend_from_slice(pathspecs);
+        let stdout = self.run(&args)?;
+        let fields = split_z(&stdout, &args)?;
+        let mut changed = Vec::with_capacity(fields.len() / 2);
+        let mut it = fields.into_iter();
+        while let (Some(status), Some(path)) = (it.next(), it.next()) {
+            changed.push(ChangedPath {
+                status: status.chars().next().unwrap_or('M'),
+                path,
+            });
+        }
+        Ok(changed)
+    }
+
+    /// Read objects by name (`<rev>:<path>`, `:<path>` for the index, or an object id) with
+    /// one `git cat-file --batch`; `None` for names that do not resolve.
+    pub fn cat_file_batch(&self, names: &[String]) -> Result<Vec<Option<Vec<u8>>>> {
+        if names.is_empty() {
+            return Ok(Vec::new());
+        }
+        let mut input = Vec::new();
+        for n in names {
+            input.extend_from_slice(n.as_bytes());
+            input.push(b'\n');
+        }
+        let args = ["cat-file", "--batch"];
+        let stdout = self.run_with_stdin(&args, &input)?;
+        let bad = || Error::Failed {
+            args: Self::describe(&args),
+            status: ExitStatusText(Some(0)),
+            stderr: "unexpected output".to_owned(),
+        };
+        let mut out = Vec::with_capacity(names.len());
+        let mut rest = stdout.as_slice();
+        for _ in names {
+            let nl = rest.iter().position(|&b| b == b'\n').ok_or_else(bad)?;
+            let header = String::from_utf8_lossy(&rest[..nl]).into_owned();
+            rest = &rest[nl + 1..];
+            if header.ends_with(" missing") || header.ends_with(" ambiguous") {
+                out.push(None);
+                continue;
+            }
+            let size: usize = header
+                .rsplit(' ')
+                .next()
+                .and_then(|s| s.parse().ok())
+                .ok_or_else(bad)?;
+            if rest.len() < size + 1 {
+                return Err(bad());
+            }
+            out.push(Some(rest[..size].to_vec()));
+            rest = &rest[size + 1..];
+        }
+        Ok(out)
+    }
+
+    /// `git rev-list --objects --ignore-missing <include>... --not <exclude>...
+    /// [--remotes=<remote>]`: (object id, path) of every tree and blob reachable from
+    /// `include` and not from the excluded commits (commits themselves are left out).
+    pub fn rev_list_objects(
+        &self,
+        include: &[Oid],
+        exclude: &[Oid],
+        exclude_remote: Option<&str>,
+    ) -> Result<Vec<(Oid, String)>> {
+        if include.is_empty() {
+            return Ok(Vec::new());
+        }
+        let remotes = exclude_remote.map(|r| format!("--remotes={r}"));
+        let mut args: Vec<&str> = vec!["rev-list", "--objects", "--ignore-missing"];
+        args.extend(include.iter().map(Oid::as_str));
+        args.push("--not");
+        args.extend(exclude.iter().map(Oid::as_str));
+        if let Some(r) = &remotes {
+            args.push(r);
+        }
+        args.push("--");
+        let stdout = self.run(&args)?;
+        let mut objects = Vec::new();
+        for line in stdout.split(|&b| b == b'\n') {
+            let line = String::from_utf8_lossy(line);
+            let Some((oid, path)) = line.split_once(' ') else {
+                continue; // commits (and the root tree with an empty path) carry no path
+            };
+            if let Ok(oid) = Oid::parse(oid) {
+                objects.push((oid, path.to_owned()));
+            }
+        }
+        Ok(objects)
+    }
+
+    /// The current value of a ref or revision, if it resolves (`ORIG_HEAD`, `HEAD`).
+    pub fn resolve(&self, rev: &str) -> Result<Option<Oid>> {
+        let args = ["rev-parse", "--verify", "--quiet", rev];
+        let output = self.output(&args, None)?;
+        if !output.status.success() {
+            return Ok(None);
+        }
+        let text = String::from_utf8_lossy(&output.stdout).trim().to_owned();
+        Oid::parse(&text).map(Some)
     }
 }
