@@ -168,23 +168,28 @@ pub(crate) fn load_session() -> Result<Session, CommandError> {
 }
 
 /// A [`ConfigError`] as dvc reports it: `configuration error - config file error: …`, exit 251
-/// (255 for what dvc would crash on), plus a hint naming the file.
+/// (255 for what dvc would crash on). Byte-identical to dvc's stderr.
 pub fn config_error(e: &ConfigError) -> CommandError {
-    let mut err = match e {
+    match e {
         ConfigError::Unwritable { .. } | ConfigError::Io { .. } => CommandError::unhandled(e),
         ConfigError::Parse { message, .. } => {
             // dvc appends the cause, which repeats configobj's message.
-            CommandError::new(
-                ErrorKind::Config,
-                format!("configuration error - {e}: {message}"),
-            )
+            CommandError::new(ErrorKind::Config, format!("configuration error - {e}: {message}"))
         }
         _ => CommandError::new(ErrorKind::Config, format!("configuration error - {e}")),
-    };
-    if let (Some(file), ConfigError::Invalid { .. } | ConfigError::Parse { .. }) = (e.file(), e) {
-        err = err.hint(format!("the offending setting is in `{}`", file.display()));
     }
-    err
+}
+
+/// [`config_error`] plus a `hint:` naming the file that holds the bad setting: for commands
+/// that merely load the config (`add`, `push`, …), where the culprit file is not obvious.
+pub fn config_error_hinted(e: &ConfigError) -> CommandError {
+    let err = config_error(e);
+    match (e.file(), e) {
+        (Some(file), ConfigError::Invalid { .. } | ConfigError::Parse { .. }) => {
+            err.hint(format!("the offending setting is in `{}`", file.display()))
+        }
+        _ => err,
+    }
 }
 
 /// Print lines to stdout, ignoring a closed pipe.

@@ -9,6 +9,7 @@ mod harness;
 mod add;
 mod checkout;
 mod config;
+mod config_remote;
 mod env;
 mod hostile;
 mod init;
