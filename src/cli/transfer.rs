@@ -1,5 +1,27 @@
-//! `push`, `pull`, `fetch` (not implemented yet).
-use super::{CommandError, CommandResult, Context};
+//! `push`, `pull`, `fetch` and `status -c`: which outs move to which remote, DVC's
+//! messages and exit codes, and the progress bar (stderr, on a tty only).
+//!
+//! The engine work is in [`crate::data::transfer`]; this file picks the outs (workspace
+//! stages, plus other revisions with `-a`/`-T`/`-A`), groups them by remote (spec §7.5),
+//! and renders the outcome like dvc (spec §7.6):
+//! `N files pushed`, `N files fetched`, `N files fetched and N files added`,
+//! `Everything is up to date.`, `ERROR: failed to transfer '<oid>' - <why>`, and
+//! `ERROR: failed to push data to the cloud - N files failed to upload` (exit 1).
+
+use super::context::{Context, abs_targets};
+use super::error::ErrorKind;
+use super::status::{python_json, target_error};
+use super::{CommandError, CommandResult};
+use crate::data::checkout::{self, CheckoutOptions, OnUnsaved};
+use crate::data::dvcfile::Out;
+use crate::data::remote::{self, Remote};
+use crate::data::repo::{Repo, Stage};
+use crate::data::transfer::{
+    self, CloudState, Object, Progress, Summary, TransferError, TransferOptions,
+};
+use std::collections::{BTreeMap, HashSet};
+use std::io::IsTerminal;
+use std::sync::Mutex;
 
 /// Which way data moves.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -12,25 +34,530 @@ pub enum Direction {
     Fetch,
 }
 
-/// Arguments of push/pull/fetch.
+impl Direction {
+    fn verb(self) -> &'static str {
+        match self {
+            Direction::Push => "push",
+            Direction::Pull => "pull",
+            Direction::Fetch => "fetch",
+        }
+    }
+}
+
+/// Arguments of push/pull/fetch (`-j` is the global option).
 #[derive(Debug, clap::Args)]
 pub struct TransferArgs {
-    /// Arguments.
-    #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
-    pub rest: Vec<String>,
+    /// Limit to these `.dvc` files, `dvc.yaml`/`dvc.lock` files or out paths.
+    pub targets: Vec<String>,
+    /// The remote to use (default: `core.remote`, or each out's own `remote:`).
+    #[arg(short = 'r', long = "remote")]
+    pub remote: Option<String>,
+    /// Also the data of every local branch.
+    #[arg(short = 'a', long = "all-branches")]
+    pub all_branches: bool,
+    /// Also the data of every tag.
+    #[arg(short = 'T', long = "all-tags")]
+    pub all_tags: bool,
+    /// Also the data of every commit.
+    #[arg(short = 'A', long = "all-commits")]
+    pub all_commits: bool,
+    /// `pull`: overwrite or delete unsaved workspace data without asking.
+    #[arg(short = 'f', long = "force")]
+    pub force: bool,
+}
+
+/// An indicatif bar on stderr when it is a terminal and not `-q`.
+struct Bar {
+    enabled: bool,
+    bar: Mutex<Option<indicatif::ProgressBar>>,
+}
+
+impl Bar {
+    fn new(ctx: &Context) -> Bar {
+        Bar {
+            enabled: !ctx.quiet && std::io::stderr().is_terminal(),
+            bar: Mutex::new(None),
+        }
+    }
+}
+
+impl Progress for Bar {
+    fn start(&self, label: &str, total: u64) {
+        if !self.enabled || total == 0 {
+            return;
+        }
+        let bar = indicatif::ProgressBar::with_draw_target(
+            Some(total),
+            indicatif::ProgressDrawTarget::stderr(),
+        );
+        if let Ok(style) = indicatif::ProgressStyle::with_template(
+            "{msg} {bar:30} {pos}/{len} files [{elapsed_precise}, {per_sec}]",
+        ) {
+            bar.set_style(style);
+        }
+        bar.set_message(label.to_string());
+        if let Ok(mut slot) = self.bar.lock() {
+            *slot = Some(bar);
+        }
+    }
+    fn advance(&self, n: u64) {
+        if let Ok(slot) = self.bar.lock()
+            && let Some(b) = slot.as_ref()
+        {
+            b.inc(n);
+        }
+    }
+    fn finish(&self) {
+        if let Ok(mut slot) = self.bar.lock()
+            && let Some(b) = slot.take()
+        {
+            b.finish_and_clear();
+        }
+    }
+}
+
+/// `-j` given on the command line (the context fills in the core count otherwise, and
+/// transfers default to the remote's `jobs` or 4 × cores instead, as dvc does).
+fn explicit_jobs() -> bool {
+    std::env::args().skip(1).any(|a| {
+        a == "-j"
+            || a == "--jobs"
+            || a.starts_with("--jobs=")
+            || (a.starts_with("-j") && a[2..].parse::<usize>().is_ok())
+    })
+}
+
+fn transfer_options(ctx: &Context, remote: &Remote) -> TransferOptions {
+    TransferOptions {
+        jobs: if explicit_jobs() {
+            ctx.jobs
+        } else {
+            TransferOptions::default_jobs(remote)
+        },
+    }
+}
+
+fn open_options() -> remote::OpenOptions {
+    remote::OpenOptions {
+        home_dir: Context::repo_options().home_dir,
+    }
+}
+
+fn plural(n: usize) -> &'static str {
+    if n == 1 { "file" } else { "files" }
+}
+
+/// dvc's `humanize.get_summary`: `1 file fetched`, `4 files fetched and 3 files added`.
+fn summary_line(parts: &[(usize, &str)]) -> Option<String> {
+    let words: Vec<String> = parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {} {what}", plural(*n)))
+        .collect();
+    match words.len() {
+        0 => None,
+        1 => Some(words[0].clone()),
+        n => Some(format!(
+            "{} and {}",
+            words[..n - 1].join(", "),
+            words[n - 1]
+        )),
+    }
+}
+
+/// Stages for the targets, plus the outs of other revisions when asked.
+fn collect_outs(
+    ctx: &Context,
+    repo: &Repo,
+    args: &TransferArgs,
+) -> Result<(Vec<Stage>, Vec<(String, Out)>), CommandError> {
+    let cwd = ctx.cwd()?;
+    let targets = abs_targets(&cwd, &args.targets);
+    let stages = repo.stages_for_targets(&targets).map_err(target_error)?;
+    let mut outs: Vec<(String, Out)> = stages
+        .iter()
+        .flat_map(|s| s.outs.iter().map(|o| (o.rel.clone(), o.out.clone())))
+        .collect();
+    if args.all_branches || args.all_tags || args.all_commits {
+        let target_rels: Vec<String> = targets.iter().filter_map(|t| repo.rel(t)).collect();
+        outs.extend(revision_outs(repo, args, &target_rels)?);
+    }
+    Ok((stages, outs))
+}
+
+/// The outs recorded in other revisions (`-a`, `-T`, `-A`), read from git history.
+fn revision_outs(
+    repo: &Repo,
+    args: &TransferArgs,
+    target_rels: &[String],
+) -> Result<Vec<(String, Out)>, CommandError> {
+    use crate::git::history::{self, Scope};
+    let scope = Scope {
+        all_branches: args.all_branches,
+        all_tags: args.all_tags,
+        all_commits: args.all_commits,
+        num: 1,
+        ..Scope::default()
+    };
+    let hist = history::collect(&repo.root, &scope)
+        .map_err(|e| CommandError::from_error(ErrorKind::Failed, &e))?;
+    let mut seen: HashSet<(String, usize)> = HashSet::new();
+    let mut outs = Vec::new();
+    for rev in &hist.revisions {
+        for (path, idx) in &rev.files {
+            if !(path.ends_with(".dvc") || path == "dvc.lock" || path.ends_with("/dvc.lock")) {
+                continue;
+            }
+            if !seen.insert((path.clone(), *idx)) {
+                continue;
+            }
+            let Some(text) = hist.blobs.get(*idx) else {
+                continue;
+            };
+            let stages = match repo.stages_from_text(path, text) {
+                Ok(s) => s,
+                Err(e) => {
+                    tracing::warn!("skipping '{path}' in revision {}: {e}", rev.id);
+                    continue;
+                }
+            };
+            for st in stages {
+                for o in st.outs {
+                    let wanted = target_rels.is_empty()
+                        || target_rels.iter().any(|t| {
+                            t.is_empty()
+                                || *t == o.rel
+                                || o.rel.starts_with(&format!("{t}/"))
+                                || t.starts_with(&format!("{}/", o.rel))
+                                || *t == st.file
+                        });
+                    if wanted {
+                        outs.push((o.rel, o.out));
+                    }
+                }
+            }
+        }
+    }
+    Ok(outs)
+}
+
+fn no_remote_message(repo: &Repo) -> String {
+    TransferError::NoRemote(repo.root.display().to_string()).to_string()
+}
+
+fn remote_error(verb: &str, e: &TransferError) -> CommandError {
+    let detail = match e {
+        TransferError::Config(c) => c.to_string().trim_end_matches('.').to_string(),
+        TransferError::NoRemote(_) => format!("config file error: {e}"),
+        other => other.to_string(),
+    };
+    let mut err = CommandError::failed(format!("failed to {verb} data to the cloud - {detail}"));
+    if verb != "push" {
+        err.message = err.message.replacen(" to the cloud", " from the cloud", 1);
+    }
+    if let TransferError::Remote(r) = e {
+        let text = r.to_string();
+        if text.contains("credentials")
+            || text.contains("InvalidAccessKeyId")
+            || text.contains("SignatureDoesNotMatch")
+        {
+            err = err.hint("check the remote's credentials: `git dvc remote modify --local <remote> access_key_id …`, a `profile`, or the AWS_* environment");
+        }
+    }
+    err
 }
 
 /// Run a transfer.
-pub fn run(_ctx: &Context, _dir: Direction, _args: TransferArgs) -> CommandResult {
-    Err(CommandError::failed("transfers are not implemented yet"))
+pub fn run(ctx: &Context, dir: Direction, args: TransferArgs) -> CommandResult {
+    let repo = ctx.open_repo()?;
+    let _lock = ctx.lock(&repo)?;
+    let (stages, outs) = collect_outs(ctx, &repo, &args)?;
+    let direction = match dir {
+        Direction::Push => transfer::Direction::Push,
+        _ => transfer::Direction::Fetch,
+    };
+    let remote_flag = args.remote.as_deref().map(str::to_lowercase);
+    if let Some(name) = &remote_flag {
+        repo.config
+            .remote(name)
+            .map_err(|e| remote_error(dir.verb(), &TransferError::Config(e)))?;
+    }
+    let default = repo.config.core_remote();
+    let plan = transfer::plan(
+        outs.iter().map(|(_, o)| o),
+        direction,
+        remote_flag.as_deref(),
+        default.as_deref(),
+    );
+    let bar = Bar::new(ctx);
+    let mut summary = Summary::default();
+    if !plan.without_remote.is_empty() {
+        if dir == Direction::Push {
+            return Err(CommandError::failed(format!(
+                "failed to push data to the cloud - config file error: {}",
+                no_remote_message(&repo)
+            )));
+        }
+        // dvc only warns; we fail when something is actually missing from the cache.
+        eprintln!("No remote provided and no default remote set.");
+        let lacking = plan
+            .without_remote
+            .iter()
+            .any(|o| !repo.odb.exists_verified(&o.oid, o.legacy));
+        if lacking {
+            return Err(CommandError::failed(format!(
+                "failed to {} data from the cloud - config file error: {}",
+                dir.verb(),
+                no_remote_message(&repo)
+            )));
+        }
+    }
+    for (name, objects) in &plan.by_remote {
+        let remote = transfer::open_remote(&repo.config, Some(name), &open_options(), &repo.root)
+            .map_err(|e| remote_error(dir.verb(), &e))?;
+        let options = transfer_options(ctx, &remote);
+        let result = match dir {
+            Direction::Push => transfer::push_objects(&repo.odb, &remote, objects, &options, &bar),
+            _ => transfer::fetch_objects(&repo.odb, &remote, objects, &options, &bar),
+        };
+        bar.finish();
+        summary.merge(result.map_err(|e| remote_error(dir.verb(), &e))?);
+    }
+    report(ctx, &repo, dir, &outs, &summary, &stages, args.force)
 }
 
-/// `status -c`: compare the cache with a remote.
-pub fn cloud_status(
-    _ctx: &Context,
-    _targets: &[String],
-    _remote: Option<&str>,
-    _json: bool,
+fn report(
+    ctx: &Context,
+    repo: &Repo,
+    dir: Direction,
+    outs: &[(String, Out)],
+    summary: &Summary,
+    stages: &[Stage],
+    force: bool,
 ) -> CommandResult {
-    Err(CommandError::failed("`status -c` is not implemented yet"))
+    for f in &summary.failed {
+        eprintln!("ERROR: failed to transfer '{}' - {}", f.object.oid, f.error);
+    }
+    if !summary.missing.is_empty() {
+        let names = transfer::object_names(&repo.odb, outs.iter().map(|(r, o)| (r.as_str(), o)));
+        let mut text = String::from(
+            "WARNING: Some of the cache files do not exist neither locally nor on remote. Missing cache files:\n",
+        );
+        for o in &summary.missing {
+            match names.get(o) {
+                Some(n) => text.push_str(&format!("name: {n}, md5: {}\n", o.oid)),
+                None => text.push_str(&format!("md5: {}\n", o.oid)),
+            }
+        }
+        eprint!("{text}");
+    }
+    let failed = summary.failed_count();
+    if failed > 0 {
+        let what = if dir == Direction::Push {
+            "upload"
+        } else {
+            "download"
+        };
+        let from = if dir == Direction::Push { "to" } else { "from" };
+        return Err(CommandError::failed(format!(
+            "failed to {} data {from} the cloud - {failed} {} failed to {what}",
+            dir.verb(),
+            plural(failed)
+        )));
+    }
+    match dir {
+        Direction::Push => ctx.out(
+            summary_line(&[(summary.transferred, "pushed")])
+                .unwrap_or_else(|| "Everything is up to date.".into()),
+        ),
+        Direction::Fetch => ctx.out(
+            summary_line(&[(summary.transferred, "fetched")])
+                .unwrap_or_else(|| "Everything is up to date.".into()),
+        ),
+        Direction::Pull => return pull_checkout(ctx, repo, stages, summary, force),
+    }
+    Ok(())
+}
+
+fn pull_checkout(
+    ctx: &Context,
+    repo: &Repo,
+    stages: &[Stage],
+    summary: &Summary,
+    force: bool,
+) -> CommandResult {
+    let opts = CheckoutOptions {
+        on_unsaved: if force {
+            OnUnsaved::Overwrite
+        } else {
+            OnUnsaved::Fail
+        },
+        relink: false,
+    };
+    let report = checkout::checkout(repo, stages, opts)
+        .map_err(|e| CommandError::from_error(ErrorKind::Unhandled, &e))?;
+    let nfiles: BTreeMap<&str, u64> = stages
+        .iter()
+        .flat_map(|s| s.outs.iter())
+        .map(|o| (o.rel.as_str(), o.out.nfiles.unwrap_or(1)))
+        .collect();
+    let (mut added, mut modified, mut deleted) = (0usize, 0usize, 0usize);
+    let mut text = String::new();
+    for (rel, is_dir, change) in &report.changes {
+        text.push_str(&format!(
+            "{}       {}{}\n",
+            change.letter(),
+            rel,
+            if *is_dir { "/" } else { "" }
+        ));
+        let n = if *is_dir {
+            nfiles.get(rel.as_str()).copied().unwrap_or(1) as usize
+        } else {
+            1
+        };
+        match change {
+            checkout::Change::Added => added += n,
+            checkout::Change::Modified => modified += 1,
+            checkout::Change::Deleted => deleted += n,
+        }
+    }
+    if !ctx.quiet {
+        print!("{text}");
+    }
+    for e in &report.errors {
+        eprintln!("ERROR: {e}");
+    }
+    if !report.missing.is_empty() {
+        return Err(CommandError::unhandled(format!(
+            "Checkout failed for following targets:\n{}\nIs your cache up to date?\n<https://error.dvc.org/missing-files>",
+            report.missing.join("\n")
+        )));
+    }
+    if !report.errors.is_empty() {
+        return Err(CommandError::silent(255));
+    }
+    ctx.out(
+        summary_line(&[
+            (summary.transferred, "fetched"),
+            (added, "added"),
+            (deleted, "deleted"),
+            (modified, "modified"),
+        ])
+        .unwrap_or_else(|| "Everything is up to date.".into()),
+    );
+    Ok(())
+}
+
+/// `status -c`: compare the cache with a remote (spec §10.1).
+pub fn cloud_status(
+    ctx: &Context,
+    targets: &[String],
+    remote_flag: Option<&str>,
+    json: bool,
+) -> CommandResult {
+    let repo = ctx.open_repo()?;
+    let _lock = ctx.lock(&repo)?;
+    let cwd = ctx.cwd()?;
+    let stages = repo
+        .stages_for_targets(&abs_targets(&cwd, targets))
+        .map_err(target_error)?;
+    let outs: Vec<(String, Out)> = stages
+        .iter()
+        .flat_map(|s| s.outs.iter().map(|o| (o.rel.clone(), o.out.clone())))
+        .collect();
+    let flag = remote_flag.map(str::to_lowercase);
+    let config_error = |e: TransferError| match e {
+        TransferError::Config(c) => {
+            CommandError::failed(c.to_string().trim_end_matches('.').to_string())
+        }
+        TransferError::NoRemote(_) => CommandError::failed(format!("config file error: {e}")),
+        other => CommandError::from_error(ErrorKind::Failed, &other),
+    };
+    let shown_name = match &flag {
+        Some(n) => {
+            repo.config
+                .remote(n)
+                .map_err(|e| config_error(TransferError::Config(e)))?;
+            n.clone()
+        }
+        None => repo.config.core_remote().ok_or_else(|| {
+            config_error(TransferError::NoRemote(repo.root.display().to_string()))
+        })?,
+    };
+    let plan = transfer::plan(
+        outs.iter().map(|(_, o)| o),
+        transfer::Direction::Fetch,
+        flag.as_deref(),
+        Some(&shown_name),
+    );
+    let names = transfer::object_names(&repo.odb, outs.iter().map(|(r, o)| (r.as_str(), o)));
+    let mut changes: BTreeMap<String, &'static str> = BTreeMap::new();
+    for (name, objects) in &plan.by_remote {
+        let remote = transfer::open_remote(&repo.config, Some(name), &open_options(), &repo.root)
+            .map_err(config_error)?;
+        let mut all: Vec<Object> = objects.clone();
+        for o in objects.iter().filter(|o| o.is_dir()) {
+            if let Some(tree) = transfer::read_tree(&repo.odb, o) {
+                all.extend(
+                    tree.entries
+                        .iter()
+                        .map(|e| Object::new(e.md5.clone(), o.legacy)),
+                );
+            }
+        }
+        all.sort();
+        all.dedup();
+        let states = transfer::compare(&repo.odb, &remote, &all, &transfer_options(ctx, &remote))
+            .map_err(|e| CommandError::from_error(ErrorKind::Failed, &e))?;
+        for (o, st) in all.iter().zip(states) {
+            if st == CloudState::InSync {
+                continue;
+            }
+            let label = names.get(o).cloned().unwrap_or_else(|| o.oid.clone());
+            changes.insert(label, st.word());
+        }
+    }
+    if json {
+        let map: serde_json::Map<String, serde_json::Value> = changes
+            .iter()
+            .map(|(k, v)| (k.clone(), serde_json::Value::String((*v).to_string())))
+            .collect();
+        println!("{}", python_json(&serde_json::Value::Object(map)));
+        return Ok(());
+    }
+    if changes.is_empty() {
+        ctx.out(format!("Cache and remote '{shown_name}' are in sync."));
+        return Ok(());
+    }
+    let mut text = String::new();
+    for (name, word) in &changes {
+        text.push_str(&format!("\t{:<20}{name}\n", format!("{word}:")));
+    }
+    if !ctx.quiet {
+        print!("{text}");
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_lines_match_dvc() {
+        assert_eq!(summary_line(&[(1, "pushed")]).unwrap(), "1 file pushed");
+        assert_eq!(
+            summary_line(&[(4, "fetched"), (3, "added")]).unwrap(),
+            "4 files fetched and 3 files added"
+        );
+        assert_eq!(
+            summary_line(&[(0, "fetched"), (1, "added")]).unwrap(),
+            "1 file added"
+        );
+        assert_eq!(
+            summary_line(&[(2, "fetched"), (1, "added"), (3, "deleted")]).unwrap(),
+            "2 files fetched, 1 file added and 3 files deleted"
+        );
+        assert!(summary_line(&[(0, "pushed")]).is_none());
+    }
 }

@@ -700,6 +700,23 @@ pub fn object_names<'a>(
     names
 }
 
+/// Open the remote `name`, or the default remote (`core.remote`) when `name` is `None`.
+/// `root` names the repository in the no-remote error, as dvc does.
+pub fn open_remote(
+    config: &crate::data::config::Config,
+    name: Option<&str>,
+    options: &remote::OpenOptions,
+    root: &Path,
+) -> Result<Remote, TransferError> {
+    let cfg = match name {
+        Some(n) => config.remote(&n.to_lowercase())?,
+        None => config
+            .default_remote()?
+            .ok_or_else(|| TransferError::NoRemote(root.display().to_string()))?,
+    };
+    Ok(Remote::open(&cfg, options)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
