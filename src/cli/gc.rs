@@ -94,11 +94,8 @@ fn invalid(msg: &str) -> CommandError {
 
 /// dvc's `_validate_args`.
 fn validate(args: &GcArgs, retention: bool) -> CommandResult {
-    if args.remote.is_some() && !args.cloud {
-        return Err(invalid(
-            "`--remote` requires `--cloud` or `--not-in-remote`",
-        ));
-    }
+    // dvc 3.67.1 never passes `remote` to `_validate_args`, so `-r` without `-c` is
+    // silently ignored; so is it here.
     let any_scope = args.workspace
         || args.all_branches
         || args.all_tags
