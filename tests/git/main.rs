@@ -17,6 +17,7 @@ mod interop;
 mod maint_gc;
 mod misc;
 mod moto;
+mod remote_local;
 mod status;
 
 #[test]
