@@ -1,12 +1,20 @@
 //! The default [`Materializer`] of `git-dvc-filter`: collects the pointers git writes
 //! during a checkout and, when git asks for them, checks their data out in parallel.
 //!
-//! The engine (`crate::data::checkout`) is not wired in yet: [`materialize_one`] is the
-//! single place where it will be called, once per pointer, from a rayon worker. Until
-//! then it only logs at debug level, so the filter stays a pure identity transform.
+//! - The DVC repository is opened once per filter process, lazily, when the first pointer
+//!   with work arrives (clean-only sessions, `git status`, never open it).
+//! - Each pointer's bytes are parsed with `Repo::stages_from_text` (the file is not on disk
+//!   yet); unparseable content has no side effect.
+//! - Checkout runs with `OnUnsaved::Keep`: locally modified data is never overwritten; it
+//!   is reported on stderr and left alone. Outs that already match are skipped by the
+//!   engine through the state DB.
+//! - Writes happen under DVC's repo lock, taken with a short wait. A busy lock, missing
+//!   cache objects or errors never fail git: they are reported and the pointer goes to
+//!   `$GIT_DIR/dvc/pending`, which the post-checkout/post-merge/post-rewrite hooks retry.
 
 use super::process::{Materialized, Materializer, QueueOutcome};
-use rayon::prelude::*;
+use crate::data::repo::Repo;
+use crate::hooks::sync::{self, Pending, PointerOutcome};
 use std::path::{Path, PathBuf};
 
 /// Materializes pointers of the repository whose worktree top is `root`.
@@ -15,6 +23,8 @@ pub struct EngineMaterializer {
     root: PathBuf,
     /// Whether `root` holds a DVC repository (`.dvc/`), checked on first use.
     is_dvc_repo: Option<bool>,
+    /// The repository, opened on the first `finish` with work (or why it could not be).
+    repo: Option<Result<Repo, String>>,
     queue: Vec<(String, Vec<u8>)>,
 }
 
@@ -24,6 +34,7 @@ impl EngineMaterializer {
         EngineMaterializer {
             root,
             is_dvc_repo: None,
+            repo: None,
             queue: Vec::new(),
         }
     }
@@ -37,6 +48,39 @@ impl EngineMaterializer {
         *self
             .is_dvc_repo
             .get_or_insert_with(|| self.root.join(".dvc").is_dir())
+    }
+
+    fn repo(&mut self) -> Result<&Repo, String> {
+        let root = &self.root;
+        let slot = self
+            .repo
+            .get_or_insert_with(|| match sync::open_repo(root) {
+                Ok(Some(repo)) => Ok(repo),
+                Ok(None) => Err(format!("no DVC repository at {}", root.display())),
+                Err(e) => Err(format!("cannot open the DVC repository: {e}")),
+            });
+        slot.as_ref().map_err(Clone::clone)
+    }
+
+    /// Record pointers for the hooks to retry. A failure to record is only logged.
+    fn defer(&self, pathnames: &[String]) {
+        if pathnames.is_empty() {
+            return;
+        }
+        let git = crate::git::Git::new(&self.root);
+        let pending = match Pending::for_git(&git) {
+            Ok(p) => p,
+            Err(e) => {
+                tracing::warn!("git-dvc: cannot record pending work: {e}");
+                return;
+            }
+        };
+        if let Err(e) = pending.add(pathnames) {
+            tracing::warn!(
+                "git-dvc: cannot record pending work in `{}`: {e}",
+                pending.path().display()
+            );
+        }
     }
 }
 
@@ -57,14 +101,74 @@ impl Materializer for EngineMaterializer {
 
     fn finish(&mut self) -> Vec<Materialized> {
         let queue = std::mem::take(&mut self.queue);
-        let root = self.root.as_path();
-        queue
-            .into_par_iter()
-            .map(|(pathname, pointer)| {
-                let result = materialize_one(root, &pathname, &pointer);
-                Materialized { pathname, result }
-            })
-            .collect()
+        if queue.is_empty() {
+            return Vec::new();
+        }
+        let all_failed = |queue: Vec<(String, Vec<u8>)>, message: &str| -> Vec<Materialized> {
+            queue
+                .into_iter()
+                .map(|(pathname, _)| Materialized {
+                    pathname,
+                    result: Err(message.to_owned()),
+                })
+                .collect()
+        };
+        let pointers: Vec<(String, String)> = queue
+            .iter()
+            .filter_map(|(p, bytes)| Some((p.clone(), String::from_utf8(bytes.clone()).ok()?)))
+            .collect();
+        let root = self.root.clone();
+        let repo = match self.repo() {
+            Ok(repo) => repo,
+            Err(message) => {
+                let message = format!("{message} (will retry after the checkout)");
+                let paths: Vec<String> = queue.iter().map(|(p, _)| p.clone()).collect();
+                self.defer(&paths);
+                return all_failed(queue, &message);
+            }
+        };
+        let lock = match sync::lock(repo) {
+            Ok(lock) => lock,
+            Err(e) => {
+                let message = format!(
+                    "the DVC repository is busy ({e}); the data will be checked out by the next git checkout, or run `git dvc checkout`"
+                );
+                let paths: Vec<String> = queue.iter().map(|(p, _)| p.clone()).collect();
+                self.defer(&paths);
+                return all_failed(queue, &message);
+            }
+        };
+        let mut outcomes = sync::materialize(repo, &pointers);
+        // Missing objects: fetch them from the DVC remote unless `gitdvc.autofetch=false`
+        // (GIT_DVC_SKIP_SMUDGE never gets here: the process loop does identity only).
+        if outcomes.iter().any(|o| !o.missing.is_empty()) {
+            let autofetch = crate::git::Git::new(&root)
+                .config_get_bool("gitdvc.autofetch")
+                .ok()
+                .flatten()
+                != Some(false);
+            if autofetch {
+                sync::fetch_and_retry(repo, &pointers, &mut outcomes);
+            }
+        }
+        drop(lock);
+        let retry: Vec<String> = outcomes
+            .iter()
+            .filter(|o| o.needs_retry())
+            .map(|o| o.pathname.clone())
+            .collect();
+        self.defer(&retry);
+        // Pointers that were not UTF-8 never reached the engine: no side effect.
+        for (p, _) in &queue {
+            if !pointers.iter().any(|(q, _)| q == p) {
+                outcomes.push(PointerOutcome {
+                    pathname: p.clone(),
+                    unparseable: Some("not UTF-8".to_owned()),
+                    ..PointerOutcome::default()
+                });
+            }
+        }
+        outcomes.into_iter().map(to_materialized).collect()
     }
 
     fn discard(&mut self) {
@@ -72,19 +176,39 @@ impl Materializer for EngineMaterializer {
     }
 }
 
-/// Check out the data of one pointer (`pathname` is top-relative, `/`-separated).
-///
-/// Engine integration point: this becomes a call such as
-/// `crate::data::checkout::checkout_pointer(&repo, &root.join(pathname), pointer, &options)`
-/// that skips outs already matching (state DB), never overwrites modified outs, and
-/// fetches missing objects unless `gitdvc.autofetch=false`.
-fn materialize_one(root: &Path, pathname: &str, pointer: &[u8]) -> Result<(), String> {
-    tracing::debug!(
-        "git-dvc-filter: would check out data of `{pathname}` ({} bytes) in {} (engine not wired yet)",
-        pointer.len(),
-        root.display()
-    );
-    Ok(())
+/// Kept outs are warned about here (the pointer itself is fine); missing data and errors
+/// become an `Err` that the process loop reports.
+fn to_materialized(outcome: PointerOutcome) -> Materialized {
+    for out in &outcome.kept {
+        tracing::warn!(
+            "git-dvc: `{out}` has changes that are not in the DVC cache and does not match `{}`; left as it is (run `git dvc commit {}` to keep them, or `git dvc checkout -f {}` to drop them)",
+            outcome.pathname,
+            outcome.pathname,
+            outcome.pathname
+        );
+    }
+    let mut problems = Vec::new();
+    if !outcome.missing.is_empty() {
+        problems.push(format!(
+            "not in the cache: {} (run `git dvc pull {}`)",
+            outcome
+                .missing
+                .iter()
+                .map(|m| format!("`{m}`"))
+                .collect::<Vec<_>>()
+                .join(", "),
+            outcome.pathname
+        ));
+    }
+    problems.extend(outcome.errors.iter().cloned());
+    Materialized {
+        pathname: outcome.pathname,
+        result: if problems.is_empty() {
+            Ok(())
+        } else {
+            Err(problems.join("; "))
+        },
+    }
 }
 
 #[cfg(test)]
@@ -117,5 +241,26 @@ mod tests {
         m.queue("x.dvc", b"outs: []\n");
         m.discard();
         assert!(m.finish().is_empty());
+    }
+
+    #[test]
+    fn outcome_mapping() {
+        let ok = to_materialized(PointerOutcome {
+            pathname: "a.dvc".into(),
+            kept: vec!["a".into()],
+            ..PointerOutcome::default()
+        });
+        assert_eq!(ok.result, Ok(()));
+        let missing = to_materialized(PointerOutcome {
+            pathname: "b.dvc".into(),
+            missing: vec!["b".into()],
+            errors: vec!["boom".into()],
+            ..PointerOutcome::default()
+        });
+        let message = missing.result.unwrap_err();
+        assert!(
+            message.contains("`b`") && message.contains("boom"),
+            "{message}"
+        );
     }
 }

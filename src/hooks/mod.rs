@@ -12,6 +12,7 @@ pub mod post_merge;
 pub mod post_rewrite;
 pub mod pre_commit;
 pub mod pre_push;
+pub mod sync;
 
 use std::fmt;
 use std::io::Read;
@@ -182,6 +183,29 @@ pub fn run_hook_with(
             Ok(0)
         }
         other => other,
+    }
+}
+
+/// Finish a post-* hook: report what reconciliation did, and exit 1 only when there were
+/// problems and `gitdvc.strict=true` (DESIGN.md: those hooks exit 0 otherwise).
+pub(crate) fn finish_post_hook(hr: &sync::HookRepo, result: &sync::Reconciled) -> i32 {
+    result.report();
+    if result.has_problems() && hr.settings().bool("gitdvc.strict", false) {
+        tracing::error!("git-dvc: failing because gitdvc.strict is set");
+        return 1;
+    }
+    0
+}
+
+/// Open the hook's repository; `None` when there is nothing to do (not a DVC repository)
+/// or it cannot be opened (warned about: post-* hooks never fail git over it).
+pub(crate) fn open_for_post_hook(hook: HookName) -> Option<sync::HookRepo> {
+    match sync::HookRepo::open_current() {
+        Ok(hr) => hr,
+        Err(e) => {
+            tracing::warn!("git-dvc: {hook}: {e}; the workspace was not updated");
+            None
+        }
     }
 }
 

@@ -2,8 +2,9 @@
 //! `checkout -b`, clone and `worktree add`, where old is the null id), flag 0 for a file
 //! checkout (`checkout -- p`, `restore p`). Its exit status becomes the command's.
 
+use super::sync::{self, ReconcileRequest};
 use super::{Error, HookEnv, HookName};
-use crate::git::Oid;
+use crate::git::{DiffSide, Oid};
 
 /// Branch or file checkout (git's third argument).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -67,17 +68,49 @@ pub fn parse(args: &[String]) -> Result<PostCheckoutInput, Error> {
     })
 }
 
-/// Run the hook.
+/// Run the hook: reconcile the workspace with the new HEAD.
 ///
-/// Engine integration (non-cheap path): materialize what the filter did not, remove outs
-/// whose pointers vanished between `old` and `new` when unmodified (keep modified ones
-/// with a warning), point a new worktree's cache at the main one when `is_initial`.
+/// - `checkout -b` (old == new) and file checkouts (flag 0): only retry the pending
+///   journal, and only when it exists (no repository is opened otherwise);
+/// - a fresh worktree (old is null: clone, `worktree add`): materialize every pointer of
+///   the index that is not skip-worktree, after pointing a linked worktree at the main
+///   cache;
+/// - otherwise: delete outs whose pointers vanished between old and new when unmodified,
+///   materialize the changed pointers when the filter did not run, retry the journal.
+///
+/// Exit 0 unless `gitdvc.strict=true` and something went wrong.
 pub fn run(input: &PostCheckoutInput, _env: &HookEnv) -> Result<i32, Error> {
-    if input.is_cheap() {
+    if input.is_cheap() && !has_pending_work() {
         return Ok(0);
     }
-    tracing::debug!(old = %input.old, new = %input.new, "post-checkout: engine not wired yet");
-    Ok(0)
+    let Some(hr) = super::open_for_post_hook(HookName::PostCheckout) else {
+        return Ok(0);
+    };
+    let request = if input.is_cheap() {
+        ReconcileRequest::default()
+    } else if input.is_initial() {
+        ReconcileRequest {
+            extra: sync::index_pointers(&hr),
+            ..ReconcileRequest::default()
+        }
+    } else {
+        ReconcileRequest {
+            diff: Some((input.old.as_str(), DiffSide::Rev(input.new.as_str()))),
+            materialize_changed: !sync::filter_is_active(&hr.git),
+            extra: Vec::new(),
+        }
+    };
+    let result = sync::reconcile(&hr, request);
+    Ok(super::finish_post_hook(&hr, &result))
+}
+
+/// The cheap check of the cheap paths: a DVC repository with a pending journal.
+pub(crate) fn has_pending_work() -> bool {
+    if !std::path::Path::new(".dvc").is_dir() {
+        return false;
+    }
+    // `git rev-parse --git-dir` only when this is a DVC repository.
+    sync::Pending::for_git(&crate::git::Git::current()).is_ok_and(|p| p.exists())
 }
 
 #[cfg(test)]

@@ -1,7 +1,9 @@
 //! `post-merge <squash>`: after a successful `merge` or `pull` (not on conflicts, not for
 //! rebase). `ORIG_HEAD` names the pre-merge HEAD.
 
+use super::sync::{self, ReconcileRequest};
 use super::{Error, HookEnv, HookName};
+use crate::git::DiffSide;
 
 /// Typed input of `post-merge`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -27,13 +29,36 @@ pub fn parse(args: &[String]) -> Result<PostMergeInput, Error> {
     }
 }
 
-/// Run the hook.
-///
-/// Engine integration: the post-checkout reconciliation over `ORIG_HEAD..HEAD` (for a
-/// squash merge, over HEAD and the index).
+/// Run the hook: the post-checkout reconciliation over `ORIG_HEAD..HEAD` (for a squash
+/// merge, which commits nothing, over `HEAD..index`). Exit 0 unless `gitdvc.strict=true`
+/// and something went wrong.
 pub fn run(input: &PostMergeInput, _env: &HookEnv) -> Result<i32, Error> {
-    tracing::debug!(squash = input.squash, "post-merge: engine not wired yet");
-    Ok(0)
+    if !std::path::Path::new(".dvc").is_dir() {
+        return Ok(0);
+    }
+    let Some(hr) = super::open_for_post_hook(HookName::PostMerge) else {
+        return Ok(0);
+    };
+    let (old, new) = if input.squash {
+        (hr.git.resolve("HEAD").ok().flatten(), DiffSide::Index)
+    } else {
+        (
+            hr.git.resolve("ORIG_HEAD").ok().flatten(),
+            DiffSide::Rev("HEAD"),
+        )
+    };
+    let Some(old) = old else {
+        tracing::debug!("post-merge: no ORIG_HEAD; only the pending journal is retried");
+        let result = sync::reconcile(&hr, ReconcileRequest::default());
+        return Ok(super::finish_post_hook(&hr, &result));
+    };
+    let request = ReconcileRequest {
+        diff: Some((old.as_str(), new)),
+        materialize_changed: !sync::filter_is_active(&hr.git),
+        extra: Vec::new(),
+    };
+    let result = sync::reconcile(&hr, request);
+    Ok(super::finish_post_hook(&hr, &result))
 }
 
 #[cfg(test)]
@@ -46,9 +71,5 @@ mod tests {
         assert!(parse(&["1".to_owned()]).unwrap().squash);
         assert!(parse(&["2".to_owned()]).is_err());
         assert!(parse(&[]).is_err());
-        assert_eq!(
-            run(&PostMergeInput { squash: false }, &HookEnv::default()).unwrap(),
-            0
-        );
     }
 }

@@ -1,7 +1,9 @@
 //! `post-rewrite <command>` with stdin lines `<old> <new> [<extra>]`, after
 //! `commit --amend` (`amend`) and at the end of `rebase` (`rebase`).
 
+use super::sync::{self, ReconcileRequest};
 use super::{Error, HookEnv, HookName, read_stdin};
+use crate::git::DiffSide;
 use crate::git::Oid;
 use std::io::Read;
 
@@ -71,11 +73,36 @@ pub fn parse(args: &[String], stdin: &mut dyn Read) -> Result<PostRewriteInput, 
 
 /// Run the hook.
 ///
-/// Engine integration: after a rebase, reconcile the workspace with the final HEAD
-/// (post-checkout fired only once, onto the base).
+/// - `rebase`: reconcile the workspace over `ORIG_HEAD..HEAD` (the pre-rebase tip to the
+///   result): post-checkout fired only once, onto the base, and the picks went through
+///   the filter, which never removes anything;
+/// - `amend`: the worktree did not change; only the pending journal is retried.
+///
+/// Exit 0 unless `gitdvc.strict=true` and something went wrong.
 pub fn run(input: &PostRewriteInput, _env: &HookEnv) -> Result<i32, Error> {
-    tracing::debug!(command = ?input.command, commits = input.rewritten.len(), "post-rewrite: engine not wired yet");
-    Ok(0)
+    if input.command == RewriteCommand::Amend && !super::post_checkout::has_pending_work() {
+        return Ok(0);
+    }
+    if !std::path::Path::new(".dvc").is_dir() {
+        return Ok(0);
+    }
+    let Some(hr) = super::open_for_post_hook(HookName::PostRewrite) else {
+        return Ok(0);
+    };
+    let orig = match input.command {
+        RewriteCommand::Rebase => hr.git.resolve("ORIG_HEAD").ok().flatten(),
+        RewriteCommand::Amend => None,
+    };
+    let request = match &orig {
+        Some(orig) => ReconcileRequest {
+            diff: Some((orig.as_str(), DiffSide::Rev("HEAD"))),
+            materialize_changed: !sync::filter_is_active(&hr.git),
+            extra: Vec::new(),
+        },
+        None => ReconcileRequest::default(),
+    };
+    let result = sync::reconcile(&hr, request);
+    Ok(super::finish_post_hook(&hr, &result))
 }
 
 #[cfg(test)]

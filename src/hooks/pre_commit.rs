@@ -10,7 +10,14 @@
 //! A `git add` from the hook lands in the commit in all three modes; in `Partial` mode
 //! the real index misses it (a staged revert shows as `MM`), so auto-staging is off there.
 
+use super::sync::{self, HookRepo};
 use super::{Error, HookEnv, HookName};
+use crate::data::commit;
+use crate::data::repo::{Repo, Stage, StageKind};
+use crate::data::status;
+use crate::git::{ChangedPath, DiffSide};
+use rayon::prelude::*;
+use std::collections::{HashMap, HashSet};
 use std::path::Path;
 
 /// How the commit's index relates to the real index.
@@ -70,12 +77,401 @@ pub fn parse(args: &[String], env: &HookEnv) -> Result<PreCommitInput, Error> {
 
 /// Run the hook.
 ///
-/// Engine integration: refuse when an out path is staged into git or a staged pointer's
-/// data is in neither cache nor workspace; then, when `gitdvc.autostage` is not false
-/// and `index_mode.allows_autostage()`, re-hash changed outs, rewrite their `.dvc`
-/// byte-exactly and `git add` it (`crate::git::Git::add` honours `GIT_INDEX_FILE`).
+/// 1. Refuse (exit 1) when a path inside a DVC out is staged into git (`git add -f`), or a
+///    staged pointer references data that is in neither the cache nor the workspace.
+///    Data that is only in the workspace is saved to the cache.
+/// 2. Outs whose workspace data changed while their pointer is not staged: unless
+///    `gitdvc.autostage=false` or in a partial commit (only a warning there), hash and
+///    cache the data, rewrite the `.dvc` byte-exactly and `git add` it. When nothing else
+///    was staged, git will still say "nothing to commit": say that the pointer is staged
+///    and the commit must be run again.
+/// 3. A staged pointer whose workspace data differs (a resolved merge conflict): check
+///    the staged version out when the workspace content is saved in the cache.
 pub fn run(input: &PreCommitInput, _env: &HookEnv) -> Result<i32, Error> {
-    tracing::debug!(mode = ?input.index_mode, "pre-commit: engine not wired yet");
+    if !Path::new(".dvc").is_dir() {
+        return Ok(0);
+    }
+    let hr = match HookRepo::open_current() {
+        Ok(Some(hr)) => hr,
+        Ok(None) => return Ok(0),
+        Err(e) => {
+            tracing::warn!("git-dvc: pre-commit: {e}; DVC data was not checked");
+            return Ok(0);
+        }
+    };
+    let git = &hr.git;
+    let head = git.resolve("HEAD")?;
+    let staged: Vec<ChangedPath> = match &head {
+        Some(head) => git.diff_names(head.as_str(), DiffSide::Index, &[])?,
+        None => git
+            .ls_files(&["--cached"], &[])?
+            .into_iter()
+            .map(|path| ChangedPath { status: 'A', path })
+            .collect(),
+    };
+    let staged_pointers: HashSet<&str> = staged
+        .iter()
+        .filter(|c| c.status != 'D' && sync::is_pointer_path(&c.path))
+        .map(|c| c.path.as_str())
+        .collect();
+    let index_pointers: Vec<String> = git
+        .ls_files(&["--cached"], &sync::POINTER_PATHSPECS)?
+        .into_iter()
+        .filter(|p| sync::is_pointer_path(p))
+        .collect();
+    if index_pointers.is_empty() {
+        return Ok(0);
+    }
+    let names: Vec<String> = index_pointers.iter().map(|p| format!(":{p}")).collect();
+    let blobs = git.cat_file_batch(&names)?;
+    let mut pointers: Vec<IndexPointer> = Vec::new();
+    for (path, blob) in index_pointers.into_iter().zip(blobs) {
+        let Some(text) = blob.and_then(|b| String::from_utf8(b).ok()) else {
+            continue;
+        };
+        match hr.repo.stages_from_text(&path, &text) {
+            Ok(stages) => pointers.push(IndexPointer {
+                staged: staged_pointers.contains(path.as_str()),
+                path,
+                text,
+                stages,
+            }),
+            Err(e) => tracing::warn!("git-dvc: `{path}` is not a valid DVC pointer: {e}"),
+        }
+    }
+
+    // 1a. Out paths staged into git.
+    let outs: HashMap<&str, &str> = pointers
+        .iter()
+        .flat_map(|p| {
+            p.stages
+                .iter()
+                .flat_map(|s| s.outs.iter())
+                .map(move |o| (o.rel.as_str(), p.path.as_str()))
+        })
+        .collect();
+    let mut refusals = Vec::new();
+    for c in staged.iter().filter(|c| c.status != 'D') {
+        if let Some((out, pointer)) = owning_out(&outs, &c.path) {
+            refusals.push(format!(
+                "`{}` is inside `{out}`, which DVC tracks through `{pointer}`; it must not be committed to git (run `git rm --cached -r -- '{}'`)",
+                c.path, c.path
+            ));
+        }
+    }
+
+    // Workspace state of every out, in parallel (the state DB makes unchanged outs cheap).
+    let checks: Vec<OutCheck> = pointers
+        .par_iter()
+        .enumerate()
+        .flat_map_iter(|(pi, p)| {
+            p.stages
+                .iter()
+                .enumerate()
+                .flat_map(move |(si, s)| s.outs.iter().enumerate().map(move |(oi, _)| (pi, si, oi)))
+        })
+        .collect::<Vec<_>>()
+        .into_par_iter()
+        .filter_map(|(pi, si, oi)| check_out(&hr.repo, &pointers, pi, si, oi))
+        .collect();
+
+    // 1b. Staged pointers whose data exists nowhere; save data found only in the workspace.
+    let mut to_save: Vec<&OutCheck> = Vec::new();
+    for c in &checks {
+        let p = &pointers[c.pointer];
+        if !p.staged || c.in_cache {
+            continue;
+        }
+        if c.workspace == Workspace::Matches {
+            to_save.push(c);
+        } else {
+            refusals.push(format!(
+                "`{}` references data of `{}` that is neither in the DVC cache nor in the workspace (run `git dvc pull {}`, or `git dvc add {}` to record the data you have)",
+                p.path, c.rel, p.path, c.rel
+            ));
+        }
+    }
+    if !refusals.is_empty() {
+        for r in &refusals {
+            tracing::error!("git-dvc: {r}");
+        }
+        tracing::error!("git-dvc: commit refused (use `git commit --no-verify` to bypass)");
+        return Ok(1);
+    }
+
+    let settings = hr.settings();
+    let autostage = settings.bool("gitdvc.autostage", true);
+    let mut stale: Vec<&OutCheck> = Vec::new();
+    let mut reconcile_pointers: Vec<usize> = Vec::new();
+    for c in &checks {
+        let p = &pointers[c.pointer];
+        match c.workspace {
+            Workspace::Matches => {}
+            Workspace::Missing => tracing::warn!(
+                "git-dvc: `{}` (tracked by `{}`) is missing from the workspace (run `git dvc checkout {}`)",
+                c.rel,
+                p.path,
+                p.path
+            ),
+            // The staged pointer names another version that the cache has, and the
+            // workspace holds one the cache has too (a resolved merge conflict, a pointer
+            // taken from another commit): follow the pointer. Unsaved workspace changes
+            // are new data: record them (below).
+            Workspace::Differs if p.staged && c.workspace_saved => {
+                if !reconcile_pointers.contains(&c.pointer) {
+                    reconcile_pointers.push(c.pointer);
+                }
+            }
+            Workspace::Differs => stale.push(c),
+        }
+    }
+    if to_save.is_empty() && stale.is_empty() && reconcile_pointers.is_empty() {
+        return Ok(0);
+    }
+    let _lock = match sync::lock(&hr.repo) {
+        Ok(lock) => lock,
+        Err(e) => {
+            tracing::warn!("git-dvc: DVC data was not checked: {e}");
+            return Ok(0);
+        }
+    };
+    for c in &to_save {
+        let o = &pointers[c.pointer].stages[c.stage].outs[c.out];
+        match commit::commit_out(&hr.repo, o, false) {
+            Ok(_) => tracing::info!("git-dvc: saved `{}` to the DVC cache", c.rel),
+            Err(e) => {
+                tracing::error!("git-dvc: cannot save `{}` to the DVC cache: {e}", c.rel);
+                return Ok(1);
+            }
+        }
+    }
+    // 3. Resolved conflicts: bring the workspace to the staged pointer when that loses
+    // nothing (OnUnsaved::Keep).
+    if !reconcile_pointers.is_empty() {
+        let texts: Vec<(String, String)> = reconcile_pointers
+            .iter()
+            .map(|&i| (pointers[i].path.clone(), pointers[i].text.clone()))
+            .collect();
+        sync::warn_outcomes(&sync::materialize(&hr.repo, &texts));
+    }
+    // 2. Stale pointers.
+    let staged_something_else = !staged.is_empty();
+    autostage_stale(
+        &hr,
+        &pointers,
+        &stale,
+        autostage && input.index_mode.allows_autostage(),
+        input.index_mode,
+        staged_something_else,
+    )
+}
+
+/// Bring the worktree pointer file of `p` up to date with the workspace data: hash and
+/// cache every out that differs, and rewrite the file byte-exactly. The worktree file is
+/// the base: when it already differs from the staged text (a `dvc commit` without
+/// `git add`, or an earlier attempt of this hook whose staging git rolled back), its
+/// records are the ones compared.
+fn update_pointer(hr: &HookRepo, p: &IndexPointer) -> Result<(), String> {
+    let worktree = fs_err::read_to_string(hr.top.join(&p.path)).map_err(|e| e.to_string())?;
+    let stages = if worktree == p.text {
+        p.stages.clone()
+    } else {
+        hr.repo
+            .stages_from_text(&p.path, &worktree)
+            .map_err(|e| e.to_string())?
+    };
+    for stage in &stages {
+        let mut updates = Vec::new();
+        for o in &stage.outs {
+            let Some(recorded) = o.out.md5.as_deref() else {
+                continue;
+            };
+            let differs = match status::current(&hr.repo, o, false) {
+                Ok(Some(cur)) => {
+                    cur.md5 != recorded || (!o.out.is_dir() && cur.isexec != o.out.isexec)
+                }
+                Ok(None) => false,
+                Err(e) => return Err(e.to_string()),
+            };
+            if !differs {
+                continue;
+            }
+            let c = commit::commit_out(&hr.repo, o, false).map_err(|e| e.to_string())?;
+            if c.changed {
+                updates.push((o.index, c.update));
+            }
+        }
+        if !updates.is_empty() {
+            commit::write_updates(&hr.repo, stage, &updates).map_err(|e| e.to_string())?;
+        }
+    }
+    Ok(())
+}
+
+/// A pointer in the commit's index.
+struct IndexPointer {
+    path: String,
+    /// Its staged text.
+    text: String,
+    stages: Vec<Stage>,
+    /// Changed in this commit (relative to HEAD).
+    staged: bool,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Workspace {
+    Matches,
+    Differs,
+    Missing,
+}
+
+struct OutCheck {
+    pointer: usize,
+    stage: usize,
+    out: usize,
+    rel: String,
+    workspace: Workspace,
+    /// Only computed for staged pointers (true otherwise).
+    in_cache: bool,
+    /// The workspace version of a differing out is in the cache.
+    workspace_saved: bool,
+}
+
+fn check_out(
+    repo: &Repo,
+    pointers: &[IndexPointer],
+    pi: usize,
+    si: usize,
+    oi: usize,
+) -> Option<OutCheck> {
+    let p = &pointers[pi];
+    let o = &p.stages[si].outs[oi];
+    let recorded = o.out.md5.as_deref()?;
+    if !o.out.cache {
+        return None;
+    }
+    let in_cache = !p.staged || status::in_cache(repo, o);
+    let mut workspace_saved = false;
+    let workspace = match status::current(repo, o, false) {
+        Ok(Some(cur)) => {
+            status::record(repo, o, &cur);
+            let same = cur.md5 == recorded && (o.out.is_dir() || cur.isexec == o.out.isexec);
+            if same {
+                Workspace::Matches
+            } else {
+                workspace_saved = repo.odb.exists(&cur.md5, o.out.is_legacy());
+                Workspace::Differs
+            }
+        }
+        Ok(None) => Workspace::Missing,
+        Err(e) => {
+            tracing::warn!("git-dvc: cannot hash `{}`: {e}", o.rel);
+            return None;
+        }
+    };
+    Some(OutCheck {
+        pointer: pi,
+        stage: si,
+        out: oi,
+        rel: o.rel.clone(),
+        workspace,
+        in_cache,
+        workspace_saved,
+    })
+}
+
+/// The out that `path` is, or lies inside, if any: (out, its pointer).
+fn owning_out<'a>(outs: &HashMap<&'a str, &'a str>, path: &str) -> Option<(&'a str, &'a str)> {
+    let mut candidate = path;
+    loop {
+        if let Some((out, pointer)) = outs.get_key_value(candidate) {
+            return Some((out, pointer));
+        }
+        candidate = &candidate[..candidate.rfind('/')?];
+    }
+}
+
+/// Bring stale `.dvc` pointers up to date and stage them, or warn.
+fn autostage_stale(
+    hr: &HookRepo,
+    pointers: &[IndexPointer],
+    stale: &[&OutCheck],
+    autostage: bool,
+    mode: IndexMode,
+    staged_something_else: bool,
+) -> Result<i32, Error> {
+    if stale.is_empty() {
+        return Ok(0);
+    }
+    // Group by (pointer, stage).
+    let mut groups: Vec<((usize, usize), Vec<usize>)> = Vec::new();
+    for c in stale {
+        let key = (c.pointer, c.stage);
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, outs)) => outs.push(c.out),
+            None => groups.push((key, vec![c.out])),
+        }
+    }
+    let mut to_add: Vec<String> = Vec::new();
+    let mut done_pointers: Vec<usize> = Vec::new();
+    for ((pi, si), outs) in groups {
+        let p = &pointers[pi];
+        let stage = &p.stages[si];
+        let listed = outs
+            .iter()
+            .map(|&oi| format!("`{}`", stage.outs[oi].rel))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let why_not = if !matches!(stage.kind, StageKind::DvcFile) {
+            Some(format!(
+                "it is a pipeline output; run `dvc commit` or `dvc repro` to update `{}`",
+                p.path
+            ))
+        } else if mode == IndexMode::Partial {
+            Some(format!(
+                "this is a partial commit; run `git dvc commit {}` and `git add {}` first, or commit without paths",
+                p.path, p.path
+            ))
+        } else if !autostage {
+            Some(format!(
+                "gitdvc.autostage is false; run `git dvc commit {}` and `git add {}`",
+                p.path, p.path
+            ))
+        } else {
+            None
+        };
+        if let Some(why_not) = why_not {
+            tracing::warn!(
+                "git-dvc: {listed} changed in the workspace but `{}` was not updated: {why_not}",
+                p.path
+            );
+            continue;
+        }
+        if done_pointers.contains(&pi) {
+            continue;
+        }
+        done_pointers.push(pi);
+        match update_pointer(hr, p) {
+            Ok(()) => to_add.push(p.path.clone()),
+            Err(e) => tracing::warn!("git-dvc: cannot update `{}`: {e}", p.path),
+        }
+    }
+    if to_add.is_empty() {
+        return Ok(0);
+    }
+    hr.git.add(&to_add)?;
+    let listed = to_add
+        .iter()
+        .map(|p| format!("`{p}`"))
+        .collect::<Vec<_>>()
+        .join(", ");
+    if staged_something_else {
+        tracing::warn!("git-dvc: data changed: updated and staged {listed}");
+    } else {
+        tracing::warn!(
+            "git-dvc: data changed: updated and staged {listed}; git does not commit what a hook stages when nothing else was staged, so run the commit again"
+        );
+    }
     Ok(0)
 }
 
@@ -104,14 +500,13 @@ mod tests {
     }
 
     #[test]
-    fn parse_and_run() {
+    fn parse_input() {
         let env = HookEnv {
             index_file: Some(PathBuf::from("/r/.git/index.lock")),
             ..HookEnv::default()
         };
         let input = parse(&[], &env).unwrap();
         assert_eq!(input.index_mode, IndexMode::Full);
-        assert_eq!(run(&input, &env).unwrap(), 0);
         assert!(parse(&["x".to_owned()], &env).is_err());
     }
 }

@@ -3,7 +3,11 @@
 //! Fires for `--dry-run` and "Everything up-to-date" too (then stdin is empty).
 //! A new remote ref has a null remote oid; a deletion is `(delete) <null> <ref> <oid>`.
 
+use super::sync::{self, HookRepo};
 use super::{Error, HookEnv, HookName, read_stdin};
+use crate::data::dvcfile::Out;
+use crate::data::remote::{OpenOptions, Remote};
+use crate::data::transfer::{self, TransferOptions};
 use crate::git::Oid;
 use std::io::Read;
 
@@ -83,12 +87,18 @@ pub fn parse(args: &[String], stdin: &mut dyn Read) -> Result<PrePushInput, Erro
     })
 }
 
-/// Run the hook.
+/// Run the hook: upload the DVC data of the commits being pushed.
 ///
-/// Engine integration: `rev-list --objects <local> --not <remote oids> --remotes=<name>`,
-/// collect objects referenced by `.dvc`/`dvc.lock` blobs, upload what the DVC remote
-/// (`gitdvc.remote.<name>`, else `core.remote`) lacks, and refuse when an object exists
-/// neither locally nor remotely unless `gitdvc.allowIncompletePush`.
+/// 1. The candidate objects (spec/git-integration.md §2, as git-lfs does):
+///    `rev-list --objects --ignore-missing <local>... --not <remote>... --remotes=<name>`;
+///    of those, the blobs at `*.dvc` and `dvc.lock` paths are parsed and their outs'
+///    objects collected (`push: false` outs excluded). `.dir` manifests are expanded
+///    from the cache by the transfer.
+/// 2. Each object goes to its out's `remote:`, else `gitdvc.remote.<git remote>`, else
+///    DVC's default remote; only what the remote lacks is uploaded.
+/// 3. Refuse the push (exit 1) when an object exists neither locally nor remotely, when
+///    an upload fails, or when no DVC remote is configured, unless
+///    `gitdvc.allowIncompletePush=true`.
 pub fn run(input: &PrePushInput, env: &HookEnv) -> Result<i32, Error> {
     if env.skip_push {
         tracing::info!(
@@ -97,11 +107,172 @@ pub fn run(input: &PrePushInput, env: &HookEnv) -> Result<i32, Error> {
         );
         return Ok(0);
     }
-    if input.pushes().next().is_none() {
+    if input.pushes().next().is_none() || !std::path::Path::new(".dvc").is_dir() {
         return Ok(0);
     }
-    tracing::debug!(remote = %input.remote_name, refs = input.updates.len(), "pre-push: engine not wired yet");
-    Ok(0)
+    let hr = match HookRepo::open_current() {
+        Ok(Some(hr)) => hr,
+        Ok(None) => return Ok(0),
+        Err(e) => {
+            tracing::error!(
+                "git-dvc: pre-push: {e}; refusing to push pointers whose data cannot be checked"
+            );
+            tracing::error!("git-dvc: hint: fix the DVC config, or push with GIT_DVC_SKIP_PUSH=1");
+            return Ok(1);
+        }
+    };
+    let outs = pushed_outs(&hr, input)?;
+    if outs.is_empty() {
+        return Ok(0);
+    }
+    let settings = hr.settings();
+    let allow_incomplete = settings.bool("gitdvc.allowincompletepush", false);
+    let mapped = settings
+        .get(&format!(
+            "gitdvc.remote.{}",
+            input.remote_name.to_ascii_lowercase()
+        ))
+        .map(str::to_owned);
+    let default_remote = mapped.or_else(|| hr.repo.config.core_remote());
+    let plan = transfer::plan(
+        outs.iter(),
+        transfer::Direction::Push,
+        None,
+        default_remote.as_deref(),
+    );
+    let mut problems: Vec<String> = Vec::new();
+    if !plan.without_remote.is_empty() {
+        problems.push(format!(
+            "{} DVC object(s) cannot be uploaded: no DVC remote is configured (set one with `git dvc remote add -d <name> <url>`, or map this git remote with `git config gitdvc.remote.{} <dvc remote>`)",
+            plan.without_remote.len(),
+            input.remote_name
+        ));
+    }
+    let names = transfer::object_names(&hr.repo.odb, outs.iter().map(|o| (o.path.as_str(), o)));
+    let name_of = |o: &transfer::Object| names.get(o).cloned().unwrap_or_else(|| o.oid.clone());
+    for (remote_name, objects) in &plan.by_remote {
+        let remote = match hr
+            .repo
+            .config
+            .remote(remote_name)
+            .map_err(|e| e.to_string())
+            .and_then(|c| {
+                Remote::open(
+                    &c,
+                    &OpenOptions {
+                        home_dir: sync::repo_options().home_dir,
+                    },
+                )
+                .map_err(|e| e.to_string())
+            }) {
+            Ok(r) => r,
+            Err(e) => {
+                problems.push(format!("cannot use DVC remote `{remote_name}`: {e}"));
+                continue;
+            }
+        };
+        let options = TransferOptions {
+            jobs: TransferOptions::default_jobs(&remote),
+        };
+        let summary = match transfer::push_objects(
+            &hr.repo.odb,
+            &remote,
+            objects,
+            &options,
+            &transfer::NoProgress,
+        ) {
+            Ok(s) => s,
+            Err(e) => {
+                problems.push(format!(
+                    "uploading to DVC remote `{remote_name}` failed: {e}"
+                ));
+                continue;
+            }
+        };
+        if summary.transferred > 0 {
+            tracing::warn!(
+                "git-dvc: uploaded {} object(s) to DVC remote `{remote_name}`",
+                summary.transferred
+            );
+        }
+        for o in &summary.missing {
+            problems.push(format!(
+                "`{}` ({}) is neither in the local cache nor on DVC remote `{remote_name}`",
+                name_of(o),
+                o.oid
+            ));
+        }
+        for f in &summary.failed {
+            problems.push(format!(
+                "uploading `{}` failed: {}",
+                name_of(&f.object),
+                f.error
+            ));
+        }
+        for d in &summary.incomplete_dirs {
+            problems.push(format!(
+                "`{}` was not uploaded completely, so its `.dir` was not pushed",
+                name_of(d)
+            ));
+        }
+    }
+    if problems.is_empty() {
+        return Ok(0);
+    }
+    if allow_incomplete {
+        for p in &problems {
+            tracing::warn!("git-dvc: {p}");
+        }
+        tracing::warn!("git-dvc: pushing anyway (gitdvc.allowIncompletePush is set)");
+        return Ok(0);
+    }
+    for p in &problems {
+        tracing::error!("git-dvc: {p}");
+    }
+    tracing::error!(
+        "git-dvc: push refused: the pushed commits reference DVC data the remote would not have (set `gitdvc.allowIncompletePush=true` or GIT_DVC_SKIP_PUSH=1 to push anyway)"
+    );
+    Ok(1)
+}
+
+/// The outs (with their objects) of every `.dvc`/`dvc.lock` blob introduced by the pushed
+/// commits.
+fn pushed_outs(hr: &HookRepo, input: &PrePushInput) -> Result<Vec<Out>, Error> {
+    let include: Vec<Oid> = input.pushes().map(|u| u.local_oid.clone()).collect();
+    let exclude: Vec<Oid> = input
+        .updates
+        .iter()
+        .filter(|u| !u.is_new())
+        .map(|u| u.remote_oid.clone())
+        .collect();
+    // Pushing to a bare URL: there are no remote-tracking refs to exclude.
+    let remote = (input.remote_name != input.remote_url).then_some(input.remote_name.as_str());
+    let objects = hr.git.rev_list_objects(&include, &exclude, remote)?;
+    let blobs: Vec<(Oid, String)> = objects
+        .into_iter()
+        .filter(|(_, path)| sync::is_pointer_path(path))
+        .collect();
+    if blobs.is_empty() {
+        return Ok(Vec::new());
+    }
+    let names: Vec<String> = blobs.iter().map(|(oid, _)| oid.to_string()).collect();
+    let contents = hr.git.cat_file_batch(&names)?;
+    let mut outs = Vec::new();
+    for ((_, path), content) in blobs.iter().zip(contents) {
+        let Some(text) = content.and_then(|b| String::from_utf8(b).ok()) else {
+            continue;
+        };
+        match hr.repo.stages_from_text(path, &text) {
+            Ok(stages) => outs.extend(stages.into_iter().flat_map(|s| s.outs).map(|o| Out {
+                path: o.rel,
+                ..o.out
+            })),
+            Err(e) => tracing::warn!(
+                "git-dvc: `{path}` in the pushed commits is not a valid pointer: {e}"
+            ),
+        }
+    }
+    Ok(outs)
 }
 
 #[cfg(test)]
