@@ -258,6 +258,7 @@ fn remote_error(verb: &str, e: &TransferError) -> CommandError {
     if let TransferError::Remote(r) = e {
         let text = r.to_string();
         if text.contains("credentials")
+            || text.contains("HTTP status 403")
             || text.contains("InvalidAccessKeyId")
             || text.contains("SignatureDoesNotMatch")
         {

@@ -18,6 +18,7 @@ mod maint_gc;
 mod misc;
 mod moto;
 mod remote_local;
+mod remote_s3;
 mod status;
 
 #[test]

@@ -23,7 +23,7 @@ use aws_sdk_s3::Client;
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
 use aws_sdk_s3::config::{BehaviorVersion, Credentials, Region};
-use aws_sdk_s3::error::{DisplayErrorContext, ProvideErrorMetadata, SdkError};
+use aws_sdk_s3::error::{ProvideErrorMetadata, SdkError};
 use aws_sdk_s3::primitives::{ByteStream, Length};
 use std::collections::HashSet;
 use std::path::{Path, PathBuf};
@@ -215,7 +215,7 @@ impl S3Remote {
         if let Some(p) = &s.profile {
             loader = loader.profile_name(p);
         }
-        if s.credential_path.is_some() || s.config_path.is_some() {
+        let profile_files = if s.credential_path.is_some() || s.config_path.is_some() {
             let mut files = ProfileFiles::builder()
                 .include_default_config_file(s.config_path.is_none())
                 .include_default_credentials_file(s.credential_path.is_none());
@@ -225,10 +225,33 @@ impl S3Remote {
             if let Some(p) = &s.config_path {
                 files = files.with_file(ProfileFileKind::Config, p);
             }
-            loader = loader.profile_files(files.build());
+            Some(files.build())
+        } else {
+            None
+        };
+        if let Some(files) = &profile_files {
+            loader = loader.profile_files(files.clone());
         }
-        if let Some(r) = &s.region {
-            loader = loader.region(Region::new(r.clone()));
+        match &s.region {
+            Some(r) => loader = loader.region(Region::new(r.clone())),
+            None => {
+                // Environment, then the profile, then us-east-1 as botocore does for S3;
+                // never the instance metadata service, which is slow and noisy off EC2.
+                use aws_config::environment::EnvironmentVariableRegionProvider;
+                use aws_config::meta::region::RegionProviderChain;
+                let mut from_profile = aws_config::profile::ProfileFileRegionProvider::builder();
+                if let Some(p) = &s.profile {
+                    from_profile = from_profile.profile_name(p);
+                }
+                if let Some(files) = &profile_files {
+                    from_profile = from_profile.profile_files(files.clone());
+                }
+                loader = loader.region(
+                    RegionProviderChain::first_try(EnvironmentVariableRegionProvider::new())
+                        .or_else(from_profile.build())
+                        .or_else(Region::from_static("us-east-1")),
+                );
+            }
         }
         if s.anonymous {
             loader = loader.no_credentials();
@@ -309,6 +332,9 @@ impl S3Remote {
                     || matches!(code, "SlowDown" | "RequestTimeout" | "Throttling");
                 match (code, service.err().message()) {
                     ("NoSuchBucket", _) => format!("bucket '{}' does not exist", self.bucket),
+                    ("", None) if status == 403 => {
+                        "access denied: check the credentials (HTTP status 403)".to_string()
+                    }
                     ("", None) => format!("HTTP status {status}"),
                     (c, Some(m)) if !c.is_empty() => format!("{c}: {m} (HTTP status {status})"),
                     (c, m) => format!("{}{} (HTTP status {status})", c, m.unwrap_or("")),
@@ -320,13 +346,17 @@ impl S3Remote {
             }
             SdkError::DispatchFailure(d) => {
                 retriable = d.is_io() || d.is_timeout();
-                DisplayErrorContext(&err).to_string()
+                let text = source_chain(&err);
+                match (&self.settings.endpoint_url, d.is_io() || d.is_timeout()) {
+                    (Some(ep), true) => format!("{text} (endpoint {ep})"),
+                    _ => text,
+                }
             }
             SdkError::ResponseError(_) => {
                 retriable = true;
-                DisplayErrorContext(&err).to_string()
+                source_chain(&err)
             }
-            _ => DisplayErrorContext(&err).to_string(),
+            _ => source_chain(&err),
         };
         RemoteError::Request {
             remote: self.name.clone(),
@@ -595,7 +625,7 @@ impl S3Remote {
                 remote: self.name.clone(),
                 op: "download",
                 key: self.full_key(key),
-                message: DisplayErrorContext(&e).to_string(),
+                message: source_chain(&e),
                 retriable: true,
             })?;
             hasher.update(&chunk);
@@ -658,6 +688,25 @@ impl S3Remote {
         })
         .await?;
         Ok(())
+    }
+}
+
+/// The causes of an SDK error, joined with `: ` (its own top line, like `dispatch
+/// failure`, says nothing a user can act on, and `Debug` dumps are never shown).
+fn source_chain(err: &dyn std::error::Error) -> String {
+    let mut parts: Vec<String> = Vec::new();
+    let mut cur = err.source();
+    while let Some(e) = cur {
+        let text = e.to_string();
+        if !parts.last().is_some_and(|p| p.contains(&text)) {
+            parts.push(text);
+        }
+        cur = e.source();
+    }
+    if parts.is_empty() {
+        err.to_string()
+    } else {
+        parts.join(": ")
     }
 }
 
