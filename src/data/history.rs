@@ -13,6 +13,8 @@
 //! ignore it), and outs of `dvc import` stages count (dvc 3.67.1 skips repo imports in
 //! `Output.get_used_objs`; their data still came from somewhere the user may lose).
 
+pub mod diff;
+
 use crate::data::dvcfile::{self, Out};
 use crate::data::pipeline::{OutFlags, StageFlags};
 use crate::data::repo::{Stage, join_rel};

@@ -14,6 +14,7 @@ mod env;
 mod hostile;
 mod init;
 mod interop;
+mod maint_diff;
 mod maint_gc;
 mod misc;
 mod moto;
