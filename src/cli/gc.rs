@@ -10,6 +10,7 @@ use super::error::ErrorKind;
 use super::{CommandError, CommandResult, Context};
 use crate::data::gc::{self, ObjectKey, retention};
 use crate::data::history::{self, HistOut, PointerParser};
+use crate::data::remote::Remote;
 use crate::data::repo::Repo;
 use crate::git::history as githistory;
 use std::collections::{HashMap, HashSet};
@@ -213,16 +214,12 @@ pub fn run(ctx: &Context, args: GcArgs) -> CommandResult {
     } else {
         args.num
     };
-    if args.cloud {
-        // TODO(remote API): apply the same used set to the remote (`gc -c [-r R]`) once
-        // `crate::data::remote` is committed: list the remote (both layouts), remove unused
-        // `.dir`s first, then files, and print `Removed N objects from remote.` /
-        // `No unused cache to remove from remote.`
-        return Err(CommandError::failed(
-            "`gc -c` (remote garbage collection) is not available yet in this build",
-        )
-        .hint("run gc without `-c` to collect the local cache"));
-    }
+    // Resolve the remote before anything is removed (dvc fails here too).
+    let remote = if args.cloud {
+        Some(open_remote(&repo, args.remote.as_deref())?)
+    } else {
+        None
+    };
     eprintln!("WARNING: {}", warning(&args, num));
     let force = args.force || args.dry;
     if !force && !confirm("Are you sure you want to proceed?") {
@@ -305,6 +302,9 @@ pub fn run(ctx: &Context, args: GcArgs) -> CommandResult {
         }
     }
 
+    // Like dvc (`Output.get_dir_cache`), fetch used manifests the cache lacks from the
+    // remote (the `-r` one, else the default), so their files can be counted as used.
+    fetch_missing_manifests(&repo, remote.as_ref(), args.remote.as_deref(), &roots);
     let expansion = gc::expand(&repo.odb, roots);
     let keep_files = !expansion.missing_dirs.is_empty() && !args.drop_unexpandable;
     for key in &expansion.missing_dirs {
@@ -337,7 +337,151 @@ pub fn run(ctx: &Context, args: GcArgs) -> CommandResult {
     let plan = gc::plan(listing, &expansion.used, keep_files);
     finish(ctx, &repo, "repo", &plan.repo, args.dry)?;
     finish(ctx, &repo, "legacy", &plan.legacy, args.dry)?;
+    if let Some(remote) = &remote {
+        gc_remote(ctx, remote, &expansion.used, keep_files, args.dry)?;
+    }
 
+    Ok(())
+}
+
+fn open_remote(repo: &Repo, name: Option<&str>) -> CommandResult<Remote> {
+    let config_err =
+        |e: &dyn std::fmt::Display| CommandError::failed(format!("config file error: {e}"));
+    let cfg = match name {
+        Some(n) => repo
+            .config
+            .remote(&n.to_lowercase())
+            .map_err(|e| config_err(&e))?,
+        None => match repo.config.default_remote().map_err(|e| config_err(&e))? {
+            Some(c) => c,
+            None => {
+                let root = repo.root.display();
+                let msg = if repo.config.remote_names().is_empty() {
+                    format!(
+                        "no remote specified in {root}. Create a default remote with\n    dvc remote add -d <remote name> <remote url>"
+                    )
+                } else {
+                    format!(
+                        "no remote specified in {root}. Setup default remote with\n    dvc remote default <remote name>\nor use:\n    dvc gc -c -r <remote name>"
+                    )
+                };
+                return Err(CommandError::unhandled(msg));
+            }
+        },
+    };
+    let options = crate::data::remote::OpenOptions {
+        home_dir: Context::repo_options().home_dir,
+    };
+    Remote::open(&cfg, &options).map_err(|e| CommandError::from_error(ErrorKind::Failed, &e))
+}
+
+/// Download used `.dir` manifests missing from the cache (only the manifests), verify
+/// them and add them to the cache. Failures are left for the missing-manifest warning.
+fn fetch_missing_manifests(
+    repo: &Repo,
+    remote: Option<&Remote>,
+    name: Option<&str>,
+    roots: &HashSet<ObjectKey>,
+) {
+    let missing: Vec<&ObjectKey> = roots
+        .iter()
+        .filter(|(o, l)| o.ends_with(".dir") && !repo.odb.exists(o, *l))
+        .collect();
+    if missing.is_empty() {
+        return;
+    }
+    let opened;
+    let remote = match remote {
+        Some(r) => r,
+        None => {
+            let has_default = matches!(repo.config.default_remote(), Ok(Some(_)));
+            if name.is_some() || !has_default {
+                return;
+            }
+            match open_remote(repo, None) {
+                Ok(r) => {
+                    opened = r;
+                    &opened
+                }
+                Err(_) => return,
+            }
+        }
+    };
+    for (oid, legacy) in missing {
+        let key = crate::data::odb::Odb::key(oid, *legacy);
+        let Some(dir) = repo
+            .odb
+            .path(oid, *legacy)
+            .parent()
+            .map(|p| p.to_path_buf())
+        else {
+            continue;
+        };
+        if std::fs::create_dir_all(&dir).is_err() {
+            continue;
+        }
+        let tmp = crate::data::odb::temp_name(&dir);
+        let got = crate::data::remote::block_on(remote.download(&key, &tmp));
+        let bytes = std::fs::read(&tmp).ok();
+        let _ = std::fs::remove_file(&tmp);
+        let (Ok(Ok(_)), Some(bytes)) = (got, bytes) else {
+            tracing::debug!("could not fetch '{oid}' from remote '{}'", remote.name());
+            continue;
+        };
+        let expected = oid.strip_suffix(".dir").unwrap_or(oid);
+        if crate::data::hash::md5_bytes(&bytes) != expected || gc::manifest_md5s(&bytes).is_none() {
+            tracing::warn!(
+                "'{oid}' from remote '{}' is corrupt; ignored",
+                remote.name()
+            );
+            continue;
+        }
+        let _ = repo.odb.put_bytes(oid, *legacy, &bytes);
+    }
+}
+
+/// `gc -c`: the same used set applied to the remote, both layouts, `.dir`s first.
+fn gc_remote(
+    ctx: &Context,
+    remote: &Remote,
+    used: &HashSet<ObjectKey>,
+    keep_files: bool,
+    dry: bool,
+) -> CommandResult {
+    let jobs = crate::data::transfer::TransferOptions::default_jobs(remote);
+    let remote_err =
+        |e: crate::data::remote::RemoteError| CommandError::from_error(ErrorKind::Failed, &e);
+    let keys = remote.list_blocking(jobs).map_err(remote_err)?;
+    let listing: Vec<ObjectKey> = keys
+        .iter()
+        .filter_map(|k| crate::data::remote::oid_of_key(k))
+        .collect();
+    let plan = gc::plan(listing, used, keep_files);
+    for group in [plan.repo, plan.legacy] {
+        let split = group.partition_point(|(o, _)| o.ends_with(".dir"));
+        let names: Vec<String> = group
+            .iter()
+            .map(|(o, l)| crate::data::odb::Odb::key(o, *l))
+            .collect();
+        if dry {
+            for n in &names {
+                ctx.out(format!("Removing {n}"));
+            }
+        } else {
+            // Manifests first: a `.dir` on a remote implies its files (spec §7.3).
+            remote
+                .delete_blocking(&names[..split], jobs)
+                .map_err(remote_err)?;
+            remote
+                .delete_blocking(&names[split..], jobs)
+                .map_err(remote_err)?;
+        }
+        if names.is_empty() {
+            ctx.out("No unused cache to remove from remote.");
+        } else {
+            ctx.out(format!("Removed {} objects from remote.", names.len()));
+        }
+    }
     Ok(())
 }
 
