@@ -16,6 +16,7 @@ mod init;
 mod interop;
 mod maint_diff;
 mod maint_gc;
+mod maint_verify;
 mod misc;
 mod moto;
 mod remote_local;
