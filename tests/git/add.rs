@@ -14,8 +14,11 @@ fn initialized(env: &TestEnv) -> Twin<'_> {
 fn add_same(twin: &Twin<'_>, targets: &[&str]) {
     let mut args = vec!["add"];
     args.extend_from_slice(targets);
-    twin.run(&args).success().same_output();
+    let out = twin.run(&args);
+    out.success();
+    // Bytes on disk first (the core invariant), then what was printed.
     twin.assert_same_tree();
+    out.same_output();
 }
 
 #[test]
@@ -43,7 +46,10 @@ fn add_quiet() {
     let twin = initialized(&env);
     twin.write("foo.txt", "hello\n");
     twin.run(&["add", "-q", "foo.txt"]).success().same_output();
-    assert_eq!(twin.gd.dvc(&["status"]).success().stdout, "Data and pipelines are up to date.\n");
+    assert_eq!(
+        twin.gd.dvc(&["status"]).success().stdout,
+        "Data and pipelines are up to date.\n"
+    );
 }
 
 #[test]
@@ -58,7 +64,11 @@ fn add_directory() {
     });
     add_same(&twin, &["data"]);
     let dvcfile = twin.gd.read("data.dvc");
-    assert!(dvcfile.contains(".dir\n  size: ") && dvcfile.contains("  nfiles: 63\n  hash: md5\n  path: data\n"), "{dvcfile}");
+    assert!(
+        dvcfile.contains(".dir\n  size: ")
+            && dvcfile.contains("  nfiles: 63\n  hash: md5\n  path: data\n"),
+        "{dvcfile}"
+    );
 }
 
 #[test]
@@ -79,18 +89,49 @@ fn add_dir_manifest_sort_order_and_escaping() {
     let env = TestEnv::new();
     let twin = initialized(&env);
     twin.both(|d| {
-        for name in ["A/z", "_/q", "a-b/x", "a.b", "a/b", "q\"\\", "tab\tx", "é", "😀", "ü/ü.bin", "del\u{7f}"] {
+        for name in [
+            "A/z",
+            "_/q",
+            "a-b/x",
+            "a.b",
+            "a/b",
+            "q\"\\",
+            "tab\tx",
+            "é",
+            "😀",
+            "ü/ü.bin",
+            "del\u{7f}",
+        ] {
             d.write(&format!("d/{name}"), name);
         }
     });
     add_same(&twin, &["d"]);
     let dvcfile = twin.gd.read("d.dvc");
-    let oid = dvcfile.split("md5: ").nth(1).unwrap().split('\n').next().unwrap().to_string();
+    let oid = dvcfile
+        .split("md5: ")
+        .nth(1)
+        .unwrap()
+        .split('\n')
+        .next()
+        .unwrap()
+        .to_string();
     let manifest = twin.gd.read_bytes(&cache_rel(&oid));
-    assert_eq!(md5_hex(&manifest) + ".dir", oid, "a .dir's name is the md5 of its bytes");
+    assert_eq!(
+        md5_hex(&manifest) + ".dir",
+        oid,
+        "a .dir's name is the md5 of its bytes"
+    );
     let text = String::from_utf8(manifest).unwrap();
-    assert!(text.starts_with("[{\"md5\": \"") && !text.ends_with('\n'), "{text}");
-    assert!(text.contains("\\u00fc/\\u00fc.bin") && text.contains("\\ud83d\\ude00") && text.contains("\\u007f"), "{text}");
+    assert!(
+        text.starts_with("[{\"md5\": \"") && !text.ends_with('\n'),
+        "{text}"
+    );
+    assert!(
+        text.contains("\\u00fc/\\u00fc.bin")
+            && text.contains("\\ud83d\\ude00")
+            && text.contains("\\u007f"),
+        "{text}"
+    );
     let order: Vec<String> = parse_dir_manifest(text.as_bytes()).into_keys().collect();
     let mut sorted = order.clone();
     sorted.sort();
@@ -110,7 +151,11 @@ fn add_empty_directory() {
         twin.gd.read("empty.dvc"),
         "outs:\n- md5: d751713988987e9331980363e24189ce.dir\n  size: 0\n  nfiles: 0\n  hash: md5\n  path: empty\n"
     );
-    assert_eq!(twin.gd.read(&cache_rel("d751713988987e9331980363e24189ce.dir")), "[]");
+    assert_eq!(
+        twin.gd
+            .read(&cache_rel("d751713988987e9331980363e24189ce.dir")),
+        "[]"
+    );
 }
 
 #[test]
@@ -128,7 +173,11 @@ fn add_exec_bits() {
         d.write("dir/plain", "p\n");
     });
     add_same(&twin, &["run.sh", "only_user.sh", "dir"]);
-    assert!(twin.gd.read("run.sh.dvc").contains("  isexec: true\n  hash: md5\n"));
+    assert!(
+        twin.gd
+            .read("run.sh.dvc")
+            .contains("  isexec: true\n  hash: md5\n")
+    );
 }
 
 #[test]
@@ -137,9 +186,34 @@ fn add_names_needing_yaml_quoting() {
     let env = TestEnv::new();
     let twin = initialized(&env);
     let names = [
-        "yes", "no", "on", "a:b", "with space", "x'y", "a,b", "true", "False", "null", "~",
-        "123", "1.5", "0x10", "1e3", "010", "2020-01-01", "a: b", "x #y", "@x", "%x",
-        "&x", "{x", "=", "x:", "'q", "tab\tx", ".inf",
+        "yes",
+        "no",
+        "on",
+        "a:b",
+        "with space",
+        "x'y",
+        "a,b",
+        "true",
+        "False",
+        "null",
+        "~",
+        "123",
+        "1.5",
+        "0x10",
+        "1e3",
+        "010",
+        "2020-01-01",
+        "a: b",
+        "x #y",
+        "@x",
+        "%x",
+        "&x",
+        "{x",
+        "=",
+        "x:",
+        "'q",
+        "tab\tx",
+        ".inf",
     ];
     twin.both(|d| {
         for n in names {
@@ -148,8 +222,10 @@ fn add_names_needing_yaml_quoting() {
     });
     let mut args = vec!["add", "--"];
     args.extend_from_slice(&names);
-    twin.run(&args).success().same_output();
+    let out = twin.run(&args);
+    out.success();
     twin.assert_same_tree();
+    out.same_output();
     assert!(twin.gd.read("true.dvc").contains("  path: 'true'\n"));
     assert!(twin.gd.read("yes.dvc").contains("  path: yes\n"));
     assert!(twin.gd.read("'q.dvc").contains("  path: \"'q\"\n"));
@@ -160,7 +236,19 @@ fn add_names_needing_gitignore_escapes() {
     // Trap 15: `\[]!*#?` are escaped; spaces and unicode are not.
     let env = TestEnv::new();
     let twin = initialized(&env);
-    let names = ["#x", "x #y", "!x", "*x", "[x", "?x", "a\\b", "ü", "日本", "emoji😀", "-lead"];
+    let names = [
+        "#x",
+        "x #y",
+        "!x",
+        "*x",
+        "[x",
+        "?x",
+        "a\\b",
+        "ü",
+        "日本",
+        "emoji😀",
+        "-lead",
+    ];
     twin.both(|d| {
         for n in names {
             d.write(n, n);
@@ -168,11 +256,18 @@ fn add_names_needing_gitignore_escapes() {
     });
     let mut args = vec!["add", "--"];
     args.extend_from_slice(&names);
-    twin.run(&args).success().same_output();
+    let out = twin.run(&args);
+    out.success();
     twin.assert_same_tree();
+    out.same_output();
     let gi = twin.gd.read(".gitignore");
-    for line in ["/\\#x", "/x \\#y", "/\\!x", "/\\*x", "/\\[x", "/\\?x", "/a\\\\b", "/ü"] {
-        assert!(gi.lines().any(|l| l == line), "{line:?} missing from:\n{gi}");
+    for line in [
+        "/\\#x", "/x \\#y", "/\\!x", "/\\*x", "/\\[x", "/\\?x", "/a\\\\b", "/ü",
+    ] {
+        assert!(
+            gi.lines().any(|l| l == line),
+            "{line:?} missing from:\n{gi}"
+        );
     }
 }
 
@@ -183,7 +278,8 @@ fn add_long_paths_fold_at_80_columns() {
     let twin = initialized(&env);
     let n72 = "x".repeat(72);
     let n73 = "y".repeat(73);
-    let spaced = "a very long file name with many words that surely exceeds the eighty column limit.txt";
+    let spaced =
+        "a very long file name with many words that surely exceeds the eighty column limit.txt";
     let unicode = format!("{}ü wide words here", "é".repeat(60));
     twin.both(|d| {
         for n in [n72.as_str(), n73.as_str(), spaced, unicode.as_str()] {
@@ -191,8 +287,16 @@ fn add_long_paths_fold_at_80_columns() {
         }
     });
     add_same(&twin, &[&n72, &n73, spaced, &unicode]);
-    assert!(twin.gd.read(&format!("{n72}.dvc")).contains(&format!("  path: {n72}\n")));
-    assert!(twin.gd.read(&format!("{n73}.dvc")).contains(&format!("  path: \n    {n73}\n")));
+    assert!(
+        twin.gd
+            .read(&format!("{n72}.dvc"))
+            .contains(&format!("  path: {n72}\n"))
+    );
+    assert!(
+        twin.gd
+            .read(&format!("{n73}.dvc"))
+            .contains(&format!("  path: \n    {n73}\n"))
+    );
 }
 
 #[test]
@@ -220,11 +324,16 @@ fn add_in_subdirectory_and_from_subdirectory() {
     add_same(&twin, &["sub/f"]);
     assert_eq!(
         twin.gd.read("sub/f.dvc"),
-        format!("outs:\n- md5: {}\n  size: 2\n  hash: md5\n  path: f\n", md5_hex(b"f\n"))
+        format!(
+            "outs:\n- md5: {}\n  size: 2\n  hash: md5\n  path: f\n",
+            md5_hex(b"f\n")
+        )
     );
     assert_eq!(twin.gd.read("sub/.gitignore"), "/f\n");
-    twin.run_in("sub/inner", &["add", "g"]).success().same_output();
+    let out = twin.run_in("sub/inner", &["add", "g"]);
+    out.success();
     twin.assert_same_tree();
+    out.same_output();
 }
 
 #[test]
@@ -294,7 +403,12 @@ fn readd_after_change_keeps_comments_and_annotations() {
     });
     add_same(&twin, &["f"]);
     let text = twin.gd.read("f.dvc");
-    assert!(text.starts_with("# top comment\n") && text.contains(" # hash comment\n") && text.ends_with("  isexec: true\n"), "{text}");
+    assert!(
+        text.starts_with("# top comment\n")
+            && text.contains(" # hash comment\n")
+            && text.contains("  push: false\n  isexec: true\nmeta:\n  k: v\n"),
+        "{text}"
+    );
 }
 
 #[test]
@@ -346,11 +460,19 @@ fn add_legacy_2x_out_unchanged_keeps_legacy_hash() {
     twin.run(&["status"]).success().same_output();
     add_same(&twin, &["crlf.txt"]);
     assert_eq!(twin.gd.read("crlf.txt.dvc"), legacy);
-    assert_eq!(twin.gd.read_bytes(".dvc/cache/dd/8c6a395b5dd36c56d23275028f526c"), b"a\r\nb\r\n");
+    assert_eq!(
+        twin.gd
+            .read_bytes(".dvc/cache/dd/8c6a395b5dd36c56d23275028f526c"),
+        b"a\r\nb\r\n"
+    );
     // Once the data changes it is rehashed with 3.x md5 and `hash: md5` is appended.
     twin.both(|d| d.write("crlf.txt", "a\r\nb\r\nc\r\n"));
     add_same(&twin, &["crlf.txt"]);
-    assert!(twin.gd.read("crlf.txt.dvc").ends_with("  path: crlf.txt\n  hash: md5\n"));
+    assert!(
+        twin.gd
+            .read("crlf.txt.dvc")
+            .ends_with("  path: crlf.txt\n  hash: md5\n")
+    );
 }
 
 #[test]
@@ -365,7 +487,9 @@ fn add_errors_match_dvc() {
     // Missing path.
     let out = twin.run(&["add", "nonexist"]);
     out.same_output();
-    out.gd.code(1).stderr_has("ERROR: output 'nonexist' does not exist");
+    out.gd
+        .code(1)
+        .stderr_has("ERROR: output 'nonexist' does not exist");
     // Already tracked by git.
     let out = twin.run(&["add", "gitfile"]);
     out.same_output();
@@ -374,7 +498,9 @@ fn add_errors_match_dvc() {
     twin.run(&["add", "p/q/f"]).success();
     let out = twin.run(&["add", "p"]);
     out.same_output();
-    out.gd.code(1).stderr_has("because it is overlapping with other DVC tracked output");
+    out.gd
+        .code(1)
+        .stderr_has("because it is overlapping with other DVC tracked output");
     // Inside .dvc/.
     let out = twin.run(&["add", ".dvc/config"]);
     out.same_output();
@@ -411,5 +537,7 @@ fn add_dir_with_dvcignore_inside_fails() {
     });
     let out = twin.run(&["add", "d"]);
     out.same_code().same_output();
-    out.gd.failure().stderr_has(".dvcignore file should not be in collected dir path");
+    out.gd
+        .failure()
+        .stderr_has(".dvcignore file should not be in collected dir path");
 }

@@ -16,7 +16,8 @@ fn populated(env: &TestEnv) -> Twin<'_> {
         d.sub("empty");
         d.write("sub/h", "h\n");
     });
-    twin.run(&["add", "-q", "f", "run.sh", "data", "empty", "sub/h"]).success();
+    twin.run(&["add", "-q", "f", "run.sh", "data", "empty", "sub/h"])
+        .success();
     twin.git(&["add", "-A"]);
     twin.git(&["commit", "-q", "-m", "data"]);
     twin
@@ -27,8 +28,8 @@ fn checkout_same(twin: &Twin<'_>, args: &[&str]) -> TwinOutput {
     let mut full = vec!["checkout"];
     full.extend_from_slice(args);
     let out = twin.run(&full);
-    out.same_output();
     twin.assert_same_tree();
+    out.same_output();
     out
 }
 
@@ -36,9 +37,9 @@ fn checkout_same(twin: &Twin<'_>, args: &[&str]) -> TwinOutput {
 fn nothing_to_do() {
     let env = TestEnv::new();
     let twin = populated(&env);
-    let out = checkout_same(&twin, &[]);
-    out.success();
-    assert_eq!(out.gd.stdout, "");
+    // Not necessarily silent: dvc reports `M data/` because the exec bit inside the
+    // directory is not recorded. Whatever dvc says, git-dvc says.
+    checkout_same(&twin, &[]).success();
 }
 
 #[test]
@@ -52,9 +53,15 @@ fn restores_deleted_workspace() {
     });
     let out = checkout_same(&twin, &[]);
     out.success();
-    out.gd.stdout_has("A       data/\n").stdout_has("A       f\n");
+    out.gd
+        .stdout_has("A       data/\n")
+        .stdout_has("A       f\n");
     assert_eq!(twin.gd.mode("run.sh"), 0o744);
-    assert_eq!(twin.gd.mode("data/tool.sh"), 0o644, "the exec bit inside directories is lost");
+    assert_eq!(
+        twin.gd.mode("data/tool.sh"),
+        0o644,
+        "the exec bit inside directories is lost"
+    );
     assert!(twin.gd.path("empty").is_dir());
 }
 
@@ -66,7 +73,10 @@ fn restores_part_of_a_directory() {
         d.remove("data/d003");
         d.remove("data/tool.sh");
     });
-    checkout_same(&twin, &[]).success().gd.stdout_has("M       data/\n");
+    checkout_same(&twin, &[])
+        .success()
+        .gd
+        .stdout_has("M       data/\n");
 }
 
 #[test]
@@ -94,8 +104,14 @@ fn modified_file_needs_force() {
         d.write("data/extra", "untracked\n");
     });
     let out = checkout_same(&twin, &[]);
-    out.gd.code(255).stderr_has("Can't remove the following unsaved files without confirmation. Use `--force` to force.");
-    assert_eq!(twin.gd.read("f"), "local edit\n", "refused checkout must not touch data");
+    out.gd.code(255).stderr_has(
+        "Can't remove the following unsaved files without confirmation. Use `--force` to force.",
+    );
+    assert_eq!(
+        twin.gd.read("f"),
+        "local edit\n",
+        "refused checkout must not touch data"
+    );
     let out = checkout_same(&twin, &["-f"]);
     out.success().gd.stdout_has("M       f\n");
     assert_eq!(twin.gd.read("f"), "f\n");
@@ -121,14 +137,20 @@ fn missing_cache_object_fails() {
         d.remove("data");
     });
     let out = checkout_same(&twin, &[]);
-    out.gd.code(255).stderr_has("ERROR: Checkout failed for following targets:").stderr_has("Is your cache up to date?");
+    out.gd
+        .code(255)
+        .stderr_has("ERROR: Checkout failed for following targets:")
+        .stderr_has("Is your cache up to date?");
 }
 
 #[test]
 fn relink() {
     let env = TestEnv::new();
     let twin = populated(&env);
-    checkout_same(&twin, &["--relink"]).success().gd.stdout_has("Relinked successfully");
+    checkout_same(&twin, &["--relink"])
+        .success()
+        .gd
+        .stdout_has("Relinked successfully");
 }
 
 #[test]
@@ -136,7 +158,9 @@ fn link_types() {
     for kind in ["hardlink", "symlink", "copy"] {
         let env = TestEnv::new();
         let twin = populated(&env);
-        twin.run(&["config", "cache.type", kind]).success().same_output();
+        twin.run(&["config", "cache.type", kind])
+            .success()
+            .same_output();
         twin.both(|d| {
             d.remove("data");
             d.remove("f");
@@ -157,8 +181,10 @@ fn add_with_hardlink_cache_type() {
         d.write("empty_file", "");
         d.make_dataset("data", 5);
     });
-    twin.run(&["add", "f", "empty_file", "data"]).success().same_output();
+    let out = twin.run(&["add", "f", "empty_file", "data"]);
+    out.success();
     twin.assert_same_tree();
+    out.same_output();
     assert_eq!(twin.gd.mode("f"), 0o444);
 }
 
@@ -169,7 +195,10 @@ fn legacy_out_checkout() {
     twin.init();
     twin.both(|d| {
         d.write("crlf.txt", "a\r\nb\r\n");
-        d.write("crlf.txt.dvc", "outs:\n- md5: dd8c6a395b5dd36c56d23275028f526c\n  size: 6\n  path: crlf.txt\n");
+        d.write(
+            "crlf.txt.dvc",
+            "outs:\n- md5: dd8c6a395b5dd36c56d23275028f526c\n  size: 6\n  path: crlf.txt\n",
+        );
         d.write(".gitignore", "/crlf.txt\n");
         d.write(".dvc/cache/dd/8c6a395b5dd36c56d23275028f526c", "a\r\nb\r\n");
         d.chmod(".dvc/cache/dd/8c6a395b5dd36c56d23275028f526c", 0o444);
@@ -186,7 +215,21 @@ fn dvc_lock_outs_are_checked_out() {
     twin.init();
     twin.both(|d| {
         d.write("in.txt", "in\n");
-        d.dvc(&["stage", "add", "-q", "-n", "build", "-d", "in.txt", "-o", "out.txt", "-o", "outdir", "mkdir -p outdir && cp in.txt out.txt && cp in.txt outdir/x"]).success();
+        d.dvc(&[
+            "stage",
+            "add",
+            "-q",
+            "-n",
+            "build",
+            "-d",
+            "in.txt",
+            "-o",
+            "out.txt",
+            "-o",
+            "outdir",
+            "mkdir -p outdir && cp in.txt out.txt && cp in.txt outdir/x",
+        ])
+        .success();
         d.dvc(&["repro", "-q"]).success();
         d.remove("out.txt");
         d.remove("outdir");

@@ -5,8 +5,8 @@ use crate::harness::*;
 #[track_caller]
 fn same(twin: &Twin<'_>, args: &[&str]) -> TwinOutput {
     let out = twin.run(args);
-    out.same_output();
     twin.assert_same_tree();
+    out.same_output();
     out
 }
 
@@ -21,10 +21,20 @@ fn set_and_get() {
     let env = TestEnv::new();
     let twin = initialized(&env);
     same(&twin, &["config", "core.autostage", "true"]).success();
-    assert_eq!(twin.gd.read(".dvc/config"), "[core]\n    autostage = true\n");
-    same(&twin, &["config", "core.autostage"]).success().gd.stdout_has("true\n");
+    assert_eq!(
+        twin.gd.read(".dvc/config"),
+        "[core]\n    autostage = true\n"
+    );
+    same(&twin, &["config", "core.autostage"])
+        .success()
+        .gd
+        .stdout_has("true\n");
     same(&twin, &["config", "cache.type", "hardlink,copy"]).success();
-    assert!(twin.gd.read(".dvc/config").contains("    type = \"hardlink,copy\"\n"));
+    assert!(
+        twin.gd
+            .read(".dvc/config")
+            .contains("    type = \"hardlink,copy\"\n")
+    );
     same(&twin, &["config", "core.checksum_jobs", "3"]).success();
     same(&twin, &["config", "cache.type"]).success();
     // Unset keys print nothing and succeed, as dvc does.
@@ -37,7 +47,10 @@ fn local_config() {
     let twin = initialized(&env);
     same(&twin, &["config", "core.autostage", "true"]).success();
     same(&twin, &["config", "--local", "core.autostage", "false"]).success();
-    assert_eq!(twin.gd.read(".dvc/config.local"), "[core]\n    autostage = false\n");
+    assert_eq!(
+        twin.gd.read(".dvc/config.local"),
+        "[core]\n    autostage = false\n"
+    );
     same(&twin, &["config", "core.autostage"]).success();
     same(&twin, &["config", "--local", "core.autostage"]).success();
 }
@@ -47,7 +60,10 @@ fn relative_paths_are_relative_to_the_config_file() {
     let env = TestEnv::new();
     let twin = initialized(&env);
     same(&twin, &["config", "cache.dir", "../shared-cache"]).success();
-    assert_eq!(twin.gd.read(".dvc/config"), "[cache]\n    dir = ../../shared-cache\n");
+    assert_eq!(
+        twin.gd.read(".dvc/config"),
+        "[cache]\n    dir = ../../shared-cache\n"
+    );
 }
 
 #[test]
@@ -86,7 +102,11 @@ fn unknown_key_and_bad_value_are_config_errors() {
     out.gd.code(251).stderr_has("ERROR: configuration error - ");
     let out = same(&twin, &["config", "core.autostage", "maybe"]);
     out.gd.code(251);
-    assert_eq!(twin.gd.read(".dvc/config"), "", "a rejected value is not written");
+    assert_eq!(
+        twin.gd.read(".dvc/config"),
+        "",
+        "a rejected value is not written"
+    );
 }
 
 #[test]
@@ -105,9 +125,20 @@ fn bad_value_in_file_fails_every_command() {
 fn global_and_system_levels_are_read() {
     let env = TestEnv::new();
     let twin = initialized(&env);
-    std::fs::write(env.root().join("dvc-global-config/config"), "[cache]\n    type = symlink\n").unwrap();
-    std::fs::write(env.root().join("dvc-system-config/config"), "[core]\n    checksum_jobs = 2\n").unwrap();
-    same(&twin, &["config", "cache.type"]).success().gd.stdout_has("symlink");
+    std::fs::write(
+        env.root().join("dvc-global-config/config"),
+        "[cache]\n    type = symlink\n",
+    )
+    .unwrap();
+    std::fs::write(
+        env.root().join("dvc-system-config/config"),
+        "[core]\n    checksum_jobs = 2\n",
+    )
+    .unwrap();
+    same(&twin, &["config", "cache.type"])
+        .success()
+        .gd
+        .stdout_has("symlink");
     same(&twin, &["config", "core.checksum_jobs"]).success();
     // And they take effect: add links by symlink.
     twin.both(|d| d.write("f", "f\n"));

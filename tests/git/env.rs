@@ -13,7 +13,13 @@ fn oracle_is_pinned_dvc() {
 #[test]
 fn path_puts_built_git_dvc_first() {
     let env = TestEnv::new();
-    let out = env.repo().run("sh", &["-c", "command -v git-dvc; command -v git-dvc-filter; command -v dvc"]);
+    let out = env.repo().run(
+        "sh",
+        &[
+            "-c",
+            "command -v git-dvc; command -v git-dvc-filter; command -v dvc",
+        ],
+    );
     out.success();
     let lines: Vec<&str> = out.stdout.lines().collect();
     assert_eq!(lines[0], git_dvc_exe().to_str().unwrap());
@@ -24,12 +30,21 @@ fn path_puts_built_git_dvc_first() {
 #[test]
 fn environment_is_hermetic() {
     let env = TestEnv::new();
-    let out = env.repo().run("sh", &["-c", "umask; echo $HOME; echo $GIT_CONFIG_NOSYSTEM; env | cut -d= -f1 | sort"]);
+    let out = env.repo().run(
+        "sh",
+        &[
+            "-c",
+            "umask; echo $HOME; echo $GIT_CONFIG_NOSYSTEM; env | cut -d= -f1 | sort",
+        ],
+    );
     out.success();
     let mut lines = out.stdout.lines();
     assert_eq!(lines.next(), Some("0022"));
     let home = lines.next().unwrap();
-    assert!(home.starts_with(env.root().to_str().unwrap()), "HOME outside the temp dir: {home}");
+    assert!(
+        home.starts_with(env.root().to_str().unwrap()),
+        "HOME outside the temp dir: {home}"
+    );
     assert_eq!(lines.next(), Some("1"));
     // Nothing from the host's environment besides what the harness sets.
     for var in lines {
@@ -41,7 +56,11 @@ fn environment_is_hermetic() {
     // git sees only the env's global config.
     let out = env.git(&["config", "--show-origin", "--get", "user.email"]);
     out.success();
-    assert!(out.stdout.contains(env.root().join("home/.gitconfig").to_str().unwrap()), "{out:?}");
+    assert!(
+        out.stdout
+            .contains(env.root().join("home/.gitconfig").to_str().unwrap()),
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -51,7 +70,10 @@ fn git_dvc_runs_as_git_subcommand() {
     // `git dvc` resolves to the built binary through PATH.
     let out = env.git(&["dvc", "--version"]);
     out.success();
-    assert!(out.stdout.contains("git-dvc") || out.stdout.contains("git dvc"), "{out:?}");
+    assert!(
+        out.stdout.contains("git-dvc") || out.stdout.contains("git dvc"),
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -74,7 +96,15 @@ fn dataset_is_deterministic() {
     assert_eq!(a, b);
     assert_eq!(a.lines().filter(|l| l.contains(".bin")).count(), 30);
     for line in a.lines().filter(|l| l.contains(".bin")) {
-        let size: usize = line.split('(').nth(1).unwrap().split(' ').next().unwrap().parse().unwrap();
+        let size: usize = line
+            .split('(')
+            .nth(1)
+            .unwrap()
+            .split(' ')
+            .next()
+            .unwrap()
+            .parse()
+            .unwrap();
         assert!((512..=8192).contains(&size), "{line}");
     }
 }

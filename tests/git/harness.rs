@@ -8,8 +8,13 @@
 //! - [`Dir`] runs `git`, `dvc` and `git-dvc` in one directory and reads what they wrote;
 //!   [`Twin`] drives one repository with dvc and a twin with git-dvc and compares bytes.
 //! - [`moto_server`] starts one S3 server per test process on 127.0.0.1.
+//! - `dvc` runs through a fork server ([`run_oracle`]): one Python process per test
+//!   process imports dvc once and forks a child per command, which saves most of dvc's
+//!   ~0.5 s start-up. `GIT_DVC_ORACLE_FORK=0` runs the real `dvc` executable instead.
 //!
-//! Set `GIT_DVC_TEST_KEEP=1` to keep the temp dirs of a run (their paths are printed).
+//! Set `GIT_DVC_TEST_KEEP=1` to keep the temp dirs of a run (their paths are printed), and
+//! `GIT_DVC_TEST_GD_IS_DVC=1` to run dvc in place of git-dvc (a check of the tests' own
+//! expectations: the twin comparisons must then all pass).
 
 #![allow(dead_code)] // Not every test module uses every helper.
 
@@ -51,7 +56,9 @@ const MARKER: &str = ".git-dvc-oracle";
 /// The cargo target directory (`CARGO_TARGET_TMPDIR` is `<target>/tmp`).
 pub fn target_dir() -> PathBuf {
     let tmp = Path::new(env!("CARGO_TARGET_TMPDIR"));
-    tmp.parent().expect("CARGO_TARGET_TMPDIR has a parent").to_path_buf()
+    tmp.parent()
+        .expect("CARGO_TARGET_TMPDIR has a parent")
+        .to_path_buf()
 }
 
 /// Where the oracle venv lives. `GIT_DVC_ORACLE_VENV` overrides it (e.g. a CI cache).
@@ -99,7 +106,8 @@ fn provision_oracle() -> Result<PathBuf, String> {
         .write(true)
         .open(&lock_path)
         .map_err(|e| format!("opening {}: {e}", lock_path.display()))?;
-    lock.lock().map_err(|e| format!("locking {}: {e}", lock_path.display()))?;
+    lock.lock()
+        .map_err(|e| format!("locking {}: {e}", lock_path.display()))?;
     // Someone may have finished while we waited.
     if fs::read_to_string(&marker).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(bin);
@@ -146,7 +154,11 @@ fn provision_oracle() -> Result<PathBuf, String> {
     let py = bin.join("python");
     // An old pip (e.g. 23.x from ensurepip) backtracks for many minutes over aiobotocore;
     // a current one resolves these pins in seconds.
-    run(&mut log, &py, &["-m", "pip", "install", "--quiet", "--upgrade", "pip"])?;
+    run(
+        &mut log,
+        &py,
+        &["-m", "pip", "install", "--quiet", "--upgrade", "pip"],
+    )?;
     let mut args = vec!["-m", "pip", "install", "--quiet"];
     args.extend_from_slice(ORACLE_REQUIREMENTS);
     run(&mut log, &py, &args)?;
@@ -207,7 +219,7 @@ pub fn git_dvc_filter_exe() -> &'static Path {
 // CommandOutput
 // ---------------------------------------------------------------------------------------------
 
-/// What a command printed and how it exited. `code` is the exit code, or 128 + signal.
+/// What a command printed and how it exited.
 #[derive(Clone)]
 pub struct CommandOutput {
     /// The command line, for messages.
@@ -217,6 +229,8 @@ pub struct CommandOutput {
     pub stdout: String,
     pub stderr: String,
     pub code: i32,
+    /// The signal that killed it, if any (then `code` is 128 + signal).
+    pub signal: Option<i32>,
 }
 
 impl fmt::Debug for CommandOutput {
@@ -246,8 +260,11 @@ impl CommandOutput {
     pub fn failure(&self) -> &Self {
         assert!(self.code != 0, "command unexpectedly succeeded:\n{self:?}");
         assert!(self.code != 101, "command panicked (exit 101):\n{self:?}");
-        assert!(self.code < 128, "command died of a signal:\n{self:?}");
-        assert!(!self.stderr.contains("panicked at"), "command panicked:\n{self:?}");
+        assert!(self.signal.is_none(), "command died of a signal:\n{self:?}");
+        assert!(
+            !self.stderr.contains("panicked at"),
+            "command panicked:\n{self:?}"
+        );
         self
     }
 
@@ -261,14 +278,20 @@ impl CommandOutput {
     /// Asserts stderr contains `needle`.
     #[track_caller]
     pub fn stderr_has(&self, needle: &str) -> &Self {
-        assert!(self.stderr.contains(needle), "stderr lacks {needle:?}:\n{self:?}");
+        assert!(
+            self.stderr.contains(needle),
+            "stderr lacks {needle:?}:\n{self:?}"
+        );
         self
     }
 
     /// Asserts stdout contains `needle`.
     #[track_caller]
     pub fn stdout_has(&self, needle: &str) -> &Self {
-        assert!(self.stdout.contains(needle), "stdout lacks {needle:?}:\n{self:?}");
+        assert!(
+            self.stdout.contains(needle),
+            "stdout lacks {needle:?}:\n{self:?}"
+        );
         self
     }
 
@@ -297,6 +320,129 @@ pub fn canonical_hint(text: &str) -> String {
         }
     }
     out
+}
+
+/// dvc prints some lists of paths from sets, in an order that changes from run to run:
+/// sort the lines of those blocks (they follow a known header line and end before a line
+/// that starts a new message).
+pub fn canonical_lists(text: &str) -> String {
+    const HEADERS: &[&str] = &[
+        "ERROR: Checkout failed for following targets:",
+        "ERROR: Can't remove the following unsaved files without confirmation.",
+    ];
+    let lines: Vec<&str> = text.split_inclusive('\n').collect();
+    let mut out = String::new();
+    let mut i = 0;
+    while i < lines.len() {
+        out.push_str(lines[i]);
+        let is_header = HEADERS.iter().any(|h| lines[i].starts_with(h));
+        i += 1;
+        if is_header {
+            let start = i;
+            while i < lines.len()
+                && !lines[i].trim().is_empty()
+                && !lines[i].starts_with("Is your cache")
+                && !lines[i].starts_with("ERROR")
+                && !lines[i].starts_with("WARNING")
+                && !lines[i].starts_with('<')
+            {
+                i += 1;
+            }
+            let mut block: Vec<String> = lines[start..i]
+                .iter()
+                .map(|l| l.trim_end_matches('\n').to_string())
+                .collect();
+            block.sort();
+            for l in block {
+                out.push_str(&l);
+                out.push('\n');
+            }
+        }
+    }
+    out
+}
+
+/// Makes command output comparable where dvc's order is arbitrary:
+/// - JSON documents are re-serialized with sorted keys;
+/// - `dvc status` blocks (a `stage:` line and its tab-indented lines) are sorted, since dvc
+///   lists stages in directory-read order;
+/// - runs of `checkout` lines (`A       path`) are sorted for the same reason.
+pub fn canonical_order(text: &str) -> String {
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(text.trim()) {
+        if v.is_object() || v.is_array() {
+            return format!("{}\n", sorted_json(&v));
+        }
+    }
+    let lines: Vec<&str> = text.lines().collect();
+    let is_status = !lines.is_empty()
+        && lines[0].ends_with(':')
+        && !lines[0].starts_with('\t')
+        && lines
+            .iter()
+            .all(|l| l.starts_with('\t') || l.ends_with(':'));
+    let mut out: Vec<String> = Vec::new();
+    if is_status {
+        let mut blocks: Vec<String> = Vec::new();
+        for l in &lines {
+            if !l.starts_with('\t') || blocks.is_empty() {
+                blocks.push(String::new());
+            }
+            let last = blocks.last_mut().expect("a block was pushed");
+            last.push_str(l);
+            last.push('\n');
+        }
+        blocks.sort();
+        return blocks.concat();
+    }
+    let is_checkout_line =
+        |l: &str| l.len() > 8 && matches!(&l[..1], "A" | "M" | "D") && &l[1..8] == "       ";
+    let mut i = 0;
+    while i < lines.len() {
+        if is_checkout_line(lines[i]) {
+            let start = i;
+            while i < lines.len() && is_checkout_line(lines[i]) {
+                i += 1;
+            }
+            let mut run: Vec<String> = lines[start..i].iter().map(|l| l.to_string()).collect();
+            run.sort();
+            out.extend(run);
+        } else {
+            out.push(lines[i].to_string());
+            i += 1;
+        }
+    }
+    let mut s = out.join("\n");
+    if text.ends_with('\n') {
+        s.push('\n');
+    }
+    s
+}
+
+fn sorted_json(v: &serde_json::Value) -> String {
+    match v {
+        serde_json::Value::Object(map) => {
+            let mut entries: Vec<(&String, &serde_json::Value)> = map.iter().collect();
+            entries.sort_by(|a, b| a.0.cmp(b.0));
+            let inner: Vec<String> = entries
+                .iter()
+                .map(|(k, v)| {
+                    format!(
+                        "{}: {}",
+                        serde_json::Value::String((*k).clone()),
+                        sorted_json(v)
+                    )
+                })
+                .collect();
+            format!("{{{}}}", inner.join(", "))
+        }
+        serde_json::Value::Array(items) => {
+            format!(
+                "[{}]",
+                items.iter().map(sorted_json).collect::<Vec<_>>().join(", ")
+            )
+        }
+        other => other.to_string(),
+    }
 }
 
 /// Replaces every occurrence of `root` (and its canonical form) by `<ROOT>`.
@@ -413,11 +559,19 @@ impl TestEnv {
         set("DVC_SYSTEM_CONFIG_DIR", &root.join("dvc-system-config"));
         // No credentials leak in from the host; S3 tests set their own (see `use_s3`).
         set("AWS_CONFIG_FILE", &home.join(".aws/config"));
-        set("AWS_SHARED_CREDENTIALS_FILE", &home.join(".aws/credentials"));
+        set(
+            "AWS_SHARED_CREDENTIALS_FILE",
+            &home.join(".aws/credentials"),
+        );
         set("AWS_EC2_METADATA_DISABLED", &"true");
         set("PYTHONDONTWRITEBYTECODE", &"1");
         let main = root.join("repo");
-        TestEnv { tmp: Some(tmp), root, vars, main }
+        TestEnv {
+            tmp: Some(tmp),
+            root,
+            vars,
+            main,
+        }
     }
 
     /// The temp dir holding everything.
@@ -438,7 +592,10 @@ impl TestEnv {
 
     /// The default working directory, `<tmp>/repo`.
     pub fn repo(&self) -> Dir<'_> {
-        Dir { env: self, path: self.main.clone() }
+        Dir {
+            env: self,
+            path: self.main.clone(),
+        }
     }
 
     /// A directory relative to the env root, created if missing.
@@ -457,12 +614,18 @@ impl TestEnv {
 
     /// Two git repositories, `dvc/` driven by dvc and `gd/` driven by git-dvc.
     pub fn twin(&self) -> Twin<'_> {
-        Twin { dvc: self.git_repo("dvc"), gd: self.git_repo("gd") }
+        Twin {
+            dvc: self.git_repo("dvc"),
+            gd: self.git_repo("gd"),
+        }
     }
 
     /// Two plain directories (no git), `dvc/` and `gd/`, for `--no-scm` cases.
     pub fn twin_plain(&self) -> Twin<'_> {
-        Twin { dvc: self.dir("dvc"), gd: self.dir("gd") }
+        Twin {
+            dvc: self.dir("dvc"),
+            gd: self.dir("gd"),
+        }
     }
 
     /// A `Command` for `program` in `cwd` with the hermetic environment.
@@ -522,13 +685,28 @@ impl TestEnv {
 pub fn run_command(mut cmd: Command, stdin: Option<&[u8]>) -> CommandOutput {
     let command = format!(
         "{} {}",
-        Path::new(cmd.get_program()).file_name().unwrap_or_default().to_string_lossy(),
-        cmd.get_args().map(|a| shell_quote(&a.to_string_lossy())).collect::<Vec<_>>().join(" ")
+        Path::new(cmd.get_program())
+            .file_name()
+            .unwrap_or_default()
+            .to_string_lossy(),
+        cmd.get_args()
+            .map(|a| shell_quote(&a.to_string_lossy()))
+            .collect::<Vec<_>>()
+            .join(" ")
     );
-    let cwd = cmd.get_current_dir().map(Path::to_path_buf).unwrap_or_default();
-    cmd.stdin(if stdin.is_some() { Stdio::piped() } else { Stdio::null() });
+    let cwd = cmd
+        .get_current_dir()
+        .map(Path::to_path_buf)
+        .unwrap_or_default();
+    cmd.stdin(if stdin.is_some() {
+        Stdio::piped()
+    } else {
+        Stdio::null()
+    });
     cmd.stdout(Stdio::piped()).stderr(Stdio::piped());
-    let mut child = cmd.spawn().unwrap_or_else(|e| panic!("cannot spawn `{command}`: {e}"));
+    let mut child = cmd
+        .spawn()
+        .unwrap_or_else(|e| panic!("cannot spawn `{command}`: {e}"));
     let input = stdin.map(<[u8]>::to_vec);
     let mut child_stdin = child.stdin.take();
     let writer = std::thread::spawn(move || {
@@ -549,7 +727,10 @@ pub fn run_command(mut cmd: Command, stdin: Option<&[u8]>) -> CommandOutput {
         v
     });
     let limit = Duration::from_secs(
-        std::env::var("GIT_DVC_TEST_TIMEOUT").ok().and_then(|s| s.parse().ok()).unwrap_or(180),
+        std::env::var("GIT_DVC_TEST_TIMEOUT")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(180),
     );
     let start = Instant::now();
     let status = loop {
@@ -567,12 +748,23 @@ pub fn run_command(mut cmd: Command, stdin: Option<&[u8]>) -> CommandOutput {
     let stdout = String::from_utf8_lossy(&out_reader.join().expect("stdout reader")).into_owned();
     let stderr = String::from_utf8_lossy(&err_reader.join().expect("stderr reader")).into_owned();
     use std::os::unix::process::ExitStatusExt;
-    let code = status.code().unwrap_or_else(|| 128 + status.signal().unwrap_or(0));
-    CommandOutput { command, cwd, stdout, stderr, code }
+    let signal = status.signal();
+    let code = status.code().unwrap_or_else(|| 128 + signal.unwrap_or(0));
+    CommandOutput {
+        command,
+        cwd,
+        stdout,
+        stderr,
+        code,
+        signal,
+    }
 }
 
 fn shell_quote(s: &str) -> String {
-    if !s.is_empty() && s.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./=:,@+%".contains(&b)) {
+    if !s.is_empty()
+        && s.bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"-_./=:,@+%".contains(&b))
+    {
         s.to_string()
     } else {
         format!("'{}'", s.replace('\'', "'\\''"))
@@ -593,14 +785,21 @@ pub struct Dir<'a> {
 impl<'a> Dir<'a> {
     /// Absolute path of `rel` inside this directory.
     pub fn path(&self, rel: &str) -> PathBuf {
-        if rel.is_empty() || rel == "." { self.path.clone() } else { self.path.join(rel) }
+        if rel.is_empty() || rel == "." {
+            self.path.clone()
+        } else {
+            self.path.join(rel)
+        }
     }
 
     /// A subdirectory (created if missing), for running commands from inside it.
     pub fn sub(&self, rel: &str) -> Dir<'a> {
         let path = self.path(rel);
         fs::create_dir_all(&path).expect("create subdir");
-        Dir { env: self.env, path }
+        Dir {
+            env: self.env,
+            path,
+        }
     }
 
     /// A hermetic `Command` for `program` in this directory.
@@ -622,13 +821,19 @@ impl<'a> Dir<'a> {
 
     /// Runs the oracle `dvc` (from the venv, resolved through the env's PATH).
     pub fn dvc(&self, args: &[&str]) -> CommandOutput {
-        let mut cmd = self.command(oracle_bin_dir().join("dvc"));
-        cmd.args(args);
-        run_command(cmd, None)
+        run_oracle(self.env, &self.path, args, None)
+    }
+
+    /// Runs the oracle `dvc` with bytes on stdin (e.g. answering a prompt).
+    pub fn dvc_stdin(&self, args: &[&str], stdin: &[u8]) -> CommandOutput {
+        run_oracle(self.env, &self.path, args, Some(stdin))
     }
 
     /// Runs `git-dvc`. A panic (exit 101) fails the test whatever the test expected.
     pub fn gd(&self, args: &[&str]) -> CommandOutput {
+        if gd_is_dvc() {
+            return run_oracle(self.env, &self.path, args, None);
+        }
         let mut cmd = self.command(git_dvc_exe());
         cmd.args(args);
         let out = run_command(cmd, None);
@@ -638,6 +843,9 @@ impl<'a> Dir<'a> {
 
     /// Runs `git-dvc` with bytes on stdin.
     pub fn gd_stdin(&self, args: &[&str], stdin: &[u8]) -> CommandOutput {
+        if gd_is_dvc() {
+            return run_oracle(self.env, &self.path, args, Some(stdin));
+        }
         let mut cmd = self.command(git_dvc_exe());
         cmd.args(args);
         let out = run_command(cmd, Some(stdin));
@@ -680,7 +888,10 @@ impl<'a> Dir<'a> {
     #[track_caller]
     pub fn mode(&self, rel: &str) -> u32 {
         let p = self.path(rel);
-        p.symlink_metadata().unwrap_or_else(|e| panic!("stat {}: {e}", p.display())).mode() & 0o7777
+        p.symlink_metadata()
+            .unwrap_or_else(|e| panic!("stat {}: {e}", p.display()))
+            .mode()
+            & 0o7777
     }
 
     /// Sets permission bits.
@@ -704,13 +915,20 @@ impl<'a> Dir<'a> {
     }
 }
 
+/// Whether `gd()` runs dvc itself (`GIT_DVC_TEST_GD_IS_DVC=1`). That switch checks the
+/// tests, not git-dvc: every twin comparison must then pass (dvc against dvc), which
+/// catches expectations that dvc itself does not meet.
+fn gd_is_dvc() -> bool {
+    std::env::var_os("GIT_DVC_TEST_GD_IS_DVC").is_some_and(|v| v == "1")
+}
+
 #[track_caller]
 fn assert_no_panic(out: &CommandOutput) {
     assert!(
         out.code != 101 && !out.stderr.contains("panicked at"),
         "git-dvc panicked; a panic is always a bug:\n{out:?}"
     );
-    assert!(out.code < 128, "git-dvc died of a signal:\n{out:?}");
+    assert!(out.signal.is_none(), "git-dvc died of a signal:\n{out:?}");
 }
 
 /// chmod.
@@ -721,7 +939,9 @@ pub fn set_mode(p: &Path, mode: u32) {
 
 /// `rm -rf`, also for read-only trees (cache objects are 0444 in 0755 dirs, but be safe).
 pub fn remove_all(p: &Path) {
-    let Ok(meta) = p.symlink_metadata() else { return };
+    let Ok(meta) = p.symlink_metadata() else {
+        return;
+    };
     if meta.is_dir() {
         let _ = fs::set_permissions(p, fs::Permissions::from_mode(0o755));
         for entry in fs::read_dir(p).expect("read_dir") {
@@ -737,9 +957,16 @@ pub fn remove_all(p: &Path) {
 // Listings and tree snapshots.
 // ---------------------------------------------------------------------------------------------
 
-fn walk(base: &Path, rel: &Path, skip: &dyn Fn(&str) -> bool, out: &mut Vec<(String, fs::Metadata)>) {
+fn walk(
+    base: &Path,
+    rel: &Path,
+    skip: &dyn Fn(&str) -> bool,
+    out: &mut Vec<(String, fs::Metadata)>,
+) {
     let dir = base.join(rel);
-    let Ok(entries) = fs::read_dir(&dir) else { return };
+    let Ok(entries) = fs::read_dir(&dir) else {
+        return;
+    };
     let mut names: Vec<_> = entries.map(|e| e.expect("dir entry").file_name()).collect();
     names.sort();
     for name in names {
@@ -831,7 +1058,7 @@ pub fn tree_snapshot(dir: &Dir<'_>) -> String {
     s
 }
 
-/// Asserts two texts are equal, printing a line diff when not.
+/// Asserts two texts are equal, printing a line diff (with 3 lines of context) when not.
 #[track_caller]
 pub fn assert_same_text(what: &str, left_name: &str, left: &str, right_name: &str, right: &str) {
     if left == right {
@@ -839,14 +1066,30 @@ pub fn assert_same_text(what: &str, left_name: &str, left: &str, right_name: &st
     }
     let l: Vec<&str> = left.lines().collect();
     let r: Vec<&str> = right.lines().collect();
+    let lines = diff_lines(&l, &r);
+    let changed: Vec<bool> = lines.iter().map(|d| !d.starts_with("  ")).collect();
     let mut diff = String::new();
-    for line in diff_lines(&l, &r) {
-        diff.push_str(&line);
-        diff.push('\n');
+    let mut skipped = false;
+    for (i, line) in lines.iter().enumerate() {
+        let near = (i.saturating_sub(3)..(i + 4).min(lines.len())).any(|k| changed[k]);
+        if near {
+            if skipped {
+                diff.push_str("  ...\n");
+                skipped = false;
+            }
+            diff.push_str(line);
+            diff.push('\n');
+        } else {
+            skipped = true;
+        }
     }
-    panic!(
-        "{what} differ (- {left_name}, + {right_name}):\n{diff}\n=== {left_name} ===\n{left}\n=== {right_name} ===\n{right}"
-    );
+    if skipped {
+        diff.push_str("  ...\n");
+    }
+    if left.ends_with('\n') != right.ends_with('\n') {
+        diff.push_str("(the texts differ in their final newline)\n");
+    }
+    panic!("{what} differ (- {left_name}, + {right_name}):\n{diff}");
 }
 
 /// A minimal LCS line diff (inputs here are small).
@@ -855,8 +1098,11 @@ fn diff_lines(a: &[&str], b: &[&str]) -> Vec<String> {
     let mut lcs = vec![vec![0u32; m + 1]; n + 1];
     for i in (0..n).rev() {
         for j in (0..m).rev() {
-            lcs[i][j] =
-                if a[i] == b[j] { lcs[i + 1][j + 1] + 1 } else { lcs[i + 1][j].max(lcs[i][j + 1]) };
+            lcs[i][j] = if a[i] == b[j] {
+                lcs[i + 1][j + 1] + 1
+            } else {
+                lcs[i + 1][j].max(lcs[i][j + 1])
+            };
         }
     }
     let (mut i, mut j, mut out) = (0, 0, Vec::new());
@@ -913,9 +1159,17 @@ impl TwinOutput {
     #[track_caller]
     pub fn same_stdout(&self) -> &Self {
         self.same_code();
-        let d = canonical_hint(&normalize(&self.dvc.stdout, &self.dvc_root));
-        let g = canonical_hint(&normalize(&self.gd.stdout, &self.gd_root));
+        let raw_d = normalize(&self.dvc.stdout, &self.dvc_root);
+        let raw_g = normalize(&self.gd.stdout, &self.gd_root);
+        let d = canonical_order(&canonical_hint(&raw_d));
+        let g = canonical_order(&canonical_hint(&raw_g));
         assert_same_text("stdout", "dvc", &d, "git-dvc", &g);
+        // Reordering hides order only: the same content laid out differently (e.g. JSON
+        // separators) still changes the length.
+        assert!(
+            raw_d.len() == raw_g.len(),
+            "stdout has the same content but a different layout:\n--- dvc ---\n{raw_d}\n--- git-dvc ---\n{raw_g}"
+        );
         self
     }
 
@@ -923,8 +1177,8 @@ impl TwinOutput {
     #[track_caller]
     pub fn same_output(&self) -> &Self {
         self.same_stdout();
-        let d = normalize(&self.dvc.stderr, &self.dvc_root);
-        let g = normalize(&self.gd.stderr, &self.gd_root);
+        let d = canonical_lists(&normalize(&self.dvc.stderr, &self.dvc_root));
+        let g = canonical_lists(&normalize(&self.gd.stderr, &self.gd_root));
         assert_same_text("stderr", "dvc", &d, "git-dvc", &g);
         self
     }
@@ -1062,7 +1316,9 @@ fn start_moto() -> Result<String, String> {
     let log_path = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("moto-{port}.log"));
     let _ = fs::create_dir_all(env!("CARGO_TARGET_TMPDIR"));
     let log = fs::File::create(&log_path).map_err(|e| format!("creating moto log: {e}"))?;
-    let log2 = log.try_clone().map_err(|e| format!("cloning moto log: {e}"))?;
+    let log2 = log
+        .try_clone()
+        .map_err(|e| format!("cloning moto log: {e}"))?;
     let (tx, rx) = std::sync::mpsc::channel();
     // PR_SET_PDEATHSIG fires when the *thread* that forked the child exits, and test
     // threads come and go; so fork from a thread that lives as long as the process.
@@ -1088,7 +1344,9 @@ fn start_moto() -> Result<String, String> {
                     Ok(())
                 });
             }
-            let result = cmd.spawn().map_err(|e| format!("cannot start {}: {e}", bin.display()));
+            let result = cmd
+                .spawn()
+                .map_err(|e| format!("cannot start {}: {e}", bin.display()));
             let ok = result.is_ok();
             let _ = tx.send(result.map(|_child| ()));
             if ok {
@@ -1175,4 +1433,321 @@ pub fn parse_dir_manifest(bytes: &[u8]) -> BTreeMap<String, String> {
 /// Cache path of an oid (`ab/cdef…` under `files/md5`).
 pub fn cache_rel(oid: &str) -> String {
     format!(".dvc/cache/files/md5/{}/{}", &oid[..2], &oid[2..])
+}
+
+// ---------------------------------------------------------------------------------------------
+// The oracle fork server.
+// ---------------------------------------------------------------------------------------------
+
+/// The fork server: imports dvc (and every module it may need) once, then for each
+/// connection forks a child that takes the request's cwd, environment, umask and stdio,
+/// runs `dvc.cli.main(argv)` exactly as the `dvc` console script would, and reports its
+/// exit code. Requests are independent, so test threads run dvc in parallel.
+///
+/// Protocol: one JSON line `{"argv", "cwd", "env", "stdin", "stdout", "stderr"}` in; the
+/// child answers `pid N\n` at once and `exit N\n` at the end.
+const FORKSERVER_PY: &str = r#"
+import importlib, json, os, pkgutil, signal, socket, sys, time
+
+import dvc.cli
+dvc.cli.parse_args(["status"])  # builds the whole parser: imports every command module
+SKIP = (".testing", ".tests", "__main__", "pytest", "benchmark")
+for pkg in ("dvc", "dvc_data", "dvc_objects", "dvc_s3", "scmrepo"):
+    try:
+        mod = importlib.import_module(pkg)
+    except Exception:
+        continue
+    for info in pkgutil.walk_packages(mod.__path__, pkg + "."):
+        if any(s in info.name for s in SKIP):
+            continue
+        try:
+            importlib.import_module(info.name)
+        except BaseException:
+            pass
+
+sock = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+sock.bind(sys.argv[1])
+sock.listen(64)
+signal.signal(signal.SIGCHLD, signal.SIG_IGN)  # children are reaped automatically
+sys.stdout.write("ready\n")
+sys.stdout.flush()
+
+
+def child(conn, req):
+    code = 255
+    try:
+        os.chdir(req["cwd"])
+        os.environ.clear()
+        os.environ.update(req["env"])
+        time.tzset()
+        os.umask(0o022)
+        signal.signal(signal.SIGCHLD, signal.SIG_DFL)  # dvc runs git and waits for it
+        flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC
+        os.dup2(os.open(req["stdin"] or os.devnull, os.O_RDONLY), 0)
+        os.dup2(os.open(req["stdout"], flags, 0o600), 1)
+        os.dup2(os.open(req["stderr"], flags, 0o600), 2)
+        try:
+            # libgit2 computed its config search path from the server's HOME.
+            import pygit2
+            home = os.environ.get("HOME", "")
+            pygit2.settings.search_path[pygit2.enums.ConfigLevel.GLOBAL] = home
+            pygit2.settings.search_path[pygit2.enums.ConfigLevel.XDG] = os.path.join(
+                os.environ.get("XDG_CONFIG_HOME", os.path.join(home, ".config")), "git")
+            pygit2.settings.search_path[pygit2.enums.ConfigLevel.SYSTEM] = ""
+        except Exception:
+            pass
+        sys.argv = [req["dvc"]] + req["argv"]
+        try:
+            code = dvc.cli.main(req["argv"])
+        except SystemExit as e:
+            if e.code is None:
+                code = 0
+            elif isinstance(e.code, int):
+                code = e.code
+            else:
+                print(e.code, file=sys.stderr)
+                code = 1
+        code = 0 if code is None else code
+    except BaseException:
+        import traceback
+        traceback.print_exc()
+        code = 255
+    finally:
+        try:
+            sys.stdout.flush()
+            sys.stderr.flush()
+        except BaseException:
+            pass
+        try:
+            conn.sendall(b"exit %d\n" % (code & 0xFF))
+        except BaseException:
+            pass
+        os._exit(code & 0xFF)
+
+
+while True:
+    conn, _ = sock.accept()
+    data = b""
+    while not data.endswith(b"\n"):
+        chunk = conn.recv(65536)
+        if not chunk:
+            break
+        data += chunk
+    try:
+        req = json.loads(data)
+    except ValueError:
+        conn.close()
+        continue
+    pid = os.fork()
+    if pid == 0:
+        sock.close()
+        conn.sendall(b"pid %d\n" % os.getpid())
+        child(conn, req)
+    conn.close()
+"#;
+
+/// Whether dvc runs through the fork server (default) or as a plain process.
+fn oracle_fork_enabled() -> bool {
+    std::env::var_os("GIT_DVC_ORACLE_FORK").is_none_or(|v| v != "0")
+}
+
+/// The fork server's socket, starting the server on first use.
+fn oracle_forkserver() -> &'static Path {
+    static SERVER: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    match SERVER.get_or_init(start_forkserver) {
+        Ok(p) => p,
+        Err(e) => panic!("the dvc fork server did not start: {e}"),
+    }
+}
+
+fn start_forkserver() -> Result<PathBuf, String> {
+    let bin = oracle_bin_dir();
+    // Unix socket paths are limited to ~107 bytes: use the system temp dir when the target
+    // dir is deep.
+    let name = format!("git-dvc-oracle-{}.sock", std::process::id());
+    let mut sock = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(&name);
+    if sock.as_os_str().len() > 100 {
+        sock = std::env::temp_dir().join(&name);
+    }
+    let _ = fs::remove_file(&sock);
+    let home = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("oracle-forkserver-home");
+    fs::create_dir_all(&home).map_err(|e| format!("creating {}: {e}", home.display()))?;
+    let path = std::env::join_paths([
+        bin,
+        Path::new("/usr/local/bin"),
+        Path::new("/usr/bin"),
+        Path::new("/bin"),
+    ])
+    .map_err(|e| format!("PATH: {e}"))?;
+    let mut cmd = Command::new(bin.join("python"));
+    cmd.arg("-c")
+        .arg(FORKSERVER_PY)
+        .arg(&sock)
+        .env_clear()
+        .env("PATH", path)
+        .env("HOME", &home)
+        .env("LANG", "C.UTF-8")
+        .env("LC_ALL", "C.UTF-8")
+        .env("DVC_NO_ANALYTICS", "1")
+        .env("PYTHONDONTWRITEBYTECODE", "1")
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::inherit());
+    let (tx, rx) = std::sync::mpsc::channel();
+    // Same reason as for moto: PR_SET_PDEATHSIG follows the forking *thread*.
+    std::thread::Builder::new()
+        .name("dvc-forkserver-parent".into())
+        .spawn(move || {
+            // SAFETY: prctl and getppid are async-signal-safe.
+            unsafe {
+                cmd.pre_exec(|| {
+                    if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    if libc::getppid() == 1 {
+                        libc::_exit(1);
+                    }
+                    Ok(())
+                });
+            }
+            match cmd.spawn() {
+                Ok(mut child) => {
+                    let stdout = child.stdout.take().expect("piped stdout");
+                    let _ = tx.send(Ok(stdout));
+                    loop {
+                        std::thread::park();
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(format!(
+                        "cannot start {}: {e}",
+                        bin.join("python").display()
+                    )));
+                }
+            }
+        })
+        .map_err(|e| format!("spawning the fork server thread: {e}"))?;
+    let mut stdout = rx
+        .recv()
+        .map_err(|e| format!("fork server thread: {e}"))??;
+    let mut ready = [0u8; 6];
+    stdout.read_exact(&mut ready).map_err(|e| {
+        format!("the fork server exited before it was ready ({e}); its stderr is above")
+    })?;
+    if &ready != b"ready\n" {
+        return Err(format!(
+            "unexpected greeting {:?}",
+            String::from_utf8_lossy(&ready)
+        ));
+    }
+    Ok(sock)
+}
+
+/// Runs the oracle dvc with `args` in `cwd` under the env's environment.
+pub fn run_oracle(env: &TestEnv, cwd: &Path, args: &[&str], stdin: Option<&[u8]>) -> CommandOutput {
+    let dvc = oracle_bin_dir().join("dvc");
+    if !oracle_fork_enabled() {
+        let mut cmd = env.command(&dvc, cwd);
+        cmd.args(args);
+        return run_command(cmd, stdin);
+    }
+    use std::io::BufRead;
+    use std::os::unix::net::UnixStream;
+    use std::sync::atomic::{AtomicU64, Ordering};
+    static SEQ: AtomicU64 = AtomicU64::new(0);
+    let command = format!(
+        "dvc {}",
+        args.iter()
+            .map(|a| shell_quote(a))
+            .collect::<Vec<_>>()
+            .join(" ")
+    );
+    let io_dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("oracle-io");
+    fs::create_dir_all(&io_dir).expect("create oracle-io dir");
+    let n = SEQ.fetch_add(1, Ordering::Relaxed);
+    let base = io_dir.join(format!("{}-{n}", std::process::id()));
+    let out_path = base.with_extension("out");
+    let err_path = base.with_extension("err");
+    let in_path = stdin.map(|bytes| {
+        let p = base.with_extension("in");
+        fs::write(&p, bytes).expect("write oracle stdin");
+        p
+    });
+    let env_map: BTreeMap<String, String> = env
+        .vars
+        .iter()
+        .map(|(k, v)| {
+            (
+                k.to_string_lossy().into_owned(),
+                v.to_string_lossy().into_owned(),
+            )
+        })
+        .collect();
+    let request = serde_json::json!({
+        "argv": args,
+        "cwd": cwd,
+        "env": env_map,
+        "dvc": dvc,
+        "stdin": in_path,
+        "stdout": out_path,
+        "stderr": err_path,
+    });
+    let mut stream =
+        UnixStream::connect(oracle_forkserver()).expect("connect to the dvc fork server");
+    let mut line = serde_json::to_vec(&request).expect("serialize request");
+    line.push(b'\n');
+    stream
+        .write_all(&line)
+        .expect("send request to the dvc fork server");
+    let limit = Duration::from_secs(
+        std::env::var("GIT_DVC_TEST_TIMEOUT")
+            .ok()
+            .and_then(|s| s.parse().ok())
+            .unwrap_or(180),
+    );
+    stream.set_read_timeout(Some(limit)).expect("set timeout");
+    let mut reader = std::io::BufReader::new(stream);
+    let mut pid_line = String::new();
+    reader
+        .read_line(&mut pid_line)
+        .expect("read pid from the dvc fork server");
+    let pid: i32 = pid_line
+        .trim()
+        .strip_prefix("pid ")
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(0);
+    let mut exit_line = String::new();
+    let read = reader.read_line(&mut exit_line);
+    let code = match read {
+        Ok(_) if exit_line.starts_with("exit ") => exit_line[5..].trim().parse().unwrap_or(255),
+        Ok(_) => panic!(
+            "`{command}` in {}: the dvc child died without an exit code",
+            cwd.display()
+        ),
+        Err(e) => {
+            if pid > 0 {
+                // SAFETY: plain kill(2) of the child we were told about.
+                unsafe { libc::kill(pid, libc::SIGKILL) };
+            }
+            panic!("`{command}` in {} timed out or failed ({e})", cwd.display());
+        }
+    };
+    let read_out =
+        |p: &Path| String::from_utf8_lossy(&fs::read(p).unwrap_or_default()).into_owned();
+    let stdout = read_out(&out_path);
+    let stderr = read_out(&err_path);
+    for p in [Some(out_path), Some(err_path), in_path]
+        .into_iter()
+        .flatten()
+    {
+        let _ = fs::remove_file(p);
+    }
+    CommandOutput {
+        command,
+        cwd: cwd.to_path_buf(),
+        stdout,
+        stderr,
+        code,
+        signal: None,
+    }
 }

@@ -2,7 +2,8 @@
 //! to escape, corrupt cache objects and bad config. Expected: a clear error naming the
 //! file, a non-zero exit, no panic, and nothing written outside the repository.
 //! (dvc itself writes outside the workspace on a crafted `.dir`, so dvc is not run on
-//! those; where dvc behaves sanely its exit code is the reference.)
+//! those; where dvc behaves sanely its exit code is the reference.) These are git-dvc's
+//! own, stricter rules: under `GIT_DVC_TEST_GD_IS_DVC=1` most of them fail, by design.
 
 use crate::harness::*;
 
@@ -45,7 +46,12 @@ fn put_manifest(repo: &Dir<'_>, entries: &[(&str, &[u8])]) -> String {
     items.sort();
     let json: Vec<String> = items
         .iter()
-        .map(|(rel, md5)| format!("{{\"md5\": \"{md5}\", \"relpath\": {}}}", serde_json::to_string(rel).unwrap()))
+        .map(|(rel, md5)| {
+            format!(
+                "{{\"md5\": \"{md5}\", \"relpath\": {}}}",
+                serde_json::to_string(rel).unwrap()
+            )
+        })
         .collect();
     put_object(repo, format!("[{}]", json.join(", ")).as_bytes(), ".dir")
 }
@@ -56,8 +62,13 @@ fn dir_out(oid: &str, path: &str) -> String {
 
 #[track_caller]
 fn refused(out: &CommandOutput, names: &str) {
+    // `names` is a path or part of an object id (`oid[2..10]` matches both the bare id and
+    // its cache path `ab/cdef…`).
     out.failure();
-    assert!(out.stderr.contains(names), "the error must name {names:?}:\n{out:?}");
+    assert!(
+        out.stderr.contains(names),
+        "the error must name {names:?}:\n{out:?}"
+    );
 }
 
 #[test]
@@ -65,13 +76,28 @@ fn malformed_dvc_files() {
     let cases: &[(&str, &str)] = &[
         ("broken yaml", "outs: [\n"),
         ("not a mapping", "- a\n"),
-        ("unknown top-level key", "outs:\n- md5: abc\n  path: x\n  hash: md5\nunknown: 1\n"),
-        ("unknown out key", "outs:\n- md5: abc\n  path: x\n  bogus: 1\n"),
+        (
+            "unknown top-level key",
+            "outs:\n- md5: abc\n  path: x\n  hash: md5\nunknown: 1\n",
+        ),
+        (
+            "unknown out key",
+            "outs:\n- md5: abc\n  path: x\n  bogus: 1\n",
+        ),
         ("outs not a list", "outs: 3\n"),
-        ("out without path", "outs:\n- md5: b1946ac92492d2347c6235b4d2611184\n  hash: md5\n"),
+        (
+            "out without path",
+            "outs:\n- md5: b1946ac92492d2347c6235b4d2611184\n  hash: md5\n",
+        ),
         ("binary garbage", "\u{0}\u{1}\u{2}\u{fffd}"),
-        ("md5 not a string", "outs:\n- md5: [1, 2]\n  path: x\n  hash: md5\n"),
-        ("unknown hash name", "outs:\n- md5: b1946ac92492d2347c6235b4d2611184\n  hash: sha999\n  path: x\n"),
+        (
+            "md5 not a string",
+            "outs:\n- md5: [1, 2]\n  path: x\n  hash: md5\n",
+        ),
+        (
+            "unknown hash name",
+            "outs:\n- md5: b1946ac92492d2347c6235b4d2611184\n  hash: sha999\n  path: x\n",
+        ),
     ];
     let env = TestEnv::new();
     let twin = env.twin();
@@ -81,15 +107,29 @@ fn malformed_dvc_files() {
         twin.write("bad.dvc", text);
         // dvc's exit code is the reference for status; naming the file matters more than
         // matching dvc's wording.
+        eprintln!("case: {what}");
         let out = twin.run(&["status"]);
         refused(&out.gd, "bad.dvc");
-        assert_eq!(out.gd.code, out.dvc.code, "{what}: exit code differs from dvc's:\n{:?}\n{:?}", out.dvc, out.gd);
+        // Where dvc itself crashes (`unexpected error`, 255), any clean failure will do.
+        let dvc_crashed = out.dvc.code == 255 && out.dvc.stderr.contains("unexpected error");
+        assert!(
+            dvc_crashed || out.gd.code == out.dvc.code,
+            "{what}: exit code differs from dvc's:\n{:?}\n{:?}",
+            out.dvc,
+            out.gd
+        );
         for args in [&["checkout"][..], &["commit", "-f"], &["add", "other"]] {
             let out = twin.gd.gd(args);
-            assert!(out.code != 0, "{what}: git-dvc {args:?} accepted a malformed .dvc:\n{out:?}");
+            assert!(
+                out.code != 0,
+                "{what}: git-dvc {args:?} accepted a malformed .dvc:\n{out:?}"
+            );
             refused(&out, "bad.dvc");
         }
-        assert!(!twin.gd.exists("other.dvc"), "{what}: add went ahead despite a malformed .dvc");
+        assert!(
+            !twin.gd.exists("other.dvc"),
+            "{what}: add went ahead despite a malformed .dvc"
+        );
     }
 }
 
@@ -101,12 +141,21 @@ fn dir_manifest_escaping_the_workspace() {
         let before = outside(&env);
         let oid = put_manifest(&repo, &[(relpath, b"pwned\n"), ("ok", b"ok\n")]);
         repo.write("data.dvc", dir_out(&oid, "data"));
-        for args in [&["checkout"][..], &["checkout", "-f"], &["status"], &["cat", "data/ok"]] {
+        for args in [
+            &["checkout"][..],
+            &["checkout", "-f"],
+            &["status"],
+            &["cat", "data/ok"],
+        ] {
             let out = repo.gd(args);
             if args[0] == "checkout" {
-                refused(&out, &oid[..8]);
+                refused(&out, &oid[2..10]);
             }
-            assert_eq!(outside(&env), before, "{args:?} with relpath {relpath:?} wrote outside the repo");
+            assert_eq!(
+                outside(&env),
+                before,
+                "{args:?} with relpath {relpath:?} wrote outside the repo"
+            );
             assert!(!repo.exists("escape"), "{relpath:?} escaped the out");
         }
     }
@@ -123,8 +172,12 @@ fn dir_manifest_with_absolute_or_degenerate_relpaths() {
         let oid = put_manifest(&repo, &[(relpath, b"pwned\n")]);
         repo.write("data.dvc", dir_out(&oid, "data"));
         let out = repo.gd(&["checkout", "-f"]);
-        refused(&out, &oid[..8]);
-        assert_eq!(outside(&env), before, "relpath {relpath:?} wrote outside the repo");
+        refused(&out, &oid[2..10]);
+        assert_eq!(
+            outside(&env),
+            before,
+            "relpath {relpath:?} wrote outside the repo"
+        );
         assert!(!abs_target.exists());
         repo.remove(".");
     }
@@ -162,10 +215,13 @@ fn malformed_dir_manifests() {
         let before = outside(&env);
         let oid = put_object(&repo, body.as_bytes(), ".dir");
         repo.write("data.dvc", dir_out(&oid, "data"));
-        refused(&repo.gd(&["checkout"]), &oid[..8]);
+        refused(&repo.gd(&["checkout"]), &oid[2..10]);
         repo.gd(&["status"]);
         assert_eq!(outside(&env), before);
-        assert!(!repo.path("data/x").exists() || repo.read("data/x") != "keep\n", "read through a hostile md5");
+        assert!(
+            !repo.path("data/x").exists() || repo.read("data/x") != "keep\n",
+            "read through a hostile md5"
+        );
     }
 }
 
@@ -173,17 +229,35 @@ fn malformed_dir_manifests() {
 fn out_paths_outside_the_repository() {
     let env = TestEnv::new();
     let abs = env.root().join("outside/abs").to_str().unwrap().to_string();
-    for path in ["../outside/x", "../../x", abs.as_str(), "sub/../../outside/y"] {
+    for path in [
+        "../outside/x",
+        "../../x",
+        abs.as_str(),
+        "sub/../../outside/y",
+    ] {
         let repo = repo(&env);
         let before = outside(&env);
         let oid = put_object(&repo, b"pwned\n", "");
-        repo.write("bad.dvc", format!("outs:\n- md5: {oid}\n  size: 6\n  hash: md5\n  path: {path}\n"));
-        for args in [&["checkout"][..], &["checkout", "-f"], &["status"], &["add", "bad.dvc"], &["commit", "-f"]] {
+        repo.write(
+            "bad.dvc",
+            format!("outs:\n- md5: {oid}\n  size: 6\n  hash: md5\n  path: {path}\n"),
+        );
+        for args in [
+            &["checkout"][..],
+            &["checkout", "-f"],
+            &["status"],
+            &["add", "bad.dvc"],
+            &["commit", "-f"],
+        ] {
             let out = repo.gd(args);
             if args[0] != "status" {
                 refused(&out, "bad.dvc");
             }
-            assert_eq!(outside(&env), before, "{args:?} with path {path:?} wrote outside the repo");
+            assert_eq!(
+                outside(&env),
+                before,
+                "{args:?} with path {path:?} wrote outside the repo"
+            );
         }
         repo.remove(".");
     }
@@ -195,35 +269,57 @@ fn md5_with_path_traversal() {
     let repo = repo(&env);
     // files/md5/<md5[:2]>/<md5[2:]> must never leave the cache.
     let md5 = "../../../../../outside/sentinel";
-    repo.write("f.dvc", format!("outs:\n- md5: {md5}\n  size: 5\n  hash: md5\n  path: f\n"));
+    repo.write(
+        "f.dvc",
+        format!("outs:\n- md5: {md5}\n  size: 5\n  hash: md5\n  path: f\n"),
+    );
     let out = repo.gd(&["checkout", "-f"]);
     out.failure();
-    assert!(!repo.exists("f") || repo.read("f") != "keep\n", "checkout read a file outside the cache");
+    assert!(
+        !repo.exists("f") || repo.read("f") != "keep\n",
+        "checkout read a file outside the cache"
+    );
     let out = repo.gd(&["cat", "f"]);
-    assert!(!out.stdout.contains("keep"), "cat read a file outside the cache:\n{out:?}");
+    assert!(
+        !out.stdout.contains("keep"),
+        "cat read a file outside the cache:\n{out:?}"
+    );
 }
 
 #[test]
 fn corrupt_cache_object() {
-    // A non-0444 object is re-hashed; a corrupt one must never reach the workspace.
+    // A non-0444 object is re-hashed. dvc 3.67.1 checks the corrupt bytes out anyway (exit
+    // 0, then `status` says `not in cache`); git-dvc must refuse, name the out, and never
+    // put corrupt data in the workspace.
     let env = TestEnv::new();
-    let twin = env.twin();
-    twin.init();
-    twin.both(|d| {
-        d.write("f", "good\n");
-        d.make_dataset("data", 3);
-    });
-    twin.run(&["add", "-q", "f", "data"]).success();
+    let repo = repo(&env);
+    repo.write("f", "good\n");
+    repo.make_dataset("data", 3);
+    repo.gd(&["add", "-q", "f", "data"]).success();
     let obj = cache_rel(&md5_hex(b"good\n"));
-    twin.both(|d| {
-        d.chmod(&obj, 0o644);
-        std::fs::write(d.path(&obj), "corrupt\n").unwrap();
-        d.remove("f");
-    });
-    let out = twin.run(&["checkout"]);
-    out.same_code();
-    out.gd.failure().stderr_has("f");
-    assert!(!twin.gd.exists("f") || twin.gd.read("f") != "corrupt\n", "corrupt data was checked out");
+    repo.chmod(&obj, 0o644);
+    std::fs::write(repo.path(&obj), "corrupt\n").unwrap();
+    repo.remove("f");
+    refused(&repo.gd(&["checkout"]), "f");
+    assert!(
+        !repo.exists("f") || repo.read("f") != "corrupt\n",
+        "corrupt data was checked out"
+    );
+    // The same inside a directory (with `f` repaired, so only `data` can fail).
+    let good = cache_rel(&md5_hex(b"good\n"));
+    std::fs::write(repo.path(&good), "good\n").unwrap();
+    repo.chmod(&good, 0o444);
+    repo.gd(&["checkout", "-q", "f"]).success();
+    let inner = repo.read_bytes("data/d001/f000001.bin");
+    let obj = cache_rel(&md5_hex(&inner));
+    repo.chmod(&obj, 0o644);
+    std::fs::write(repo.path(&obj), "corrupt\n").unwrap();
+    repo.remove("data");
+    refused(&repo.gd(&["checkout"]), "data");
+    assert!(
+        !repo.exists("data/d001/f000001.bin") || repo.read_bytes("data/d001/f000001.bin") == inner,
+        "corrupt data was checked out"
+    );
 }
 
 #[test]
@@ -233,10 +329,21 @@ fn corrupt_dir_manifest_object() {
     repo.make_dataset("data", 3);
     repo.gd(&["add", "-q", "data"]).success();
     let text = repo.read("data.dvc");
-    let oid = text.split("md5: ").nth(1).unwrap().split('\n').next().unwrap().to_string();
+    let oid = text
+        .split("md5: ")
+        .nth(1)
+        .unwrap()
+        .split('\n')
+        .next()
+        .unwrap()
+        .to_string();
     let rel = cache_rel(&oid);
     repo.chmod(&rel, 0o644);
-    std::fs::write(repo.path(&rel), "[{\"md5\": \"00000000000000000000000000000000\", \"relpath\": \"evil\"}]").unwrap();
+    std::fs::write(
+        repo.path(&rel),
+        "[{\"md5\": \"00000000000000000000000000000000\", \"relpath\": \"evil\"}]",
+    )
+    .unwrap();
     repo.remove("data");
     let out = repo.gd(&["checkout"]);
     out.failure();
@@ -245,7 +352,12 @@ fn corrupt_dir_manifest_object() {
 
 #[test]
 fn unparseable_config() {
-    for text in ["[core\n    autostage = true\n", "[core]\n    autostage = maybe\n", "[cache]\n    type = teleport\n", "[bogus]\n    x = 1\n"] {
+    for text in [
+        "[core\n    autostage = true\n",
+        "[core]\n    autostage = maybe\n",
+        "[cache]\n    type = teleport\n",
+        "[bogus]\n    x = 1\n",
+    ] {
         let env = TestEnv::new();
         let twin = env.twin();
         twin.init();

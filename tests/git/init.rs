@@ -10,18 +10,26 @@ const DVCIGNORE: &str = "# Add patterns of files dvc should ignore, which could 
 fn init_matches_dvc() {
     let env = TestEnv::new();
     let twin = env.twin();
-    twin.run(&["init"]).success().same_output();
+    let out = twin.run(&["init"]);
+    out.success();
     twin.assert_same_tree();
+    out.same_output();
     // The exact bytes, independently of the oracle.
     let gd = &twin.gd;
     assert_eq!(gd.read(".dvc/config"), "");
     assert_eq!(gd.read(".dvc/.gitignore"), "/config.local\n/tmp\n/cache\n");
     assert_eq!(gd.read(".dvcignore"), DVCIGNORE);
     assert_eq!(DVCIGNORE.len(), 139);
-    assert!(gd.exists(".dvc/tmp/btime"), "init must create .dvc/tmp/btime");
+    assert!(
+        gd.exists(".dvc/tmp/btime"),
+        "init must create .dvc/tmp/btime"
+    );
     // The three non-tmp files are staged.
     let staged = gd.git(&["diff", "--cached", "--name-only"]);
-    assert_eq!(staged.success().stdout, ".dvc/.gitignore\n.dvc/config\n.dvcignore\n");
+    assert_eq!(
+        staged.success().stdout,
+        ".dvc/.gitignore\n.dvc/config\n.dvcignore\n"
+    );
 }
 
 #[test]
@@ -39,19 +47,26 @@ fn init_twice_fails_and_force_reinitializes() {
     twin.init();
     let again = twin.run(&["init"]);
     again.same_output();
-    again.gd.code(1).stderr_has("'.dvc' exists. Use `-f` to force.");
+    again
+        .gd
+        .code(1)
+        .stderr_has("'.dvc' exists. Use `-f` to force.");
     // -f starts over: user config is reset, the data cache is kept as dvc keeps it.
     twin.run(&["config", "core.autostage", "true"]).success();
-    twin.run(&["init", "-f"]).success().same_output();
+    let out = twin.run(&["init", "-f"]);
+    out.success();
     twin.assert_same_tree();
+    out.same_output();
 }
 
 #[test]
 fn init_no_scm() {
     let env = TestEnv::new();
     let twin = env.twin_plain();
-    twin.run(&["init", "--no-scm"]).success().same_output();
+    let out = twin.run(&["init", "--no-scm"]);
+    out.success();
     twin.assert_same_tree();
+    out.same_output();
     assert_eq!(twin.gd.read(".dvc/config"), "[core]\n    no_scm = True\n");
     assert!(!twin.gd.exists(".dvc/.gitignore"));
 }
@@ -62,8 +77,13 @@ fn init_outside_git_needs_no_scm() {
     let twin = env.twin_plain();
     let out = twin.run(&["init"]);
     out.same_output();
-    out.gd.code(1).stderr_has("is not tracked by any supported SCM tool");
-    assert!(!twin.gd.exists(".dvc"), "a failed init must not leave .dvc behind");
+    out.gd
+        .code(1)
+        .stderr_has("is not tracked by any supported SCM tool");
+    assert!(
+        !twin.gd.exists(".dvc"),
+        "a failed init must not leave .dvc behind"
+    );
 }
 
 #[test]
@@ -86,7 +106,9 @@ fn commands_outside_a_dvc_repo_exit_253() {
     for args in [&["status"][..], &["add", "x"], &["checkout"], &["commit"]] {
         let out = twin.run(args);
         out.same_code().same_output();
-        out.gd.code(253).stderr_has("you are not inside of a DVC repository");
+        out.gd
+            .code(253)
+            .stderr_has("you are not inside of a DVC repository");
     }
 }
 

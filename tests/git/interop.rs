@@ -16,7 +16,10 @@ fn repo_with(env: &TestEnv) -> Dir<'_> {
 #[track_caller]
 fn clean(out: &CommandOutput) {
     out.success();
-    assert_eq!(out.stdout, "Data and pipelines are up to date.\n", "{out:?}");
+    assert_eq!(
+        out.stdout, "Data and pipelines are up to date.\n",
+        "{out:?}"
+    );
 }
 
 #[test]
@@ -24,7 +27,8 @@ fn dvc_reads_what_git_dvc_wrote() {
     let env = TestEnv::new();
     let repo = repo_with(&env);
     repo.gd(&["init", "-q"]).success();
-    repo.gd(&["add", "-q", "f", "run.sh", "data", "sub/g"]).success();
+    repo.gd(&["add", "-q", "f", "run.sh", "data", "sub/g"])
+        .success();
     clean(&repo.dvc(&["status"]));
     // dvc checks out from git-dvc's cache.
     for p in ["f", "run.sh", "data", "sub/g"] {
@@ -51,7 +55,8 @@ fn git_dvc_reads_what_dvc_wrote() {
     let env = TestEnv::new();
     let repo = repo_with(&env);
     repo.dvc(&["init", "-q"]).success();
-    repo.dvc(&["add", "-q", "f", "run.sh", "data", "sub/g"]).success();
+    repo.dvc(&["add", "-q", "f", "run.sh", "data", "sub/g"])
+        .success();
     clean(&repo.gd(&["status"]));
     for p in ["f", "run.sh", "data", "sub/g"] {
         repo.remove(p);
@@ -99,7 +104,19 @@ fn git_dvc_sees_dvc_lock_outs() {
     let repo = env.git_repo("r");
     repo.dvc(&["init", "-q"]).success();
     repo.write("in.txt", "in\n");
-    repo.dvc(&["stage", "add", "-q", "-n", "build", "-d", "in.txt", "-o", "out", "cp in.txt out"]).success();
+    repo.dvc(&[
+        "stage",
+        "add",
+        "-q",
+        "-n",
+        "build",
+        "-d",
+        "in.txt",
+        "-o",
+        "out",
+        "cp in.txt out",
+    ])
+    .success();
     repo.dvc(&["repro", "-q"]).success();
     clean(&repo.gd(&["status"]));
     repo.remove("out");
@@ -116,13 +133,19 @@ fn dvc_works_after_git_dvc_init_and_config() {
     let env = TestEnv::new();
     let repo = env.git_repo("r");
     repo.gd(&["init", "-q"]).success();
-    repo.gd(&["config", "cache.type", "hardlink,copy"]).success();
-    repo.gd(&["config", "--local", "core.autostage", "true"]).success();
+    repo.gd(&["config", "cache.type", "hardlink,copy"])
+        .success();
+    repo.gd(&["config", "--local", "core.autostage", "true"])
+        .success();
     repo.dvc(&["config", "-l"]).success();
     repo.write("f", "f\n");
     repo.dvc(&["add", "-q", "f"]).success();
     // autostage from git-dvc's config.local took effect in dvc.
-    let staged = repo.git(&["diff", "--cached", "--name-only"]).success().stdout.clone();
+    let staged = repo
+        .git(&["diff", "--cached", "--name-only"])
+        .success()
+        .stdout
+        .clone();
     assert!(staged.contains("f.dvc"), "{staged}");
     clean(&repo.gd(&["status"]));
 }

@@ -12,15 +12,16 @@ fn populated(env: &TestEnv) -> Twin<'_> {
         d.make_dataset("data", 6);
         d.write("sub/g", "g\n");
     });
-    twin.run(&["add", "-q", "f", "#x", "data", "sub/g"]).success();
+    twin.run(&["add", "-q", "f", "#x", "data", "sub/g"])
+        .success();
     twin
 }
 
 #[track_caller]
 fn same(twin: &Twin<'_>, args: &[&str]) -> TwinOutput {
     let out = twin.run(args);
-    out.same_output();
     twin.assert_same_tree();
+    out.same_output();
     out
 }
 
@@ -44,8 +45,14 @@ fn commit_changed_needs_force() {
         d.remove("data/d000");
     });
     let out = same(&twin, &["commit"]);
-    out.gd.code(1).stderr_has("unable to commit changed stage:").stderr_has("Use `-f|--force` to force.");
-    same(&twin, &["commit", "f"]).gd.code(1).stderr_has("failed to commit f - ");
+    out.gd
+        .code(1)
+        .stderr_has("unable to commit changed stage:")
+        .stderr_has("Use `-f|--force` to force.");
+    same(&twin, &["commit", "f"])
+        .gd
+        .code(1)
+        .stderr_has("failed to commit f - ");
     same(&twin, &["commit", "-f", "f.dvc"]).success();
     same(&twin, &["commit", "-f"]).success();
     same(&twin, &["status"]).success();
@@ -76,7 +83,8 @@ fn commit_no_commit_out() {
         d.write("f", "f\n");
         d.make_dataset("data", 3);
     });
-    twin.run(&["add", "-q", "--no-commit", "f", "data"]).success();
+    twin.run(&["add", "-q", "--no-commit", "f", "data"])
+        .success();
     same(&twin, &["commit"]).success();
     same(&twin, &["status"]).success();
 }
@@ -88,7 +96,10 @@ fn commit_legacy_out_force_keeps_legacy_hash() {
     twin.init();
     twin.both(|d| {
         d.write("crlf.txt", "a\r\nb\r\n");
-        d.write("crlf.txt.dvc", "outs:\n- md5: dd8c6a395b5dd36c56d23275028f526c\n  size: 6\n  path: crlf.txt\n");
+        d.write(
+            "crlf.txt.dvc",
+            "outs:\n- md5: dd8c6a395b5dd36c56d23275028f526c\n  size: 6\n  path: crlf.txt\n",
+        );
     });
     same(&twin, &["commit", "-f"]).success();
 }
@@ -142,7 +153,10 @@ fn move_directory_keeps_desc_drops_comments() {
     let env = TestEnv::new();
     let twin = populated(&env);
     twin.both(|d| {
-        let text = d.read("data.dvc").replace("outs:\n", "# gone after move\nouts:\n") + "  desc: kept\n";
+        let text = d
+            .read("data.dvc")
+            .replace("outs:\n", "# gone after move\nouts:\n")
+            + "  desc: kept\n";
         d.write("data.dvc", text);
     });
     same(&twin, &["move", "data", "renamed"]).success();
@@ -155,7 +169,9 @@ fn move_errors() {
     let env = TestEnv::new();
     let twin = populated(&env);
     twin.both(|d| d.write("untracked", "u\n"));
-    same(&twin, &["move", "untracked", "elsewhere"]).gd.failure();
+    same(&twin, &["move", "untracked", "elsewhere"])
+        .gd
+        .failure();
     same(&twin, &["move", "missing", "elsewhere"]).gd.failure();
 }
 
@@ -172,7 +188,11 @@ fn cat_prints_tracked_files() {
     let expected = twin.dvc.read_bytes("data/d003/f000003.bin");
     let out = gd.gd(&["cat", "data/d003/f000003.bin"]);
     out.success();
-    assert_eq!(out.stdout, String::from_utf8_lossy(&expected), "cat must print the exact bytes");
+    assert_eq!(
+        out.stdout,
+        String::from_utf8_lossy(&expected),
+        "cat must print the exact bytes"
+    );
     // From a subdirectory, paths are relative to it.
     assert_eq!(gd.sub("sub").gd(&["cat", "g"]).success().stdout, "g\n");
     // Not tracked: an error naming the path.
@@ -186,14 +206,33 @@ fn cache_path_and_md5() {
     let gd = &twin.gd;
     let md5 = md5_hex(b"f\n");
     assert_eq!(gd.gd(&["cache", "md5", "f"]).success().stdout.trim(), md5);
-    let path = gd.gd(&["cache", "path", "f"]).success().stdout.trim().to_string();
-    assert!(path.ends_with(&format!("files/md5/{}/{}", &md5[..2], &md5[2..])), "{path}");
+    let path = gd
+        .gd(&["cache", "path", "f"])
+        .success()
+        .stdout
+        .trim()
+        .to_string();
+    assert!(
+        path.ends_with(&format!("files/md5/{}/{}", &md5[..2], &md5[2..])),
+        "{path}"
+    );
     assert_eq!(std::fs::read(gd.path(&path)).unwrap(), b"f\n");
     // Inside a tracked directory.
     let bytes = gd.read_bytes("data/d001/f000001.bin");
-    assert_eq!(gd.gd(&["cache", "md5", "data/d001/f000001.bin"]).success().stdout.trim(), md5_hex(&bytes));
+    assert_eq!(
+        gd.gd(&["cache", "md5", "data/d001/f000001.bin"])
+            .success()
+            .stdout
+            .trim(),
+        md5_hex(&bytes)
+    );
     // The directory itself: its .dir object.
-    let dir_md5 = gd.gd(&["cache", "md5", "data"]).success().stdout.trim().to_string();
+    let dir_md5 = gd
+        .gd(&["cache", "md5", "data"])
+        .success()
+        .stdout
+        .trim()
+        .to_string();
     assert!(dir_md5.ends_with(".dir"), "{dir_md5}");
     assert!(gd.read("data.dvc").contains(&dir_md5));
     gd.gd(&["cache", "md5", "untracked"]).failure();

@@ -12,8 +12,10 @@ fn moto_serves_s3() {
     // The oracle can push to it.
     let repo = env.git_repo("s3repo");
     repo.dvc(&["init", "-q"]).success();
-    repo.dvc(&["remote", "add", "-d", "s3", "s3://harness-check/store"]).success();
-    repo.dvc(&["remote", "modify", "s3", "endpointurl", &endpoint]).success();
+    repo.dvc(&["remote", "add", "-d", "s3", "s3://harness-check/store"])
+        .success();
+    repo.dvc(&["remote", "modify", "s3", "endpointurl", &endpoint])
+        .success();
     repo.write("f.txt", "hello\n");
     repo.dvc(&["add", "-q", "f.txt"]).success();
     repo.dvc(&["push", "-q"]).success();

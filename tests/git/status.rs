@@ -12,7 +12,8 @@ fn populated(env: &TestEnv) -> Twin<'_> {
         d.make_dataset("data", 8);
         d.write("sub/h", "h\n");
     });
-    twin.run(&["add", "-q", "f", "g", "data", "sub/h"]).success();
+    twin.run(&["add", "-q", "f", "g", "data", "sub/h"])
+        .success();
     twin.git(&["add", "-A"]);
     twin.git(&["commit", "-q", "-m", "data"]);
     twin
@@ -32,9 +33,15 @@ fn clean() {
     let env = TestEnv::new();
     let twin = populated(&env);
     status_same(&twin);
-    assert_eq!(twin.gd.gd(&["status"]).success().stdout, "Data and pipelines are up to date.\n");
+    assert_eq!(
+        twin.gd.gd(&["status"]).success().stdout,
+        "Data and pipelines are up to date.\n"
+    );
     twin.gd.gd(&["status", "-q"]).code(0);
-    assert_eq!(twin.gd.gd(&["status", "--json"]).success().stdout.trim(), "{}");
+    assert_eq!(
+        twin.gd.gd(&["status", "--json"]).success().stdout.trim(),
+        "{}"
+    );
 }
 
 #[test]
@@ -49,7 +56,9 @@ fn modified_deleted_and_dir_changes() {
     });
     status_same(&twin);
     let out = twin.gd.gd(&["status"]);
-    out.success().stdout_has("\t\tmodified:           f\n").stdout_has("\t\tdeleted:            g\n");
+    out.success()
+        .stdout_has("\t\tmodified:           f\n")
+        .stdout_has("\t\tdeleted:            g\n");
     twin.gd.gd(&["status", "-q"]).code(1);
     twin.gd.gd(&["status", "--json", "-q"]).code(0);
     // Nothing was written by status.
@@ -88,7 +97,10 @@ fn not_in_cache_takes_precedence() {
         d.write("f", "changed\n");
     });
     status_same(&twin);
-    twin.gd.gd(&["status"]).success().stdout_has("not in cache:");
+    twin.gd
+        .gd(&["status"])
+        .success()
+        .stdout_has("not in cache:");
 }
 
 #[test]
@@ -146,7 +158,21 @@ fn dvc_lock_outs_are_seen() {
     twin.init();
     twin.both(|d| {
         d.write("in.txt", "in\n");
-        d.dvc(&["stage", "add", "-q", "-n", "build", "-d", "in.txt", "-o", "out.txt", "-o", "outdir", "mkdir -p outdir && cp in.txt out.txt && cp in.txt outdir/x"]).success();
+        d.dvc(&[
+            "stage",
+            "add",
+            "-q",
+            "-n",
+            "build",
+            "-d",
+            "in.txt",
+            "-o",
+            "out.txt",
+            "-o",
+            "outdir",
+            "mkdir -p outdir && cp in.txt out.txt && cp in.txt outdir/x",
+        ])
+        .success();
         d.dvc(&["repro", "-q"]).success();
     });
     status_same(&twin);
