@@ -20,10 +20,10 @@ pub struct AddArgs {
 /// Run `add`.
 pub fn run(ctx: &Context, args: AddArgs) -> CommandResult {
     let repo = ctx.open_repo()?;
-    let _lock = ctx.lock(&repo)?;
     let cwd = ctx.cwd()?;
-    let mut scm = Scm::open(&repo.root, repo.config.core_no_scm());
     let targets = abs_targets(&cwd, &args.targets);
+    let _lock = ctx.lock_for_write(&repo, &targets)?;
+    let mut scm = Scm::open(&repo.root, repo.config.core_no_scm());
     let stages = repo.collect_stages().map_err(super::context::repo_error)?;
     for (t, given) in targets.iter().zip(&args.targets) {
         let rel = repo.rel(t).unwrap_or_default();

@@ -22,11 +22,12 @@ pub struct CheckoutArgs {
 /// Run `checkout`.
 pub fn run(ctx: &Context, args: CheckoutArgs) -> CommandResult {
     let repo = ctx.open_repo()?;
-    let _lock = ctx.lock(&repo)?;
     let cwd = ctx.cwd()?;
     let stages = repo
         .stages_for_targets(&abs_targets(&cwd, &args.targets))
         .map_err(target_error)?;
+    let out_paths: Vec<std::path::PathBuf> = stages.iter().flat_map(|s| s.outs.iter().map(|o| o.abs.clone())).collect();
+    let _lock = ctx.lock_for_write(&repo, &out_paths)?;
     let opts = CheckoutOptions {
         on_unsaved: if args.force {
             OnUnsaved::Overwrite

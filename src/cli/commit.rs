@@ -21,11 +21,12 @@ pub struct CommitArgs {
 /// Run `commit`.
 pub fn run(ctx: &Context, args: CommitArgs) -> CommandResult {
     let repo = ctx.open_repo()?;
-    let _lock = ctx.lock(&repo)?;
     let cwd = ctx.cwd()?;
     let stages = repo
         .stages_for_targets(&abs_targets(&cwd, &args.targets))
         .map_err(target_error)?;
+    let out_paths: Vec<std::path::PathBuf> = stages.iter().flat_map(|s| s.outs.iter().map(|o| o.abs.clone())).collect();
+    let _lock = ctx.lock_for_write(&repo, &out_paths)?;
     let fail = |e: &dyn std::error::Error| {
         CommandError::new(ErrorKind::Failed, format!("failed to commit - {e}"))
     };

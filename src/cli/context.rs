@@ -6,6 +6,9 @@ use crate::data::lock::RepoLock;
 use crate::data::repo::{Repo, RepoError, RepoOptions};
 use std::path::{Path, PathBuf};
 
+/// Set by the global `--rehash` flag: ignore the state DB.
+pub static REHASH: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
+
 /// Global options shared by every command.
 #[derive(Debug, Clone)]
 pub struct Context {
@@ -59,7 +62,7 @@ impl Context {
             system_config_dir: Some(system),
             global_config_dir: global,
             home_dir: home,
-            rehash: std::env::var_os("GIT_DVC_REHASH").is_some(),
+            rehash: REHASH.load(std::sync::atomic::Ordering::Relaxed) || std::env::var_os("GIT_DVC_REHASH").is_some(),
         }
     }
 
@@ -86,6 +89,15 @@ impl Context {
             .map_err(|e| CommandError::from_error(ErrorKind::Unhandled, &e))
     }
 
+    /// Take DVC's repo lock and make sure no running `dvc repro` holds the paths we are
+    /// about to write in `.dvc/tmp/rwlock` (spec §8.3).
+    pub fn lock_for_write(&self, repo: &Repo, paths: &[PathBuf]) -> Result<RepoLock, CommandError> {
+        let lock = self.lock(repo)?;
+        crate::data::lock::check_rwlock(&repo.dvc_dir, &[], paths)
+            .map_err(|e| CommandError::from_error(ErrorKind::Unhandled, &e))?;
+        Ok(lock)
+    }
+
     /// Print a line to stdout unless `-q`.
     pub fn out(&self, line: impl std::fmt::Display) {
         if !self.quiet {
@@ -98,7 +110,7 @@ impl Context {
 pub fn repo_error(e: RepoError) -> CommandError {
     match &e {
         RepoError::NotARepo => CommandError::new(ErrorKind::NotARepo, &e),
-        RepoError::Config(_) => CommandError::new(ErrorKind::Config, &e),
+        RepoError::Config(c) => super::config::config_error(c),
         _ => CommandError::from_error(ErrorKind::Failed, &e),
     }
 }

@@ -44,6 +44,9 @@ pub struct Cli {
     /// Number of parallel jobs (default: number of cores).
     #[arg(short = 'j', long = "jobs", global = true)]
     pub jobs: Option<usize>,
+    /// Ignore the state DB and hash every file again.
+    #[arg(long, global = true)]
+    pub rehash: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -121,6 +124,9 @@ pub fn main() -> ExitCode {
         }
     };
     logging::init(cli.verbose, cli.quiet);
+    if cli.rehash {
+        context::REHASH.store(true, std::sync::atomic::Ordering::Relaxed);
+    }
     let ctx = Context::new(cli.quiet, cli.verbose, cli.jobs);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&ctx, cli.command)));
     match result {
