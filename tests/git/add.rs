@@ -541,3 +541,25 @@ fn add_dir_with_dvcignore_inside_fails() {
         .failure()
         .stderr_has(".dvcignore file should not be in collected dir path");
 }
+
+#[test]
+fn add_stages_what_it_writes() {
+    // git-dvc's choice (src/cli/scm.rs): stage the pointer and `.gitignore`, as dvc does with
+    // `core.autostage = true`, and print no `git add` hint.
+    let env = TestEnv::new();
+    let repo = env.git_repo("r");
+    repo.gd(&["init", "-q"]).success();
+    repo.write("sub/f", "f\n");
+    let out = repo.gd(&["add", "sub/f"]);
+    out.success();
+    assert!(!out.stdout.contains("git add"), "{out:?}");
+    let staged = repo
+        .git(&["diff", "--cached", "--name-only"])
+        .success()
+        .stdout
+        .clone();
+    assert!(
+        staged.contains("sub/f.dvc\n") && staged.contains("sub/.gitignore\n"),
+        "{staged}"
+    );
+}

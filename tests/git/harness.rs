@@ -301,6 +301,21 @@ impl CommandOutput {
     }
 }
 
+const GIT_HINT_START: &str = "\nTo track the changes with git, run:\n";
+
+/// Removes dvc's "To track the changes with git, run: … To enable auto staging, run: …"
+/// block (printed when `core.autostage` is off).
+pub fn strip_git_hint(text: &str) -> String {
+    let Some(start) = text.find(GIT_HINT_START) else {
+        return text.to_string();
+    };
+    const TAIL: &str = "\tdvc config core.autostage true\n";
+    match text[start..].find(TAIL) {
+        Some(end) => format!("{}{}", &text[..start], &text[start + end + TAIL.len()..]),
+        None => text.to_string(),
+    }
+}
+
 /// dvc prints the files of its `git add` hint from a Python set, so their order changes
 /// from run to run: sort them.
 pub fn canonical_hint(text: &str) -> String {
@@ -344,7 +359,7 @@ pub fn canonical_lists(text: &str) -> String {
                 && !lines[i].starts_with("Is your cache")
                 && !lines[i].starts_with("ERROR")
                 && !lines[i].starts_with("WARNING")
-                && !lines[i].starts_with('<')
+                && !lines[i].starts_with("<http")
             {
                 i += 1;
             }
@@ -1018,8 +1033,7 @@ pub fn md5_hex(bytes: &[u8]) -> String {
 }
 
 /// A snapshot of a repository for byte comparison: every entry outside `.git/` and
-/// `.dvc/tmp/` with its type, mode and content (short UTF-8 text inline, else its md5),
-/// followed by `git ls-files --stage`.
+/// `.dvc/tmp/` with its type, mode and content (short UTF-8 text inline, else its md5).
 pub fn tree_snapshot(dir: &Dir<'_>) -> String {
     let skip = |rel: &str| rel == ".git" || rel == ".dvc/tmp";
     let mut entries = Vec::new();
@@ -1051,11 +1065,20 @@ pub fn tree_snapshot(dir: &Dir<'_>) -> String {
             }
         }
     }
-    if dir.path.join(".git").exists() {
-        s.push_str("--- git ls-files --stage ---\n");
-        s.push_str(&dir.git(&["ls-files", "--stage"]).success().stdout);
-    }
     s
+}
+
+/// `git ls-files --stage` of a repository (empty outside git): what is staged.
+pub fn index_snapshot(dir: &Dir<'_>) -> String {
+    if dir.path.join(".git").exists() {
+        // -z: paths verbatim (no C-quoting of non-ASCII), one entry per NUL.
+        dir.git(&["ls-files", "--stage", "-z"])
+            .success()
+            .stdout
+            .replace('\0', "\n")
+    } else {
+        String::new()
+    }
 }
 
 /// Asserts two texts are equal, printing a line diff (with 3 lines of context) when not.
@@ -1078,6 +1101,9 @@ pub fn assert_same_text(what: &str, left_name: &str, left: &str, right_name: &st
                 skipped = false;
             }
             diff.push_str(line);
+            if changed[i] && (line.ends_with(' ') || line.ends_with('\t')) {
+                diff.push_str("   <- trailing whitespace");
+            }
             diff.push('\n');
         } else {
             skipped = true;
@@ -1159,8 +1185,13 @@ impl TwinOutput {
     #[track_caller]
     pub fn same_stdout(&self) -> &Self {
         self.same_code();
-        let raw_d = normalize(&self.dvc.stdout, &self.dvc_root);
+        let mut raw_d = normalize(&self.dvc.stdout, &self.dvc_root);
         let raw_g = normalize(&self.gd.stdout, &self.gd_root);
+        // git-dvc stages what it writes (see `assert_same_index`), so like dvc with
+        // `core.autostage` it prints no `git add` hint.
+        if !raw_g.contains(GIT_HINT_START) {
+            raw_d = strip_git_hint(&raw_d);
+        }
         let d = canonical_order(&canonical_hint(&raw_d));
         let g = canonical_order(&canonical_hint(&raw_g));
         assert_same_text("stdout", "dvc", &d, "git-dvc", &g);
@@ -1243,6 +1274,50 @@ impl<'a> Twin<'a> {
         let d = tree_snapshot(&self.dvc);
         let g = tree_snapshot(&self.gd);
         assert_same_text("repository trees", "dvc", &d, "git-dvc", &g);
+        self.assert_same_index();
+    }
+
+    /// Compares what is staged in git. git-dvc stages the pointer files and `.gitignore`s it
+    /// writes, as dvc does with `core.autostage = true` (a deliberate choice, see
+    /// `src/cli/scm.rs`); dvc without autostage leaves them unstaged. So: every entry must be
+    /// the same, except that git-dvc may have staged a `.dvc`, `dvc.lock` or `.gitignore`
+    /// path exactly as it is in its worktree.
+    #[track_caller]
+    pub fn assert_same_index(&self) {
+        let parse = |text: &str| -> BTreeMap<String, String> {
+            text.lines()
+                .filter_map(|l| l.split_once('\t'))
+                .map(|(meta, path)| (path.to_string(), meta.to_string()))
+                .collect()
+        };
+        let d = parse(&index_snapshot(&self.dvc));
+        let g = parse(&index_snapshot(&self.gd));
+        let paths: std::collections::BTreeSet<&String> = d.keys().chain(g.keys()).collect();
+        let mut bad = Vec::new();
+        for path in paths {
+            if d.get(path) == g.get(path) {
+                continue;
+            }
+            let name = path.rsplit('/').next().unwrap_or(path);
+            let pointer = name.ends_with(".dvc") || name == "dvc.lock" || name == ".gitignore";
+            let as_in_worktree = if self.gd.path(path).exists() {
+                g.contains_key(path) && self.gd.git(&["diff", "--quiet", "--", path]).code == 0
+            } else {
+                !g.contains_key(path)
+            };
+            if !(pointer && as_in_worktree) {
+                bad.push(format!(
+                    "{path}: dvc {:?}, git-dvc {:?}",
+                    d.get(path).map(String::as_str).unwrap_or("(not staged)"),
+                    g.get(path).map(String::as_str).unwrap_or("(not staged)")
+                ));
+            }
+        }
+        assert!(
+            bad.is_empty(),
+            "files are identical, but the git index differs:\n{}",
+            bad.join("\n")
+        );
     }
 }
 

@@ -94,10 +94,7 @@ fn malformed_dvc_files() {
             "md5 not a string",
             "outs:\n- md5: [1, 2]\n  path: x\n  hash: md5\n",
         ),
-        (
-            "unknown hash name",
-            "outs:\n- md5: b1946ac92492d2347c6235b4d2611184\n  hash: sha999\n  path: x\n",
-        ),
+        // (An unknown `hash:` name is accepted by dvc 3.67.1, so it is not listed.)
     ];
     let env = TestEnv::new();
     let twin = env.twin();
