@@ -18,7 +18,6 @@
 //! A manifest that exists but does not parse is treated the same way.
 
 use crate::data::odb::Odb;
-use crate::data::tree::Tree;
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -82,11 +81,26 @@ pub fn expand(odb: &Odb, roots: impl IntoIterator<Item = ObjectKey>) -> Expansio
     Expansion { used, missing_dirs }
 }
 
-/// The md5 of every entry of a manifest, or None when it is not a valid manifest.
+/// One manifest entry, reduced to what gc needs. Borrowed, so an md5 (never escaped in
+/// JSON) costs no allocation while parsing.
+#[derive(serde::Deserialize)]
+struct Md5Only<'a> {
+    #[serde(borrow)]
+    md5: std::borrow::Cow<'a, str>,
+}
+
+/// The md5 of every entry of a manifest, or None when it is not a JSON list of entries
+/// with well-formed md5s. Relpaths are not validated here: gc only needs the hashes, and
+/// counting the entries of an odd manifest as used errs on the safe side.
 pub fn manifest_md5s(bytes: &[u8]) -> Option<Vec<String>> {
-    Tree::parse(bytes)
-        .ok()
-        .map(|t| t.entries.into_iter().map(|e| e.md5).collect())
+    let entries: Vec<Md5Only<'_>> = serde_json::from_slice(bytes).ok()?;
+    entries
+        .into_iter()
+        .map(|e| {
+            let m = e.md5.to_ascii_lowercase();
+            (m.len() == 32 && m.bytes().all(|b| b.is_ascii_hexdigit())).then_some(m)
+        })
+        .collect()
 }
 
 /// What a gc removes, per odb (3.x first, then legacy), `.dir` objects first.
@@ -225,6 +239,7 @@ mod tests {
     use super::*;
     use crate::data::history::HistOut;
     use crate::data::odb::LinkType;
+    use crate::data::tree::Tree;
 
     fn out(path: &str, md5: &str) -> HistOut {
         HistOut {
