@@ -159,8 +159,10 @@ impl Materializer for EngineMaterializer {
             .collect();
         self.defer(&retry);
         // Pointers that were not UTF-8 never reached the engine: no side effect.
+        let parsed: std::collections::HashSet<&str> =
+            pointers.iter().map(|(p, _)| p.as_str()).collect();
         for (p, _) in &queue {
-            if !pointers.iter().any(|(q, _)| q == p) {
+            if !parsed.contains(p.as_str()) {
                 outcomes.push(PointerOutcome {
                     pathname: p.clone(),
                     unparseable: Some("not UTF-8".to_owned()),

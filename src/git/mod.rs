@@ -833,3 +833,59 @@ impl Git {
         Oid::parse(&text).map(Some)
     }
 }
+
+/// One entry of a raw diff: status, path and the blob ids on both sides (null when the
+/// path is absent on that side).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawChange {
+    /// git's status letter: `A`, `M`, `D`, `T`, ...
+    pub status: char,
+    /// The path, relative to the worktree top, `/`-separated.
+    pub path: String,
+    /// The object before.
+    pub old: Oid,
+    /// The object after.
+    pub new: Oid,
+}
+
+impl Git {
+    /// Like [`Git::diff_names`] with `--raw` output, so that both sides' blob ids come
+    /// along: reading blobs by id avoids resolving `<rev>:<path>` through large trees once
+    /// per path.
+    pub fn diff_raw(
+        &self,
+        old: &str,
+        new: DiffSide<'_>,
+        pathspecs: &[&str],
+    ) -> Result<Vec<RawChange>> {
+        let mut args: Vec<&str> = match new {
+            DiffSide::Rev(new) => vec!["diff-tree", "-r", "-z", "--no-renames", "--raw", old, new],
+            DiffSide::Index => vec!["diff-index", "--cached", "-z", "--no-renames", "--raw", old],
+        };
+        args.push("--");
+        args.extend_from_slice(pathspecs);
+        let stdout = self.run(&args)?;
+        let bad = || Error::Failed {
+            args: Self::describe(&args),
+            status: ExitStatusText(Some(0)),
+            stderr: "unexpected output".to_owned(),
+        };
+        let fields = split_z(&stdout, &args)?;
+        let mut changes = Vec::with_capacity(fields.len() / 2);
+        let mut it = fields.into_iter();
+        while let (Some(meta), Some(path)) = (it.next(), it.next()) {
+            // `:100644 100644 <old> <new> M`
+            let parts: Vec<&str> = meta.trim_start_matches(':').split(' ').collect();
+            let [_, _, old, new, status] = parts.as_slice() else {
+                return Err(bad());
+            };
+            changes.push(RawChange {
+                status: status.chars().next().unwrap_or('M'),
+                path,
+                old: Oid::parse(old)?,
+                new: Oid::parse(new)?,
+            });
+        }
+        Ok(changes)
+    }
+}

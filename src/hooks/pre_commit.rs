@@ -218,7 +218,7 @@ pub fn run(input: &PreCommitInput, _env: &HookEnv) -> Result<i32, Error> {
             // taken from another commit): follow the pointer. Unsaved workspace changes
             // are new data: record them (below).
             Workspace::Differs if p.staged && c.workspace_saved => {
-                if !reconcile_pointers.contains(&c.pointer) {
+                if reconcile_pointers.last() != Some(&c.pointer) {
                     reconcile_pointers.push(c.pointer);
                 }
             }
@@ -404,16 +404,13 @@ fn autostage_stale(
         return Ok(0);
     }
     // Group by (pointer, stage).
-    let mut groups: Vec<((usize, usize), Vec<usize>)> = Vec::new();
+    let mut groups: std::collections::BTreeMap<(usize, usize), Vec<usize>> =
+        std::collections::BTreeMap::new();
     for c in stale {
-        let key = (c.pointer, c.stage);
-        match groups.iter_mut().find(|(k, _)| *k == key) {
-            Some((_, outs)) => outs.push(c.out),
-            None => groups.push((key, vec![c.out])),
-        }
+        groups.entry((c.pointer, c.stage)).or_default().push(c.out);
     }
     let mut to_add: Vec<String> = Vec::new();
-    let mut done_pointers: Vec<usize> = Vec::new();
+    let mut done_pointers: HashSet<usize> = HashSet::new();
     for ((pi, si), outs) in groups {
         let p = &pointers[pi];
         let stage = &p.stages[si];
@@ -447,10 +444,9 @@ fn autostage_stale(
             );
             continue;
         }
-        if done_pointers.contains(&pi) {
+        if !done_pointers.insert(pi) {
             continue;
         }
-        done_pointers.push(pi);
         match update_pointer(hr, p) {
             Ok(()) => to_add.push(p.path.clone()),
             Err(e) => tracing::warn!("git-dvc: cannot update `{}`: {e}", p.path),
@@ -469,7 +465,7 @@ fn autostage_stale(
         tracing::warn!("git-dvc: data changed: updated and staged {listed}");
     } else {
         tracing::warn!(
-            "git-dvc: data changed: updated and staged {listed}; git does not commit what a hook stages when nothing else was staged, so run the commit again"
+            "git-dvc: data changed: updated and staged {listed}; if git now says there is nothing to commit (it does not commit what a hook stages when nothing else was staged), run the commit again"
         );
     }
     Ok(0)

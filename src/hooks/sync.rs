@@ -14,9 +14,9 @@
 use crate::data::checkout::{self, CheckoutOptions, OnUnsaved};
 use crate::data::lock::{LockError, LockOptions, RepoLock};
 use crate::data::repo::{Repo, RepoError, RepoOptions, ResolvedOut};
-use crate::git::{ChangedPath, DiffSide, Git};
+use crate::git::{DiffSide, Git, RawChange};
 use rayon::prelude::*;
-use std::collections::{BTreeSet, HashSet};
+use std::collections::{BTreeSet, HashMap, HashSet};
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
@@ -252,11 +252,16 @@ pub fn fetch_and_retry(
     use crate::data::transfer::{self, TransferOptions};
     let mut outs = Vec::new();
     let mut retry: Vec<(String, String)> = Vec::new();
+    let by_path: HashMap<&str, &str> = pointers
+        .iter()
+        .map(|(p, t)| (p.as_str(), t.as_str()))
+        .collect();
     for o in outcomes.iter().filter(|o| !o.missing.is_empty()) {
-        let Some((path, text)) = pointers.iter().find(|(p, _)| *p == o.pathname) else {
+        let Some((path, text)) = by_path.get_key_value(o.pathname.as_str()) else {
             continue;
         };
-        let Ok(stages) = repo.stages_from_text(path, text) else {
+        let (path, text) = (path.to_string(), text.to_string());
+        let Ok(stages) = repo.stages_from_text(&path, &text) else {
             continue;
         };
         outs.extend(
@@ -266,7 +271,7 @@ pub fn fetch_and_retry(
                 .filter(|r| o.missing.contains(&r.rel))
                 .map(|r| r.out),
         );
-        retry.push((path.clone(), text.clone()));
+        retry.push((path, text));
     }
     if outs.is_empty() {
         return;
@@ -321,8 +326,12 @@ pub fn fetch_and_retry(
         return;
     }
     tracing::info!("git-dvc: fetched {fetched} object(s)");
-    for new in materialize(repo, &retry) {
-        if let Some(slot) = outcomes.iter_mut().find(|o| o.pathname == new.pathname) {
+    let mut fresh: HashMap<String, PointerOutcome> = materialize(repo, &retry)
+        .into_iter()
+        .map(|o| (o.pathname.clone(), o))
+        .collect();
+    for slot in outcomes.iter_mut() {
+        if let Some(new) = fresh.remove(&slot.pathname) {
             *slot = new;
         }
     }
@@ -592,21 +601,19 @@ fn changed_pointers(
     old: &str,
     new: DiffSide<'_>,
 ) -> Result<Vec<PointerChange>, crate::git::Error> {
-    let changed: Vec<ChangedPath> = git
-        .diff_names(old, new, &POINTER_PATHSPECS)?
+    let changed: Vec<RawChange> = git
+        .diff_raw(old, new, &POINTER_PATHSPECS)?
         .into_iter()
         .filter(|c| is_pointer_path(&c.path))
         .collect();
     if changed.is_empty() {
         return Ok(Vec::new());
     }
+    // By blob id: `<rev>:<path>` would walk (and inflate) the trees once per path.
     let mut names = Vec::with_capacity(changed.len() * 2);
     for c in &changed {
-        names.push(format!("{old}:{}", c.path));
-        names.push(match new {
-            DiffSide::Rev(rev) => format!("{rev}:{}", c.path),
-            DiffSide::Index => format!(":{}", c.path),
-        });
+        names.push(c.old.to_string());
+        names.push(c.new.to_string());
     }
     let blobs = git.cat_file_batch(&names)?;
     let text = |b: &Option<Vec<u8>>| b.as_ref().and_then(|b| String::from_utf8(b.clone()).ok());
@@ -615,8 +622,16 @@ fn changed_pointers(
         .zip(blobs.chunks(2))
         .map(|(c, pair)| PointerChange {
             path: c.path.clone(),
-            old: pair.first().and_then(text),
-            new: pair.get(1).and_then(text),
+            old: if c.old.is_null() {
+                None
+            } else {
+                pair.first().and_then(text)
+            },
+            new: if c.new.is_null() {
+                None
+            } else {
+                pair.get(1).and_then(text)
+            },
         })
         .collect())
 }
@@ -662,14 +677,16 @@ pub fn reconcile(hr: &HookRepo, request: ReconcileRequest<'_>) -> Reconciled {
     let materialize_changed = request.materialize_changed;
     let mut to_materialize = request.extra;
     let orphans = orphaned_outs(hr, &changes);
+    let mut queued: HashSet<String> = to_materialize.iter().map(|(p, _)| p.clone()).collect();
     if materialize_changed {
         for c in &changes {
             // The worktree file is what git wrote; it equals the new blob unless the user
             // kept local changes to it.
             if c.new.is_some()
-                && !to_materialize.iter().any(|(p, _)| p == &c.path)
+                && !queued.contains(&c.path)
                 && let Ok(text) = fs_err::read_to_string(hr.top.join(&c.path))
             {
+                queued.insert(c.path.clone());
                 to_materialize.push((c.path.clone(), text));
             }
         }
@@ -681,7 +698,7 @@ pub fn reconcile(hr: &HookRepo, request: ReconcileRequest<'_>) -> Reconciled {
         .map(Pending::read)
         .unwrap_or_default();
     for path in &journal {
-        if to_materialize.iter().any(|(p, _)| p == path) {
+        if !queued.insert(path.clone()) {
             continue;
         }
         if let Ok(text) = fs_err::read_to_string(hr.top.join(path)) {
@@ -762,6 +779,10 @@ fn orphaned_outs(hr: &HookRepo, changes: &[PointerChange]) -> Vec<ResolvedOut> {
             }
         }
     }
+    // Every proper ancestor of a path that is tracked afterwards: an old out there
+    // overlaps it (it became a parent of a tracked out).
+    let after_ancestors: HashSet<&str> = after.iter().flat_map(|a| ancestors(a)).collect();
+    let mut seen: HashSet<String> = HashSet::new();
     let mut candidates: Vec<ResolvedOut> = Vec::new();
     for c in changes {
         let Some(old) = &c.old else { continue };
@@ -772,12 +793,10 @@ fn orphaned_outs(hr: &HookRepo, changes: &[PointerChange]) -> Vec<ResolvedOut> {
             continue;
         };
         for o in stages.into_iter().flat_map(|s| s.outs) {
-            let overlaps = after.iter().any(|a| {
-                a == &o.rel
-                    || a.starts_with(&format!("{}/", o.rel))
-                    || o.rel.starts_with(&format!("{a}/"))
-            });
-            if !overlaps && !candidates.iter().any(|c| c.rel == o.rel) {
+            let overlaps = after.contains(&o.rel)
+                || after_ancestors.contains(o.rel.as_str())
+                || ancestors(&o.rel).any(|a| after.contains(a));
+            if !overlaps && seen.insert(o.rel.clone()) {
                 candidates.push(o);
             }
         }
@@ -786,16 +805,26 @@ fn orphaned_outs(hr: &HookRepo, changes: &[PointerChange]) -> Vec<ResolvedOut> {
         return candidates;
     }
     // A path git tracks now (edge case 34: a DVC out on one branch, a git file on the
-    // other) belongs to git: never delete it.
-    let specs: Vec<&str> = candidates.iter().map(|o| o.rel.as_str()).collect();
+    // other) belongs to git: never delete it. Few candidates: ask git about them; many
+    // (thousands of pointers deleted at once): list the index once instead of matching
+    // thousands of pathspecs.
     let mut args = vec!["ls-files", "-z", "--"];
-    args.extend(specs.iter().map(|s| *s));
-    let tracked: HashSet<String> = match hr.git.run(&args) {
-        Ok(bytes) => bytes
-            .split(|&b| b == 0)
-            .filter(|s| !s.is_empty())
-            .map(|s| String::from_utf8_lossy(s).into_owned())
-            .collect(),
+    if candidates.len() <= 64 {
+        args.extend(candidates.iter().map(|o| o.rel.as_str()));
+    }
+    let protected: HashSet<String> = match hr.git.run(&args) {
+        Ok(bytes) => {
+            let mut protected = HashSet::new();
+            for t in bytes.split(|&b| b == 0).filter(|s| !s.is_empty()) {
+                let t = String::from_utf8_lossy(t);
+                for p in std::iter::once(t.as_ref()).chain(ancestors(&t)) {
+                    if seen.contains(p) {
+                        protected.insert(p.to_owned());
+                    }
+                }
+            }
+            protected
+        }
         Err(e) => {
             tracing::debug!("git-dvc: ls-files failed ({e}); keeping every orphan");
             return Vec::new();
@@ -803,12 +832,18 @@ fn orphaned_outs(hr: &HookRepo, changes: &[PointerChange]) -> Vec<ResolvedOut> {
     };
     candidates
         .into_iter()
-        .filter(|o| {
-            !tracked
-                .iter()
-                .any(|t| t == &o.rel || t.starts_with(&format!("{}/", o.rel)))
-        })
+        .filter(|o| !protected.contains(&o.rel))
         .collect()
+}
+
+/// The proper ancestors of a `/`-separated relative path (`a/b/c` → `a/b`, `a`).
+fn ancestors(path: &str) -> impl Iterator<Item = &str> {
+    let mut rest = path;
+    std::iter::from_fn(move || {
+        let cut = rest.rfind('/')?;
+        rest = &rest[..cut];
+        Some(rest)
+    })
 }
 
 /// Every pointer in the index that is not skip-worktree (sparse checkout), with its
