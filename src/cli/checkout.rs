@@ -41,15 +41,12 @@ pub fn run(ctx: &Context, args: CheckoutArgs) -> CommandResult {
     if !ctx.quiet {
         let mut text = String::new();
         for (rel, is_dir, change) in &report.changes {
-            if args.relink && *change == checkout::Change::Modified {
+            // `--relink` rewrites are not reported by dvc; exec-bit-only ones are.
+            if args.relink && *change == checkout::Change::Modified && !report.touched.contains(rel) {
                 continue;
             }
-            text.push_str(&format!(
-                "{}       {}{}\n",
-                change.letter(),
-                rel,
-                if *is_dir { "/" } else { "" }
-            ));
+            let shown = relative_to_cwd(&repo.root.join(rel), &cwd);
+            text.push_str(&format!("{}       {}{}\n", change.letter(), shown, if *is_dir { "/" } else { "" }));
         }
         print!("{text}");
         if args.relink {
@@ -62,11 +59,21 @@ pub fn run(ctx: &Context, args: CheckoutArgs) -> CommandResult {
     if !report.missing.is_empty() {
         return Err(CommandError::unhandled(format!(
             "Checkout failed for following targets:\n{}\nIs your cache up to date?\n<https://error.dvc.org/missing-files>",
-            report.missing.join("\n")
+            report.missing.iter().map(|r| relative_to_cwd(&repo.root.join(r), &cwd)).collect::<Vec<_>>().join("\n")
         )));
     }
     if !report.errors.is_empty() {
         return Err(CommandError::silent(255));
     }
     Ok(())
+}
+
+/// `path` as dvc shows it: relative to the working directory (with `../` when outside).
+pub fn relative_to_cwd(path: &std::path::Path, cwd: &std::path::Path) -> String {
+    let p: Vec<_> = path.components().collect();
+    let c: Vec<_> = cwd.components().collect();
+    let common = p.iter().zip(&c).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); c.len() - common];
+    parts.extend(p[common..].iter().map(|x| x.as_os_str().to_string_lossy().into_owned()));
+    if parts.is_empty() { ".".to_string() } else { parts.join("/") }
 }

@@ -47,6 +47,19 @@ pub fn run(ctx: &Context, args: StatusArgs) -> CommandResult {
         .map_err(target_error)?;
     let report = status::status(&repo, &stages)
         .map_err(|e| CommandError::from_error(super::error::ErrorKind::Failed, &e))?;
+    // dvc shows stage files and outs relative to the working directory.
+    let shown = |rel: &str| super::checkout::relative_to_cwd(&repo.root.join(rel), &cwd);
+    let report: Vec<(String, Vec<(String, status::OutState)>)> = report
+        .into_iter()
+        .map(|(stage, outs)| {
+            let stage = if stage.ends_with(".dvc") { shown(&stage) } else { stage };
+            (stage, outs.into_iter().map(|(p, s)| (shown(&p), s)).collect())
+        })
+        .collect();
+    if ctx.quiet {
+        // dvc: `-q` prints nothing; exit 1 when something changed, except with `--json`.
+        return if report.is_empty() || args.json { Ok(()) } else { Err(CommandError::silent(1)) };
+    }
     if args.json {
         let mut obj = serde_json::Map::new();
         for (stage, outs) in &report {

@@ -93,17 +93,25 @@ pub struct Report {
     pub missing: Vec<String>,
     /// Outs left alone because they hold unsaved changes (`OnUnsaved::Keep`).
     pub kept: Vec<String>,
+    /// Outs reported as modified only because of exec bits inside a directory.
+    pub touched: Vec<String>,
     /// Other per-out failures (the rest still ran).
     pub errors: Vec<String>,
 }
 
 enum Plan {
     Nothing,
+    /// Report the dir as modified without changing anything (see the exec-bit note).
+    Touch {
+        o: ResolvedOut,
+    },
     File {
         o: ResolvedOut,
         md5: String,
         exec: bool,
         change: Change,
+        /// Relink only; not reported.
+        silent: bool,
     },
     Dir {
         o: ResolvedOut,
@@ -112,6 +120,7 @@ enum Plan {
         deletes: Vec<PathBuf>,
         replace_file: bool,
         change: Change,
+        keep_exec: HashSet<usize>,
     },
 }
 
@@ -151,6 +160,9 @@ pub fn checkout(repo: &Repo, stages: &[Stage], opts: CheckoutOptions) -> Result<
     }
     for p in plans {
         let rel = p.rel().map(str::to_string);
+        if let Plan::Touch { o } = &p {
+            report.touched.push(o.rel.clone());
+        }
         match apply(repo, p) {
             Ok(Some(c)) => report.changes.push(c),
             Ok(None) => {}
@@ -187,7 +199,10 @@ fn plan_out(
     let meta = std::fs::symlink_metadata(&o.abs).ok();
     if !o.out.is_dir() {
         if !repo.odb.exists_verified(&md5, legacy) {
-            return Ok(None);
+            // Nothing to do when the workspace already has it (dvc does not complain then).
+            let known = repo.state.as_ref().and_then(|s| s.get(legacy, &o.rel));
+            let same = std::fs::metadata(&o.abs).ok().filter(|m| m.is_file()).and_then(|m| walk::hash_one(&o.abs, &m, legacy, known.as_ref(), None).ok()).is_some_and(|h| h.md5 == md5);
+            return Ok(if same { Some(Plan::Nothing) } else { None });
         }
         let Some(meta) = meta else {
             return Ok(Some(Plan::File {
@@ -195,6 +210,7 @@ fn plan_out(
                 md5,
                 exec: o.out.isexec,
                 change: Change::Added,
+                silent: false,
             }));
         };
         if meta.is_dir() {
@@ -209,6 +225,7 @@ fn plan_out(
                 md5,
                 exec: o.out.isexec,
                 change: Change::Modified,
+                silent: false,
             }));
         }
         let known = repo.state.as_ref().and_then(|s| s.get(legacy, &o.rel));
@@ -221,7 +238,10 @@ fn plan_out(
         let exec_now = full
             .as_ref()
             .is_some_and(|m| m.permissions().mode() & 0o111 != 0);
-        if same && exec_now == o.out.isexec && !opts.relink {
+        let relink = opts.relink && repo.odb.effective_link_type() != odb::LinkType::Copy;
+        // Note: same content under another link type (a copy after switching `cache.type`
+        // to hardlink) is left alone, as dvc does; `--relink` converts it.
+        if same && exec_now == o.out.isexec && !relink {
             return Ok(Some(Plan::Nothing));
         }
         if !same && !is_saved(repo, &o.abs, legacy, known.as_ref()) {
@@ -232,6 +252,7 @@ fn plan_out(
             md5,
             exec: o.out.isexec,
             change: Change::Modified,
+            silent: false,
         }));
     }
     // Directory out.
@@ -259,6 +280,7 @@ fn plan_out(
             deletes: Vec::new(),
             replace_file: false,
             change: Change::Added,
+            keep_exec: HashSet::new(),
         }));
     };
     if !meta.is_dir() {
@@ -272,6 +294,7 @@ fn plan_out(
             deletes: Vec::new(),
             replace_file: true,
             change: Change::Modified,
+            keep_exec: HashSet::new(),
         }));
     }
     let files = walk::list_dir(&repo.root, &o.abs)?;
@@ -283,28 +306,42 @@ fn plan_out(
     let by_rel: HashMap<&str, &DirFile> = files.iter().map(|f| (f.rel.as_str(), f)).collect();
     let wanted: HashSet<&str> = tree.entries.iter().map(|e| e.relpath.as_str()).collect();
     // Which manifest entries need writing, and is what they replace saved?
-    let checks: Vec<(usize, bool, bool)> = tree
+    // A plain copy is never re-copied by `--relink` (dvc: "already a copy").
+    let relink = opts.relink && repo.odb.effective_link_type() != odb::LinkType::Copy;
+    let exec_seen = std::sync::atomic::AtomicBool::new(false);
+    let checks: Vec<(usize, bool, bool, bool)> = tree
         .entries
         .par_iter()
         .enumerate()
         .map(|(i, e)| match by_rel.get(e.relpath.as_str()) {
-            None => (i, true, true),
+            None => (i, true, true, false),
             Some(f) => {
-                if opts.relink {
-                    return (i, true, true);
+                let exec = f.meta.permissions().mode() & 0o111 != 0;
+                if relink {
+                    return (i, true, true, exec);
                 }
                 match walk::hash_one(&f.abs, &f.meta, legacy, known.get(&f.rel), None) {
-                    Ok(h) if h.md5 == e.md5 && !f.symlink => (i, false, true),
-                    Ok(h) => (i, true, repo.odb.exists(&h.md5, legacy)),
-                    Err(_) => (i, true, false),
+                    Ok(h) if h.md5 == e.md5 && !f.symlink => {
+                        if f.meta.permissions().mode() & 0o111 != 0 {
+                            exec_seen.store(true, std::sync::atomic::Ordering::Relaxed);
+                        }
+                        (i, false, true, exec)
+                    }
+                    Ok(h) => (i, true, repo.odb.exists(&h.md5, legacy), false),
+                    Err(_) => (i, true, false, false),
                 }
             }
         })
         .collect();
     let mut writes = Vec::new();
-    for (i, write, saved) in checks {
+    let mut keep_exec = HashSet::new();
+    for (i, write, saved, exec) in checks {
         if write {
             writes.push(i);
+            if exec {
+                // Relinking keeps the exec bit the file had (dvc does).
+                keep_exec.insert(i);
+            }
             if !saved {
                 unsaved.push(o.abs.join(&tree.entries[i].relpath));
             }
@@ -322,6 +359,11 @@ fn plan_out(
     unsaved.extend(extra_unsaved);
     let deletes: Vec<PathBuf> = extras.iter().map(|f| f.abs.clone()).collect();
     if writes.is_empty() && deletes.is_empty() {
+        // dvc 3.67.1 reports `M dir/` when a file inside has an exec bit the manifest cannot
+        // record, and then leaves it as it is (observed); so do we.
+        if exec_seen.load(std::sync::atomic::Ordering::Relaxed) {
+            return Ok(Some(Plan::Touch { o: o.clone() }));
+        }
         return Ok(Some(Plan::Nothing));
     }
     Ok(Some(Plan::Dir {
@@ -331,6 +373,7 @@ fn plan_out(
         deletes,
         replace_file: false,
         change: Change::Modified,
+        keep_exec,
     }))
 }
 
@@ -338,7 +381,7 @@ impl Plan {
     fn rel(&self) -> Option<&str> {
         match self {
             Plan::Nothing => None,
-            Plan::File { o, .. } | Plan::Dir { o, .. } => Some(&o.rel),
+            Plan::File { o, .. } | Plan::Dir { o, .. } | Plan::Touch { o } => Some(&o.rel),
         }
     }
 }
@@ -346,11 +389,13 @@ impl Plan {
 fn apply(repo: &Repo, plan: Plan) -> Result<Option<(String, bool, Change)>, Error> {
     match plan {
         Plan::Nothing => Ok(None),
+        Plan::Touch { o } => Ok(Some((o.rel, true, Change::Modified))),
         Plan::File {
             o,
             md5,
             exec,
             change,
+            silent,
         } => {
             let legacy = o.out.is_legacy();
             crate::data::pathsafe::join_checked(&repo.root, &o.rel).map_err(|e| Error::Io {
@@ -360,6 +405,9 @@ fn apply(repo: &Repo, plan: Plan) -> Result<Option<(String, bool, Change)>, Erro
             })?;
             repo.odb.link(&md5, legacy, &o.abs, exec)?;
             record_file(repo.state.as_ref(), legacy, &o.rel, &o.abs, &md5);
+            if silent {
+                return Ok(None);
+            }
             Ok(Some((o.rel, false, change)))
         }
         Plan::Dir {
@@ -369,6 +417,7 @@ fn apply(repo: &Repo, plan: Plan) -> Result<Option<(String, bool, Change)>, Erro
             deletes,
             replace_file,
             change,
+            keep_exec,
         } => {
             let legacy = o.out.is_legacy();
             if replace_file {
@@ -402,7 +451,7 @@ fn apply(repo: &Repo, plan: Plan) -> Result<Option<(String, bool, Change)>, Erro
                                 ),
                             })?;
                         // A directory in the way is handled by the slow link path.
-                        let (_, meta) = repo.odb.link_meta(&e.md5, legacy, &dest, false)?;
+                        let (_, meta) = repo.odb.link_meta(&e.md5, legacy, &dest, keep_exec.contains(&i))?;
                         let meta = match meta {
                             Some(m) => m,
                             None => std::fs::metadata(&dest).map_err(|source| Error::Io {

@@ -377,8 +377,10 @@ impl Odb {
     /// Whether FICLONE works between the cache and the workspace filesystem (probed once).
     pub fn reflink_supported(&self) -> bool {
         *self.reflink_works.get_or_init(|| {
-            let probe_dir = self.root.join("files");
-            if fs::create_dir_all(&probe_dir).is_err() {
+            // Probe in the cache root itself: creating `files/` here would change the
+            // cache listing of a legacy-only cache.
+            let probe_dir = self.root.clone();
+            if !probe_dir.is_dir() {
                 return false;
             }
             let a = probe_dir.join(format!(".reflink-probe-{}", std::process::id()));
@@ -503,6 +505,12 @@ impl Odb {
                 source: e,
             }
         })?;
+        // rename(2) between two links of the same inode succeeds and leaves `tmp`.
+        let _ = fs::remove_file(tmp);
+        if matches!(used, LinkType::Hardlink | LinkType::Symlink) && exec {
+            // dvc sets the exec bit on the shared inode (the object becomes 0544).
+            let _ = fs::set_permissions(dest, fs::Permissions::from_mode(0o544));
+        }
         Ok(used)
     }
 

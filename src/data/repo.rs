@@ -322,6 +322,12 @@ impl Repo {
             let rel = self
                 .rel(&abs)
                 .ok_or_else(|| TargetError::Outside(t.display().to_string()))?;
+            if std::fs::symlink_metadata(&abs).is_err() && !rel.is_empty() {
+                let known = self.collect_stages().map(|st| st.iter().any(|s| s.outs.iter().any(|o| o.rel == rel || o.rel.starts_with(&format!("{rel}/"))))).unwrap_or(false);
+                if !known {
+                    return Err(TargetError::Missing(abs.display().to_string()));
+                }
+            }
             if rel.ends_with(".dvc") && abs.is_file() {
                 result.extend(self.load_stage_file(&rel)?);
                 continue;
@@ -381,6 +387,9 @@ pub enum TargetError {
     /// Not inside the workspace.
     #[error("'{0}' is outside of the DVC repository")]
     Outside(String),
+    /// The target path does not exist at all.
+    #[error("'{0}' does not exist")]
+    Missing(String),
     /// No out matches.
     #[error("'{0}' does not exist as an output or a stage name in 'dvc.yaml'")]
     NotTracked(String),

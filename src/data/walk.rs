@@ -243,6 +243,8 @@ pub struct DirHash {
     pub new_state: Vec<(String, Entry)>,
     /// Files that were symlinks (DVC replaces them with regular files after add).
     pub symlinks: Vec<PathBuf>,
+    /// Relpaths of files with an exec bit (not recorded in `.dir`, but dvc keeps it on links).
+    pub exec: std::collections::HashSet<String>,
 }
 
 /// Hash (and with `odb`, cache) every file of a directory out.
@@ -284,17 +286,13 @@ pub fn hash_dir(
             new_state.push(st);
         }
     }
-    let symlinks = files
+    let symlinks = files.iter().filter(|f| f.symlink).map(|f| f.abs.clone()).collect();
+    let exec = files
         .iter()
-        .filter(|f| f.symlink)
-        .map(|f| f.abs.clone())
+        .filter(|f| std::os::unix::fs::PermissionsExt::mode(&f.meta.permissions()) & 0o111 != 0)
+        .map(|f| f.rel.clone())
         .collect();
-    Ok(DirHash {
-        tree: Tree::new(entries),
-        size,
-        new_state,
-        symlinks,
-    })
+    Ok(DirHash { tree: Tree::new(entries), size, new_state, symlinks, exec })
 }
 
 /// Record state entries of a directory out (`rel` relative to the out).
