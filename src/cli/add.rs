@@ -30,7 +30,7 @@ pub fn run(ctx: &Context, args: AddArgs) -> CommandResult {
         if let Some(scm) = &scm {
             if !rel.is_empty() && scm.is_tracked(&rel) {
                 return Err(CommandError::failed(format!(
-                    " output '{given}' is already tracked by SCM (e.g. Git).\n    You can remove it from Git, then add to DVC.\n        To stop tracking from Git:\n            git rm -r --cached '{given}'\n            git commit -m \"stop tracking {given}\""
+                    " output '{given}' is already tracked by SCM (e.g. Git).\n    You can remove it from Git, then add to DVC.\n        To stop tracking from Git:\n            git rm -r --cached '{given}'\n            git commit -m \"stop tracking {given}\" "
                 )));
             }
         }
@@ -57,6 +57,9 @@ fn add_error(e: commit::Error, given: &str) -> CommandError {
             "output '{given}' does not exist: [Errno 2] No such file or directory: '{abs}'"
         )),
         commit::Error::Repo(r) => super::context::repo_error(r),
+        // dvc treats this one as an unhandled error (exit 255).
+        commit::Error::Status(crate::data::status::Error::Walk(w @ crate::data::walk::Error::NestedDvcIgnore(_)))
+        | commit::Error::Walk(w @ crate::data::walk::Error::NestedDvcIgnore(_)) => CommandError::new(ErrorKind::Unhandled, w),
         other => CommandError::from_error(ErrorKind::Failed, &other),
     }
 }

@@ -35,8 +35,9 @@ pub fn run(ctx: &Context, args: CommitArgs) -> CommandResult {
             for o in &st.outs {
                 let s = status::out_status(&repo, o).map_err(|e| fail(&e))?;
                 if matches!(s, OutState::Modified | OutState::New) {
+                    let what = if args.targets.is_empty() { String::new() } else { format!(" {}", args.targets.join(" ")) };
                     return Err(CommandError::failed(format!(
-                        "failed to commit - unable to commit changed stage: '{}'. Use `-f|--force` to force.",
+                        "failed to commit{what} - unable to commit changed stage: '{}'. Use `-f|--force` to force.",
                         st.display_name()
                     )));
                 }
@@ -51,6 +52,13 @@ pub fn run(ctx: &Context, args: CommitArgs) -> CommandResult {
                 continue;
             }
             let c = commit::commit_out(&repo, o, false).map_err(|e| fail(&e))?;
+            // dvc re-applies the `.gitignore` entry on commit (nothing is written when git
+            // already ignores the path).
+            if let (Some(scm), true) = (scm.as_mut(), o.out.cache) {
+                let dir = o.abs.parent().unwrap_or(&repo.root);
+                let name = o.abs.file_name().and_then(|n| n.to_str()).unwrap_or_default();
+                scm.ignore(dir, name).map_err(|e| CommandError::failed(format!("cannot update .gitignore: {e}")))?;
+            }
             if c.changed {
                 updates.push((o.index, c.update));
             }

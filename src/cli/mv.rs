@@ -48,7 +48,9 @@ pub fn run(ctx: &Context, args: MoveArgs) -> CommandResult {
         std::fs::create_dir_all(p).map_err(|e| CommandError::failed(format!("cannot create '{}': {e}", p.display())))?;
     }
     std::fs::rename(&src, &dst).map_err(|e| CommandError::failed(format!("cannot move '{}': {e}", args.src)))?;
-    std::fs::write(&new_dvc, dvcfile::render_new(&[out])).map_err(|e| CommandError::failed(format!("cannot write '{new_dvc_rel}': {e}")))?;
+    let old_text = std::fs::read_to_string(&old_dvc).unwrap_or_default();
+    let text = moved_text(&old_text, &name).unwrap_or_else(|| dvcfile::render_new(&[out]));
+    std::fs::write(&new_dvc, text).map_err(|e| CommandError::failed(format!("cannot write '{new_dvc_rel}': {e}")))?;
     if old_dvc != new_dvc {
         std::fs::remove_file(&old_dvc).map_err(|e| CommandError::failed(format!("cannot remove '{}': {e}", stage.file)))?;
     }
@@ -61,4 +63,40 @@ pub fn run(ctx: &Context, args: MoveArgs) -> CommandResult {
         scm.flush().map_err(|e| CommandError::failed(format!("git failed: {e}")))?;
     }
     Ok(())
+}
+
+/// dvc writes the moved `.dvc` fresh: comments are lost, everything else (desc, meta, ...)
+/// is kept, and `path` gets the new name. For the block style dvc writes, that is the old
+/// text without comment lines and inline comments, with the `path` value replaced.
+fn moved_text(text: &str, new_path: &str) -> Option<String> {
+    let mut out = String::new();
+    let mut lines = text.lines().peekable();
+    let mut replaced = false;
+    while let Some(line) = lines.next() {
+        let trimmed = line.trim_start();
+        if trimmed.is_empty() || trimmed.starts_with('#') {
+            continue;
+        }
+        let line = match line.find(" #") {
+            Some(i) if !line.contains('\'') && !line.contains('"') => line[..i].trim_end(),
+            _ => line,
+        };
+        let path_prefix = ["  path:", "- path:"].into_iter().find(|p| line == *p || line.starts_with(&format!("{p} ")));
+        if let Some(prefix) = path_prefix {
+            // Skip folded continuation lines of the old value.
+            while lines.peek().is_some_and(|n| n.starts_with("    ")) {
+                lines.next();
+            }
+            out.push_str(&prefix[..2]);
+            out.push_str(&crate::data::yaml::key_value("path", new_path, 2, 2));
+            out.push('\n');
+            replaced = true;
+            continue;
+        }
+        out.push_str(line);
+        out.push('\n');
+    }
+    // Only when the result is still a valid pointer with one out.
+    let ok = replaced && dvcfile::parse(&out).is_ok_and(|f| f.outs.len() == 1 && f.outs[0].path == new_path);
+    ok.then_some(out)
 }

@@ -24,8 +24,13 @@ pub fn run(ctx: &Context, args: RemoveArgs) -> CommandResult {
     let mut scm = Scm::open(&repo.root, repo.config.core_no_scm());
     for (abs, given) in abs_targets(&cwd, &args.targets).iter().zip(&args.targets) {
         let rel = repo.rel(abs).unwrap_or_default();
-        if !rel.ends_with(".dvc") || !abs.is_file() {
-            return Err(CommandError::failed(format!("'{given}' does not exist.")));
+        if !rel.ends_with(".dvc") {
+            return Err(CommandError::failed(format!(
+                "'{given}' is not a .dvc file. Do you mean '{given}.dvc'?: 'dvc.yaml' does not exist"
+            )));
+        }
+        if !abs.is_file() {
+            return Err(CommandError::failed(format!("'{}' does not exist", abs.display())));
         }
         let stages = repo.load_stage_file(&rel).map_err(repo_error)?;
         for st in &stages {

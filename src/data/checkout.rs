@@ -167,7 +167,7 @@ pub fn checkout(repo: &Repo, stages: &[Stage], opts: CheckoutOptions) -> Result<
             Ok(Some(c)) => report.changes.push(c),
             Ok(None) => {}
             Err(Error::Odb(odb::Error::Missing(_))) => report.missing.extend(rel),
-            Err(e) => report.errors.push(e.to_string()),
+            Err(e) => report.errors.push(format!("{}: {e}", rel.unwrap_or_default())),
         }
     }
     Ok(report)

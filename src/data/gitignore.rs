@@ -80,7 +80,11 @@ pub fn remove_entry(existing: &str, name: &str) -> Option<String> {
         .split_inclusive('\n')
         .filter(|line| {
             let stripped = py_strip(line);
-            stripped != unescaped && stripped != escaped
+            // dvc compares with the unescaped entry only, so an escaped line it wrote for a
+            // name like `#x` stays behind. We keep that (byte compatibility with what dvc
+            // leaves); a stale ignore line only hides a path that no longer exists.
+            let _ = escaped;
+            stripped != unescaped
         })
         .collect();
     if kept.is_empty() { None } else { Some(kept) }

@@ -433,6 +433,22 @@ impl Odb {
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => None,
                 Err(e) => return Err(Error::Io { op: "create", path: dest.to_path_buf(), source: e }),
             };
+            if let Some(to) = &created {
+                // An object that is not 0444 is unverified: check it before it reaches the
+                // workspace (a corrupt one is deleted, as dvc does, and reported).
+                let trusted = from.metadata().is_ok_and(|m| m.mode() & 0o7777 == 0o444);
+                if !trusted {
+                    let _ = to;
+                    if let Err(e) = self.check(oid, legacy) {
+                        let _ = fs::remove_file(dest);
+                        if matches!(e, Error::Corrupt { .. }) {
+                            let _ = fs::remove_file(self.path(oid, legacy));
+                        }
+                        return Err(e);
+                    }
+                    let _ = fs::set_permissions(self.path(oid, legacy), fs::Permissions::from_mode(0o444));
+                }
+            }
             if let Some(mut to) = created {
                 let written = io::copy(&mut from, &mut to).and_then(|_| {
                     if exec {
@@ -455,6 +471,15 @@ impl Odb {
 
     fn link_slow(&self, oid: &str, legacy: bool, dest: &Path, exec: bool) -> Result<LinkType> {
         let obj = self.path(oid, legacy);
+        if !is_trusted(&obj) && obj.is_file() {
+            if let Err(e) = self.check(oid, legacy) {
+                if matches!(e, Error::Corrupt { .. }) {
+                    let _ = fs::remove_file(&obj);
+                }
+                return Err(e);
+            }
+            let _ = fs::set_permissions(&obj, fs::Permissions::from_mode(0o444));
+        }
         if !obj.is_file() {
             return Err(Error::Missing(oid.to_string()));
         }

@@ -81,7 +81,12 @@ pub fn normalize(path: &Path) -> PathBuf {
         match comp {
             Component::CurDir => {}
             Component::ParentDir => {
-                if !out.pop() {
+                // Pop only a normal component: `..` above the start must stay `..`
+                // (`../../x` is not `x`).
+                let last_is_normal = matches!(out.components().next_back(), Some(Component::Normal(_)));
+                if last_is_normal {
+                    out.pop();
+                } else {
                     out.push("..");
                 }
             }
@@ -126,6 +131,13 @@ mod tests {
         ));
         assert!(check_relpath("a/b c/ü.bin").is_ok());
         assert!(check_relpath("..a/b..").is_ok());
+    }
+
+    #[test]
+    fn normalize_keeps_leading_parents() {
+        assert_eq!(normalize(Path::new("../../x")), PathBuf::from("../../x"));
+        assert_eq!(normalize(Path::new("a/../b")), PathBuf::from("b"));
+        assert_eq!(normalize(Path::new("sub/../../y")), PathBuf::from("../y"));
     }
 
     #[test]

@@ -297,7 +297,10 @@ impl Repo {
         // the result to stay inside the workspace and not pass through symlinks.
         let norm = pathsafe::normalize(Path::new(&joined));
         let norm_s = norm.to_str().unwrap_or("").replace('\\', "/");
-        if norm_s.starts_with("..") || norm.is_absolute() {
+        if Path::new(&out.path).is_absolute() || norm.is_absolute() {
+            return Err(unsafe_path(PathError::Absolute(out.path.clone())));
+        }
+        if norm_s.starts_with("..") {
             return Err(unsafe_path(PathError::ParentDir(out.path.clone())));
         }
         let abs = pathsafe::join_checked(&self.root, &norm_s).map_err(unsafe_path)?;
