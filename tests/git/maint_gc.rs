@@ -279,3 +279,49 @@ fn retention_keep_and_older_than() {
     assert!(!has2(&m[3]) && !has2(&k[2]));
     d2.gd(&["gc", "-f", "--older-than", "30x"]).failure();
 }
+
+#[test]
+fn cloud_gc_matches_dvc() {
+    let env = TestEnv::new();
+    let base = env.dir("base");
+    build_history(&base);
+    let store = env.root().join("store-base");
+    base.dvc(&["remote", "add", "-q", "-d", "r", &store.to_string_lossy()])
+        .success();
+    base.dvc(&["push", "-q", "-A"]).success();
+    // An abandoned push: pushed, then its pointer deleted.
+    base.write("gone", "pushed then abandoned\n");
+    base.dvc(&["add", "-q", "gone"]).success();
+    base.dvc(&["push", "-q", "gone.dvc"]).success();
+    base.remove("gone.dvc");
+    base.remove("gone");
+    for name in ["dvc", "gd"] {
+        copy_tree(&base.path, &env.root().join(name));
+        copy_tree(&store, &env.root().join(format!("store-{name}")));
+        let d = env.dir(name);
+        let url = env.root().join(format!("store-{name}"));
+        d.dvc(&["remote", "modify", "r", "url", &url.to_string_lossy()])
+            .success();
+    }
+    let (a, b) = (env.dir("dvc"), env.dir("gd"));
+    let dvc_out = a.dvc(&["gc", "-a", "-c", "-f"]);
+    let gd_out = b.gd(&["gc", "-a", "-c", "-f"]);
+    dvc_out.success();
+    gd_out.success();
+    assert_eq!(dvc_out.stdout, gd_out.stdout);
+    assert!(gd_out.stdout.contains("objects from remote."));
+    assert_same_text(
+        "remotes after gc -a -c",
+        "dvc",
+        &listing(&env.root().join("store-dvc")),
+        "git-dvc",
+        &listing(&env.root().join("store-gd")),
+    );
+    assert_same_text(
+        "caches after gc -a -c",
+        "dvc",
+        &a.listing(".dvc/cache"),
+        "git-dvc",
+        &b.listing(".dvc/cache"),
+    );
+}
