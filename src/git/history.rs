@@ -127,7 +127,7 @@ fn resolve(repo: &gix::Repository, spec: &str) -> Result<ObjectId, HistoryError>
         .map_err(|_| HistoryError::UnknownRevision(spec.to_string()))?;
     let commit = id
         .object()
-        .and_then(|o| o.peel_to_commit().map_err(Into::into))
+        .and_then(|o| o.peel_to_commit())
         .map_err(|_| HistoryError::UnknownRevision(spec.to_string()))?;
     Ok(commit.id)
 }
@@ -220,7 +220,7 @@ fn select(
             out.push((id, commit_time(repo, id)?, tips.contains(&id)));
         }
         // Newest first; stable, so equal times keep the selection order.
-        out.sort_by(|a, b| b.1.cmp(&a.1));
+        out.sort_by_key(|c| std::cmp::Reverse(c.1));
     }
     Ok(out)
 }

@@ -251,12 +251,11 @@ pub fn diff(
             }
             Kind::Unchanged | Kind::Unknown => {}
         }
-        if with_missing {
-            if let Some((p, e)) = &c.old {
-                if !in_cache(e) {
-                    r.not_in_cache.push(display(p, e));
-                }
-            }
+        if with_missing
+            && let Some((p, e)) = &c.old
+            && !in_cache(e)
+        {
+            r.not_in_cache.push(display(p, e));
         }
     }
     r.added.sort();
