@@ -15,10 +15,11 @@
 //! Per-object failures do not stop the run; they are collected in the [`Summary`].
 //! Transient errors are retried with backoff ([`RemoteError::is_retriable`]).
 //!
-//! Concurrency: local checks run on rayon before any async code; the network part runs
-//! on the shared tokio runtime, entered once per phase with [`remote::block_on`] from the
-//! synchronous entry points here, which must not be called from a rayon worker or from
-//! inside a runtime.
+//! Concurrency: cache checks run on rayon. A local directory remote is driven entirely
+//! on rayon too (its operations are blocking file IO, and thousands of small files cost
+//! less there than as async tasks). Other remotes run on the shared tokio runtime,
+//! entered with [`remote::block_on`] from the synchronous entry points here, which must
+//! therefore not be called from a rayon worker or from inside a runtime.
 
 use crate::data::config::ConfigError;
 use crate::data::dvcfile::Out;
@@ -237,6 +238,110 @@ fn tree_objects(tree: &Tree, legacy: bool) -> Vec<Object> {
 }
 
 // ---------------------------------------------------------------------------------------------
+// Per-object operations, on rayon for a local remote and on the runtime otherwise
+// ---------------------------------------------------------------------------------------------
+
+/// Which keys the remote has.
+fn exists_each(remote: &Remote, keys: &[String], jobs: usize) -> Result<Vec<bool>, TransferError> {
+    match remote.as_local() {
+        Some(local) => Ok(keys.par_iter().map(|k| local.exists_sync(k)).collect()),
+        None => Ok(remote::block_on(remote.exists_many(keys, jobs))??),
+    }
+}
+
+/// A blocking retry loop for the local backend (same policy as [`with_retry`]).
+fn with_retry_sync<T>(
+    mut op: impl FnMut() -> Result<T, TransferError>,
+) -> Result<T, TransferError> {
+    let mut attempt = 0;
+    loop {
+        match op() {
+            Err(e) if e.is_retriable() && attempt + 1 < ATTEMPTS => {
+                std::thread::sleep(Duration::from_millis(250 << attempt));
+                attempt += 1;
+            }
+            other => return other,
+        }
+    }
+}
+
+type Outcome<'a> = (&'a Object, Result<(), TransferError>);
+
+/// Upload each object from the cache.
+fn upload_each<'a>(
+    odb: &Odb,
+    remote: &Remote,
+    objects: Vec<&'a Object>,
+    jobs: usize,
+    progress: &dyn Progress,
+) -> Result<Vec<Outcome<'a>>, TransferError> {
+    if let Some(local) = remote.as_local() {
+        return Ok(objects
+            .into_par_iter()
+            .map(|o| {
+                let src = odb.path(&o.oid, o.legacy);
+                let key = o.key();
+                let r = with_retry_sync(|| Ok(local.upload_sync(&src, &key)?));
+                progress.advance(1);
+                (o, r)
+            })
+            .collect());
+    }
+    Ok(remote::block_on(remote::concurrent(
+        objects,
+        jobs,
+        |o| async move {
+            let src = odb.path(&o.oid, o.legacy);
+            let key = o.key();
+            let r = with_retry(|| async { Ok(remote.upload(&src, &key).await?) }).await;
+            progress.advance(1);
+            (o, r)
+        },
+    ))?)
+}
+
+/// Download each object into the cache, verified.
+fn download_each<'a>(
+    odb: &Odb,
+    remote: &Remote,
+    objects: Vec<&'a Object>,
+    jobs: usize,
+    progress: &dyn Progress,
+) -> Result<Vec<Outcome<'a>>, TransferError> {
+    if let Some(local) = remote.as_local() {
+        return Ok(objects
+            .into_par_iter()
+            .map(|o| {
+                let r = prepare_dir(odb, o).and_then(|(dir, dest)| {
+                    with_retry_sync(|| {
+                        let tmp = odb::temp_name(&dir);
+                        let r = local
+                            .download_sync(&o.key(), &tmp)
+                            .map_err(TransferError::from)
+                            .and_then(|got| finish_download(remote.name(), o, &got, &tmp, &dest));
+                        if r.is_err() {
+                            let _ = std::fs::remove_file(&tmp);
+                        }
+                        r
+                    })
+                });
+                progress.advance(1);
+                (o, r)
+            })
+            .collect());
+    }
+    Ok(remote::block_on(remote::concurrent(
+        objects,
+        jobs,
+        |o| async move {
+            let r = fetch_one(odb, remote, o).await;
+            progress.advance(1);
+            (o, r)
+        },
+    ))?)
+}
+
+// ---------------------------------------------------------------------------------------------
 // Push
 // ---------------------------------------------------------------------------------------------
 
@@ -267,99 +372,78 @@ pub fn push_objects(
         }
     }
     let files: Vec<Object> = files.into_iter().collect();
-    // Which objects we can trust locally (0444, or re-hashed).
+    let jobs = options.jobs.max(1);
+    let mut keys: Vec<String> = files.iter().map(Object::key).collect();
+    keys.extend(dirs.iter().map(|(o, _)| o.key()));
+    let on_remote = exists_each(remote, &keys, jobs)?;
+    let (remote_files, remote_dirs) = on_remote.split_at(files.len());
+    // Local checks (0444 trusted, else re-hashed) only for what has to move.
     let local_files: Vec<bool> = files
         .par_iter()
-        .map(|o| odb.exists_verified(&o.oid, o.legacy))
+        .zip(remote_files.par_iter())
+        .map(|(o, &there)| !there && odb.exists_verified(&o.oid, o.legacy))
         .collect();
-    let local_dirs: Vec<bool> = dirs
-        .par_iter()
-        .map(|(o, entries)| entries.is_some() && odb.exists_verified(&o.oid, o.legacy))
-        .collect();
-    let jobs = options.jobs.max(1);
-
-    remote::block_on(async {
-        let mut keys: Vec<String> = files.iter().map(Object::key).collect();
-        keys.extend(dirs.iter().map(|(o, _)| o.key()));
-        let on_remote = remote.exists_many(&keys, jobs).await?;
-        let (remote_files, remote_dirs) = on_remote.split_at(files.len());
-        let mut summary = Summary::default();
-        // Files that are up there after this run (present, or uploaded now).
-        let mut up: HashSet<&Object> = HashSet::new();
-        let mut todo: Vec<&Object> = Vec::new();
-        for ((o, &local), &there) in files.iter().zip(&local_files).zip(remote_files) {
-            if there {
+    let mut summary = Summary::default();
+    // Files that are up there after this run (present, or uploaded now).
+    let mut up: HashSet<&Object> = HashSet::new();
+    let mut todo: Vec<&Object> = Vec::new();
+    for ((o, &local), &there) in files.iter().zip(&local_files).zip(remote_files) {
+        if there {
+            up.insert(o);
+        } else if local {
+            todo.push(o);
+        } else {
+            summary.missing.push(o.clone());
+        }
+    }
+    let dir_todo: Vec<usize> = (0..dirs.len()).filter(|&i| !remote_dirs[i]).collect();
+    progress.start("Pushing", (todo.len() + dir_todo.len()) as u64);
+    for (o, r) in upload_each(odb, remote, todo, jobs, progress)? {
+        match r {
+            Ok(()) => {
+                summary.transferred += 1;
                 up.insert(o);
-            } else if local {
-                todo.push(o);
-            } else {
-                summary.missing.push(o.clone());
             }
+            Err(error) => summary.failed.push(Failure {
+                object: o.clone(),
+                error,
+            }),
         }
-        let dir_todo: Vec<usize> = (0..dirs.len()).filter(|&i| !remote_dirs[i]).collect();
-        progress.start("Pushing", (todo.len() + dir_todo.len()) as u64);
-        let results = remote::concurrent(todo, jobs, |o| async move {
-            let src = odb.path(&o.oid, o.legacy);
-            let key = o.key();
-            let r = with_retry(|| async { Ok(remote.upload(&src, &key).await?) }).await;
+    }
+    // Then the .dirs whose every entry is now on the remote.
+    let missing: HashSet<Object> = summary.missing.iter().cloned().collect();
+    let mut ready = Vec::new();
+    for i in dir_todo {
+        let (dir, entries) = &dirs[i];
+        let local_dir = entries.is_some() && odb.exists_verified(&dir.oid, dir.legacy);
+        let Some(entries) = entries.as_ref().filter(|_| local_dir) else {
+            summary.missing.push(dir.clone());
             progress.advance(1);
-            (o, r)
-        })
-        .await;
-        for (o, r) in results {
-            match r {
-                Ok(()) => {
-                    summary.transferred += 1;
-                    up.insert(o);
-                }
-                Err(error) => summary.failed.push(Failure {
-                    object: o.clone(),
-                    error,
-                }),
+            continue;
+        };
+        if entries.iter().all(|e| up.contains(e)) {
+            ready.push(dir);
+        } else {
+            if entries
+                .iter()
+                .any(|e| !up.contains(e) && !missing.contains(e))
+            {
+                summary.incomplete_dirs.push(dir.clone());
             }
-        }
-        // Then the .dirs whose every entry is now on the remote.
-        let missing: HashSet<Object> = summary.missing.iter().cloned().collect();
-        let mut ready = Vec::new();
-        for i in dir_todo {
-            let (dir, entries) = &dirs[i];
-            let Some(entries) = entries.as_ref().filter(|_| local_dirs[i]) else {
-                summary.missing.push(dir.clone());
-                progress.advance(1);
-                continue;
-            };
-            if entries.iter().all(|e| up.contains(e)) {
-                ready.push(dir);
-            } else {
-                if entries
-                    .iter()
-                    .any(|e| !up.contains(e) && !missing.contains(e))
-                {
-                    summary.incomplete_dirs.push(dir.clone());
-                }
-                progress.advance(1);
-            }
-        }
-        let results = remote::concurrent(ready, jobs, |o| async move {
-            let src = odb.path(&o.oid, o.legacy);
-            let key = o.key();
-            let r = with_retry(|| async { Ok(remote.upload(&src, &key).await?) }).await;
             progress.advance(1);
-            (o, r)
-        })
-        .await;
-        for (o, r) in results {
-            match r {
-                Ok(()) => summary.transferred += 1,
-                Err(error) => summary.failed.push(Failure {
-                    object: o.clone(),
-                    error,
-                }),
-            }
         }
-        progress.finish();
-        Ok(summary)
-    })?
+    }
+    for (o, r) in upload_each(odb, remote, ready, jobs, progress)? {
+        match r {
+            Ok(()) => summary.transferred += 1,
+            Err(error) => summary.failed.push(Failure {
+                object: o.clone(),
+                error,
+            }),
+        }
+    }
+    progress.finish();
+    Ok(summary)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -390,20 +474,15 @@ pub fn fetch_objects(
         .map(|(o, _)| o)
         .collect();
     let mut failed_dirs: HashSet<Object> = HashSet::new();
-    if !missing_dirs.is_empty() {
-        let results = remote::block_on(remote::concurrent(missing_dirs, jobs, |o| async move {
-            (o, fetch_one(odb, remote, o).await)
-        }))?;
-        for (o, r) in results {
-            match r {
-                Ok(()) => summary.transferred += 1,
-                Err(error) => {
-                    failed_dirs.insert(o.clone());
-                    summary.failed.push(Failure {
-                        object: o.clone(),
-                        error,
-                    });
-                }
+    for (o, r) in download_each(odb, remote, missing_dirs, jobs, &NoProgress)? {
+        match r {
+            Ok(()) => summary.transferred += 1,
+            Err(error) => {
+                failed_dirs.insert(o.clone());
+                summary.failed.push(Failure {
+                    object: o.clone(),
+                    error,
+                });
             }
         }
     }
@@ -442,27 +521,20 @@ pub fn fetch_objects(
         .map(|(o, _)| o)
         .collect();
     let mut failed_files: HashSet<Object> = HashSet::new();
-    if !todo.is_empty() {
-        progress.start("Fetching", todo.len() as u64);
-        let results = remote::block_on(remote::concurrent(todo, jobs, |o| async move {
-            let r = fetch_one(odb, remote, o).await;
-            progress.advance(1);
-            (o, r)
-        }))?;
-        progress.finish();
-        for (o, r) in results {
-            match r {
-                Ok(()) => summary.transferred += 1,
-                Err(error) => {
-                    failed_files.insert(o.clone());
-                    summary.failed.push(Failure {
-                        object: o.clone(),
-                        error,
-                    });
-                }
+    progress.start("Fetching", todo.len() as u64);
+    for (o, r) in download_each(odb, remote, todo, jobs, progress)? {
+        match r {
+            Ok(()) => summary.transferred += 1,
+            Err(error) => {
+                failed_files.insert(o.clone());
+                summary.failed.push(Failure {
+                    object: o.clone(),
+                    error,
+                });
             }
         }
     }
+    progress.finish();
     for (dir, entries) in dir_entries {
         if entries.iter().any(|e| failed_files.contains(e)) {
             summary.incomplete_dirs.push(dir);
@@ -471,22 +543,47 @@ pub fn fetch_objects(
     Ok(summary)
 }
 
-/// Download one object to a temp name next to its cache path, verify, publish.
-async fn fetch_one(odb: &Odb, remote: &Remote, o: &Object) -> Result<(), TransferError> {
+/// The cache directory an object goes to (created) and its final path.
+fn prepare_dir(odb: &Odb, o: &Object) -> Result<(PathBuf, PathBuf), TransferError> {
     let dest = odb.path(&o.oid, o.legacy);
     let dir = dest
         .parent()
         .map(Path::to_path_buf)
         .unwrap_or_else(|| odb.root().to_path_buf());
-    std::fs::create_dir_all(&dir).map_err(|source| TransferError::Io {
-        op: "create directory",
-        path: dir.clone(),
-        source,
-    })?;
+    if !dir.is_dir() {
+        std::fs::create_dir_all(&dir).map_err(|source| TransferError::Io {
+            op: "create directory",
+            path: dir.clone(),
+            source,
+        })?;
+    }
+    Ok((dir, dest))
+}
+
+/// Download one object to a temp name next to its cache path, verify, publish.
+async fn fetch_one(odb: &Odb, remote: &Remote, o: &Object) -> Result<(), TransferError> {
+    let (dir, dest) = prepare_dir(odb, o)?;
     let key = o.key();
     with_retry(|| async {
         let tmp = odb::temp_name(&dir);
-        let result = download_verified(remote, o, &key, &tmp, &dest).await;
+        let result = match remote.download(&key, &tmp).await {
+            Ok(got) => {
+                // Verification may re-hash (legacy objects): keep it off the async threads.
+                let (name, obj, tmp2, dest2) = (
+                    remote.name().to_string(),
+                    o.clone(),
+                    tmp.clone(),
+                    dest.clone(),
+                );
+                tokio::task::spawn_blocking(move || {
+                    finish_download(&name, &obj, &got, &tmp2, &dest2)
+                })
+                .await
+                .map_err(|e| TransferError::Remote(RemoteError::Runtime(e.to_string())))
+                .and_then(|r| r)
+            }
+            Err(e) => Err(e.into()),
+        };
         if result.is_err() {
             let _ = std::fs::remove_file(&tmp);
         }
@@ -495,21 +592,19 @@ async fn fetch_one(odb: &Odb, remote: &Remote, o: &Object) -> Result<(), Transfe
     .await
 }
 
-async fn download_verified(
-    remote: &Remote,
+/// Verify a downloaded temp file against its object name, then chmod 0444 and rename it
+/// into the cache. Blocking.
+fn finish_download(
+    remote_name: &str,
     o: &Object,
-    key: &str,
+    got: &remote::Downloaded,
     tmp: &Path,
     dest: &Path,
 ) -> Result<(), TransferError> {
-    let got = remote.download(key, tmp).await?;
     let expected = o.oid.strip_suffix(".dir").unwrap_or(&o.oid);
     let actual = if o.legacy && !o.is_dir() {
         // Legacy names are md5-dos2unix of the raw bytes: re-hash the file.
-        let path = tmp.to_path_buf();
-        tokio::task::spawn_blocking(move || hash::hash_file(&path, true))
-            .await
-            .map_err(|e| RemoteError::Runtime(e.to_string()))?
+        hash::hash_file(tmp, true)
             .map_err(|source| TransferError::Io {
                 op: "read",
                 path: tmp.to_path_buf(),
@@ -517,12 +612,12 @@ async fn download_verified(
             })?
             .0
     } else {
-        got.md5
+        got.md5.clone()
     };
     if actual != expected {
         return Err(TransferError::Corrupt {
             oid: o.oid.clone(),
-            remote: remote.name().to_string(),
+            remote: remote_name.to_string(),
             actual,
         });
     }
@@ -534,7 +629,7 @@ async fn download_verified(
         })?;
         Tree::parse(&bytes).map_err(|source| TransferError::BadTree {
             oid: o.oid.clone(),
-            remote: remote.name().to_string(),
+            remote: remote_name.to_string(),
             source,
         })?;
     }
@@ -593,7 +688,7 @@ pub fn compare(
         .map(|o| odb.exists_verified(&o.oid, o.legacy))
         .collect();
     let keys: Vec<String> = objects.iter().map(Object::key).collect();
-    let there = remote::block_on(remote.exists_many(&keys, options.jobs.max(1)))??;
+    let there = exists_each(remote, &keys, options.jobs.max(1))?;
     Ok(local
         .into_iter()
         .zip(there)

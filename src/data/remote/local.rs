@@ -40,6 +40,21 @@ impl LocalRemote {
         &self.root
     }
 
+    /// Whether `key` exists (trusted 0444, or re-hashed and good). Blocking.
+    pub fn exists_sync(&self, key: &str) -> bool {
+        exists_sync(&self.root, key)
+    }
+
+    /// Copy `src` to `key` (temp + chmod 0444 + rename). Blocking.
+    pub fn upload_sync(&self, src: &Path, key: &str) -> Result<()> {
+        upload_sync(&self.root, src, key)
+    }
+
+    /// Copy `key` into the new file `dest`, hashing on the way. Blocking.
+    pub fn download_sync(&self, key: &str, dest: &Path) -> Result<Downloaded> {
+        download_sync(&self.name, &self.root, key, dest)
+    }
+
     /// Which keys exist (trusted or verified), in order.
     pub async fn exists_many(&self, keys: &[String], jobs: usize) -> Result<Vec<bool>> {
         if keys.is_empty() {
@@ -146,9 +161,17 @@ fn exists_sync(root: &Path, key: &str) -> bool {
 fn upload_sync(root: &Path, src: &Path, key: &str) -> Result<()> {
     let dest = root.join(key);
     let dir = dest.parent().unwrap_or(root);
-    fs::create_dir_all(dir).map_err(RemoteError::io("create directory", dir))?;
     let tmp = odb::temp_name(dir);
-    if let Err(e) = fs::copy(src, &tmp) {
+    // Try first and create the directory only when it is missing: most of the 256
+    // prefix directories exist after the first few hundred objects.
+    let copied = match fs::copy(src, &tmp) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !dir.is_dir() => {
+            fs::create_dir_all(dir).map_err(RemoteError::io("create directory", dir))?;
+            fs::copy(src, &tmp)
+        }
+        other => other,
+    };
+    if let Err(e) = copied {
         let _ = fs::remove_file(&tmp);
         return Err(
             if e.kind() == std::io::ErrorKind::NotFound && !src.exists() {
@@ -158,9 +181,13 @@ fn upload_sync(root: &Path, src: &Path, key: &str) -> Result<()> {
             },
         );
     }
-    let finish = fs::set_permissions(&tmp, fs::Permissions::from_mode(0o444))
-        .map_err(RemoteError::io("chmod", &tmp))
-        .and_then(|()| fs::rename(&tmp, &dest).map_err(RemoteError::io("rename into", &dest)));
+    // `fs::copy` carries the source's permissions over; cache objects are already 0444.
+    let finish = match fs::symlink_metadata(&tmp) {
+        Ok(m) if m.mode() & 0o7777 == 0o444 => Ok(()),
+        _ => fs::set_permissions(&tmp, fs::Permissions::from_mode(0o444))
+            .map_err(RemoteError::io("chmod", &tmp)),
+    }
+    .and_then(|()| fs::rename(&tmp, &dest).map_err(RemoteError::io("rename into", &dest)));
     if finish.is_err() {
         let _ = fs::remove_file(&tmp);
     }
@@ -185,6 +212,18 @@ fn download_sync(name: &str, root: &Path, key: &str, dest: &Path) -> Result<Down
         .mode(0o644)
         .open(dest)
         .map_err(RemoteError::io("create", dest))?;
+    // Small objects (the common case) in one read; no large zeroed buffer per object.
+    let len = from.metadata().map(|m| m.len()).unwrap_or(0);
+    if len <= hash::SMALL_FILE {
+        let mut buf = Vec::with_capacity(len as usize + 1);
+        from.read_to_end(&mut buf)
+            .map_err(RemoteError::io("read", &src))?;
+        to.write_all(&buf).map_err(RemoteError::io("write", dest))?;
+        return Ok(Downloaded {
+            md5: hash::md5_bytes(&buf),
+            size: buf.len() as u64,
+        });
+    }
     let mut hasher = Hasher::new();
     let mut buf = vec![0u8; 1 << 20];
     loop {

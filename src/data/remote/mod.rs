@@ -200,9 +200,13 @@ impl Remote {
         self.jobs
     }
 
-    /// True for a local directory remote.
-    pub fn is_local(&self) -> bool {
-        matches!(self.backend, Backend::Local(_))
+    /// The directory backend, whose blocking operations callers may run on rayon
+    /// instead of the async runtime (cheaper for many small local files).
+    pub fn as_local(&self) -> Option<&local::LocalRemote> {
+        match &self.backend {
+            Backend::Local(l) => Some(l),
+            Backend::S3(_) => None,
+        }
     }
 
     /// Which of `keys` exist, in order. Batched: one listing or many parallel checks,
