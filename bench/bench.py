@@ -52,8 +52,9 @@ class Bench:
             "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
             "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.invalid",
         })
-        # git-dvc must be found by `git dvc` and by hooks.
-        self.env["PATH"] = os.path.dirname(self.gd) + os.pathsep + self.env.get("PATH", "")
+        # git-dvc must be found by `git dvc` and by its hooks, dvc by its own hooks.
+        self.env["PATH"] = os.pathsep.join(
+            [os.path.dirname(self.gd), os.path.dirname(self.dvc), self.env.get("PATH", "")])
         self.data = os.path.join(self.work, "data-src")
         self.reported_failures = set()
 
