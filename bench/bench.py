@@ -42,9 +42,10 @@ class Bench:
     def __init__(self, args):
         self.args = args
         self.work = os.path.abspath(args.workdir)
-        self.gd = args.git_dvc
-        self.dvc = args.dvc
-        self.floor = args.floor
+        # Commands run from many directories: make the programs' paths absolute.
+        self.gd = os.path.abspath(args.git_dvc)
+        self.dvc = os.path.abspath(args.dvc)
+        self.floor = os.path.abspath(args.floor)
         self.env = dict(os.environ)
         self.env.update({
             "DVC_NO_ANALYTICS": "1",
@@ -222,10 +223,11 @@ def switch_with_hooks(b):
             b.sh([b.dvc, "install"], repo)
         elif t == "git-dvc":
             b.sh([b.gd, "install"], repo)
-        state = {"on": "main"}
+        first = b.sh(["git", "symbolic-ref", "--short", "HEAD"], repo).stdout.decode().strip()
+        state = {"on": first}
 
-        def run(r=repo, state=state):
-            state["on"] = "other" if state["on"] == "main" else "main"
+        def run(r=repo, state=state, first=first):
+            state["on"] = "other" if state["on"] == first else first
             return b.timed(["git", "switch", "-q", state["on"]], r)
         yield ("git (no hooks)" if t == "plain git" else t, lambda: None, run)
 
