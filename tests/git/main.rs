@@ -40,7 +40,10 @@ fn every_test_file_is_a_module() {
         if path.extension().and_then(|e| e.to_str()) != Some("rs") {
             continue;
         }
-        let stem = path.file_stem().and_then(|s| s.to_str()).expect("utf-8 file name");
+        let stem = path
+            .file_stem()
+            .and_then(|s| s.to_str())
+            .expect("utf-8 file name");
         if stem == "main" {
             continue;
         }
@@ -48,5 +51,8 @@ fn every_test_file_is_a_module() {
             missing.push(stem.to_string());
         }
     }
-    assert!(missing.is_empty(), "tests/git/main.rs does not declare: {missing:?}");
+    assert!(
+        missing.is_empty(),
+        "tests/git/main.rs does not declare: {missing:?}"
+    );
 }
