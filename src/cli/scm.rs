@@ -28,7 +28,14 @@ impl Scm {
 
     /// Whether git tracks `rel` (a file, or anything under a dir).
     pub fn is_tracked(&self, rel: &str) -> bool {
-        self.git.ls_files(&[], &[rel]).is_ok_and(|v| !v.is_empty())
+        // DVC's own files inside a directory (pointers, ignore files) do not make the
+        // directory "tracked by git"; they make it overlap other outs (checked later).
+        self.git.ls_files(&[], &[rel]).is_ok_and(|v| {
+            v.iter().any(|p| {
+                let name = p.rsplit('/').next().unwrap_or(p);
+                !(name.ends_with(".dvc") || name == ".gitignore" || name == "dvc.lock" || name == "dvc.yaml")
+            })
+        })
     }
 
     /// Add `/<name>` to `<dir>/.gitignore` unless git already ignores the path.
