@@ -27,6 +27,9 @@ pub fn run(ctx: &Context, args: AddArgs) -> CommandResult {
     let stages = repo.collect_stages().map_err(super::context::repo_error)?;
     for (t, given) in targets.iter().zip(&args.targets) {
         let rel = repo.rel(t).unwrap_or_default();
+        if rel == ".dvc" || rel.starts_with(".dvc/") {
+            return Err(CommandError::failed(commit::Error::InDvcDir(t.display().to_string())));
+        }
         if let Some(scm) = &scm {
             if !rel.is_empty() && scm.is_tracked(&rel) {
                 return Err(CommandError::failed(format!(
