@@ -70,6 +70,7 @@ printf 'label,count\ncat,3\n' > data/labels.csv
 run git dvc init
 run git dvc add data/
 run git dvc status
+run git status --short
 echo
 echo "\$ cat data.dvc"
 cat data.dvc
