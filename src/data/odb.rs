@@ -9,7 +9,7 @@
 //! Large objects stream through a temp file in the destination directory and are
 //! renamed into place.
 
-use crate::data::hash::{self, Hasher};
+use crate::data::hash;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
@@ -269,10 +269,16 @@ impl Odb {
         self.add_large(file, src)
     }
 
-    /// Stream a large file: hash on this thread while another thread writes the temp copy.
+    /// A large file: hash it on this thread while another thread copies it into a temp
+    /// file with the kernel's `copy_file_range` (no user-space buffers). Both read the
+    /// same page cache, so the file is read from disk once and the wall time is about
+    /// that of hashing alone. The copy is only accepted if the file's (inode, size,
+    /// mtime) did not change while both ran.
     fn add_large(&self, mut file: File, src: &Path) -> Result<Added> {
+        use std::os::unix::fs::MetadataExt as _;
         let tmp_dir = self.root.join("files").join("md5");
         fs::create_dir_all(&tmp_dir).map_err(Error::io("create directory", &tmp_dir))?;
+        let before = file.metadata().map_err(Error::io("stat", src))?;
         let reflink = self.types.first() == Some(&LinkType::Reflink) && self.reflink_supported();
         if reflink {
             let (md5, size) = hash::md5_reader(&mut file).map_err(Error::io("read", src))?;
@@ -285,65 +291,36 @@ impl Odb {
             .tempfile_in(&tmp_dir)
             .map_err(Error::io("create temp file in", &tmp_dir))?;
         let mut out = tmp.reopen().map_err(Error::io("open", tmp.path()))?;
-        let (tx, rx) = std::sync::mpsc::sync_channel::<Vec<u8>>(4);
-        let (back_tx, back_rx) = std::sync::mpsc::channel::<Vec<u8>>();
-        let writer = std::thread::spawn(move || -> io::Result<()> {
-            for buf in rx {
-                out.write_all(&buf)?;
-                let _ = back_tx.send(buf);
-            }
-            Ok(())
+        let mut copy_src = File::open(src).map_err(Error::io("open", src))?;
+        let (hashed, copied) = std::thread::scope(|scope| {
+            let copier = scope.spawn(move || io::copy(&mut copy_src, &mut out));
+            let hashed = hash::md5_reader(&mut file);
+            let copied = copier.join().unwrap_or_else(|_| Err(io::Error::other("copy thread panicked")));
+            (hashed, copied)
         });
-        let mut hasher = Hasher::new();
-        let chunk = 4 << 20;
-        let mut read_err = None;
-        loop {
-            let mut buf = back_rx
-                .try_recv()
-                .unwrap_or_else(|_| Vec::with_capacity(chunk));
-            buf.resize(chunk, 0);
-            match file.read(&mut buf) {
-                Ok(0) => break,
-                Ok(n) => {
-                    buf.truncate(n);
-                    hasher.update(&buf);
-                    if tx.send(buf).is_err() {
-                        break;
-                    }
-                }
-                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                Err(e) => {
-                    read_err = Some(e);
-                    break;
-                }
-            }
-        }
-        drop(tx);
-        let write_result = writer
-            .join()
-            .unwrap_or_else(|_| Err(io::Error::other("writer thread panicked")));
-        if let Some(e) = read_err {
+        let (md5, size) = hashed.map_err(Error::io("read", src))?;
+        let copied = copied.map_err(Error::io("copy into cache", src))?;
+        let after = fs::metadata(src).map_err(Error::io("stat", src))?;
+        let stable = before.ino() == after.ino()
+            && before.len() == after.len()
+            && before.mtime() == after.mtime()
+            && before.mtime_nsec() == after.mtime_nsec()
+            && copied == size;
+        if !stable {
             return Err(Error::Io {
                 op: "read",
                 path: src.to_path_buf(),
-                source: e,
+                source: io::Error::other("the file changed while it was being added; try again"),
             });
         }
-        write_result.map_err(Error::io("write", tmp.path()))?;
-        let (md5, size) = hasher.finish();
         let dest = self.path(&md5, false);
         if is_trusted(&dest) {
-            return Ok(Added { md5, size, written: false, meta: None });
+            return Ok(Added { md5, size, written: false, meta: Some(after) });
         }
         make_parent(&dest)?;
-        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o444))
-            .map_err(Error::io("chmod", tmp.path()))?;
-        tmp.persist(&dest).map_err(|e| Error::Io {
-            op: "rename into",
-            path: dest.clone(),
-            source: e.error,
-        })?;
-        Ok(Added { md5, size, written: true, meta: None })
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o444)).map_err(Error::io("chmod", tmp.path()))?;
+        tmp.persist(&dest).map_err(|e| Error::Io { op: "rename into", path: dest.clone(), source: e.error })?;
+        Ok(Added { md5, size, written: true, meta: Some(after) })
     }
 
     /// Copy (or reflink / hardlink when configured first) `src` into the cache as `oid`.
