@@ -1,5 +1,7 @@
 //! git hooks: installation ([`install`]) and the hidden `git dvc hook <name>` entry,
-//! with one module per hook that turns argv and stdin into typed input.
+//! with one module per hook that turns argv and stdin into typed input, and [`sync`],
+//! the engine glue the hooks share with `git-dvc-filter` (materialize pointers, remove
+//! orphaned outs, the pending journal).
 //!
 //! Exit-code policy (DESIGN.md invariant 3): hooks fail only where failing protects
 //! data (pre-push with data missing remotely, pre-commit with a staged pointer whose

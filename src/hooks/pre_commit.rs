@@ -100,14 +100,17 @@ pub fn run(input: &PreCommitInput, _env: &HookEnv) -> Result<i32, Error> {
         }
     };
     let git = &hr.git;
-    let head = git.resolve("HEAD")?;
-    let staged: Vec<ChangedPath> = match &head {
-        Some(head) => git.diff_names(head.as_str(), DiffSide::Index, &[])?,
-        None => git
-            .ls_files(&["--cached"], &[])?
-            .into_iter()
-            .map(|path| ChangedPath { status: 'A', path })
-            .collect(),
+    // Against HEAD; on an unborn branch (first commit) everything in the index is new.
+    let staged: Vec<ChangedPath> = match git.diff_names("HEAD", DiffSide::Index, &[]) {
+        Ok(staged) => staged,
+        Err(e) if git.resolve("HEAD")?.is_none() => {
+            tracing::debug!("pre-commit: no HEAD yet ({e})");
+            git.ls_files(&["--cached"], &[])?
+                .into_iter()
+                .map(|path| ChangedPath { status: 'A', path })
+                .collect()
+        }
+        Err(e) => return Err(e.into()),
     };
     let staged_pointers: HashSet<&str> = staged
         .iter()
@@ -199,8 +202,6 @@ pub fn run(input: &PreCommitInput, _env: &HookEnv) -> Result<i32, Error> {
         return Ok(1);
     }
 
-    let settings = hr.settings();
-    let autostage = settings.bool("gitdvc.autostage", true);
     let mut stale: Vec<&OutCheck> = Vec::new();
     let mut reconcile_pointers: Vec<usize> = Vec::new();
     for c in &checks {
@@ -228,6 +229,7 @@ pub fn run(input: &PreCommitInput, _env: &HookEnv) -> Result<i32, Error> {
     if to_save.is_empty() && stale.is_empty() && reconcile_pointers.is_empty() {
         return Ok(0);
     }
+    let autostage = hr.settings().bool("gitdvc.autostage", true);
     let _lock = match sync::lock(&hr.repo) {
         Ok(lock) => lock,
         Err(e) => {

@@ -239,3 +239,24 @@ fn unicode_and_space_paths() {
     );
     assert_dvc_agrees(&d);
 }
+
+#[test]
+fn a_git_file_on_one_branch_and_an_out_on_another() {
+    let env = TestEnv::new();
+    let d = installed_repo(&env);
+    d.write("x.csv", "git version\n");
+    d.git(&["add", "x.csv"]).success();
+    d.git(&["commit", "-q", "-m", "x in git"]).success();
+    d.git(&["checkout", "-q", "-b", "as-out"]).success();
+    d.git(&["rm", "-q", "--cached", "x.csv"]).success();
+    d.write("x.csv", "dvc version\n");
+    add_and_commit(&d, &["x.csv"], "x as a DVC out");
+    // git overwrites the (ignored) out with its tracked file; the out's data is in the
+    // cache, and the hook does not delete the path git now tracks.
+    d.git(&["checkout", "-q", "main"]).success();
+    assert_eq!(content(&d, "x.csv").as_deref(), Some("git version\n"));
+    assert_git_clean(&d);
+    d.git(&["checkout", "-q", "as-out"]).success();
+    assert_eq!(content(&d, "x.csv").as_deref(), Some("dvc version\n"));
+    assert_dvc_agrees(&d);
+}
