@@ -81,6 +81,18 @@ class Bench:
                     os.chmod(os.path.join(root, d), 0o755)
             shutil.rmtree(path)
 
+    def set_aside(self, path):
+        """Remove `path` from the workspace by renaming it into a trash dir that is only
+        deleted when the benchmark ends. On this kind of machine (ext4 mounted with
+        `discard`), creating files right after deleting 20,000 others costs the kernel
+        ~0.5 ms per file for a long while (measured: checkout 15 s after `rm -rf`, 1.3 s
+        after a rename), whichever tool runs next. Renaming keeps that kernel cost out of
+        both tools' timings; the tools see the same missing workspace either way."""
+        trash = os.path.join(self.work, "trash")
+        os.makedirs(trash, exist_ok=True)
+        if os.path.exists(path):
+            os.rename(path, os.path.join(trash, "%d-%d" % (os.getpid(), time.monotonic_ns())))
+
     def fresh_repo(self, name, tool):
         """An empty git repo initialised by `tool`, at <work>/<name>-<tool>."""
         repo = os.path.join(self.work, "%s-%s" % (name, tool))
@@ -97,7 +109,7 @@ class Bench:
 
     def reset_state(self, repo):
         """Forget every cache and state DB, for a 'fresh cache' run."""
-        self.rm(os.path.join(repo, ".dvc", "cache"))
+        self.set_aside(os.path.join(repo, ".dvc", "cache"))
         self.rm(os.path.join(repo, ".dvc", "tmp"))
         os.makedirs(os.path.join(repo, ".dvc", "tmp"))
         self.rm(os.path.join(self.work, "dvc-site-cache"))
@@ -123,7 +135,7 @@ def add_fresh(b):
         yield (t, lambda r=repo: b.reset_state(r),
                lambda t=t, r=repo: b.timed(b.tool(t) + ["add", "-q", "data"], r))
     floor_cache = os.path.join(b.work, "floor-cache")
-    yield ("floor", lambda: b.rm(floor_cache),
+    yield ("floor", lambda: b.set_aside(floor_cache),
            lambda: b.timed([b.floor, "-j", str(b.args.jobs), b.data, floor_cache], b.work))
 
 
@@ -147,7 +159,7 @@ def noop_status(b):
 def checkout_deleted(b):
     for t in ("dvc", "git-dvc"):
         repo = added_repo(b, "checkout", t)
-        yield (t, lambda r=repo: b.rm(os.path.join(r, "data")),
+        yield (t, lambda r=repo: b.set_aside(os.path.join(r, "data")),
                lambda t=t, r=repo: b.timed(b.tool(t) + ["checkout", "-q"], r))
 
 
@@ -301,6 +313,7 @@ def main():
         ref = ("%s %s" % (refs[0][0], fmt(refs[0][1]))) if refs else ""
         rows.append((name, results.get("dvc"), results.get("git-dvc"), refs[0][1] if refs else None,
                      target, ref, compare))
+    b.rm(os.path.join(b.work, "trash"))
     print()
     print("%d files of 0.5-8 KiB, big file %d MiB, median of %d runs, %d cores" %
           (args.files, args.big_mib, args.runs, os.cpu_count() or 0))
