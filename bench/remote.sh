@@ -98,6 +98,7 @@ one_run() {
     (cd "$src" && "$dvc" remote add -q -f -d bench "$url" &&
         if [ "$kind" = s3 ]; then "$dvc" remote modify bench endpointurl "$endpoint"; fi)
     local t
+    sync
     t=$(cd "$src" && ms "$tool" push -q)
     times[$kind-push-$name]+="$t "
     local clone=$work/clone-$tag
@@ -105,6 +106,7 @@ one_run() {
     git clone -q "$src" "$clone"
     (cd "$clone" && "$dvc" remote add -q -f -d bench "$url" &&
         if [ "$kind" = s3 ]; then "$dvc" remote modify bench endpointurl "$endpoint"; fi)
+    sync
     t=$(cd "$clone" && ms "$tool" pull -q)
     times[$kind-pull-$name]+="$t "
     # Check the result once: the clone is complete and clean.
@@ -114,9 +116,12 @@ one_run() {
         echo "pull left the clone dirty ($name, $kind): $status" >&2
         exit 1
     }
-    rmrf "$clone"
-    if [ "$kind" = local ]; then rmrf "$url"; fi
+    # Remotes and clones are deleted at the end only: on ext4, creating files right after
+    # deleting a tree of 20,000 is several times slower, which would skew the next case.
+    garbage+=("$clone")
+    if [ "$kind" = local ]; then garbage+=("$url"); fi
 }
+garbage=()
 
 echo "== local remote, $files files, $runs runs" >&2
 for r in $(seq "$runs"); do
@@ -125,7 +130,10 @@ for r in $(seq "$runs"); do
 done
 
 moto_pid=
-cleanup() { if [ -n "$moto_pid" ]; then kill "$moto_pid" 2>/dev/null || true; fi; }
+cleanup() {
+    if [ -n "$moto_pid" ]; then kill "$moto_pid" 2>/dev/null || true; fi
+    if [ ${#garbage[@]} -gt 0 ]; then rmrf "${garbage[@]}"; fi
+}
 trap cleanup EXIT
 if [ "$s3" = 1 ]; then
     port=$("$py" -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
