@@ -10,7 +10,7 @@ pub fn init(verbose: u8, quiet: bool) {
         (false, 2) => "debug",
         _ => "trace",
     };
-    let filter = EnvFilter::try_from_env("GIT_DVC_LOG").unwrap_or_else(|_| EnvFilter::new(default));
+    let filter = EnvFilter::try_from_env("GIT_DVC_LOG").unwrap_or_else(|_| EnvFilter::new(format!("{default},aws_config=error,aws_smithy_runtime=error")));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

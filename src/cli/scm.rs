@@ -90,7 +90,7 @@ impl Scm {
             .into_iter()
             .filter(|p| {
                 let rel = crate::data::pathsafe::rel_to(&self.root, p).unwrap_or_default();
-                self.is_tracked(&rel)
+                self.git.ls_files(&[], &[rel.as_str()]).is_ok_and(|v| !v.is_empty())
             })
             .collect();
         if !gone.is_empty() {
