@@ -28,7 +28,9 @@ pub fn run(ctx: &Context, args: AddArgs) -> CommandResult {
     for (t, given) in targets.iter().zip(&args.targets) {
         let rel = repo.rel(t).unwrap_or_default();
         if rel == ".dvc" || rel.starts_with(".dvc/") {
-            return Err(CommandError::failed(commit::Error::InDvcDir(t.display().to_string())));
+            return Err(CommandError::failed(commit::Error::InDvcDir(
+                t.display().to_string(),
+            )));
         }
         if let Some(scm) = &scm {
             if !rel.is_empty() && scm.is_tracked(&rel) {
@@ -61,8 +63,12 @@ fn add_error(e: commit::Error, given: &str) -> CommandError {
         )),
         commit::Error::Repo(r) => super::context::repo_error(r),
         // dvc treats this one as an unhandled error (exit 255).
-        commit::Error::Status(crate::data::status::Error::Walk(w @ crate::data::walk::Error::NestedDvcIgnore(_)))
-        | commit::Error::Walk(w @ crate::data::walk::Error::NestedDvcIgnore(_)) => CommandError::new(ErrorKind::Unhandled, w),
+        commit::Error::Status(crate::data::status::Error::Walk(
+            w @ crate::data::walk::Error::NestedDvcIgnore(_),
+        ))
+        | commit::Error::Walk(w @ crate::data::walk::Error::NestedDvcIgnore(_)) => {
+            CommandError::new(ErrorKind::Unhandled, w)
+        }
         other => CommandError::from_error(ErrorKind::Failed, &other),
     }
 }

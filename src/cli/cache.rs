@@ -39,28 +39,43 @@ pub struct Located {
 pub fn locate(ctx: &Context, repo: &Repo, given: &str) -> Result<Located, CommandError> {
     let cwd = ctx.cwd()?;
     let abs = abs_targets(&cwd, &[given.to_string()]).remove(0);
-    let rel = repo.rel(&abs).ok_or_else(|| CommandError::failed(format!("'{given}' is outside of the DVC repository")))?;
+    let rel = repo.rel(&abs).ok_or_else(|| {
+        CommandError::failed(format!("'{given}' is outside of the DVC repository"))
+    })?;
     let stages = repo.collect_stages().map_err(super::context::repo_error)?;
     for st in &stages {
         for o in &st.outs {
-            let Some(md5) = o.out.md5.clone() else { continue };
+            let Some(md5) = o.out.md5.clone() else {
+                continue;
+            };
             let legacy = o.out.is_legacy();
             if o.rel == rel {
                 return Ok(Located { md5, legacy });
             }
             if let Some(sub) = rel.strip_prefix(&format!("{}/", o.rel)) {
                 let bytes = repo.odb.read(&md5, legacy).map_err(|e| {
-                    CommandError::failed(format!("cannot read the manifest of '{}': {e}", o.rel)).hint("run `git dvc fetch` to download it")
+                    CommandError::failed(format!("cannot read the manifest of '{}': {e}", o.rel))
+                        .hint("run `git dvc fetch` to download it")
                 })?;
-                let tree = Tree::parse(&bytes).map_err(|e| CommandError::failed(format!("corrupt manifest of '{}': {e}", o.rel)))?;
+                let tree = Tree::parse(&bytes).map_err(|e| {
+                    CommandError::failed(format!("corrupt manifest of '{}': {e}", o.rel))
+                })?;
                 if let Some(e) = tree.get(sub) {
-                    return Ok(Located { md5: e.md5.clone(), legacy });
+                    return Ok(Located {
+                        md5: e.md5.clone(),
+                        legacy,
+                    });
                 }
-                return Err(CommandError::failed(format!("'{given}' is not tracked in '{}'", o.rel)));
+                return Err(CommandError::failed(format!(
+                    "'{given}' is not tracked in '{}'",
+                    o.rel
+                )));
             }
         }
     }
-    Err(CommandError::failed(format!("'{given}' is not tracked by DVC")))
+    Err(CommandError::failed(format!(
+        "'{given}' is not tracked by DVC"
+    )))
 }
 
 /// Run `cache`.

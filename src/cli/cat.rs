@@ -16,11 +16,18 @@ pub fn run(ctx: &Context, args: CatArgs) -> CommandResult {
     let repo = ctx.open_repo()?;
     let found = locate(ctx, &repo, &args.path)?;
     if found.md5.ends_with(".dir") {
-        return Err(CommandError::failed(format!("'{}' is a directory", args.path)));
+        return Err(CommandError::failed(format!(
+            "'{}' is a directory",
+            args.path
+        )));
     }
     let path = repo.odb.path(&found.md5, found.legacy);
     let mut file = std::fs::File::open(&path).map_err(|_| {
-        CommandError::failed(format!("'{}' is not in the cache (object {})", args.path, found.md5)).hint("run `git dvc fetch` to download it")
+        CommandError::failed(format!(
+            "'{}' is not in the cache (object {})",
+            args.path, found.md5
+        ))
+        .hint("run `git dvc fetch` to download it")
     })?;
     let stdout = std::io::stdout();
     let mut lock = stdout.lock();

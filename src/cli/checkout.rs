@@ -26,7 +26,10 @@ pub fn run(ctx: &Context, args: CheckoutArgs) -> CommandResult {
     let stages = repo
         .stages_for_targets(&abs_targets(&cwd, &args.targets))
         .map_err(target_error)?;
-    let out_paths: Vec<std::path::PathBuf> = stages.iter().flat_map(|s| s.outs.iter().map(|o| o.abs.clone())).collect();
+    let out_paths: Vec<std::path::PathBuf> = stages
+        .iter()
+        .flat_map(|s| s.outs.iter().map(|o| o.abs.clone()))
+        .collect();
     let _lock = ctx.lock_for_write(&repo, &out_paths)?;
     let opts = CheckoutOptions {
         on_unsaved: if args.force {
@@ -42,11 +45,17 @@ pub fn run(ctx: &Context, args: CheckoutArgs) -> CommandResult {
         let mut text = String::new();
         for (rel, is_dir, change) in &report.changes {
             // `--relink` rewrites are not reported by dvc; exec-bit-only ones are.
-            if args.relink && *change == checkout::Change::Modified && !report.touched.contains(rel) {
+            if args.relink && *change == checkout::Change::Modified && !report.touched.contains(rel)
+            {
                 continue;
             }
             let shown = relative_to_cwd(&repo.root.join(rel), &cwd);
-            text.push_str(&format!("{}       {}{}\n", change.letter(), shown, if *is_dir { "/" } else { "" }));
+            text.push_str(&format!(
+                "{}       {}{}\n",
+                change.letter(),
+                shown,
+                if *is_dir { "/" } else { "" }
+            ));
         }
         print!("{text}");
         if args.relink {
@@ -59,7 +68,12 @@ pub fn run(ctx: &Context, args: CheckoutArgs) -> CommandResult {
     if !report.missing.is_empty() {
         return Err(CommandError::unhandled(format!(
             "Checkout failed for following targets:\n{}\nIs your cache up to date?\n<https://error.dvc.org/missing-files>",
-            report.missing.iter().map(|r| relative_to_cwd(&repo.root.join(r), &cwd)).collect::<Vec<_>>().join("\n")
+            report
+                .missing
+                .iter()
+                .map(|r| relative_to_cwd(&repo.root.join(r), &cwd))
+                .collect::<Vec<_>>()
+                .join("\n")
         )));
     }
     if !report.errors.is_empty() {
@@ -74,6 +88,14 @@ pub fn relative_to_cwd(path: &std::path::Path, cwd: &std::path::Path) -> String 
     let c: Vec<_> = cwd.components().collect();
     let common = p.iter().zip(&c).take_while(|(a, b)| a == b).count();
     let mut parts: Vec<String> = vec!["..".to_string(); c.len() - common];
-    parts.extend(p[common..].iter().map(|x| x.as_os_str().to_string_lossy().into_owned()));
-    if parts.is_empty() { ".".to_string() } else { parts.join("/") }
+    parts.extend(
+        p[common..]
+            .iter()
+            .map(|x| x.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
 }

@@ -25,7 +25,10 @@ pub fn run(ctx: &Context, args: CommitArgs) -> CommandResult {
     let stages = repo
         .stages_for_targets(&abs_targets(&cwd, &args.targets))
         .map_err(target_error)?;
-    let out_paths: Vec<std::path::PathBuf> = stages.iter().flat_map(|s| s.outs.iter().map(|o| o.abs.clone())).collect();
+    let out_paths: Vec<std::path::PathBuf> = stages
+        .iter()
+        .flat_map(|s| s.outs.iter().map(|o| o.abs.clone()))
+        .collect();
     let _lock = ctx.lock_for_write(&repo, &out_paths)?;
     let fail = |e: &dyn std::error::Error| {
         CommandError::new(ErrorKind::Failed, format!("failed to commit - {e}"))
@@ -35,7 +38,11 @@ pub fn run(ctx: &Context, args: CommitArgs) -> CommandResult {
             for o in &st.outs {
                 let s = status::out_status(&repo, o).map_err(|e| fail(&e))?;
                 if matches!(s, OutState::Modified | OutState::New) {
-                    let what = if args.targets.is_empty() { String::new() } else { format!(" {}", args.targets.join(" ")) };
+                    let what = if args.targets.is_empty() {
+                        String::new()
+                    } else {
+                        format!(" {}", args.targets.join(" "))
+                    };
                     return Err(CommandError::failed(format!(
                         "failed to commit{what} - unable to commit changed stage: '{}'. Use `-f|--force` to force.",
                         st.display_name()
@@ -56,8 +63,13 @@ pub fn run(ctx: &Context, args: CommitArgs) -> CommandResult {
             // already ignores the path).
             if let (Some(scm), true) = (scm.as_mut(), o.out.cache) {
                 let dir = o.abs.parent().unwrap_or(&repo.root);
-                let name = o.abs.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-                scm.ignore(dir, name).map_err(|e| CommandError::failed(format!("cannot update .gitignore: {e}")))?;
+                let name = o
+                    .abs
+                    .file_name()
+                    .and_then(|n| n.to_str())
+                    .unwrap_or_default();
+                scm.ignore(dir, name)
+                    .map_err(|e| CommandError::failed(format!("cannot update .gitignore: {e}")))?;
             }
             if c.changed {
                 updates.push((o.index, c.update));

@@ -174,7 +174,10 @@ pub fn config_error(e: &ConfigError) -> CommandError {
         ConfigError::Unwritable { .. } | ConfigError::Io { .. } => CommandError::unhandled(e),
         ConfigError::Parse { message, .. } => {
             // dvc appends the cause, which repeats configobj's message.
-            CommandError::new(ErrorKind::Config, format!("configuration error - {e}: {message}"))
+            CommandError::new(
+                ErrorKind::Config,
+                format!("configuration error - {e}: {message}"),
+            )
         }
         _ => CommandError::new(ErrorKind::Config, format!("configuration error - {e}")),
     }

@@ -62,7 +62,8 @@ impl Context {
             system_config_dir: Some(system),
             global_config_dir: global,
             home_dir: home,
-            rehash: REHASH.load(std::sync::atomic::Ordering::Relaxed) || std::env::var_os("GIT_DVC_REHASH").is_some(),
+            rehash: REHASH.load(std::sync::atomic::Ordering::Relaxed)
+                || std::env::var_os("GIT_DVC_REHASH").is_some(),
         }
     }
 

@@ -10,11 +10,18 @@ pub fn init(verbose: u8, quiet: bool) {
         (false, 2) => "debug",
         _ => "trace",
     };
-    let filter = EnvFilter::try_from_env("GIT_DVC_LOG").unwrap_or_else(|_| EnvFilter::new(format!("{default},aws_config=error,aws_smithy_runtime=error")));
+    let filter = EnvFilter::try_from_env("GIT_DVC_LOG").unwrap_or_else(|_| {
+        EnvFilter::new(format!(
+            "{default},aws_config=error,aws_smithy_runtime=error"
+        ))
+    });
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()) && std::env::var_os("NO_COLOR").is_none())
+        .with_ansi(
+            std::io::IsTerminal::is_terminal(&std::io::stderr())
+                && std::env::var_os("NO_COLOR").is_none(),
+        )
         .without_time()
         .with_target(false)
         .try_init();

@@ -28,12 +28,21 @@ pub fn run(ctx: &Context, args: MoveArgs) -> CommandResult {
         }
     }
     let src_rel = repo.rel(&src).unwrap_or_default();
-    let dst_rel = repo.rel(&dst).ok_or_else(|| CommandError::failed(format!("'{}' is outside of the DVC repository", args.dst)))?;
+    let dst_rel = repo.rel(&dst).ok_or_else(|| {
+        CommandError::failed(format!("'{}' is outside of the DVC repository", args.dst))
+    })?;
     crate::data::pathsafe::check_relpath(&dst_rel).map_err(CommandError::failed)?;
     let stages = repo.collect_stages().map_err(repo_error)?;
-    let found = stages.iter().find(|st| matches!(st.kind, crate::data::repo::StageKind::DvcFile) && st.outs.len() == 1 && st.outs[0].rel == src_rel);
+    let found = stages.iter().find(|st| {
+        matches!(st.kind, crate::data::repo::StageKind::DvcFile)
+            && st.outs.len() == 1
+            && st.outs[0].rel == src_rel
+    });
     let Some(stage) = found else {
-        return Err(CommandError::failed(format!("failed to move '{}' -> '{}' - Unable to find DVC file with output '{}'", args.src, args.dst, args.src)));
+        return Err(CommandError::failed(format!(
+            "failed to move '{}' -> '{}' - Unable to find DVC file with output '{}'",
+            args.src, args.dst, args.src
+        )));
     };
     let old_dvc = repo.root.join(&stage.file);
     let mut out = stage.outs[0].out.clone();
@@ -45,22 +54,29 @@ pub fn run(ctx: &Context, args: MoveArgs) -> CommandResult {
     let new_dvc_rel = crate::data::repo::join_rel(&dst_parent_rel, &format!("{name}.dvc"));
     let new_dvc = repo.root.join(&new_dvc_rel);
     if let Some(p) = dst.parent() {
-        std::fs::create_dir_all(p).map_err(|e| CommandError::failed(format!("cannot create '{}': {e}", p.display())))?;
+        std::fs::create_dir_all(p)
+            .map_err(|e| CommandError::failed(format!("cannot create '{}': {e}", p.display())))?;
     }
-    std::fs::rename(&src, &dst).map_err(|e| CommandError::failed(format!("cannot move '{}': {e}", args.src)))?;
+    std::fs::rename(&src, &dst)
+        .map_err(|e| CommandError::failed(format!("cannot move '{}': {e}", args.src)))?;
     let old_text = std::fs::read_to_string(&old_dvc).unwrap_or_default();
     let text = moved_text(&old_text, &name).unwrap_or_else(|| dvcfile::render_new(&[out]));
-    std::fs::write(&new_dvc, text).map_err(|e| CommandError::failed(format!("cannot write '{new_dvc_rel}': {e}")))?;
+    std::fs::write(&new_dvc, text)
+        .map_err(|e| CommandError::failed(format!("cannot write '{new_dvc_rel}': {e}")))?;
     if old_dvc != new_dvc {
-        std::fs::remove_file(&old_dvc).map_err(|e| CommandError::failed(format!("cannot remove '{}': {e}", stage.file)))?;
+        std::fs::remove_file(&old_dvc)
+            .map_err(|e| CommandError::failed(format!("cannot remove '{}': {e}", stage.file)))?;
     }
     if let Some(mut scm) = Scm::open(&repo.root, repo.config.core_no_scm()) {
         let old_name = src.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-        scm.unignore(src.parent().unwrap_or(&repo.root), old_name).map_err(|e| CommandError::failed(format!("cannot update .gitignore: {e}")))?;
-        scm.ignore(dst.parent().unwrap_or(&repo.root), &name).map_err(|e| CommandError::failed(format!("cannot update .gitignore: {e}")))?;
+        scm.unignore(src.parent().unwrap_or(&repo.root), old_name)
+            .map_err(|e| CommandError::failed(format!("cannot update .gitignore: {e}")))?;
+        scm.ignore(dst.parent().unwrap_or(&repo.root), &name)
+            .map_err(|e| CommandError::failed(format!("cannot update .gitignore: {e}")))?;
         scm.stage(old_dvc);
         scm.stage(new_dvc);
-        scm.flush().map_err(|e| CommandError::failed(format!("git failed: {e}")))?;
+        scm.flush()
+            .map_err(|e| CommandError::failed(format!("git failed: {e}")))?;
     }
     Ok(())
 }
@@ -81,7 +97,9 @@ fn moved_text(text: &str, new_path: &str) -> Option<String> {
             Some(i) if !line.contains('\'') && !line.contains('"') => line[..i].trim_end(),
             _ => line,
         };
-        let path_prefix = ["  path:", "- path:"].into_iter().find(|p| line == *p || line.starts_with(&format!("{p} ")));
+        let path_prefix = ["  path:", "- path:"]
+            .into_iter()
+            .find(|p| line == *p || line.starts_with(&format!("{p} ")));
         if let Some(prefix) = path_prefix {
             // Skip folded continuation lines of the old value.
             while lines.peek().is_some_and(|n| n.starts_with("    ")) {
@@ -97,6 +115,7 @@ fn moved_text(text: &str, new_path: &str) -> Option<String> {
         out.push('\n');
     }
     // Only when the result is still a valid pointer with one out.
-    let ok = replaced && dvcfile::parse(&out).is_ok_and(|f| f.outs.len() == 1 && f.outs[0].path == new_path);
+    let ok = replaced
+        && dvcfile::parse(&out).is_ok_and(|f| f.outs.len() == 1 && f.outs[0].path == new_path);
     ok.then_some(out)
 }

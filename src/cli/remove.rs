@@ -30,7 +30,10 @@ pub fn run(ctx: &Context, args: RemoveArgs) -> CommandResult {
             )));
         }
         if !abs.is_file() {
-            return Err(CommandError::failed(format!("'{}' does not exist", abs.display())));
+            return Err(CommandError::failed(format!(
+                "'{}' does not exist",
+                abs.display()
+            )));
         }
         let stages = repo.load_stage_file(&rel).map_err(repo_error)?;
         for st in &stages {
@@ -38,27 +41,42 @@ pub fn run(ctx: &Context, args: RemoveArgs) -> CommandResult {
                 if let Some(scm) = scm.as_mut() {
                     if o.out.cache {
                         let dir = o.abs.parent().unwrap_or(&repo.root);
-                        let name = o.abs.file_name().and_then(|n| n.to_str()).unwrap_or_default();
-                        scm.unignore(dir, name).map_err(|e| CommandError::failed(format!("cannot update .gitignore: {e}")))?;
+                        let name = o
+                            .abs
+                            .file_name()
+                            .and_then(|n| n.to_str())
+                            .unwrap_or_default();
+                        scm.unignore(dir, name).map_err(|e| {
+                            CommandError::failed(format!("cannot update .gitignore: {e}"))
+                        })?;
                     }
                 }
                 if args.outs {
-                    let r = if o.abs.is_dir() { std::fs::remove_dir_all(&o.abs) } else { std::fs::remove_file(&o.abs) };
+                    let r = if o.abs.is_dir() {
+                        std::fs::remove_dir_all(&o.abs)
+                    } else {
+                        std::fs::remove_file(&o.abs)
+                    };
                     if let Err(e) = r {
                         if e.kind() != std::io::ErrorKind::NotFound {
-                            return Err(CommandError::failed(format!("cannot remove '{}': {e}", o.rel)));
+                            return Err(CommandError::failed(format!(
+                                "cannot remove '{}': {e}",
+                                o.rel
+                            )));
                         }
                     }
                 }
             }
         }
-        std::fs::remove_file(abs).map_err(|e| CommandError::failed(format!("cannot remove '{given}': {e}")))?;
+        std::fs::remove_file(abs)
+            .map_err(|e| CommandError::failed(format!("cannot remove '{given}': {e}")))?;
         if let Some(scm) = scm.as_mut() {
             scm.stage(abs.clone());
         }
     }
     if let Some(scm) = scm.as_mut() {
-        scm.flush().map_err(|e| CommandError::failed(format!("git failed: {e}")))?;
+        scm.flush()
+            .map_err(|e| CommandError::failed(format!("git failed: {e}")))?;
     }
     Ok(())
 }

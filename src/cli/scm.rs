@@ -33,7 +33,10 @@ impl Scm {
         self.git.ls_files(&[], &[rel]).is_ok_and(|v| {
             v.iter().any(|p| {
                 let name = p.rsplit('/').next().unwrap_or(p);
-                !(name.ends_with(".dvc") || name == ".gitignore" || name == "dvc.lock" || name == "dvc.yaml")
+                !(name.ends_with(".dvc")
+                    || name == ".gitignore"
+                    || name == "dvc.lock"
+                    || name == "dvc.yaml")
             })
         })
     }
@@ -90,7 +93,9 @@ impl Scm {
             .into_iter()
             .filter(|p| {
                 let rel = crate::data::pathsafe::rel_to(&self.root, p).unwrap_or_default();
-                self.git.ls_files(&[], &[rel.as_str()]).is_ok_and(|v| !v.is_empty())
+                self.git
+                    .ls_files(&[], &[rel.as_str()])
+                    .is_ok_and(|v| !v.is_empty())
             })
             .collect();
         if !gone.is_empty() {

@@ -52,13 +52,24 @@ pub fn run(ctx: &Context, args: StatusArgs) -> CommandResult {
     let report: Vec<(String, Vec<(String, status::OutState)>)> = report
         .into_iter()
         .map(|(stage, outs)| {
-            let stage = if stage.ends_with(".dvc") { shown(&stage) } else { stage };
-            (stage, outs.into_iter().map(|(p, s)| (shown(&p), s)).collect())
+            let stage = if stage.ends_with(".dvc") {
+                shown(&stage)
+            } else {
+                stage
+            };
+            (
+                stage,
+                outs.into_iter().map(|(p, s)| (shown(&p), s)).collect(),
+            )
         })
         .collect();
     if ctx.quiet {
         // dvc: `-q` prints nothing; exit 1 when something changed, except with `--json`.
-        return if report.is_empty() || args.json { Ok(()) } else { Err(CommandError::silent(1)) };
+        return if report.is_empty() || args.json {
+            Ok(())
+        } else {
+            Err(CommandError::silent(1))
+        };
     }
     if args.json {
         let mut obj = serde_json::Map::new();

@@ -167,7 +167,9 @@ pub fn checkout(repo: &Repo, stages: &[Stage], opts: CheckoutOptions) -> Result<
             Ok(Some(c)) => report.changes.push(c),
             Ok(None) => {}
             Err(Error::Odb(odb::Error::Missing(_))) => report.missing.extend(rel),
-            Err(e) => report.errors.push(format!("{}: {e}", rel.unwrap_or_default())),
+            Err(e) => report
+                .errors
+                .push(format!("{}: {e}", rel.unwrap_or_default())),
         }
     }
     Ok(report)
@@ -201,7 +203,11 @@ fn plan_out(
         if !repo.odb.exists_verified(&md5, legacy) {
             // Nothing to do when the workspace already has it (dvc does not complain then).
             let known = repo.state.as_ref().and_then(|s| s.get(legacy, &o.rel));
-            let same = std::fs::metadata(&o.abs).ok().filter(|m| m.is_file()).and_then(|m| walk::hash_one(&o.abs, &m, legacy, known.as_ref(), None).ok()).is_some_and(|h| h.md5 == md5);
+            let same = std::fs::metadata(&o.abs)
+                .ok()
+                .filter(|m| m.is_file())
+                .and_then(|m| walk::hash_one(&o.abs, &m, legacy, known.as_ref(), None).ok())
+                .is_some_and(|h| h.md5 == md5);
             return Ok(if same { Some(Plan::Nothing) } else { None });
         }
         let Some(meta) = meta else {
@@ -451,7 +457,9 @@ fn apply(repo: &Repo, plan: Plan) -> Result<Option<(String, bool, Change)>, Erro
                                 ),
                             })?;
                         // A directory in the way is handled by the slow link path.
-                        let (_, meta) = repo.odb.link_meta(&e.md5, legacy, &dest, keep_exec.contains(&i))?;
+                        let (_, meta) =
+                            repo.odb
+                                .link_meta(&e.md5, legacy, &dest, keep_exec.contains(&i))?;
                         let meta = match meta {
                             Some(m) => m,
                             None => std::fs::metadata(&dest).map_err(|source| Error::Io {

@@ -155,7 +155,11 @@ fn finish_cache(repo: &Repo, o: &ResolvedOut, cur: &Current, legacy: bool) -> Re
             .filter_map(|e| {
                 let path = o.abs.join(&e.relpath);
                 if relink_all || symlinks.contains(&path) {
-                    Some(repo.odb.link(&e.md5, legacy, &path, dh.exec.contains(&e.relpath)).map(|_| ()))
+                    Some(
+                        repo.odb
+                            .link(&e.md5, legacy, &path, dh.exec.contains(&e.relpath))
+                            .map(|_| ()),
+                    )
                 } else {
                     None
                 }

@@ -146,7 +146,10 @@ mod tests {
     #[test]
     fn escaped_entries_stay_like_dvc() {
         // dvc compares with the unescaped `/#x`, so its own escaped line stays (spec §5.1).
-        assert_eq!(remove_entry("/\\#x\n/#x\n/k\n", "#x"), Some("/\\#x\n/k\n".to_string()));
+        assert_eq!(
+            remove_entry("/\\#x\n/#x\n/k\n", "#x"),
+            Some("/\\#x\n/k\n".to_string())
+        );
     }
 
     #[test]

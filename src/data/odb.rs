@@ -255,16 +255,28 @@ impl Odb {
             let md5 = hash::md5_bytes(&buf);
             let path = self.path(&md5, false);
             let existing = fs::symlink_metadata(&path).ok();
-            let trusted = existing.as_ref().is_some_and(|m| m.is_file() && m.mode() & 0o7777 == 0o444);
+            let trusted = existing
+                .as_ref()
+                .is_some_and(|m| m.is_file() && m.mode() & 0o7777 == 0o444);
             if !trusted {
                 write_object_with(&path, &buf, existing.as_ref())?;
             }
-            return Ok(Added { md5, size: buf.len() as u64, written: !trusted, meta });
+            return Ok(Added {
+                md5,
+                size: buf.len() as u64,
+                written: !trusted,
+                meta,
+            });
         }
         if legacy {
             let (md5, size) = hash::md5_dos2unix_file(src).map_err(Error::io("read", src))?;
             let written = self.insert_copy(src, &md5, true)?;
-            return Ok(Added { md5, size, written, meta: None });
+            return Ok(Added {
+                md5,
+                size,
+                written,
+                meta: None,
+            });
         }
         self.add_large(file, src)
     }
@@ -283,7 +295,12 @@ impl Odb {
         if reflink {
             let (md5, size) = hash::md5_reader(&mut file).map_err(Error::io("read", src))?;
             let written = self.insert_copy(src, &md5, false)?;
-            return Ok(Added { md5, size, written, meta: None });
+            return Ok(Added {
+                md5,
+                size,
+                written,
+                meta: None,
+            });
         }
         let tmp = tempfile::Builder::new()
             .prefix(".")
@@ -295,7 +312,9 @@ impl Odb {
         let (hashed, copied) = std::thread::scope(|scope| {
             let copier = scope.spawn(move || io::copy(&mut copy_src, &mut out));
             let hashed = hash::md5_reader(&mut file);
-            let copied = copier.join().unwrap_or_else(|_| Err(io::Error::other("copy thread panicked")));
+            let copied = copier
+                .join()
+                .unwrap_or_else(|_| Err(io::Error::other("copy thread panicked")));
             (hashed, copied)
         });
         let (md5, size) = hashed.map_err(Error::io("read", src))?;
@@ -315,12 +334,27 @@ impl Odb {
         }
         let dest = self.path(&md5, false);
         if is_trusted(&dest) {
-            return Ok(Added { md5, size, written: false, meta: Some(after) });
+            return Ok(Added {
+                md5,
+                size,
+                written: false,
+                meta: Some(after),
+            });
         }
         make_parent(&dest)?;
-        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o444)).map_err(Error::io("chmod", tmp.path()))?;
-        tmp.persist(&dest).map_err(|e| Error::Io { op: "rename into", path: dest.clone(), source: e.error })?;
-        Ok(Added { md5, size, written: true, meta: Some(after) })
+        fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o444))
+            .map_err(Error::io("chmod", tmp.path()))?;
+        tmp.persist(&dest).map_err(|e| Error::Io {
+            op: "rename into",
+            path: dest.clone(),
+            source: e.error,
+        })?;
+        Ok(Added {
+            md5,
+            size,
+            written: true,
+            meta: Some(after),
+        })
     }
 
     /// Copy (or reflink / hardlink when configured first) `src` into the cache as `oid`.
@@ -390,15 +424,35 @@ impl Odb {
     /// When the first usable link type is `copy` and nothing exists at `dest`, the copy is
     /// written in place (no temp file): an interrupted copy is a file the state DB does not
     /// know, which the next checkout re-hashes and treats as unsaved, never as good data.
-    pub fn link_meta(&self, oid: &str, legacy: bool, dest: &Path, exec: bool) -> Result<(LinkType, Option<fs::Metadata>)> {
+    pub fn link_meta(
+        &self,
+        oid: &str,
+        legacy: bool,
+        dest: &Path,
+        exec: bool,
+    ) -> Result<(LinkType, Option<fs::Metadata>)> {
         if self.effective_link_type() == LinkType::Copy {
             let obj = self.path(oid, legacy);
             let mut from = match File::open(&obj) {
                 Ok(f) => f,
-                Err(e) if e.kind() == io::ErrorKind::NotFound => return Err(Error::Missing(oid.to_string())),
-                Err(e) => return Err(Error::Io { op: "open", path: obj, source: e }),
+                Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                    return Err(Error::Missing(oid.to_string()));
+                }
+                Err(e) => {
+                    return Err(Error::Io {
+                        op: "open",
+                        path: obj,
+                        source: e,
+                    });
+                }
             };
-            let create = || OpenOptions::new().write(true).create_new(true).mode(0o666).open(dest);
+            let create = || {
+                OpenOptions::new()
+                    .write(true)
+                    .create_new(true)
+                    .mode(0o666)
+                    .open(dest)
+            };
             let created = match create() {
                 Ok(f) => Some(f),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
@@ -408,7 +462,13 @@ impl Odb {
                     Some(create().map_err(Error::io("create", dest))?)
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => None,
-                Err(e) => return Err(Error::Io { op: "create", path: dest.to_path_buf(), source: e }),
+                Err(e) => {
+                    return Err(Error::Io {
+                        op: "create",
+                        path: dest.to_path_buf(),
+                        source: e,
+                    });
+                }
             };
             if let Some(to) = &created {
                 // An object that is not 0444 is unverified: check it before it reaches the
@@ -423,7 +483,10 @@ impl Odb {
                         }
                         return Err(e);
                     }
-                    let _ = fs::set_permissions(self.path(oid, legacy), fs::Permissions::from_mode(0o444));
+                    let _ = fs::set_permissions(
+                        self.path(oid, legacy),
+                        fs::Permissions::from_mode(0o444),
+                    );
                 }
             }
             if let Some(mut to) = created {
@@ -438,7 +501,11 @@ impl Odb {
                     Ok(meta) => Ok((LinkType::Copy, Some(meta))),
                     Err(e) => {
                         let _ = fs::remove_file(dest);
-                        Err(Error::Io { op: "write", path: dest.to_path_buf(), source: e })
+                        Err(Error::Io {
+                            op: "write",
+                            path: dest.to_path_buf(),
+                            source: e,
+                        })
                     }
                 };
             }
@@ -556,9 +623,15 @@ impl Odb {
     /// stays true while the fingerprint is unchanged.
     pub fn fingerprint(&self, legacy: bool) -> String {
         use std::os::unix::fs::MetadataExt as _;
-        let base = if legacy { self.root.clone() } else { self.root.join("files").join("md5") };
+        let base = if legacy {
+            self.root.clone()
+        } else {
+            self.root.join("files").join("md5")
+        };
         let mut h = hash::Hasher::new();
-        let Ok(rd) = fs::read_dir(&base) else { return String::new() };
+        let Ok(rd) = fs::read_dir(&base) else {
+            return String::new();
+        };
         let mut parts: Vec<(String, i64, i64)> = rd
             .flatten()
             .filter_map(|e| {
@@ -641,17 +714,31 @@ fn write_object_with(path: &Path, bytes: &[u8], existing: Option<&fs::Metadata>)
             let _ = fs::remove_file(path);
         }
     }
-    let open = || OpenOptions::new().write(true).create(true).truncate(true).mode(0o644).open(path);
+    let open = || {
+        OpenOptions::new()
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .mode(0o644)
+            .open(path)
+    };
     let mut f = match open() {
         Ok(f) => f,
         Err(e) if e.kind() == io::ErrorKind::NotFound => {
             make_parent(path)?;
             open().map_err(Error::io("create", path))?
         }
-        Err(e) => return Err(Error::Io { op: "create", path: path.to_path_buf(), source: e }),
+        Err(e) => {
+            return Err(Error::Io {
+                op: "create",
+                path: path.to_path_buf(),
+                source: e,
+            });
+        }
     };
     f.write_all(bytes).map_err(Error::io("write", path))?;
-    f.set_permissions(fs::Permissions::from_mode(0o444)).map_err(Error::io("chmod", path))?;
+    f.set_permissions(fs::Permissions::from_mode(0o444))
+        .map_err(Error::io("chmod", path))?;
     Ok(())
 }
 

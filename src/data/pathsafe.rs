@@ -83,7 +83,8 @@ pub fn normalize(path: &Path) -> PathBuf {
             Component::ParentDir => {
                 // Pop only a normal component: `..` above the start must stay `..`
                 // (`../../x` is not `x`).
-                let last_is_normal = matches!(out.components().next_back(), Some(Component::Normal(_)));
+                let last_is_normal =
+                    matches!(out.components().next_back(), Some(Component::Normal(_)));
                 if last_is_normal {
                     out.pop();
                 } else {

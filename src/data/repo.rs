@@ -326,7 +326,16 @@ impl Repo {
                 .rel(&abs)
                 .ok_or_else(|| TargetError::Outside(t.display().to_string()))?;
             if std::fs::symlink_metadata(&abs).is_err() && !rel.is_empty() {
-                let known = self.collect_stages().map(|st| st.iter().any(|s| s.outs.iter().any(|o| o.rel == rel || o.rel.starts_with(&format!("{rel}/"))))).unwrap_or(false);
+                let known = self
+                    .collect_stages()
+                    .map(|st| {
+                        st.iter().any(|s| {
+                            s.outs
+                                .iter()
+                                .any(|o| o.rel == rel || o.rel.starts_with(&format!("{rel}/")))
+                        })
+                    })
+                    .unwrap_or(false);
                 if !known {
                     return Err(TargetError::Missing(abs.display().to_string()));
                 }

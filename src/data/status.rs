@@ -134,7 +134,10 @@ pub fn in_cache(repo: &Repo, o: &ResolvedOut) -> bool {
     let Ok(tree) = Tree::parse(&bytes) else {
         return false;
     };
-    let complete = tree.entries.par_iter().all(|e| repo.odb.exists(&e.md5, legacy));
+    let complete = tree
+        .entries
+        .par_iter()
+        .all(|e| repo.odb.exists(&e.md5, legacy));
     if complete {
         mark_complete(repo, md5, legacy);
     }
@@ -153,7 +156,11 @@ pub fn mark_complete(repo: &Repo, md5: &str, legacy: bool) {
 pub fn out_status(repo: &Repo, o: &ResolvedOut) -> Result<OutState, Error> {
     let Some(recorded) = o.out.md5.as_deref() else {
         // dvc 3.67.1 reports an out without a hash as `modified` when the path exists.
-        return Ok(if std::fs::symlink_metadata(&o.abs).is_ok() { OutState::Modified } else { OutState::Deleted });
+        return Ok(if std::fs::symlink_metadata(&o.abs).is_ok() {
+            OutState::Modified
+        } else {
+            OutState::Deleted
+        });
     };
     if o.out.cache && !in_cache(repo, o) {
         return Ok(OutState::NotInCache);

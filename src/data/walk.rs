@@ -224,7 +224,9 @@ pub fn hash_one(
     };
     // Record only a stat taken after reading, so a file changed meanwhile is not trusted.
     let after = after.or_else(|| std::fs::metadata(abs).ok());
-    let new_state = after.filter(|m| m.len() == size).and_then(|m| Entry::new(&m, &md5));
+    let new_state = after
+        .filter(|m| m.len() == size)
+        .and_then(|m| Entry::new(&m, &md5));
     Ok(Hashed {
         md5,
         size,
@@ -286,13 +288,23 @@ pub fn hash_dir(
             new_state.push(st);
         }
     }
-    let symlinks = files.iter().filter(|f| f.symlink).map(|f| f.abs.clone()).collect();
+    let symlinks = files
+        .iter()
+        .filter(|f| f.symlink)
+        .map(|f| f.abs.clone())
+        .collect();
     let exec = files
         .iter()
         .filter(|f| std::os::unix::fs::PermissionsExt::mode(&f.meta.permissions()) & 0o111 != 0)
         .map(|f| f.rel.clone())
         .collect();
-    Ok(DirHash { tree: Tree::new(entries), size, new_state, symlinks, exec })
+    Ok(DirHash {
+        tree: Tree::new(entries),
+        size,
+        new_state,
+        symlinks,
+        exec,
+    })
 }
 
 /// Record state entries of a directory out (`rel` relative to the out).

@@ -30,13 +30,32 @@ fn remote_lifecycle_matches_dvc() {
         &[
             ("", &["remote", "add", "-d", "MyRemote", "/srv/store"]),
             ("", &["remote", "add", "s3r", "s3://bucket/prefix"]),
-            ("", &["remote", "modify", "s3r", "endpointurl", "http://localhost:9000"]),
+            (
+                "",
+                &[
+                    "remote",
+                    "modify",
+                    "s3r",
+                    "endpointurl",
+                    "http://localhost:9000",
+                ],
+            ),
             ("", &["remote", "modify", "s3r", "region", "us-east-1"]),
             ("", &["remote", "modify", "s3r", "use_ssl", "false"]),
             ("", &["remote", "add", "rel", "../relremote"]),
             ("", &["remote", "list"]),
             ("", &["remote", "default"]),
-            ("", &["remote", "modify", "--local", "s3r", "access_key_id", "AKIA"]),
+            (
+                "",
+                &[
+                    "remote",
+                    "modify",
+                    "--local",
+                    "s3r",
+                    "access_key_id",
+                    "AKIA",
+                ],
+            ),
             ("", &["remote", "add", "myremote", "/x"]),
             ("", &["remote", "add", "-f", "myremote", "/y"]),
             ("", &["remote", "modify", "s3r", "Region", "x"]),
@@ -77,7 +96,16 @@ fn paths_and_quoting_match_dvc() {
             ("", &["remote", "add", "both", "/a\"b'c"]),
             ("", &["remote", "add", "trail", "/trail "]),
             ("", &["remote", "add", "tilde", "~/x/y"]),
-            ("", &["remote", "add", "-d", "lng", &format!("/srv/{}", "a".repeat(100))]),
+            (
+                "",
+                &[
+                    "remote",
+                    "add",
+                    "-d",
+                    "lng",
+                    &format!("/srv/{}", "a".repeat(100)),
+                ],
+            ),
             ("", &["remote", "list"]),
             ("", &["config", "cache.type", "reflink, hardlink,copy"]),
             ("sub", &["config", "cache.dir", "../cache"]),
@@ -115,7 +143,14 @@ fn config_errors_match_dvc() {
         ".dvc/config",
         "# top\n[Core] # c\n  Remote = MyR # x\n\n[remote \"X\"]\nURL = /a\n[cache]\n    type = reflink,copy # c\n",
     );
-    steps(&twin, &[("", &["config", "cache.type"]), ("", &["config", "-l"]), ("", &["remote", "add", "y", "/y"])]);
+    steps(
+        &twin,
+        &[
+            ("", &["config", "cache.type"]),
+            ("", &["config", "-l"]),
+            ("", &["remote", "add", "y", "/y"]),
+        ],
+    );
     twin.write(".dvc/config", "[core]\n    remote = \"a\" x\n");
     steps(&twin, &[("", &["remote", "list"]), ("", &["config", "-l"])]);
 }
