@@ -46,25 +46,10 @@ impl Context {
 
     /// Config locations from the environment, as dvc finds them.
     pub fn repo_options() -> RepoOptions {
-        let home = std::env::var_os("HOME").map(PathBuf::from);
-        let system = std::env::var_os("DVC_SYSTEM_CONFIG_DIR")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from("/etc/xdg/dvc"));
-        let global = std::env::var_os("DVC_GLOBAL_CONFIG_DIR")
-            .map(PathBuf::from)
-            .or_else(|| {
-                let base = std::env::var_os("XDG_CONFIG_HOME")
-                    .map(PathBuf::from)
-                    .or_else(|| home.as_ref().map(|h| h.join(".config")))?;
-                Some(base.join("dvc"))
-            });
-        RepoOptions {
-            system_config_dir: Some(system),
-            global_config_dir: global,
-            home_dir: home,
-            rehash: REHASH.load(std::sync::atomic::Ordering::Relaxed)
-                || std::env::var_os("GIT_DVC_REHASH").is_some(),
-        }
+        // One definition, shared with the hooks and the filter (which cannot import cli).
+        let mut options = crate::hooks::sync::repo_options();
+        options.rehash |= REHASH.load(std::sync::atomic::Ordering::Relaxed);
+        options
     }
 
     /// Open the repo containing the working directory.

@@ -16,7 +16,7 @@
 pub mod diff;
 
 use crate::data::dvcfile::{self, Out};
-use crate::data::pipeline::{OutFlags, StageFlags};
+use crate::data::pipeline::StageFlags;
 use crate::data::repo::{Stage, join_rel};
 use std::collections::HashMap;
 use std::path::Path;
@@ -77,47 +77,7 @@ pub fn from_stages(stages: &[Stage]) -> Vec<HistOut> {
 /// What `dvc.yaml` text says about out flags and `wdir` (lenient, like
 /// [`crate::data::pipeline::read_flags`], which reads a workspace file).
 pub fn flags_from_yaml(text: &str) -> HashMap<String, StageFlags> {
-    let mut out = HashMap::new();
-    let Ok(doc) = serde_yaml::from_str::<serde_yaml::Value>(text) else {
-        return out;
-    };
-    let Some(stages) = doc.get("stages").and_then(|s| s.as_mapping()) else {
-        return out;
-    };
-    for (name, stage) in stages {
-        let Some(name) = name.as_str() else { continue };
-        let mut flags = StageFlags {
-            wdir: stage
-                .get("wdir")
-                .and_then(|w| w.as_str())
-                .map(str::to_string),
-            ..StageFlags::default()
-        };
-        for key in ["outs", "metrics", "plots"] {
-            let Some(list) = stage.get(key).and_then(|l| l.as_sequence()) else {
-                continue;
-            };
-            for item in list {
-                if let Some(p) = item.as_str() {
-                    flags.outs.insert(p.to_string(), OutFlags::default());
-                } else if let Some(m) = item.as_mapping() {
-                    for (p, opts) in m {
-                        let Some(p) = p.as_str() else { continue };
-                        let cache = opts.get("cache").and_then(|v| v.as_bool());
-                        flags.outs.insert(
-                            p.to_string(),
-                            OutFlags {
-                                cache: cache.unwrap_or(true),
-                                ..OutFlags::default()
-                            },
-                        );
-                    }
-                }
-            }
-        }
-        out.insert(name.to_string(), flags);
-    }
-    out
+    crate::data::pipeline::flags_from_text(text)
 }
 
 /// `base/path` folded lexically (`a/../b` -> `b`), `/`-separated.

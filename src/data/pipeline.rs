@@ -38,11 +38,16 @@ pub struct StageFlags {
 /// Read `dvc.yaml` leniently: a missing or unreadable file means "no flags" (the lock
 /// file alone still describes the outs).
 pub fn read_flags(path: &Path) -> HashMap<String, StageFlags> {
+    match std::fs::read_to_string(path) {
+        Ok(text) => flags_from_text(&text),
+        Err(_) => HashMap::new(),
+    }
+}
+
+/// [`read_flags`] on `dvc.yaml` text (e.g. a blob from a past revision).
+pub fn flags_from_text(text: &str) -> HashMap<String, StageFlags> {
     let mut out = HashMap::new();
-    let Ok(text) = std::fs::read_to_string(path) else {
-        return out;
-    };
-    let Ok(doc) = serde_yaml::from_str::<serde_yaml::Value>(&text) else {
+    let Ok(doc) = serde_yaml::from_str::<serde_yaml::Value>(text) else {
         return out;
     };
     let Some(stages) = doc.get("stages").and_then(|s| s.as_mapping()) else {
