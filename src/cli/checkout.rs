@@ -1,8 +1,6 @@
 //! `checkout`: restore outs from the cache, with DVC's output and refusal rules.
 
-use super::context::abs_targets;
 use super::error::ErrorKind;
-use super::status::target_error;
 use super::{CommandError, CommandResult, Context};
 use crate::data::checkout::{self, CheckoutOptions, OnUnsaved};
 
@@ -21,16 +19,7 @@ pub struct CheckoutArgs {
 
 /// Run `checkout`.
 pub fn run(ctx: &Context, args: CheckoutArgs) -> CommandResult {
-    let repo = ctx.open_repo()?;
-    let cwd = ctx.cwd()?;
-    let stages = repo
-        .stages_for_targets(&abs_targets(&cwd, &args.targets))
-        .map_err(target_error)?;
-    let out_paths: Vec<std::path::PathBuf> = stages
-        .iter()
-        .flat_map(|s| s.outs.iter().map(|o| o.abs.clone()))
-        .collect();
-    let _lock = ctx.lock_for_write(&repo, &out_paths)?;
+    let (repo, cwd, stages, _lock) = ctx.open_targets_for_write(&args.targets)?;
     let opts = CheckoutOptions {
         on_unsaved: if args.force {
             OnUnsaved::Overwrite

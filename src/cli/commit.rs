@@ -1,9 +1,7 @@
 //! `commit`: record workspace changes of tracked outs in their pointers and the cache.
 
-use super::context::abs_targets;
 use super::error::ErrorKind;
 use super::scm::Scm;
-use super::status::target_error;
 use super::{CommandError, CommandResult, Context};
 use crate::data::commit;
 use crate::data::status::{self, OutState};
@@ -20,16 +18,7 @@ pub struct CommitArgs {
 
 /// Run `commit`.
 pub fn run(ctx: &Context, args: CommitArgs) -> CommandResult {
-    let repo = ctx.open_repo()?;
-    let cwd = ctx.cwd()?;
-    let stages = repo
-        .stages_for_targets(&abs_targets(&cwd, &args.targets))
-        .map_err(target_error)?;
-    let out_paths: Vec<std::path::PathBuf> = stages
-        .iter()
-        .flat_map(|s| s.outs.iter().map(|o| o.abs.clone()))
-        .collect();
-    let _lock = ctx.lock_for_write(&repo, &out_paths)?;
+    let (repo, _cwd, stages, _lock) = ctx.open_targets_for_write(&args.targets)?;
     let fail = |e: &dyn std::error::Error| {
         CommandError::new(ErrorKind::Failed, format!("failed to commit - {e}"))
     };

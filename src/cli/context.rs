@@ -75,6 +75,26 @@ impl Context {
             .map_err(|e| CommandError::from_error(ErrorKind::Unhandled, &e))
     }
 
+    /// Open the repo, resolve user targets to stages, and take the locks for writing
+    /// their outs (what `checkout` and `commit` both start with).
+    #[allow(clippy::type_complexity)]
+    pub fn open_targets_for_write(
+        &self,
+        targets: &[String],
+    ) -> Result<(Repo, PathBuf, Vec<crate::data::repo::Stage>, RepoLock), CommandError> {
+        let repo = self.open_repo()?;
+        let cwd = self.cwd()?;
+        let stages = repo
+            .stages_for_targets(&abs_targets(&cwd, targets))
+            .map_err(super::status::target_error)?;
+        let out_paths: Vec<PathBuf> = stages
+            .iter()
+            .flat_map(|s| s.outs.iter().map(|o| o.abs.clone()))
+            .collect();
+        let lock = self.lock_for_write(&repo, &out_paths)?;
+        Ok((repo, cwd, stages, lock))
+    }
+
     /// Take DVC's repo lock and make sure no running `dvc repro` holds the paths we are
     /// about to write in `.dvc/tmp/rwlock` (spec §8.3).
     pub fn lock_for_write(&self, repo: &Repo, paths: &[PathBuf]) -> Result<RepoLock, CommandError> {
