@@ -175,7 +175,7 @@ def with_local_remote(b, name, tool):
 def push_local(b):
     for t in ("dvc", "git-dvc"):
         repo, remote = with_local_remote(b, "push", t)
-        yield (t, lambda r=remote: b.rm(r),
+        yield (t, lambda r=remote: b.set_aside(r),
                lambda t=t, r=repo: b.timed(b.tool(t) + ["push", "-q"], r))
 
 
@@ -186,8 +186,12 @@ def pull_local(b):
         b.sh(b.tool(t) + ["push", "-q"], repo)
 
         def setup(r=repo):
-            b.rm(os.path.join(r, "data"))
-            b.rm(os.path.join(r, ".dvc", "cache"))
+            b.set_aside(os.path.join(r, "data"))
+            b.set_aside(os.path.join(r, ".dvc", "cache"))
+            # Both tools keep a state DB of workspace files: forget it with the cache.
+            b.rm(os.path.join(r, ".dvc", "tmp"))
+            os.makedirs(os.path.join(r, ".dvc", "tmp"))
+            b.rm(os.path.join(b.work, "dvc-site-cache"))
         yield (t, setup, lambda t=t, r=repo: b.timed(b.tool(t) + ["pull", "-q"], r))
 
 

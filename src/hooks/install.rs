@@ -360,12 +360,20 @@ pub fn shim_text(hook: HookName, chained: bool) -> String {
             "refusing to push, as DVC data would not be uploaded",
         ),
     };
-    s.push_str(&format!(
+    if hook.is_frequent() {
+        // Every index write runs this hook: outside a DVC repository, or without git-dvc
+        // (the other hooks say so), it costs one `sh` and stays silent.
+        s.push_str(&format!(
+            "[ -d .dvc ] && command -v git-dvc >/dev/null 2>&1 || exit {missing_exit}\n"
+        ));
+    } else {
+        s.push_str(&format!(
         "if ! command -v git-dvc >/dev/null 2>&1; then\n    \
          echo >&2 \"git-dvc: this repository has git-dvc's {name} hook, but \\`git-dvc\\` is not on PATH: {consequence}.\"\n    \
          echo >&2 \"git-dvc: install git-dvc, or delete $0 to stop using it.\"\n    \
          exit {missing_exit}\nfi\n"
     ));
+    }
     match (chained, hook.can_abort()) {
         (false, _) => s.push_str(&format!("exec git dvc hook {name} \"$@\"\n")),
         (true, true) => s.push_str(&format!("{pipe}exec git dvc hook {name} \"$@\"\n")),
@@ -1357,6 +1365,11 @@ mod tests {
         for hook in HookName::ALL {
             let (rc, stderr, _) = run_shim(hook, None, None, "");
             assert_eq!(rc, hook.exit_code_when_missing(), "{hook}");
+            if hook.is_frequent() {
+                // Runs on every index write: silent (the other hooks explain).
+                assert!(stderr.is_empty(), "{hook}: {stderr}");
+                continue;
+            }
             assert!(
                 stderr.contains("`git-dvc` is not on PATH"),
                 "{hook}: {stderr}"

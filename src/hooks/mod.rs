@@ -10,6 +10,7 @@
 
 pub mod install;
 pub mod post_checkout;
+pub mod post_index_change;
 pub mod post_merge;
 pub mod post_rewrite;
 pub mod pre_commit;
@@ -33,16 +34,20 @@ pub enum HookName {
     PostRewrite,
     /// `pre-push`.
     PrePush,
+    /// `post-index-change`: the only hook `reset --hard`, `stash` and `sparse-checkout`
+    /// fire; removes outs whose pointer left the worktree.
+    PostIndexChange,
 }
 
 impl HookName {
     /// Every hook, in install order.
-    pub const ALL: [HookName; 5] = [
+    pub const ALL: [HookName; 6] = [
         HookName::PreCommit,
         HookName::PostCheckout,
         HookName::PostMerge,
         HookName::PostRewrite,
         HookName::PrePush,
+        HookName::PostIndexChange,
     ];
 
     /// git's file name for the hook.
@@ -53,6 +58,7 @@ impl HookName {
             HookName::PostMerge => "post-merge",
             HookName::PostRewrite => "post-rewrite",
             HookName::PrePush => "pre-push",
+            HookName::PostIndexChange => "post-index-change",
         }
     }
 
@@ -69,6 +75,12 @@ impl HookName {
     /// True for hooks whose failure aborts the git operation.
     pub fn can_abort(self) -> bool {
         matches!(self, HookName::PreCommit | HookName::PrePush)
+    }
+
+    /// True for hooks that fire so often (every index write) that the shim stays silent
+    /// when `git-dvc` is missing or the worktree is not a DVC repository.
+    pub fn is_frequent(self) -> bool {
+        matches!(self, HookName::PostIndexChange)
     }
 
     /// Exit status of the shim when `git-dvc` is missing from PATH: pre-push refuses
@@ -177,6 +189,9 @@ pub fn run_hook_with(
         HookName::PrePush => {
             pre_push::parse(args, stdin).and_then(|input| pre_push::run(&input, env))
         }
+        HookName::PostIndexChange => {
+            post_index_change::parse(args).and_then(|input| post_index_change::run(&input, env))
+        }
     };
     match result {
         // A post-* hook never breaks git over input it does not understand.
@@ -260,6 +275,10 @@ mod tests {
         );
         assert_eq!(
             run_hook_with("post-rewrite", &args, &mut std::io::empty(), &env).unwrap(),
+            0
+        );
+        assert_eq!(
+            run_hook_with("post-index-change", &args, &mut std::io::empty(), &env).unwrap(),
             0
         );
         // pre-push does: a push must not go ahead on input we cannot check.

@@ -96,7 +96,7 @@ pub fn run(input: &PostCheckoutInput, _env: &HookEnv) -> Result<i32, Error> {
     } else {
         ReconcileRequest {
             diff: Some((input.old.as_str(), DiffSide::Rev(input.new.as_str()))),
-            materialize_changed: !sync::filter_is_active(&hr.git),
+            changed: sync::ChangedPointers::after_filter(&hr.git),
             extra: Vec::new(),
         }
     };

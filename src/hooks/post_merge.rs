@@ -54,7 +54,7 @@ pub fn run(input: &PostMergeInput, _env: &HookEnv) -> Result<i32, Error> {
     };
     let request = ReconcileRequest {
         diff: Some((old.as_str(), new)),
-        materialize_changed: !sync::filter_is_active(&hr.git),
+        changed: sync::ChangedPointers::after_filter(&hr.git),
         extra: Vec::new(),
     };
     let result = sync::reconcile(&hr, request);

@@ -96,7 +96,7 @@ pub fn run(input: &PostRewriteInput, _env: &HookEnv) -> Result<i32, Error> {
     let request = match &orig {
         Some(orig) => ReconcileRequest {
             diff: Some((orig.as_str(), DiffSide::Rev("HEAD"))),
-            materialize_changed: !sync::filter_is_active(&hr.git),
+            changed: sync::ChangedPointers::after_filter(&hr.git),
             extra: Vec::new(),
         },
         None => ReconcileRequest::default(),

@@ -636,14 +636,39 @@ fn changed_pointers(
         .collect())
 }
 
+/// How [`reconcile`] treats the pointers that changed between the two commits.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum ChangedPointers {
+    /// Leave them (nothing moved, or only the journal matters).
+    #[default]
+    Ignore,
+    /// The filter ran and materialized them: check that quietly, and bring in what it did
+    /// not (a filter process that died mid-request, which git replaces and never retries).
+    /// What the filter already reported (unsaved changes, missing data) is not repeated.
+    Verify,
+    /// The filter did not run: check their data out, reporting everything.
+    Materialize,
+}
+
+impl ChangedPointers {
+    /// `Verify` when the process filter served this git command, else `Materialize`.
+    pub fn after_filter(git: &Git) -> ChangedPointers {
+        if filter_is_active(git) {
+            ChangedPointers::Verify
+        } else {
+            ChangedPointers::Materialize
+        }
+    }
+}
+
 /// What [`reconcile`] should look at.
 #[derive(Debug, Clone, Default)]
 pub struct ReconcileRequest<'a> {
     /// The move git made: (old commit, new commit or the index). `None`: no diff (a file
     /// checkout, `checkout -b`, an amend): only the journal and `extra` are handled.
     pub diff: Option<(&'a str, DiffSide<'a>)>,
-    /// Check out the data of the changed pointers too (the filter did not run).
-    pub materialize_changed: bool,
+    /// What to do with the data of the pointers that changed.
+    pub changed: ChangedPointers,
     /// Further pointers to materialize (path, text), e.g. every pointer of a new worktree.
     pub extra: Vec<(String, String)>,
 }
@@ -651,8 +676,7 @@ pub struct ReconcileRequest<'a> {
 /// Reconcile the workspace after git moved from `old` to `new`:
 /// - outs of pointers that vanished (or of outs dropped from a changed pointer) are
 ///   deleted when unmodified, kept with a warning otherwise;
-/// - when `materialize_changed`, the changed pointers' data is checked out too (the filter
-///   did not run);
+/// - the changed pointers' data is checked out or verified, as `request.changed` says;
 /// - the pending journal is retried and rewritten with what still fails.
 ///
 /// `GIT_DVC_SKIP_SMUDGE=1` turns every data write off.
@@ -674,11 +698,12 @@ pub fn reconcile(hr: &HookRepo, request: ReconcileRequest<'_>) -> Reconciled {
         },
         None => Vec::new(),
     };
-    let materialize_changed = request.materialize_changed;
     let mut to_materialize = request.extra;
     let orphans = orphaned_outs(hr, &changes);
     let mut queued: HashSet<String> = to_materialize.iter().map(|(p, _)| p.clone()).collect();
-    if materialize_changed {
+    // Pointers the filter handled: verified here, their known problems not repeated.
+    let mut verify_only: HashSet<String> = HashSet::new();
+    if request.changed != ChangedPointers::Ignore {
         for c in &changes {
             // The worktree file is what git wrote; it equals the new blob unless the user
             // kept local changes to it.
@@ -687,6 +712,9 @@ pub fn reconcile(hr: &HookRepo, request: ReconcileRequest<'_>) -> Reconciled {
                 && let Ok(text) = fs_err::read_to_string(hr.top.join(&c.path))
             {
                 queued.insert(c.path.clone());
+                if request.changed == ChangedPointers::Verify {
+                    verify_only.insert(c.path.clone());
+                }
                 to_materialize.push((c.path.clone(), text));
             }
         }
@@ -698,6 +726,8 @@ pub fn reconcile(hr: &HookRepo, request: ReconcileRequest<'_>) -> Reconciled {
         .map(Pending::read)
         .unwrap_or_default();
     for path in &journal {
+        // A journaled pointer is retried in full, even when it also changed.
+        verify_only.remove(path);
         if !queued.insert(path.clone()) {
             continue;
         }
@@ -727,19 +757,15 @@ pub fn reconcile(hr: &HookRepo, request: ReconcileRequest<'_>) -> Reconciled {
             return result;
         }
     };
-    for o in orphans {
-        if std::fs::symlink_metadata(&o.abs).is_err() {
-            continue;
-        }
-        match checkout::remove_out_if_saved(&hr.repo, &o) {
-            Ok(true) => result.removed.push(o.rel),
-            Ok(false) => result.kept_orphans.push(o.rel),
-            Err(e) => result
-                .errors
-                .push(format!("cannot remove `{}`: {e}", o.rel)),
-        }
-    }
+    remove_orphans(hr, orphans, &mut result);
     let mut outcomes = materialize(&hr.repo, &to_materialize);
+    for o in outcomes
+        .iter_mut()
+        .filter(|o| verify_only.contains(&o.pathname))
+    {
+        o.kept.clear();
+        o.missing.clear();
+    }
     if outcomes.iter().any(|o| !o.missing.is_empty())
         && hr.settings().bool("gitdvc.autofetch", true)
     {
@@ -758,6 +784,58 @@ pub fn reconcile(hr: &HookRepo, request: ReconcileRequest<'_>) -> Reconciled {
         }
     }
     result.materialized = outcomes;
+    result
+}
+
+/// Delete each orphaned out whose data is in the cache; keep (and list) the others.
+fn remove_orphans(hr: &HookRepo, orphans: Vec<ResolvedOut>, result: &mut Reconciled) {
+    for o in orphans {
+        if std::fs::symlink_metadata(&o.abs).is_err() {
+            continue;
+        }
+        match checkout::remove_out_if_saved(&hr.repo, &o) {
+            Ok(true) => result.removed.push(o.rel),
+            Ok(false) => result.kept_orphans.push(o.rel),
+            Err(e) => result
+                .errors
+                .push(format!("cannot remove `{}`: {e}", o.rel)),
+        }
+    }
+}
+
+/// Remove the outs orphaned by pointer changes git made to the index without a
+/// post-checkout (`reset --hard`, `stash`, `sparse-checkout`, ...): each change is (path,
+/// text before, text after), `None` for an absent pointer. Takes the repository lock only
+/// when there is something to delete.
+pub fn remove_vanished(
+    hr: &HookRepo,
+    changes: Vec<(String, Option<String>, Option<String>)>,
+) -> Reconciled {
+    let mut result = Reconciled::default();
+    if skip_smudge_from_env() {
+        return result;
+    }
+    let changes: Vec<PointerChange> = changes
+        .into_iter()
+        .map(|(path, old, new)| PointerChange { path, old, new })
+        .collect();
+    let orphans: Vec<ResolvedOut> = orphaned_outs(hr, &changes)
+        .into_iter()
+        .filter(|o| std::fs::symlink_metadata(&o.abs).is_ok())
+        .collect();
+    if orphans.is_empty() {
+        return result;
+    }
+    let _lock = match lock(&hr.repo) {
+        Ok(l) => l,
+        Err(e) => {
+            result
+                .errors
+                .push(format!("outs whose pointer is gone were not removed: {e}"));
+            return result;
+        }
+    };
+    remove_orphans(hr, orphans, &mut result);
     result
 }
 

@@ -61,6 +61,53 @@ fn reset_hard_both_ways() {
 }
 
 #[test]
+fn reset_hard_removes_outs_whose_pointer_left_and_brings_them_back() {
+    let env = TestEnv::new();
+    let d = two_branches(&env);
+    d.git(&["checkout", "-q", "-b", "no-data"]).success();
+    d.git(&["rm", "-q", "data.dvc"]).success();
+    d.git(&["commit", "-q", "-m", "drop data"]).success();
+    d.git(&["tag", "dropped"]).success();
+    // `git rm` and the commit never delete data ...
+    assert!(d.exists("data/f0"));
+    d.git(&["reset", "-q", "--hard", "v2"]).success();
+    assert_v2(&d);
+    // ... but `reset --hard` to a commit without the pointer does (post-index-change),
+    // since the data is in the cache.
+    d.git(&["reset", "-q", "--hard", "HEAD~1"]).success();
+    assert_v1(&d);
+    d.git(&["reset", "-q", "--hard", "dropped"]).success();
+    assert!(!d.exists("data"), "data should have been removed");
+    assert_eq!(content(&d, "a.txt").as_deref(), Some("v2\n"));
+    assert_dvc_agrees(&d);
+    d.git(&["reset", "-q", "--hard", "v2"]).success();
+    assert_v2(&d);
+    assert_dvc_agrees(&d);
+
+    // Unsaved changes are never deleted: kept with a warning.
+    d.write("data/f1", "local edit\n");
+    d.git(&["reset", "--hard", "dropped"])
+        .success()
+        .stderr_has("holds changes that are not in the cache");
+    assert_eq!(content(&d, "data/f1").as_deref(), Some("local edit\n"));
+
+    // A pointer staged but never committed is dropped by `reset --hard` like any staged
+    // file; its out goes too, and stays recoverable from the cache.
+    d.remove("data");
+    d.git(&["reset", "-q", "--hard", "v2"]).success();
+    d.write("b.txt", "new\n");
+    d.git(&["dvc", "add", "-q", "b.txt"]).success();
+    d.git(&["add", "b.txt.dvc", ".gitignore"]).success();
+    let pointer = d.read("b.txt.dvc");
+    d.git(&["reset", "-q", "--hard"]).success();
+    assert!(!d.exists("b.txt") && !d.exists("b.txt.dvc"));
+    assert_dvc_agrees(&d);
+    d.write("b.txt.dvc", pointer);
+    d.git(&["dvc", "checkout", "-q", "b.txt.dvc"]).success();
+    assert_eq!(content(&d, "b.txt").as_deref(), Some("new\n"));
+}
+
+#[test]
 fn path_checkout_restore_and_restore_source() {
     let env = TestEnv::new();
     let d = two_branches(&env);
@@ -259,4 +306,203 @@ fn a_git_file_on_one_branch_and_an_out_on_another() {
     d.git(&["checkout", "-q", "as-out"]).success();
     assert_eq!(content(&d, "x.csv").as_deref(), Some("dvc version\n"));
     assert_dvc_agrees(&d);
+}
+
+#[test]
+fn sparse_checkout_leaves_out_skipped_pointers_and_reconciles_orphans() {
+    let env = TestEnv::new();
+    let d = installed_repo(&env);
+    d.write("a/x.txt", "x\n");
+    d.write("b/data/f0", "b0\n");
+    d.write("b/data/f1", "b1\n");
+    add_and_commit(&d, &["a/x.txt", "b/data"], "two dirs");
+    // Cone mode keeps `a/` and `.dvc/`: `b/data.dvc` becomes skip-worktree, and its out
+    // goes with it.
+    d.git(&["sparse-checkout", "set", "a", ".dvc"]).success();
+    assert!(!d.exists("b/data.dvc"));
+    assert!(
+        !d.exists("b/data"),
+        "the out of a skipped pointer should go"
+    );
+    assert_eq!(content(&d, "a/x.txt").as_deref(), Some("x\n"));
+    // A branch that changes the skipped pointer materializes nothing under `b/`.
+    d.git(&["checkout", "-q", "-b", "more"]).success();
+    d.git(&["sparse-checkout", "disable"]).success();
+    assert_eq!(content(&d, "b/data/f1").as_deref(), Some("b1\n"));
+    d.write("b/data/f2", "b2\n");
+    d.write("a/x.txt", "x2\n");
+    add_and_commit(&d, &["a/x.txt", "b/data"], "more");
+    d.git(&["sparse-checkout", "set", "a", ".dvc"]).success();
+    assert!(!d.exists("b/data"));
+    d.git(&["checkout", "-q", "main"]).success();
+    assert_eq!(content(&d, "a/x.txt").as_deref(), Some("x\n"));
+    assert!(
+        !d.exists("b/data"),
+        "a skipped pointer's out must not appear"
+    );
+    d.git(&["checkout", "-q", "more"]).success();
+    assert_eq!(content(&d, "a/x.txt").as_deref(), Some("x2\n"));
+    assert!(!d.exists("b/data"));
+    // Leaving sparse mode brings the data back, from the cache.
+    d.git(&["sparse-checkout", "disable"]).success();
+    assert_eq!(content(&d, "b/data/f2").as_deref(), Some("b2\n"));
+    assert_dvc_agrees(&d);
+}
+
+#[test]
+fn sparse_checkout_never_deletes_the_cache() {
+    let env = TestEnv::new();
+    let d = installed_repo(&env);
+    d.write("a/x.txt", "x\n");
+    d.write("b/data/f0", "b0\n");
+    add_and_commit(&d, &["a/x.txt", "b/data"], "two dirs");
+    // A cone without `.dvc/`: plain git would delete `.dvc/`, cache and all, since it then
+    // holds only tracked and ignored files. The hook keeps it and says so.
+    let out = d.git(&["sparse-checkout", "set", "a"]);
+    out.success().stderr_has("git sparse-checkout add .dvc");
+    assert!(d.exists(".dvc/git-dvc-sparse-checkout.txt"));
+    assert!(d.exists(".dvc/cache/files/md5"), "the cache must survive");
+    d.git(&["sparse-checkout", "add", ".dvc", "b"]).success();
+    assert!(d.exists(".dvc/config"));
+    assert_eq!(content(&d, "b/data/f0").as_deref(), Some("b0\n"));
+    d.remove(".dvc/git-dvc-sparse-checkout.txt");
+    assert_dvc_agrees(&d);
+}
+
+#[test]
+fn clean_fdx_and_stash_all_lose_no_pushed_data() {
+    let env = TestEnv::new();
+    let d = two_branches(&env);
+    let store = env.root().join("store");
+    d.git(&[
+        "dvc",
+        "remote",
+        "add",
+        "-d",
+        "store",
+        store.to_str().expect("utf-8"),
+    ])
+    .success();
+    d.git(&["commit", "-q", "-m", "remote", ".dvc/config"])
+        .success();
+    d.git(&["dvc", "push", "-q"]).success();
+    // `stash -a` stashes every ignored file (outs, and the cache too) into git and deletes
+    // it; `stash pop` brings it all back and nothing is left for dvc to do.
+    d.git(&["stash", "-q", "-a"]).success();
+    assert!(!d.exists("data/f0"));
+    d.git(&["stash", "pop", "-q"]).success();
+    assert_v2(&d);
+    assert_dvc_agrees(&d);
+    // `clean -fdX` deletes ignored files: outs, and DVC's cache with them (no hook fires;
+    // see the README). What was pushed comes back with `git dvc pull`.
+    d.git(&["clean", "-q", "-f", "-d", "-X"]).success();
+    assert!(!d.exists("data") && !d.exists("a.txt"));
+    d.git(&["dvc", "pull", "-q"]).success();
+    assert_v2(&d);
+    assert_dvc_agrees(&d);
+}
+
+/// A process filter that speaks the handshake, then dies in the middle of its first
+/// request; every later start (git restarts it) runs the real `git-dvc-filter`.
+const CRASHING_FILTER: &str = r#"import os, sys
+marker = sys.argv[1]
+if os.path.exists(marker):
+    os.execvp("git-dvc-filter", ["git-dvc-filter"])
+open(marker, "w").close()
+inp, out = sys.stdin.buffer, sys.stdout.buffer
+def read_pkt():
+    n = inp.read(4)
+    if len(n) < 4:
+        sys.exit(3)
+    n = int(n, 16)
+    return None if n == 0 else inp.read(n - 4)
+def write(*lines):
+    for l in lines:
+        out.write(b"%04x" % (len(l) + 4) + l)
+    out.write(b"0000")
+    out.flush()
+while read_pkt() is not None:
+    pass
+write(b"git-filter-server\n", b"version=2\n")
+while read_pkt() is not None:
+    pass
+write(b"capability=clean\n", b"capability=smudge\n", b"capability=delay\n")
+read_pkt()
+sys.exit(1)
+"#;
+
+#[test]
+fn a_filter_crash_mid_request_loses_neither_pointer_nor_data() {
+    let env = TestEnv::new();
+    let d = two_branches(&env);
+    let script = env.root().join("crashing-filter.py");
+    std::fs::write(&script, CRASHING_FILTER).unwrap();
+    let marker = env.root().join("crashed-once");
+    let command = format!("python3 {} {}", script.display(), marker.display());
+    d.git(&["config", "filter.dvc.process", &command]).success();
+    let out = d.git(&["checkout", "main"]);
+    out.success();
+    assert!(marker.exists(), "the crashing filter never ran: {out:?}");
+    // git passed the first pointer through unfiltered (identity: its bytes are right) and
+    // restarted the filter for the next; post-checkout brought in what the crash missed.
+    assert_v1(&d);
+    assert_dvc_agrees(&d);
+}
+
+#[test]
+fn pipeline_outs_in_dvc_lock_follow_git_and_dvc_agrees() {
+    let env = TestEnv::new();
+    let d = installed_repo(&env);
+    d.write("in.txt", "one\n");
+    d.dvc(&[
+        "stage",
+        "add",
+        "-q",
+        "-n",
+        "build",
+        "-d",
+        "in.txt",
+        "-o",
+        "out",
+        "cp in.txt out",
+    ])
+    .success();
+    d.dvc(&["repro", "-q"]).success();
+    d.git(&["add", "-A"]).success();
+    d.git(&["commit", "-q", "-m", "pipeline"]).success();
+    d.git(&["checkout", "-q", "-b", "v2"]).success();
+    d.write("in.txt", "two\n");
+    d.dvc(&["repro", "-q"]).success();
+    d.git(&["commit", "-q", "-a", "-m", "v2"]).success();
+    assert_dvc_agrees(&d);
+    // The out follows dvc.lock through the filter, both ways.
+    d.git(&["checkout", "-q", "main"]).success();
+    assert_eq!(content(&d, "out").as_deref(), Some("one\n"));
+    assert_dvc_agrees(&d);
+    d.git(&["reset", "-q", "--hard", "v2"]).success();
+    assert_eq!(content(&d, "out").as_deref(), Some("two\n"));
+    assert_dvc_agrees(&d);
+    // pre-push uploads dvc.lock outs; dvc sees the remote in sync.
+    let store = env.root().join("store");
+    let bare = env.root().join("origin.git");
+    d.git(&["init", "-q", "--bare", bare.to_str().expect("utf-8")])
+        .success();
+    d.git(&["remote", "add", "origin", bare.to_str().expect("utf-8")])
+        .success();
+    d.git(&[
+        "dvc",
+        "remote",
+        "add",
+        "-d",
+        "store",
+        store.to_str().expect("utf-8"),
+    ])
+    .success();
+    d.git(&["commit", "-q", "-m", "remote", ".dvc/config"])
+        .success();
+    d.git(&["push", "-q", "origin", "main", "v2"]).success();
+    assert_eq!(
+        d.dvc(&["status", "-c", "-a"]).stdout.trim(),
+        "Cache and remote 'store' are in sync."
+    );
 }

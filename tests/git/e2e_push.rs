@@ -188,3 +188,119 @@ fn clone_with_an_unreachable_remote_still_succeeds() {
     };
     assert!(c.exists("a.txt.dvc") && !c.exists("a.txt"));
 }
+
+/// Whether the local remote `store` holds the object of `content`.
+fn stored(env: &TestEnv, content: &[u8]) -> bool {
+    let md5 = md5_hex(content);
+    env.root()
+        .join(format!("store/files/md5/{}/{}", &md5[..2], &md5[2..]))
+        .exists()
+}
+
+#[test]
+fn push_of_several_refs_refspecs_tags_and_a_force_push() {
+    let env = TestEnv::new();
+    let d = with_remotes(&env);
+    d.git(&["push", "-q", "origin", "main"]).success();
+    // Several refs in one push.
+    for b in ["b1", "b2"] {
+        d.git(&["checkout", "-q", "-b", b, "main"]).success();
+        d.write("a.txt", format!("{b}\n"));
+        add_and_commit(&d, &["a.txt"], b);
+    }
+    d.git(&["push", "-q", "origin", "b1", "b2"]).success();
+    assert!(stored(&env, b"b1\n") && stored(&env, b"b2\n"));
+    // `HEAD~1:refs/heads/x` pushes HEAD~1's data, not HEAD's.
+    d.git(&["checkout", "-q", "-b", "b3", "main"]).success();
+    for v in ["c1", "c2"] {
+        d.write("a.txt", format!("{v}\n"));
+        add_and_commit(&d, &["a.txt"], v);
+    }
+    d.git(&["push", "-q", "origin", "HEAD~1:refs/heads/x"])
+        .success();
+    assert!(stored(&env, b"c1\n"));
+    assert!(!stored(&env, b"c2\n"), "HEAD's data must not go up");
+    // An annotated tag on HEAD carries HEAD's data.
+    d.git(&["tag", "-a", "t2", "-m", "tag"]).success();
+    d.git(&["push", "-q", "origin", "t2"]).success();
+    assert!(stored(&env, b"c2\n"));
+    // A force push over a remote commit this clone never saw (`--ignore-missing`).
+    let other = env.root().join("other");
+    let bare = env.root().join("origin.git");
+    d.git(&[
+        "clone",
+        "-q",
+        "-b",
+        "b1",
+        bare.to_str().expect("utf-8"),
+        other.to_str().expect("utf-8"),
+    ])
+    .success();
+    let o = Dir {
+        env: &env,
+        path: other,
+    };
+    o.write("notes.txt", "from elsewhere\n");
+    o.git(&["add", "notes.txt"]).success();
+    o.git(&["commit", "-q", "-m", "elsewhere"]).success();
+    o.git(&["push", "-q", "origin", "b1"]).success();
+    d.git(&["checkout", "-q", "b1"]).success();
+    d.write("a.txt", "forced\n");
+    add_and_commit(&d, &["a.txt"], "forced");
+    d.git(&["push", "-q", "-f", "origin", "b1"]).success();
+    assert!(stored(&env, b"forced\n"));
+    assert_eq!(
+        d.git(&["rev-parse", "b1"]).stdout,
+        d.git(&["ls-remote", "origin", "refs/heads/b1"])
+            .stdout
+            .split('\t')
+            .next()
+            .map(|s| format!("{s}\n"))
+            .unwrap_or_default()
+    );
+}
+
+#[test]
+fn a_submodule_that_is_a_dvc_repository_gets_hooks_and_data() {
+    let env = TestEnv::new();
+    let d = with_remotes(&env);
+    d.git(&["checkout", "-q", "-b", "v2"]).success();
+    d.write("a.txt", "a2\n");
+    add_and_commit(&d, &["a.txt"], "v2");
+    d.git(&["push", "-q", "origin", "main", "v2"]).success();
+    d.git(&["dvc", "install", "--global"]).success();
+    let outer = Dir {
+        env: &env,
+        path: env.root().join("outer"),
+    };
+    std::fs::create_dir_all(&outer.path).unwrap();
+    outer.git(&["init", "-q"]).success();
+    let bare = env.root().join("origin.git");
+    outer
+        .git(&[
+            "-c",
+            "protocol.file.allow=always",
+            "submodule",
+            "add",
+            "-q",
+            "-b",
+            "main",
+            bare.to_str().expect("utf-8"),
+            "sub",
+        ])
+        .success();
+    let sub = Dir {
+        env: &env,
+        path: outer.path.join("sub"),
+    };
+    // The clone inside the submodule ran the filter with the submodule's directory.
+    assert_eq!(content(&sub, "a.txt").as_deref(), Some("a1\n"));
+    assert_eq!(content(&sub, "data/f4").as_deref(), Some("f4\n"));
+    // Its hooks live in the superproject's `.git/modules/sub/hooks`.
+    assert!(outer.exists(".git/modules/sub/hooks/post-checkout"));
+    sub.git(&["checkout", "-q", "v2"]).success();
+    assert_eq!(content(&sub, "a.txt").as_deref(), Some("a2\n"));
+    sub.git(&["checkout", "-q", "main"]).success();
+    assert_eq!(content(&sub, "a.txt").as_deref(), Some("a1\n"));
+    assert_dvc_agrees(&sub);
+}

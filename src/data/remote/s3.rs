@@ -4,7 +4,8 @@
 //! botocore uses for custom endpoints), `region`, `profile`, `credentialpath` (a shared
 //! credentials file, like `AWS_SHARED_CREDENTIALS_FILE`), `configpath` (like
 //! `AWS_CONFIG_FILE`), `access_key_id` / `secret_access_key` / `session_token`, `use_ssl`,
-//! `ssl_verify` (only its default, see [`S3Settings`]), `sse`, `sse_kms_key_id`, `acl`,
+//! `ssl_verify` (only its default, see [`S3Settings`]), `sse`, `sse_kms_key_id`,
+//! `sse_customer_key` / `sse_customer_algorithm` (SSE-C), `acl`,
 //! `allow_anonymous_login`, `connect_timeout`, `read_timeout`, `jobs`. Without explicit
 //! keys the standard AWS chain applies (environment, profile files, SSO, IMDS).
 //!
@@ -51,6 +52,84 @@ pub enum SslVerify {
     CaBundle(PathBuf),
 }
 
+/// A customer-provided encryption key (SSE-C), sent with every PUT, GET and HEAD.
+#[derive(Clone, PartialEq, Eq)]
+pub struct SseCustomer {
+    /// `sse_customer_algorithm` (dvc-s3 defaults it to `AES256`).
+    pub algorithm: String,
+    /// The key as S3 wants it: base64 of the raw key.
+    key: Secret,
+    /// base64 of the raw key's MD5.
+    key_md5: String,
+}
+
+impl std::fmt::Debug for SseCustomer {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SseCustomer")
+            .field("algorithm", &self.algorithm)
+            .finish_non_exhaustive()
+    }
+}
+
+impl SseCustomer {
+    /// dvc-s3's rules: `sse_customer_key` is base64 (decoded to the raw key), exclusive
+    /// with `sse_kms_key_id`; the algorithm defaults to `AES256` when a key is set.
+    fn from_config(config: &RemoteConfig) -> Result<Option<SseCustomer>> {
+        let bad = |message: String| RemoteError::Config {
+            remote: config.name.clone(),
+            message,
+        };
+        let Some(encoded) = config.option("sse_customer_key").filter(|k| !k.is_empty()) else {
+            return Ok(None);
+        };
+        if config.option("sse_kms_key_id").is_some() {
+            return Err(bad("`sse_kms_key_id` and `sse_customer_key` AWS S3 config options are mutually exclusive".into()));
+        }
+        let raw = aws_smithy_types::base64::decode(encoded.trim()).map_err(|_| {
+            bad(
+                "`sse_customer_key` is not valid base64 (expected the base64 of a 256-bit key)"
+                    .into(),
+            )
+        })?;
+        if raw.is_empty() {
+            return Err(bad("`sse_customer_key` decodes to an empty key".into()));
+        }
+        use md5::Digest;
+        let digest = md5::Md5::digest(&raw);
+        Ok(Some(SseCustomer {
+            algorithm: config
+                .option("sse_customer_algorithm")
+                .filter(|a| !a.is_empty())
+                .unwrap_or("AES256")
+                .to_string(),
+            key: Secret(aws_smithy_types::base64::encode(&raw)),
+            key_md5: aws_smithy_types::base64::encode(digest.as_slice()),
+        }))
+    }
+
+    fn parts(c: Option<&SseCustomer>) -> (Option<String>, Option<String>, Option<String>) {
+        match c {
+            Some(c) => (
+                Some(c.algorithm.clone()),
+                Some(c.key.0.clone()),
+                Some(c.key_md5.clone()),
+            ),
+            None => (None, None, None),
+        }
+    }
+}
+
+/// Attach the SSE-C headers (when configured) to any request builder that has them.
+macro_rules! with_sse_customer {
+    ($builder:expr, $settings:expr) => {{
+        let (alg, key, md5) = SseCustomer::parts($settings.sse_customer.as_ref());
+        $builder
+            .set_sse_customer_algorithm(alg)
+            .set_sse_customer_key(key)
+            .set_sse_customer_key_md5(md5)
+    }};
+}
+
 /// The S3 options of a remote, parsed.
 ///
 /// `ssl_verify = false` or a CA bundle path need a custom TLS connector, which the
@@ -84,6 +163,8 @@ pub struct S3Settings {
     pub sse_kms_key_id: Option<String>,
     /// `acl` (canned ACL).
     pub acl: Option<String>,
+    /// `sse_customer_key` / `sse_customer_algorithm` (SSE-C).
+    pub sse_customer: Option<SseCustomer>,
     /// `allow_anonymous_login`.
     pub anonymous: bool,
     /// `connect_timeout` (dvc-s3 default 60 s).
@@ -120,14 +201,7 @@ impl S3Settings {
                 None => SslVerify::CaBundle(PathBuf::from(v)),
             },
         };
-        for unsupported in ["sse_customer_key", "sse_customer_algorithm"] {
-            if config.option(unsupported).is_some() {
-                return Err(RemoteError::Config {
-                    remote: config.name.clone(),
-                    message: format!("the option '{unsupported}' is not supported by git-dvc yet"),
-                });
-            }
-        }
+        let sse_customer = SseCustomer::from_config(config)?;
         Ok(S3Settings {
             endpoint_url: opt("endpointurl").filter(|s| !s.is_empty()),
             region: opt("region").filter(|s| !s.is_empty()),
@@ -142,6 +216,7 @@ impl S3Settings {
             sse: opt("sse"),
             sse_kms_key_id: opt("sse_kms_key_id"),
             acl: opt("acl"),
+            sse_customer,
             anonymous: config.bool_option("allow_anonymous_login", false),
             connect_timeout: seconds(config.option("connect_timeout"), 60),
             read_timeout: seconds(config.option("read_timeout"), 60),
@@ -369,13 +444,11 @@ impl S3Remote {
 
     async fn head(&self, key: &str) -> Result<bool> {
         let client = self.client().await?;
-        match client
+        let request = client
             .head_object()
             .bucket(&self.bucket)
-            .key(self.full_key(key))
-            .send()
-            .await
-        {
+            .key(self.full_key(key));
+        match with_sse_customer!(request, self.settings).send().await {
             Ok(_) => Ok(true),
             Err(e) => match self.error("check", key, e) {
                 e if e.is_not_found() => Ok(false),
@@ -485,14 +558,15 @@ impl S3Remote {
                 source: std::io::Error::other(e.to_string()),
             })?;
         let s = &self.settings;
-        client
+        let request = client
             .put_object()
             .bucket(&self.bucket)
             .key(self.full_key(key))
             .body(body)
             .set_server_side_encryption(s.sse.as_deref().map(Into::into))
             .set_ssekms_key_id(s.sse_kms_key_id.clone())
-            .set_acl(s.acl.as_deref().map(Into::into))
+            .set_acl(s.acl.as_deref().map(Into::into));
+        with_sse_customer!(request, s)
             .send()
             .await
             .map_err(|e| self.error("upload", key, e))?;
@@ -509,13 +583,14 @@ impl S3Remote {
         use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
         let s = &self.settings;
         let full = self.full_key(key);
-        let created = client
+        let request = client
             .create_multipart_upload()
             .bucket(&self.bucket)
             .key(&full)
             .set_server_side_encryption(s.sse.as_deref().map(Into::into))
             .set_ssekms_key_id(s.sse_kms_key_id.clone())
-            .set_acl(s.acl.as_deref().map(Into::into))
+            .set_acl(s.acl.as_deref().map(Into::into));
+        let created = with_sse_customer!(request, s)
             .send()
             .await
             .map_err(|e| self.error("upload", key, e))?;
@@ -546,13 +621,14 @@ impl S3Remote {
                         path: src.to_path_buf(),
                         source: std::io::Error::other(e.to_string()),
                     })?;
-                let part = client
+                let request = client
                     .upload_part()
                     .bucket(&self.bucket)
                     .key(&full)
                     .upload_id(&upload_id)
                     .part_number(number)
-                    .body(body)
+                    .body(body);
+                let part = with_sse_customer!(request, s)
                     .send()
                     .await
                     .map_err(|e| self.error("upload", key, e))?;
@@ -596,10 +672,11 @@ impl S3Remote {
     /// GET `key` into the new file `dest`, hashing while streaming.
     pub async fn download(&self, key: &str, dest: &Path) -> Result<Downloaded> {
         let client = self.client().await?;
-        let resp = client
+        let request = client
             .get_object()
             .bucket(&self.bucket)
-            .key(self.full_key(key))
+            .key(self.full_key(key));
+        let resp = with_sse_customer!(request, self.settings)
             .send()
             .await
             .map_err(|e| match e {
@@ -785,6 +862,38 @@ mod tests {
         let mut https = s;
         https.endpoint_url = Some("https://minio.example".into());
         assert!(S3Remote::new("s3r", "bucket", "", https).is_err());
+    }
+
+    #[test]
+    fn sse_customer_key_follows_dvc_s3() {
+        let parse =
+            |o: &[(&str, &str)]| S3Settings::from_config(&config(o), &OpenOptions::default());
+        // 32 bytes of 0x01, base64.
+        let key = aws_smithy_types::base64::encode([1u8; 32]);
+        let s = parse(&[("sse_customer_key", &key)]).unwrap();
+        let c = s.sse_customer.clone().unwrap();
+        assert_eq!(c.algorithm, "AES256");
+        assert_eq!(c.key.0, key);
+        use md5::Digest;
+        assert_eq!(
+            c.key_md5,
+            aws_smithy_types::base64::encode(md5::Md5::digest([1u8; 32]).as_slice())
+        );
+        assert!(
+            !format!("{s:?}").contains(&key),
+            "the key must not be printed"
+        );
+        let s = parse(&[
+            ("sse_customer_key", &key),
+            ("sse_customer_algorithm", "AES512"),
+        ])
+        .unwrap();
+        assert_eq!(s.sse_customer.unwrap().algorithm, "AES512");
+        assert!(parse(&[]).unwrap().sse_customer.is_none());
+        let err = parse(&[("sse_customer_key", &key), ("sse_kms_key_id", "k")]).unwrap_err();
+        assert!(err.to_string().contains("mutually exclusive"), "{err}");
+        let err = parse(&[("sse_customer_key", "not base64!")]).unwrap_err();
+        assert!(err.to_string().contains("not valid base64"), "{err}");
     }
 
     #[test]
