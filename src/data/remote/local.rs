@@ -162,32 +162,36 @@ fn upload_sync(root: &Path, src: &Path, key: &str) -> Result<()> {
     let dest = root.join(key);
     let dir = dest.parent().unwrap_or(root);
     let tmp = odb::temp_name(dir);
-    // Try first and create the directory only when it is missing: most of the 256
-    // prefix directories exist after the first few hundred objects.
-    let copied = match fs::copy(src, &tmp) {
-        Err(e) if e.kind() == std::io::ErrorKind::NotFound && !dir.is_dir() => {
+    let mut from = File::open(src).map_err(RemoteError::io("read", src))?;
+    // Created read-only at once (the fd stays writable): no chmod and no stat afterwards,
+    // unless the umask takes bits away from 0444.
+    let create = || {
+        OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o444)
+            .open(&tmp)
+    };
+    // Most of the 256 prefix directories exist after the first few hundred objects: try
+    // first and create the directory only when it is missing.
+    let mut to = match create() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             fs::create_dir_all(dir).map_err(RemoteError::io("create directory", dir))?;
-            fs::copy(src, &tmp)
+            create()
         }
         other => other,
-    };
-    if let Err(e) = copied {
-        let _ = fs::remove_file(&tmp);
-        return Err(
-            if e.kind() == std::io::ErrorKind::NotFound && !src.exists() {
-                RemoteError::io("read", src)(e)
-            } else {
-                RemoteError::io("copy to", &dest)(e)
-            },
-        );
     }
-    // `fs::copy` carries the source's permissions over; cache objects are already 0444.
-    let finish = match fs::symlink_metadata(&tmp) {
-        Ok(m) if m.mode() & 0o7777 == 0o444 => Ok(()),
-        _ => fs::set_permissions(&tmp, fs::Permissions::from_mode(0o444))
-            .map_err(RemoteError::io("chmod", &tmp)),
-    }
-    .and_then(|()| fs::rename(&tmp, &dest).map_err(RemoteError::io("rename into", &dest)));
+    .map_err(RemoteError::io("copy to", &dest))?;
+    let finish = std::io::copy(&mut from, &mut to)
+        .map_err(RemoteError::io("copy to", &dest))
+        .and_then(|_| {
+            if odb::umask() & 0o444 != 0 {
+                to.set_permissions(fs::Permissions::from_mode(0o444))
+                    .map_err(RemoteError::io("chmod", &tmp))?;
+            }
+            drop(to);
+            fs::rename(&tmp, &dest).map_err(RemoteError::io("rename into", &dest))
+        });
     if finish.is_err() {
         let _ = fs::remove_file(&tmp);
     }
