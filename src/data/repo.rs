@@ -452,6 +452,7 @@ fn walk_for_stages<'s>(
     let Ok(rd) = std::fs::read_dir(dir) else {
         return;
     };
+    let mut subdirs = Vec::new();
     let mut local = Vec::new();
     for entry in rd.flatten() {
         let name = entry.file_name();
@@ -459,39 +460,62 @@ fn walk_for_stages<'s>(
             continue;
         };
         let Ok(ft) = entry.file_type() else { continue };
-        let path = entry.path();
         if ft.is_dir() {
-            if ignore::is_always_excluded(name_s) {
-                continue;
+            if !ignore::is_always_excluded(name_s) {
+                subdirs.push(name_s.to_owned());
             }
-            if !ig.is_empty() && ig.is_ignored(&path, true) {
-                continue;
-            }
-            if path.join(".dvc").is_dir() {
-                continue; // a subrepo
-            }
-            let sub_ig = match ig.with_dir(&path) {
-                Ok(i) => i,
-                Err(e) => {
-                    if let Ok(mut v) = errors.lock() {
-                        v.push(e.into());
-                    }
-                    continue;
-                }
-            };
-            s.spawn(move |s| walk_for_stages(s, root, &path, sub_ig, found, errors));
         } else if (name_s.ends_with(".dvc") || name_s == "dvc.lock") && ft.is_file() {
+            let path = entry.path();
             if !ig.is_empty() && ig.is_ignored(&path, false) {
                 continue;
             }
             if let Some(rel) = pathsafe::rel_to(root, &path) {
-                local.push(rel);
+                local.push((name_s.to_owned(), rel));
             }
         }
     }
+    for name in subdirs {
+        // `X/` tracked by its sibling `X.dvc` (what `dvc add X` makes): no stage file can
+        // live inside an out (dvc reports that as overlapping outs), so its files, often
+        // thousands, need not be listed.
+        let pointer = format!("{name}.dvc");
+        if local.iter().any(|(n, _)| *n == pointer) && tracks_sibling(&dir.join(&pointer), &name) {
+            continue;
+        }
+        let path = dir.join(&name);
+        if !ig.is_empty() && ig.is_ignored(&path, true) {
+            continue;
+        }
+        if path.join(".dvc").is_dir() {
+            continue; // a subrepo
+        }
+        let sub_ig = match ig.with_dir(&path) {
+            Ok(i) => i,
+            Err(e) => {
+                if let Ok(mut v) = errors.lock() {
+                    v.push(e.into());
+                }
+                continue;
+            }
+        };
+        s.spawn(move |s| walk_for_stages(s, root, &path, sub_ig, found, errors));
+    }
     if !local.is_empty() {
         if let Ok(mut v) = found.lock() {
-            v.extend(local);
+            v.extend(local.into_iter().map(|(_, rel)| rel));
         }
     }
+}
+
+/// Whether the `.dvc` file at `pointer` has an out named `name` (relative to its own
+/// directory, no `wdir`). Unreadable or unparseable files say no: the walk then descends
+/// as usual and the file's errors surface when it is loaded.
+fn tracks_sibling(pointer: &Path, name: &str) -> bool {
+    let Ok(text) = std::fs::read_to_string(pointer) else {
+        return false;
+    };
+    dvcfile::parse(&text).is_ok_and(|f| {
+        f.wdir.as_deref().is_none_or(|w| w.is_empty() || w == ".")
+            && f.outs.iter().any(|o| o.path.trim_end_matches('/') == name)
+    })
 }

@@ -160,6 +160,41 @@ impl State {
         out
     }
 
+    /// The entries of `prefix` + each of `rels`, which must be sorted bytewise (as a
+    /// directory listing sorted by path is): one ordered scan of the prefix merged with the
+    /// list, without building a map.
+    pub fn lookup_sorted<S: AsRef<str>>(
+        &self,
+        legacy: bool,
+        prefix: &str,
+        rels: &[S],
+    ) -> Vec<Option<Entry>> {
+        let mut out = vec![None; rels.len()];
+        let Ok(rtxn) = self.env.read_txn() else {
+            return out;
+        };
+        let k = key(legacy, prefix);
+        let Ok(iter) = self.db.prefix_iter(&rtxn, &k) else {
+            return out;
+        };
+        let mut i = 0;
+        for item in iter {
+            let Ok((kk, v)) = item else { break };
+            let suffix = &kk[k.len()..];
+            while i < rels.len() && rels[i].as_ref().as_bytes() < suffix {
+                i += 1;
+            }
+            if i == rels.len() {
+                break;
+            }
+            if rels[i].as_ref().as_bytes() == suffix {
+                out[i] = Entry::decode(v);
+                i += 1;
+            }
+        }
+        out
+    }
+
     /// Store many entries in one transaction.
     pub fn put_many<'a>(
         &self,
@@ -231,5 +266,25 @@ mod tests {
         assert!(m["f"].matches(&meta));
         std::fs::write(&f, b"xy").unwrap();
         assert!(!m["f"].matches(&std::fs::metadata(&f).unwrap()));
+    }
+
+    #[test]
+    fn sorted_lookup_merges_with_the_prefix_scan() {
+        let dir = tempfile::tempdir().unwrap();
+        let f = dir.path().join("f");
+        std::fs::write(&f, b"x").unwrap();
+        let meta = std::fs::metadata(&f).unwrap();
+        let st = State::open(&dir.path().join("state")).unwrap();
+        let e = Entry::new(&meta, "9dd4e461268c8034f5c8564e155c67a6").unwrap();
+        st.put_many(
+            false,
+            [("d/a", e), ("d/b/c", e), ("d/z", e), ("d!", e), ("e/a", e)],
+        )
+        .unwrap();
+        let got = st.lookup_sorted(false, "d/", &["0", "a", "b", "b/c", "y", "z", "zz"]);
+        let hits: Vec<bool> = got.iter().map(Option::is_some).collect();
+        assert_eq!(hits, [false, true, false, true, false, true, false]);
+        assert!(st.lookup_sorted(true, "d/", &["a"])[0].is_none());
+        assert!(st.lookup_sorted::<&str>(false, "d/", &[]).is_empty());
     }
 }

@@ -11,7 +11,6 @@ use crate::data::odb::{self, Odb};
 use crate::data::state::{Entry, State};
 use crate::data::tree::{Tree, TreeEntry};
 use rayon::prelude::*;
-use std::collections::HashMap;
 use std::fs::Metadata;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
@@ -259,13 +258,17 @@ pub fn hash_dir(
     odb: Option<&Odb>,
 ) -> Result<DirHash, Error> {
     let files = list_dir(root, dir)?;
-    let known: HashMap<String, Entry> = state
-        .map(|s| s.load_prefix(legacy, &format!("{out_rel}/")))
-        .unwrap_or_default();
+    // `files` is sorted by relpath, as the state's keys are.
+    let rels: Vec<&str> = files.iter().map(|f| f.rel.as_str()).collect();
+    let known: Vec<Option<Entry>> = match state {
+        Some(s) => s.lookup_sorted(legacy, &format!("{out_rel}/"), &rels),
+        None => vec![None; files.len()],
+    };
     let hashed: Vec<Result<(TreeEntry, u64, Option<(String, Entry)>), Error>> = files
         .par_iter()
-        .map(|f| {
-            let h = hash_one(&f.abs, &f.meta, legacy, known.get(&f.rel), odb)?;
+        .zip(known.par_iter())
+        .map(|(f, known)| {
+            let h = hash_one(&f.abs, &f.meta, legacy, known.as_ref(), odb)?;
             let st = h.new_state.map(|e| (f.rel.clone(), e));
             Ok((
                 TreeEntry {
