@@ -249,14 +249,21 @@ fn key_raw(name: &str) -> Vec<u8> {
 mod tests {
     use super::*;
 
-    #[test]
-    fn roundtrip_and_prefix() {
+    /// A state DB in a temp dir, a file `f` in it, and an entry for that file.
+    fn fixture() -> (tempfile::TempDir, std::path::PathBuf, State, Entry) {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("f");
         std::fs::write(&f, b"x").unwrap();
         let meta = std::fs::metadata(&f).unwrap();
         let st = State::open(&dir.path().join("state")).unwrap();
         let e = Entry::new(&meta, "9dd4e461268c8034f5c8564e155c67a6").unwrap();
+        (dir, f, st, e)
+    }
+
+    #[test]
+    fn roundtrip_and_prefix() {
+        let (_dir, f, st, e) = fixture();
+        let meta = std::fs::metadata(&f).unwrap();
         st.put_many(false, [("data/f", e), ("data/g", e), ("other", e)])
             .unwrap();
         assert_eq!(st.get(false, "data/f"), Some(e));
@@ -270,12 +277,7 @@ mod tests {
 
     #[test]
     fn sorted_lookup_merges_with_the_prefix_scan() {
-        let dir = tempfile::tempdir().unwrap();
-        let f = dir.path().join("f");
-        std::fs::write(&f, b"x").unwrap();
-        let meta = std::fs::metadata(&f).unwrap();
-        let st = State::open(&dir.path().join("state")).unwrap();
-        let e = Entry::new(&meta, "9dd4e461268c8034f5c8564e155c67a6").unwrap();
+        let (_dir, _f, st, e) = fixture();
         st.put_many(
             false,
             [("d/a", e), ("d/b/c", e), ("d/z", e), ("d!", e), ("e/a", e)],

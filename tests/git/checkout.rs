@@ -214,23 +214,11 @@ fn dvc_lock_outs_are_checked_out() {
     let twin = env.twin();
     twin.init();
     twin.both(|d| {
-        d.write("in.txt", "in\n");
-        d.dvc(&[
-            "stage",
-            "add",
-            "-q",
-            "-n",
-            "build",
-            "-d",
-            "in.txt",
-            "-o",
-            "out.txt",
-            "-o",
-            "outdir",
+        d.dvc_pipeline(
+            "in\n",
+            &["out.txt", "outdir"],
             "mkdir -p outdir && cp in.txt out.txt && cp in.txt outdir/x",
-        ])
-        .success();
-        d.dvc(&["repro", "-q"]).success();
+        );
         d.remove("out.txt");
         d.remove("outdir");
     });

@@ -374,17 +374,7 @@ fn clean_fdx_and_stash_all_lose_no_pushed_data() {
     let env = TestEnv::new();
     let d = two_branches(&env);
     let store = env.root().join("store");
-    d.git(&[
-        "dvc",
-        "remote",
-        "add",
-        "-d",
-        "store",
-        store.to_str().expect("utf-8"),
-    ])
-    .success();
-    d.git(&["commit", "-q", "-m", "remote", ".dvc/config"])
-        .success();
+    add_local_remote(&d, &store);
     d.git(&["dvc", "push", "-q"]).success();
     // `stash -a` stashes every ignored file (outs, and the cache too) into git and deletes
     // it; `stash pop` brings it all back and nothing is left for dvc to do.
@@ -453,21 +443,7 @@ fn a_filter_crash_mid_request_loses_neither_pointer_nor_data() {
 fn pipeline_outs_in_dvc_lock_follow_git_and_dvc_agrees() {
     let env = TestEnv::new();
     let d = installed_repo(&env);
-    d.write("in.txt", "one\n");
-    d.dvc(&[
-        "stage",
-        "add",
-        "-q",
-        "-n",
-        "build",
-        "-d",
-        "in.txt",
-        "-o",
-        "out",
-        "cp in.txt out",
-    ])
-    .success();
-    d.dvc(&["repro", "-q"]).success();
+    d.dvc_pipeline("one\n", &["out"], "cp in.txt out");
     d.git(&["add", "-A"]).success();
     d.git(&["commit", "-q", "-m", "pipeline"]).success();
     d.git(&["checkout", "-q", "-b", "v2"]).success();
@@ -489,17 +465,7 @@ fn pipeline_outs_in_dvc_lock_follow_git_and_dvc_agrees() {
         .success();
     d.git(&["remote", "add", "origin", bare.to_str().expect("utf-8")])
         .success();
-    d.git(&[
-        "dvc",
-        "remote",
-        "add",
-        "-d",
-        "store",
-        store.to_str().expect("utf-8"),
-    ])
-    .success();
-    d.git(&["commit", "-q", "-m", "remote", ".dvc/config"])
-        .success();
+    add_local_remote(&d, &store);
     d.git(&["push", "-q", "origin", "main", "v2"]).success();
     assert_eq!(
         d.dvc(&["status", "-c", "-a"]).stdout.trim(),

@@ -108,3 +108,19 @@ pub fn assert_v2(d: &Dir<'_>) {
     assert_eq!(content(d, "data/f0").as_deref(), Some("file 0 changed\n"));
     assert_eq!(content(d, "data/f3").as_deref(), Some("file 3\n"));
 }
+
+/// `git dvc remote add -d store <dir>`, committed.
+#[track_caller]
+pub fn add_local_remote(d: &Dir<'_>, dir: &std::path::Path) {
+    d.git(&[
+        "dvc",
+        "remote",
+        "add",
+        "-d",
+        "store",
+        dir.to_str().expect("utf-8"),
+    ])
+    .success();
+    d.git(&["commit", "-q", "-m", "remote", ".dvc/config"])
+        .success();
+}

@@ -798,6 +798,20 @@ pub struct Dir<'a> {
 }
 
 impl<'a> Dir<'a> {
+    /// With real dvc: a stage `build` that depends on `in.txt` (written with `input`),
+    /// declares `outs` and runs `cmd`, then `dvc repro`, so that `dvc.yaml` and `dvc.lock`
+    /// exist. Running pipelines is dvc's job; the tests only need their outputs.
+    pub fn dvc_pipeline(&self, input: &str, outs: &[&str], cmd: &str) {
+        self.write("in.txt", input);
+        let mut args = vec!["stage", "add", "-q", "-n", "build", "-d", "in.txt"];
+        for o in outs {
+            args.extend(["-o", o]);
+        }
+        args.push(cmd);
+        self.dvc(&args).success();
+        self.dvc(&["repro", "-q"]).success();
+    }
+
     /// Absolute path of `rel` inside this directory.
     pub fn path(&self, rel: &str) -> PathBuf {
         if rel.is_empty() || rel == "." {

@@ -103,21 +103,7 @@ fn git_dvc_sees_dvc_lock_outs() {
     let env = TestEnv::new();
     let repo = env.git_repo("r");
     repo.dvc(&["init", "-q"]).success();
-    repo.write("in.txt", "in\n");
-    repo.dvc(&[
-        "stage",
-        "add",
-        "-q",
-        "-n",
-        "build",
-        "-d",
-        "in.txt",
-        "-o",
-        "out",
-        "cp in.txt out",
-    ])
-    .success();
-    repo.dvc(&["repro", "-q"]).success();
+    repo.dvc_pipeline("in\n", &["out"], "cp in.txt out");
     clean(&repo.gd(&["status"]));
     repo.remove("out");
     let d = repo.dvc(&["status", "--json"]);

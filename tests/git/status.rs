@@ -157,23 +157,11 @@ fn dvc_lock_outs_are_seen() {
     let twin = env.twin();
     twin.init();
     twin.both(|d| {
-        d.write("in.txt", "in\n");
-        d.dvc(&[
-            "stage",
-            "add",
-            "-q",
-            "-n",
-            "build",
-            "-d",
-            "in.txt",
-            "-o",
-            "out.txt",
-            "-o",
-            "outdir",
+        d.dvc_pipeline(
+            "in\n",
+            &["out.txt", "outdir"],
             "mkdir -p outdir && cp in.txt out.txt && cp in.txt outdir/x",
-        ])
-        .success();
-        d.dvc(&["repro", "-q"]).success();
+        );
     });
     status_same(&twin);
     twin.both(|d| {
