@@ -221,7 +221,9 @@ def add_big(b):
 def commit_with_hooks(b):
     # The reference is the same commit without hooks (plain git).
     for t in ("dvc", "git-dvc", "plain git"):
-        repo = added_repo(b, "commit", "git-dvc" if t == "plain git" else t)
+        # Its own directory: sharing git-dvc's would wipe the hooks before they are timed.
+        repo = added_repo(b, "commit-plain" if t == "plain git" else "commit",
+                          "git-dvc" if t == "plain git" else t)
         b.sh(["git", "add", "-A"], repo)
         b.sh(["git", "commit", "-q", "-m", "base"], repo)
         if t == "dvc":
@@ -235,7 +237,8 @@ def commit_with_hooks(b):
 @case("git switch, nothing to do, hooks installed", "<= +150 ms vs no hooks", compare="diff")
 def switch_with_hooks(b):
     for t in ("dvc", "git-dvc", "plain git"):
-        repo = added_repo(b, "switch", "git-dvc" if t == "plain git" else t)
+        repo = added_repo(b, "switch-plain" if t == "plain git" else "switch",
+                          "git-dvc" if t == "plain git" else t)
         b.sh(["git", "add", "-A"], repo)
         b.sh(["git", "commit", "-q", "-m", "base"], repo)
         b.sh(["git", "branch", "other"], repo)

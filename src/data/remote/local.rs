@@ -210,12 +210,24 @@ fn download_sync(name: &str, root: &Path, key: &str, dest: &Path) -> Result<Down
             RemoteError::io("open", &src)(e)
         }
     })?;
-    let mut to = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .mode(0o644)
-        .open(dest)
-        .map_err(RemoteError::io("create", dest))?;
+    // Read-only from the start (the fd stays writable); the directory is made on demand.
+    let create = || {
+        OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .mode(0o444)
+            .open(dest)
+    };
+    let mut to = match create() {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(dir) = dest.parent() {
+                fs::create_dir_all(dir).map_err(RemoteError::io("create directory", dir))?;
+            }
+            create()
+        }
+        other => other,
+    }
+    .map_err(RemoteError::io("create", dest))?;
     // Small objects (the common case) in one read; no large zeroed buffer per object.
     let len = from.metadata().map(|m| m.len()).unwrap_or(0);
     if len <= hash::SMALL_FILE {
