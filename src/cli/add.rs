@@ -32,12 +32,13 @@ pub fn run(ctx: &Context, args: AddArgs) -> CommandResult {
                 t.display().to_string(),
             )));
         }
-        if let Some(scm) = &scm {
-            if !rel.is_empty() && scm.is_tracked(&rel) {
-                return Err(CommandError::failed(format!(
-                    " output '{given}' is already tracked by SCM (e.g. Git).\n    You can remove it from Git, then add to DVC.\n        To stop tracking from Git:\n            git rm -r --cached '{given}'\n            git commit -m \"stop tracking {given}\" "
-                )));
-            }
+        if let Some(scm) = &scm
+            && !rel.is_empty()
+            && scm.is_tracked(&rel)
+        {
+            return Err(CommandError::failed(format!(
+                " output '{given}' is already tracked by SCM (e.g. Git).\n    You can remove it from Git, then add to DVC.\n        To stop tracking from Git:\n            git rm -r --cached '{given}'\n            git commit -m \"stop tracking {given}\" "
+            )));
         }
         let outcome =
             commit::add(&repo, t, &stages, args.no_commit).map_err(|e| add_error(e, given))?;

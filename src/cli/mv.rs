@@ -22,10 +22,10 @@ pub fn run(ctx: &Context, args: MoveArgs) -> CommandResult {
     let cwd = ctx.cwd()?;
     let targets = abs_targets(&cwd, &[args.src.clone(), args.dst.clone()]);
     let (src, mut dst) = (targets[0].clone(), targets[1].clone());
-    if dst.is_dir() {
-        if let Some(name) = src.file_name() {
-            dst = dst.join(name);
-        }
+    if dst.is_dir()
+        && let Some(name) = src.file_name()
+    {
+        dst = dst.join(name);
     }
     let src_rel = repo.rel(&src).unwrap_or_default();
     let dst_rel = repo.rel(&dst).ok_or_else(|| {

@@ -38,18 +38,18 @@ pub fn run(ctx: &Context, args: RemoveArgs) -> CommandResult {
         let stages = repo.load_stage_file(&rel).map_err(repo_error)?;
         for st in &stages {
             for o in &st.outs {
-                if let Some(scm) = scm.as_mut() {
-                    if o.out.cache {
-                        let dir = o.abs.parent().unwrap_or(&repo.root);
-                        let name = o
-                            .abs
-                            .file_name()
-                            .and_then(|n| n.to_str())
-                            .unwrap_or_default();
-                        scm.unignore(dir, name).map_err(|e| {
-                            CommandError::failed(format!("cannot update .gitignore: {e}"))
-                        })?;
-                    }
+                if let Some(scm) = scm.as_mut()
+                    && o.out.cache
+                {
+                    let dir = o.abs.parent().unwrap_or(&repo.root);
+                    let name = o
+                        .abs
+                        .file_name()
+                        .and_then(|n| n.to_str())
+                        .unwrap_or_default();
+                    scm.unignore(dir, name).map_err(|e| {
+                        CommandError::failed(format!("cannot update .gitignore: {e}"))
+                    })?;
                 }
                 if args.outs {
                     let r = if o.abs.is_dir() {
@@ -57,13 +57,13 @@ pub fn run(ctx: &Context, args: RemoveArgs) -> CommandResult {
                     } else {
                         std::fs::remove_file(&o.abs)
                     };
-                    if let Err(e) = r {
-                        if e.kind() != std::io::ErrorKind::NotFound {
-                            return Err(CommandError::failed(format!(
-                                "cannot remove '{}': {e}",
-                                o.rel
-                            )));
-                        }
+                    if let Err(e) = r
+                        && e.kind() != std::io::ErrorKind::NotFound
+                    {
+                        return Err(CommandError::failed(format!(
+                            "cannot remove '{}': {e}",
+                            o.rel
+                        )));
                     }
                 }
             }

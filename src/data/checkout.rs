@@ -498,10 +498,10 @@ fn apply(repo: &Repo, plan: Plan) -> Result<Option<(String, bool, Change)>, Erro
 }
 
 fn record_file(state: Option<&State>, legacy: bool, rel: &str, abs: &std::path::Path, md5: &str) {
-    if let (Some(state), Ok(meta)) = (state, std::fs::metadata(abs)) {
-        if let Some(e) = Entry::new(&meta, md5) {
-            let _ = state.put_many(legacy, [(rel, e)]);
-        }
+    if let (Some(state), Ok(meta)) = (state, std::fs::metadata(abs))
+        && let Some(e) = Entry::new(&meta, md5)
+    {
+        let _ = state.put_many(legacy, [(rel, e)]);
     }
 }
 

@@ -102,10 +102,10 @@ pub fn commit_out(repo: &Repo, o: &ResolvedOut, no_commit: bool) -> Result<Commi
     let mut cur = None;
     if o.out.is_legacy() && o.out.md5.is_some() {
         let c = status::current(repo, o, false)?;
-        if let Some(c) = c {
-            if Some(c.md5.as_str()) == o.out.md5.as_deref() {
-                cur = Some(c);
-            }
+        if let Some(c) = c
+            && Some(c.md5.as_str()) == o.out.md5.as_deref()
+        {
+            cur = Some(c);
         }
         if cur.is_none() {
             target.out.hash = Some("md5".into());

@@ -581,10 +581,11 @@ fn section_name(chars: &[char], tails: &[Option<usize>], p: usize) -> Option<(St
         // `"\s*\S.*?\s*"`: at least one non-space inside, lazily up to a closing quote.
         let mut seen_non_space = false;
         for q in p + 1..chars.len() {
-            if chars[q] == first && seen_non_space {
-                if let Some(close) = tails[q + 1] {
-                    return Some((chars[p..=q].iter().collect(), close));
-                }
+            if chars[q] == first
+                && seen_non_space
+                && let Some(close) = tails[q + 1]
+            {
+                return Some((chars[p..=q].iter().collect(), close));
             }
             seen_non_space |= !is_py_space(chars[q]);
         }
@@ -608,10 +609,10 @@ fn parse_keyword(line: &str) -> Option<(String, String)> {
     };
     if first == '"' || first == '\'' {
         for q in p + 1..chars.len() {
-            if chars[q] == first {
-                if let Some(v) = after_eq(q + 1) {
-                    return Some((chars[p..=q].iter().collect(), chars[v..].iter().collect()));
-                }
+            if chars[q] == first
+                && let Some(v) = after_eq(q + 1)
+            {
+                return Some((chars[p..=q].iter().collect(), chars[v..].iter().collect()));
             }
         }
         None
@@ -1022,17 +1023,17 @@ pub fn resolve_path(value: &str, conf_dir: &Path, home: Option<&Path>) -> String
         return value.to_string();
     }
     if let Some(rest) = value.strip_prefix('~') {
-        if rest.is_empty() || rest.starts_with('/') {
-            if let Some(home) = home {
-                let h = home.to_string_lossy();
-                let h = h.trim_end_matches('/');
-                let joined = format!("{h}{rest}");
-                return if joined.is_empty() {
-                    "/".to_string()
-                } else {
-                    joined
-                };
-            }
+        if (rest.is_empty() || rest.starts_with('/'))
+            && let Some(home) = home
+        {
+            let h = home.to_string_lossy();
+            let h = h.trim_end_matches('/');
+            let joined = format!("{h}{rest}");
+            return if joined.is_empty() {
+                "/".to_string()
+            } else {
+                joined
+            };
         }
         return value.to_string();
     }
@@ -1042,10 +1043,10 @@ pub fn resolve_path(value: &str, conf_dir: &Path, home: Option<&Path>) -> String
 }
 
 fn map_path_options(conf: &mut Table, f: &dyn Fn(&str) -> String) {
-    if let Some(Item::Table(cache)) = conf.get_mut("cache") {
-        if let Some(Item::Value(Value::Str(v))) = cache.get_mut("dir") {
-            *v = f(v);
-        }
+    if let Some(Item::Table(cache)) = conf.get_mut("cache")
+        && let Some(Item::Value(Value::Str(v))) = cache.get_mut("dir")
+    {
+        *v = f(v);
     }
     for (kind, keys) in [
         ("remote", &REMOTE_PATH_KEYS[..]),
@@ -2180,7 +2181,7 @@ impl Config {
                 RemoteLocation::Local(PathBuf::from(url))
             }
         } else if scheme == "s3" {
-            let rest = url.splitn(2, "://").nth(1).unwrap_or("");
+            let rest = url.split_once("://").map(|x| x.1).unwrap_or("");
             let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
             RemoteLocation::S3 {
                 bucket: bucket.to_string(),
@@ -2191,16 +2192,16 @@ impl Config {
         };
         let mut options = BTreeMap::new();
         for (k, item) in t.iter() {
-            if let Item::Value(v) = item {
-                if k != "url" {
-                    options.insert(
-                        k.to_string(),
-                        match v {
-                            Value::Str(s) => s.clone(),
-                            Value::List(l) => l.join(","),
-                        },
-                    );
-                }
+            if let Item::Value(v) = item
+                && k != "url"
+            {
+                options.insert(
+                    k.to_string(),
+                    match v {
+                        Value::Str(s) => s.clone(),
+                        Value::List(l) => l.join(","),
+                    },
+                );
             }
         }
         Ok(RemoteConfig {

@@ -884,10 +884,11 @@ impl Item {
             }
         }
         for (key, value) in drop {
-            if let Some(i) = self.entries.iter().position(|e| e.key == *key) {
-                if old.get(*key) == Some(value) && !deleted.contains(&i) {
-                    deleted.push(i);
-                }
+            if let Some(i) = self.entries.iter().position(|e| e.key == *key)
+                && old.get(*key) == Some(value)
+                && !deleted.contains(&i)
+            {
+                deleted.push(i);
             }
         }
         // The first surviving entry carries the dash.
@@ -919,19 +920,18 @@ impl Item {
                 text,
             });
         }
-        if dash_moves {
-            if let Some(i) = first_survivor {
-                if !replaced.iter().any(|(r, _, _)| *r == i) {
-                    let e = &self.entries[i];
-                    let line = &self.view[e.line];
-                    let text = format!("{}{}", self.dash_prefix, &line[self.k.min(line.len())..]);
-                    edits.push(Edit {
-                        start: e.line,
-                        end: e.line + 1,
-                        text,
-                    });
-                }
-            }
+        if dash_moves
+            && let Some(i) = first_survivor
+            && !replaced.iter().any(|(r, _, _)| *r == i)
+        {
+            let e = &self.entries[i];
+            let line = &self.view[e.line];
+            let text = format!("{}{}", self.dash_prefix, &line[self.k.min(line.len())..]);
+            edits.push(Edit {
+                start: e.line,
+                end: e.line + 1,
+                text,
+            });
         }
         if !appended.is_empty() {
             edits.push(Edit {

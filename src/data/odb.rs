@@ -561,10 +561,10 @@ impl Odb {
         if matches!(used, LinkType::Copy | LinkType::Reflink) {
             set_workspace_mode(tmp, exec).map_err(Error::io("chmod", tmp))?;
         }
-        if let Ok(meta) = fs::symlink_metadata(dest) {
-            if meta.is_dir() {
-                fs::remove_dir_all(dest).map_err(Error::io("remove", dest))?;
-            }
+        if let Ok(meta) = fs::symlink_metadata(dest)
+            && meta.is_dir()
+        {
+            fs::remove_dir_all(dest).map_err(Error::io("remove", dest))?;
         }
         fs::rename(tmp, dest).map_err(|e| {
             let _ = fs::remove_file(tmp);

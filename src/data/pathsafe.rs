@@ -62,13 +62,13 @@ pub fn join_checked(base: &Path, rel: &str) -> Result<PathBuf, PathError> {
         if i + 1 == parts.len() {
             break;
         }
-        if let Ok(meta) = std::fs::symlink_metadata(&cur) {
-            if meta.file_type().is_symlink() {
-                return Err(PathError::ThroughSymlink(
-                    rel.to_string(),
-                    cur.display().to_string(),
-                ));
-            }
+        if let Ok(meta) = std::fs::symlink_metadata(&cur)
+            && meta.file_type().is_symlink()
+        {
+            return Err(PathError::ThroughSymlink(
+                rel.to_string(),
+                cur.display().to_string(),
+            ));
         }
     }
     Ok(cur)

@@ -363,7 +363,7 @@ impl Repo {
             if all.is_none() {
                 all = Some(self.collect_stages()?);
             }
-            let stages = all.as_ref().map(Vec::as_slice).unwrap_or(&[]);
+            let stages = all.as_deref().unwrap_or(&[]);
             let mut matched = false;
             for st in stages {
                 let outs: Vec<ResolvedOut> = st
@@ -500,10 +500,10 @@ fn walk_for_stages<'s>(
         };
         s.spawn(move |s| walk_for_stages(s, root, &path, sub_ig, found, errors));
     }
-    if !local.is_empty() {
-        if let Ok(mut v) = found.lock() {
-            v.extend(local.into_iter().map(|(_, rel)| rel));
-        }
+    if !local.is_empty()
+        && let Ok(mut v) = found.lock()
+    {
+        v.extend(local.into_iter().map(|(_, rel)| rel));
     }
 }
 

@@ -123,10 +123,10 @@ pub fn in_cache(repo: &Repo, o: &ResolvedOut) -> bool {
     }
     let marker = format!("complete:{}:{md5}", if legacy { "l" } else { "m" });
     let fingerprint = repo.odb.fingerprint(legacy);
-    if let Some(state) = repo.state.as_ref() {
-        if state.get_raw(&marker).as_deref() == Some(fingerprint.as_bytes()) {
-            return true;
-        }
+    if let Some(state) = repo.state.as_ref()
+        && state.get_raw(&marker).as_deref() == Some(fingerprint.as_bytes())
+    {
+        return true;
     }
     let Ok(bytes) = repo.odb.read(md5, legacy) else {
         return false;

@@ -823,13 +823,13 @@ pub fn object_names<'a>(
     let mut names = HashMap::new();
     for (rel, out) in outs {
         let Some(obj) = out_object(out) else { continue };
-        if obj.is_dir() {
-            if let Some(tree) = read_tree(odb, &obj) {
-                for e in &tree.entries {
-                    names
-                        .entry(Object::new(e.md5.clone(), obj.legacy))
-                        .or_insert_with(|| format!("{rel}/{}", e.relpath));
-                }
+        if obj.is_dir()
+            && let Some(tree) = read_tree(odb, &obj)
+        {
+            for e in &tree.entries {
+                names
+                    .entry(Object::new(e.md5.clone(), obj.legacy))
+                    .or_insert_with(|| format!("{rel}/{}", e.relpath));
             }
         }
         names.entry(obj).or_insert_with(|| rel.to_string());

@@ -289,12 +289,11 @@ pub fn merge(ancestor: &Tree, ours: &Tree, theirs: &Tree) -> Result<Tree, Vec<St
             });
         }
     }
-    if conflicts.is_empty() {
-        if let Err(TreeError::FileDirConflict(p) | TreeError::Duplicate(p)) =
+    if conflicts.is_empty()
+        && let Err(TreeError::FileDirConflict(p) | TreeError::Duplicate(p)) =
             check_structure(&merged)
-        {
-            conflicts.push(p);
-        }
+    {
+        conflicts.push(p);
     }
     if conflicts.is_empty() {
         Ok(Tree::new(merged))

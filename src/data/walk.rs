@@ -167,10 +167,10 @@ fn list_into<'s>(
             }
         }
     }
-    if !local.is_empty() {
-        if let Ok(mut v) = files.lock() {
-            v.extend(local);
-        }
+    if !local.is_empty()
+        && let Ok(mut v) = files.lock()
+    {
+        v.extend(local);
     }
 }
 
@@ -196,10 +196,10 @@ pub fn hash_one(
 ) -> Result<Hashed, Error> {
     if let Some(e) = known.filter(|e| e.matches(meta)) {
         let md5 = e.md5_hex();
-        if let Some(odb) = odb {
-            if !odb.exists_verified(&md5, legacy) {
-                odb.insert_copy(abs, &md5, legacy)?;
-            }
+        if let Some(odb) = odb
+            && !odb.exists_verified(&md5, legacy)
+        {
+            odb.insert_copy(abs, &md5, legacy)?;
         }
         return Ok(Hashed {
             md5,

@@ -48,20 +48,20 @@ fn strip_sign(s: &[u8]) -> &[u8] {
 fn is_yaml12_int(s: &[u8]) -> bool {
     let b = strip_sign(s);
     let all = |t: &[u8], f: fn(u8) -> bool| !t.is_empty() && t.iter().all(|&c| f(c));
-    if let Some(rest) = b.strip_prefix(b"0b") {
-        if all(rest, |c| c == b'0' || c == b'1' || c == b'_') {
-            return true;
-        }
+    if let Some(rest) = b.strip_prefix(b"0b")
+        && all(rest, |c| c == b'0' || c == b'1' || c == b'_')
+    {
+        return true;
     }
-    if let Some(rest) = b.strip_prefix(b"0x") {
-        if all(rest, |c| c.is_ascii_hexdigit() || c == b'_') {
-            return true;
-        }
+    if let Some(rest) = b.strip_prefix(b"0x")
+        && all(rest, |c| c.is_ascii_hexdigit() || c == b'_')
+    {
+        return true;
     }
-    if let Some(rest) = b.strip_prefix(b"0o") {
-        if all(rest, |c| (b'0'..=b'7').contains(&c) || c == b'_') {
-            return true;
-        }
+    if let Some(rest) = b.strip_prefix(b"0o")
+        && all(rest, |c| (b'0'..=b'7').contains(&c) || c == b'_')
+    {
+        return true;
     }
     // `0[0-7_]+` is covered by `[0-9_]+`.
     all(b, |c| is_dec(c) || c == b'_')

@@ -383,10 +383,10 @@ pub fn canonical_lists(text: &str) -> String {
 ///   lists stages in directory-read order;
 /// - runs of `checkout` lines (`A       path`) are sorted for the same reason.
 pub fn canonical_order(text: &str) -> String {
-    if let Ok(v) = serde_json::from_str::<serde_json::Value>(text.trim()) {
-        if v.is_object() || v.is_array() {
-            return format!("{}\n", sorted_json(&v));
-        }
+    if let Ok(v) = serde_json::from_str::<serde_json::Value>(text.trim())
+        && (v.is_object() || v.is_array())
+    {
+        return format!("{}\n", sorted_json(&v));
     }
     let lines: Vec<&str> = text.lines().collect();
     let is_status = !lines.is_empty()
@@ -495,10 +495,10 @@ impl Default for TestEnv {
 
 impl Drop for TestEnv {
     fn drop(&mut self) {
-        if std::env::var_os("GIT_DVC_TEST_KEEP").is_some() {
-            if let Some(tmp) = self.tmp.take() {
-                eprintln!("keeping {}", tmp.keep().display());
-            }
+        if std::env::var_os("GIT_DVC_TEST_KEEP").is_some()
+            && let Some(tmp) = self.tmp.take()
+        {
+            eprintln!("keeping {}", tmp.keep().display());
         }
     }
 }

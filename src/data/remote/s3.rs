@@ -554,7 +554,7 @@ impl S3Remote {
         for base in ["files/md5/", ""] {
             let group: Vec<&String> = keys
                 .iter()
-                .filter(|k| k.starts_with("files/md5/") == !base.is_empty())
+                .filter(|k| k.starts_with("files/md5/") != base.is_empty())
                 .collect();
             if group.is_empty() {
                 continue;
