@@ -15,7 +15,7 @@ use crate::data::walk::{self, DirFile};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::os::unix::fs::PermissionsExt;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// Errors of checkout.
 #[derive(Debug, thiserror::Error)]
@@ -532,34 +532,54 @@ pub fn remove_out_if_saved(repo: &Repo, o: &ResolvedOut) -> Result<bool, Error> 
     let Ok(meta) = std::fs::symlink_metadata(&o.abs) else {
         return Ok(true);
     };
-    let saved = if meta.is_dir() {
-        let files = walk::list_dir(&repo.root, &o.abs)?;
-        let known = repo
-            .state
-            .as_ref()
-            .map(|s| s.load_prefix(legacy, &format!("{}/", o.rel)))
-            .unwrap_or_default();
-        files
-            .par_iter()
-            .all(|f| is_saved(repo, &f.abs, legacy, known.get(&f.rel)))
-    } else {
-        let known = repo.state.as_ref().and_then(|s| s.get(legacy, &o.rel));
-        is_saved(repo, &o.abs, legacy, known.as_ref())
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Io {
+            op: "remove",
+            path,
+            source,
+        }
     };
-    if !saved {
+    if !meta.is_dir() {
+        let known = repo.state.as_ref().and_then(|s| s.get(legacy, &o.rel));
+        if !is_saved(repo, &o.abs, legacy, known.as_ref()) {
+            return Ok(false);
+        }
+        std::fs::remove_file(&o.abs).map_err(io(&o.abs))?;
+        return Ok(true);
+    }
+    let files = walk::list_dir(&repo.root, &o.abs)?;
+    let known = repo
+        .state
+        .as_ref()
+        .map(|s| s.load_prefix(legacy, &format!("{}/", o.rel)))
+        .unwrap_or_default();
+    if !files
+        .par_iter()
+        .all(|f| is_saved(repo, &f.abs, legacy, known.get(&f.rel)))
+    {
         return Ok(false);
     }
-    let r = if meta.is_dir() {
-        std::fs::remove_dir_all(&o.abs)
-    } else {
-        std::fs::remove_file(&o.abs)
-    };
-    r.map_err(|source| Error::Io {
-        op: "remove",
-        path: o.abs.clone(),
-        source,
-    })?;
+    // Only the files just checked go; whatever the listing skipped (`.dvcignore`d files,
+    // nested repositories, special files) stays, with the directories that hold it.
+    for f in &files {
+        std::fs::remove_file(&f.abs).map_err(io(&f.abs))?;
+    }
+    remove_empty_dirs(&o.abs);
     Ok(true)
+}
+
+/// Remove `dir` and the directories below it that are (or become) empty; anything else
+/// stays. Errors only mean something stayed.
+fn remove_empty_dirs(dir: &Path) {
+    if let Ok(rd) = std::fs::read_dir(dir) {
+        for e in rd.flatten() {
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                remove_empty_dirs(&e.path());
+            }
+        }
+    }
+    let _ = std::fs::remove_dir(dir);
 }
 
 /// Used by the empty-file fast path in tests.

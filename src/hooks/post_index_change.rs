@@ -206,7 +206,15 @@ pub fn run(input: &PostIndexChangeInput, env: &HookEnv) -> Result<i32, Error> {
     let mut args = vec!["ls-files", "-z", "-s", "-t", "--"];
     args.extend_from_slice(&sync::POINTER_PATHSPECS);
     args.push(DVC_CONFIG);
-    let listing = git.run(&args)?;
+    // git runs this hook after closing the new index, and for some writes (`commit -a`,
+    // `commit <paths>`) before renaming `index.lock` into place: then the lock holds what
+    // the index is about to be.
+    let lock = git_dir.join("index.lock");
+    let listing = if lock.is_file() {
+        git.clone().with_env("GIT_INDEX_FILE", &lock).run(&args)?
+    } else {
+        git.run(&args)?
+    };
     let current = parse_ls_files(&listing);
     // git's flags are not reliable here: `sparse-checkout set` reports "0 0".
     if dvc_dir_skipped(&listing) {
@@ -217,7 +225,7 @@ pub fn run(input: &PostIndexChangeInput, env: &HookEnv) -> Result<i32, Error> {
     if let Some(before) = snapshot.load() {
         let gone = vanished(&before, &current, input.worktree_updated);
         if !gone.is_empty() {
-            code = remove_vanished(gone);
+            code = remove_vanished(gone, &current);
         }
     }
     if let Err(e) = snapshot.store(&current) {
@@ -226,7 +234,10 @@ pub fn run(input: &PostIndexChangeInput, env: &HookEnv) -> Result<i32, Error> {
     Ok(code)
 }
 
-fn remove_vanished(gone: Vec<(String, String, Option<String>)>) -> i32 {
+fn remove_vanished(
+    gone: Vec<(String, String, Option<String>)>,
+    current: &BTreeMap<String, IndexPointer>,
+) -> i32 {
     let Some(hr) = super::open_for_post_hook(HookName::PostIndexChange) else {
         return 0;
     };
@@ -235,6 +246,16 @@ fn remove_vanished(gone: Vec<(String, String, Option<String>)>) -> i32 {
         names.push(old.clone());
         names.push(new.clone().unwrap_or_else(|| old.clone()));
     }
+    // Every other pointer in the worktree counts too: an out that moved to another
+    // pointer (`git mv a.dvc b.dvc`, a `.dvc` turned pipeline output) is not orphaned.
+    let others: Vec<(&String, &String)> = current
+        .iter()
+        .filter_map(|(path, p)| match p {
+            IndexPointer::Blob(id) if !gone.iter().any(|(g, _, _)| g == path) => Some((path, id)),
+            _ => None,
+        })
+        .collect();
+    names.extend(others.iter().map(|(_, id)| (*id).clone()));
     let blobs = match hr.git.cat_file_batch(&names) {
         Ok(b) => b,
         Err(e) => {
@@ -246,9 +267,10 @@ fn remove_vanished(gone: Vec<(String, String, Option<String>)>) -> i32 {
         b.and_then(|b| b.as_ref())
             .and_then(|b| String::from_utf8(b.clone()).ok())
     };
-    let changes = gone
+    let (pairs, rest) = blobs.split_at((gone.len() * 2).min(blobs.len()));
+    let mut changes: Vec<(String, Option<String>, Option<String>)> = gone
         .iter()
-        .zip(blobs.chunks(2))
+        .zip(pairs.chunks(2))
         .filter_map(|((path, _, new), pair)| {
             // An old blob git no longer has: nothing is known about what it tracked.
             let old = text(pair.first())?;
@@ -260,6 +282,13 @@ fn remove_vanished(gone: Vec<(String, String, Option<String>)>) -> i32 {
             Some((path.clone(), Some(old), new))
         })
         .collect();
+    for ((path, _), blob) in others.iter().zip(rest) {
+        match text(Some(blob)) {
+            Some(t) => changes.push(((*path).clone(), None, Some(t))),
+            // Unknown content: its outs cannot be told apart, so remove nothing.
+            None => return 0,
+        }
+    }
     let result = sync::remove_vanished(&hr, changes);
     super::finish_post_hook(&hr, &result)
 }

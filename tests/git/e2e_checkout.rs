@@ -105,6 +105,22 @@ fn reset_hard_removes_outs_whose_pointer_left_and_brings_them_back() {
     d.write("b.txt.dvc", pointer);
     d.git(&["dvc", "checkout", "-q", "b.txt.dvc"]).success();
     assert_eq!(content(&d, "b.txt").as_deref(), Some("new\n"));
+    d.remove("b.txt");
+    d.remove("b.txt.dvc");
+
+    // An out whose pointer is renamed is still tracked: undoing the rename keeps it.
+    d.git(&["mv", "a.txt.dvc", "moved.dvc"]).success();
+    d.git(&["reset", "-q", "--hard"]).success();
+    assert_eq!(content(&d, "a.txt").as_deref(), Some("v2\n"));
+    // Removing a directory out deletes only what was checked against the cache: what DVC
+    // never lists (here a `.hg` directory inside it) stays.
+    d.write("data/.hg/notes", "not in the cache\n");
+    d.git(&["reset", "-q", "--hard", "dropped"]).success();
+    assert!(!d.exists("data/f0"), "tracked files should go");
+    assert_eq!(
+        content(&d, "data/.hg/notes").as_deref(),
+        Some("not in the cache\n")
+    );
 }
 
 #[test]
