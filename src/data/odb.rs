@@ -470,10 +470,13 @@ impl Odb {
                     });
                 }
             };
+            let from_meta = created.as_ref().and_then(|_| from.metadata().ok());
             if let Some(to) = &created {
                 // An object that is not 0444 is unverified: check it before it reaches the
                 // workspace (a corrupt one is deleted, as dvc does, and reported).
-                let trusted = from.metadata().is_ok_and(|m| m.mode() & 0o7777 == 0o444);
+                let trusted = from_meta
+                    .as_ref()
+                    .is_some_and(|m| m.mode() & 0o7777 == 0o444);
                 if !trusted {
                     let _ = to;
                     if let Err(e) = self.check(oid, legacy) {
@@ -490,7 +493,16 @@ impl Odb {
                 }
             }
             if let Some(mut to) = created {
-                let written = io::copy(&mut from, &mut to).and_then(|_| {
+                // Small objects (the common case): one read and one write, without
+                // io::copy's probing of both files before copy_file_range.
+                let len = from_meta.as_ref().map_or(u64::MAX, |m| m.len());
+                let copied = if len <= hash::SMALL_FILE {
+                    let mut buf = Vec::with_capacity(len as usize + 1);
+                    from.read_to_end(&mut buf).and_then(|_| to.write_all(&buf))
+                } else {
+                    io::copy(&mut from, &mut to).map(|_| ())
+                };
+                let written = copied.and_then(|()| {
                     if exec {
                         let mode = to.metadata()?.mode();
                         to.set_permissions(fs::Permissions::from_mode((mode & 0o777) | 0o100))?;
