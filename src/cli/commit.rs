@@ -51,12 +51,7 @@ pub fn run(ctx: &Context, args: CommitArgs) -> CommandResult {
             // dvc re-applies the `.gitignore` entry on commit (nothing is written when git
             // already ignores the path).
             if let (Some(scm), true) = (scm.as_mut(), o.out.cache) {
-                let dir = o.abs.parent().unwrap_or(&repo.root);
-                let name = o
-                    .abs
-                    .file_name()
-                    .and_then(|n| n.to_str())
-                    .unwrap_or_default();
+                let (dir, name) = o.gitignore_slot(&repo.root);
                 scm.ignore(dir, name)
                     .map_err(|e| CommandError::failed(format!("cannot update .gitignore: {e}")))?;
             }

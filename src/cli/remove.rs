@@ -41,12 +41,7 @@ pub fn run(ctx: &Context, args: RemoveArgs) -> CommandResult {
                 if let Some(scm) = scm.as_mut()
                     && o.out.cache
                 {
-                    let dir = o.abs.parent().unwrap_or(&repo.root);
-                    let name = o
-                        .abs
-                        .file_name()
-                        .and_then(|n| n.to_str())
-                        .unwrap_or_default();
+                    let (dir, name) = o.gitignore_slot(&repo.root);
                     scm.unignore(dir, name).map_err(|e| {
                         CommandError::failed(format!("cannot update .gitignore: {e}"))
                     })?;

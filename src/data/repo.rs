@@ -119,6 +119,19 @@ pub struct ResolvedOut {
     pub rel: String,
 }
 
+impl ResolvedOut {
+    /// The directory whose `.gitignore` lists this out, and the out's name in it.
+    pub fn gitignore_slot<'a>(&'a self, root: &'a Path) -> (&'a Path, &'a str) {
+        let dir = self.abs.parent().unwrap_or(root);
+        let name = self
+            .abs
+            .file_name()
+            .and_then(|n| n.to_str())
+            .unwrap_or_default();
+        (dir, name)
+    }
+}
+
 /// An open repository.
 #[derive(Debug)]
 pub struct Repo {
