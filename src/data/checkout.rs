@@ -442,12 +442,22 @@ fn apply(repo: &Repo, plan: Plan) -> Result<Option<(String, bool, Change)>, Erro
                 path: o.abs.clone(),
                 source,
             })?;
+            // Each directory is checked for symlinks once, not once per file in it.
+            crate::data::pathsafe::check_parents(
+                &o.abs,
+                writes.iter().map(|&i| tree.entries[i].relpath.as_str()),
+            )
+            .map_err(|err| Error::Io {
+                op: "check path",
+                path: o.abs.clone(),
+                source: std::io::Error::new(std::io::ErrorKind::InvalidInput, err.to_string()),
+            })?;
             let results: Vec<Result<(String, Entry), Error>> =
                 writes
                     .par_iter()
                     .map(|&i| {
                         let e = &tree.entries[i];
-                        let dest = crate::data::pathsafe::join_checked(&o.abs, &e.relpath)
+                        let dest = crate::data::pathsafe::join_lexical(&o.abs, &e.relpath)
                             .map_err(|err| Error::Io {
                                 op: "check path",
                                 path: o.abs.join(&e.relpath),

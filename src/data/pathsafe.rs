@@ -74,6 +74,44 @@ pub fn join_checked(base: &Path, rel: &str) -> Result<PathBuf, PathError> {
     Ok(cur)
 }
 
+/// [`join_checked`] for many relpaths below one `base`, each directory looked at once:
+/// refuse when an existing directory between `base` and any of the files is a symlink.
+/// Relpaths that fail [`check_relpath`] are left for [`join_lexical`] to report.
+pub fn check_parents<'a>(
+    base: &Path,
+    rels: impl IntoIterator<Item = &'a str>,
+) -> Result<(), PathError> {
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    for rel in rels {
+        if check_relpath(rel).is_err() {
+            continue;
+        }
+        for (i, _) in rel.match_indices('/') {
+            let dir = &rel[..i];
+            if !seen.insert(dir) {
+                continue;
+            }
+            let path = base.join(dir);
+            if let Ok(meta) = std::fs::symlink_metadata(&path)
+                && meta.file_type().is_symlink()
+            {
+                return Err(PathError::ThroughSymlink(
+                    rel.to_string(),
+                    path.display().to_string(),
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Join a checked relpath to `base` without looking at the filesystem: for paths whose
+/// directories [`check_parents`] has vetted.
+pub fn join_lexical(base: &Path, rel: &str) -> Result<PathBuf, PathError> {
+    check_relpath(rel)?;
+    Ok(base.join(rel))
+}
+
 /// Normalize a path lexically (no filesystem access): drop `.`, fold `..`.
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();

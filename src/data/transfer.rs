@@ -330,24 +330,7 @@ fn download_each<'a>(
         return Ok(objects
             .into_par_iter()
             .map(|o| {
-                // The local backend creates the temp file read-only and its directory
-                // when missing: no stat and no chmod per object.
-                let dest = odb.path(&o.oid, o.legacy);
-                let dir = dest.parent().unwrap_or(odb.root()).to_path_buf();
-                let r = with_retry_sync(|| {
-                    let tmp = odb::temp_name(&dir);
-                    let r = local
-                        .download_sync(&o.key(), &tmp)
-                        .map_err(TransferError::from)
-                        .and_then(|got| {
-                            verify_download(remote.name(), o, &got, &tmp)?;
-                            publish(&tmp, &dest, odb::umask() & 0o444 != 0)
-                        });
-                    if r.is_err() {
-                        let _ = std::fs::remove_file(&tmp);
-                    }
-                    r
-                });
+                let r = with_retry_sync(|| fetch_local(odb, local, remote.name(), o));
                 progress.advance(1);
                 (o, r)
             })
@@ -484,10 +467,7 @@ pub fn fetch_objects(
 ) -> Result<Summary, TransferError> {
     let objects = dedup(objects);
     let jobs = options.jobs.max(1);
-    let present: Vec<bool> = objects
-        .par_iter()
-        .map(|o| odb.exists_verified(&o.oid, o.legacy))
-        .collect();
+    let present = odb.exists_verified_each(&objects, |o| (&o.oid, o.legacy));
     let mut summary = Summary::default();
     // Phase 1: manifests.
     let missing_dirs: Vec<&Object> = objects
@@ -533,10 +513,7 @@ pub fn fetch_objects(
         }
     }
     let wanted: Vec<Object> = wanted.into_iter().collect();
-    let have: Vec<bool> = wanted
-        .par_iter()
-        .map(|o| odb.exists_verified(&o.oid, o.legacy))
-        .collect();
+    let have = odb.exists_verified_each(&wanted, |o| (&o.oid, o.legacy));
     let todo: Vec<&Object> = wanted
         .iter()
         .zip(&have)
@@ -564,6 +541,63 @@ pub fn fetch_objects(
         }
     }
     Ok(summary)
+}
+
+/// Copy one object from a local remote straight to its cache path, verify it, then
+/// make it read-only. Until that last step the object is not 0444, so a copy cut short
+/// (a crash, a kill) is never trusted: git-dvc and dvc both re-hash it before use. No
+/// temp name and no rename per object.
+fn fetch_local(
+    odb: &Odb,
+    local: &remote::local::LocalRemote,
+    remote_name: &str,
+    o: &Object,
+) -> Result<(), TransferError> {
+    let dest = odb.path(&o.oid, o.legacy);
+    match fetch_local_into(local, remote_name, o, &dest) {
+        Err(TransferError::Remote(RemoteError::Io { source, .. }))
+            if source.kind() == std::io::ErrorKind::AlreadyExists =>
+        {
+            // Something already has the object's name (an unverified leftover, or a
+            // copy another process just made): fetch beside it and replace it at once.
+            let dir = dest.parent().unwrap_or(odb.root());
+            let tmp = odb::temp_name(dir);
+            fetch_local_into(local, remote_name, o, &tmp)?;
+            std::fs::rename(&tmp, &dest).map_err(|source| {
+                let _ = std::fs::remove_file(&tmp);
+                TransferError::Io {
+                    op: "rename into",
+                    path: dest.clone(),
+                    source,
+                }
+            })
+        }
+        other => other,
+    }
+}
+
+/// Download `o` into the new file `path`, check it, and mark it read-only. On error,
+/// nothing is left at `path`.
+fn fetch_local_into(
+    local: &remote::local::LocalRemote,
+    remote_name: &str,
+    o: &Object,
+    path: &Path,
+) -> Result<(), TransferError> {
+    let (got, file) = local.download_sync(&o.key(), path)?;
+    let checked = verify_download(remote_name, o, &got, path).and_then(|()| {
+        file.set_permissions(std::fs::Permissions::from_mode(0o444))
+            .map_err(|source| TransferError::Io {
+                op: "chmod",
+                path: path.to_path_buf(),
+                source,
+            })
+    });
+    if checked.is_err() {
+        drop(file);
+        let _ = std::fs::remove_file(path);
+    }
+    checked
 }
 
 /// The cache directory an object goes to (created) and its final path.
@@ -625,7 +659,7 @@ fn finish_download(
     dest: &Path,
 ) -> Result<(), TransferError> {
     verify_download(remote_name, o, got, tmp)?;
-    publish(tmp, dest, true)
+    publish(tmp, dest)
 }
 
 /// Check a downloaded temp file against its object name (and a `.dir`'s JSON).
@@ -670,18 +704,15 @@ fn verify_download(
     Ok(())
 }
 
-/// Make a verified temp file read-only (unless it was created so) and rename it into
-/// the cache.
-fn publish(tmp: &Path, dest: &Path, chmod: bool) -> Result<(), TransferError> {
-    if chmod {
-        std::fs::set_permissions(tmp, std::fs::Permissions::from_mode(0o444)).map_err(
-            |source| TransferError::Io {
-                op: "chmod",
-                path: tmp.to_path_buf(),
-                source,
-            },
-        )?;
-    }
+/// Make a verified temp file read-only and rename it into the cache.
+fn publish(tmp: &Path, dest: &Path) -> Result<(), TransferError> {
+    std::fs::set_permissions(tmp, std::fs::Permissions::from_mode(0o444)).map_err(|source| {
+        TransferError::Io {
+            op: "chmod",
+            path: tmp.to_path_buf(),
+            source,
+        }
+    })?;
     std::fs::rename(tmp, dest).map_err(|source| TransferError::Io {
         op: "rename into",
         path: dest.to_path_buf(),
@@ -943,6 +974,39 @@ mod tests {
             .map(|rd| rd.flatten().map(|e| e.file_name()).collect())
             .unwrap_or_default();
         assert!(leftovers.is_empty(), "{leftovers:?}");
+    }
+
+    #[test]
+    fn a_copy_cut_short_is_replaced_not_trusted() {
+        let (dir, odb, remote) = setup();
+        let (d, files) = add_dir(&odb, &[("a", b"one"), ("b", b"two")]);
+        push_objects(&odb, &remote, &[d.clone()], &opts(), &NoProgress).unwrap();
+        let odb2 = Odb::new(dir.path().join("cache2"), vec![LinkType::Copy]);
+        // What an interrupted fetch leaves: a short copy at the object's name, not 0444.
+        let short = odb2.path(&files[0].oid, false);
+        fs::create_dir_all(short.parent().unwrap()).unwrap();
+        fs::write(&short, b"on").unwrap();
+        let s = fetch_objects(&odb2, &remote, &[d.clone()], &opts(), &NoProgress).unwrap();
+        assert!(s.failed.is_empty(), "{:?}", s.failed);
+        assert_eq!(fs::read(&short).unwrap(), b"one");
+        assert!(odb::is_trusted(&short));
+        // Something at the name that the existence check keeps (here a copy made while
+        // the fetch ran) is replaced in one rename, with no temp file left.
+        let other = odb2.path(&files[1].oid, false);
+        fs::set_permissions(&other, fs::Permissions::from_mode(0o644)).unwrap();
+        fs::write(&other, b"stale").unwrap();
+        let Some(local) = remote.as_local() else {
+            panic!("a local remote")
+        };
+        fetch_local(&odb2, local, "r", &files[1]).unwrap();
+        assert_eq!(fs::read(&other).unwrap(), b"two");
+        assert!(odb::is_trusted(&other));
+        let names: Vec<_> = fs::read_dir(other.parent().unwrap())
+            .unwrap()
+            .flatten()
+            .map(|e| e.file_name())
+            .collect();
+        assert_eq!(names.len(), 1, "{names:?}");
     }
 
     #[test]

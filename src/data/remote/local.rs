@@ -50,8 +50,11 @@ impl LocalRemote {
         upload_sync(&self.root, src, key)
     }
 
-    /// Copy `key` into the new file `dest`, hashing on the way. Blocking.
-    pub fn download_sync(&self, key: &str, dest: &Path) -> Result<Downloaded> {
+    /// Copy `key` into the new file `dest` (created `0o600`, its directory made on
+    /// demand), hashing on the way. Blocking. Returns the still-open file so that the
+    /// caller can mark it once it has checked it; on error, a file this call created is
+    /// removed again.
+    pub fn download_sync(&self, key: &str, dest: &Path) -> Result<(Downloaded, File)> {
         download_sync(&self.name, &self.root, key, dest)
     }
 
@@ -94,9 +97,11 @@ impl LocalRemote {
         let dest = dest.to_path_buf();
         let key = key.to_string();
         let name = self.name.clone();
-        tokio::task::spawn_blocking(move || download_sync(&name, &root, &key, &dest))
-            .await
-            .map_err(join_error)?
+        tokio::task::spawn_blocking(move || {
+            download_sync(&name, &root, &key, &dest).map(|(d, _)| d)
+        })
+        .await
+        .map_err(join_error)?
     }
 
     /// Every object key (modern `files/md5/…` and legacy `ab/…`).
@@ -198,9 +203,9 @@ fn upload_sync(root: &Path, src: &Path, key: &str) -> Result<()> {
     finish
 }
 
-fn download_sync(name: &str, root: &Path, key: &str, dest: &Path) -> Result<Downloaded> {
+fn download_sync(name: &str, root: &Path, key: &str, dest: &Path) -> Result<(Downloaded, File)> {
     let src = root.join(key);
-    let mut from = File::open(&src).map_err(|e| {
+    let from = File::open(&src).map_err(|e| {
         if e.kind() == std::io::ErrorKind::NotFound {
             RemoteError::NotFound {
                 remote: name.to_string(),
@@ -210,15 +215,17 @@ fn download_sync(name: &str, root: &Path, key: &str, dest: &Path) -> Result<Down
             RemoteError::io("open", &src)(e)
         }
     })?;
-    // Read-only from the start (the fd stays writable); the directory is made on demand.
+    // Not read-only yet: a file of another mode is unverified to every reader (git-dvc
+    // and dvc alike), so a copy cut short is never trusted. The directory is made on
+    // demand.
     let create = || {
         OpenOptions::new()
             .write(true)
             .create_new(true)
-            .mode(0o444)
+            .mode(0o600)
             .open(dest)
     };
-    let mut to = match create() {
+    let to = match create() {
         Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
             if let Some(dir) = dest.parent() {
                 fs::create_dir_all(dir).map_err(RemoteError::io("create directory", dir))?;
@@ -228,12 +235,28 @@ fn download_sync(name: &str, root: &Path, key: &str, dest: &Path) -> Result<Down
         other => other,
     }
     .map_err(RemoteError::io("create", dest))?;
-    // Small objects (the common case) in one read; no large zeroed buffer per object.
-    let len = from.metadata().map(|m| m.len()).unwrap_or(0);
+    match copy_hashing(&src, from, dest, &to) {
+        Ok(got) => Ok((got, to)),
+        Err(e) => {
+            drop(to);
+            let _ = fs::remove_file(dest);
+            Err(e)
+        }
+    }
+}
+
+/// Copy `from` into `to`, hashing on the way.
+fn copy_hashing(src: &Path, mut from: File, dest: &Path, mut to: &File) -> Result<Downloaded> {
+    // Small objects (the common case) in one read of the size fstat gave (no probing
+    // read at the end, no large zeroed buffer). A file that changes size meanwhile
+    // fails its md5 check.
+    let len = from.metadata().map(|m| m.len()).unwrap_or(u64::MAX);
     if len <= hash::SMALL_FILE {
-        let mut buf = Vec::with_capacity(len as usize + 1);
-        from.read_to_end(&mut buf)
-            .map_err(RemoteError::io("read", &src))?;
+        let mut buf = Vec::with_capacity(len as usize);
+        Read::by_ref(&mut from)
+            .take(len)
+            .read_to_end(&mut buf)
+            .map_err(RemoteError::io("read", src))?;
         to.write_all(&buf).map_err(RemoteError::io("write", dest))?;
         return Ok(Downloaded {
             md5: hash::md5_bytes(&buf),
@@ -247,7 +270,7 @@ fn download_sync(name: &str, root: &Path, key: &str, dest: &Path) -> Result<Down
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(RemoteError::io("read", &src)(e)),
+            Err(e) => return Err(RemoteError::io("read", src)(e)),
         };
         hasher.update(&buf[..n]);
         to.write_all(&buf[..n])
