@@ -93,10 +93,35 @@ class Bench:
         if os.path.exists(path):
             os.rename(path, os.path.join(trash, "%d-%d" % (os.getpid(), time.monotonic_ns())))
 
+    def settle(self, quiet_s=2.0, limit_s=120.0):
+        """Wait until the block devices have been idle (no I/O in flight, no discard
+        completed) for `quiet_s`. After a case's set-up has written or renamed tens of
+        thousands of files, the kernel keeps writing back and discarding for a while;
+        timing either tool inside that window measures the disk, not the tool."""
+        def snapshot():
+            try:
+                with open("/proc/diskstats") as f:
+                    rows = [l.split() for l in f]
+            except OSError:
+                return None
+            # Fields (1-based, after major/minor/name): 4 reads completed... 9 I/Os in
+            # progress, 12+ discards completed (kernels >= 4.18).
+            return tuple(tuple(r[3:]) for r in rows if len(r) >= 14)
+        os.sync()
+        start = time.monotonic()
+        last, quiet_since = snapshot(), time.monotonic()
+        while last is not None and time.monotonic() - start < limit_s:
+            time.sleep(0.25)
+            now = snapshot()
+            if now != last:
+                last, quiet_since = now, time.monotonic()
+            elif time.monotonic() - quiet_since >= quiet_s:
+                break
+
     def fresh_repo(self, name, tool):
         """An empty git repo initialised by `tool`, at <work>/<name>-<tool>."""
         repo = os.path.join(self.work, "%s-%s" % (name, tool))
-        self.rm(repo)
+        self.set_aside(repo)
         os.makedirs(repo)
         self.sh(["git", "init", "-q"], repo)
         self.sh(self.tool(tool) + ["init", "-q"], repo)
@@ -104,7 +129,7 @@ class Bench:
 
     def copy_data(self, repo, rel="data"):
         dst = os.path.join(repo, rel)
-        self.rm(dst)
+        self.set_aside(dst)
         shutil.copytree(self.data, dst)
 
     def reset_state(self, repo):
@@ -119,8 +144,7 @@ class Bench:
     def timed(self, cmd, cwd):
         # Let the kernel write back what the set-up (and earlier cases' clean-up) left
         # dirty, so that neither tool pays for it inside its timed window.
-        os.sync()
-        time.sleep(0.5)
+        self.settle(quiet_s=0.5, limit_s=30.0)
         start = time.perf_counter()
         self.sh(cmd, cwd)
         return time.perf_counter() - start
@@ -170,7 +194,7 @@ def checkout_deleted(b):
 def with_local_remote(b, name, tool):
     repo = added_repo(b, name, tool)
     remote = os.path.join(b.work, "%s-%s-remote" % (name, tool))
-    b.rm(remote)
+    b.set_aside(remote)
     b.sh(b.tool(tool) + ["remote", "add", "-d", "store", remote], repo)
     return repo, remote
 
@@ -295,6 +319,9 @@ def main():
         b.sh([sys.executable, os.path.join(HERE, "mkdata.py"), b.data, str(args.files)], b.work)
         with open(marker, "w") as f:
             f.write(str(args.files))
+    # Trash left by an interrupted run: delete it now, and let the discards pass.
+    b.rm(os.path.join(b.work, "trash"))
+    b.settle()
     only = [s for s in args.only.split(",") if s]
     rows = []
     for name, target, compare, fn in CASES:
@@ -308,18 +335,30 @@ def main():
             print("   setup failed: %s" % e, file=sys.stderr)
             rows.append((name, None, None, None, target, "setup failed", compare))
             continue
-        for label, setup, run in entries:
-            times = []
-            try:
-                for _ in range(args.runs):
+        # Let the set-up's writes and the clean-up's discards finish first, then take
+        # the tools' runs in turn (dvc, git-dvc, ref, dvc, ...), so that whatever state
+        # the filesystem drifts through is shared by all of them.
+        b.settle()
+        times = {label: [] for label, _, _ in entries}
+        failed = {}
+        for _ in range(args.runs):
+            for label, setup, run in entries:
+                if label in failed:
+                    continue
+                try:
                     setup()
-                    times.append(run())
-                results[label] = statistics.median(times)
-                print("   %-16s %s  (runs: %s)" % (label, fmt(results[label]),
-                                                 ", ".join("%.3f" % t for t in times)), file=sys.stderr)
-            except Failed as e:
+                    times[label].append(run())
+                except Failed as e:
+                    failed[label] = e
+        for label, _, _ in entries:
+            if label in failed:
                 results[label] = None
-                print("   %-16s failed: %s" % (label, e), file=sys.stderr)
+                print("   %-16s failed: %s" % (label, failed[label]), file=sys.stderr)
+                continue
+            results[label] = statistics.median(times[label])
+            print("   %-16s %s  (runs: %s)" % (label, fmt(results[label]),
+                                             ", ".join("%.3f" % t for t in times[label])),
+                  file=sys.stderr)
         refs = [(k, v) for k, v in results.items() if k not in ("dvc", "git-dvc")]
         ref = ("%s %s" % (refs[0][0], fmt(refs[0][1]))) if refs else ""
         rows.append((name, results.get("dvc"), results.get("git-dvc"), refs[0][1] if refs else None,
