@@ -394,7 +394,7 @@ impl Drop for TlsMoto {
 }
 
 #[test]
-fn s3_ssl_verify_with_a_ca_bundle() {
+fn s3_ssl_verify_ca_bundle_and_disabled() {
     let mut env = TestEnv::new();
     env.use_s3();
     let dir = env.root().to_path_buf();
@@ -469,10 +469,25 @@ fn s3_ssl_verify_with_a_ca_bundle() {
     repo.gd(&["push"])
         .failure()
         .stderr_has("holds no PEM certificate");
-    // Skipping verification is refused rather than silently done.
+    // `ssl_verify = false` skips verification (botocore's `verify=False`): a new object
+    // goes up without the bundle, and dvc (which honours the option too) sees it.
     repo.dvc(&["remote", "modify", "s3", "ssl_verify", "false"])
         .success();
+    repo.write("g.txt", "unverified\n");
+    repo.dvc(&["add", "-q", "g.txt"]).success();
+    repo.gd(&["push"]).success().stdout_has("1 file pushed");
+    repo.dvc(&["status", "-c"])
+        .success()
+        .stdout_has("Cache and remote 's3' are in sync.");
+    repo.gd(&["status", "-c"])
+        .success()
+        .stdout_has("Cache and remote 's3' are in sync.");
+    // Verification back on, no bundle: the unknown CA fails clearly again.
+    repo.dvc(&["remote", "modify", "s3", "ssl_verify", "true"])
+        .success();
+    repo.write("h.txt", "verified again\n");
+    repo.dvc(&["add", "-q", "h.txt"]).success();
     repo.gd(&["push"])
-        .failure()
-        .stderr_has("'ssl_verify = false' is not supported");
+        .code(1)
+        .stderr_has("failed to push data to the cloud");
 }

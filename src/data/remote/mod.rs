@@ -16,6 +16,7 @@
 //! Invariant: no error or `Debug` output of this module contains a secret option value
 //! (`secret_access_key`, `session_token`, …).
 
+pub mod insecure_tls;
 pub mod local;
 pub mod s3;
 

@@ -4,7 +4,8 @@
 //! botocore uses for custom endpoints), `region`, `profile`, `credentialpath` (a shared
 //! credentials file, like `AWS_SHARED_CREDENTIALS_FILE`), `configpath` (like
 //! `AWS_CONFIG_FILE`), `access_key_id` / `secret_access_key` / `session_token`, `use_ssl`,
-//! `ssl_verify` (true, or a CA bundle path; `false` is refused over https), `sse`, `sse_kms_key_id`,
+//! `ssl_verify` (true; a CA bundle path; or `false`, which skips certificate verification
+//! over https, see [`super::insecure_tls`]), `sse`, `sse_kms_key_id`,
 //! `sse_customer_key` / `sse_customer_algorithm` (SSE-C), `acl`,
 //! `allow_anonymous_login`, `connect_timeout`, `read_timeout`, `jobs`. Without explicit
 //! keys the standard AWS chain applies (environment, profile files, SSO, IMDS).
@@ -17,6 +18,7 @@
 //! SDK's standard strategy and classified retriable for the transfer layer. Credentials
 //! never reach an error message or `Debug` output.
 
+use super::insecure_tls::InsecureTlsClient;
 use super::{Downloaded, OpenOptions, RemoteError, Result};
 use crate::data::config::{RemoteConfig, parse_bool};
 use crate::data::hash::Hasher;
@@ -133,8 +135,8 @@ macro_rules! with_sse_customer {
 /// The S3 options of a remote, parsed.
 ///
 /// `ssl_verify = <CA bundle>` trusts only that bundle, as botocore does. `ssl_verify =
-/// false` over https is refused with a clear error: the SDK's HTTP client has no switch to
-/// skip verification, and git-dvc never verifies silently differently from what was asked.
+/// false` over https accepts any server certificate (botocore's `verify=False`), through
+/// git-dvc's own HTTP client since the SDK's has no switch for it.
 #[derive(Debug, Clone)]
 pub struct S3Settings {
     /// `endpointurl`.
@@ -246,16 +248,6 @@ impl S3Remote {
                 message: "the s3 url names no bucket".into(),
             });
         }
-        let https = match &settings.endpoint_url {
-            Some(ep) => !ep.to_ascii_lowercase().starts_with("http://"),
-            None => settings.use_ssl,
-        };
-        if https && settings.ssl_verify == SslVerify::Disabled {
-            return Err(RemoteError::Config {
-                remote: name.to_string(),
-                message: "'ssl_verify = false' is not supported by git-dvc: set it to the path of a CA bundle that signs the endpoint's certificate instead".into(),
-            });
-        }
         Ok(S3Remote {
             name: name.to_string(),
             bucket: bucket.to_string(),
@@ -304,6 +296,19 @@ impl S3Remote {
             .tls_provider(tls::Provider::Rustls(CryptoMode::AwsLc))
             .tls_context(context)
             .build_https())
+    }
+
+    /// Whether requests go over https (the endpoint's scheme, else `use_ssl`).
+    fn https(&self) -> bool {
+        let s = &self.settings;
+        match s
+            .endpoint_url
+            .as_deref()
+            .and_then(|ep| ep.split_once("://"))
+        {
+            Some((scheme, _)) => scheme.eq_ignore_ascii_case("https"),
+            None => s.use_ssl,
+        }
     }
 
     async fn client(&self) -> Result<&Client> {
@@ -380,8 +385,18 @@ impl S3Remote {
                 "dvc-config",
             ));
         }
-        if let SslVerify::CaBundle(path) = &s.ssl_verify {
-            loader = loader.http_client(self.ca_bundle_client(path)?);
+        match &s.ssl_verify {
+            SslVerify::CaBundle(path) => {
+                loader = loader.http_client(self.ca_bundle_client(path)?);
+            }
+            SslVerify::Disabled if self.https() => {
+                let client = InsecureTlsClient::shared().map_err(|e| RemoteError::Config {
+                    remote: self.name.clone(),
+                    message: format!("cannot set up TLS without certificate verification: {e}"),
+                })?;
+                loader = loader.http_client(client);
+            }
+            SslVerify::Disabled | SslVerify::Default => {}
         }
         let shared = loader.load().await;
         let mut builder = aws_sdk_s3::config::Builder::from(&shared)
@@ -902,13 +917,27 @@ mod tests {
         assert_eq!(s.connect_timeout, Duration::from_secs(2));
         assert_eq!(s.credential_path, Some(PathBuf::from("/home/u/creds")));
         // http endpoint: ssl_verify is irrelevant and accepted.
-        assert!(S3Remote::new("s3r", "bucket", "", s.clone()).is_ok());
+        let http = S3Remote::new("s3r", "bucket", "", s.clone()).unwrap();
+        assert!(!http.https());
+        // https endpoint: `false` is accepted too (verification is skipped).
         let mut https = s;
-        https.endpoint_url = Some("https://minio.example".into());
-        let err = S3Remote::new("s3r", "bucket", "", https.clone()).unwrap_err();
-        assert!(err.to_string().contains("CA bundle"), "{err}");
+        https.endpoint_url = Some("HTTPS://minio.example".into());
+        assert!(
+            S3Remote::new("s3r", "bucket", "", https.clone())
+                .unwrap()
+                .https()
+        );
         https.ssl_verify = SslVerify::CaBundle(PathBuf::from("/nonexistent/ca.pem"));
-        assert!(S3Remote::new("s3r", "bucket", "", https).is_ok());
+        assert!(S3Remote::new("s3r", "bucket", "", https.clone()).is_ok());
+        // No scheme: use_ssl decides, as for the endpoint built from it.
+        https.endpoint_url = Some("minio.example:9000".into());
+        assert!(
+            !S3Remote::new("s3r", "bucket", "", https.clone())
+                .unwrap()
+                .https()
+        );
+        https.use_ssl = true;
+        assert!(S3Remote::new("s3r", "bucket", "", https).unwrap().https());
     }
 
     #[test]
