@@ -233,11 +233,43 @@ pub struct S3Remote {
     bucket: String,
     prefix: String,
     settings: S3Settings,
+    multipart_threshold: u64,
     client: tokio::sync::OnceCell<Client>,
 }
 
 /// Size above which objects go up in parts (a single PUT is limited to 5 GiB).
 const MULTIPART_THRESHOLD: u64 = 512 << 20;
+/// S3's smallest part (every part but the last).
+const MIN_PART: u64 = 5 << 20;
+/// Overrides [`MULTIPART_THRESHOLD`] (bytes, at least [`MIN_PART`]); parts are then at
+/// most this size too. For stores with a lower single-PUT limit, and for tests.
+pub const MULTIPART_THRESHOLD_ENV: &str = "GIT_DVC_S3_MULTIPART_THRESHOLD";
+
+/// The multipart threshold: [`MULTIPART_THRESHOLD`], or the environment's override.
+fn multipart_threshold(remote: &str) -> Result<u64> {
+    let Some(v) = std::env::var_os(MULTIPART_THRESHOLD_ENV) else {
+        return Ok(MULTIPART_THRESHOLD);
+    };
+    match v.to_str().and_then(|v| v.trim().parse::<u64>().ok()) {
+        Some(n) if n >= MIN_PART => Ok(n),
+        _ => Err(RemoteError::Config {
+            remote: remote.to_string(),
+            message: format!(
+                "{MULTIPART_THRESHOLD_ENV} must be a number of bytes of at least {MIN_PART}, not '{}'",
+                v.to_string_lossy()
+            ),
+        }),
+    }
+}
+
+/// The part size for an object of `size` bytes: 64 MiB (or the threshold when it is
+/// lower), grown so that no upload needs more than 9,000 of S3's 10,000 parts.
+fn part_size(size: u64, threshold: u64) -> u64 {
+    (64u64 << 20)
+        .min(threshold)
+        .max(MIN_PART)
+        .max(size.div_ceil(9_000))
+}
 
 impl S3Remote {
     /// A remote for `s3://bucket/prefix`. No network access yet.
@@ -253,6 +285,7 @@ impl S3Remote {
             bucket: bucket.to_string(),
             prefix: prefix.trim_matches('/').to_string(),
             settings,
+            multipart_threshold: multipart_threshold(name)?,
             client: tokio::sync::OnceCell::new(),
         })
     }
@@ -599,14 +632,14 @@ impl S3Remote {
         Ok(keys.iter().map(|k| present.contains(k)).collect())
     }
 
-    /// PUT `src` at `key` (multipart above [`MULTIPART_THRESHOLD`]).
+    /// PUT `src` at `key` (in parts above the multipart threshold).
     pub async fn upload(&self, src: &Path, key: &str) -> Result<()> {
         let client = self.client().await?;
         let size = tokio::fs::metadata(src)
             .await
             .map_err(RemoteError::io("stat", src))?
             .len();
-        if size > MULTIPART_THRESHOLD {
+        if size > self.multipart_threshold {
             return self.upload_multipart(client, src, key, size).await;
         }
         let body = ByteStream::from_path(src)
@@ -662,7 +695,7 @@ impl S3Remote {
                 retriable: false,
             });
         };
-        let part_size = (64u64 << 20).max(size.div_ceil(9_000));
+        let part_size = part_size(size, self.multipart_threshold);
         let mut parts = Vec::new();
         let mut offset = 0u64;
         let mut number = 1i32;
@@ -877,6 +910,19 @@ mod tests {
                 .map(|(k, v)| (k.to_string(), v.to_string()))
                 .collect::<BTreeMap<_, _>>(),
         }
+    }
+
+    #[test]
+    fn part_sizes() {
+        const MIB: u64 = 1 << 20;
+        // The default: 64 MiB parts.
+        assert_eq!(part_size(600 * MIB, MULTIPART_THRESHOLD), 64 * MIB);
+        // A low threshold makes the parts as small, but never under S3's 5 MiB.
+        assert_eq!(part_size(12 * MIB, 5 * MIB), 5 * MIB);
+        assert_eq!(part_size(12 * MIB, 8 * MIB), 8 * MIB);
+        // Huge objects stay within 9,000 parts.
+        let huge = 5 * 1024 * 1024 * MIB;
+        assert!(huge.div_ceil(part_size(huge, MULTIPART_THRESHOLD)) <= 9_000);
     }
 
     #[test]
