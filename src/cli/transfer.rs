@@ -116,6 +116,9 @@ impl Progress for Bar {
     }
 }
 
+/// An out with the name of the stage file that records it.
+type NamedOut = (String, Out);
+
 /// `-j` given on the command line (the context fills in the core count otherwise, and
 /// transfers default to the remote's `jobs` or 4 × cores instead, as dvc does).
 fn explicit_jobs() -> bool {
@@ -170,7 +173,7 @@ fn collect_outs(
     ctx: &Context,
     repo: &Repo,
     args: &TransferArgs,
-) -> Result<(Vec<Stage>, Vec<(String, Out)>), CommandError> {
+) -> Result<(Vec<Stage>, Vec<NamedOut>), CommandError> {
     let cwd = ctx.cwd()?;
     let targets = abs_targets(&cwd, &args.targets);
     let stages = repo.stages_for_targets(&targets).map_err(target_error)?;

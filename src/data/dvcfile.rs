@@ -735,8 +735,11 @@ fn entries(lines: &[String], start: usize, end: usize, k: usize) -> Vec<Entry> {
     found
 }
 
-/// Block-sequence items in `[start, end)`: (dash line, end line, dash indent).
-fn seq_items(lines: &[String], start: usize, end: usize) -> Option<Vec<(usize, usize, usize)>> {
+/// A block-sequence item: (dash line, end line, dash indent).
+type Span = (usize, usize, usize);
+
+/// Block-sequence items in `[start, end)`.
+fn seq_items(lines: &[String], start: usize, end: usize) -> Option<Vec<Span>> {
     let first = (start..end).find(|&i| !is_trivia(&lines[i]))?;
     let s = leading_spaces(&lines[first]);
     if !is_dash_at(&lines[first], s) {
@@ -952,7 +955,7 @@ fn find_seq(
     end: usize,
     k: usize,
     key: &str,
-) -> Result<Option<Vec<(usize, usize, usize)>>, ParseError> {
+) -> Result<Option<Vec<Span>>, ParseError> {
     let es = entries(lines, start, end, k);
     let Some(e) = es.iter().find(|e| e.key == key) else {
         return Ok(None);

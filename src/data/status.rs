@@ -61,6 +61,9 @@ pub struct Current {
     pub file_state: Option<Entry>,
 }
 
+/// A stage file's name and the state of each of its changed outs.
+pub type StageReport = (String, Vec<(String, OutState)>);
+
 /// Hash the workspace version of an out (None when it does not exist). With `cache`,
 /// also put every file into the cache (add/commit).
 pub fn current(repo: &Repo, o: &ResolvedOut, cache: bool) -> Result<Option<Current>, Error> {
@@ -179,10 +182,7 @@ pub fn out_status(repo: &Repo, o: &ResolvedOut) -> Result<OutState, Error> {
 }
 
 /// Status of every out of the given stages: (stage, [(out rel, state)]) for changed ones.
-pub fn status(
-    repo: &Repo,
-    stages: &[Stage],
-) -> Result<Vec<(String, Vec<(String, OutState)>)>, Error> {
+pub fn status(repo: &Repo, stages: &[Stage]) -> Result<Vec<StageReport>, Error> {
     let mut report = Vec::new();
     for st in stages {
         let mut changed = Vec::new();

@@ -59,6 +59,9 @@ pub struct DirFile {
     pub symlink: bool,
 }
 
+/// A hashed file: its tree entry, its size, and the state entry to record if it was hashed.
+type HashedFile = (TreeEntry, u64, Option<(String, Entry)>);
+
 /// List the files of a directory out.
 pub fn list_dir(root: &Path, dir: &Path) -> Result<Vec<DirFile>, Error> {
     let parent = dir.parent().unwrap_or(root);
@@ -264,7 +267,7 @@ pub fn hash_dir(
         Some(s) => s.lookup_sorted(legacy, &format!("{out_rel}/"), &rels),
         None => vec![None; files.len()],
     };
-    let hashed: Vec<Result<(TreeEntry, u64, Option<(String, Entry)>), Error>> = files
+    let hashed: Vec<Result<HashedFile, Error>> = files
         .par_iter()
         .zip(known.par_iter())
         .map(|(f, known)| {

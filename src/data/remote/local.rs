@@ -324,11 +324,20 @@ mod tests {
         let key = "files/md5/b1/946ac92492d2347c6235b4d2611184".to_string();
         super::super::block_on(async {
             assert_eq!(
-                remote.exists_many(&[key.clone()], 4).await.unwrap(),
+                remote
+                    .exists_many(std::slice::from_ref(&key), 4)
+                    .await
+                    .unwrap(),
                 [false]
             );
             remote.upload(&src, &key).await.unwrap();
-            assert_eq!(remote.exists_many(&[key.clone()], 4).await.unwrap(), [true]);
+            assert_eq!(
+                remote
+                    .exists_many(std::slice::from_ref(&key), 4)
+                    .await
+                    .unwrap(),
+                [true]
+            );
             let obj = dir.path().join("store").join(&key);
             assert_eq!(fs::metadata(&obj).unwrap().mode() & 0o7777, 0o444);
             let dest = dir.path().join("dl");
@@ -339,10 +348,13 @@ mod tests {
             fs::set_permissions(&obj, fs::Permissions::from_mode(0o644)).unwrap();
             fs::write(&obj, b"bad").unwrap();
             assert_eq!(
-                remote.exists_many(&[key.clone()], 4).await.unwrap(),
+                remote
+                    .exists_many(std::slice::from_ref(&key), 4)
+                    .await
+                    .unwrap(),
                 [false]
             );
-            remote.delete(&[key.clone()]).await.unwrap();
+            remote.delete(std::slice::from_ref(&key)).await.unwrap();
             assert!(!obj.exists());
             let err = remote
                 .download(&key, &dir.path().join("dl2"))
