@@ -319,8 +319,11 @@ def main():
         b.sh([sys.executable, os.path.join(HERE, "mkdata.py"), b.data, str(args.files)], b.work)
         with open(marker, "w") as f:
             f.write(str(args.files))
-    # Trash left by an interrupted run: delete it now, and let the discards pass.
-    b.rm(os.path.join(b.work, "trash"))
+    # Trash left by an earlier run (or still being deleted by it): delete it now, and let
+    # the discards pass before anything is timed.
+    for name in os.listdir(b.work):
+        if name == "trash" or name.startswith("trash-"):
+            subprocess.run(["rm", "-rf", os.path.join(b.work, name)])
     b.settle()
     only = [s for s in args.only.split(",") if s]
     rows = []
@@ -363,7 +366,15 @@ def main():
         ref = ("%s %s" % (refs[0][0], fmt(refs[0][1]))) if refs else ""
         rows.append((name, results.get("dvc"), results.get("git-dvc"), refs[0][1] if refs else None,
                      target, ref, compare))
-    b.rm(os.path.join(b.work, "trash"))
+    # Hundreds of thousands of set-aside files take minutes to delete on this kind of
+    # filesystem: do it in the background (the next run finishes the job if needed).
+    trash = os.path.join(b.work, "trash")
+    if os.path.isdir(trash):
+        gone = "%s-%d" % (trash, time.time_ns())
+        os.rename(trash, gone)
+        subprocess.Popen(["rm", "-rf", gone], stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.DEVNULL, start_new_session=True)
+        print("(deleting the set-aside files in the background)", file=sys.stderr)
     print()
     print("%d files of 0.5-8 KiB, big file %d MiB, median of %d runs, %d cores" %
           (args.files, args.big_mib, args.runs, os.cpu_count() or 0))
