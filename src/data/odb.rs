@@ -505,26 +505,17 @@ impl Odb {
                 }
             };
             let from_meta = created.as_ref().and_then(|_| from.metadata().ok());
-            if let Some(to) = &created {
-                // An object that is not 0444 is unverified: check it before it reaches the
-                // workspace (a corrupt one is deleted, as dvc does, and reported).
-                let trusted = from_meta
-                    .as_ref()
-                    .is_some_and(|m| m.mode() & 0o7777 == 0o444);
-                if !trusted {
-                    let _ = to;
-                    if let Err(e) = self.check(oid, legacy) {
-                        let _ = fs::remove_file(dest);
-                        if matches!(e, Error::Corrupt { .. }) {
-                            let _ = fs::remove_file(self.path(oid, legacy));
-                        }
-                        return Err(e);
-                    }
-                    let _ = fs::set_permissions(
-                        self.path(oid, legacy),
-                        fs::Permissions::from_mode(0o444),
-                    );
-                }
+            // An object that is not 0444 is unverified: it takes the slow path, which
+            // checks it (a corrupt one is deleted, as dvc does, and reported) and then
+            // copies what it checked. The file opened above may no longer be the one at
+            // the object's name by the time a check ends.
+            let trusted = from_meta
+                .as_ref()
+                .is_some_and(|m| m.mode() & 0o7777 == 0o444);
+            if created.is_some() && !trusted {
+                drop(created);
+                let _ = fs::remove_file(dest);
+                return self.link_slow(oid, legacy, dest, exec).map(|t| (t, None));
             }
             if let Some(mut to) = created {
                 // Small objects (the common case): one read and one write, without

@@ -543,10 +543,10 @@ pub fn fetch_objects(
     Ok(summary)
 }
 
-/// Copy one object from a local remote straight to its cache path, verify it, then
-/// make it read-only. Until that last step the object is not 0444, so a copy cut short
-/// (a crash, a kill) is never trusted: git-dvc and dvc both re-hash it before use. No
-/// temp name and no rename per object.
+/// Copy one object from a local remote into the cache: into a temp name beside its
+/// final path, verified, then renamed into place. Other processes sharing the cache
+/// (clones with one cache dir, dvc, a pre-push that takes no lock) only ever see a
+/// complete, verified object at the final name.
 fn fetch_local(
     odb: &Odb,
     local: &remote::local::LocalRemote,
@@ -554,50 +554,20 @@ fn fetch_local(
     o: &Object,
 ) -> Result<(), TransferError> {
     let dest = odb.path(&o.oid, o.legacy);
-    match fetch_local_into(local, remote_name, o, &dest) {
-        Err(TransferError::Remote(RemoteError::Io { source, .. }))
-            if source.kind() == std::io::ErrorKind::AlreadyExists =>
-        {
-            // Something already has the object's name (an unverified leftover, or a
-            // copy another process just made): fetch beside it and replace it at once.
-            let dir = dest.parent().unwrap_or(odb.root());
-            let tmp = odb::temp_name(dir);
-            fetch_local_into(local, remote_name, o, &tmp)?;
-            std::fs::rename(&tmp, &dest).map_err(|source| {
-                let _ = std::fs::remove_file(&tmp);
-                TransferError::Io {
-                    op: "rename into",
-                    path: dest.clone(),
-                    source,
-                }
-            })
-        }
-        other => other,
+    let tmp = odb::temp_name(dest.parent().unwrap_or(odb.root()));
+    let result = local
+        .download_sync(&o.key(), &tmp)
+        .map_err(TransferError::from)
+        .and_then(|(got, file)| {
+            verify_download(remote_name, o, &got, &tmp)?;
+            drop(file);
+            // Created 0444 less the umask: only a umask that takes read bits needs a chmod.
+            publish(&tmp, &dest, odb::umask() & 0o444 != 0)
+        });
+    if result.is_err() {
+        let _ = std::fs::remove_file(&tmp);
     }
-}
-
-/// Download `o` into the new file `path`, check it, and mark it read-only. On error,
-/// nothing is left at `path`.
-fn fetch_local_into(
-    local: &remote::local::LocalRemote,
-    remote_name: &str,
-    o: &Object,
-    path: &Path,
-) -> Result<(), TransferError> {
-    let (got, file) = local.download_sync(&o.key(), path)?;
-    let checked = verify_download(remote_name, o, &got, path).and_then(|()| {
-        file.set_permissions(std::fs::Permissions::from_mode(0o444))
-            .map_err(|source| TransferError::Io {
-                op: "chmod",
-                path: path.to_path_buf(),
-                source,
-            })
-    });
-    if checked.is_err() {
-        drop(file);
-        let _ = std::fs::remove_file(path);
-    }
-    checked
+    result
 }
 
 /// The cache directory an object goes to (created) and its final path.
@@ -659,7 +629,7 @@ fn finish_download(
     dest: &Path,
 ) -> Result<(), TransferError> {
     verify_download(remote_name, o, got, tmp)?;
-    publish(tmp, dest)
+    publish(tmp, dest, true)
 }
 
 /// Check a downloaded temp file against its object name (and a `.dir`'s JSON).
@@ -704,15 +674,18 @@ fn verify_download(
     Ok(())
 }
 
-/// Make a verified temp file read-only and rename it into the cache.
-fn publish(tmp: &Path, dest: &Path) -> Result<(), TransferError> {
-    std::fs::set_permissions(tmp, std::fs::Permissions::from_mode(0o444)).map_err(|source| {
-        TransferError::Io {
-            op: "chmod",
-            path: tmp.to_path_buf(),
-            source,
-        }
-    })?;
+/// Make a verified temp file read-only (unless it was created so) and rename it into
+/// the cache.
+fn publish(tmp: &Path, dest: &Path, chmod: bool) -> Result<(), TransferError> {
+    if chmod {
+        std::fs::set_permissions(tmp, std::fs::Permissions::from_mode(0o444)).map_err(
+            |source| TransferError::Io {
+                op: "chmod",
+                path: tmp.to_path_buf(),
+                source,
+            },
+        )?;
+    }
     std::fs::rename(tmp, dest).map_err(|source| TransferError::Io {
         op: "rename into",
         path: dest.to_path_buf(),
@@ -1046,8 +1019,8 @@ mod tests {
         assert!(s.failed.is_empty(), "{:?}", s.failed);
         assert_eq!(fs::read(&short).unwrap(), b"one");
         assert!(odb::is_trusted(&short));
-        // Something at the name that the existence check keeps (here a copy made while
-        // the fetch ran) is replaced in one rename, with no temp file left.
+        // Something at the name that the existence check kept (here a stale copy made
+        // while the fetch ran) is replaced in one rename, with no temp file left.
         let other = odb2.path(&files[1].oid, false);
         fs::set_permissions(&other, fs::Permissions::from_mode(0o644)).unwrap();
         fs::write(&other, b"stale").unwrap();

@@ -181,12 +181,16 @@ fn s3_multipart_upload_round_trips_with_dvc() {
     let g = clone(&env, "r", "g");
     g.gd(&["pull", "-q"]).success();
     assert!(g.read_bytes("big.bin") == big, "git-dvc pulled other bytes");
-    // A threshold below S3's smallest part is refused, clearly.
+    // A threshold below S3's smallest part is refused, clearly, when something is
+    // uploaded (a download never reads it).
     env.set_var("GIT_DVC_S3_MULTIPART_THRESHOLD", "1000");
-    env.dir("r")
-        .gd(&["push"])
+    let r = env.dir("r");
+    r.gd(&["status", "-c"]).success();
+    r.write("late.txt", "late\n");
+    r.gd(&["add", "-q", "late.txt"]).success();
+    r.gd(&["push"])
         .code(1)
-        .stderr_has("GIT_DVC_S3_MULTIPART_THRESHOLD must be a number of bytes of at least 5242880");
+        .stderr_has("GIT_DVC_S3_MULTIPART_THRESHOLD must be a number of bytes from 5242880");
 }
 
 #[test]

@@ -50,10 +50,9 @@ impl LocalRemote {
         upload_sync(&self.root, src, key)
     }
 
-    /// Copy `key` into the new file `dest` (created `0o600`, its directory made on
-    /// demand), hashing on the way. Blocking. Returns the still-open file so that the
-    /// caller can mark it once it has checked it; on error, a file this call created is
-    /// removed again.
+    /// Copy `key` into the new file `dest` (a temp name: created read-only, its directory
+    /// made on demand), hashing on the way. Blocking. Returns the still-open file; on
+    /// error, the file this call created is removed again.
     pub fn download_sync(&self, key: &str, dest: &Path) -> Result<(Downloaded, File)> {
         download_sync(&self.name, &self.root, key, dest)
     }
@@ -215,14 +214,13 @@ fn download_sync(name: &str, root: &Path, key: &str, dest: &Path) -> Result<(Dow
             RemoteError::io("open", &src)(e)
         }
     })?;
-    // Not read-only yet: a file of another mode is unverified to every reader (git-dvc
-    // and dvc alike), so a copy cut short is never trusted. The directory is made on
-    // demand.
+    // Read-only from the start (the fd stays writable): no chmod once it is verified.
+    // `dest` is a temp name that no reader looks up. The directory is made on demand.
     let create = || {
         OpenOptions::new()
             .write(true)
             .create_new(true)
-            .mode(0o600)
+            .mode(0o444)
             .open(dest)
     };
     let to = match create() {

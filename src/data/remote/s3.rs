@@ -233,7 +233,6 @@ pub struct S3Remote {
     bucket: String,
     prefix: String,
     settings: S3Settings,
-    multipart_threshold: u64,
     client: tokio::sync::OnceCell<Client>,
 }
 
@@ -241,8 +240,12 @@ pub struct S3Remote {
 const MULTIPART_THRESHOLD: u64 = 512 << 20;
 /// S3's smallest part (every part but the last).
 const MIN_PART: u64 = 5 << 20;
-/// Overrides [`MULTIPART_THRESHOLD`] (bytes, at least [`MIN_PART`]); parts are then at
-/// most this size too. For stores with a lower single-PUT limit, and for tests.
+/// S3's largest single PUT.
+const MAX_PUT: u64 = 5 << 30;
+/// Overrides [`MULTIPART_THRESHOLD`] (bytes, from [`MIN_PART`] to [`MAX_PUT`]); parts
+/// are then no larger either, unless an object needs bigger ones to stay within 9,000
+/// parts. For stores with a lower single-PUT limit, and for tests. Read at upload time,
+/// so a bad value never stops a download.
 pub const MULTIPART_THRESHOLD_ENV: &str = "GIT_DVC_S3_MULTIPART_THRESHOLD";
 
 /// The multipart threshold: [`MULTIPART_THRESHOLD`], or the environment's override.
@@ -251,11 +254,11 @@ fn multipart_threshold(remote: &str) -> Result<u64> {
         return Ok(MULTIPART_THRESHOLD);
     };
     match v.to_str().and_then(|v| v.trim().parse::<u64>().ok()) {
-        Some(n) if n >= MIN_PART => Ok(n),
+        Some(n) if (MIN_PART..=MAX_PUT).contains(&n) => Ok(n),
         _ => Err(RemoteError::Config {
             remote: remote.to_string(),
             message: format!(
-                "{MULTIPART_THRESHOLD_ENV} must be a number of bytes of at least {MIN_PART}, not '{}'",
+                "{MULTIPART_THRESHOLD_ENV} must be a number of bytes from {MIN_PART} to {MAX_PUT}, not '{}'",
                 v.to_string_lossy()
             ),
         }),
@@ -285,7 +288,6 @@ impl S3Remote {
             bucket: bucket.to_string(),
             prefix: prefix.trim_matches('/').to_string(),
             settings,
-            multipart_threshold: multipart_threshold(name)?,
             client: tokio::sync::OnceCell::new(),
         })
     }
@@ -639,8 +641,11 @@ impl S3Remote {
             .await
             .map_err(RemoteError::io("stat", src))?
             .len();
-        if size > self.multipart_threshold {
-            return self.upload_multipart(client, src, key, size).await;
+        let threshold = multipart_threshold(&self.name)?;
+        if size > threshold {
+            return self
+                .upload_multipart(client, src, key, size, threshold)
+                .await;
         }
         let body = ByteStream::from_path(src)
             .await
@@ -671,6 +676,7 @@ impl S3Remote {
         src: &Path,
         key: &str,
         size: u64,
+        threshold: u64,
     ) -> Result<()> {
         use aws_sdk_s3::types::{CompletedMultipartUpload, CompletedPart};
         let s = &self.settings;
@@ -695,7 +701,7 @@ impl S3Remote {
                 retriable: false,
             });
         };
-        let part_size = part_size(size, self.multipart_threshold);
+        let part_size = part_size(size, threshold);
         let mut parts = Vec::new();
         let mut offset = 0u64;
         let mut number = 1i32;
