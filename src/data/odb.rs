@@ -128,6 +128,9 @@ impl Odb {
         } else {
             types
         };
+        // Read the umask now, while this thread is the only one creating files (reading
+        // it means setting it for a moment).
+        umask();
         Odb {
             root,
             types,
@@ -741,46 +744,42 @@ fn make_parent(path: &Path) -> Result<()> {
     Ok(())
 }
 
-/// Write a small object straight to its final name, then mark it complete with 0444.
+/// Write a small object: into a temp name beside its final path, read-only, then renamed
+/// into place. Another process sharing the cache (clones with one cache dir, dvc, a
+/// pre-push that takes no lock) never sees a partial object at the final name.
 fn write_object(path: &Path, bytes: &[u8]) -> Result<()> {
     let existing = fs::symlink_metadata(path).ok();
     write_object_with(path, bytes, existing.as_ref())
 }
 
 /// [`write_object`] when the caller already knows what is at `path` (saves an lstat).
+/// Whatever is there (a stale, unverified object: callers skip trusted ones) is replaced
+/// by the rename.
 fn write_object_with(path: &Path, bytes: &[u8], existing: Option<&fs::Metadata>) -> Result<()> {
-    if let Some(meta) = existing {
-        // A stale, unverified object (not 0444): replace it.
-        if !meta.is_file() || meta.mode() & 0o200 == 0 {
-            let _ = fs::remove_file(path);
-        }
+    let dir = path.parent().unwrap_or(Path::new("."));
+    if existing.is_none() && !dir.is_dir() {
+        make_parent(path)?;
     }
-    let open = || {
-        OpenOptions::new()
+    let tmp = temp_name(dir);
+    let written = (|| {
+        let mut f = OpenOptions::new()
             .write(true)
-            .create(true)
-            .truncate(true)
-            .mode(0o644)
-            .open(path)
-    };
-    let mut f = match open() {
-        Ok(f) => f,
-        Err(e) if e.kind() == io::ErrorKind::NotFound => {
-            make_parent(path)?;
-            open().map_err(Error::io("create", path))?
+            .create_new(true)
+            .mode(0o444)
+            .open(&tmp)
+            .map_err(Error::io("create", &tmp))?;
+        f.write_all(bytes).map_err(Error::io("write", &tmp))?;
+        // Created 0444 less the umask: only a umask that takes read bits needs a chmod.
+        if umask() & 0o444 != 0 {
+            f.set_permissions(fs::Permissions::from_mode(0o444))
+                .map_err(Error::io("chmod", &tmp))?;
         }
-        Err(e) => {
-            return Err(Error::Io {
-                op: "create",
-                path: path.to_path_buf(),
-                source: e,
-            });
-        }
-    };
-    f.write_all(bytes).map_err(Error::io("write", path))?;
-    f.set_permissions(fs::Permissions::from_mode(0o444))
-        .map_err(Error::io("chmod", path))?;
-    Ok(())
+        fs::rename(&tmp, path).map_err(Error::io("rename into", path))
+    })();
+    if written.is_err() {
+        let _ = fs::remove_file(&tmp);
+    }
+    written
 }
 
 /// A temp name in `dir` in DVC's style: `.<22 url-safe chars>.tmp`.
