@@ -184,7 +184,7 @@ fn is_saved(repo: &Repo, path: &std::path::Path, legacy: bool, known: Option<&En
         return false;
     }
     match walk::hash_one(path, &meta, legacy, known, None) {
-        Ok(h) => repo.odb.exists(&h.md5, legacy),
+        Ok(h) => repo.odb.exists_verified(&h.md5, legacy),
         Err(_) => false,
     }
 }
@@ -333,7 +333,7 @@ fn plan_out(
                         }
                         (i, false, true, exec)
                     }
-                    Ok(h) => (i, true, repo.odb.exists(&h.md5, legacy), false),
+                    Ok(h) => (i, true, repo.odb.exists_verified(&h.md5, legacy), false),
                     Err(_) => (i, true, false, false),
                 }
             }

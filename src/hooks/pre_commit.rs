@@ -361,7 +361,7 @@ fn check_out(
             if same {
                 Workspace::Matches
             } else {
-                workspace_saved = repo.odb.exists(&cur.md5, o.out.is_legacy());
+                workspace_saved = repo.odb.exists_verified(&cur.md5, o.out.is_legacy());
                 Workspace::Differs
             }
         }

@@ -119,6 +119,26 @@ fn modified_file_needs_force() {
 }
 
 #[test]
+fn an_unverified_cache_file_does_not_make_an_edit_saved() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    let d = &twin.gd;
+    d.write("f", "local edit\n");
+    // A file at the edit's object name that holds something else, and is not 0444 (what
+    // an interrupted writer or a damaged cache leaves): the edit is not in the cache.
+    let obj = cache_rel(&md5_hex(b"local edit\n"));
+    d.write(&obj, "something else\n");
+    d.gd(&["checkout"]).code(255).stderr_has(
+        "Can't remove the following unsaved files without confirmation. Use `--force` to force.",
+    );
+    assert_eq!(d.read("f"), "local edit\n", "the edit must survive");
+    assert!(
+        !d.exists(&obj),
+        "the bad cache file is deleted, as dvc does"
+    );
+}
+
+#[test]
 fn extra_file_already_in_cache_is_removed_without_force() {
     let env = TestEnv::new();
     let twin = populated(&env);
