@@ -894,42 +894,29 @@ mod tests {
         TransferOptions { jobs: 4 }
     }
 
+    fn push_dir(odb: &Odb, remote: &Remote, d: &Object) -> Summary {
+        push_objects(odb, remote, std::slice::from_ref(d), &opts(), &NoProgress).unwrap()
+    }
+
+    fn fetch_dir(odb: &Odb, remote: &Remote, d: &Object) -> Summary {
+        fetch_objects(odb, remote, std::slice::from_ref(d), &opts(), &NoProgress).unwrap()
+    }
+
     #[test]
     fn push_then_fetch_round_trip() {
         let (dir, odb, remote) = setup();
         let (d, files) = add_dir(&odb, &[("a", b"one"), ("b/c", b"two")]);
-        let s = push_objects(
-            &odb,
-            &remote,
-            std::slice::from_ref(&d),
-            &opts(),
-            &NoProgress,
-        )
-        .unwrap();
+        let s = push_dir(&odb, &remote, &d);
         assert_eq!(s.transferred, 3);
         assert!(s.failed.is_empty() && s.missing.is_empty());
         let obj = dir.path().join("store").join(d.key());
         assert_eq!(fs::metadata(&obj).unwrap().mode() & 0o7777, 0o444);
         // Nothing moves the second time.
-        let s = push_objects(
-            &odb,
-            &remote,
-            std::slice::from_ref(&d),
-            &opts(),
-            &NoProgress,
-        )
-        .unwrap();
+        let s = push_dir(&odb, &remote, &d);
         assert_eq!(s.transferred, 0);
         // Fetch into an empty cache.
         let odb2 = Odb::new(dir.path().join("cache2"), vec![LinkType::Copy]);
-        let s = fetch_objects(
-            &odb2,
-            &remote,
-            std::slice::from_ref(&d),
-            &opts(),
-            &NoProgress,
-        )
-        .unwrap();
+        let s = fetch_dir(&odb2, &remote, &d);
         assert_eq!(s.transferred, 3);
         for f in &files {
             assert!(odb::is_trusted(&odb2.path(&f.oid, false)));
@@ -943,14 +930,7 @@ mod tests {
         let (dir, odb, remote) = setup();
         let (d, files) = add_dir(&odb, &[("a", b"one"), ("b", b"two")]);
         fs::remove_file(odb.path(&files[0].oid, false)).unwrap();
-        let s = push_objects(
-            &odb,
-            &remote,
-            std::slice::from_ref(&d),
-            &opts(),
-            &NoProgress,
-        )
-        .unwrap();
+        let s = push_dir(&odb, &remote, &d);
         assert_eq!(s.transferred, 1);
         assert!(s.missing.contains(&files[0]));
         assert!(!dir.path().join("store").join(d.key()).exists());
@@ -960,26 +940,12 @@ mod tests {
     fn corrupt_remote_object_never_enters_the_cache() {
         let (dir, odb, remote) = setup();
         let (d, files) = add_dir(&odb, &[("a", b"one"), ("b", b"two")]);
-        push_objects(
-            &odb,
-            &remote,
-            std::slice::from_ref(&d),
-            &opts(),
-            &NoProgress,
-        )
-        .unwrap();
+        push_dir(&odb, &remote, &d);
         let bad = dir.path().join("store").join(files[1].key());
         fs::set_permissions(&bad, fs::Permissions::from_mode(0o644)).unwrap();
         fs::write(&bad, b"evil").unwrap();
         let odb2 = Odb::new(dir.path().join("cache2"), vec![LinkType::Copy]);
-        let s = fetch_objects(
-            &odb2,
-            &remote,
-            std::slice::from_ref(&d),
-            &opts(),
-            &NoProgress,
-        )
-        .unwrap();
+        let s = fetch_dir(&odb2, &remote, &d);
         assert_eq!(s.failed.len(), 1);
         assert!(matches!(s.failed[0].error, TransferError::Corrupt { .. }));
         assert_eq!(s.incomplete_dirs, vec![d]);
@@ -995,27 +961,13 @@ mod tests {
     fn a_copy_cut_short_is_replaced_not_trusted() {
         let (dir, odb, remote) = setup();
         let (d, files) = add_dir(&odb, &[("a", b"one"), ("b", b"two")]);
-        push_objects(
-            &odb,
-            &remote,
-            std::slice::from_ref(&d),
-            &opts(),
-            &NoProgress,
-        )
-        .unwrap();
+        push_dir(&odb, &remote, &d);
         let odb2 = Odb::new(dir.path().join("cache2"), vec![LinkType::Copy]);
         // What an interrupted fetch leaves: a short copy at the object's name, not 0444.
         let short = odb2.path(&files[0].oid, false);
         fs::create_dir_all(short.parent().unwrap()).unwrap();
         fs::write(&short, b"on").unwrap();
-        let s = fetch_objects(
-            &odb2,
-            &remote,
-            std::slice::from_ref(&d),
-            &opts(),
-            &NoProgress,
-        )
-        .unwrap();
+        let s = fetch_dir(&odb2, &remote, &d);
         assert!(s.failed.is_empty(), "{:?}", s.failed);
         assert_eq!(fs::read(&short).unwrap(), b"one");
         assert!(odb::is_trusted(&short));

@@ -28,6 +28,19 @@ fn clone<'a>(env: &'a TestEnv, from: &str, to: &str) -> Dir<'a> {
     env.dir(to)
 }
 
+/// Runs a boto3 snippet against the loopback server (`c` is the client) and returns
+/// its stdout.
+fn boto(env: &TestEnv, endpoint: &str, body: &str) -> String {
+    let script = format!(
+        "import boto3\n\
+         c = boto3.client('s3', endpoint_url={endpoint:?}, region_name='us-east-1',\n\
+         aws_access_key_id='testing', aws_secret_access_key='testing')\n{body}\n"
+    );
+    let mut cmd = env.command(oracle_bin_dir().join("python"), env.root());
+    cmd.args(["-c", &script]);
+    run_command(cmd, None).success().stdout.clone()
+}
+
 #[test]
 fn s3_git_dvc_push_then_dvc_pull_and_back() {
     let mut env = TestEnv::new();
@@ -90,32 +103,28 @@ fn s3_resume_and_corruption() {
     // Delete an object (an interrupted push never sent it); later corrupt another.
     let hello = md5_hex(b"hello\n");
     let x = md5_hex(b"x\n");
-    let script = format!(
-        "import boto3\n\
-         c = boto3.client('s3', endpoint_url={endpoint:?}, region_name='us-east-1',\n\
-         aws_access_key_id='testing', aws_secret_access_key='testing')\n\
-         c.delete_object(Bucket='resume', Key='store/files/md5/{}/{}')\n",
-        &hello[..2],
-        &hello[2..]
+    boto(
+        &env,
+        &endpoint,
+        &format!(
+            "c.delete_object(Bucket='resume', Key='store/files/md5/{}/{}')",
+            &hello[..2],
+            &hello[2..]
+        ),
     );
-    let mut cmd = env.command(oracle_bin_dir().join("python"), env.root());
-    cmd.args(["-c", &script]);
-    run_command(cmd, None).success();
     let out = repo.gd(&["push"]);
     out.success();
     assert_eq!(out.stdout, "1 file pushed\n", "{out:?}");
     assert_eq!(s3_listing(&env, &endpoint, "resume", ""), full);
-    let script = format!(
-        "import boto3\n\
-         c = boto3.client('s3', endpoint_url={endpoint:?}, region_name='us-east-1',\n\
-         aws_access_key_id='testing', aws_secret_access_key='testing')\n\
-         c.put_object(Bucket='resume', Key='store/files/md5/{}/{}', Body=b'evil\\n')\n",
-        &x[..2],
-        &x[2..]
+    boto(
+        &env,
+        &endpoint,
+        &format!(
+            "c.put_object(Bucket='resume', Key='store/files/md5/{}/{}', Body=b'evil\\n')",
+            &x[..2],
+            &x[2..]
+        ),
     );
-    let mut cmd = env.command(oracle_bin_dir().join("python"), env.root());
-    cmd.args(["-c", &script]);
-    run_command(cmd, None).success();
     let c = clone(&env, "r", "c");
     let out = c.gd(&["pull"]);
     out.code(1)
@@ -125,19 +134,6 @@ fn s3_resume_and_corruption() {
         !c.exists("data"),
         "nothing is checked out after a failed fetch"
     );
-}
-
-/// Runs a boto3 snippet against the loopback server (`c` is the client) and returns
-/// its stdout.
-fn boto(env: &TestEnv, endpoint: &str, body: &str) -> String {
-    let script = format!(
-        "import boto3\n\
-         c = boto3.client('s3', endpoint_url={endpoint:?}, region_name='us-east-1',\n\
-         aws_access_key_id='testing', aws_secret_access_key='testing')\n{body}\n"
-    );
-    let mut cmd = env.command(oracle_bin_dir().join("python"), env.root());
-    cmd.args(["-c", &script]);
-    run_command(cmd, None).success().stdout.clone()
 }
 
 #[test]
