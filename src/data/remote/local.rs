@@ -262,7 +262,7 @@ fn copy_hashing(src: &Path, mut from: File, dest: &Path, mut to: &File) -> Resul
         });
     }
     let mut hasher = Hasher::new();
-    let mut buf = vec![0u8; 1 << 20];
+    let mut buf = vec![0u8; hash::STREAM_CHUNK];
     loop {
         let n = match from.read(&mut buf) {
             Ok(0) => break,
