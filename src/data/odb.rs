@@ -286,9 +286,14 @@ impl Odb {
         let mut file = File::open(src).map_err(Error::io("open", src))?;
         let len = file.metadata().map_err(Error::io("stat", src))?.len();
         if len <= hash::SMALL_FILE && !legacy {
-            let mut buf = Vec::with_capacity(len as usize + 1);
-            file.read_to_end(&mut buf).map_err(Error::io("read", src))?;
-            let meta = file.metadata().ok();
+            // Exactly the size fstat gave: one read, no probe for the end.
+            let mut buf = Vec::with_capacity(len as usize);
+            Read::by_ref(&mut file)
+                .take(len)
+                .read_to_end(&mut buf)
+                .map_err(Error::io("read", src))?;
+            // A file that changed size meanwhile is not recorded in the state DB.
+            let meta = file.metadata().ok().filter(|m| m.len() == buf.len() as u64);
             let md5 = hash::md5_bytes(&buf);
             let path = self.path(&md5, false);
             let existing = fs::symlink_metadata(&path).ok();
@@ -296,7 +301,7 @@ impl Odb {
                 .as_ref()
                 .is_some_and(|m| m.is_file() && m.mode() & 0o7777 == 0o444);
             if !trusted {
-                write_object_with(&path, &buf, existing.as_ref())?;
+                write_object(&path, &buf)?;
             }
             return Ok(Added {
                 md5,
@@ -747,27 +752,28 @@ fn make_parent(path: &Path) -> Result<()> {
 /// Write a small object: into a temp name beside its final path, read-only, then renamed
 /// into place. Another process sharing the cache (clones with one cache dir, dvc, a
 /// pre-push that takes no lock) never sees a partial object at the final name.
+/// Whatever is at the final name (a stale, unverified object: callers skip trusted ones)
+/// is replaced by the rename.
 fn write_object(path: &Path, bytes: &[u8]) -> Result<()> {
-    let existing = fs::symlink_metadata(path).ok();
-    write_object_with(path, bytes, existing.as_ref())
-}
-
-/// [`write_object`] when the caller already knows what is at `path` (saves an lstat).
-/// Whatever is there (a stale, unverified object: callers skip trusted ones) is replaced
-/// by the rename.
-fn write_object_with(path: &Path, bytes: &[u8], existing: Option<&fs::Metadata>) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
-    if existing.is_none() && !dir.is_dir() {
-        make_parent(path)?;
-    }
     let tmp = temp_name(dir);
-    let written = (|| {
-        let mut f = OpenOptions::new()
+    let create = || {
+        OpenOptions::new()
             .write(true)
             .create_new(true)
             .mode(0o444)
             .open(&tmp)
-            .map_err(Error::io("create", &tmp))?;
+    };
+    let written = (|| {
+        // The prefix directory is made on demand: no stat per object.
+        let mut f = match create() {
+            Err(e) if e.kind() == io::ErrorKind::NotFound => {
+                make_parent(path)?;
+                create()
+            }
+            other => other,
+        }
+        .map_err(Error::io("create", &tmp))?;
         f.write_all(bytes).map_err(Error::io("write", &tmp))?;
         // Created 0444 less the umask: only a umask that takes read bits needs a chmod.
         if umask() & 0o444 != 0 {
