@@ -9,7 +9,7 @@
 //! materializes in a DVC repository whose local config does not set the filter, the
 //! filter installs the hooks (opt out with `gitdvc.autoInstallHooks=false`).
 
-use git_dvc::filter::SKIP_SMUDGE_ENV;
+use git_dvc::env::ProcessEnv;
 use git_dvc::filter::materialize::EngineMaterializer;
 use git_dvc::filter::process::{self, Materialized, Materializer, QueueOutcome};
 use git_dvc::git::{ConfigScope, Git};
@@ -46,11 +46,7 @@ fn ensure_hooks() {
         .ok()
         .flatten()
         .is_some();
-    let opted_out = git
-        .config_get_bool("gitdvc.autoInstallHooks")
-        .ok()
-        .flatten()
-        == Some(false);
+    let opted_out = !git.gitdvc_settings().auto_install_hooks;
     if local_install || opted_out {
         return;
     }
@@ -65,15 +61,15 @@ fn ensure_hooks() {
 }
 
 fn main() -> ExitCode {
-    git_dvc::cli::logging::init(0, false);
+    let env = ProcessEnv::capture();
+    git_dvc::cli::logging::init(0, false, &env);
     let options = process::Options {
-        skip_smudge: std::env::var_os(SKIP_SMUDGE_ENV).is_some_and(|v| v == "1" || v == "true"),
-        use_delay: std::env::var_os("GIT_DVC_FILTER_NO_DELAY")
-            .is_none_or(|v| v.is_empty() || v == "0"),
+        skip_smudge: env.skip_smudge,
+        use_delay: !env.filter_no_delay,
     };
-    let root = std::env::current_dir().unwrap_or_else(|_| ".".into());
+    let root = env.cwd.clone().unwrap_or_else(|| ".".into());
     let mut materializer = LazyHooks {
-        inner: EngineMaterializer::new(root),
+        inner: EngineMaterializer::new(root, env),
         checked: false,
     };
     let stdin = BufReader::with_capacity(128 * 1024, std::io::stdin().lock());

@@ -24,7 +24,7 @@ pub fn run(ctx: &Context, args: AddArgs) -> CommandResult {
     let targets = abs_targets(&cwd, &args.targets);
     let _lock = ctx.lock_for_write(&repo, &targets)?;
     let mut scm = Scm::open(&repo.root, repo.config.core_no_scm());
-    let stages = repo.collect_stages().map_err(super::context::repo_error)?;
+    let stages = repo.collect_stages()?;
     for (t, given) in targets.iter().zip(&args.targets) {
         let rel = repo.rel(t).unwrap_or_default();
         if rel == ".dvc" || rel.starts_with(".dvc/") {
@@ -62,7 +62,7 @@ fn add_error(e: commit::Error, given: &str) -> CommandError {
         commit::Error::Missing { abs, .. } => CommandError::failed(format!(
             "output '{given}' does not exist: [Errno 2] No such file or directory: '{abs}'"
         )),
-        commit::Error::Repo(r) => super::context::repo_error(r),
+        commit::Error::Repo(r) => CommandError::from(r),
         // dvc treats this one as an unhandled error (exit 255).
         commit::Error::Status(crate::data::status::Error::Walk(
             w @ crate::data::walk::Error::NestedDvcIgnore(_),
@@ -70,6 +70,6 @@ fn add_error(e: commit::Error, given: &str) -> CommandError {
         | commit::Error::Walk(w @ crate::data::walk::Error::NestedDvcIgnore(_)) => {
             CommandError::new(ErrorKind::Unhandled, w)
         }
-        other => CommandError::from_error(ErrorKind::Failed, &other),
+        other => CommandError::with_source(ErrorKind::Failed, other),
     }
 }

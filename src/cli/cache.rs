@@ -42,7 +42,7 @@ pub fn locate(ctx: &Context, repo: &Repo, given: &str) -> Result<Located, Comman
     let rel = repo.rel(&abs).ok_or_else(|| {
         CommandError::failed(format!("'{given}' is outside of the DVC repository"))
     })?;
-    let stages = repo.collect_stages().map_err(super::context::repo_error)?;
+    let stages = repo.collect_stages()?;
     for st in &stages {
         for o in &st.outs {
             let Some(md5) = o.out.md5.clone() else {

@@ -29,7 +29,7 @@ pub fn run(ctx: &Context, args: CheckoutArgs) -> CommandResult {
         relink: args.relink,
     };
     let report = checkout::checkout(&repo, &stages, opts)
-        .map_err(|e| CommandError::from_error(ErrorKind::Unhandled, &e))?;
+        .map_err(|e| CommandError::with_source(ErrorKind::Unhandled, e))?;
     if !ctx.quiet {
         let mut text = String::new();
         for (rel, is_dir, change) in &report.changes {
@@ -38,7 +38,7 @@ pub fn run(ctx: &Context, args: CheckoutArgs) -> CommandResult {
             {
                 continue;
             }
-            let shown = relative_to_cwd(&repo.root.join(rel), &cwd);
+            let shown = super::ui::relative_to_cwd(&repo.root.join(rel), &cwd);
             text.push_str(&format!(
                 "{}       {}{}\n",
                 change.letter(),
@@ -60,7 +60,7 @@ pub fn run(ctx: &Context, args: CheckoutArgs) -> CommandResult {
             report
                 .missing
                 .iter()
-                .map(|r| relative_to_cwd(&repo.root.join(r), &cwd))
+                .map(|r| super::ui::relative_to_cwd(&repo.root.join(r), &cwd))
                 .collect::<Vec<_>>()
                 .join("\n")
         )));
@@ -69,22 +69,4 @@ pub fn run(ctx: &Context, args: CheckoutArgs) -> CommandResult {
         return Err(CommandError::silent(255));
     }
     Ok(())
-}
-
-/// `path` as dvc shows it: relative to the working directory (with `../` when outside).
-pub fn relative_to_cwd(path: &std::path::Path, cwd: &std::path::Path) -> String {
-    let p: Vec<_> = path.components().collect();
-    let c: Vec<_> = cwd.components().collect();
-    let common = p.iter().zip(&c).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<String> = vec!["..".to_string(); c.len() - common];
-    parts.extend(
-        p[common..]
-            .iter()
-            .map(|x| x.as_os_str().to_string_lossy().into_owned()),
-    );
-    if parts.is_empty() {
-        ".".to_string()
-    } else {
-        parts.join("/")
-    }
 }

@@ -16,6 +16,8 @@ use super::{CommandError, CommandResult, Context};
 use crate::data::config::{
     Config, ConfigError, Level, LoadOptions, OptionName, flatten, is_secret_option,
 };
+use crate::data::repo::Repo;
+use crate::env::ProcessEnv;
 
 /// Level flags shared by `config` and every `remote` subcommand (dvc's
 /// `parent_config_parser`, a mutually exclusive group).
@@ -80,6 +82,7 @@ pub(crate) struct Session {
     pub config: Config,
     pub root: Option<PathBuf>,
     pub cwd: PathBuf,
+    pub env: ProcessEnv,
 }
 
 impl Session {
@@ -87,7 +90,7 @@ impl Session {
     pub fn levels_for(&self, level: Option<Level>) -> Result<Vec<Level>, CommandError> {
         match level {
             Some(l) if l.is_repo_level() && self.root.is_none() => {
-                Err(config_error(&ConfigError::Other {
+                Err(CommandError::from(ConfigError::Other {
                     message: "Not inside a DVC repo".into(),
                 }))
             }
@@ -98,101 +101,27 @@ impl Session {
     }
 }
 
-fn env_dir(var: &str) -> Option<PathBuf> {
-    std::env::var_os(var)
-        .filter(|v| !v.is_empty())
-        .map(PathBuf::from)
-}
-
-/// platformdirs' `site_config_dir("dvc")` / `user_config_dir("dvc")`, with dvc's overrides.
-pub(crate) fn config_dirs() -> (PathBuf, PathBuf) {
-    let system = env_dir("DVC_SYSTEM_CONFIG_DIR").unwrap_or_else(|| {
-        let first = std::env::var("XDG_CONFIG_DIRS")
-            .ok()
-            .and_then(|v| {
-                v.split(':')
-                    .find(|s| !s.trim().is_empty())
-                    .map(PathBuf::from)
-            })
-            .unwrap_or_else(|| PathBuf::from("/etc/xdg"));
-        first.join("dvc")
-    });
-    let global = env_dir("DVC_GLOBAL_CONFIG_DIR").unwrap_or_else(|| {
-        env_dir("XDG_CONFIG_HOME")
-            .or_else(|| env_dir("HOME").map(|h| h.join(".config")))
-            .unwrap_or_else(|| PathBuf::from(".config"))
-            .join("dvc")
-    });
-    (system, global)
-}
-
-/// Walk up from `cwd` to the first directory holding a `.dvc` directory, stopping at the
-/// mount point like dvc's `Repo.find_root`. `Err(mount point)` when there is none.
-pub(crate) fn find_root(cwd: &Path) -> Result<PathBuf, PathBuf> {
-    use std::os::unix::fs::MetadataExt;
-    let mut dir = cwd.to_path_buf();
-    loop {
-        if dir.join(".dvc").is_dir() {
-            return Ok(dir);
-        }
-        let Some(parent) = dir.parent().map(Path::to_path_buf) else {
-            return Err(dir);
-        };
-        let is_mount = match (std::fs::metadata(&dir), std::fs::metadata(&parent)) {
-            (Ok(d), Ok(p)) => d.dev() != p.dev() || d.ino() == p.ino(),
-            _ => true,
-        };
-        if is_mount {
-            return Err(dir);
-        }
-        dir = parent;
-    }
-}
-
 /// Load every level visible from the current directory (unvalidated, like `dvc config`).
-pub(crate) fn load_session() -> Result<Session, CommandError> {
-    let cwd = std::env::current_dir()
-        .and_then(|d| d.canonicalize())
+pub(crate) fn load_session(env: &ProcessEnv) -> Result<Session, CommandError> {
+    let cwd = env
+        .cwd()
+        .and_then(fs_err::canonicalize)
         .map_err(|e| CommandError::unhandled(format!("unexpected error - {e}")))?;
-    let root = find_root(&cwd).ok();
-    let (system, global) = config_dirs();
+    let root = Repo::find_root(&cwd);
     let config = Config::load_with(LoadOptions {
         dvc_dir: root.as_ref().map(|r| r.join(".dvc")),
-        system_dir: Some(system),
-        global_dir: Some(global),
-        home_dir: env_dir("HOME"),
+        system_dir: Some(env.dvc_system_config_dir()),
+        global_dir: Some(env.dvc_global_config_dir()),
+        home_dir: env.home.clone(),
         validate: false,
     })
-    .map_err(|e| config_error(&e))?;
-    Ok(Session { config, root, cwd })
-}
-
-/// A [`ConfigError`] as dvc reports it: `configuration error - config file error: …`, exit 251
-/// (255 for what dvc would crash on). Byte-identical to dvc's stderr.
-pub fn config_error(e: &ConfigError) -> CommandError {
-    match e {
-        ConfigError::Unwritable { .. } | ConfigError::Io { .. } => CommandError::unhandled(e),
-        ConfigError::Parse { message, .. } => {
-            // dvc appends the cause, which repeats configobj's message.
-            CommandError::new(
-                ErrorKind::Config,
-                format!("configuration error - {e}: {message}"),
-            )
-        }
-        _ => CommandError::new(ErrorKind::Config, format!("configuration error - {e}")),
-    }
-}
-
-/// [`config_error`] plus a `hint:` naming the file that holds the bad setting: for commands
-/// that merely load the config (`add`, `push`, …), where the culprit file is not obvious.
-pub fn config_error_hinted(e: &ConfigError) -> CommandError {
-    let err = config_error(e);
-    match (e.file(), e) {
-        (Some(file), ConfigError::Invalid { .. } | ConfigError::Parse { .. }) => {
-            err.hint(format!("the offending setting is in `{}`", file.display()))
-        }
-        _ => err,
-    }
+    .map_err(CommandError::from)?;
+    Ok(Session {
+        config,
+        root,
+        cwd,
+        env: env.clone(),
+    })
 }
 
 /// Print lines to stdout, ignoring a closed pipe.
@@ -220,7 +149,7 @@ fn origin_prefix(session: &Session, level: Level, show: bool) -> String {
 }
 
 /// Run `config`.
-pub fn run(_ctx: &Context, args: ConfigArgs) -> CommandResult {
+pub fn run(ctx: &Context, args: ConfigArgs) -> CommandResult {
     if args.show_origin && (args.value.is_some() || args.unset) {
         return Err(CommandError::failed(
             "--show-origin can't be used together with any of these options: -u/--unset, value",
@@ -233,7 +162,7 @@ pub fn run(_ctx: &Context, args: ConfigArgs) -> CommandResult {
                 "-l/--list can't be used together with any of these options: -u/--unset, name, value",
             ));
         }
-        let session = load_session()?;
+        let session = load_session(&ctx.env)?;
         for l in session.levels_for(level)? {
             let prefix = origin_prefix(&session, l, args.show_origin);
             let lines: Vec<String> = flatten(&session.config.read_level_resolved(l))
@@ -263,13 +192,13 @@ pub fn run(_ctx: &Context, args: ConfigArgs) -> CommandResult {
         let msg = msg.trim_start_matches("config file error: ");
         CommandError::new(ErrorKind::Usage, format!("argument name: {msg}"))
     })?;
-    let session = load_session()?;
+    let session = load_session(&ctx.env)?;
     if args.value.is_none() && !args.unset {
         for l in session.levels_for(level)?.into_iter().rev() {
             let conf = session.config.read_level_resolved(l);
             if let Err(e) = option.check(&conf) {
                 if level.is_some() {
-                    return Err(config_error(&e));
+                    return Err(CommandError::from(e));
                 }
                 continue;
             }
@@ -290,5 +219,5 @@ pub fn run(_ctx: &Context, args: ConfigArgs) -> CommandResult {
     } else {
         config.set(level, name, args.value.as_deref().unwrap_or_default(), &cwd)
     };
-    result.map_err(|e| config_error(&e))
+    result.map_err(CommandError::from)
 }

@@ -1,68 +1,79 @@
-//! Per-invocation context: global flags, the rayon pool size, and opening the repo with
-//! the settings that come from the environment (the engine never reads env vars).
+//! Per-invocation context: global flags, the rayon pool size, the captured environment,
+//! and opening the repo with the settings that come from it (the engine reads no env).
 
 use super::error::{CommandError, ErrorKind};
 use crate::data::lock::RepoLock;
-use crate::data::repo::{Repo, RepoError, RepoOptions};
+use crate::data::repo::{Repo, RepoError};
+use crate::env::ProcessEnv;
 use std::path::{Path, PathBuf};
 
-/// Set by the global `--rehash` flag: ignore the state DB.
-pub static REHASH: std::sync::atomic::AtomicBool = std::sync::atomic::AtomicBool::new(false);
-
-/// Global options shared by every command.
+/// Global options shared by every command, and the environment `main` captured.
 #[derive(Debug, Clone)]
 pub struct Context {
     /// `-q`.
     pub quiet: bool,
     /// `-v` count.
     pub verbose: u8,
-    /// `-j`, or the core count.
+    /// Threads for CPU work: `-j`, or the core count (the size of the rayon pool).
     pub jobs: usize,
+    /// `-j` as given on the command line: transfers use it, and otherwise each remote's
+    /// `jobs` or 4 × cores, as dvc does.
+    pub jobs_flag: Option<usize>,
+    /// The process environment (with `--rehash` folded in).
+    pub env: ProcessEnv,
 }
 
 impl Context {
-    /// Build the context and size the global rayon pool.
-    pub fn new(quiet: bool, verbose: u8, jobs: Option<usize>) -> Self {
-        let jobs = jobs.filter(|j| *j > 0).unwrap_or_else(|| {
+    /// Build the context and size the global rayon pool. When the pool already exists
+    /// (a second context in one process), `jobs` reports the pool's real size.
+    pub fn new(quiet: bool, verbose: u8, jobs_flag: Option<usize>, env: ProcessEnv) -> Self {
+        let jobs_flag = jobs_flag.filter(|j| *j > 0);
+        let wanted = jobs_flag.unwrap_or_else(|| {
             std::thread::available_parallelism()
                 .map(|n| n.get())
                 .unwrap_or(2)
         });
-        let _ = rayon::ThreadPoolBuilder::new()
-            .num_threads(jobs)
-            .build_global();
+        let jobs = match rayon::ThreadPoolBuilder::new()
+            .num_threads(wanted)
+            .build_global()
+        {
+            Ok(()) => wanted,
+            Err(e) => {
+                let actual = rayon::current_num_threads();
+                if actual != wanted {
+                    tracing::warn!(
+                        "cannot size the thread pool to {wanted} threads ({e}); using {actual}"
+                    );
+                }
+                actual
+            }
+        };
         Context {
             quiet,
             verbose,
             jobs,
+            jobs_flag,
+            env,
         }
     }
 
     /// The working directory.
     pub fn cwd(&self) -> Result<PathBuf, CommandError> {
-        std::env::current_dir()
-            .map_err(|e| CommandError::failed(format!("cannot read the current directory: {e}")))
-    }
-
-    /// Config locations from the environment, as dvc finds them.
-    pub fn repo_options() -> RepoOptions {
-        // One definition, shared with the hooks and the filter (which cannot import cli).
-        let mut options = crate::hooks::sync::repo_options();
-        options.rehash |= REHASH.load(std::sync::atomic::Ordering::Relaxed);
-        options
+        self.env.cwd().map(Path::to_path_buf).map_err(|e| {
+            CommandError::context(ErrorKind::Failed, "cannot read the current directory", e)
+        })
     }
 
     /// Open the repo containing the working directory.
     pub fn open_repo(&self) -> Result<Repo, CommandError> {
         let cwd = self.cwd()?;
-        let root = Repo::find_root(&cwd)
-            .ok_or_else(|| CommandError::new(ErrorKind::NotARepo, RepoError::NotARepo))?;
+        let root = Repo::find_root(&cwd).ok_or(RepoError::NotARepo)?;
         self.open_repo_at(&root)
     }
 
     /// Open the repo at `root`.
     pub fn open_repo_at(&self, root: &Path) -> Result<Repo, CommandError> {
-        let repo = Repo::open(root, &Self::repo_options()).map_err(repo_error)?;
+        let repo = Repo::open(root, &self.env.repo_options())?;
         if let Some(w) = &repo.state_error {
             tracing::warn!("state DB unavailable, hashing everything: {w}");
         }
@@ -71,8 +82,7 @@ impl Context {
 
     /// Take DVC's repo lock.
     pub fn lock(&self, repo: &Repo) -> Result<RepoLock, CommandError> {
-        RepoLock::acquire(&repo.dvc_dir)
-            .map_err(|e| CommandError::from_error(ErrorKind::Unhandled, &e))
+        Ok(RepoLock::acquire(&repo.dvc_dir)?)
     }
 
     /// Open the repo, resolve user targets to stages, and take the locks for writing
@@ -84,9 +94,7 @@ impl Context {
     ) -> Result<(Repo, PathBuf, Vec<crate::data::repo::Stage>, RepoLock), CommandError> {
         let repo = self.open_repo()?;
         let cwd = self.cwd()?;
-        let stages = repo
-            .stages_for_targets(&abs_targets(&cwd, targets))
-            .map_err(super::status::target_error)?;
+        let stages = repo.stages_for_targets(&abs_targets(&cwd, targets))?;
         let out_paths: Vec<PathBuf> = stages
             .iter()
             .flat_map(|s| s.outs.iter().map(|o| o.abs.clone()))
@@ -99,8 +107,7 @@ impl Context {
     /// about to write in `.dvc/tmp/rwlock` (spec §8.3).
     pub fn lock_for_write(&self, repo: &Repo, paths: &[PathBuf]) -> Result<RepoLock, CommandError> {
         let lock = self.lock(repo)?;
-        crate::data::lock::check_rwlock(&repo.dvc_dir, &[], paths)
-            .map_err(|e| CommandError::from_error(ErrorKind::Unhandled, &e))?;
+        crate::data::lock::check_rwlock(&repo.dvc_dir, &[], paths)?;
         Ok(lock)
     }
 
@@ -112,19 +119,30 @@ impl Context {
     }
 }
 
-/// Map repo errors to DVC's exit classes.
-pub fn repo_error(e: RepoError) -> CommandError {
-    match &e {
-        RepoError::NotARepo => CommandError::new(ErrorKind::NotARepo, &e),
-        RepoError::Config(c) => super::config::config_error(c),
-        _ => CommandError::from_error(ErrorKind::Failed, &e),
-    }
-}
-
 /// Turn user-given paths into absolute, lexically normalized paths.
 pub fn abs_targets(cwd: &Path, targets: &[String]) -> Vec<PathBuf> {
     targets
         .iter()
         .map(|t| crate::data::pathsafe::normalize(&cwd.join(t)))
         .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Regression (architecture issue): a second context used to claim the `-j` it was
+    /// given while the global pool kept its first size.
+    #[test]
+    fn jobs_is_the_real_pool_size() {
+        let first = Context::new(true, 0, Some(3), ProcessEnv::default());
+        let second = Context::new(true, 0, Some(7), ProcessEnv::default());
+        assert_eq!(first.jobs, rayon::current_num_threads());
+        assert_eq!(second.jobs, rayon::current_num_threads());
+        assert_eq!(
+            second.jobs_flag,
+            Some(7),
+            "transfers still get the -j asked for"
+        );
+    }
 }

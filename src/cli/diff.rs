@@ -2,9 +2,9 @@
 //! revisions, or between a revision (default `HEAD`) and the workspace, printed exactly as
 //! `dvc diff` prints it (spec §10.8). The comparison is [`crate::data::history::diff`].
 
-use super::context::{abs_targets, repo_error};
+use super::context::abs_targets;
 use super::error::ErrorKind;
-use super::status::python_json;
+use super::ui::python_json;
 use super::{CommandError, CommandResult, Context};
 use crate::data::history::PointerParser;
 use crate::data::history::diff::{self, DiffResult, Entry, Snapshot};
@@ -56,7 +56,7 @@ fn rev_snapshot(repo: &Repo, rev: &str) -> CommandResult<Snapshot> {
 
 /// The workspace: every cached out of the workspace pointers, hashed as it is on disk.
 fn workspace_snapshot(repo: &Repo) -> CommandResult<Snapshot> {
-    let stages = repo.collect_stages().map_err(repo_error)?;
+    let stages = repo.collect_stages()?;
     let mut snap = Snapshot::default();
     for st in &stages {
         for o in &st.outs {
@@ -64,7 +64,7 @@ fn workspace_snapshot(repo: &Repo) -> CommandResult<Snapshot> {
                 continue;
             }
             let cur = status::current(repo, o, false)
-                .map_err(|e| CommandError::from_error(ErrorKind::Failed, &e))?;
+                .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
             let Some(cur) = cur else { continue };
             status::record(repo, o, &cur);
             let legacy = o.out.is_legacy();

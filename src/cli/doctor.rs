@@ -74,11 +74,8 @@ impl Report {
 }
 
 /// `dvc --version` from PATH, with the binary's location.
-fn dvc_version() -> Option<(String, String)> {
-    let path = std::env::var_os("PATH")?;
-    let exe = std::env::split_paths(&path)
-        .map(|d| d.join("dvc"))
-        .find(|p| p.is_file())?;
+fn dvc_version(env: &crate::env::ProcessEnv) -> Option<(String, String)> {
+    let exe = env.find_on_path("dvc")?;
     let out = std::process::Command::new(&exe)
         .arg("--version")
         .env("DVC_NO_ANALYTICS", "1")
@@ -93,7 +90,7 @@ fn dvc_version() -> Option<(String, String)> {
 pub fn run(ctx: &Context, args: DoctorArgs) -> CommandResult {
     let mut r = Report::default();
     let ours = env!("CARGO_PKG_VERSION").to_string();
-    let dvc = dvc_version();
+    let dvc = dvc_version(&ctx.env);
     match &dvc {
         Some((v, p)) if v.starts_with("3.") => {
             r.add("dvc", Level::Ok, format!("dvc {v} at {p}"), None)
@@ -124,10 +121,10 @@ pub fn run(ctx: &Context, args: DoctorArgs) -> CommandResult {
             Err(e) => r.add(
                 "repo",
                 Level::Error,
-                format!("{} cannot be opened: {}", root.display(), e.message),
+                format!("{} cannot be opened: {}", root.display(), e.message()),
                 Some("fix `.dvc/config` (see `git dvc config --list`) or the file named above"),
             ),
-            Ok(repo) => check_repo(&mut r, &repo),
+            Ok(repo) => check_repo(&mut r, &repo, &ctx.env),
         },
     }
 
@@ -163,7 +160,7 @@ pub fn run(ctx: &Context, args: DoctorArgs) -> CommandResult {
     Ok(())
 }
 
-fn check_repo(r: &mut Report, repo: &Repo) {
+fn check_repo(r: &mut Report, repo: &Repo, env: &crate::env::ProcessEnv) {
     r.add(
         "repo",
         Level::Ok,
@@ -225,8 +222,8 @@ fn check_repo(r: &mut Report, repo: &Repo) {
 
     check_cache(r, repo);
     check_state(r, repo);
-    check_git(r, repo);
-    check_remotes(r, repo);
+    check_git(r, repo, env);
+    check_remotes(r, repo, env);
 }
 
 fn probe_writable(dir: &Path) -> Result<(), String> {
@@ -388,7 +385,7 @@ fn check_state(r: &mut Report, repo: &Repo) {
     }
 }
 
-fn check_git(r: &mut Report, repo: &Repo) {
+fn check_git(r: &mut Report, repo: &Repo, env: &crate::env::ProcessEnv) {
     let git = Git::new(&repo.root);
     if !git.is_inside_work_tree() {
         r.add(
@@ -417,8 +414,8 @@ fn check_git(r: &mut Report, repo: &Repo) {
             ),
         }
     }
-    match git.run_text(&["check-attr", "filter", "diff", "merge", "--", "probe.dvc"]) {
-        Ok(text) if text.contains("filter: dvc") => r.add(
+    match git.check_attr(&["filter", "diff", "merge"], "probe.dvc") {
+        Ok(attrs) if attrs.iter().any(|(a, v)| a == "filter" && v == "dvc") => r.add(
             "install",
             Level::Ok,
             "*.dvc files use the dvc filter, diff and merge attributes",
@@ -437,9 +434,7 @@ fn check_git(r: &mut Report, repo: &Repo) {
             None,
         ),
     }
-    let on_path = std::env::var_os("PATH").is_some_and(|p| {
-        std::env::split_paths(&p).any(|d| d.join(install::FILTER_PROCESS).is_file())
-    });
+    let on_path = env.on_path(install::FILTER_PROCESS);
     if !on_path {
         r.add(
             "install",
@@ -505,7 +500,7 @@ fn check_git(r: &mut Report, repo: &Repo) {
     }
 }
 
-fn check_remotes(r: &mut Report, repo: &Repo) {
+fn check_remotes(r: &mut Report, repo: &Repo, env: &crate::env::ProcessEnv) {
     let names = repo.config.remote_names();
     if names.is_empty() {
         r.add(
@@ -546,10 +541,7 @@ fn check_remotes(r: &mut Report, repo: &Repo) {
                 ),
             },
             RemoteLocation::S3 { .. } => {
-                let options = remote::OpenOptions {
-                    home_dir: Context::repo_options().home_dir,
-                };
-                let result = Remote::open(&cfg, &options).and_then(|rm| {
+                let result = Remote::open(&cfg, &env.remote_options()).and_then(|rm| {
                     remote::block_on(rm.exists_many(&["files/md5/00/git-dvc-doctor-probe".to_string()], 1))?
                 });
                 match result {

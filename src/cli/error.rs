@@ -1,8 +1,15 @@
-//! `CommandError`: a kind (mapped to DVC's exit codes), a message, causes and hints.
+//! `CommandError`: a kind (mapped to DVC's exit codes), a typed source, and hints.
 //!
-//! Rendered like dvc (`ERROR: ...` on stderr) so scripts that parse dvc keep working,
-//! followed by our own `hint:` lines.
+//! Everything below `cli` returns typed errors (`thiserror`); they become a
+//! `CommandError` only here, through the `From` impls at the bottom of this file, which
+//! classify each engine and git error into an exit class and attach its hints. Rendered
+//! like dvc (`ERROR: ...` on stderr, with dvc's wording where scripts match it), then
+//! `caused by:` lines for the source chain and our own `hint:` lines.
 
+use crate::data::config::ConfigError;
+use crate::data::lock::LockError;
+use crate::data::repo::{RepoError, TargetError};
+use crate::data::transfer::TransferError;
 use std::fmt::Display;
 
 /// How an error maps to an exit code (DVC's conventions, spec §12).
@@ -22,15 +29,19 @@ pub enum ErrorKind {
     Silent(u8),
 }
 
+/// A typed error below the CLI, kept whole for its source chain.
+pub type Source = Box<dyn std::error::Error + Send + Sync + 'static>;
+
 /// The error type of every command.
 #[derive(Debug)]
 pub struct CommandError {
     /// Exit-code class.
     pub kind: ErrorKind,
-    /// Main message (rendered after `ERROR: `).
-    pub message: String,
-    /// `caused by:` chain.
-    pub causes: Vec<String>,
+    /// The headline, when it is not the source's own message (dvc's wording around a
+    /// typed error, or a plain message).
+    message: Option<String>,
+    /// The typed error this one stands for.
+    source: Option<Source>,
     /// `hint:` lines.
     pub hints: Vec<String>,
 }
@@ -39,44 +50,86 @@ pub struct CommandError {
 pub type CommandResult<T = ()> = Result<T, CommandError>;
 
 impl CommandError {
-    /// A handled failure (exit 1).
+    /// A handled failure (exit 1) with a plain message.
     pub fn failed(message: impl Display) -> Self {
         Self::new(ErrorKind::Failed, message)
     }
-    /// An error with the given kind.
+    /// A plain message with the given kind.
     pub fn new(kind: ErrorKind, message: impl Display) -> Self {
         CommandError {
             kind,
-            message: message.to_string(),
-            causes: Vec::new(),
+            message: Some(message.to_string()),
+            source: None,
             hints: Vec::new(),
         }
     }
-    /// Exit 255-class failure.
+    /// Exit 255-class failure with a plain message.
     pub fn unhandled(message: impl Display) -> Self {
         Self::new(ErrorKind::Unhandled, message)
     }
     /// Exit silently with `code`.
     pub fn silent(code: u8) -> Self {
-        Self::new(ErrorKind::Silent(code), "")
+        CommandError {
+            kind: ErrorKind::Silent(code),
+            message: None,
+            source: None,
+            hints: Vec::new(),
+        }
+    }
+    /// A typed error as it is: its message is the headline, its sources the causes.
+    pub fn with_source(kind: ErrorKind, source: impl Into<Source>) -> Self {
+        CommandError {
+            kind,
+            message: None,
+            source: Some(source.into()),
+            hints: Vec::new(),
+        }
+    }
+    /// A headline of our own over a typed error (rendered as a `caused by:` line).
+    pub fn context(kind: ErrorKind, message: impl Display, source: impl Into<Source>) -> Self {
+        CommandError {
+            kind,
+            message: Some(message.to_string()),
+            source: Some(source.into()),
+            hints: Vec::new(),
+        }
     }
     /// Add a hint.
     pub fn hint(mut self, hint: impl Display) -> Self {
         self.hints.push(hint.to_string());
         self
     }
-    /// Build from any error, recording its source chain.
-    pub fn from_error(kind: ErrorKind, err: &(dyn std::error::Error + 'static)) -> Self {
-        let mut e = Self::new(kind, err);
-        let mut src = err.source();
-        while let Some(s) = src {
-            let text = s.to_string();
-            if !e.message.contains(&text) {
-                e.causes.push(text);
-            }
-            src = s.source();
+    /// The typed source, for callers that decide on it.
+    pub fn source(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
+        self.source.as_deref()
+    }
+    /// The headline (what follows `ERROR: `).
+    pub fn message(&self) -> String {
+        match (&self.message, &self.source) {
+            (Some(m), _) => m.clone(),
+            (None, Some(s)) => s.to_string(),
+            (None, None) => String::new(),
         }
-        e
+    }
+    /// The `caused by:` chain: the source (under a headline of our own) and its sources,
+    /// leaving out any text the headline already shows.
+    pub fn causes(&self) -> Vec<String> {
+        let message = self.message();
+        let mut causes = Vec::new();
+        let mut next: Option<&(dyn std::error::Error + 'static)> =
+            match (&self.message, &self.source) {
+                (Some(_), Some(s)) => Some(s.as_ref()),
+                (None, Some(s)) => s.source(),
+                _ => None,
+            };
+        while let Some(s) = next {
+            let text = s.to_string();
+            if !message.contains(&text) && !causes.contains(&text) {
+                causes.push(text);
+            }
+            next = s.source();
+        }
+        causes
     }
     /// The process exit code.
     pub fn exit_code(&self) -> u8 {
@@ -89,34 +142,206 @@ impl CommandError {
             ErrorKind::Silent(c) => c,
         }
     }
-    /// Print to stderr.
-    pub fn render(&self) {
+    /// The text rendered on stderr (empty for a silent exit).
+    pub fn rendered(&self) -> String {
         if matches!(self.kind, ErrorKind::Silent(_)) {
-            return;
+            return String::new();
         }
-        let mut out = format!("ERROR: {}\n", self.message);
-        for c in &self.causes {
+        let mut out = format!("ERROR: {}\n", self.message());
+        for c in self.causes() {
             out.push_str(&format!("caused by: {c}\n"));
         }
         for h in &self.hints {
             out.push_str(&format!("hint: {h}\n"));
         }
-        eprint!("{out}");
+        out
+    }
+    /// Print to stderr.
+    pub fn render(&self) {
+        eprint!("{}", self.rendered());
     }
 }
+
+// ---------------------------------------------------------------------------------------
+// Classification of the engine's and git's errors: exit class, dvc's wording, hints.
+// ---------------------------------------------------------------------------------------
 
 impl From<std::io::Error> for CommandError {
     fn from(e: std::io::Error) -> Self {
-        CommandError::from_error(ErrorKind::Failed, &e)
+        CommandError::with_source(ErrorKind::Failed, e)
     }
 }
 
-impl From<anyhow::Error> for CommandError {
-    fn from(e: anyhow::Error) -> Self {
-        let mut ce = CommandError::failed(&e);
-        for c in e.chain().skip(1) {
-            ce.causes.push(c.to_string());
+/// A [`ConfigError`] as dvc reports it: `configuration error - config file error: …`,
+/// exit 251 (255 for what dvc would crash on). Byte-identical to dvc's stderr.
+impl From<ConfigError> for CommandError {
+    fn from(e: ConfigError) -> Self {
+        match &e {
+            ConfigError::Unwritable { .. } | ConfigError::Io { .. } => {
+                CommandError::with_source(ErrorKind::Unhandled, e)
+            }
+            ConfigError::Parse { message, .. } => {
+                // dvc appends the cause, which repeats configobj's message.
+                let headline = format!("configuration error - {e}: {message}");
+                CommandError::new(ErrorKind::Config, headline)
+            }
+            _ => CommandError::new(ErrorKind::Config, format!("configuration error - {e}")),
         }
-        ce
+    }
+}
+
+/// Repo errors in DVC's exit classes.
+impl From<RepoError> for CommandError {
+    fn from(e: RepoError) -> Self {
+        match e {
+            RepoError::NotARepo => CommandError::with_source(ErrorKind::NotARepo, e),
+            RepoError::Config(c) => c.into(),
+            other => CommandError::with_source(ErrorKind::Failed, other),
+        }
+    }
+}
+
+/// Target errors: dvc's messages, exit 1.
+impl From<TargetError> for CommandError {
+    fn from(e: TargetError) -> Self {
+        match e {
+            TargetError::Repo(r) => r.into(),
+            other => CommandError::with_source(ErrorKind::Failed, other),
+        }
+    }
+}
+
+/// A busy or broken lock is dvc's exit 255.
+impl From<LockError> for CommandError {
+    fn from(e: LockError) -> Self {
+        CommandError::with_source(ErrorKind::Unhandled, e)
+    }
+}
+
+impl From<crate::git::Error> for CommandError {
+    fn from(e: crate::git::Error) -> Self {
+        CommandError::with_source(ErrorKind::Failed, e)
+    }
+}
+
+impl From<crate::git::history::HistoryError> for CommandError {
+    fn from(e: crate::git::history::HistoryError) -> Self {
+        match e {
+            crate::git::history::HistoryError::UnknownRevision(r) => {
+                CommandError::failed(format!("unknown Git revision '{r}'"))
+            }
+            other => CommandError::with_source(ErrorKind::Failed, other),
+        }
+    }
+}
+
+/// `install`/`uninstall` refusals, with what to do about each.
+impl From<crate::hooks::install::InstallError> for CommandError {
+    fn from(err: crate::hooks::install::InstallError) -> Self {
+        use crate::hooks::install::InstallError;
+        let hint = match &err {
+            InstallError::ForeignConfig(_) => Some("rerun with `--force` to replace them"),
+            InstallError::SlotTaken { .. } => {
+                Some("move that file away (it is a hook kept by an earlier install) and rerun")
+            }
+            InstallError::NoGlobalAttributesFile => {
+                Some("`git config --global core.attributesFile <path>`")
+            }
+            _ => None,
+        };
+        let kind = match &err {
+            InstallError::Git(e) if e.is_not_a_repo() => ErrorKind::NotARepo,
+            _ => ErrorKind::Failed,
+        };
+        let e = CommandError::with_source(kind, err);
+        match hint {
+            Some(h) => e.hint(h),
+            None => e,
+        }
+    }
+}
+
+impl From<crate::hooks::Error> for CommandError {
+    fn from(e: crate::hooks::Error) -> Self {
+        CommandError::with_source(ErrorKind::Failed, e)
+    }
+}
+
+/// A failed transfer in dvc's words: `failed to push data to the cloud - …` (`from the
+/// cloud` for downloads), with a credentials hint when the remote refused them.
+pub fn transfer_failed(verb: &str, e: TransferError) -> CommandError {
+    let detail = match &e {
+        TransferError::Config(c) => c.to_string().trim_end_matches('.').to_string(),
+        TransferError::NoRemote(_) => format!("config file error: {e}"),
+        other => other.to_string(),
+    };
+    let direction = if verb == "push" { "to" } else { "from" };
+    let auth = matches!(&e, TransferError::Remote(r) if r.is_auth());
+    let err = CommandError::new(
+        ErrorKind::Failed,
+        format!("failed to {verb} data {direction} the cloud - {detail}"),
+    );
+    if auth {
+        err.hint("check the remote's credentials: `git dvc remote modify --local <remote> access_key_id …`, a `profile`, or the AWS_* environment")
+    } else {
+        err
+    }
+}
+
+/// A transfer error outside push/pull/fetch (`status -c`, `gc -c`, `verify -r`): config
+/// problems in dvc's words, the rest as they are.
+pub fn remote_unusable(e: TransferError) -> CommandError {
+    match e {
+        TransferError::Config(c) => {
+            CommandError::failed(c.to_string().trim_end_matches('.').to_string())
+        }
+        TransferError::NoRemote(_) => CommandError::failed(format!("config file error: {e}")),
+        other => CommandError::with_source(ErrorKind::Failed, other),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::remote::{RemoteError, RequestKind};
+
+    fn request(kind: RequestKind) -> TransferError {
+        TransferError::Remote(RemoteError::Request {
+            remote: "r".into(),
+            op: "upload",
+            key: "k".into(),
+            message: "denied".into(),
+            kind,
+        })
+    }
+
+    #[test]
+    fn auth_hint_comes_from_the_kind_not_the_text() {
+        let e = transfer_failed("push", request(RequestKind::Auth));
+        assert!(
+            e.rendered()
+                .contains("hint: check the remote's credentials")
+        );
+        let e = transfer_failed("push", request(RequestKind::Permanent));
+        assert!(!e.rendered().contains("hint:"), "{}", e.rendered());
+        let e = transfer_failed("fetch", request(RequestKind::Transient));
+        assert!(
+            e.message()
+                .starts_with("failed to fetch data from the cloud - ")
+        );
+    }
+
+    #[test]
+    fn typed_source_renders_its_chain_once() {
+        let io = std::io::Error::other("disk on fire");
+        let e = CommandError::context(ErrorKind::Failed, "cannot write 'a.dvc'", io);
+        assert_eq!(
+            e.rendered(),
+            "ERROR: cannot write 'a.dvc'\ncaused by: disk on fire\n"
+        );
+        assert!(e.source().is_some());
+        assert_eq!(CommandError::silent(1).rendered(), "");
+        let not_a_repo = CommandError::from(RepoError::NotARepo);
+        assert_eq!(not_a_repo.exit_code(), 253);
     }
 }

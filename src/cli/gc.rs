@@ -5,13 +5,14 @@
 //! The revision walk is one gix pass ([`crate::git::history`]); the decision is
 //! [`crate::data::gc`]. The workspace is always in scope, as in dvc's `brancher`.
 
-use super::context::{abs_targets, repo_error};
+use super::context::abs_targets;
 use super::error::ErrorKind;
 use super::{CommandError, CommandResult, Context};
 use crate::data::gc::{self, ObjectKey, retention};
 use crate::data::history::{self, HistOut, PointerParser};
 use crate::data::remote::Remote;
 use crate::data::repo::Repo;
+use crate::data::transfer::{self, Object, TransferError};
 use crate::git::history as githistory;
 use std::collections::{HashMap, HashSet};
 use std::io::{BufRead, Write};
@@ -195,15 +196,6 @@ struct Seen {
     rev: String,
 }
 
-fn history_error(e: githistory::HistoryError) -> CommandError {
-    match e {
-        githistory::HistoryError::UnknownRevision(r) => {
-            CommandError::failed(format!("unknown Git revision '{r}'"))
-        }
-        other => CommandError::from_error(ErrorKind::Failed, &other),
-    }
-}
-
 /// Run `gc`.
 pub fn run(ctx: &Context, args: GcArgs) -> CommandResult {
     let retention_mode = args.keep.is_some() || args.older_than.is_some();
@@ -228,7 +220,7 @@ pub fn run(ctx: &Context, args: GcArgs) -> CommandResult {
     let _lock = ctx.lock(&repo)?;
 
     // The workspace is always in scope.
-    let stages = repo.collect_stages().map_err(repo_error)?;
+    let stages = repo.collect_stages()?;
     let workspace = history::from_stages(&stages);
     let mut seen_dirs: HashMap<ObjectKey, Seen> = HashMap::new();
     let mut roots: HashSet<ObjectKey> = HashSet::new();
@@ -252,7 +244,7 @@ pub fn run(ctx: &Context, args: GcArgs) -> CommandResult {
             num: num.unwrap_or(1),
             history: retention_mode,
         };
-        let hist = githistory::collect(&repo.root, &scope).map_err(history_error)?;
+        let hist = githistory::collect(&repo.root, &scope)?;
         let mut parser = PointerParser::new(&hist.blobs);
         let mut revs = Vec::with_capacity(hist.revisions.len());
         for rev in &hist.revisions {
@@ -333,7 +325,7 @@ pub fn run(ctx: &Context, args: GcArgs) -> CommandResult {
     let listing = repo
         .odb
         .list()
-        .map_err(|e| CommandError::from_error(ErrorKind::Failed, &e))?;
+        .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
     let plan = gc::plan(listing, &expansion.used, keep_files);
     finish(ctx, &repo, "repo", &plan.repo, args.dry)?;
     finish(ctx, &repo, "legacy", &plan.legacy, args.dry)?;
@@ -345,47 +337,38 @@ pub fn run(ctx: &Context, args: GcArgs) -> CommandResult {
 }
 
 fn open_remote(repo: &Repo, name: Option<&str>) -> CommandResult<Remote> {
-    let config_err =
-        |e: &dyn std::fmt::Display| CommandError::failed(format!("config file error: {e}"));
-    let cfg = match name {
-        Some(n) => repo
-            .config
-            .remote(&n.to_lowercase())
-            .map_err(|e| config_err(&e))?,
-        None => match repo.config.default_remote().map_err(|e| config_err(&e))? {
-            Some(c) => c,
-            None => {
-                let root = repo.root.display();
-                let msg = if repo.config.remote_names().is_empty() {
-                    format!(
-                        "no remote specified in {root}. Create a default remote with\n    dvc remote add -d <remote name> <remote url>"
-                    )
-                } else {
-                    format!(
-                        "no remote specified in {root}. Setup default remote with\n    dvc remote default <remote name>\nor use:\n    dvc gc -c -r <remote name>"
-                    )
-                };
-                return Err(CommandError::unhandled(msg));
-            }
-        },
-    };
-    let options = crate::data::remote::OpenOptions {
-        home_dir: Context::repo_options().home_dir,
-    };
-    Remote::open(&cfg, &options).map_err(|e| CommandError::from_error(ErrorKind::Failed, &e))
+    repo.open_remote(name).map_err(|e| match e {
+        TransferError::NoRemote(_) => {
+            let root = repo.root.display();
+            let msg = if repo.config.remote_names().is_empty() {
+                format!(
+                    "no remote specified in {root}. Create a default remote with\n    dvc remote add -d <remote name> <remote url>"
+                )
+            } else {
+                format!(
+                    "no remote specified in {root}. Setup default remote with\n    dvc remote default <remote name>\nor use:\n    dvc gc -c -r <remote name>"
+                )
+            };
+            CommandError::unhandled(msg)
+        }
+        TransferError::Config(c) => CommandError::failed(format!("config file error: {c}")),
+        other => CommandError::with_source(ErrorKind::Failed, other),
+    })
 }
 
-/// Download used `.dir` manifests missing from the cache (only the manifests), verify
-/// them and add them to the cache. Failures are left for the missing-manifest warning.
+/// Download used `.dir` manifests missing from the cache (only the manifests), verified,
+/// from the `-r` remote or else the default one. Failures are left for the
+/// missing-manifest warning.
 fn fetch_missing_manifests(
     repo: &Repo,
     remote: Option<&Remote>,
     name: Option<&str>,
     roots: &HashSet<ObjectKey>,
 ) {
-    let missing: Vec<&ObjectKey> = roots
+    let missing: Vec<Object> = roots
         .iter()
         .filter(|(o, l)| o.ends_with(".dir") && !repo.odb.exists(o, *l))
+        .map(|(o, l)| Object::new(o.clone(), *l))
         .collect();
     if missing.is_empty() {
         return;
@@ -398,7 +381,7 @@ fn fetch_missing_manifests(
             if name.is_some() || !has_default {
                 return;
             }
-            match open_remote(repo, None) {
+            match repo.open_remote(None) {
                 Ok(r) => {
                     opened = r;
                     &opened
@@ -407,36 +390,18 @@ fn fetch_missing_manifests(
             }
         }
     };
-    for (oid, legacy) in missing {
-        let key = crate::data::odb::Odb::key(oid, *legacy);
-        let Some(dir) = repo
-            .odb
-            .path(oid, *legacy)
-            .parent()
-            .map(|p| p.to_path_buf())
-        else {
-            continue;
-        };
-        if std::fs::create_dir_all(&dir).is_err() {
-            continue;
+    match transfer::fetch_manifests(repo, remote, &missing) {
+        Ok(summary) => {
+            for f in &summary.failed {
+                match &f.error {
+                    TransferError::Corrupt { .. } | TransferError::BadTree { .. } => {
+                        tracing::warn!("{}; ignored", f.error)
+                    }
+                    e => tracing::debug!("could not fetch '{}': {e}", f.object.oid),
+                }
+            }
         }
-        let tmp = crate::data::odb::temp_name(&dir);
-        let got = crate::data::remote::block_on(remote.download(&key, &tmp));
-        let bytes = std::fs::read(&tmp).ok();
-        let _ = std::fs::remove_file(&tmp);
-        let (Ok(Ok(_)), Some(bytes)) = (got, bytes) else {
-            tracing::debug!("could not fetch '{oid}' from remote '{}'", remote.name());
-            continue;
-        };
-        let expected = oid.strip_suffix(".dir").unwrap_or(oid);
-        if crate::data::hash::md5_bytes(&bytes) != expected || gc::manifest_md5s(&bytes).is_none() {
-            tracing::warn!(
-                "'{oid}' from remote '{}' is corrupt; ignored",
-                remote.name()
-            );
-            continue;
-        }
-        let _ = repo.odb.put_bytes(oid, *legacy, &bytes);
+        Err(e) => tracing::debug!("could not fetch manifests from '{}': {e}", remote.name()),
     }
 }
 
@@ -450,7 +415,7 @@ fn gc_remote(
 ) -> CommandResult {
     let jobs = crate::data::transfer::TransferOptions::default_jobs(remote);
     let remote_err =
-        |e: crate::data::remote::RemoteError| CommandError::from_error(ErrorKind::Failed, &e);
+        |e: crate::data::remote::RemoteError| CommandError::with_source(ErrorKind::Failed, e);
     let keys = remote.list_blocking(jobs).map_err(remote_err)?;
     let listing: Vec<ObjectKey> = keys
         .iter()
@@ -511,7 +476,7 @@ fn finish(
         }
         keys.len()
     } else {
-        gc::remove(&repo.odb, keys).map_err(|e| CommandError::from_error(ErrorKind::Failed, &e))?
+        gc::remove(&repo.odb, keys).map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?
     };
     if n > 0 {
         ctx.out(format!("Removed {n} objects from {scheme} cache."));

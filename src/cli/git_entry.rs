@@ -1,6 +1,5 @@
 //! Hidden entry points called by git: `hook`, `merge-driver`, `textconv`.
 
-use super::error::ErrorKind;
 use super::{CommandError, CommandResult, Context};
 use crate::data::dvcfile::{self, OutUpdate};
 use crate::data::repo::Repo;
@@ -38,17 +37,16 @@ pub struct TextconvArgs {
 }
 
 /// Run a hook; its return value is the hook's exit code.
-pub fn hook(_ctx: &Context, args: HookArgs) -> CommandResult {
+pub fn hook(ctx: &Context, args: HookArgs) -> CommandResult {
     let mut stdin = std::io::stdin().lock();
-    match crate::hooks::run_hook(&args.name, &args.args, &mut stdin) {
-        Ok(0) => Ok(()),
-        Ok(code) => Err(CommandError::silent(u8::try_from(code).unwrap_or(1))),
-        Err(e) => Err(CommandError::from_error(ErrorKind::Failed, &e)),
+    match crate::hooks::run_hook(&args.name, &args.args, &mut stdin, &ctx.env)? {
+        0 => Ok(()),
+        code => Err(CommandError::silent(u8::try_from(code).unwrap_or(1))),
     }
 }
 
 fn open_repo_quietly(ctx: &Context) -> Option<Repo> {
-    let cwd = std::env::current_dir().ok()?;
+    let cwd = ctx.cwd().ok()?;
     let root = Repo::find_root(&cwd)?;
     ctx.open_repo_at(&root).ok()
 }

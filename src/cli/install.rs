@@ -4,7 +4,7 @@
 use super::error::ErrorKind;
 use super::{CommandError, CommandResult, Context};
 use crate::git::{ConfigScope, Git};
-use crate::hooks::install::{self as installer, Change, InstallEnv, InstallError, InstallOptions};
+use crate::hooks::install::{self as installer, Change, InstallEnv, InstallOptions};
 
 /// Arguments of `install`.
 #[derive(Debug, clap::Args)]
@@ -57,28 +57,6 @@ fn report(ctx: &Context, changes: &[Change], nothing: &str) {
     }
 }
 
-fn to_command_error(err: InstallError) -> CommandError {
-    let hint = match &err {
-        InstallError::ForeignConfig(_) => Some("rerun with `--force` to replace them"),
-        InstallError::SlotTaken { .. } => {
-            Some("move that file away (it is a hook kept by an earlier install) and rerun")
-        }
-        InstallError::NoGlobalAttributesFile => {
-            Some("`git config --global core.attributesFile <path>`")
-        }
-        _ => None,
-    };
-    let kind = match &err {
-        InstallError::Git(e) if e.is_not_a_repo() => ErrorKind::NotARepo,
-        _ => ErrorKind::Failed,
-    };
-    let e = CommandError::from_error(kind, &err);
-    match hint {
-        Some(h) => e.hint(h),
-        None => e,
-    }
-}
-
 /// Run `install`.
 pub fn run_install(ctx: &Context, args: InstallArgs) -> CommandResult {
     let git = git_for(args.global)?;
@@ -86,8 +64,7 @@ pub fn run_install(ctx: &Context, args: InstallArgs) -> CommandResult {
         scope: scope(args.global),
         force: args.force,
     };
-    let changes = installer::install(&git, &options, &InstallEnv::from_process())
-        .map_err(to_command_error)?;
+    let changes = installer::install(&git, &options, &InstallEnv::from(&ctx.env))?;
     report(ctx, &changes, "git-dvc is already installed; nothing to do");
     if args.global && !ctx.quiet {
         println!(
@@ -100,8 +77,7 @@ pub fn run_install(ctx: &Context, args: InstallArgs) -> CommandResult {
 /// Run `uninstall`.
 pub fn run_uninstall(ctx: &Context, args: UninstallArgs) -> CommandResult {
     let git = git_for(args.global)?;
-    let changes = installer::uninstall(&git, scope(args.global), &InstallEnv::from_process())
-        .map_err(to_command_error)?;
+    let changes = installer::uninstall(&git, scope(args.global), &InstallEnv::from(&ctx.env))?;
     report(
         ctx,
         &changes,

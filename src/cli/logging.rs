@@ -1,7 +1,7 @@
 //! tracing set-up: diagnostics go to stderr, controlled by `-v`, `-q` and `GIT_DVC_LOG`.
 
 /// Initialise the global subscriber once.
-pub fn init(verbose: u8, quiet: bool) {
+pub fn init(verbose: u8, quiet: bool, env: &crate::env::ProcessEnv) {
     use tracing_subscriber::EnvFilter;
     let default = match (quiet, verbose) {
         (true, _) => "error",
@@ -10,7 +10,8 @@ pub fn init(verbose: u8, quiet: bool) {
         (false, 2) => "debug",
         _ => "trace",
     };
-    let filter = EnvFilter::try_from_env("GIT_DVC_LOG").unwrap_or_else(|_| {
+    let filter = env.log.as_deref().map(EnvFilter::try_new);
+    let filter = filter.and_then(Result::ok).unwrap_or_else(|| {
         EnvFilter::new(format!(
             "{default},aws_config=error,aws_smithy_runtime=error"
         ))
@@ -18,10 +19,7 @@ pub fn init(verbose: u8, quiet: bool) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(
-            std::io::IsTerminal::is_terminal(&std::io::stderr())
-                && std::env::var_os("NO_COLOR").is_none(),
-        )
+        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()) && !env.no_color)
         .without_time()
         .with_target(false)
         .try_init();

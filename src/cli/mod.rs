@@ -23,6 +23,7 @@ pub mod remove;
 pub mod scm;
 pub mod status;
 pub mod transfer;
+pub mod ui;
 pub mod verify;
 
 use clap::{Parser, Subcommand};
@@ -123,11 +124,10 @@ pub fn main() -> ExitCode {
             return ExitCode::from(code);
         }
     };
-    logging::init(cli.verbose, cli.quiet);
-    if cli.rehash {
-        context::REHASH.store(true, std::sync::atomic::Ordering::Relaxed);
-    }
-    let ctx = Context::new(cli.quiet, cli.verbose, cli.jobs);
+    let mut env = crate::env::ProcessEnv::capture();
+    env.rehash |= cli.rehash;
+    logging::init(cli.verbose, cli.quiet, &env);
+    let ctx = Context::new(cli.quiet, cli.verbose, cli.jobs, env);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&ctx, cli.command)));
     match result {
         Ok(Ok(())) => ExitCode::SUCCESS,

@@ -8,7 +8,7 @@
 
 use std::path::Path;
 
-use super::config::{LevelArgs, Session, config_error, load_session, print};
+use super::config::{LevelArgs, Session, load_session, print};
 use super::{CommandError, CommandResult, Context};
 use crate::data::config::{
     ConfigError, Item, Level, Table, Value, is_path_option, merge, py_repr, store_path,
@@ -119,8 +119,8 @@ pub struct RenameArgs {
 }
 
 /// Run `remote`.
-pub fn run(_ctx: &Context, args: RemoteArgs) -> CommandResult {
-    let mut session = load_session()?;
+pub fn run(ctx: &Context, args: RemoteArgs) -> CommandResult {
+    let mut session = load_session(&ctx.env)?;
     match args.command {
         RemoteCommand::Add(a) => add(&mut session, a),
         RemoteCommand::Default(a) => default(&mut session, a),
@@ -132,23 +132,20 @@ pub fn run(_ctx: &Context, args: RemoteArgs) -> CommandResult {
 }
 
 fn cfg_err(message: impl Into<String>) -> CommandError {
-    config_error(&ConfigError::Other {
+    CommandError::from(ConfigError::Other {
         message: message.into(),
     })
 }
 
 fn edit(session: &Session, level: Level) -> Result<Table, CommandError> {
-    session
-        .config
-        .edit_level(level)
-        .map_err(|e| config_error(&e))
+    session.config.edit_level(level).map_err(CommandError::from)
 }
 
 fn write(session: &mut Session, level: Level, conf: Table) -> CommandResult {
     session
         .config
         .write_level(level, conf)
-        .map_err(|e| config_error(&e))
+        .map_err(CommandError::from)
 }
 
 fn remotes(conf: &Table) -> Option<&Table> {
@@ -272,7 +269,7 @@ fn modify(session: &mut Session, a: ModifyArgs) -> CommandResult {
             session
                 .config
                 .check_level(target, &conf)
-                .map_err(|e| config_error(&e))?;
+                .map_err(CommandError::from)?;
             conf.table_mut("remote")
                 .table_mut(&name)
                 .set_str(a.option.clone(), "None");
@@ -293,7 +290,7 @@ fn list(session: &Session, a: ListArgs) -> CommandResult {
     let default = core_remote(&conf)
         .and_then(Value::as_str)
         .map(str::to_string);
-    let width = terminal_width();
+    let width = terminal_width(&session.env);
     let mut out = String::new();
     if let Some(remotes) = remotes(&conf) {
         for (name, item) in remotes.iter() {
@@ -416,12 +413,8 @@ fn expand_tabs(text: &str) -> String {
 }
 
 /// The width rich wraps styled output at: `$COLUMNS`, the terminal's width, else 80.
-fn terminal_width() -> usize {
-    if let Some(c) = std::env::var("COLUMNS")
-        .ok()
-        .and_then(|c| c.parse::<usize>().ok())
-        .filter(|c| *c > 0)
-    {
+fn terminal_width(env: &crate::env::ProcessEnv) -> usize {
+    if let Some(c) = env.columns.filter(|c| *c > 0) {
         return c;
     }
     // SAFETY: TIOCGWINSZ fills a plain struct; failure (not a tty) leaves it zeroed.

@@ -1,7 +1,7 @@
 //! `remove`: stop tracking (delete the `.dvc` and its `.gitignore` entries), optionally
 //! deleting the data too (`--outs`).
 
-use super::context::{abs_targets, repo_error};
+use super::context::abs_targets;
 use super::scm::Scm;
 use super::{CommandError, CommandResult, Context};
 
@@ -35,7 +35,7 @@ pub fn run(ctx: &Context, args: RemoveArgs) -> CommandResult {
                 abs.display()
             )));
         }
-        let stages = repo.load_stage_file(&rel).map_err(repo_error)?;
+        let stages = repo.load_stage_file(&rel)?;
         for st in &stages {
             for o in &st.outs {
                 if let Some(scm) = scm.as_mut()

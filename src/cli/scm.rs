@@ -33,10 +33,7 @@ impl Scm {
         self.git.ls_files(&[], &[rel]).is_ok_and(|v| {
             v.iter().any(|p| {
                 let name = p.rsplit('/').next().unwrap_or(p);
-                !(name.ends_with(".dvc")
-                    || name == ".gitignore"
-                    || name == "dvc.lock"
-                    || name == "dvc.yaml")
+                !(crate::data::pointer::is_stage_file(name) || name == ".gitignore")
             })
         })
     }
@@ -98,12 +95,7 @@ impl Scm {
                     .is_ok_and(|v| !v.is_empty())
             })
             .collect();
-        if !gone.is_empty() {
-            let mut args: Vec<std::ffi::OsString> =
-                vec!["rm".into(), "--cached".into(), "-q".into(), "--".into()];
-            args.extend(gone.iter().map(|p| p.as_os_str().to_os_string()));
-            self.git.run(&args)?;
-        }
+        self.git.rm_cached(&gone)?;
         Ok(())
     }
 }

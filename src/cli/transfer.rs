@@ -9,15 +9,15 @@
 //! `ERROR: failed to push data to the cloud - N files failed to upload` (exit 1).
 
 use super::context::{Context, abs_targets};
-use super::error::ErrorKind;
-use super::status::{python_json, target_error};
+use super::error::{ErrorKind, remote_unusable, transfer_failed};
+use super::ui::python_json;
 use super::{CommandError, CommandResult};
 use crate::data::checkout::{self, CheckoutOptions, OnUnsaved};
 use crate::data::dvcfile::Out;
-use crate::data::remote::{self, Remote};
 use crate::data::repo::{Repo, Stage};
 use crate::data::transfer::{
-    self, CloudState, Object, Progress, Summary, TransferError, TransferOptions,
+    self, CloudState, Object, Progress, RemoteChoice, RunOptions, Summary, TransferError,
+    WithoutRemote,
 };
 use std::collections::{BTreeMap, HashSet};
 use std::io::IsTerminal;
@@ -119,33 +119,6 @@ impl Progress for Bar {
 /// An out with the name of the stage file that records it.
 type NamedOut = (String, Out);
 
-/// `-j` given on the command line (the context fills in the core count otherwise, and
-/// transfers default to the remote's `jobs` or 4 × cores instead, as dvc does).
-fn explicit_jobs() -> bool {
-    std::env::args().skip(1).any(|a| {
-        a == "-j"
-            || a == "--jobs"
-            || a.starts_with("--jobs=")
-            || (a.starts_with("-j") && a[2..].parse::<usize>().is_ok())
-    })
-}
-
-fn transfer_options(ctx: &Context, remote: &Remote) -> TransferOptions {
-    TransferOptions {
-        jobs: if explicit_jobs() {
-            ctx.jobs
-        } else {
-            TransferOptions::default_jobs(remote)
-        },
-    }
-}
-
-fn open_options() -> remote::OpenOptions {
-    remote::OpenOptions {
-        home_dir: Context::repo_options().home_dir,
-    }
-}
-
 fn plural(n: usize) -> &'static str {
     if n == 1 { "file" } else { "files" }
 }
@@ -176,7 +149,7 @@ fn collect_outs(
 ) -> Result<(Vec<Stage>, Vec<NamedOut>), CommandError> {
     let cwd = ctx.cwd()?;
     let targets = abs_targets(&cwd, &args.targets);
-    let stages = repo.stages_for_targets(&targets).map_err(target_error)?;
+    let stages = repo.stages_for_targets(&targets)?;
     let mut outs: Vec<(String, Out)> = stages
         .iter()
         .flat_map(|s| s.outs.iter().map(|o| (o.rel.clone(), o.out.clone())))
@@ -203,12 +176,12 @@ fn revision_outs(
         ..Scope::default()
     };
     let hist = history::collect(&repo.root, &scope)
-        .map_err(|e| CommandError::from_error(ErrorKind::Failed, &e))?;
+        .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
     let mut seen: HashSet<(String, usize)> = HashSet::new();
     let mut outs = Vec::new();
     for rev in &hist.revisions {
         for (path, idx) in &rev.files {
-            if !(path.ends_with(".dvc") || path == "dvc.lock" || path.ends_with("/dvc.lock")) {
+            if !crate::data::pointer::is_pointer_path(path) {
                 continue;
             }
             if !seen.insert((path.clone(), *idx)) {
@@ -244,33 +217,6 @@ fn revision_outs(
     Ok(outs)
 }
 
-fn no_remote_message(repo: &Repo) -> String {
-    TransferError::NoRemote(repo.root.display().to_string()).to_string()
-}
-
-fn remote_error(verb: &str, e: &TransferError) -> CommandError {
-    let detail = match e {
-        TransferError::Config(c) => c.to_string().trim_end_matches('.').to_string(),
-        TransferError::NoRemote(_) => format!("config file error: {e}"),
-        other => other.to_string(),
-    };
-    let mut err = CommandError::failed(format!("failed to {verb} data to the cloud - {detail}"));
-    if verb != "push" {
-        err.message = err.message.replacen(" to the cloud", " from the cloud", 1);
-    }
-    if let TransferError::Remote(r) = e {
-        let text = r.to_string();
-        if text.contains("credentials")
-            || text.contains("HTTP status 403")
-            || text.contains("InvalidAccessKeyId")
-            || text.contains("SignatureDoesNotMatch")
-        {
-            err = err.hint("check the remote's credentials: `git dvc remote modify --local <remote> access_key_id …`, a `profile`, or the AWS_* environment");
-        }
-    }
-    err
-}
-
 /// Run a transfer.
 pub fn run(ctx: &Context, dir: Direction, args: TransferArgs) -> CommandResult {
     let repo = ctx.open_repo()?;
@@ -280,53 +226,39 @@ pub fn run(ctx: &Context, dir: Direction, args: TransferArgs) -> CommandResult {
         Direction::Push => transfer::Direction::Push,
         _ => transfer::Direction::Fetch,
     };
-    let remote_flag = args.remote.as_deref().map(str::to_lowercase);
-    if let Some(name) = &remote_flag {
-        repo.config
-            .remote(name)
-            .map_err(|e| remote_error(dir.verb(), &TransferError::Config(e)))?;
-    }
-    let default = repo.config.core_remote();
-    let plan = transfer::plan(
+    let options = RunOptions {
+        jobs: ctx.jobs_flag,
+        without_remote: match dir {
+            Direction::Push => WithoutRemote::Fail,
+            _ => WithoutRemote::FailIfNotCached,
+        },
+        stop_on_remote_error: true,
+    };
+    let choice = RemoteChoice::of_repo(&repo, args.remote.as_deref());
+    let bar = Bar::new(ctx);
+    let result = transfer::run(
+        &repo,
         outs.iter().map(|(_, o)| o),
         direction,
-        remote_flag.as_deref(),
-        default.as_deref(),
+        &choice,
+        &options,
+        &bar,
     );
-    let bar = Bar::new(ctx);
-    let mut summary = Summary::default();
-    if !plan.without_remote.is_empty() {
-        if dir == Direction::Push {
-            return Err(CommandError::failed(format!(
-                "failed to push data to the cloud - config file error: {}",
-                no_remote_message(&repo)
-            )));
+    let outcome = match result {
+        Ok(outcome) => outcome,
+        Err(e @ TransferError::NoRemote(_)) if dir != Direction::Push && choice.flag.is_none() => {
+            eprintln!("No remote provided and no default remote set.");
+            return Err(transfer_failed(dir.verb(), e));
         }
-        // dvc only warns; we fail when something is actually missing from the cache.
+        Err(e) => return Err(transfer_failed(dir.verb(), e)),
+    };
+    if !outcome.without_remote.is_empty() {
+        // dvc only warns; everything that needed the remote is in the cache already.
         eprintln!("No remote provided and no default remote set.");
-        let lacking = plan
-            .without_remote
-            .iter()
-            .any(|o| !repo.odb.exists_verified(&o.oid, o.legacy));
-        if lacking {
-            return Err(CommandError::failed(format!(
-                "failed to {} data from the cloud - config file error: {}",
-                dir.verb(),
-                no_remote_message(&repo)
-            )));
-        }
     }
-    for (name, objects) in &plan.by_remote {
-        let remote = transfer::open_remote(&repo.config, Some(name), &open_options(), &repo.root)
-            .map_err(|e| remote_error(dir.verb(), &e))?;
-        let options = transfer_options(ctx, &remote);
-        let result = match dir {
-            Direction::Push => transfer::push_objects(&repo.odb, &remote, objects, &options, &bar),
-            _ => transfer::fetch_objects(&repo.odb, &remote, objects, &options, &bar),
-        };
-        bar.finish();
-        summary.merge(result.map_err(|e| remote_error(dir.verb(), &e))?);
-    }
+    let summary = outcome
+        .into_summary()
+        .map_err(|e| transfer_failed(dir.verb(), e))?;
     report(ctx, &repo, dir, &outs, &summary, &stages, args.force)
 }
 
@@ -399,7 +331,7 @@ fn pull_checkout(
         relink: false,
     };
     let report = checkout::checkout(repo, stages, opts)
-        .map_err(|e| CommandError::from_error(ErrorKind::Unhandled, &e))?;
+        .map_err(|e| CommandError::with_source(ErrorKind::Unhandled, e))?;
     let nfiles: BTreeMap<&str, u64> = stages
         .iter()
         .flat_map(|s| s.outs.iter())
@@ -462,30 +394,21 @@ pub fn cloud_status(
     let repo = ctx.open_repo()?;
     let _lock = ctx.lock(&repo)?;
     let cwd = ctx.cwd()?;
-    let stages = repo
-        .stages_for_targets(&abs_targets(&cwd, targets))
-        .map_err(target_error)?;
+    let stages = repo.stages_for_targets(&abs_targets(&cwd, targets))?;
     let outs: Vec<(String, Out)> = stages
         .iter()
         .flat_map(|s| s.outs.iter().map(|o| (o.rel.clone(), o.out.clone())))
         .collect();
     let flag = remote_flag.map(str::to_lowercase);
-    let config_error = |e: TransferError| match e {
-        TransferError::Config(c) => {
-            CommandError::failed(c.to_string().trim_end_matches('.').to_string())
-        }
-        TransferError::NoRemote(_) => CommandError::failed(format!("config file error: {e}")),
-        other => CommandError::from_error(ErrorKind::Failed, &other),
-    };
     let shown_name = match &flag {
         Some(n) => {
             repo.config
                 .remote(n)
-                .map_err(|e| config_error(TransferError::Config(e)))?;
+                .map_err(|e| remote_unusable(TransferError::Config(e)))?;
             n.clone()
         }
         None => repo.config.core_remote().ok_or_else(|| {
-            config_error(TransferError::NoRemote(repo.root.display().to_string()))
+            remote_unusable(TransferError::NoRemote(repo.root.display().to_string()))
         })?,
     };
     let plan = transfer::plan(
@@ -497,8 +420,7 @@ pub fn cloud_status(
     let names = transfer::object_names(&repo.odb, outs.iter().map(|(r, o)| (r.as_str(), o)));
     let mut changes: BTreeMap<String, &'static str> = BTreeMap::new();
     for (name, objects) in &plan.by_remote {
-        let remote = transfer::open_remote(&repo.config, Some(name), &open_options(), &repo.root)
-            .map_err(config_error)?;
+        let remote = repo.open_remote(Some(name)).map_err(remote_unusable)?;
         let mut all: Vec<Object> = objects.clone();
         for o in objects.iter().filter(|o| o.is_dir()) {
             if let Some(tree) = transfer::read_tree(&repo.odb, o) {
@@ -511,8 +433,9 @@ pub fn cloud_status(
         }
         all.sort();
         all.dedup();
-        let states = transfer::compare(&repo.odb, &remote, &all, &transfer_options(ctx, &remote))
-            .map_err(|e| CommandError::from_error(ErrorKind::Failed, &e))?;
+        let options = transfer::transfer_options(&remote, ctx.jobs_flag);
+        let states = transfer::compare(&repo.odb, &remote, &all, &options)
+            .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
         for (o, st) in all.iter().zip(states) {
             if st == CloudState::InSync {
                 continue;

@@ -7,7 +7,6 @@
 
 use super::context::abs_targets;
 use super::error::ErrorKind;
-use super::status::target_error;
 use super::{CommandError, CommandResult, Context};
 use crate::data::hash;
 use crate::data::odb::{self, Odb};
@@ -43,9 +42,7 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> CommandResult {
     let repo = ctx.open_repo()?;
     let _lock = ctx.lock(&repo)?;
     let cwd = ctx.cwd()?;
-    let stages = repo
-        .stages_for_targets(&abs_targets(&cwd, &args.targets))
-        .map_err(target_error)?;
+    let stages = repo.stages_for_targets(&abs_targets(&cwd, &args.targets))?;
 
     let mut users: Users = BTreeMap::new();
     let mut problems: BTreeMap<(String, bool), Problem> = BTreeMap::new();
@@ -131,14 +128,12 @@ fn check_local(odb: &Odb, oid: &str, legacy: bool) -> Option<Problem> {
 }
 
 fn open_remote(repo: &crate::data::repo::Repo, name: &str) -> CommandResult<Remote> {
-    let cfg = repo
-        .config
-        .remote(&name.to_lowercase())
-        .map_err(|e| CommandError::failed(format!("config file error: {e}")))?;
-    let options = remote::OpenOptions {
-        home_dir: Context::repo_options().home_dir,
-    };
-    Remote::open(&cfg, &options).map_err(|e| CommandError::from_error(ErrorKind::Failed, &e))
+    repo.open_remote(Some(name)).map_err(|e| match e {
+        crate::data::transfer::TransferError::Config(c) => {
+            CommandError::failed(format!("config file error: {c}"))
+        }
+        other => CommandError::with_source(ErrorKind::Failed, other),
+    })
 }
 
 /// Download each object from the remote into a temp file and re-hash it.
@@ -175,7 +170,7 @@ fn check_remote(
             ((oid, legacy), problem)
         }
     }))
-    .map_err(|e| CommandError::from_error(ErrorKind::Failed, &e))?;
+    .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
     Ok(results
         .into_iter()
         .filter_map(|(k, p)| p.map(|p| (k, p)))

@@ -17,6 +17,7 @@ pub mod diff;
 
 use crate::data::dvcfile::{self, Out};
 use crate::data::pipeline::StageFlags;
+use crate::data::pointer::{self, PointerKind};
 use crate::data::repo::{Stage, join_rel};
 use std::collections::HashMap;
 use std::path::Path;
@@ -118,7 +119,7 @@ pub fn parse_pointer(
     };
     let base = dir_of(rel);
     let mut outs = Vec::new();
-    if rel == "dvc.lock" || rel.ends_with("/dvc.lock") {
+    if pointer::classify(rel) == Some(PointerKind::Lock) {
         let lock = dvcfile::parse_lock(text).map_err(perr)?;
         let flags = yaml.map(flags_from_yaml).unwrap_or_default();
         for st in lock.stages {
@@ -168,10 +169,11 @@ impl<'b> PointerParser<'b> {
             .collect();
         let mut all = Vec::new();
         for (path, idx) in files {
-            if path == "dvc.yaml" || path.ends_with("/dvc.yaml") {
+            let kind = pointer::classify(path);
+            if kind == Some(PointerKind::Pipeline) {
                 continue;
             }
-            let is_lock = path == "dvc.lock" || path.ends_with("/dvc.lock");
+            let is_lock = kind == Some(PointerKind::Lock);
             let yaml = if is_lock {
                 yaml_by_dir.get(dir_of(path)).copied()
             } else {

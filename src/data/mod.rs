@@ -4,6 +4,7 @@
 //! reads environment variables or exits. It takes paths and hashes.
 #![warn(missing_docs)]
 
+pub mod atomic;
 pub mod checkout;
 pub mod commit;
 pub mod config;
@@ -14,9 +15,11 @@ pub mod hash;
 pub mod history;
 pub mod ignore;
 pub mod lock;
+pub mod mv;
 pub mod odb;
 pub mod pathsafe;
 pub mod pipeline;
+pub mod pointer;
 pub mod remote;
 pub mod repo;
 pub mod state;

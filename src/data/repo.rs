@@ -6,7 +6,10 @@ use crate::data::dvcfile::{self, Out, ParseError};
 use crate::data::ignore::{self, DvcIgnore};
 use crate::data::odb::{LinkType, Odb};
 use crate::data::pathsafe::{self, PathError};
+use crate::data::pointer::{self, PointerKind};
+use crate::data::remote;
 use crate::data::state::State;
+use crate::data::transfer::TransferError;
 use std::path::{Path, PathBuf};
 
 /// Where to find config levels outside the repo (the CLI fills this from the environment).
@@ -20,6 +23,8 @@ pub struct RepoOptions {
     pub home_dir: Option<PathBuf>,
     /// Do not use the state DB (re-hash everything).
     pub rehash: bool,
+    /// S3: a lower multipart threshold in bytes, raw (checked at upload time).
+    pub s3_multipart_threshold: Option<String>,
 }
 
 /// Errors opening a repo or loading its stages.
@@ -147,19 +152,38 @@ pub struct Repo {
     pub state: Option<State>,
     /// Why the state DB is unavailable (for a warning).
     pub state_error: Option<String>,
+    /// What opening a remote needs from outside its config section.
+    pub remote_options: remote::OpenOptions,
 }
 
 impl Repo {
     /// Walk up from `start` to the directory containing `.dvc/`.
     pub fn find_root(start: &Path) -> Option<PathBuf> {
-        let mut cur = Some(start);
-        while let Some(dir) = cur {
+        Self::find_root_within_mount(start).ok()
+    }
+
+    /// dvc's `Repo.find_root`: walk up from `start` to the first directory holding a
+    /// `.dvc` directory, stopping at the file system's mount point. `Err(mount point)`
+    /// (or the top reached) when there is none.
+    pub fn find_root_within_mount(start: &Path) -> Result<PathBuf, PathBuf> {
+        use std::os::unix::fs::MetadataExt;
+        let mut dir = start.to_path_buf();
+        loop {
             if dir.join(".dvc").is_dir() {
-                return Some(dir.to_path_buf());
+                return Ok(dir);
             }
-            cur = dir.parent();
+            let Some(parent) = dir.parent().map(Path::to_path_buf) else {
+                return Err(dir);
+            };
+            let is_mount = match (fs_err::metadata(&dir), fs_err::metadata(&parent)) {
+                (Ok(d), Ok(p)) => d.dev() != p.dev() || d.ino() == p.ino(),
+                _ => true,
+            };
+            if is_mount {
+                return Err(dir);
+            }
+            dir = parent;
         }
-        None
     }
 
     /// Open the repo at `root`.
@@ -194,7 +218,25 @@ impl Repo {
             odb,
             state,
             state_error,
+            remote_options: remote::OpenOptions {
+                home_dir: options.home_dir.clone(),
+                s3_multipart_threshold: options.s3_multipart_threshold.clone(),
+            },
         })
+    }
+
+    /// Open the remote `name`, or the default remote (`core.remote`) when `name` is `None`
+    /// (the one way every command, hook and the filter opens a remote). Nothing is
+    /// contacted yet.
+    pub fn open_remote(&self, name: Option<&str>) -> Result<remote::Remote, TransferError> {
+        let cfg = match name {
+            Some(n) => self.config.remote(&n.to_lowercase())?,
+            None => self
+                .config
+                .default_remote()?
+                .ok_or_else(|| TransferError::NoRemote(self.root.display().to_string()))?,
+        };
+        Ok(remote::Remote::open(&cfg, &self.remote_options)?)
     }
 
     /// `.dvc/tmp`.
@@ -253,7 +295,7 @@ impl Repo {
             file: rel.to_string(),
             reason: format!("validation failed: {e}"),
         };
-        if rel == "dvc.lock" || rel.ends_with("/dvc.lock") {
+        if pointer::classify(rel) == Some(PointerKind::Lock) {
             let lock = dvcfile::parse_lock(text).map_err(parse_err)?;
             let flags = crate::data::pipeline::read_flags(
                 &self.root.join(base_rel.as_str()).join("dvc.yaml"),
@@ -353,15 +395,12 @@ impl Repo {
                     return Err(TargetError::Missing(abs.display().to_string()));
                 }
             }
-            if rel.ends_with(".dvc") && abs.is_file() {
+            let kind = pointer::classify(&rel);
+            if kind == Some(PointerKind::DvcFile) && abs.is_file() {
                 result.extend(self.load_stage_file(&rel)?);
                 continue;
             }
-            if rel == "dvc.yaml"
-                || rel.ends_with("/dvc.yaml")
-                || rel == "dvc.lock"
-                || rel.ends_with("/dvc.lock")
-            {
+            if matches!(kind, Some(PointerKind::Lock | PointerKind::Pipeline)) {
                 let lock = format!(
                     "{}dvc.lock",
                     rel.strip_suffix("dvc.yaml")
@@ -477,7 +516,7 @@ fn walk_for_stages<'s>(
             if !ignore::is_always_excluded(name_s) {
                 subdirs.push(name_s.to_owned());
             }
-        } else if (name_s.ends_with(".dvc") || name_s == "dvc.lock") && ft.is_file() {
+        } else if pointer::is_pointer_path(name_s) && ft.is_file() {
             let path = entry.path();
             if !ig.is_empty() && ig.is_ignored(&path, false) {
                 continue;

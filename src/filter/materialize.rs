@@ -14,13 +14,15 @@
 
 use super::process::{Materialized, Materializer, QueueOutcome};
 use crate::data::repo::Repo;
-use crate::hooks::sync::{self, Pending, PointerOutcome};
+use crate::env::ProcessEnv;
+use crate::worktree::{self, Pending, PointerOutcome};
 use std::path::{Path, PathBuf};
 
 /// Materializes pointers of the repository whose worktree top is `root`.
 #[derive(Debug)]
 pub struct EngineMaterializer {
     root: PathBuf,
+    env: ProcessEnv,
     /// Whether `root` holds a DVC repository (`.dvc/`), checked on first use.
     is_dvc_repo: Option<bool>,
     /// The repository, opened on the first `finish` with work (or why it could not be).
@@ -30,9 +32,10 @@ pub struct EngineMaterializer {
 
 impl EngineMaterializer {
     /// A materializer for the worktree at `root` (git starts the filter there).
-    pub fn new(root: PathBuf) -> Self {
+    pub fn new(root: PathBuf, env: ProcessEnv) -> Self {
         EngineMaterializer {
             root,
+            env,
             is_dvc_repo: None,
             repo: None,
             queue: Vec::new(),
@@ -51,10 +54,10 @@ impl EngineMaterializer {
     }
 
     fn repo(&mut self) -> Result<&Repo, String> {
-        let root = &self.root;
+        let (root, env) = (&self.root, &self.env);
         let slot = self
             .repo
-            .get_or_insert_with(|| match sync::open_repo(root) {
+            .get_or_insert_with(|| match worktree::open_repo(root, env) {
                 Ok(Some(repo)) => Ok(repo),
                 Ok(None) => Err(format!("no DVC repository at {}", root.display())),
                 Err(e) => Err(format!("cannot open the DVC repository: {e}")),
@@ -127,7 +130,7 @@ impl Materializer for EngineMaterializer {
                 return all_failed(queue, &message);
             }
         };
-        let lock = match sync::lock(repo) {
+        let lock = match worktree::lock(repo) {
             Ok(lock) => lock,
             Err(e) => {
                 let message = format!(
@@ -138,18 +141,13 @@ impl Materializer for EngineMaterializer {
                 return all_failed(queue, &message);
             }
         };
-        let mut outcomes = sync::materialize(repo, &pointers);
+        let mut outcomes = worktree::materialize(repo, &pointers);
         // Missing objects: fetch them from the DVC remote unless `gitdvc.autofetch=false`
         // (GIT_DVC_SKIP_SMUDGE never gets here: the process loop does identity only).
-        if outcomes.iter().any(|o| !o.missing.is_empty()) {
-            let autofetch = crate::git::Git::new(&root)
-                .config_get_bool("gitdvc.autofetch")
-                .ok()
-                .flatten()
-                != Some(false);
-            if autofetch {
-                sync::fetch_and_retry(repo, &pointers, &mut outcomes);
-            }
+        if outcomes.iter().any(|o| !o.missing.is_empty())
+            && crate::git::Git::new(&root).gitdvc_settings().autofetch
+        {
+            worktree::fetch_and_retry(repo, &pointers, &mut outcomes);
         }
         drop(lock);
         let retry: Vec<String> = outcomes
@@ -220,7 +218,7 @@ mod tests {
     #[test]
     fn outside_a_dvc_repo_nothing_is_queued() {
         let dir = tempfile::tempdir().unwrap();
-        let mut m = EngineMaterializer::new(dir.path().to_owned());
+        let mut m = EngineMaterializer::new(dir.path().to_owned(), ProcessEnv::default());
         assert_eq!(m.queue("a.dvc", b"outs: []\n"), QueueOutcome::Done);
         assert!(m.finish().is_empty());
     }
@@ -229,7 +227,7 @@ mod tests {
     fn queued_pointers_are_all_reported() {
         let dir = tempfile::tempdir().unwrap();
         fs_err::create_dir(dir.path().join(".dvc")).unwrap();
-        let mut m = EngineMaterializer::new(dir.path().to_owned());
+        let mut m = EngineMaterializer::new(dir.path().to_owned(), ProcessEnv::default());
         for i in 0..50 {
             assert_eq!(
                 m.queue(&format!("d/{i}.dvc"), b"outs: []\n"),

@@ -13,5 +13,4 @@ pub mod pktline;
 pub mod process;
 pub mod protocol;
 
-/// Environment variable that turns smudge side effects off (identity only).
-pub const SKIP_SMUDGE_ENV: &str = "GIT_DVC_SKIP_SMUDGE";
+pub use crate::env::SKIP_SMUDGE_ENV;

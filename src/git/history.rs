@@ -90,7 +90,7 @@ pub struct History {
 
 /// Whether a file name is one git-dvc reads from history.
 fn wanted(name: &str) -> bool {
-    name.ends_with(".dvc") || name == "dvc.lock" || name == "dvc.yaml"
+    crate::data::pointer::is_stage_file(name)
 }
 
 /// Open the git repository containing `dvc_root` and return it with the DVC root's path

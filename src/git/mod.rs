@@ -12,6 +12,9 @@
 //! set by git for a hook are honoured.
 
 pub mod history;
+pub mod settings;
+
+pub use settings::GitDvcSettings;
 
 use std::ffi::{OsStr, OsString};
 use std::fmt;
@@ -276,7 +279,7 @@ impl Git {
     }
 
     /// Run git, require success, return stdout bytes.
-    pub fn run<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<Vec<u8>> {
+    fn run<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<Vec<u8>> {
         let output = self.output(args, None)?;
         if !output.status.success() {
             return Err(Self::failed(args, &output));
@@ -285,7 +288,7 @@ impl Git {
     }
 
     /// Run git, require success, return stdout as text without its trailing newline.
-    pub fn run_text<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<String> {
+    fn run_text<S: AsRef<OsStr>>(&self, args: &[S]) -> Result<String> {
         let stdout = self.run(args)?;
         let mut text = String::from_utf8(stdout).map_err(|_| Error::NotUtf8 {
             args: Self::describe(args),
@@ -480,6 +483,24 @@ impl Git {
         split_z(&output.stdout, &args)
     }
 
+    /// `git check-attr <attrs> -- <path>`: (attribute, value) pairs, values as git prints
+    /// them (`unspecified`, `set`, `unset` or the value).
+    pub fn check_attr(&self, attrs: &[&str], path: &str) -> Result<Vec<(String, String)>> {
+        let mut args = vec!["check-attr"];
+        args.extend_from_slice(attrs);
+        args.extend_from_slice(&["--", path]);
+        let text = self.run_text(&args)?;
+        Ok(text
+            .lines()
+            .filter_map(|line| {
+                // `<path>: <attr>: <value>`; the path may itself hold ": ".
+                let (rest, value) = line.rsplit_once(": ")?;
+                let (_, attr) = rest.rsplit_once(": ")?;
+                Some((attr.to_owned(), value.to_owned()))
+            })
+            .collect())
+    }
+
     /// `git ls-files -z <options> -- <pathspecs>`: paths relative to [`Git::dir`].
     pub fn ls_files(&self, options: &[&str], pathspecs: &[&str]) -> Result<Vec<String>> {
         let mut args = vec!["ls-files", "-z"];
@@ -488,6 +509,46 @@ impl Git {
         args.extend_from_slice(pathspecs);
         let stdout = self.run(&args)?;
         split_z(&stdout, &args)
+    }
+
+    /// [`Git::ls_files`], with paths that are not UTF-8 converted lossily instead of
+    /// failing the whole listing.
+    pub fn ls_files_lossy(&self, options: &[&str], pathspecs: &[&str]) -> Result<Vec<String>> {
+        Ok(self
+            .ls_files_raw(options, pathspecs, None)?
+            .split(|&b| b == 0)
+            .filter(|s| !s.is_empty())
+            .map(|s| String::from_utf8_lossy(s).into_owned())
+            .collect())
+    }
+
+    /// `git ls-files -z <options> -- <pathspecs>`, raw bytes; with `index`, read that
+    /// index file instead of the default one (`GIT_INDEX_FILE`).
+    pub fn ls_files_raw(
+        &self,
+        options: &[&str],
+        pathspecs: &[&str],
+        index: Option<&Path>,
+    ) -> Result<Vec<u8>> {
+        let mut args = vec!["ls-files", "-z"];
+        args.extend_from_slice(options);
+        args.push("--");
+        args.extend_from_slice(pathspecs);
+        match index {
+            Some(index) => self.clone().with_env("GIT_INDEX_FILE", index).run(&args),
+            None => self.run(&args),
+        }
+    }
+
+    /// `git rm --cached -q -- <paths>`: stop tracking paths, keeping the files.
+    pub fn rm_cached<P: AsRef<Path>>(&self, paths: &[P]) -> Result<()> {
+        if paths.is_empty() {
+            return Ok(());
+        }
+        let mut args: Vec<OsString> =
+            vec!["rm".into(), "--cached".into(), "-q".into(), "--".into()];
+        args.extend(paths.iter().map(|p| p.as_ref().as_os_str().to_os_string()));
+        self.run(&args).map(drop)
     }
 }
 
@@ -694,7 +755,7 @@ pub enum DiffSide<'a> {
 
 impl Git {
     /// Run git with `stdin` fed to it, require success, return stdout bytes.
-    pub fn run_with_stdin<S: AsRef<OsStr>>(&self, args: &[S], stdin: &[u8]) -> Result<Vec<u8>> {
+    fn run_with_stdin<S: AsRef<OsStr>>(&self, args: &[S], stdin: &[u8]) -> Result<Vec<u8>> {
         let output = self.output(args, Some(stdin))?;
         if !output.status.success() {
             return Err(Self::failed(args, &output));

@@ -275,17 +275,11 @@ pub struct InstallEnv {
     pub xdg_config_home: Option<PathBuf>,
 }
 
-impl InstallEnv {
-    /// Read from the process environment.
-    pub fn from_process() -> Self {
-        let nonempty = |k: &str| {
-            std::env::var_os(k)
-                .filter(|v| !v.is_empty())
-                .map(PathBuf::from)
-        };
+impl From<&crate::env::ProcessEnv> for InstallEnv {
+    fn from(env: &crate::env::ProcessEnv) -> Self {
         InstallEnv {
-            home: nonempty("HOME"),
-            xdg_config_home: nonempty("XDG_CONFIG_HOME"),
+            home: env.home.clone(),
+            xdg_config_home: env.xdg_config_home.clone(),
         }
     }
 }

@@ -1,7 +1,7 @@
 //! git hooks: installation ([`install`]) and the hidden `git dvc hook <name>` entry,
-//! with one module per hook that turns argv and stdin into typed input, and [`sync`],
-//! the engine glue the hooks share with `git-dvc-filter` (materialize pointers, remove
-//! orphaned outs, the pending journal).
+//! with one module per hook that turns argv and stdin into typed input. What the hooks
+//! share with `git-dvc-filter` (materialize pointers, remove orphaned outs, the pending
+//! journal) is in [`crate::worktree`].
 //!
 //! Exit-code policy (DESIGN.md invariant 3): hooks fail only where failing protects
 //! data (pre-push with data missing remotely, pre-commit with a staged pointer whose
@@ -15,11 +15,10 @@ pub mod post_merge;
 pub mod post_rewrite;
 pub mod pre_commit;
 pub mod pre_push;
-pub mod sync;
 
+use crate::worktree;
 use std::fmt;
 use std::io::Read;
-use std::path::PathBuf;
 
 /// The hooks git-dvc installs.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -136,33 +135,18 @@ impl Error {
     }
 }
 
-/// Environment a hook reads, captured once so that hook logic is testable.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct HookEnv {
-    /// `GIT_DVC_SKIP_PUSH=1`: pre-push does nothing.
-    pub skip_push: bool,
-    /// `GIT_INDEX_FILE` as git set it for the hook.
-    pub index_file: Option<PathBuf>,
-}
-
-/// Environment variable that makes pre-push a no-op.
-pub const SKIP_PUSH_ENV: &str = "GIT_DVC_SKIP_PUSH";
-
-impl HookEnv {
-    /// Read from the process environment.
-    pub fn from_process() -> Self {
-        HookEnv {
-            skip_push: std::env::var_os(SKIP_PUSH_ENV).is_some_and(|v| v == "1" || v == "true"),
-            index_file: std::env::var_os("GIT_INDEX_FILE").map(PathBuf::from),
-        }
-    }
-}
+pub use crate::env::{ProcessEnv, SKIP_PUSH_ENV};
 
 /// Run hook `name` with git's `args` and `stdin`; returns the exit code for git.
 ///
-/// This is what `git dvc hook <name> "$@"` calls.
-pub fn run_hook(name: &str, args: &[String], stdin: &mut dyn Read) -> Result<i32, Error> {
-    run_hook_with(name, args, stdin, &HookEnv::from_process())
+/// This is what `git dvc hook <name> "$@"` calls, with the environment `main` captured.
+pub fn run_hook(
+    name: &str,
+    args: &[String],
+    stdin: &mut dyn Read,
+    env: &ProcessEnv,
+) -> Result<i32, Error> {
+    run_hook_with(name, args, stdin, env)
 }
 
 /// [`run_hook`] with an explicit environment.
@@ -170,7 +154,7 @@ pub fn run_hook_with(
     name: &str,
     args: &[String],
     stdin: &mut dyn Read,
-    env: &HookEnv,
+    env: &ProcessEnv,
 ) -> Result<i32, Error> {
     let hook = HookName::parse(name).ok_or_else(|| Error::UnknownHook(name.to_owned()))?;
     let result = match hook {
@@ -205,9 +189,9 @@ pub fn run_hook_with(
 
 /// Finish a post-* hook: report what reconciliation did, and exit 1 only when there were
 /// problems and `gitdvc.strict=true` (DESIGN.md: those hooks exit 0 otherwise).
-pub(crate) fn finish_post_hook(hr: &sync::HookRepo, result: &sync::Reconciled) -> i32 {
+pub(crate) fn finish_post_hook(wt: &worktree::Worktree, result: &worktree::Reconciled) -> i32 {
     result.report();
-    if result.has_problems() && hr.settings().bool("gitdvc.strict", false) {
+    if result.has_problems() && wt.settings().strict {
         tracing::error!("git-dvc: failing because gitdvc.strict is set");
         return 1;
     }
@@ -216,8 +200,8 @@ pub(crate) fn finish_post_hook(hr: &sync::HookRepo, result: &sync::Reconciled) -
 
 /// Open the hook's repository; `None` when there is nothing to do (not a DVC repository)
 /// or it cannot be opened (warned about: post-* hooks never fail git over it).
-pub(crate) fn open_for_post_hook(hook: HookName) -> Option<sync::HookRepo> {
-    match sync::HookRepo::open_current() {
+pub(crate) fn open_for_post_hook(hook: HookName, env: &ProcessEnv) -> Option<worktree::Worktree> {
+    match worktree::Worktree::open_current(env) {
         Ok(hr) => hr,
         Err(e) => {
             tracing::warn!("git-dvc: {hook}: {e}; the workspace was not updated");
@@ -255,7 +239,7 @@ mod tests {
             "post-commit",
             &[],
             &mut std::io::empty(),
-            &HookEnv::default(),
+            &ProcessEnv::default(),
         )
         .unwrap_err();
         assert!(matches!(err, Error::UnknownHook(_)));
@@ -263,7 +247,7 @@ mod tests {
 
     #[test]
     fn post_hooks_never_fail_on_bad_input() {
-        let env = HookEnv::default();
+        let env = ProcessEnv::default();
         let args = vec!["garbage".to_owned()];
         assert_eq!(
             run_hook_with("post-checkout", &args, &mut std::io::empty(), &env).unwrap(),

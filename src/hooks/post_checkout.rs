@@ -2,9 +2,9 @@
 //! `checkout -b`, clone and `worktree add`, where old is the null id), flag 0 for a file
 //! checkout (`checkout -- p`, `restore p`). Its exit status becomes the command's.
 
-use super::sync::{self, ReconcileRequest};
-use super::{Error, HookEnv, HookName};
+use super::{Error, HookName, ProcessEnv};
 use crate::git::{DiffSide, Oid};
+use crate::worktree::{self, ReconcileRequest};
 
 /// Branch or file checkout (git's third argument).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -79,28 +79,28 @@ pub fn parse(args: &[String]) -> Result<PostCheckoutInput, Error> {
 ///   materialize the changed pointers when the filter did not run, retry the journal.
 ///
 /// Exit 0 unless `gitdvc.strict=true` and something went wrong.
-pub fn run(input: &PostCheckoutInput, _env: &HookEnv) -> Result<i32, Error> {
+pub fn run(input: &PostCheckoutInput, env: &ProcessEnv) -> Result<i32, Error> {
     if input.is_cheap() && !has_pending_work() {
         return Ok(0);
     }
-    let Some(hr) = super::open_for_post_hook(HookName::PostCheckout) else {
+    let Some(hr) = super::open_for_post_hook(HookName::PostCheckout, env) else {
         return Ok(0);
     };
     let request = if input.is_cheap() {
         ReconcileRequest::default()
     } else if input.is_initial() {
         ReconcileRequest {
-            extra: sync::index_pointers(&hr),
+            extra: worktree::index_pointers(&hr),
             ..ReconcileRequest::default()
         }
     } else {
         ReconcileRequest {
             diff: Some((input.old.as_str(), DiffSide::Rev(input.new.as_str()))),
-            changed: sync::ChangedPointers::after_filter(&hr.git),
+            changed: worktree::ChangedPointers::after_filter(&hr.git, env),
             extra: Vec::new(),
         }
     };
-    let result = sync::reconcile(&hr, request);
+    let result = worktree::reconcile(&hr, request);
     Ok(super::finish_post_hook(&hr, &result))
 }
 
@@ -110,7 +110,7 @@ pub(crate) fn has_pending_work() -> bool {
         return false;
     }
     // `git rev-parse --git-dir` only when this is a DVC repository.
-    sync::Pending::for_git(&crate::git::Git::current()).is_ok_and(|p| p.exists())
+    worktree::Pending::for_git(&crate::git::Git::current()).is_ok_and(|p| p.exists())
 }
 
 #[cfg(test)]
@@ -144,7 +144,7 @@ mod tests {
 
     #[test]
     fn cheap_paths_return_at_once() {
-        let env = HookEnv::default();
+        let env = ProcessEnv::default();
         assert_eq!(run(&parse(&args(A, A, "1")).unwrap(), &env).unwrap(), 0);
         assert_eq!(run(&parse(&args(A, B, "0")).unwrap(), &env).unwrap(), 0);
     }

@@ -14,9 +14,10 @@
 //! Writes of another index file (`GIT_INDEX_FILE` set elsewhere: stash's and partial
 //! commits' temporary indexes) are ignored.
 
-use super::sync;
-use super::{Error, HookEnv, HookName};
+use super::{Error, HookName, ProcessEnv};
+use crate::data::pointer;
 use crate::git::Git;
+use crate::worktree;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
@@ -144,7 +145,7 @@ pub fn parse_ls_files(bytes: &[u8]) -> BTreeMap<String, IndexPointer> {
         let Some((meta, path)) = entry.split_once('\t') else {
             continue;
         };
-        if !sync::is_pointer_path(path) {
+        if !pointer::is_pointer_path(path) {
             continue;
         }
         let fields: Vec<&str> = meta.split(' ').collect();
@@ -191,30 +192,26 @@ pub fn vanished(
 }
 
 /// Run the hook. Exit 0 unless `gitdvc.strict=true` and an out could not be handled.
-pub fn run(input: &PostIndexChangeInput, env: &HookEnv) -> Result<i32, Error> {
+pub fn run(input: &PostIndexChangeInput, env: &ProcessEnv) -> Result<i32, Error> {
     // Hooks run in the worktree top: not a DVC repository, nothing to do.
     if !Path::new(".dvc").is_dir() {
         return Ok(0);
     }
     let git = Git::current();
     let git_dir = git.git_dir()?;
-    if let Some(index) = &env.index_file
+    if let Some(index) = &env.git_index_file
         && !same_file(index, &git_dir.join("index"))
     {
         return Ok(0);
     }
-    let mut args = vec!["ls-files", "-z", "-s", "-t", "--"];
-    args.extend_from_slice(&sync::POINTER_PATHSPECS);
-    args.push(DVC_CONFIG);
+    let mut pathspecs = pointer::POINTER_PATHSPECS.to_vec();
+    pathspecs.push(DVC_CONFIG);
     // git runs this hook after closing the new index, and for some writes (`commit -a`,
     // `commit <paths>`) before renaming `index.lock` into place: then the lock holds what
     // the index is about to be.
     let lock = git_dir.join("index.lock");
-    let listing = if lock.is_file() {
-        git.clone().with_env("GIT_INDEX_FILE", &lock).run(&args)?
-    } else {
-        git.run(&args)?
-    };
+    let index = lock.is_file().then_some(lock.as_path());
+    let listing = git.ls_files_raw(&["-s", "-t"], &pathspecs, index)?;
     let current = parse_ls_files(&listing);
     // git's flags are not reliable here: `sparse-checkout set` reports "0 0".
     if dvc_dir_skipped(&listing) {
@@ -225,7 +222,7 @@ pub fn run(input: &PostIndexChangeInput, env: &HookEnv) -> Result<i32, Error> {
     if let Some(before) = snapshot.load() {
         let gone = vanished(&before, &current, input.worktree_updated);
         if !gone.is_empty() {
-            code = remove_vanished(gone, &current);
+            code = remove_vanished(gone, &current, env);
         }
     }
     if let Err(e) = snapshot.store(&current) {
@@ -237,8 +234,9 @@ pub fn run(input: &PostIndexChangeInput, env: &HookEnv) -> Result<i32, Error> {
 fn remove_vanished(
     gone: Vec<(String, String, Option<String>)>,
     current: &BTreeMap<String, IndexPointer>,
+    env: &ProcessEnv,
 ) -> i32 {
-    let Some(hr) = super::open_for_post_hook(HookName::PostIndexChange) else {
+    let Some(hr) = super::open_for_post_hook(HookName::PostIndexChange, env) else {
         return 0;
     };
     let mut names = Vec::with_capacity(gone.len() * 2);
@@ -289,7 +287,7 @@ fn remove_vanished(
             None => return 0,
         }
     }
-    let result = sync::remove_vanished(&hr, changes);
+    let result = worktree::remove_vanished(&hr, changes);
     super::finish_post_hook(&hr, &result)
 }
 

@@ -1,9 +1,9 @@
 //! `post-merge <squash>`: after a successful `merge` or `pull` (not on conflicts, not for
 //! rebase). `ORIG_HEAD` names the pre-merge HEAD.
 
-use super::sync::{self, ReconcileRequest};
-use super::{Error, HookEnv, HookName};
+use super::{Error, HookName, ProcessEnv};
 use crate::git::DiffSide;
+use crate::worktree::{self, ReconcileRequest};
 
 /// Typed input of `post-merge`.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -32,11 +32,11 @@ pub fn parse(args: &[String]) -> Result<PostMergeInput, Error> {
 /// Run the hook: the post-checkout reconciliation over `ORIG_HEAD..HEAD` (for a squash
 /// merge, which commits nothing, over `HEAD..index`). Exit 0 unless `gitdvc.strict=true`
 /// and something went wrong.
-pub fn run(input: &PostMergeInput, _env: &HookEnv) -> Result<i32, Error> {
+pub fn run(input: &PostMergeInput, env: &ProcessEnv) -> Result<i32, Error> {
     if !std::path::Path::new(".dvc").is_dir() {
         return Ok(0);
     }
-    let Some(hr) = super::open_for_post_hook(HookName::PostMerge) else {
+    let Some(hr) = super::open_for_post_hook(HookName::PostMerge, env) else {
         return Ok(0);
     };
     let (old, new) = if input.squash {
@@ -49,15 +49,15 @@ pub fn run(input: &PostMergeInput, _env: &HookEnv) -> Result<i32, Error> {
     };
     let Some(old) = old else {
         tracing::debug!("post-merge: no ORIG_HEAD; only the pending journal is retried");
-        let result = sync::reconcile(&hr, ReconcileRequest::default());
+        let result = worktree::reconcile(&hr, ReconcileRequest::default());
         return Ok(super::finish_post_hook(&hr, &result));
     };
     let request = ReconcileRequest {
         diff: Some((old.as_str(), new)),
-        changed: sync::ChangedPointers::after_filter(&hr.git),
+        changed: worktree::ChangedPointers::after_filter(&hr.git, env),
         extra: Vec::new(),
     };
-    let result = sync::reconcile(&hr, request);
+    let result = worktree::reconcile(&hr, request);
     Ok(super::finish_post_hook(&hr, &result))
 }
 

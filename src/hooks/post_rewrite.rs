@@ -1,10 +1,10 @@
 //! `post-rewrite <command>` with stdin lines `<old> <new> [<extra>]`, after
 //! `commit --amend` (`amend`) and at the end of `rebase` (`rebase`).
 
-use super::sync::{self, ReconcileRequest};
-use super::{Error, HookEnv, HookName, read_stdin};
+use super::{Error, HookName, ProcessEnv, read_stdin};
 use crate::git::DiffSide;
 use crate::git::Oid;
+use crate::worktree::{self, ReconcileRequest};
 use std::io::Read;
 
 /// What rewrote the commits.
@@ -79,14 +79,14 @@ pub fn parse(args: &[String], stdin: &mut dyn Read) -> Result<PostRewriteInput, 
 /// - `amend`: the worktree did not change; only the pending journal is retried.
 ///
 /// Exit 0 unless `gitdvc.strict=true` and something went wrong.
-pub fn run(input: &PostRewriteInput, _env: &HookEnv) -> Result<i32, Error> {
+pub fn run(input: &PostRewriteInput, env: &ProcessEnv) -> Result<i32, Error> {
     if input.command == RewriteCommand::Amend && !super::post_checkout::has_pending_work() {
         return Ok(0);
     }
     if !std::path::Path::new(".dvc").is_dir() {
         return Ok(0);
     }
-    let Some(hr) = super::open_for_post_hook(HookName::PostRewrite) else {
+    let Some(hr) = super::open_for_post_hook(HookName::PostRewrite, env) else {
         return Ok(0);
     };
     let orig = match input.command {
@@ -96,12 +96,12 @@ pub fn run(input: &PostRewriteInput, _env: &HookEnv) -> Result<i32, Error> {
     let request = match &orig {
         Some(orig) => ReconcileRequest {
             diff: Some((orig.as_str(), DiffSide::Rev("HEAD"))),
-            changed: sync::ChangedPointers::after_filter(&hr.git),
+            changed: worktree::ChangedPointers::after_filter(&hr.git, env),
             extra: Vec::new(),
         },
         None => ReconcileRequest::default(),
     };
-    let result = sync::reconcile(&hr, request);
+    let result = worktree::reconcile(&hr, request);
     Ok(super::finish_post_hook(&hr, &result))
 }
 
@@ -124,7 +124,7 @@ mod tests {
             (amend.command, amend.rewritten.len()),
             (RewriteCommand::Amend, 0)
         );
-        assert_eq!(run(&amend, &HookEnv::default()).unwrap(), 0);
+        assert_eq!(run(&amend, &ProcessEnv::default()).unwrap(), 0);
     }
 
     #[test]

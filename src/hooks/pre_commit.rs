@@ -10,12 +10,13 @@
 //! A `git add` from the hook lands in the commit in all three modes; in `Partial` mode
 //! the real index misses it (a staged revert shows as `MM`), so auto-staging is off there.
 
-use super::sync::{self, HookRepo};
-use super::{Error, HookEnv, HookName};
+use super::{Error, HookName, ProcessEnv};
 use crate::data::commit;
+use crate::data::pointer;
 use crate::data::repo::{Repo, Stage, StageKind};
 use crate::data::status;
 use crate::git::{ChangedPath, DiffSide};
+use crate::worktree::{self, Worktree};
 use rayon::prelude::*;
 use std::collections::{HashMap, HashSet};
 use std::path::Path;
@@ -63,7 +64,7 @@ pub struct PreCommitInput {
 }
 
 /// Parse argv (git passes none) and the environment.
-pub fn parse(args: &[String], env: &HookEnv) -> Result<PreCommitInput, Error> {
+pub fn parse(args: &[String], env: &ProcessEnv) -> Result<PreCommitInput, Error> {
     if !args.is_empty() {
         return Err(Error::bad_input(
             HookName::PreCommit,
@@ -71,7 +72,7 @@ pub fn parse(args: &[String], env: &HookEnv) -> Result<PreCommitInput, Error> {
         ));
     }
     Ok(PreCommitInput {
-        index_mode: IndexMode::from_index_file(env.index_file.as_deref()),
+        index_mode: IndexMode::from_index_file(env.git_index_file.as_deref()),
     })
 }
 
@@ -87,11 +88,11 @@ pub fn parse(args: &[String], env: &HookEnv) -> Result<PreCommitInput, Error> {
 ///    and the commit must be run again.
 /// 3. A staged pointer whose workspace data differs (a resolved merge conflict): check
 ///    the staged version out when the workspace content is saved in the cache.
-pub fn run(input: &PreCommitInput, _env: &HookEnv) -> Result<i32, Error> {
+pub fn run(input: &PreCommitInput, env: &ProcessEnv) -> Result<i32, Error> {
     if !Path::new(".dvc").is_dir() {
         return Ok(0);
     }
-    let hr = match HookRepo::open_current() {
+    let hr = match Worktree::open_current(env) {
         Ok(Some(hr)) => hr,
         Ok(None) => return Ok(0),
         Err(e) => {
@@ -114,13 +115,13 @@ pub fn run(input: &PreCommitInput, _env: &HookEnv) -> Result<i32, Error> {
     };
     let staged_pointers: HashSet<&str> = staged
         .iter()
-        .filter(|c| c.status != 'D' && sync::is_pointer_path(&c.path))
+        .filter(|c| c.status != 'D' && pointer::is_pointer_path(&c.path))
         .map(|c| c.path.as_str())
         .collect();
     let index_pointers: Vec<String> = git
-        .ls_files(&["--cached"], &sync::POINTER_PATHSPECS)?
+        .ls_files(&["--cached"], &pointer::POINTER_PATHSPECS)?
         .into_iter()
-        .filter(|p| sync::is_pointer_path(p))
+        .filter(|p| pointer::is_pointer_path(p))
         .collect();
     if index_pointers.is_empty() {
         return Ok(0);
@@ -229,8 +230,8 @@ pub fn run(input: &PreCommitInput, _env: &HookEnv) -> Result<i32, Error> {
     if to_save.is_empty() && stale.is_empty() && reconcile_pointers.is_empty() {
         return Ok(0);
     }
-    let autostage = hr.settings().bool("gitdvc.autostage", true);
-    let _lock = match sync::lock(&hr.repo) {
+    let autostage = hr.settings().autostage;
+    let _lock = match worktree::lock(&hr.repo) {
         Ok(lock) => lock,
         Err(e) => {
             tracing::warn!("git-dvc: DVC data was not checked: {e}");
@@ -254,7 +255,7 @@ pub fn run(input: &PreCommitInput, _env: &HookEnv) -> Result<i32, Error> {
             .iter()
             .map(|&i| (pointers[i].path.clone(), pointers[i].text.clone()))
             .collect();
-        sync::warn_outcomes(&sync::materialize(&hr.repo, &texts));
+        worktree::warn_outcomes(&worktree::materialize(&hr.repo, &texts));
     }
     // 2. Stale pointers.
     let staged_something_else = !staged.is_empty();
@@ -273,7 +274,7 @@ pub fn run(input: &PreCommitInput, _env: &HookEnv) -> Result<i32, Error> {
 /// the base: when it already differs from the staged text (a `dvc commit` without
 /// `git add`, or an earlier attempt of this hook whose staging git rolled back), its
 /// records are the ones compared.
-fn update_pointer(hr: &HookRepo, p: &IndexPointer) -> Result<(), String> {
+fn update_pointer(hr: &Worktree, p: &IndexPointer) -> Result<(), String> {
     let worktree = fs_err::read_to_string(hr.top.join(&p.path)).map_err(|e| e.to_string())?;
     let stages = if worktree == p.text {
         p.stages.clone()
@@ -395,7 +396,7 @@ fn owning_out<'a>(outs: &HashMap<&'a str, &'a str>, path: &str) -> Option<(&'a s
 
 /// Bring stale `.dvc` pointers up to date and stage them, or warn.
 fn autostage_stale(
-    hr: &HookRepo,
+    hr: &Worktree,
     pointers: &[IndexPointer],
     stale: &[&OutCheck],
     autostage: bool,
@@ -499,9 +500,9 @@ mod tests {
 
     #[test]
     fn parse_input() {
-        let env = HookEnv {
-            index_file: Some(PathBuf::from("/r/.git/index.lock")),
-            ..HookEnv::default()
+        let env = ProcessEnv {
+            git_index_file: Some(PathBuf::from("/r/.git/index.lock")),
+            ..ProcessEnv::default()
         };
         let input = parse(&[], &env).unwrap();
         assert_eq!(input.index_mode, IndexMode::Full);

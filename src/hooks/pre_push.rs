@@ -3,12 +3,12 @@
 //! Fires for `--dry-run` and "Everything up-to-date" too (then stdin is empty).
 //! A new remote ref has a null remote oid; a deletion is `(delete) <null> <ref> <oid>`.
 
-use super::sync::{self, HookRepo};
-use super::{Error, HookEnv, HookName, read_stdin};
+use super::{Error, HookName, ProcessEnv, read_stdin};
 use crate::data::dvcfile::Out;
-use crate::data::remote::{OpenOptions, Remote};
-use crate::data::transfer::{self, TransferOptions};
+use crate::data::pointer;
+use crate::data::transfer;
 use crate::git::Oid;
+use crate::worktree::Worktree;
 use std::io::Read;
 
 /// One ref git is about to update on the remote.
@@ -99,7 +99,7 @@ pub fn parse(args: &[String], stdin: &mut dyn Read) -> Result<PrePushInput, Erro
 /// 3. Refuse the push (exit 1) when an object exists neither locally nor remotely, when
 ///    an upload fails, or when no DVC remote is configured, unless
 ///    `gitdvc.allowIncompletePush=true`.
-pub fn run(input: &PrePushInput, env: &HookEnv) -> Result<i32, Error> {
+pub fn run(input: &PrePushInput, env: &ProcessEnv) -> Result<i32, Error> {
     if env.skip_push {
         tracing::info!(
             "pre-push: {} is set, not uploading DVC data",
@@ -110,7 +110,7 @@ pub fn run(input: &PrePushInput, env: &HookEnv) -> Result<i32, Error> {
     if input.pushes().next().is_none() || !std::path::Path::new(".dvc").is_dir() {
         return Ok(0);
     }
-    let hr = match HookRepo::open_current() {
+    let hr = match Worktree::open_current(env) {
         Ok(Some(hr)) => hr,
         Ok(None) => return Ok(0),
         Err(e) => {
@@ -126,62 +126,57 @@ pub fn run(input: &PrePushInput, env: &HookEnv) -> Result<i32, Error> {
         return Ok(0);
     }
     let settings = hr.settings();
-    let allow_incomplete = settings.bool("gitdvc.allowincompletepush", false);
+    let allow_incomplete = settings.allow_incomplete_push;
     let mapped = settings
-        .get(&format!(
-            "gitdvc.remote.{}",
-            input.remote_name.to_ascii_lowercase()
-        ))
+        .dvc_remote_for(&input.remote_name)
         .map(str::to_owned);
-    let default_remote = mapped.or_else(|| hr.repo.config.core_remote());
-    let plan = transfer::plan(
+    let choice = transfer::RemoteChoice {
+        flag: None,
+        default: mapped.or_else(|| hr.repo.config.core_remote()),
+    };
+    let options = transfer::RunOptions {
+        jobs: None,
+        without_remote: transfer::WithoutRemote::Report,
+        stop_on_remote_error: false,
+    };
+    let mut problems: Vec<String> = Vec::new();
+    let outcome = match transfer::run(
+        &hr.repo,
         outs.iter(),
         transfer::Direction::Push,
-        None,
-        default_remote.as_deref(),
-    );
-    let mut problems: Vec<String> = Vec::new();
-    if !plan.without_remote.is_empty() {
+        &choice,
+        &options,
+        &transfer::NoProgress,
+    ) {
+        Ok(outcome) => outcome,
+        Err(e) => {
+            problems.push(format!("cannot upload DVC data: {e}"));
+            transfer::Outcome::default()
+        }
+    };
+    if !outcome.without_remote.is_empty() {
         problems.push(format!(
             "{} DVC object(s) cannot be uploaded: no DVC remote is configured (set one with `git dvc remote add -d <name> <url>`, or map this git remote with `git config gitdvc.remote.{} <dvc remote>`)",
-            plan.without_remote.len(),
+            outcome.without_remote.len(),
             input.remote_name
         ));
     }
     let names = transfer::object_names(&hr.repo.odb, outs.iter().map(|o| (o.path.as_str(), o)));
     let name_of = |o: &transfer::Object| names.get(o).cloned().unwrap_or_else(|| o.oid.clone());
-    for (remote_name, objects) in &plan.by_remote {
-        let remote = match hr
-            .repo
-            .config
-            .remote(remote_name)
-            .map_err(|e| e.to_string())
-            .and_then(|c| {
-                Remote::open(
-                    &c,
-                    &OpenOptions {
-                        home_dir: sync::repo_options().home_dir,
-                    },
-                )
-                .map_err(|e| e.to_string())
-            }) {
-            Ok(r) => r,
-            Err(e) => {
+    for r in outcome.remotes {
+        let remote_name = r.name;
+        let summary = match r.result {
+            Ok(s) => s,
+            Err(
+                e @ (transfer::TransferError::Config(_) | transfer::TransferError::NoRemote(_)),
+            ) => {
                 problems.push(format!("cannot use DVC remote `{remote_name}`: {e}"));
                 continue;
             }
-        };
-        let options = TransferOptions {
-            jobs: TransferOptions::default_jobs(&remote),
-        };
-        let summary = match transfer::push_objects(
-            &hr.repo.odb,
-            &remote,
-            objects,
-            &options,
-            &transfer::NoProgress,
-        ) {
-            Ok(s) => s,
+            Err(transfer::TransferError::Remote(e)) if e.is_config() => {
+                problems.push(format!("cannot use DVC remote `{remote_name}`: {e}"));
+                continue;
+            }
             Err(e) => {
                 problems.push(format!(
                     "uploading to DVC remote `{remote_name}` failed: {e}"
@@ -237,7 +232,7 @@ pub fn run(input: &PrePushInput, env: &HookEnv) -> Result<i32, Error> {
 
 /// The outs (with their objects) of every `.dvc`/`dvc.lock` blob introduced by the pushed
 /// commits.
-fn pushed_outs(hr: &HookRepo, input: &PrePushInput) -> Result<Vec<Out>, Error> {
+fn pushed_outs(hr: &Worktree, input: &PrePushInput) -> Result<Vec<Out>, Error> {
     let include: Vec<Oid> = input.pushes().map(|u| u.local_oid.clone()).collect();
     let exclude: Vec<Oid> = input
         .updates
@@ -250,7 +245,7 @@ fn pushed_outs(hr: &HookRepo, input: &PrePushInput) -> Result<Vec<Out>, Error> {
     let objects = hr.git.rev_list_objects(&include, &exclude, remote)?;
     let blobs: Vec<(Oid, String)> = objects
         .into_iter()
-        .filter(|(_, path)| sync::is_pointer_path(path))
+        .filter(|(_, path)| pointer::is_pointer_path(path))
         .collect();
     if blobs.is_empty() {
         return Ok(Vec::new());
@@ -306,7 +301,7 @@ mod tests {
 
     #[test]
     fn cheap_paths() {
-        let env = HookEnv::default();
+        let env = ProcessEnv::default();
         let empty = parse(&args(), &mut std::io::empty()).unwrap();
         assert!(empty.updates.is_empty());
         assert_eq!(run(&empty, &env).unwrap(), 0);
@@ -316,9 +311,9 @@ mod tests {
         )
         .unwrap();
         assert_eq!(run(&only_delete, &env).unwrap(), 0);
-        let skip = HookEnv {
+        let skip = ProcessEnv {
             skip_push: true,
-            ..HookEnv::default()
+            ..ProcessEnv::default()
         };
         let push = parse(
             &args(),

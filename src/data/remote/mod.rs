@@ -27,6 +27,21 @@ use std::pin::Pin;
 use std::sync::OnceLock;
 use std::task::Poll;
 
+/// The class of a failed request, decided by the backend from the store's status, error
+/// code or the client's typed error (never from message text downstream).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RequestKind {
+    /// The credentials are missing, wrong or lack permission (401, 403,
+    /// `InvalidAccessKeyId`, `SignatureDoesNotMatch`, no credentials found).
+    Auth,
+    /// The request timed out.
+    Timeout,
+    /// A retry may succeed: connection resets, 5xx, throttling.
+    Transient,
+    /// Anything else: retrying will not help.
+    Permanent,
+}
+
 /// Errors of remote operations.
 #[derive(Debug, thiserror::Error)]
 pub enum RemoteError {
@@ -60,8 +75,8 @@ pub enum RemoteError {
         key: String,
         /// The store's message (never contains credentials).
         message: String,
-        /// Worth retrying (timeouts, connection resets, 5xx, throttling).
-        retriable: bool,
+        /// What kind of failure it is, decided where the store's error is read.
+        kind: RequestKind,
     },
     /// The remote's configuration cannot work.
     #[error("remote '{remote}': {message}")]
@@ -90,7 +105,9 @@ impl RemoteError {
     /// Transient: a retry may succeed (git-lfs' classification).
     pub fn is_retriable(&self) -> bool {
         match self {
-            RemoteError::Request { retriable, .. } => *retriable,
+            RemoteError::Request { kind, .. } => {
+                matches!(kind, RequestKind::Timeout | RequestKind::Transient)
+            }
             RemoteError::Io { source, .. } => matches!(
                 source.kind(),
                 std::io::ErrorKind::Interrupted
@@ -99,6 +116,37 @@ impl RemoteError {
             ),
             _ => false,
         }
+    }
+
+    /// The store refused the credentials, or none were found.
+    pub fn is_auth(&self) -> bool {
+        matches!(
+            self,
+            RemoteError::Request {
+                kind: RequestKind::Auth,
+                ..
+            }
+        )
+    }
+
+    /// The request timed out.
+    pub fn is_timeout(&self) -> bool {
+        matches!(
+            self,
+            RemoteError::Request {
+                kind: RequestKind::Timeout,
+                ..
+            }
+        )
+    }
+
+    /// The remote cannot be used at all as configured (bad settings, unknown scheme):
+    /// found when it is opened, before any request.
+    pub fn is_config(&self) -> bool {
+        matches!(
+            self,
+            RemoteError::Config { .. } | RemoteError::Unsupported { .. }
+        )
     }
 
     /// The object is not there.
@@ -139,6 +187,8 @@ pub struct Downloaded {
 pub struct OpenOptions {
     /// `$HOME`, to expand `~` in `credentialpath` / `configpath`.
     pub home_dir: Option<PathBuf>,
+    /// S3: a lower multipart threshold in bytes, raw (checked at upload time).
+    pub s3_multipart_threshold: Option<String>,
 }
 
 /// An opened remote.

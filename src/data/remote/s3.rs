@@ -19,7 +19,7 @@
 //! never reach an error message or `Debug` output.
 
 use super::insecure_tls::InsecureTlsClient;
-use super::{Downloaded, OpenOptions, RemoteError, Result};
+use super::{Downloaded, OpenOptions, RemoteError, RequestKind, Result};
 use crate::data::config::{RemoteConfig, parse_bool};
 use crate::data::hash::Hasher;
 use aws_sdk_s3::Client;
@@ -173,6 +173,9 @@ pub struct S3Settings {
     pub connect_timeout: Duration,
     /// `read_timeout` (dvc-s3 default 60 s).
     pub read_timeout: Duration,
+    /// The raw multipart-threshold override ([`MULTIPART_THRESHOLD_ENV`]), validated at
+    /// upload time so that a bad value never stops a download.
+    pub multipart_threshold: Option<String>,
 }
 
 fn seconds(value: Option<&str>, default: u64) -> Duration {
@@ -222,6 +225,7 @@ impl S3Settings {
             anonymous: config.bool_option("allow_anonymous_login", false),
             connect_timeout: seconds(config.option("connect_timeout"), 60),
             read_timeout: seconds(config.option("read_timeout"), 60),
+            multipart_threshold: options.s3_multipart_threshold.clone(),
         })
     }
 }
@@ -248,18 +252,18 @@ const MAX_PUT: u64 = 5 << 30;
 /// so a bad value never stops a download.
 pub const MULTIPART_THRESHOLD_ENV: &str = "GIT_DVC_S3_MULTIPART_THRESHOLD";
 
-/// The multipart threshold: [`MULTIPART_THRESHOLD`], or the environment's override.
-fn multipart_threshold(remote: &str) -> Result<u64> {
-    let Some(v) = std::env::var_os(MULTIPART_THRESHOLD_ENV) else {
+/// The multipart threshold: [`MULTIPART_THRESHOLD`], or the caller's override (the
+/// entry layer reads it from [`MULTIPART_THRESHOLD_ENV`]; the engine reads no env).
+fn multipart_threshold(remote: &str, raw: Option<&str>) -> Result<u64> {
+    let Some(v) = raw else {
         return Ok(MULTIPART_THRESHOLD);
     };
-    match v.to_str().and_then(|v| v.trim().parse::<u64>().ok()) {
+    match v.trim().parse::<u64>().ok() {
         Some(n) if (MIN_PART..=MAX_PUT).contains(&n) => Ok(n),
         _ => Err(RemoteError::Config {
             remote: remote.to_string(),
             message: format!(
-                "{MULTIPART_THRESHOLD_ENV} must be a number of bytes from {MIN_PART} to {MAX_PUT}, not '{}'",
-                v.to_string_lossy()
+                "{MULTIPART_THRESHOLD_ENV} must be a number of bytes from {MIN_PART} to {MAX_PUT}, not '{v}'"
             ),
         }),
     }
@@ -485,7 +489,7 @@ impl S3Remote {
     where
         E: ProvideErrorMetadata + std::error::Error + Send + Sync + 'static,
     {
-        let mut retriable = false;
+        let mut kind = RequestKind::Permanent;
         let message = match &err {
             SdkError::ServiceError(service) => {
                 let status = service.raw().status().as_u16();
@@ -496,9 +500,28 @@ impl S3Remote {
                         key: key.to_string(),
                     };
                 }
-                retriable = status >= 500
+                kind = if status == 401
+                    || status == 403
+                    || matches!(
+                        code,
+                        "InvalidAccessKeyId"
+                            | "SignatureDoesNotMatch"
+                            | "AccessDenied"
+                            | "ExpiredToken"
+                            | "InvalidToken"
+                            | "TokenRefreshRequired"
+                    ) {
+                    RequestKind::Auth
+                } else if matches!(code, "RequestTimeout") {
+                    RequestKind::Timeout
+                } else if status >= 500
                     || status == 429
-                    || matches!(code, "SlowDown" | "RequestTimeout" | "Throttling");
+                    || matches!(code, "SlowDown" | "Throttling")
+                {
+                    RequestKind::Transient
+                } else {
+                    RequestKind::Permanent
+                };
                 match (code, service.err().message()) {
                     ("NoSuchBucket", _) => format!("bucket '{}' does not exist", self.bucket),
                     ("", None) if status == 403 => {
@@ -510,11 +533,19 @@ impl S3Remote {
                 }
             }
             SdkError::TimeoutError(_) => {
-                retriable = true;
+                kind = RequestKind::Timeout;
                 "timed out".to_string()
             }
             SdkError::DispatchFailure(d) => {
-                retriable = d.is_io() || d.is_timeout();
+                kind = if d.is_timeout() {
+                    RequestKind::Timeout
+                } else if d.is_io() {
+                    RequestKind::Transient
+                } else if has_credentials_error(&err) {
+                    RequestKind::Auth
+                } else {
+                    RequestKind::Permanent
+                };
                 let text = source_chain(&err);
                 match (&self.settings.endpoint_url, d.is_io() || d.is_timeout()) {
                     (Some(ep), true) => format!("{text} (endpoint {ep})"),
@@ -522,17 +553,22 @@ impl S3Remote {
                 }
             }
             SdkError::ResponseError(_) => {
-                retriable = true;
+                kind = RequestKind::Transient;
                 source_chain(&err)
             }
-            _ => source_chain(&err),
+            _ => {
+                if has_credentials_error(&err) {
+                    kind = RequestKind::Auth;
+                }
+                source_chain(&err)
+            }
         };
         RemoteError::Request {
             remote: self.name.clone(),
             op,
             key: self.full_key(key),
             message,
-            retriable,
+            kind,
         }
     }
 
@@ -641,7 +677,8 @@ impl S3Remote {
             .await
             .map_err(RemoteError::io("stat", src))?
             .len();
-        let threshold = multipart_threshold(&self.name)?;
+        let threshold =
+            multipart_threshold(&self.name, self.settings.multipart_threshold.as_deref())?;
         if size > threshold {
             return self
                 .upload_multipart(client, src, key, size, threshold)
@@ -698,7 +735,7 @@ impl S3Remote {
                 op: "upload",
                 key: full,
                 message: "the store returned no multipart upload id".into(),
-                retriable: false,
+                kind: RequestKind::Permanent,
             });
         };
         let part_size = part_size(size, threshold);
@@ -801,7 +838,7 @@ impl S3Remote {
                 op: "download",
                 key: self.full_key(key),
                 message: source_chain(&e),
-                retriable: true,
+                kind: RequestKind::Transient,
             })?;
             hasher.update(&chunk);
             file.write_all(&chunk)
@@ -856,7 +893,7 @@ impl S3Remote {
                     op: "delete",
                     key: err.key().unwrap_or("").to_string(),
                     message: err.message().unwrap_or("failed").to_string(),
-                    retriable: false,
+                    kind: RequestKind::Permanent,
                 });
             }
             Ok(())
@@ -868,6 +905,21 @@ impl S3Remote {
 
 /// The causes of an SDK error, joined with `: ` (its own top line, like `dispatch
 /// failure`, says nothing a user can act on, and `Debug` dumps are never shown).
+/// Whether the SDK failed because no usable credentials could be loaded (the typed
+/// `CredentialsError` of the credentials provider, anywhere in the source chain).
+fn has_credentials_error(err: &(dyn std::error::Error + 'static)) -> bool {
+    let mut cur: Option<&(dyn std::error::Error + 'static)> = Some(err);
+    while let Some(e) = cur {
+        if e.downcast_ref::<aws_credential_types::provider::error::CredentialsError>()
+            .is_some()
+        {
+            return true;
+        }
+        cur = e.source();
+    }
+    false
+}
+
 fn source_chain(err: &dyn std::error::Error) -> String {
     let mut parts: Vec<String> = Vec::new();
     let mut cur = err.source();
@@ -961,6 +1013,7 @@ mod tests {
             ]),
             &OpenOptions {
                 home_dir: Some(PathBuf::from("/home/u")),
+                ..OpenOptions::default()
             },
         )
         .unwrap();

@@ -33,6 +33,12 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+mod run;
+pub use run::{
+    Outcome, RemoteChoice, RemoteOutcome, RunOptions, WithoutRemote, fetch_manifests, run,
+    transfer_options,
+};
+
 /// A cache object: its oid (`.dir` suffix for manifests) and layout.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Object {
@@ -265,7 +271,7 @@ fn with_retry_sync<T>(
     }
 }
 
-type Outcome<'a> = (&'a Object, Result<(), TransferError>);
+type ObjectResult<'a> = (&'a Object, Result<(), TransferError>);
 
 /// Run `f` on a rayon pool of `jobs` threads: local transfers are bound by file creation
 /// in the kernel, where more threads than cores overlap the waits (`jobs` defaults to
@@ -287,7 +293,7 @@ fn upload_each<'a>(
     objects: Vec<&'a Object>,
     jobs: usize,
     progress: &dyn Progress,
-) -> Result<Vec<Outcome<'a>>, TransferError> {
+) -> Result<Vec<ObjectResult<'a>>, TransferError> {
     if let Some(local) = remote.as_local() {
         return Ok(on_pool(jobs, || {
             objects
@@ -322,7 +328,7 @@ fn download_each<'a>(
     objects: Vec<&'a Object>,
     jobs: usize,
     progress: &dyn Progress,
-) -> Result<Vec<Outcome<'a>>, TransferError> {
+) -> Result<Vec<ObjectResult<'a>>, TransferError> {
     if let Some(local) = remote.as_local() {
         // Downloads stay on the core-sized pool: unlike uploads, more threads renaming
         // into the same cache directories measured slower (20,000 objects: 1.2 s on 2
@@ -839,23 +845,6 @@ pub fn object_names<'a>(
         names.entry(obj).or_insert_with(|| rel.to_string());
     }
     names
-}
-
-/// Open the remote `name`, or the default remote (`core.remote`) when `name` is `None`.
-/// `root` names the repository in the no-remote error, as dvc does.
-pub fn open_remote(
-    config: &crate::data::config::Config,
-    name: Option<&str>,
-    options: &remote::OpenOptions,
-    root: &Path,
-) -> Result<Remote, TransferError> {
-    let cfg = match name {
-        Some(n) => config.remote(&n.to_lowercase())?,
-        None => config
-            .default_remote()?
-            .ok_or_else(|| TransferError::NoRemote(root.display().to_string()))?,
-    };
-    Ok(Remote::open(&cfg, options)?)
 }
 
 #[cfg(test)]

@@ -1,0 +1,197 @@
+//! The one transfer use case. `push`, `pull` and `fetch`, the pre-push hook, the filter's
+//! fetch of missing objects and gc's manifest fetch all come through [`run`] (or, for gc,
+//! [`fetch_manifests`]): which objects go to which remote (spec §7.5), opening each remote
+//! once through [`Repo::open_remote`], moving the objects, and one [`Outcome`] for the
+//! caller to render. Callers choose words and exit codes; they make no transfer decision.
+
+use super::{
+    Direction, NoProgress, Object, Plan, Progress, Summary, TransferError, TransferOptions,
+    download_each, plan,
+};
+use crate::data::dvcfile::Out;
+use crate::data::repo::Repo;
+
+/// Which remote the outs go to.
+#[derive(Debug, Clone, Default)]
+pub struct RemoteChoice {
+    /// `-r NAME`: every out goes to this remote; outs whose own `remote:` names another
+    /// remote are skipped. Checked to exist before anything moves.
+    pub flag: Option<String>,
+    /// The remote for outs that name none: `core.remote`, or pre-push's
+    /// `gitdvc.remote.<git remote>` mapping.
+    pub default: Option<String>,
+}
+
+impl RemoteChoice {
+    /// `-r flag` (lowercased, as dvc does) over the repository's `core.remote`.
+    pub fn of_repo(repo: &Repo, flag: Option<&str>) -> RemoteChoice {
+        RemoteChoice {
+            flag: flag.map(str::to_lowercase),
+            default: repo.config.core_remote(),
+        }
+    }
+}
+
+/// What to do with objects that need the default remote when none is configured.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WithoutRemote {
+    /// Fail before anything moves (`push`).
+    Fail,
+    /// Fail before anything moves when any of them is missing from the cache
+    /// (`fetch`, `pull`: dvc only warns, but then nothing could be checked out).
+    FailIfNotCached,
+    /// Report them in the [`Outcome`] and move the rest (hooks, the filter).
+    Report,
+}
+
+/// Options of [`run`].
+#[derive(Debug, Clone, Copy)]
+pub struct RunOptions {
+    /// Parallel transfers when given (`-j`); else each remote's `jobs`, or 4 × cores.
+    pub jobs: Option<usize>,
+    /// Objects that need a default remote that is not configured.
+    pub without_remote: WithoutRemote,
+    /// Stop at the first remote that cannot be opened or fails as a whole (the CLI); else
+    /// record the failure and go on with the other remotes (hooks, the filter).
+    pub stop_on_remote_error: bool,
+}
+
+/// What happened with one remote.
+#[derive(Debug)]
+pub struct RemoteOutcome {
+    /// The remote's name.
+    pub name: String,
+    /// Its summary, or why it could not be used at all.
+    pub result: Result<Summary, TransferError>,
+}
+
+/// What [`run`] did.
+#[derive(Debug, Default)]
+pub struct Outcome {
+    /// Objects that needed a default remote when none is configured (moved nowhere).
+    pub without_remote: Vec<Object>,
+    /// One entry per remote, in name order.
+    pub remotes: Vec<RemoteOutcome>,
+}
+
+impl Outcome {
+    /// Objects moved, over every remote.
+    pub fn transferred(&self) -> usize {
+        self.remotes
+            .iter()
+            .filter_map(|r| r.result.as_ref().ok())
+            .map(|s| s.transferred)
+            .sum()
+    }
+
+    /// Every remote's summary merged; the first remote-wide error instead, if any.
+    pub fn into_summary(self) -> Result<Summary, TransferError> {
+        let mut summary = Summary::default();
+        for r in self.remotes {
+            summary.merge(r.result?);
+        }
+        Ok(summary)
+    }
+}
+
+/// The transfer options for `remote`: the explicit `jobs`, else the remote's default.
+pub fn transfer_options(
+    remote: &crate::data::remote::Remote,
+    jobs: Option<usize>,
+) -> TransferOptions {
+    TransferOptions {
+        jobs: jobs.unwrap_or_else(|| TransferOptions::default_jobs(remote)),
+    }
+}
+
+/// Move the objects of `outs` between the cache and their remotes. `Err` only for what
+/// stops the whole run before anything moves (an unknown `-r` remote, a missing default
+/// remote under [`WithoutRemote::Fail`]), or a remote failure under
+/// `stop_on_remote_error`.
+///
+/// Must not be called from a rayon worker or inside an async runtime (it enters the
+/// shared runtime for network remotes).
+pub fn run<'a>(
+    repo: &Repo,
+    outs: impl IntoIterator<Item = &'a Out>,
+    direction: Direction,
+    choice: &RemoteChoice,
+    options: &RunOptions,
+    progress: &dyn Progress,
+) -> Result<Outcome, TransferError> {
+    if let Some(name) = &choice.flag {
+        repo.config.remote(name)?;
+    }
+    let plan: Plan = plan(
+        outs,
+        direction,
+        choice.flag.as_deref(),
+        choice.default.as_deref(),
+    );
+    if !plan.without_remote.is_empty() {
+        let stop = match options.without_remote {
+            WithoutRemote::Fail => true,
+            WithoutRemote::FailIfNotCached => plan
+                .without_remote
+                .iter()
+                .any(|o| !repo.odb.exists_verified(&o.oid, o.legacy)),
+            WithoutRemote::Report => false,
+        };
+        if stop {
+            return Err(TransferError::NoRemote(repo.root.display().to_string()));
+        }
+    }
+    let mut outcome = Outcome {
+        without_remote: plan.without_remote,
+        remotes: Vec::with_capacity(plan.by_remote.len()),
+    };
+    for (name, objects) in &plan.by_remote {
+        let result = repo.open_remote(Some(name)).and_then(|remote| {
+            let transfer = transfer_options(&remote, options.jobs);
+            let result = match direction {
+                Direction::Push => {
+                    super::push_objects(&repo.odb, &remote, objects, &transfer, progress)
+                }
+                Direction::Fetch => {
+                    super::fetch_objects(&repo.odb, &remote, objects, &transfer, progress)
+                }
+            };
+            progress.finish();
+            result
+        });
+        match result {
+            Err(e) if options.stop_on_remote_error => return Err(e),
+            result => outcome.remotes.push(RemoteOutcome {
+                name: name.clone(),
+                result,
+            }),
+        }
+    }
+    Ok(outcome)
+}
+
+/// Download only the `.dir` manifests among `objects` that the cache lacks (not their
+/// files), each verified (md5 and JSON) before it enters the cache. gc uses it, as dvc's
+/// `Output.get_dir_cache` does, to count the files of used directories.
+pub fn fetch_manifests(
+    repo: &Repo,
+    remote: &crate::data::remote::Remote,
+    objects: &[Object],
+) -> Result<Summary, TransferError> {
+    let missing: Vec<&Object> = objects
+        .iter()
+        .filter(|o| o.is_dir() && !repo.odb.exists(&o.oid, o.legacy))
+        .collect();
+    let mut summary = Summary::default();
+    let jobs = TransferOptions::default_jobs(remote).max(1);
+    for (o, r) in download_each(&repo.odb, remote, missing, jobs, &NoProgress)? {
+        match r {
+            Ok(()) => summary.transferred += 1,
+            Err(error) => summary.failed.push(super::Failure {
+                object: o.clone(),
+                error,
+            }),
+        }
+    }
+    Ok(summary)
+}
