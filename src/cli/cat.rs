@@ -22,7 +22,7 @@ pub fn run(ctx: &Context, args: CatArgs) -> CommandResult {
         )));
     }
     let path = repo.odb.path(&found.md5, found.legacy);
-    let mut file = std::fs::File::open(&path).map_err(|_| {
+    let mut file = fs_err::File::open(&path).map_err(|_| {
         CommandError::failed(format!(
             "'{}' is not in the cache (object {})",
             args.path, found.md5

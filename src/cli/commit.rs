@@ -44,7 +44,7 @@ pub fn run(ctx: &Context, args: CommitArgs) -> CommandResult {
     for st in &stages {
         let mut updates = Vec::new();
         for o in &st.outs {
-            if std::fs::symlink_metadata(&o.abs).is_err() {
+            if fs_err::symlink_metadata(&o.abs).is_err() {
                 continue;
             }
             let c = commit::commit_out(&repo, o, false).map_err(|e| fail(&e))?;

@@ -227,10 +227,10 @@ fn check_repo(r: &mut Report, repo: &Repo, env: &crate::env::ProcessEnv) {
 }
 
 fn probe_writable(dir: &Path) -> Result<(), String> {
-    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    fs_err::create_dir_all(dir).map_err(|e| e.to_string())?;
     let p = odb::temp_name(dir);
-    std::fs::write(&p, b"probe").map_err(|e| e.to_string())?;
-    let _ = std::fs::remove_file(&p);
+    fs_err::write(&p, b"probe").map_err(|e| e.to_string())?;
+    let _ = fs_err::remove_file(&p);
     Ok(())
 }
 
@@ -301,7 +301,7 @@ fn check_cache(r: &mut Report, repo: &Repo) {
             let odd = list
                 .iter()
                 .filter(|(o, l)| {
-                    std::fs::symlink_metadata(repo.odb.path(o, *l))
+                    fs_err::symlink_metadata(repo.odb.path(o, *l))
                         .map(|m| m.permissions().mode() & 0o7777 != 0o444)
                         .unwrap_or(false)
                 })
@@ -332,10 +332,10 @@ fn check_cache(r: &mut Report, repo: &Repo) {
 fn probe_links(cache: &Path, tmp: &Path) -> Vec<(LinkType, bool)> {
     let src_dir = cache.join("files");
     let dst_dir = tmp.join("git-dvc");
-    let _ = std::fs::create_dir_all(&src_dir);
-    let _ = std::fs::create_dir_all(&dst_dir);
+    let _ = fs_err::create_dir_all(&src_dir);
+    let _ = fs_err::create_dir_all(&dst_dir);
     let src = odb::temp_name(&src_dir);
-    if std::fs::write(&src, b"probe").is_err() {
+    if fs_err::write(&src, b"probe").is_err() {
         return Vec::new();
     }
     let mut out = Vec::new();
@@ -348,14 +348,14 @@ fn probe_links(cache: &Path, tmp: &Path) -> Vec<(LinkType, bool)> {
         let dst: PathBuf = odb::temp_name(&dst_dir);
         let ok = match t {
             LinkType::Reflink => reflink_copy::reflink(&src, &dst).is_ok(),
-            LinkType::Hardlink => std::fs::hard_link(&src, &dst).is_ok(),
+            LinkType::Hardlink => fs_err::hard_link(&src, &dst).is_ok(),
             LinkType::Symlink => std::os::unix::fs::symlink(&src, &dst).is_ok(),
-            LinkType::Copy => std::fs::copy(&src, &dst).is_ok(),
+            LinkType::Copy => fs_err::copy(&src, &dst).is_ok(),
         };
-        let _ = std::fs::remove_file(&dst);
+        let _ = fs_err::remove_file(&dst);
         out.push((t, ok));
     }
-    let _ = std::fs::remove_file(&src);
+    let _ = fs_err::remove_file(&src);
     out
 }
 
@@ -453,10 +453,10 @@ fn check_git(r: &mut Report, repo: &Repo, env: &crate::env::ProcessEnv) {
         Ok(dir) => {
             for hook in HookName::ALL {
                 let path = dir.join(hook.as_str());
-                let state = std::fs::read(&path)
+                let state = fs_err::read(&path)
                     .map(|c| install::classify_hook(hook, &c))
                     .unwrap_or(ExistingHook::Missing);
-                let exec = std::fs::metadata(&path)
+                let exec = fs_err::metadata(&path)
                     .map(|m| m.permissions().mode() & 0o111 != 0)
                     .unwrap_or(false);
                 let (level, detail, hint) = match state {

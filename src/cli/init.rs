@@ -51,22 +51,22 @@ pub fn run(ctx: &Context, args: InitArgs) -> CommandResult {
         if !args.force {
             return Err(fail("'.dvc' exists. Use `-f` to force."));
         }
-        std::fs::remove_dir_all(&dvc_dir)
-            .map_err(|e| fail(format!("cannot remove '.dvc': {e}")))?;
+        fs_err::remove_dir_all(&dvc_dir).map_err(|e| fail(format!("cannot remove '.dvc': {e}")))?;
     }
     let tmp = dvc_dir.join("tmp");
-    std::fs::create_dir_all(&tmp).map_err(fail)?;
+    fs_err::create_dir_all(&tmp).map_err(fail)?;
     let config = if args.no_scm {
         "[core]\n    no_scm = True\n"
     } else {
         ""
     };
-    std::fs::write(dvc_dir.join("config"), config).map_err(fail)?;
+    crate::data::atomic::write(&dvc_dir.join("config"), config).map_err(fail)?;
     if !args.no_scm {
-        std::fs::write(dvc_dir.join(".gitignore"), DVC_GITIGNORE_TEXT).map_err(fail)?;
+        crate::data::atomic::write(&dvc_dir.join(".gitignore"), DVC_GITIGNORE_TEXT)
+            .map_err(fail)?;
     }
-    std::fs::write(cwd.join(".dvcignore"), DVCIGNORE_TEXT).map_err(fail)?;
-    std::fs::write(tmp.join("btime"), "").map_err(fail)?;
+    crate::data::atomic::write(&cwd.join(".dvcignore"), DVCIGNORE_TEXT).map_err(fail)?;
+    fs_err::write(tmp.join("btime"), "").map_err(fail)?;
     if in_git {
         git.add(&[".dvc/.gitignore", ".dvc/config", ".dvcignore"])
             .map_err(fail)?;

@@ -48,9 +48,9 @@ pub fn run(ctx: &Context, args: RemoveArgs) -> CommandResult {
                 }
                 if args.outs {
                     let r = if o.abs.is_dir() {
-                        std::fs::remove_dir_all(&o.abs)
+                        fs_err::remove_dir_all(&o.abs)
                     } else {
-                        std::fs::remove_file(&o.abs)
+                        fs_err::remove_file(&o.abs)
                     };
                     if let Err(e) = r
                         && e.kind() != std::io::ErrorKind::NotFound
@@ -63,7 +63,7 @@ pub fn run(ctx: &Context, args: RemoveArgs) -> CommandResult {
                 }
             }
         }
-        std::fs::remove_file(abs)
+        fs_err::remove_file(abs)
             .map_err(|e| CommandError::failed(format!("cannot remove '{given}': {e}")))?;
         if let Some(scm) = scm.as_mut() {
             scm.stage(abs.clone());

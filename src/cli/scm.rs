@@ -51,9 +51,9 @@ impl Scm {
             return Ok(());
         }
         let file = dir.join(".gitignore");
-        let existing = std::fs::read_to_string(&file).unwrap_or_default();
+        let existing = fs_err::read_to_string(&file).unwrap_or_default();
         let entry = gitignore::escape_entry(name);
-        std::fs::write(&file, gitignore::append_entry(&existing, &entry))?;
+        crate::data::atomic::write(&file, gitignore::append_entry(&existing, &entry))?;
         self.to_stage.push(file);
         Ok(())
     }
@@ -61,13 +61,13 @@ impl Scm {
     /// Remove `/<name>` from `<dir>/.gitignore` (deleting the file if it becomes empty).
     pub fn unignore(&mut self, dir: &Path, name: &str) -> std::io::Result<()> {
         let file = dir.join(".gitignore");
-        let Ok(existing) = std::fs::read_to_string(&file) else {
+        let Ok(existing) = fs_err::read_to_string(&file) else {
             return Ok(());
         };
         match gitignore::remove_entry(&existing, name) {
-            Some(text) if text != existing => std::fs::write(&file, text)?,
+            Some(text) if text != existing => crate::data::atomic::write(&file, text)?,
             Some(_) => return Ok(()),
-            None => std::fs::remove_file(&file)?,
+            None => fs_err::remove_file(&file)?,
         }
         self.to_stage.push(file);
         Ok(())

@@ -143,7 +143,7 @@ fn check_remote(
     users: &Users,
 ) -> CommandResult<BTreeMap<(String, bool), Problem>> {
     let tmp_dir = repo.tmp_dir().join("git-dvc").join("verify");
-    std::fs::create_dir_all(&tmp_dir)?;
+    fs_err::create_dir_all(&tmp_dir)?;
     let jobs = crate::data::transfer::TransferOptions::default_jobs(remote);
     let items: Vec<(String, bool)> = users.keys().cloned().collect();
     let results = remote::block_on(remote::concurrent(items, jobs, |(oid, legacy)| {
@@ -166,7 +166,7 @@ fn check_remote(
                     (actual != expected).then_some(Problem::Corrupt(actual))
                 }
             };
-            let _ = std::fs::remove_file(&tmp);
+            let _ = fs_err::remove_file(&tmp);
             ((oid, legacy), problem)
         }
     }))

@@ -182,7 +182,7 @@ fn finish_cache(repo: &Repo, o: &ResolvedOut, cur: &Current, legacy: bool) -> Re
         }
     } else {
         let was_symlink =
-            std::fs::symlink_metadata(&o.abs).is_ok_and(|m| m.file_type().is_symlink());
+            fs_err::symlink_metadata(&o.abs).is_ok_and(|m| m.file_type().is_symlink());
         if was_symlink {
             repo.odb.link(&cur.md5, legacy, &o.abs, cur.isexec)?;
         } else {
@@ -200,6 +200,10 @@ pub fn write_updates(
     updates: &[(usize, OutUpdate)],
 ) -> Result<(), Error> {
     let abs = repo.root.join(&stage.file);
+    #[expect(
+        clippy::disallowed_methods,
+        reason = "the error variant names the operation and path itself"
+    )]
     let text = std::fs::read_to_string(&abs).map_err(|source| Error::Io {
         op: "read",
         path: abs.clone(),
@@ -214,7 +218,7 @@ pub fn write_updates(
         reason: e.to_string(),
     })?;
     if new != text {
-        std::fs::write(&abs, new).map_err(|source| Error::Io {
+        crate::data::atomic::write(&abs, new).map_err(|source| Error::Io {
             op: "write",
             path: abs,
             source,
@@ -285,7 +289,7 @@ pub fn add(
             }
         }
     }
-    if std::fs::symlink_metadata(abs).is_err() {
+    if fs_err::symlink_metadata(abs).is_err() {
         return Err(Error::Missing {
             rel: rel.clone(),
             abs: abs.display().to_string(),
@@ -317,7 +321,7 @@ pub fn add(
     out.isexec = c.update.isexec;
     let text = dvcfile::render_new(&[out]);
     let dvc_abs = repo.root.join(&dvcfile_rel);
-    std::fs::write(&dvc_abs, text).map_err(|source| Error::Io {
+    crate::data::atomic::write(&dvc_abs, text).map_err(|source| Error::Io {
         op: "write",
         path: dvc_abs,
         source,
@@ -350,7 +354,7 @@ fn granular(
     entries.retain(|e| e.relpath != sub && !e.relpath.starts_with(&format!("{sub}/")));
     let abs = o.abs.join(sub);
     let odb = if no_commit { None } else { Some(&repo.odb) };
-    let meta = std::fs::metadata(&abs).map_err(|_| Error::Missing {
+    let meta = fs_err::metadata(&abs).map_err(|_| Error::Missing {
         rel: rel.to_string(),
         abs: abs.display().to_string(),
     })?;
@@ -379,7 +383,7 @@ fn granular(
         .entries
         .iter()
         .map(|e| {
-            std::fs::metadata(o.abs.join(&e.relpath))
+            fs_err::metadata(o.abs.join(&e.relpath))
                 .map(|m| m.len())
                 .unwrap_or(0)
         })

@@ -145,7 +145,7 @@ pub fn remove(odb: &Odb, keys: &[ObjectKey]) -> Result<usize, Error> {
             .par_iter()
             .map(|(oid, legacy)| {
                 let path = odb.path(oid, *legacy);
-                match std::fs::remove_file(&path) {
+                match fs_err::remove_file(&path) {
                     Ok(()) => Ok(()),
                     Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(()),
                     Err(source) => Err(Error::Remove { path, source }),

@@ -108,7 +108,7 @@ mod tests {
     fn negation_and_anchoring() {
         let dir = tempfile::tempdir().unwrap();
         let root = dir.path();
-        std::fs::write(root.join(DVCIGNORE), "*.log\n!d/s/c.log\n/d/t/\n").unwrap();
+        fs_err::write(root.join(DVCIGNORE), "*.log\n!d/s/c.log\n/d/t/\n").unwrap();
         let ig = DvcIgnore::for_dir(root, &root.join("d")).unwrap();
         assert!(ig.is_ignored(&root.join("d/a.log"), false));
         assert!(!ig.is_ignored(&root.join("d/s/c.log"), false));

@@ -15,6 +15,7 @@ pub mod hash;
 pub mod history;
 pub mod ignore;
 pub mod lock;
+pub mod merge;
 pub mod mv;
 pub mod odb;
 pub mod pathsafe;

@@ -8,6 +8,10 @@
 //! write leaves a non-0444 file that is re-hashed (and replaced) before it is trusted.
 //! Large objects stream through a temp file in the destination directory and are
 //! renamed into place.
+#![expect(
+    clippy::disallowed_methods,
+    reason = "hot path: std::fs without a path copy per call; every io::Error is mapped into an error that names its path"
+)]
 
 use crate::data::hash;
 use std::fs::{self, File, OpenOptions};

@@ -62,7 +62,7 @@ pub fn join_checked(base: &Path, rel: &str) -> Result<PathBuf, PathError> {
         if i + 1 == parts.len() {
             break;
         }
-        if let Ok(meta) = std::fs::symlink_metadata(&cur)
+        if let Ok(meta) = fs_err::symlink_metadata(&cur)
             && meta.file_type().is_symlink()
         {
             return Err(PathError::ThroughSymlink(
@@ -92,7 +92,7 @@ pub fn check_parents<'a>(
                 continue;
             }
             let path = base.join(dir);
-            if let Ok(meta) = std::fs::symlink_metadata(&path)
+            if let Ok(meta) = fs_err::symlink_metadata(&path)
                 && meta.file_type().is_symlink()
             {
                 return Err(PathError::ThroughSymlink(

@@ -38,7 +38,7 @@ pub struct StageFlags {
 /// Read `dvc.yaml` leniently: a missing or unreadable file means "no flags" (the lock
 /// file alone still describes the outs).
 pub fn read_flags(path: &Path) -> HashMap<String, StageFlags> {
-    match std::fs::read_to_string(path) {
+    match fs_err::read_to_string(path) {
         Ok(text) => flags_from_text(&text),
         Err(_) => HashMap::new(),
     }

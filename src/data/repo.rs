@@ -276,6 +276,10 @@ impl Repo {
     /// Load one stage file (`x.dvc` or `dvc.lock`) given relative to the root.
     pub fn load_stage_file(&self, rel: &str) -> Result<Vec<Stage>, RepoError> {
         let abs = self.root.join(rel);
+        #[expect(
+            clippy::disallowed_methods,
+            reason = "the error variant names the operation and path itself"
+        )]
         let text = std::fs::read_to_string(&abs).map_err(|source| RepoError::Io {
             op: "read",
             path: abs.clone(),
@@ -380,7 +384,7 @@ impl Repo {
             let rel = self
                 .rel(&abs)
                 .ok_or_else(|| TargetError::Outside(t.display().to_string()))?;
-            if std::fs::symlink_metadata(&abs).is_err() && !rel.is_empty() {
+            if fs_err::symlink_metadata(&abs).is_err() && !rel.is_empty() {
                 let known = self
                     .collect_stages()
                     .map(|st| {
@@ -475,7 +479,7 @@ fn open_state(dvc_dir: &Path) -> (Option<State>, Option<String>) {
         Ok(s) => (Some(s), None),
         Err(first) => {
             // A damaged DB: move it aside once and start fresh; it only caches hashes.
-            let _ = std::fs::remove_dir_all(&dir);
+            let _ = fs_err::remove_dir_all(&dir);
             match State::open(&dir) {
                 Ok(s) => (Some(s), Some(format!("{first}; the state DB was reset"))),
                 Err(e) => (None, Some(e.to_string())),
@@ -501,7 +505,7 @@ fn walk_for_stages<'s>(
     found: &'s std::sync::Mutex<Vec<String>>,
     errors: &'s std::sync::Mutex<Vec<RepoError>>,
 ) {
-    let Ok(rd) = std::fs::read_dir(dir) else {
+    let Ok(rd) = fs_err::read_dir(dir) else {
         return;
     };
     let mut subdirs = Vec::new();
@@ -563,7 +567,7 @@ fn walk_for_stages<'s>(
 /// directory, no `wdir`). Unreadable or unparseable files say no: the walk then descends
 /// as usual and the file's errors surface when it is loaded.
 fn tracks_sibling(pointer: &Path, name: &str) -> bool {
-    let Ok(text) = std::fs::read_to_string(pointer) else {
+    let Ok(text) = fs_err::read_to_string(pointer) else {
         return false;
     };
     dvcfile::parse(&text).is_ok_and(|f| {

@@ -114,7 +114,7 @@ fn key(legacy: bool, rel: &str) -> Vec<u8> {
 impl State {
     /// Open (creating) the DB in `dir` (`.dvc/tmp/git-dvc/state`).
     pub fn open(dir: &Path) -> Result<State, Error> {
-        std::fs::create_dir_all(dir)?;
+        fs_err::create_dir_all(dir)?;
         let mut opts = EnvOpenOptions::new();
         opts.map_size(4 << 30).max_dbs(4).max_readers(256);
         // SAFETY: NO_SYNC/NO_META_SYNC may lose the last transactions on a crash; the state
@@ -253,8 +253,8 @@ mod tests {
     fn fixture() -> (tempfile::TempDir, std::path::PathBuf, State, Entry) {
         let dir = tempfile::tempdir().unwrap();
         let f = dir.path().join("f");
-        std::fs::write(&f, b"x").unwrap();
-        let meta = std::fs::metadata(&f).unwrap();
+        fs_err::write(&f, b"x").unwrap();
+        let meta = fs_err::metadata(&f).unwrap();
         let st = State::open(&dir.path().join("state")).unwrap();
         let e = Entry::new(&meta, "9dd4e461268c8034f5c8564e155c67a6").unwrap();
         (dir, f, st, e)
@@ -263,7 +263,7 @@ mod tests {
     #[test]
     fn roundtrip_and_prefix() {
         let (_dir, f, st, e) = fixture();
-        let meta = std::fs::metadata(&f).unwrap();
+        let meta = fs_err::metadata(&f).unwrap();
         st.put_many(false, [("data/f", e), ("data/g", e), ("other", e)])
             .unwrap();
         assert_eq!(st.get(false, "data/f"), Some(e));
@@ -271,8 +271,8 @@ mod tests {
         let m = st.load_prefix(false, "data/");
         assert_eq!(m.len(), 2);
         assert!(m["f"].matches(&meta));
-        std::fs::write(&f, b"xy").unwrap();
-        assert!(!m["f"].matches(&std::fs::metadata(&f).unwrap()));
+        fs_err::write(&f, b"xy").unwrap();
+        assert!(!m["f"].matches(&fs_err::metadata(&f).unwrap()));
     }
 
     #[test]

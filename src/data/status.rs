@@ -68,7 +68,7 @@ pub type StageReport = (String, Vec<(String, OutState)>);
 /// also put every file into the cache (add/commit).
 pub fn current(repo: &Repo, o: &ResolvedOut, cache: bool) -> Result<Option<Current>, Error> {
     let legacy = o.out.is_legacy();
-    let meta = match std::fs::metadata(&o.abs) {
+    let meta = match fs_err::metadata(&o.abs) {
         Ok(m) => m,
         Err(_) => return Ok(None),
     };
@@ -159,7 +159,7 @@ pub fn mark_complete(repo: &Repo, md5: &str, legacy: bool) {
 pub fn out_status(repo: &Repo, o: &ResolvedOut) -> Result<OutState, Error> {
     let Some(recorded) = o.out.md5.as_deref() else {
         // dvc 3.67.1 reports an out without a hash as `modified` when the path exists.
-        return Ok(if std::fs::symlink_metadata(&o.abs).is_ok() {
+        return Ok(if fs_err::symlink_metadata(&o.abs).is_ok() {
             OutState::Modified
         } else {
             OutState::Deleted

@@ -4,6 +4,10 @@
 //! `.dvcignore` and DVC's exclusions; then each file is hashed, or its hash is taken from
 //! the state DB when (inode, mtime, size) still match. With an `Odb`, hashing also puts
 //! each file into the cache in the same read (`add`/`commit`).
+#![expect(
+    clippy::disallowed_methods,
+    reason = "hot path: std::fs without a path copy per call; every io::Error is mapped into an error that names its path"
+)]
 
 use crate::data::hash;
 use crate::data::ignore::{self, DvcIgnore};

@@ -327,7 +327,7 @@ fn protect_dvc_dir() {
 
 /// Whether two paths name the same file (both must exist).
 fn same_file(a: &Path, b: &Path) -> bool {
-    match (std::fs::canonicalize(a), std::fs::canonicalize(b)) {
+    match (fs_err::canonicalize(a), fs_err::canonicalize(b)) {
         (Ok(a), Ok(b)) => a == b,
         _ => false,
     }

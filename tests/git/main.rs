@@ -3,6 +3,10 @@
 //!
 //! Every `tests/git/*.rs` file must be declared below; `every_test_file_is_a_module`
 //! fails otherwise (a forgotten file would silently never run).
+#![allow(
+    clippy::disallowed_methods,
+    reason = "test set-up: a failing std::fs call panics with its own context"
+)]
 
 mod harness;
 
@@ -21,6 +25,7 @@ mod env;
 mod hostile;
 mod init;
 mod interop;
+mod layers;
 mod maint_diff;
 mod maint_gc;
 mod maint_verify;

@@ -9,6 +9,10 @@
 //! is then simply overwritten by the next upload).
 //!
 //! Filesystem calls are blocking, so every operation runs on tokio's blocking pool.
+#![expect(
+    clippy::disallowed_methods,
+    reason = "hot path: std::fs without a path copy per call; every io::Error is mapped into an error that names its path"
+)]
 
 use super::{Downloaded, RemoteError, Result};
 use crate::data::hash::{self, Hasher};

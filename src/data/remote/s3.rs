@@ -306,7 +306,7 @@ impl S3Remote {
             remote: self.name.clone(),
             message,
         };
-        let pem = std::fs::read(path).map_err(|e| {
+        let pem = fs_err::read(path).map_err(|e| {
             bad(format!(
                 "cannot read the CA bundle '{}' named by 'ssl_verify': {e}",
                 path.display()

@@ -20,6 +20,10 @@
 //! less there than as async tasks). Other remotes run on the shared tokio runtime,
 //! entered with [`remote::block_on`] from the synchronous entry points here, which must
 //! therefore not be called from a rayon worker or from inside a runtime.
+#![expect(
+    clippy::disallowed_methods,
+    reason = "hot path: std::fs without a path copy per call; every io::Error is mapped into an error that names its path"
+)]
 
 use crate::data::config::ConfigError;
 use crate::data::dvcfile::Out;
