@@ -26,7 +26,10 @@
 
 use std::collections::BTreeMap;
 use std::fmt;
-use std::path::{Component, Path, PathBuf};
+use std::path::{Path, PathBuf};
+
+/// The path arithmetic of this module lives in [`crate::data::pathsafe`]; re-exported here.
+pub use crate::data::pathsafe::{normpath, relpath};
 
 // ---------------------------------------------------------------------------------------------
 // Errors
@@ -960,45 +963,6 @@ fn is_url(s: &str) -> bool {
 /// is kept verbatim (dvc keeps every path `expanduser` changes verbatim).
 fn is_tilde(s: &str) -> bool {
     s.starts_with('~')
-}
-
-/// Lexical `os.path.normpath` of an absolute path.
-pub fn normpath(path: &Path) -> PathBuf {
-    let mut out = PathBuf::from("/");
-    for c in path.components() {
-        match c {
-            Component::RootDir | Component::Prefix(_) | Component::CurDir => {}
-            Component::ParentDir => {
-                out.pop();
-            }
-            Component::Normal(n) => out.push(n),
-        }
-    }
-    out
-}
-
-/// Lexical `os.path.relpath(path, start)` of two absolute, normalized paths.
-pub fn relpath(path: &Path, start: &Path) -> String {
-    let p: Vec<_> = path
-        .components()
-        .filter(|c| matches!(c, Component::Normal(_)))
-        .collect();
-    let s: Vec<_> = start
-        .components()
-        .filter(|c| matches!(c, Component::Normal(_)))
-        .collect();
-    let common = p.iter().zip(s.iter()).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<String> = vec!["..".to_string(); s.len() - common];
-    parts.extend(
-        p[common..]
-            .iter()
-            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
-    );
-    if parts.is_empty() {
-        ".".to_string()
-    } else {
-        parts.join("/")
-    }
 }
 
 /// How a path option given on the command line is stored in the file in `conf_dir`:
