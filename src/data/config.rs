@@ -31,6 +31,9 @@ use std::path::{Path, PathBuf};
 /// The path arithmetic of this module lives in [`crate::data::pathsafe`]; re-exported here.
 pub use crate::data::pathsafe::{normpath, relpath};
 
+/// `cache.type` values are the engine's link types.
+pub use crate::data::odb::LinkType;
+
 // ---------------------------------------------------------------------------------------------
 // Errors
 // ---------------------------------------------------------------------------------------------
@@ -1612,32 +1615,6 @@ impl Level {
     }
 }
 
-/// A link type of `cache.type`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum LinkType {
-    /// Copy-on-write clone.
-    Reflink,
-    /// Hard link.
-    Hardlink,
-    /// Absolute symlink.
-    Symlink,
-    /// Plain copy.
-    Copy,
-}
-
-impl LinkType {
-    /// Parse one name (exact, as dvc compares).
-    pub fn parse(s: &str) -> Option<LinkType> {
-        Some(match s {
-            "reflink" => LinkType::Reflink,
-            "hardlink" => LinkType::Hardlink,
-            "symlink" => LinkType::Symlink,
-            "copy" => LinkType::Copy,
-            _ => return None,
-        })
-    }
-}
-
 /// Where the config files are.
 #[derive(Debug, Clone, Default)]
 pub struct LoadOptions {
@@ -2085,7 +2062,7 @@ impl Config {
     /// `cache.type` in order (default `reflink,copy`); unknown names are an error.
     pub fn cache_types(&self) -> Result<Vec<LinkType>, ConfigError> {
         let Some((v, d)) = self.lookup("cache", "type") else {
-            return Ok(vec![LinkType::Reflink, LinkType::Copy]);
+            return Ok(crate::data::odb::DEFAULT_LINK_TYPES.to_vec());
         };
         let names: Vec<String> = match v {
             Value::Str(s) => s.split(',').map(|t| t.trim().to_string()).collect(),
@@ -2500,6 +2477,11 @@ mod tests {
         assert_eq!(
             msg("[cache]\n    type = foo,copy\n"),
             "Unsupported cache type(s): foo for dictionary value @ data['cache']['type']"
+        );
+        // List items are compared exactly, as dvc does: a quoted ` copy` is not `copy`.
+        assert_eq!(
+            msg("[cache]\n    type = ' copy', reflink\n"),
+            "Unsupported cache type(s):  copy for dictionary value @ data['cache']['type']"
         );
         assert_eq!(
             msg("[cache]\n    shared = x\n"),
