@@ -34,9 +34,11 @@ pub enum LinkType {
 }
 
 impl LinkType {
-    /// Parse one `cache.type` word.
+    /// Parse one `cache.type` name, exactly as dvc compares them (no trimming: the config
+    /// splits and trims a `reflink, copy` string itself, and a quoted `' copy'` list item is
+    /// an unsupported type).
     pub fn parse(word: &str) -> Option<LinkType> {
-        match word.trim() {
+        match word {
             "reflink" => Some(LinkType::Reflink),
             "hardlink" => Some(LinkType::Hardlink),
             "symlink" => Some(LinkType::Symlink),

@@ -1,8 +1,11 @@
-//! Untrusted relative paths from `.dvc` files, `.dir` manifests and remotes.
+//! The crate's path module: untrusted relative paths from `.dvc` files, `.dir` manifests
+//! and remotes, and the lexical path arithmetic (normalizing, relative paths) the engine
+//! and the config use. Nothing here but the symlink checks touches the filesystem.
 //!
-//! Invariant: a path accepted here can be joined to its base without leaving it:
-//! it is relative, has no `..`, no empty or `.` components and no NUL, and no existing
-//! ancestor between the base and the target is a symlink.
+//! Invariant: a path accepted by the checks here ([`check_relpath`], [`join_checked`], …)
+//! can be joined to its base without leaving it: it is relative, has no `..`, no empty or
+//! `.` components and no NUL, and no existing ancestor between the base and the target is
+//! a symlink.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -113,6 +116,10 @@ pub fn join_lexical(base: &Path, rel: &str) -> Result<PathBuf, PathError> {
 }
 
 /// Normalize a path lexically (no filesystem access): drop `.`, fold `..`.
+///
+/// Keeps the path's kind: a relative path stays relative and a `..` that has nothing to
+/// fold stays (`../../x`, and also `/../x`); an empty path stays empty. See [`normpath`]
+/// for Python's `os.path.normpath` of absolute paths, which differs on `..` at the root.
 pub fn normalize(path: &Path) -> PathBuf {
     let mut out = PathBuf::new();
     for comp in path.components() {
@@ -133,6 +140,53 @@ pub fn normalize(path: &Path) -> PathBuf {
         }
     }
     out
+}
+
+/// Lexical `os.path.normpath` of an absolute path (dvc's config path handling).
+///
+/// Unlike [`normalize`], the result is always absolute: the path is taken from `/`, so a
+/// relative input is read as below the root, `..` at the root is dropped as Python does
+/// (`/../x` is `/x`, where [`normalize`] keeps `/../x`) and an empty path is `/`. Python
+/// keeps a leading `//`; this folds it to `/`.
+pub fn normpath(path: &Path) -> PathBuf {
+    let mut out = PathBuf::from("/");
+    for c in path.components() {
+        match c {
+            Component::RootDir | Component::Prefix(_) | Component::CurDir => {}
+            Component::ParentDir => {
+                out.pop();
+            }
+            Component::Normal(n) => out.push(n),
+        }
+    }
+    out
+}
+
+/// Lexical `os.path.relpath(path, start)` of two absolute, normalized paths (as from
+/// [`normpath`]), `/`-separated: `..` for each component of `start` not shared with `path`,
+/// `.` when they are equal. Only the normal components of either path are looked at. Unlike
+/// [`rel_to`], `path` need not be below `start`.
+pub fn relpath(path: &Path, start: &Path) -> String {
+    let p: Vec<_> = path
+        .components()
+        .filter(|c| matches!(c, Component::Normal(_)))
+        .collect();
+    let s: Vec<_> = start
+        .components()
+        .filter(|c| matches!(c, Component::Normal(_)))
+        .collect();
+    let common = p.iter().zip(s.iter()).take_while(|(a, b)| a == b).count();
+    let mut parts: Vec<String> = vec!["..".to_string(); s.len() - common];
+    parts.extend(
+        p[common..]
+            .iter()
+            .map(|c| c.as_os_str().to_string_lossy().into_owned()),
+    );
+    if parts.is_empty() {
+        ".".to_string()
+    } else {
+        parts.join("/")
+    }
 }
 
 /// `path` relative to `base` as a `/`-separated string, when `path` is below `base`.
@@ -177,6 +231,24 @@ mod tests {
         assert_eq!(normalize(Path::new("../../x")), PathBuf::from("../../x"));
         assert_eq!(normalize(Path::new("a/../b")), PathBuf::from("b"));
         assert_eq!(normalize(Path::new("sub/../../y")), PathBuf::from("../y"));
+    }
+
+    #[test]
+    fn normpath_is_absolute_and_drops_parents_at_the_root() {
+        assert_eq!(normpath(Path::new("/a/./b/../c/")), PathBuf::from("/a/c"));
+        assert_eq!(normpath(Path::new("/../x")), PathBuf::from("/x"));
+        assert_eq!(normalize(Path::new("/../x")), PathBuf::from("/../x"));
+        assert_eq!(normpath(Path::new("a/b")), PathBuf::from("/a/b"));
+        assert_eq!(normpath(Path::new("")), PathBuf::from("/"));
+        assert_eq!(normalize(Path::new("")), PathBuf::new());
+    }
+
+    #[test]
+    fn relpath_walks_up_from_start() {
+        assert_eq!(relpath(Path::new("/r/x"), Path::new("/r/.dvc")), "../x");
+        assert_eq!(relpath(Path::new("/r"), Path::new("/r")), ".");
+        assert_eq!(relpath(Path::new("/r/a/b"), Path::new("/r")), "a/b");
+        assert_eq!(relpath(Path::new("/x"), Path::new("/r/s")), "../../x");
     }
 
     #[test]

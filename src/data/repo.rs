@@ -4,7 +4,7 @@
 use crate::data::config::{Config, ConfigError, LoadOptions};
 use crate::data::dvcfile::{self, Out, ParseError};
 use crate::data::ignore::{self, DvcIgnore};
-use crate::data::odb::{LinkType, Odb};
+use crate::data::odb::Odb;
 use crate::data::pathsafe::{self, PathError};
 use crate::data::pointer::{self, PointerKind};
 use crate::data::remote;
@@ -200,11 +200,7 @@ impl Repo {
             validate: true,
         })?;
         let cache_dir = config.cache_dir().unwrap_or_else(|| dvc_dir.join("cache"));
-        let types = config
-            .cache_types()?
-            .into_iter()
-            .filter_map(|t| LinkType::parse(link_name(t)))
-            .collect::<Vec<_>>();
+        let types = config.cache_types()?;
         let odb = Odb::new(cache_dir, types);
         let (state, state_error) = if options.rehash {
             (None, None)
@@ -461,16 +457,6 @@ pub enum TargetError {
     /// No out matches.
     #[error("'{0}' does not exist as an output or a stage name in 'dvc.yaml'")]
     NotTracked(String),
-}
-
-fn link_name(t: crate::data::config::LinkType) -> &'static str {
-    use crate::data::config::LinkType as C;
-    match t {
-        C::Reflink => "reflink",
-        C::Hardlink => "hardlink",
-        C::Symlink => "symlink",
-        C::Copy => "copy",
-    }
 }
 
 fn open_state(dvc_dir: &Path) -> (Option<State>, Option<String>) {

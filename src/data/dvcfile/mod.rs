@@ -1,0 +1,133 @@
+//! `.dvc` and `dvc.lock` files: parsing, fresh writing and lossless rewriting (spec §1, §11).
+//! Pure: converts text and types, touches no filesystem.
+//!
+//! **Reading** goes through `serde_yaml` into a `Value`, then is validated like DVC's
+//! voluptuous schema (dvc 3.67.1 `dvc/schema.py`, `dvc/output.py`): unknown keys, wrong types
+//! and short checksums are errors with DVC's wording (`extra keys not allowed, in outs -> 0 ->
+//! extra`). Checksums are lowercased and ints coerced to strings. An empty document is an
+//! empty stage, as in DVC (`yaml.load(text) or {}`).
+//!
+//! **Fresh writing** ([`render_new`]) emits DVC's key order through [`super::yaml`], our
+//! ruamel-compatible scalar emitter.
+//!
+//! **Rewriting** ([`rewrite`], [`rewrite_lock`]) is a *line-level editor* for the block-style
+//! subset DVC writes, not a YAML re-serializer. Why: DVC re-parses the old text with ruamel's
+//! round-trip loader, applies a recursive diff (`apply_diff`) and dumps it again, which keeps
+//! comments, key order and annotations. Re-serializing from `serde_yaml` would lose all of
+//! those, and a general lossless YAML library would still not reproduce ruamel's choices.
+//! The observable effect of DVC's diff on an out is small and local, so we reproduce it on
+//! lines:
+//! - a changed value is replaced in place; an inline comment stays at its original column
+//!   (or one space after the new value, as ruamel's `write_comment` does);
+//! - a key that no longer applies (`isexec` cleared, `nfiles` of a file, `cache: true`,
+//!   `push: true`, `persist: false`) is deleted together with its inline comment and the
+//!   comment/blank lines that follow it (ruamel attaches those to the key);
+//! - a key new to the out is appended at the end of the out's mapping, after any trailing
+//!   comment lines (observed: `  # after meta⏎# trailing⏎  isexec: true⏎  hash: md5⏎`).
+//!
+//! Known difference: ruamel also normalizes *untouched* formatting of a hand-edited file
+//! (sequence indentation, quotes, extra spaces after `:`). We keep the user's bytes there.
+//! Files written by DVC (or by us) are already normalized, so the bytes match DVC's.
+//!
+//! `dvc.lock` stages are replaced whole by DVC (`data["stages"].update(...)`), so an updated
+//! lock entry is re-rendered fresh in lock key order (`path, hash, md5, size, nfiles, isexec`).
+//!
+//! Invariant: no function here panics on any input text; hostile or unparseable text
+//! (conflict markers, flow style we cannot edit) yields [`ParseError`].
+//!
+//! Layout: the types ([`Out`], [`DvcFile`], [`ParseError`]) are here; reading and validation
+//! in `parse`, fresh writing in `render`, the line-level editor in `edit`, `dvc.lock` in
+//! `lock`. Everything public is re-exported here, so callers name `dvcfile::X`.
+
+mod edit;
+mod lock;
+mod parse;
+mod render;
+
+pub use edit::{OutUpdate, rewrite};
+pub use lock::{LockFile, LockStage, parse_lock, rewrite_lock};
+pub use parse::parse;
+pub use render::render_new;
+
+/// One output (`outs:` entry) of a `.dvc` file or a `dvc.lock` stage.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Out {
+    /// Path relative to the `.dvc` file's directory (or the dvc.yaml dir + wdir), `/`-separated.
+    pub path: String,
+    /// Lowercased checksum; directories end in `.dir`. None when not yet computed.
+    pub md5: Option<String>,
+    /// Total byte size.
+    pub size: Option<u64>,
+    /// File count for directory outs.
+    pub nfiles: Option<u64>,
+    /// Executable bit (single-file outs only).
+    pub isexec: bool,
+    /// `Some("md5")` for 3.x outs; `None` means legacy 2.x `md5-dos2unix`.
+    pub hash: Option<String>,
+    /// `cache: false` outs are not cached.
+    pub cache: bool,
+    /// `push: false` outs are not pushed.
+    pub push: bool,
+    /// Per-out remote name.
+    pub remote: Option<String>,
+}
+
+/// `cache` and `push` default to true, as in DVC.
+impl Default for Out {
+    fn default() -> Self {
+        Out {
+            path: String::new(),
+            md5: None,
+            size: None,
+            nfiles: None,
+            isexec: false,
+            hash: None,
+            cache: true,
+            push: true,
+            remote: None,
+        }
+    }
+}
+
+impl Out {
+    /// A 2.x out (no `hash:` key): md5-dos2unix and the legacy cache layout.
+    pub fn is_legacy(&self) -> bool {
+        self.hash.is_none()
+    }
+    /// A directory out (md5 ends in `.dir`).
+    pub fn is_dir(&self) -> bool {
+        self.md5.as_deref().is_some_and(|m| m.ends_with(".dir"))
+    }
+}
+
+/// Error parsing (or editing) a `.dvc` / `dvc.lock` file.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ParseError {
+    /// Human readable reason, DVC-style where possible
+    /// (`extra keys not allowed, in outs -> 0 -> extra`).
+    pub message: String,
+}
+
+fn err<T>(message: impl Into<String>) -> Result<T, ParseError> {
+    Err(ParseError {
+        message: message.into(),
+    })
+}
+
+/// A parsed `.dvc` file.
+#[derive(Debug, Clone, Default)]
+pub struct DvcFile {
+    /// The outs, in file order.
+    pub outs: Vec<Out>,
+    /// Deps (import stages have them), validated like outs but with the dep schema.
+    pub deps: Vec<Out>,
+    /// `frozen: true`.
+    pub frozen: bool,
+    /// The stage md5 (imports).
+    pub md5: Option<String>,
+    /// `wdir:` (rare in `.dvc` files); paths are relative to it.
+    pub wdir: Option<String>,
+    /// Top-level `desc:`.
+    pub desc: Option<String>,
+}

@@ -1,0 +1,316 @@
+//! Reading a `.dvc` file: YAML through `serde_yaml`, then validated like dvc's voluptuous
+//! schema (`dvc/schema.py`, `dvc/output.py`) with dvc's wording (`extra keys not allowed, in
+//! outs -> 0 -> extra`). Checksums are lowercased, ints coerced to strings, and an empty
+//! document is an empty stage. The entry checks here are shared with `dvc.lock` reading.
+
+use serde_yaml::Value;
+
+use super::{DvcFile, Out, ParseError, err};
+
+const TOP_KEYS: &[&str] = &[
+    "md5",
+    "wdir",
+    "deps",
+    "outs",
+    "frozen",
+    "locked",
+    "meta",
+    "always_changed",
+    "desc",
+];
+/// `dvc/output.py` `SCHEMA` (ARTIFACT + ANNOTATION + cache/remote/push/files/fs_config).
+const OUT_KEYS: &[&str] = &[
+    "md5",
+    "checksum",
+    "etag",
+    "size",
+    "nfiles",
+    "isexec",
+    "version_id",
+    "path",
+    "persist",
+    "cloud",
+    "hash",
+    "desc",
+    "type",
+    "labels",
+    "meta",
+    "cache",
+    "remote",
+    "push",
+    "files",
+    "fs_config",
+];
+/// `dvc/dependency/__init__.py` `SCHEMA`.
+const DEP_KEYS: &[&str] = &[
+    "md5",
+    "checksum",
+    "etag",
+    "size",
+    "nfiles",
+    "isexec",
+    "version_id",
+    "path",
+    "persist",
+    "cloud",
+    "hash",
+    "repo",
+    "db",
+    "files",
+    "fs_config",
+];
+
+pub(super) fn load(text: &str) -> Result<Value, ParseError> {
+    // serde_yaml rejects multi-document streams and conflict markers with an error; it never
+    // panics on input. Recursion and alias expansion are bounded by the library.
+    match serde_yaml::from_str::<Value>(text) {
+        Ok(v) => Ok(v),
+        Err(e) => err(format!("invalid YAML (possible merge conflicts): {e}")),
+    }
+}
+
+pub(super) fn where_(path: &[String]) -> String {
+    path.join(" -> ")
+}
+
+pub(super) fn key_str(k: &Value) -> String {
+    match k {
+        Value::String(s) => s.clone(),
+        other => serde_yaml::to_string(other)
+            .map(|s| s.trim_end().to_string())
+            .unwrap_or_default(),
+    }
+}
+
+pub(super) fn check_keys(
+    map: &serde_yaml::Mapping,
+    allowed: &[&str],
+    path: &[String],
+) -> Result<(), ParseError> {
+    for k in map.keys() {
+        let name = key_str(k);
+        if !matches!(k, Value::String(_)) || !allowed.contains(&name.as_str()) {
+            let mut p = path.to_vec();
+            p.push(name);
+            return err(format!("extra keys not allowed, in {}", where_(&p)));
+        }
+    }
+    Ok(())
+}
+
+pub(super) fn at(path: &[String], key: &str) -> String {
+    let mut p = path.to_vec();
+    p.push(key.to_string());
+    where_(&p)
+}
+
+/// DVC's `CHECKSUM_SCHEMA`: None/empty → None; str or int, at least 3 chars, lowercased.
+fn checksum(v: Option<&Value>, path: &[String], key: &str) -> Result<Option<String>, ParseError> {
+    let s = match v {
+        None | Some(Value::Null) => return Ok(None),
+        Some(Value::String(s)) if s.is_empty() => return Ok(None),
+        Some(Value::String(s)) => s.clone(),
+        Some(Value::Number(n)) if n.is_i64() || n.is_u64() => n.to_string(),
+        Some(_) => return err(format!("not a valid value, in {}", at(path, key))),
+    };
+    if s.chars().count() < 3 {
+        return err(format!("not a valid value, in {}", at(path, key)));
+    }
+    Ok(Some(s.to_lowercase()))
+}
+
+fn opt_u64(v: Option<&Value>, path: &[String], key: &str) -> Result<Option<u64>, ParseError> {
+    match v {
+        None => Ok(None),
+        Some(Value::Number(n)) => match n.as_u64() {
+            Some(x) => Ok(Some(x)),
+            None => err(format!("expected int, in {}", at(path, key))),
+        },
+        Some(_) => err(format!("expected int, in {}", at(path, key))),
+    }
+}
+
+fn opt_bool(v: Option<&Value>, path: &[String], key: &str) -> Result<Option<bool>, ParseError> {
+    match v {
+        None => Ok(None),
+        Some(Value::Bool(b)) => Ok(Some(*b)),
+        Some(_) => err(format!("expected bool, in {}", at(path, key))),
+    }
+}
+
+fn opt_str(v: Option<&Value>, path: &[String], key: &str) -> Result<Option<String>, ParseError> {
+    match v {
+        None => Ok(None),
+        Some(Value::String(s)) => Ok(Some(s.clone())),
+        Some(_) => err(format!("expected str, in {}", at(path, key))),
+    }
+}
+
+/// Validate one out/dep/lock entry and convert it.
+fn entry(v: &Value, allowed: &[&str], path: &[String]) -> Result<Out, ParseError> {
+    let Value::Mapping(map) = v else {
+        return err(format!("expected a dictionary, in {}", where_(path)));
+    };
+    check_keys(map, allowed, path)?;
+    let get = |k: &str| map.get(k);
+    let Some(p) = opt_str(get("path"), path, "path")? else {
+        return err(format!(
+            "required key not provided, in {}",
+            at(path, "path")
+        ));
+    };
+    checksum(get("checksum"), path, "checksum")?;
+    if let Some(Value::Number(_) | Value::Sequence(_) | Value::Mapping(_) | Value::Bool(_)) =
+        get("etag")
+    {
+        // CASE_SENSITIVE_CHECKSUM_SCHEMA: ints are fine; containers are not.
+        if !matches!(get("etag"), Some(Value::Number(_))) {
+            return err(format!("not a valid value, in {}", at(path, "etag")));
+        }
+    }
+    opt_str(get("version_id"), path, "version_id")?;
+    opt_bool(get("persist"), path, "persist")?;
+    Ok(Out {
+        path: p,
+        md5: checksum(get("md5"), path, "md5")?,
+        size: opt_u64(get("size"), path, "size")?,
+        nfiles: opt_u64(get("nfiles"), path, "nfiles")?,
+        isexec: opt_bool(get("isexec"), path, "isexec")?.unwrap_or(false),
+        hash: opt_str(get("hash"), path, "hash")?,
+        cache: opt_bool(get("cache"), path, "cache")?.unwrap_or(true),
+        push: opt_bool(get("push"), path, "push")?.unwrap_or(true),
+        remote: opt_str(get("remote"), path, "remote")?,
+    })
+}
+
+pub(super) fn entry_list(
+    v: Option<&Value>,
+    allowed: &[&str],
+    name: &str,
+    prefix: &[String],
+) -> Result<Vec<Out>, ParseError> {
+    let path = {
+        let mut p = prefix.to_vec();
+        p.push(name.to_string());
+        p
+    };
+    match v {
+        None | Some(Value::Null) => Ok(Vec::new()),
+        Some(Value::Sequence(items)) => items
+            .iter()
+            .enumerate()
+            .map(|(i, item)| {
+                let mut p = path.clone();
+                p.push(i.to_string());
+                entry(item, allowed, &p)
+            })
+            .collect(),
+        Some(_) => err(format!("expected a list, in {}", where_(&path))),
+    }
+}
+
+/// Parse and validate a `.dvc` file.
+pub fn parse(text: &str) -> Result<DvcFile, ParseError> {
+    let doc = load(text)?;
+    let map = match doc {
+        Value::Null => return Ok(DvcFile::default()),
+        Value::Mapping(m) => m,
+        _ => return err("expected a dictionary"),
+    };
+    check_keys(&map, TOP_KEYS, &[])?;
+    let root: Vec<String> = Vec::new();
+    let md5 = checksum(map.get("md5"), &root, "md5")?;
+    let wdir = match map.get("wdir") {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(_) => return err("expected str, in wdir"),
+    };
+    let frozen = opt_bool(map.get("frozen"), &root, "frozen")?.unwrap_or(false);
+    opt_bool(map.get("locked"), &root, "locked")?;
+    opt_bool(map.get("always_changed"), &root, "always_changed")?;
+    let desc = opt_str(map.get("desc"), &root, "desc")?;
+    let deps = entry_list(map.get("deps"), DEP_KEYS, "deps", &root)?;
+    let outs = entry_list(map.get("outs"), OUT_KEYS, "outs", &root)?;
+    Ok(DvcFile {
+        outs,
+        deps,
+        frozen,
+        md5,
+        wdir,
+        desc,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parse_validates_like_dvc() {
+        let e = |t: &str| parse(t).expect_err(t).message;
+        assert_eq!(
+            e("outs:\n- md5: abc\n  path: x\n  extra: 1\n"),
+            "extra keys not allowed, in outs -> 0 -> extra"
+        );
+        assert_eq!(
+            e("unknown: 1\nouts:\n- path: x\n"),
+            "extra keys not allowed, in unknown"
+        );
+        assert_eq!(
+            e("outs:\n- path: x\n  metric: true\n"),
+            "extra keys not allowed, in outs -> 0 -> metric"
+        );
+        assert_eq!(
+            e("deps:\n- path: x\n  foo: 1\n"),
+            "extra keys not allowed, in deps -> 0 -> foo"
+        );
+        assert_eq!(
+            e("outs:\n- md5: abc\n"),
+            "required key not provided, in outs -> 0 -> path"
+        );
+        assert_eq!(e("[1]\n"), "expected a dictionary");
+        assert_eq!(e("just a string"), "expected a dictionary");
+        assert_eq!(
+            e("outs:\n- md5: ab\n  path: x\n"),
+            "not a valid value, in outs -> 0 -> md5"
+        );
+        assert_eq!(
+            e("outs:\n- md5: 123\n  path: x\n  size: abc\n"),
+            "expected int, in outs -> 0 -> size"
+        );
+        assert_eq!(e("outs: 5\n"), "expected a list, in outs");
+        assert_eq!(
+            e("md5: 12\nouts:\n- path: x\n"),
+            "not a valid value, in md5"
+        );
+        assert_eq!(
+            e("outs:\n- path: x\n  isexec: 1\n"),
+            "expected bool, in outs -> 0 -> isexec"
+        );
+        assert_eq!(e("outs:\n- 5\n"), "expected a dictionary, in outs -> 0");
+        assert!(e("<<<<<<< HEAD\nouts:\n=======\n>>>>>>> b\n").starts_with("invalid YAML"));
+        assert!(e("outs:\n- md5: [\n").starts_with("invalid YAML"));
+        assert!(e("\t\x00garbage: : :").starts_with("invalid YAML"));
+        // Accepted by dvc too.
+        assert!(parse("").expect("empty is {}").outs.is_empty());
+        assert!(parse("# only a comment\n").expect("empty").outs.is_empty());
+        assert!(parse("outs:\n").expect("null outs").outs.is_empty());
+        let f = parse("outs:\n- path: x\n  etag: abc\n  version_id: v\n  persist: true\n  md5:\n")
+            .expect("ok");
+        assert_eq!(f.outs[0].md5, None);
+        let f = parse("outs:\n- md5: ABCDEF\n  path: x\n- md5: 12345\n  path: y\n").expect("ok");
+        assert_eq!(f.outs[0].md5.as_deref(), Some("abcdef"));
+        assert_eq!(f.outs[1].md5.as_deref(), Some("12345"));
+        assert!(f.outs[0].cache && f.outs[0].push);
+    }
+
+    #[test]
+    fn parse_import_stage() {
+        let text = "md5: 7debc004fdfd7a0694f869a90fba2759\nfrozen: true\ndeps:\n- path: d\n  repo:\n    url: /home/u/src-repo\n    rev_lock: a3d3de64a396f2cc2674b01e4bbae164f8c96f00\nouts:\n- md5: d51834de0d0bf85d6a6c9a4c881ad503.dir\n  size: 4\n  nfiles: 2\n  hash: md5\n  path: imp_d\n";
+        let f = parse(text).expect("ok");
+        assert!(f.frozen);
+        assert_eq!(f.md5.as_deref(), Some("7debc004fdfd7a0694f869a90fba2759"));
+        assert_eq!(f.deps.len(), 1);
+        assert!(f.outs[0].is_dir());
+    }
+}

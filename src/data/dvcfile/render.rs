@@ -1,0 +1,199 @@
+//! Fresh writing: [`render_new`] emits a `.dvc` file in dvc's key order, as `dvc add` writes
+//! it, through [`crate::data::yaml`] (our ruamel-compatible scalar emitter). [`Scalar`] is also
+//! what the line editor and the `dvc.lock` rewriter write values with.
+
+use serde_yaml::Value;
+
+use super::Out;
+use crate::data::yaml;
+
+/// A scalar value we write.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) enum Scalar {
+    Str(String),
+    Int(u64),
+    Bool(bool),
+}
+
+impl Scalar {
+    /// `key: value` with keys at `indent`, the key starting at `key_column`.
+    pub(super) fn render(&self, key: &str, key_column: usize, indent: usize) -> String {
+        match self {
+            Scalar::Str(s) => yaml::key_value(key, s, key_column, indent),
+            Scalar::Int(n) => format!("{key}: {n}"),
+            Scalar::Bool(b) => format!("{key}: {b}"),
+        }
+    }
+    /// Python equality with a loaded value (`value != dest[key]` in `apply_diff`).
+    pub(super) fn equals(&self, v: Option<&Value>) -> bool {
+        match (self, v) {
+            (Scalar::Str(s), Some(Value::String(o))) => s == o,
+            (Scalar::Int(n), Some(Value::Number(o))) => o.as_u64() == Some(*n),
+            (Scalar::Bool(b), Some(Value::Bool(o))) => b == o,
+            _ => false,
+        }
+    }
+}
+
+/// The `.dvc` out keys DVC's `dumpd` produces that this crate models, in fresh order.
+fn out_fields(out: &Out) -> Vec<(&'static str, Scalar)> {
+    let mut f = Vec::new();
+    if let Some(m) = &out.md5 {
+        f.push(("md5", Scalar::Str(m.clone())));
+    }
+    if let Some(s) = out.size {
+        f.push(("size", Scalar::Int(s)));
+    }
+    if let Some(n) = out.nfiles {
+        f.push(("nfiles", Scalar::Int(n)));
+    }
+    if out.isexec {
+        f.push(("isexec", Scalar::Bool(true)));
+    }
+    if let Some(h) = &out.hash {
+        f.push(("hash", Scalar::Str(h.clone())));
+    }
+    f.push(("path", Scalar::Str(out.path.clone())));
+    if !out.cache {
+        f.push(("cache", Scalar::Bool(false)));
+    }
+    if let Some(r) = out.remote.as_ref().filter(|r| !r.is_empty()) {
+        f.push(("remote", Scalar::Str(r.clone())));
+    }
+    if !out.push {
+        f.push(("push", Scalar::Bool(false)));
+    }
+    f
+}
+
+/// Render one block-sequence item (`- k: v⏎  k: v⏎`) with the dash at `dash_indent`.
+fn render_item(fields: &[(&str, Scalar)], dash_indent: usize) -> String {
+    let k = dash_indent + 2;
+    let mut out = String::new();
+    for (i, (key, value)) in fields.iter().enumerate() {
+        if i == 0 {
+            out.push_str(&" ".repeat(dash_indent));
+            out.push_str("- ");
+        } else {
+            out.push_str(&" ".repeat(k));
+        }
+        out.push_str(&value.render(key, k, k));
+        out.push('\n');
+    }
+    out
+}
+
+/// A fresh `.dvc` file as `dvc add` writes it:
+/// `outs:⏎- md5: …⏎  size: …⏎  nfiles: …⏎  isexec: true⏎  hash: md5⏎  path: …⏎`.
+pub fn render_new(outs: &[Out]) -> String {
+    let mut text = String::from("outs:\n");
+    for out in outs {
+        text.push_str(&render_item(&out_fields(out), 0));
+    }
+    text
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::data::dvcfile::parse;
+
+    #[test]
+    fn render_new_matches_dvc_add() {
+        let file = Out {
+            path: "foo.txt".into(),
+            md5: Some("b1946ac92492d2347c6235b4d2611184".into()),
+            size: Some(6),
+            hash: Some("md5".into()),
+            ..Out::default()
+        };
+        assert_eq!(
+            render_new(std::slice::from_ref(&file)),
+            "outs:\n- md5: b1946ac92492d2347c6235b4d2611184\n  size: 6\n  hash: md5\n  path: foo.txt\n"
+        );
+        let dir = Out {
+            path: "data".into(),
+            md5: Some("81b9e20cc5e2a0d78483cfbb6454ec68.dir".into()),
+            size: Some(18),
+            nfiles: Some(5),
+            hash: Some("md5".into()),
+            ..Out::default()
+        };
+        assert_eq!(
+            render_new(&[dir]),
+            "outs:\n- md5: 81b9e20cc5e2a0d78483cfbb6454ec68.dir\n  size: 18\n  nfiles: 5\n  hash: md5\n  path: data\n"
+        );
+        let exec = Out {
+            path: "run.sh".into(),
+            md5: Some("46bbbe8aa98cc0714426e948474eaaf4".into()),
+            size: Some(18),
+            isexec: true,
+            hash: Some("md5".into()),
+            cache: false,
+            push: false,
+            remote: Some("myremote".into()),
+            ..Out::default()
+        };
+        assert_eq!(
+            render_new(&[exec]),
+            "outs:\n- md5: 46bbbe8aa98cc0714426e948474eaaf4\n  size: 18\n  isexec: true\n  hash: md5\n  path: run.sh\n  cache: false\n  remote: myremote\n  push: false\n"
+        );
+        // Quoting and folding of paths and digit-only md5s.
+        let odd = Out {
+            path: "true".into(),
+            md5: Some("01234567890123456789012345678901".into()),
+            ..Out::default()
+        };
+        assert_eq!(
+            render_new(&[odd]),
+            "outs:\n- md5: '01234567890123456789012345678901'\n  path: 'true'\n"
+        );
+        let long = Out {
+            path: "x".repeat(73),
+            ..Out::default()
+        };
+        assert_eq!(
+            render_new(&[long]),
+            format!("outs:\n- path: \n    {}\n", "x".repeat(73))
+        );
+    }
+
+    #[test]
+    fn parse_round_trip_of_render() {
+        let outs = vec![
+            Out {
+                path: "a b".into(),
+                md5: Some("d41d8cd98f00b204e9800998ecf8427e".into()),
+                size: Some(0),
+                hash: Some("md5".into()),
+                ..Out::default()
+            },
+            Out {
+                path: "yes".into(),
+                md5: Some("0123".into()),
+                size: Some(1),
+                isexec: true,
+                hash: None,
+                push: false,
+                ..Out::default()
+            },
+            Out {
+                path: "it's: #weird\ttab".into(),
+                md5: Some("1e5".into()),
+                nfiles: Some(2),
+                hash: Some("md5".into()),
+                cache: false,
+                ..Out::default()
+            },
+            Out {
+                path: format!("{} end", "long word ".repeat(12)),
+                remote: Some("r".into()),
+                ..Out::default()
+            },
+        ];
+        let text = render_new(&outs);
+        let parsed = parse(&text).expect("parses");
+        assert_eq!(parsed.outs, outs);
+        assert!(parsed.outs[1].is_legacy());
+    }
+}
