@@ -44,15 +44,16 @@ pub fn run(ctx: &Context, args: AddArgs) -> CommandResult {
             commit::add(&repo, t, &stages, args.no_commit).map_err(|e| add_error(e, given))?;
         if let Some(scm) = scm.as_mut() {
             if let Some((dir, name)) = &outcome.ignore {
-                scm.ignore(dir, name)
-                    .map_err(|e| CommandError::failed(format!("cannot update .gitignore: {e}")))?;
+                scm.ignore(dir, name).map_err(|e| {
+                    CommandError::context(ErrorKind::Failed, "cannot update .gitignore", e)
+                })?;
             }
             scm.stage(repo.root.join(&outcome.dvcfile));
         }
     }
     if let Some(scm) = scm.as_mut() {
         scm.flush()
-            .map_err(|e| CommandError::failed(format!("git add failed: {e}")))?;
+            .map_err(|e| CommandError::context(ErrorKind::Failed, "git add failed", e))?;
     }
     Ok(())
 }

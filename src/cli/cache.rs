@@ -2,6 +2,7 @@
 //! for outs and for files inside tracked directories.
 
 use super::context::abs_targets;
+use super::error::ErrorKind;
 use super::{CommandError, CommandResult, Context};
 use crate::data::repo::Repo;
 use crate::data::tree::Tree;
@@ -54,11 +55,19 @@ pub fn locate(ctx: &Context, repo: &Repo, given: &str) -> Result<Located, Comman
             }
             if let Some(sub) = rel.strip_prefix(&format!("{}/", o.rel)) {
                 let bytes = repo.odb.read(&md5, legacy).map_err(|e| {
-                    CommandError::failed(format!("cannot read the manifest of '{}': {e}", o.rel))
-                        .hint("run `git dvc fetch` to download it")
+                    CommandError::context(
+                        ErrorKind::Failed,
+                        format!("cannot read the manifest of '{}'", o.rel),
+                        e,
+                    )
+                    .hint("run `git dvc fetch` to download it")
                 })?;
                 let tree = Tree::parse(&bytes).map_err(|e| {
-                    CommandError::failed(format!("corrupt manifest of '{}': {e}", o.rel))
+                    CommandError::context(
+                        ErrorKind::Failed,
+                        format!("corrupt manifest of '{}'", o.rel),
+                        e,
+                    )
                 })?;
                 if let Some(e) = tree.get(sub) {
                     return Ok(Located {

@@ -1,6 +1,7 @@
 //! `cat`: print the cached content of a tracked file (also a file inside a tracked dir).
 
 use super::cache::locate;
+use super::error::ErrorKind;
 use super::{CommandError, CommandResult, Context};
 use std::io::Write;
 
@@ -34,6 +35,10 @@ pub fn run(ctx: &Context, args: CatArgs) -> CommandResult {
     match std::io::copy(&mut file, &mut lock).and_then(|_| lock.flush()) {
         Ok(()) => Ok(()),
         Err(e) if e.kind() == std::io::ErrorKind::BrokenPipe => Ok(()),
-        Err(e) => Err(CommandError::failed(format!("cannot write output: {e}"))),
+        Err(e) => Err(CommandError::context(
+            ErrorKind::Failed,
+            "cannot write output",
+            e,
+        )),
     }
 }

@@ -52,8 +52,9 @@ pub fn run(ctx: &Context, args: CommitArgs) -> CommandResult {
             // already ignores the path).
             if let (Some(scm), true) = (scm.as_mut(), o.out.cache) {
                 let (dir, name) = o.gitignore_slot(&repo.root);
-                scm.ignore(dir, name)
-                    .map_err(|e| CommandError::failed(format!("cannot update .gitignore: {e}")))?;
+                scm.ignore(dir, name).map_err(|e| {
+                    CommandError::context(ErrorKind::Failed, "cannot update .gitignore", e)
+                })?;
             }
             if c.changed {
                 updates.push((o.index, c.update));
@@ -68,7 +69,7 @@ pub fn run(ctx: &Context, args: CommitArgs) -> CommandResult {
     }
     if let Some(scm) = scm.as_mut() {
         scm.flush()
-            .map_err(|e| CommandError::failed(format!("git add failed: {e}")))?;
+            .map_err(|e| CommandError::context(ErrorKind::Failed, "git add failed", e))?;
     }
     Ok(())
 }

@@ -413,33 +413,14 @@ fn gc_remote(
     keep_files: bool,
     dry: bool,
 ) -> CommandResult {
-    let jobs = crate::data::transfer::TransferOptions::default_jobs(remote);
-    let remote_err =
-        |e: crate::data::remote::RemoteError| CommandError::with_source(ErrorKind::Failed, e);
-    let keys = remote.list_blocking(jobs).map_err(remote_err)?;
-    let listing: Vec<ObjectKey> = keys
-        .iter()
-        .filter_map(|k| crate::data::remote::oid_of_key(k))
-        .collect();
-    let plan = gc::plan(listing, used, keep_files);
-    for group in [plan.repo, plan.legacy] {
-        let split = group.partition_point(|(o, _)| o.ends_with(".dir"));
-        let names: Vec<String> = group
-            .iter()
-            .map(|(o, l)| crate::data::odb::Odb::key(o, *l))
-            .collect();
+    let remote_err = |e| CommandError::with_source(ErrorKind::Failed, e);
+    for names in gc::plan_remote(remote, used, keep_files).map_err(remote_err)? {
         if dry {
             for n in &names {
                 ctx.out(format!("Removing {n}"));
             }
         } else {
-            // Manifests first: a `.dir` on a remote implies its files (spec §7.3).
-            remote
-                .delete_blocking(&names[..split], jobs)
-                .map_err(remote_err)?;
-            remote
-                .delete_blocking(&names[split..], jobs)
-                .map_err(remote_err)?;
+            gc::remove_remote(remote, &names).map_err(remote_err)?;
         }
         if names.is_empty() {
             ctx.out("No unused cache to remove from remote.");

@@ -79,8 +79,9 @@ pub fn merge_driver(ctx: &Context, args: MergeDriverArgs) -> CommandResult {
 }
 
 pub fn textconv(ctx: &Context, args: TextconvArgs) -> CommandResult {
-    let bytes = fs_err::read(&args.path)
-        .map_err(|e| CommandError::failed(format!("cannot read '{}': {e}", args.path)))?;
+    let bytes = fs_err::read(&args.path).map_err(|e| {
+        CommandError::context(ErrorKind::Failed, format!("cannot read '{}'", args.path), e)
+    })?;
     let text = String::from_utf8_lossy(&bytes);
     let outs = match dvcfile::parse(&text) {
         Ok(f) => f.outs,

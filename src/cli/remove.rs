@@ -2,6 +2,7 @@
 //! deleting the data too (`--outs`).
 
 use super::context::abs_targets;
+use super::error::ErrorKind;
 use super::scm::Scm;
 use super::{CommandError, CommandResult, Context};
 
@@ -43,7 +44,7 @@ pub fn run(ctx: &Context, args: RemoveArgs) -> CommandResult {
                 {
                     let (dir, name) = o.gitignore_slot(&repo.root);
                     scm.unignore(dir, name).map_err(|e| {
-                        CommandError::failed(format!("cannot update .gitignore: {e}"))
+                        CommandError::context(ErrorKind::Failed, "cannot update .gitignore", e)
                     })?;
                 }
                 if args.outs {
@@ -63,15 +64,16 @@ pub fn run(ctx: &Context, args: RemoveArgs) -> CommandResult {
                 }
             }
         }
-        fs_err::remove_file(abs)
-            .map_err(|e| CommandError::failed(format!("cannot remove '{given}': {e}")))?;
+        fs_err::remove_file(abs).map_err(|e| {
+            CommandError::context(ErrorKind::Failed, format!("cannot remove '{given}'"), e)
+        })?;
         if let Some(scm) = scm.as_mut() {
             scm.stage(abs.clone());
         }
     }
     if let Some(scm) = scm.as_mut() {
         scm.flush()
-            .map_err(|e| CommandError::failed(format!("git failed: {e}")))?;
+            .map_err(|e| CommandError::context(ErrorKind::Failed, "git failed", e))?;
     }
     Ok(())
 }

@@ -9,8 +9,18 @@ use std::os::unix::fs::PermissionsExt;
 use std::path::Path;
 
 /// Replace `path` with `contents` atomically. An existing file keeps its permission
-/// bits; a new one gets `0666` less the umask, as a plain `open(O_CREAT)` would.
+/// bits; a new one gets `0666` less the umask, as a plain `open(O_CREAT)` would. A
+/// symlink is written through (its target is replaced, the link stays), as an in-place
+/// write would.
 pub fn write(path: &Path, contents: impl AsRef<[u8]>) -> std::io::Result<()> {
+    let resolved;
+    let path = match fs_err::symlink_metadata(path) {
+        Ok(m) if m.file_type().is_symlink() => {
+            resolved = fs_err::canonicalize(path)?;
+            resolved.as_path()
+        }
+        _ => path,
+    };
     let dir = match path.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
@@ -49,5 +59,22 @@ mod tests {
         // No temp file is left behind.
         let names: Vec<_> = fs_err::read_dir(dir.path()).unwrap().collect();
         assert_eq!(names.len(), 1);
+    }
+
+    #[test]
+    fn writes_through_a_symlink() {
+        let dir = tempfile::tempdir().unwrap();
+        let target = dir.path().join("real");
+        fs_err::write(&target, "old").unwrap();
+        let link = dir.path().join("link");
+        std::os::unix::fs::symlink(&target, &link).unwrap();
+        write(&link, "new").unwrap();
+        assert!(
+            fs_err::symlink_metadata(&link)
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert_eq!(fs_err::read_to_string(&target).unwrap(), "new");
     }
 }

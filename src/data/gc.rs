@@ -18,6 +18,8 @@
 //! A manifest that exists but does not parse is treated the same way.
 
 use crate::data::odb::Odb;
+use crate::data::remote::{Remote, RemoteError};
+use crate::data::transfer::TransferOptions;
 use rayon::prelude::*;
 use std::collections::HashSet;
 use std::path::PathBuf;
@@ -132,6 +134,35 @@ pub fn plan(listing: Vec<ObjectKey>, used: &HashSet<ObjectKey>, keep_files: bool
         }
     }
     plan
+}
+
+/// What a remote gc would remove: the same used set applied to the remote's listing,
+/// both layouts, `.dir`s first within each (as remote keys).
+pub fn plan_remote(
+    remote: &Remote,
+    used: &HashSet<ObjectKey>,
+    keep_files: bool,
+) -> Result<[Vec<String>; 2], RemoteError> {
+    let jobs = TransferOptions::default_jobs(remote);
+    let listing: Vec<ObjectKey> = remote
+        .list_blocking(jobs)?
+        .iter()
+        .filter_map(|k| crate::data::remote::oid_of_key(k))
+        .collect();
+    let plan = plan(listing, used, keep_files);
+    let keys = |group: &[ObjectKey]| group.iter().map(|(o, l)| Odb::key(o, *l)).collect();
+    Ok([keys(&plan.repo), keys(&plan.legacy)])
+}
+
+/// Delete planned remote keys (one layout's group, `.dir`s first as [`plan_remote`]
+/// orders them). Every manifest goes before any file: a `.dir` on a remote tells dvc its
+/// files are there (spec §7.3), so a gc interrupted half way must never leave a `.dir`
+/// whose files were deleted.
+pub fn remove_remote(remote: &Remote, keys: &[String]) -> Result<(), RemoteError> {
+    let jobs = TransferOptions::default_jobs(remote);
+    let split = keys.partition_point(|k| k.ends_with(".dir"));
+    remote.delete_blocking(&keys[..split], jobs)?;
+    remote.delete_blocking(&keys[split..], jobs)
 }
 
 /// Remove the planned objects of one odb in order (`.dir`s first). Returns how many

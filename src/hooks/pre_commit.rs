@@ -274,14 +274,25 @@ pub fn run(input: &PreCommitInput, env: &ProcessEnv) -> Result<i32, Error> {
 /// the base: when it already differs from the staged text (a `dvc commit` without
 /// `git add`, or an earlier attempt of this hook whose staging git rolled back), its
 /// records are the ones compared.
-fn update_pointer(hr: &Worktree, p: &IndexPointer) -> Result<(), String> {
-    let worktree = fs_err::read_to_string(hr.top.join(&p.path)).map_err(|e| e.to_string())?;
+/// Why a pointer could not be brought up to date (the commit goes on; this is a warning).
+#[derive(Debug, thiserror::Error)]
+enum UpdateError {
+    #[error(transparent)]
+    Read(#[from] std::io::Error),
+    #[error(transparent)]
+    Pointer(#[from] crate::data::repo::RepoError),
+    #[error(transparent)]
+    Status(#[from] status::Error),
+    #[error(transparent)]
+    Commit(#[from] commit::Error),
+}
+
+fn update_pointer(hr: &Worktree, p: &IndexPointer) -> Result<(), UpdateError> {
+    let worktree = fs_err::read_to_string(hr.top.join(&p.path))?;
     let stages = if worktree == p.text {
         p.stages.clone()
     } else {
-        hr.repo
-            .stages_from_text(&p.path, &worktree)
-            .map_err(|e| e.to_string())?
+        hr.repo.stages_from_text(&p.path, &worktree)?
     };
     for stage in &stages {
         let mut updates = Vec::new();
@@ -294,18 +305,18 @@ fn update_pointer(hr: &Worktree, p: &IndexPointer) -> Result<(), String> {
                     cur.md5 != recorded || (!o.out.is_dir() && cur.isexec != o.out.isexec)
                 }
                 Ok(None) => false,
-                Err(e) => return Err(e.to_string()),
+                Err(e) => return Err(e.into()),
             };
             if !differs {
                 continue;
             }
-            let c = commit::commit_out(&hr.repo, o, false).map_err(|e| e.to_string())?;
+            let c = commit::commit_out(&hr.repo, o, false)?;
             if c.changed {
                 updates.push((o.index, c.update));
             }
         }
         if !updates.is_empty() {
-            commit::write_updates(&hr.repo, stage, &updates).map_err(|e| e.to_string())?;
+            commit::write_updates(&hr.repo, stage, &updates)?;
         }
     }
     Ok(())

@@ -356,9 +356,9 @@ impl Config {
                 source: e,
             })?;
         }
-        // In place, like dvc (configobj opens the file "wb"); the bytes are fully computed
-        // before the file is truncated, so a failure above never empties it.
-        fs_err::write(&file, text.as_bytes()).map_err(|e| ConfigError::Io {
+        // dvc (configobj) rewrites the file in place; a temp file and a rename give the
+        // same bytes and mode, and a crash or a full disk never leaves it half written.
+        crate::data::atomic::write(&file, text.as_bytes()).map_err(|e| ConfigError::Io {
             action: "write",
             file: file.clone(),
             source: e,
