@@ -11,6 +11,7 @@
 )]
 
 use crate::data::hash;
+use crate::data::io::IoError;
 use crate::data::odb;
 use crate::data::repo::{Repo, ResolvedOut, Stage};
 use crate::data::state::{Entry, State};
@@ -34,16 +35,8 @@ pub enum Error {
     #[error("Can't remove the following unsaved files without confirmation. Use `--force` to force.\n{}", .0.iter().map(|p| p.display().to_string()).collect::<Vec<_>>().join("\n"))]
     Unsaved(Vec<PathBuf>),
     /// IO.
-    #[error("{op} '{path}': {source}")]
-    Io {
-        /// Operation.
-        op: &'static str,
-        /// Path.
-        path: PathBuf,
-        /// Cause.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] IoError),
 }
 
 /// What to do with workspace content that is not in the cache.
@@ -272,11 +265,11 @@ fn plan_out(
     let tree = match repo.odb.read(&md5, legacy).map(|b| Tree::parse(&b)) {
         Ok(Ok(t)) => t,
         Ok(Err(e)) => {
-            return Err(Error::Io {
+            return Err(Error::Io(IoError {
                 op: "parse manifest",
                 path: repo.odb.path(&md5, legacy),
                 source: std::io::Error::new(std::io::ErrorKind::InvalidData, e.to_string()),
-            });
+            }));
         }
         Err(e) => return Err(e.into()),
     };
@@ -408,10 +401,12 @@ fn apply(repo: &Repo, plan: Plan) -> Result<Option<(String, bool, Change)>, Erro
             silent,
         } => {
             let legacy = o.out.is_legacy();
-            crate::data::pathsafe::join_checked(&repo.root, &o.rel).map_err(|e| Error::Io {
-                op: "check path",
-                path: o.abs.clone(),
-                source: std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()),
+            crate::data::pathsafe::join_checked(&repo.root, &o.rel).map_err(|e| {
+                Error::Io(IoError {
+                    op: "check path",
+                    path: o.abs.clone(),
+                    source: std::io::Error::new(std::io::ErrorKind::InvalidInput, e.to_string()),
+                })
             })?;
             repo.odb.link(&md5, legacy, &o.abs, exec)?;
             record_file(repo.state.as_ref(), legacy, &o.rel, &o.abs, &md5);
@@ -431,65 +426,76 @@ fn apply(repo: &Repo, plan: Plan) -> Result<Option<(String, bool, Change)>, Erro
         } => {
             let legacy = o.out.is_legacy();
             if replace_file {
-                std::fs::remove_file(&o.abs).map_err(|source| Error::Io {
-                    op: "remove",
-                    path: o.abs.clone(),
-                    source,
+                std::fs::remove_file(&o.abs).map_err(|source| {
+                    Error::Io(IoError {
+                        op: "remove",
+                        path: o.abs.clone(),
+                        source,
+                    })
                 })?;
             }
             for d in &deletes {
                 let _ = std::fs::remove_file(d);
             }
             remove_empty_parents(&o.abs, &deletes);
-            std::fs::create_dir_all(&o.abs).map_err(|source| Error::Io {
-                op: "create directory",
-                path: o.abs.clone(),
-                source,
+            std::fs::create_dir_all(&o.abs).map_err(|source| {
+                Error::Io(IoError {
+                    op: "create directory",
+                    path: o.abs.clone(),
+                    source,
+                })
             })?;
             // Each directory is checked for symlinks once, not once per file in it.
             crate::data::pathsafe::check_parents(
                 &o.abs,
                 writes.iter().map(|&i| tree.entries[i].relpath.as_str()),
             )
-            .map_err(|err| Error::Io {
-                op: "check path",
-                path: o.abs.clone(),
-                source: std::io::Error::new(std::io::ErrorKind::InvalidInput, err.to_string()),
+            .map_err(|err| {
+                Error::Io(IoError {
+                    op: "check path",
+                    path: o.abs.clone(),
+                    source: std::io::Error::new(std::io::ErrorKind::InvalidInput, err.to_string()),
+                })
             })?;
-            let results: Vec<Result<(String, Entry), Error>> =
-                writes
-                    .par_iter()
-                    .map(|&i| {
-                        let e = &tree.entries[i];
-                        let dest = crate::data::pathsafe::join_lexical(&o.abs, &e.relpath)
-                            .map_err(|err| Error::Io {
+            let results: Vec<Result<(String, Entry), Error>> = writes
+                .par_iter()
+                .map(|&i| {
+                    let e = &tree.entries[i];
+                    let dest =
+                        crate::data::pathsafe::join_lexical(&o.abs, &e.relpath).map_err(|err| {
+                            Error::Io(IoError {
                                 op: "check path",
                                 path: o.abs.join(&e.relpath),
                                 source: std::io::Error::new(
                                     std::io::ErrorKind::InvalidInput,
                                     err.to_string(),
                                 ),
-                            })?;
-                        // A directory in the way is handled by the slow link path.
-                        let (_, meta) =
-                            repo.odb
-                                .link_meta(&e.md5, legacy, &dest, keep_exec.contains(&i))?;
-                        let meta = match meta {
-                            Some(m) => m,
-                            None => std::fs::metadata(&dest).map_err(|source| Error::Io {
+                            })
+                        })?;
+                    // A directory in the way is handled by the slow link path.
+                    let (_, meta) =
+                        repo.odb
+                            .link_meta(&e.md5, legacy, &dest, keep_exec.contains(&i))?;
+                    let meta = match meta {
+                        Some(m) => m,
+                        None => std::fs::metadata(&dest).map_err(|source| {
+                            Error::Io(IoError {
                                 op: "stat",
                                 path: dest.clone(),
                                 source,
-                            })?,
-                        };
-                        let entry = Entry::new(&meta, &e.md5).ok_or_else(|| Error::Io {
+                            })
+                        })?,
+                    };
+                    let entry = Entry::new(&meta, &e.md5).ok_or_else(|| {
+                        Error::Io(IoError {
                             op: "record",
                             path: dest.clone(),
                             source: std::io::Error::new(std::io::ErrorKind::InvalidData, "bad md5"),
-                        })?;
-                        Ok((e.relpath.clone(), entry))
-                    })
-                    .collect();
+                        })
+                    })?;
+                    Ok((e.relpath.clone(), entry))
+                })
+                .collect();
             let mut entries = Vec::with_capacity(results.len());
             let mut first_err = None;
             for r in results {
@@ -548,10 +554,12 @@ pub fn remove_out_if_saved(repo: &Repo, o: &ResolvedOut) -> Result<bool, Error> 
     };
     let io = |path: &Path| {
         let path = path.to_path_buf();
-        move |source| Error::Io {
-            op: "remove",
-            path,
-            source,
+        move |source| {
+            Error::Io(IoError {
+                op: "remove",
+                path,
+                source,
+            })
         }
     };
     if !meta.is_dir() {

@@ -2,6 +2,7 @@
 //! the `.dvc` / `dvc.lock` file (fresh or rewritten losslessly, spec §1.4, §10.3, §10.4).
 
 use crate::data::dvcfile::{self, Out, OutUpdate};
+use crate::data::io::IoError;
 use crate::data::odb;
 use crate::data::pathsafe;
 use crate::data::repo::{Repo, RepoError, ResolvedOut, Stage, StageKind};
@@ -72,16 +73,8 @@ pub enum Error {
     #[error("Path '{0}' is ignored by :.dvc/")]
     InDvcDir(String),
     /// IO.
-    #[error("{op} '{path}': {source}")]
-    Io {
-        /// Operation.
-        op: &'static str,
-        /// Path.
-        path: PathBuf,
-        /// Cause.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] IoError),
 }
 
 /// The hash state an out should get after committing its workspace data.
@@ -204,10 +197,12 @@ pub fn write_updates(
         clippy::disallowed_methods,
         reason = "the error variant names the operation and path itself"
     )]
-    let text = std::fs::read_to_string(&abs).map_err(|source| Error::Io {
-        op: "read",
-        path: abs.clone(),
-        source,
+    let text = std::fs::read_to_string(&abs).map_err(|source| {
+        Error::Io(IoError {
+            op: "read",
+            path: abs.clone(),
+            source,
+        })
     })?;
     let new = match &stage.kind {
         StageKind::DvcFile => dvcfile::rewrite(&text, updates),
@@ -218,10 +213,12 @@ pub fn write_updates(
         reason: e.to_string(),
     })?;
     if new != text {
-        crate::data::atomic::write(&abs, new).map_err(|source| Error::Io {
-            op: "write",
-            path: abs,
-            source,
+        crate::data::atomic::write(&abs, new).map_err(|source| {
+            Error::Io(IoError {
+                op: "write",
+                path: abs,
+                source,
+            })
         })?;
     }
     Ok(())
@@ -321,10 +318,12 @@ pub fn add(
     out.isexec = c.update.isexec;
     let text = dvcfile::render_new(&[out]);
     let dvc_abs = repo.root.join(&dvcfile_rel);
-    crate::data::atomic::write(&dvc_abs, text).map_err(|source| Error::Io {
-        op: "write",
-        path: dvc_abs,
-        source,
+    crate::data::atomic::write(&dvc_abs, text).map_err(|source| {
+        Error::Io(IoError {
+            op: "write",
+            path: dvc_abs,
+            source,
+        })
     })?;
     let parent_abs = abs.parent().unwrap_or(&repo.root).to_path_buf();
     Ok(AddOutcome {

@@ -14,6 +14,7 @@ pub mod gitignore;
 pub mod hash;
 pub mod history;
 pub mod ignore;
+pub mod io;
 pub mod lock;
 pub mod merge;
 pub mod mv;

@@ -14,6 +14,7 @@
 )]
 
 use crate::data::hash;
+use crate::data::io::IoError;
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Read, Write};
 use std::os::unix::fs::{MetadataExt, OpenOptionsExt, PermissionsExt};
@@ -64,16 +65,8 @@ pub const DEFAULT_LINK_TYPES: [LinkType; 2] = [LinkType::Reflink, LinkType::Copy
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// IO on an object or workspace path.
-    #[error("{op} '{path}': {source}")]
-    Io {
-        /// What we were doing.
-        op: &'static str,
-        /// The path involved.
-        path: PathBuf,
-        /// The IO error.
-        #[source]
-        source: io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] IoError),
     /// An object is not in the cache.
     #[error("object '{0}' is missing from the cache")]
     Missing(String),
@@ -94,10 +87,12 @@ pub enum Error {
 
 impl Error {
     pub(crate) fn io<'a>(op: &'static str, path: &'a Path) -> impl FnOnce(io::Error) -> Error + 'a {
-        move |source| Error::Io {
-            op,
-            path: path.to_path_buf(),
-            source,
+        move |source| {
+            Error::Io(IoError {
+                op,
+                path: path.to_path_buf(),
+                source,
+            })
         }
     }
 }
@@ -244,11 +239,11 @@ impl Odb {
                 if e.kind() == io::ErrorKind::NotFound {
                     Error::Missing(oid.to_string())
                 } else {
-                    Error::Io {
+                    Error::Io(IoError {
                         op: "read",
                         path: path.clone(),
                         source: e,
-                    }
+                    })
                 }
             })?;
         if actual != expected {
@@ -268,11 +263,11 @@ impl Odb {
             if e.kind() == io::ErrorKind::NotFound {
                 Error::Missing(oid.to_string())
             } else {
-                Error::Io {
+                Error::Io(IoError {
                     op: "read",
                     path,
                     source: e,
-                }
+                })
             }
         })
     }
@@ -374,11 +369,11 @@ impl Odb {
             && before.mtime_nsec() == after.mtime_nsec()
             && copied == size;
         if !stable {
-            return Err(Error::Io {
+            return Err(Error::Io(IoError {
                 op: "read",
                 path: src.to_path_buf(),
                 source: io::Error::other("the file changed while it was being added; try again"),
-            });
+            }));
         }
         let dest = self.path(&md5, false);
         if is_trusted(&dest) {
@@ -392,10 +387,12 @@ impl Odb {
         make_parent(&dest)?;
         fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o444))
             .map_err(Error::io("chmod", tmp.path()))?;
-        tmp.persist(&dest).map_err(|e| Error::Io {
-            op: "rename into",
-            path: dest.clone(),
-            source: e.error,
+        tmp.persist(&dest).map_err(|e| {
+            Error::Io(IoError {
+                op: "rename into",
+                path: dest.clone(),
+                source: e.error,
+            })
         })?;
         Ok(Added {
             md5,
@@ -487,11 +484,11 @@ impl Odb {
                     return Err(Error::Missing(oid.to_string()));
                 }
                 Err(e) => {
-                    return Err(Error::Io {
+                    return Err(Error::Io(IoError {
                         op: "open",
                         path: obj,
                         source: e,
-                    });
+                    }));
                 }
             };
             let create = || {
@@ -511,11 +508,11 @@ impl Odb {
                 }
                 Err(e) if e.kind() == io::ErrorKind::AlreadyExists => None,
                 Err(e) => {
-                    return Err(Error::Io {
+                    return Err(Error::Io(IoError {
                         op: "create",
                         path: dest.to_path_buf(),
                         source: e,
-                    });
+                    }));
                 }
             };
             let from_meta = created.as_ref().and_then(|_| from.metadata().ok());
@@ -556,11 +553,11 @@ impl Odb {
                     Ok(meta) => Ok((LinkType::Copy, Some(meta))),
                     Err(e) => {
                         let _ = fs::remove_file(dest);
-                        Err(Error::Io {
+                        Err(Error::Io(IoError {
                             op: "write",
                             path: dest.to_path_buf(),
                             source: e,
-                        })
+                        }))
                     }
                 };
             }
@@ -623,11 +620,11 @@ impl Odb {
         }
         fs::rename(tmp, dest).map_err(|e| {
             let _ = fs::remove_file(tmp);
-            Error::Io {
+            Error::Io(IoError {
                 op: "rename into",
                 path: dest.to_path_buf(),
                 source: e,
-            }
+            })
         })?;
         // rename(2) between two links of the same inode succeeds and leaves `tmp`.
         let _ = fs::remove_file(tmp);

@@ -4,6 +4,7 @@
 use crate::data::config::{Config, ConfigError, LoadOptions};
 use crate::data::dvcfile::{self, Out, ParseError};
 use crate::data::ignore::{self, DvcIgnore};
+use crate::data::io::IoError;
 use crate::data::odb::Odb;
 use crate::data::pathsafe::{self, PathError};
 use crate::data::pointer::{self, PointerKind};
@@ -57,16 +58,8 @@ pub enum RepoError {
     #[error(transparent)]
     Ignore(#[from] ignore::Error),
     /// IO.
-    #[error("{op} '{path}': {source}")]
-    Io {
-        /// Operation.
-        op: &'static str,
-        /// Path.
-        path: PathBuf,
-        /// Cause.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] IoError),
 }
 
 /// What a stage file is.
@@ -276,10 +269,12 @@ impl Repo {
             clippy::disallowed_methods,
             reason = "the error variant names the operation and path itself"
         )]
-        let text = std::fs::read_to_string(&abs).map_err(|source| RepoError::Io {
-            op: "read",
-            path: abs.clone(),
-            source,
+        let text = std::fs::read_to_string(&abs).map_err(|source| {
+            RepoError::Io(IoError {
+                op: "read",
+                path: abs.clone(),
+                source,
+            })
         })?;
         self.stages_from_text(rel, &text)
     }

@@ -11,6 +11,7 @@
 
 use crate::data::hash;
 use crate::data::ignore::{self, DvcIgnore};
+use crate::data::io::IoError;
 use crate::data::odb::{self, Odb};
 use crate::data::state::{Entry, State};
 use crate::data::tree::{Tree, TreeEntry};
@@ -23,16 +24,8 @@ use std::sync::Mutex;
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
     /// IO.
-    #[error("{op} '{path}': {source}")]
-    Io {
-        /// Operation.
-        op: &'static str,
-        /// Path.
-        path: PathBuf,
-        /// Cause.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] IoError),
     /// `.dvcignore` inside a tracked directory (DVC refuses the same).
     #[error(".dvcignore file should not be in collected dir path: '{0}'")]
     NestedDvcIgnore(PathBuf),
@@ -97,11 +90,11 @@ fn list_into<'s>(
     let rd = match std::fs::read_dir(dir) {
         Ok(rd) => rd,
         Err(source) => {
-            return push_err(Error::Io {
+            return push_err(Error::Io(IoError {
                 op: "read directory",
                 path: dir.to_path_buf(),
                 source,
-            });
+            }));
         }
     };
     let mut local = Vec::new();
@@ -109,11 +102,11 @@ fn list_into<'s>(
         let entry = match entry {
             Ok(e) => e,
             Err(source) => {
-                return push_err(Error::Io {
+                return push_err(Error::Io(IoError {
                     op: "read directory",
                     path: dir.to_path_buf(),
                     source,
-                });
+                }));
             }
         };
         let name = entry.file_name();
@@ -166,11 +159,11 @@ fn list_into<'s>(
                     meta,
                     symlink: false,
                 }),
-                Err(source) => push_err(Error::Io {
+                Err(source) => push_err(Error::Io(IoError {
                     op: "stat",
                     path,
                     source,
-                }),
+                })),
             }
         }
     }
@@ -220,10 +213,12 @@ pub fn hash_one(
             (a.md5, a.size, a.meta)
         }
         None => {
-            let (m, s) = hash::hash_file(abs, legacy).map_err(|source| Error::Io {
-                op: "read",
-                path: abs.to_path_buf(),
-                source,
+            let (m, s) = hash::hash_file(abs, legacy).map_err(|source| {
+                Error::Io(IoError {
+                    op: "read",
+                    path: abs.to_path_buf(),
+                    source,
+                })
             })?;
             (m, s, None)
         }

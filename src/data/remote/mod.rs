@@ -21,6 +21,7 @@ pub mod local;
 pub mod s3;
 
 use crate::data::config::{RemoteConfig, RemoteLocation};
+use crate::data::io::IoError;
 use std::future::Future;
 use std::path::{Path, PathBuf};
 use std::pin::Pin;
@@ -54,16 +55,8 @@ pub enum RemoteError {
         key: String,
     },
     /// Local filesystem IO (a local remote, or the local side of a transfer).
-    #[error("{op} '{path}': {source}")]
-    Io {
-        /// What we were doing.
-        op: &'static str,
-        /// The path.
-        path: PathBuf,
-        /// Cause.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] IoError),
     /// A request to an object store failed.
     #[error("remote '{remote}': {op} '{key}' failed: {message}")]
     Request {
@@ -108,7 +101,7 @@ impl RemoteError {
             RemoteError::Request { kind, .. } => {
                 matches!(kind, RequestKind::Timeout | RequestKind::Transient)
             }
-            RemoteError::Io { source, .. } => matches!(
+            RemoteError::Io(IoError { source, .. }) => matches!(
                 source.kind(),
                 std::io::ErrorKind::Interrupted
                     | std::io::ErrorKind::TimedOut
@@ -153,7 +146,9 @@ impl RemoteError {
     pub fn is_not_found(&self) -> bool {
         match self {
             RemoteError::NotFound { .. } => true,
-            RemoteError::Io { source, .. } => source.kind() == std::io::ErrorKind::NotFound,
+            RemoteError::Io(IoError { source, .. }) => {
+                source.kind() == std::io::ErrorKind::NotFound
+            }
             _ => false,
         }
     }
@@ -162,10 +157,12 @@ impl RemoteError {
         op: &'static str,
         path: &'a Path,
     ) -> impl FnOnce(std::io::Error) -> RemoteError + 'a {
-        move |source| RemoteError::Io {
-            op,
-            path: path.to_path_buf(),
-            source,
+        move |source| {
+            RemoteError::Io(IoError {
+                op,
+                path: path.to_path_buf(),
+                source,
+            })
         }
     }
 }

@@ -22,6 +22,7 @@ use super::insecure_tls::InsecureTlsClient;
 use super::{Downloaded, OpenOptions, RemoteError, RequestKind, Result};
 use crate::data::config::{RemoteConfig, parse_bool};
 use crate::data::hash::Hasher;
+use crate::data::io::IoError;
 use aws_sdk_s3::Client;
 use aws_sdk_s3::config::retry::RetryConfig;
 use aws_sdk_s3::config::timeout::TimeoutConfig;
@@ -684,13 +685,13 @@ impl S3Remote {
                 .upload_multipart(client, src, key, size, threshold)
                 .await;
         }
-        let body = ByteStream::from_path(src)
-            .await
-            .map_err(|e| RemoteError::Io {
+        let body = ByteStream::from_path(src).await.map_err(|e| {
+            RemoteError::Io(IoError {
                 op: "read",
                 path: src.to_path_buf(),
                 source: std::io::Error::other(e.to_string()),
-            })?;
+            })
+        })?;
         let s = &self.settings;
         let request = client
             .put_object()
@@ -751,10 +752,12 @@ impl S3Remote {
                     .length(Length::Exact(len))
                     .build()
                     .await
-                    .map_err(|e| RemoteError::Io {
-                        op: "read",
-                        path: src.to_path_buf(),
-                        source: std::io::Error::other(e.to_string()),
+                    .map_err(|e| {
+                        RemoteError::Io(IoError {
+                            op: "read",
+                            path: src.to_path_buf(),
+                            source: std::io::Error::other(e.to_string()),
+                        })
                     })?;
                 let request = client
                     .upload_part()

@@ -28,6 +28,7 @@
 use crate::data::config::ConfigError;
 use crate::data::dvcfile::Out;
 use crate::data::hash;
+use crate::data::io::IoError;
 use crate::data::odb::{self, Odb};
 use crate::data::remote::{self, Remote, RemoteError};
 use crate::data::tree::{Tree, TreeError};
@@ -103,16 +104,8 @@ pub enum TransferError {
     #[error(transparent)]
     Odb(#[from] odb::Error),
     /// Local IO.
-    #[error("{op} '{path}': {source}")]
-    Io {
-        /// What we were doing.
-        op: &'static str,
-        /// Path.
-        path: PathBuf,
-        /// Cause.
-        #[source]
-        source: std::io::Error,
-    },
+    #[error(transparent)]
+    Io(#[from] IoError),
     /// Config (the remote's section).
     #[error(transparent)]
     Config(#[from] ConfigError),
@@ -588,10 +581,12 @@ fn prepare_dir(odb: &Odb, o: &Object) -> Result<(PathBuf, PathBuf), TransferErro
         .map(Path::to_path_buf)
         .unwrap_or_else(|| odb.root().to_path_buf());
     if !dir.is_dir() {
-        std::fs::create_dir_all(&dir).map_err(|source| TransferError::Io {
-            op: "create directory",
-            path: dir.clone(),
-            source,
+        std::fs::create_dir_all(&dir).map_err(|source| {
+            TransferError::Io(IoError {
+                op: "create directory",
+                path: dir.clone(),
+                source,
+            })
         })?;
     }
     Ok((dir, dest))
@@ -653,10 +648,12 @@ fn verify_download(
     let actual = if o.legacy && !o.is_dir() {
         // Legacy names are md5-dos2unix of the raw bytes: re-hash the file.
         hash::hash_file(tmp, true)
-            .map_err(|source| TransferError::Io {
-                op: "read",
-                path: tmp.to_path_buf(),
-                source,
+            .map_err(|source| {
+                TransferError::Io(IoError {
+                    op: "read",
+                    path: tmp.to_path_buf(),
+                    source,
+                })
             })?
             .0
     } else {
@@ -670,10 +667,12 @@ fn verify_download(
         });
     }
     if o.is_dir() {
-        let bytes = std::fs::read(tmp).map_err(|source| TransferError::Io {
-            op: "read",
-            path: tmp.to_path_buf(),
-            source,
+        let bytes = std::fs::read(tmp).map_err(|source| {
+            TransferError::Io(IoError {
+                op: "read",
+                path: tmp.to_path_buf(),
+                source,
+            })
         })?;
         Tree::parse(&bytes).map_err(|source| TransferError::BadTree {
             oid: o.oid.clone(),
@@ -689,17 +688,21 @@ fn verify_download(
 fn publish(tmp: &Path, dest: &Path, chmod: bool) -> Result<(), TransferError> {
     if chmod {
         std::fs::set_permissions(tmp, std::fs::Permissions::from_mode(0o444)).map_err(
-            |source| TransferError::Io {
-                op: "chmod",
-                path: tmp.to_path_buf(),
-                source,
+            |source| {
+                TransferError::Io(IoError {
+                    op: "chmod",
+                    path: tmp.to_path_buf(),
+                    source,
+                })
             },
         )?;
     }
-    std::fs::rename(tmp, dest).map_err(|source| TransferError::Io {
-        op: "rename into",
-        path: dest.to_path_buf(),
-        source,
+    std::fs::rename(tmp, dest).map_err(|source| {
+        TransferError::Io(IoError {
+            op: "rename into",
+            path: dest.to_path_buf(),
+            source,
+        })
     })
 }
 
