@@ -304,3 +304,44 @@ fn a_submodule_that_is_a_dvc_repository_gets_hooks_and_data() {
     assert_eq!(content(&sub, "a.txt").as_deref(), Some("a1\n"));
     assert_dvc_agrees(&sub);
 }
+
+/// Regression (architecture issue): the hooks found DVC's system config in `/etc/xdg/dvc`
+/// while `git dvc` honoured `XDG_CONFIG_DIRS`, so a default remote set at the system level
+/// was seen by `git dvc push` but not by pre-push. Both now read one `ProcessEnv`.
+#[test]
+fn pre_push_reads_the_system_config_where_git_dvc_does() {
+    let mut env = TestEnv::new();
+    let system = env.root().join("xdg-system");
+    let store = env.root().join("store");
+    std::fs::create_dir_all(system.join("dvc")).expect("mkdir");
+    std::fs::write(
+        system.join("dvc/config"),
+        format!(
+            "[core]\n    remote = sys\n['remote \"sys\"']\n    url = {}\n",
+            store.display()
+        ),
+    )
+    .expect("write system config");
+    env.remove_var("DVC_SYSTEM_CONFIG_DIR");
+    env.set_var("XDG_CONFIG_DIRS", &system);
+    let d = installed_repo(&env);
+    let bare = env.root().join("origin.git");
+    let bare_s = bare.to_str().expect("utf-8 temp path");
+    d.git(&["init", "-q", "--bare", bare_s]).success();
+    d.git(&["remote", "add", "origin", bare_s]).success();
+    assert_eq!(
+        d.git(&["dvc", "config", "core.remote"])
+            .success()
+            .stdout
+            .trim(),
+        "sys"
+    );
+    d.write("a.txt", "system remote\n");
+    add_and_commit(&d, &["a.txt"], "a");
+    d.git(&["push", "-q", "origin", "main"]).success();
+    assert_eq!(
+        store_files(&env),
+        1,
+        "pre-push uploaded to the system-level remote"
+    );
+}
