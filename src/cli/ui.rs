@@ -3,20 +3,7 @@
 
 /// `path` as dvc shows it: relative to the working directory (with `../` when outside).
 pub fn relative_to_cwd(path: &std::path::Path, cwd: &std::path::Path) -> String {
-    let p: Vec<_> = path.components().collect();
-    let c: Vec<_> = cwd.components().collect();
-    let common = p.iter().zip(&c).take_while(|(a, b)| a == b).count();
-    let mut parts: Vec<String> = vec!["..".to_string(); c.len() - common];
-    parts.extend(
-        p[common..]
-            .iter()
-            .map(|x| x.as_os_str().to_string_lossy().into_owned()),
-    );
-    if parts.is_empty() {
-        ".".to_string()
-    } else {
-        parts.join("/")
-    }
+    crate::data::pathsafe::relpath(path, cwd)
 }
 
 /// Render JSON like Python's `json.dumps` (`", "` and `": "` separators, ASCII escapes).
@@ -57,24 +44,5 @@ fn write_py(v: &serde_json::Value, out: &mut String) {
 }
 
 fn write_py_str(s: &str, out: &mut String) {
-    out.push('"');
-    for c in s.chars() {
-        match c {
-            '"' => out.push_str("\\\""),
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            '\u{8}' => out.push_str("\\b"),
-            '\u{c}' => out.push_str("\\f"),
-            c if (c as u32) < 0x20 || (c as u32) >= 0x7f => {
-                let mut buf = [0u16; 2];
-                for unit in c.encode_utf16(&mut buf) {
-                    out.push_str(&format!("\\u{unit:04x}"));
-                }
-            }
-            c => out.push(c),
-        }
-    }
-    out.push('"');
+    crate::data::tree::push_json_string(out, s);
 }

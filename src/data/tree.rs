@@ -132,8 +132,9 @@ fn check_md5(index: usize, relpath: &str, md5: &str) -> Result<String, TreeError
     }
 }
 
-/// Append `s` as a JSON string the way Python's `json.dumps(ensure_ascii=True)` does.
-fn push_json_string(out: &mut String, s: &str) {
+/// Append `s` as a JSON string the way Python's `json.dumps(ensure_ascii=True)` does
+/// (shared with the CLI's `--json` output).
+pub fn push_json_string(out: &mut String, s: &str) {
     out.push('"');
     for c in s.chars() {
         match c {

@@ -22,6 +22,14 @@ fn rust_files(dir: &Path, out: &mut Vec<PathBuf>) {
     }
 }
 
+/// `src/` and every `.rs` file under it.
+fn src_files() -> (PathBuf, Vec<PathBuf>) {
+    let root = src();
+    let mut files = Vec::new();
+    rust_files(&root, &mut files);
+    (root, files)
+}
+
 /// The file's code without its unit tests (by convention the `#[cfg(test)]` module is
 /// last) and without comments.
 fn code(path: &Path) -> String {
@@ -85,9 +93,7 @@ fn allowed(module: &str) -> Option<&'static [&'static str]> {
 }
 
 fn top_level_graph() -> BTreeMap<String, BTreeSet<String>> {
-    let root = src();
-    let mut files = Vec::new();
-    rust_files(&root, &mut files);
+    let (root, files) = src_files();
     let mut graph: BTreeMap<String, BTreeSet<String>> = BTreeMap::new();
     for file in files {
         let rel = file.strip_prefix(&root).expect("under src");
@@ -103,9 +109,7 @@ fn top_level_graph() -> BTreeMap<String, BTreeSet<String>> {
 
 #[test]
 fn imports_go_one_way() {
-    let root = src();
-    let mut files = Vec::new();
-    rust_files(&root, &mut files);
+    let (root, files) = src_files();
     let mut violations = Vec::new();
     for file in &files {
         let rel = file.strip_prefix(&root).expect("under src");
@@ -242,9 +246,7 @@ fn no_cycle_between_cli_commands() {
 /// Only `src/env.rs` reads the process environment; everything else gets a `ProcessEnv`.
 #[test]
 fn only_env_reads_the_environment() {
-    let root = src();
-    let mut files = Vec::new();
-    rust_files(&root, &mut files);
+    let (root, files) = src_files();
     let mut violations = Vec::new();
     for file in &files {
         let rel = file.strip_prefix(&root).expect("under src");
@@ -275,9 +277,7 @@ fn only_env_reads_the_environment() {
 /// fs-err replaces is called (clippy.toml says the same for `cargo clippy`).
 #[test]
 fn file_io_goes_through_fs_err() {
-    let root = src();
-    let mut files = Vec::new();
-    rust_files(&root, &mut files);
+    let (root, files) = src_files();
     let mut violations = Vec::new();
     for file in &files {
         let text = code(file);
