@@ -20,6 +20,7 @@ pub mod logging;
 pub mod mv;
 pub mod remote;
 pub mod remove;
+pub mod root;
 pub mod scm;
 pub mod status;
 pub mod transfer;
@@ -91,6 +92,8 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Check the repository setup and explain how to fix problems.
     Doctor(doctor::DoctorArgs),
+    /// Print the relative path to the root of the DVC repository.
+    Root(root::RootArgs),
     /// Install git hooks, the filter, merge driver and textconv.
     Install(install::InstallArgs),
     /// Remove what `install` set up.
@@ -163,6 +166,7 @@ pub fn run(ctx: &Context, command: Command) -> CommandResult {
         Command::Diff(a) => diff::run(ctx, a),
         Command::Verify(a) => verify::run(ctx, a),
         Command::Doctor(a) => doctor::run(ctx, a),
+        Command::Root(a) => root::run(ctx, a),
         Command::Install(a) => install::run_install(ctx, a),
         Command::Uninstall(a) => install::run_uninstall(ctx, a),
         Command::Hook(a) => git_entry::hook(ctx, a),

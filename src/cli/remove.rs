@@ -25,7 +25,8 @@ pub fn run(ctx: &Context, args: RemoveArgs) -> CommandResult {
     let mut scm = Scm::open(&repo.root, repo.config.core_no_scm());
     for (abs, given) in abs_targets(&cwd, &args.targets).iter().zip(&args.targets) {
         let rel = repo.rel(abs).unwrap_or_default();
-        if !rel.ends_with(".dvc") {
+        if crate::data::pointer::classify(&rel) != Some(crate::data::pointer::PointerKind::DvcFile)
+        {
             return Err(CommandError::failed(format!(
                 "'{given}' is not a .dvc file. Do you mean '{given}.dvc'?: 'dvc.yaml' does not exist"
             )));

@@ -41,7 +41,9 @@ pub fn run(ctx: &Context, args: StatusArgs) -> CommandResult {
     let report: Vec<(String, Vec<(String, status::OutState)>)> = report
         .into_iter()
         .map(|(stage, outs)| {
-            let stage = if stage.ends_with(".dvc") {
+            let stage = if crate::data::pointer::classify(&stage)
+                == Some(crate::data::pointer::PointerKind::DvcFile)
+            {
                 shown(&stage)
             } else {
                 stage

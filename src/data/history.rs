@@ -164,7 +164,7 @@ impl<'b> PointerParser<'b> {
     pub fn outs(&mut self, files: &[(String, usize)]) -> Result<Vec<HistOut>, PointerError> {
         let yaml_by_dir: HashMap<&str, usize> = files
             .iter()
-            .filter(|(p, _)| p == "dvc.yaml" || p.ends_with("/dvc.yaml"))
+            .filter(|(p, _)| pointer::classify(p) == Some(PointerKind::Pipeline))
             .map(|(p, i)| (dir_of(p), *i))
             .collect();
         let mut all = Vec::new();

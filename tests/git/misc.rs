@@ -237,3 +237,29 @@ fn cache_path_and_md5() {
     assert!(gd.read("data.dvc").contains(&dir_md5));
     gd.gd(&["cache", "md5", "untracked"]).failure();
 }
+
+// ----- root -----
+
+/// issue 12: `root` prints the path to the repository root from anywhere inside it, and
+/// outside a repository fails as dvc does (exit 253).
+#[test]
+fn root_matches_dvc() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    let (dvc, gd) = (twin.dvc.sub("a/b"), twin.gd.sub("a/b"));
+    let (want, got) = (dvc.dvc(&["root"]), gd.gd(&["root"]));
+    want.success();
+    got.success();
+    assert_eq!(got.stdout, "../..\n");
+    assert_eq!(got.stdout, want.stdout);
+    assert_eq!(
+        twin.gd.gd(&["root"]).success().stdout,
+        twin.dvc.dvc(&["root"]).stdout
+    );
+    let outside = env.dir("outside");
+    let (want, got) = (outside.dvc(&["root"]), outside.gd(&["root"]));
+    want.code(253);
+    got.code(253);
+    assert_eq!(got.stderr, want.stderr);
+}
