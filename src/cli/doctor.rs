@@ -329,7 +329,7 @@ fn check_cache(r: &mut Report, repo: &Repo) {
 }
 
 /// Try each link type from a file in the cache to `.dvc/tmp`.
-fn probe_links(cache: &Path, tmp: &Path) -> Vec<(LinkType, bool)> {
+pub(crate) fn probe_links(cache: &Path, tmp: &Path) -> Vec<(LinkType, bool)> {
     let src_dir = cache.join("files");
     let dst_dir = tmp.join("git-dvc");
     let _ = fs_err::create_dir_all(&src_dir);

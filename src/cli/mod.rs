@@ -26,6 +26,7 @@ pub mod status;
 pub mod transfer;
 pub mod ui;
 pub mod verify;
+pub mod version;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -94,6 +95,8 @@ pub enum Command {
     Doctor(doctor::DoctorArgs),
     /// Print the relative path to the root of the DVC repository.
     Root(root::RootArgs),
+    /// Show git-dvc's version and system/environment information.
+    Version(version::VersionArgs),
     /// Install git hooks, the filter, merge driver and textconv.
     Install(install::InstallArgs),
     /// Remove what `install` set up.
@@ -167,6 +170,7 @@ pub fn run(ctx: &Context, command: Command) -> CommandResult {
         Command::Verify(a) => verify::run(ctx, a),
         Command::Doctor(a) => doctor::run(ctx, a),
         Command::Root(a) => root::run(ctx, a),
+        Command::Version(a) => version::run(ctx, a),
         Command::Install(a) => install::run_install(ctx, a),
         Command::Uninstall(a) => install::run_uninstall(ctx, a),
         Command::Hook(a) => git_entry::hook(ctx, a),

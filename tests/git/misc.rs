@@ -263,3 +263,45 @@ fn root_matches_dvc() {
     got.code(253);
     assert_eq!(got.stderr, want.stderr);
 }
+
+// ----- version -----
+
+/// issue 12: `version` prints what `dvc version` prints that applies to git-dvc, with the
+/// same lines for the config dirs, cache link types, file systems, caches, remotes and repo.
+#[test]
+fn version_reports_what_dvc_reports() {
+    let env = TestEnv::new();
+    let twin = populated(&env);
+    let store = env.root().join("store");
+    twin.run(&["remote", "add", "-d", "st", store.to_str().expect("utf-8")])
+        .success();
+    twin.run(&["remote", "add", "s3r", "s3://bucket/prefix"])
+        .success();
+    let want = twin.dvc.dvc(&["version"]);
+    let got = twin.gd.gd(&["version"]);
+    want.success();
+    got.success();
+    let pick = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| {
+                [
+                    "Config:",
+                    "\tGlobal:",
+                    "\tSystem:",
+                    "Cache types:",
+                    "Cache directory:",
+                    "Caches:",
+                    "Remotes:",
+                    "Workspace directory:",
+                    "Repo:",
+                ]
+                .iter()
+                .any(|p| l.starts_with(p))
+            })
+            .map(str::to_owned)
+            .collect()
+    };
+    assert_eq!(pick(&got.stdout), pick(&want.stdout), "{}", got.stdout);
+    assert!(pick(&got.stdout).iter().any(|l| l == "Remotes: local, s3"));
+    assert!(got.stdout.starts_with("git-dvc version: "));
+}
