@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Build git-dvc, install `git-dvc` and `git-dvc-filter` into ${PREFIX:-$HOME/.local}/bin,
-# then show it working in a throw-away demo repository.
+# Build git-dvc, install `git-dvc` and `git-dvc-filter` into ${PREFIX:-$HOME/.local}/bin and
+# the man pages into ${PREFIX:-$HOME/.local}/share/man/man1, then show it working in a
+# throw-away demo repository.
 #
 # Needs only Rust (cargo) and git. (Python 3 is used by the test suite, not by git-dvc.)
 #
@@ -13,7 +14,7 @@ demo=1
 for arg in "$@"; do
     case "$arg" in
         --no-demo) demo=0 ;;
-        -h|--help) sed -n '2,9p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,10p' "$0"; exit 0 ;;
         *) echo "install.sh: unknown argument: $arg" >&2; exit 2 ;;
     esac
 done
@@ -37,6 +38,10 @@ for bin in git-dvc git-dvc-filter; do
     mv -f "$bindir/.$bin.tmp" "$bindir/$bin"
     echo "installed $bindir/$bin"
 done
+
+mandir=$prefix/share/man/man1
+"$bindir/git-dvc" generate-man "$mandir"
+echo "installed man pages in $mandir (\`git dvc --help\` opens git-dvc(1))"
 
 case ":$PATH:" in
     *":$bindir:"*) on_path=1 ;;

@@ -7,6 +7,7 @@ pub mod cache;
 pub mod cat;
 pub mod checkout;
 pub mod commit;
+pub mod completion;
 pub mod config;
 pub mod context;
 pub mod diff;
@@ -97,6 +98,11 @@ pub enum Command {
     Root(root::RootArgs),
     /// Show git-dvc's version and system/environment information.
     Version(version::VersionArgs),
+    /// Print a shell completion script (bash also completes `git dvc` in git's completion).
+    Completion(completion::CompletionArgs),
+    /// Write the man pages into a directory (used by install.sh).
+    #[command(hide = true, name = "generate-man")]
+    GenerateMan(completion::ManArgs),
     /// Install git hooks, the filter, merge driver and textconv.
     Install(install::InstallArgs),
     /// Remove what `install` set up.
@@ -171,6 +177,8 @@ pub fn run(ctx: &Context, command: Command) -> CommandResult {
         Command::Doctor(a) => doctor::run(ctx, a),
         Command::Root(a) => root::run(ctx, a),
         Command::Version(a) => version::run(ctx, a),
+        Command::Completion(a) => completion::run(ctx, a),
+        Command::GenerateMan(a) => completion::generate_man(ctx, a),
         Command::Install(a) => install::run_install(ctx, a),
         Command::Uninstall(a) => install::run_uninstall(ctx, a),
         Command::Hook(a) => git_entry::hook(ctx, a),

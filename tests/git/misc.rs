@@ -305,3 +305,61 @@ fn version_reports_what_dvc_reports() {
     assert!(pick(&got.stdout).iter().any(|l| l == "Remotes: local, s3"));
     assert!(got.stdout.starts_with("git-dvc version: "));
 }
+
+// ----- completion and man pages -----
+
+/// issue 12: the bash completion completes `git-dvc` and, through git's completion
+/// (`_git_dvc`), `git dvc`, down to a subcommand's flags.
+#[test]
+fn bash_completion_completes_git_dvc() {
+    let env = TestEnv::new();
+    let d = env.dir("c");
+    let script = d.gd(&["completion", "bash"]).success().stdout.clone();
+    d.write("completion.bash", &script);
+    let probe = r#"source ./completion.bash
+COMP_WORDS=(git dvc pu); COMP_CWORD=2; _git_dvc; echo "1:${COMPREPLY[*]}"
+COMP_WORDS=(git dvc push --all-b); COMP_CWORD=3; _git_dvc; echo "2:${COMPREPLY[*]}"
+COMP_WORDS=(git-dvc chec); COMP_CWORD=1; _git__dvc git-dvc chec git-dvc; echo "3:${COMPREPLY[*]}"
+"#;
+    let out = d
+        .command("bash")
+        .args(["-c", probe])
+        .output()
+        .expect("run bash");
+    let text = String::from_utf8_lossy(&out.stdout);
+    assert!(text.contains("1:push pull"), "{text}");
+    assert!(text.contains("2:--all-branches"), "{text}");
+    assert!(text.contains("3:checkout"), "{text}");
+    for shell in ["zsh", "fish"] {
+        assert!(!d.gd(&["completion", shell]).success().stdout.is_empty());
+    }
+    // dvc's spelling.
+    d.gd(&["completion", "-s", "zsh"]).success();
+}
+
+/// issue 12: `generate-man` (what install.sh runs) writes `git-dvc.1`, which `git help dvc`
+/// opens, and one page per visible command.
+#[test]
+fn man_pages_are_generated_for_every_command() {
+    let env = TestEnv::new();
+    let d = env.dir("m");
+    d.gd(&["generate-man", "man1"]).success();
+    let page = std::fs::read_to_string(d.path("man1/git-dvc.1")).expect("git-dvc.1");
+    assert!(page.contains(".TH git-dvc"), "{page}");
+    for cmd in [
+        "add",
+        "push",
+        "pull",
+        "status",
+        "gc",
+        "remote",
+        "completion",
+    ] {
+        let sub = d.path(&format!("man1/git-dvc-{cmd}.1"));
+        assert!(sub.is_file(), "no page for {cmd}");
+    }
+    assert!(
+        !d.path("man1/git-dvc-hook.1").exists(),
+        "hidden commands get no page"
+    );
+}
