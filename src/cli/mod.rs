@@ -128,12 +128,8 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
-            let code = match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
-                _ => 2,
-            };
             let _ = e.print();
-            return ExitCode::from(code);
+            return ExitCode::from(usage_exit_code(e.kind()));
         }
     };
     let mut env = crate::env::ProcessEnv::capture();
@@ -151,6 +147,15 @@ pub fn main() -> ExitCode {
             eprintln!("error: git-dvc hit a bug (panic). Please report it.");
             ExitCode::from(101)
         }
+    }
+}
+
+/// dvc's exit codes for what the parser rejects: 0 for help and version, 254 for a usage
+/// error (dvc's own argparse subclass), as scripts written against dvc expect.
+pub fn usage_exit_code(kind: clap::error::ErrorKind) -> u8 {
+    match kind {
+        clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => 0,
+        _ => 254,
     }
 }
 

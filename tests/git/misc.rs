@@ -363,3 +363,29 @@ fn man_pages_are_generated_for_every_command() {
         "hidden commands get no page"
     );
 }
+
+// ----- usage errors -----
+
+/// issue 12: what the parser rejects exits with dvc's 254, not clap's 2; help exits 0, and
+/// `-q` with `-v` after the command is accepted, as dvc's subcommand parsers do.
+#[test]
+fn usage_errors_exit_like_dvc() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    for args in [
+        &["status", "--bogus"][..],
+        &["bogus"],
+        &[],
+        &["status", "-q", "-v"],
+        &["status", "-h"],
+    ] {
+        let want = twin.dvc.dvc(args);
+        let got = twin.gd.gd(args);
+        assert_eq!(
+            got.code, want.code,
+            "{args:?}: git-dvc {} vs dvc {}\n{}",
+            got.code, want.code, got.stderr
+        );
+    }
+}
