@@ -33,6 +33,7 @@ impl Context {
                 .map(|n| n.get())
                 .unwrap_or(2)
         });
+        let wanted = wanted.min(crate::data::MAX_THREADS);
         let jobs = match rayon::ThreadPoolBuilder::new()
             .num_threads(wanted)
             .build_global()

@@ -30,3 +30,9 @@ pub mod transfer;
 pub mod tree;
 pub mod walk;
 pub mod yaml;
+
+/// The most threads git-dvc starts for CPU or blocking file work, whatever `-j` says:
+/// `-j` means concurrency, and network transfers stay async with `jobs` requests in
+/// flight, so thousands of threads would only cost start-up time (`-j 10000` took minutes
+/// on two files).
+pub const MAX_THREADS: usize = 64;

@@ -389,3 +389,44 @@ fn usage_errors_exit_like_dvc() {
         );
     }
 }
+
+// ----- -j -----
+
+/// issue 12: `-j 10000` on two files took minutes (one thread per job); threads are
+/// capped and `-j` means concurrency. The generous limit only catches the hang.
+#[test]
+fn huge_jobs_value_does_not_hang() {
+    let env = TestEnv::new();
+    let d = env.dir("j");
+    d.git(&["init", "-q"]).success();
+    d.gd(&["init", "-q"]).success();
+    d.write("a", "a\n");
+    d.write("b", "b\n");
+    let store = env.root().join("store");
+    d.gd(&["remote", "add", "-d", "st", store.to_str().expect("utf-8")])
+        .success();
+    for args in [
+        &["-j", "10000", "add", "a", "b"][..],
+        &["push", "-j", "10000"],
+    ] {
+        let mut child = d
+            .command(git_dvc_exe())
+            .args(args)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .expect("spawn git-dvc");
+        let start = std::time::Instant::now();
+        loop {
+            if let Some(status) = child.try_wait().expect("wait") {
+                assert!(status.success(), "{args:?} failed");
+                break;
+            }
+            if start.elapsed() > std::time::Duration::from_secs(60) {
+                let _ = child.kill();
+                panic!("{args:?} still running after 60 s");
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+    }
+}

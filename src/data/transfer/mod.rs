@@ -274,6 +274,7 @@ type ObjectResult<'a> = (&'a Object, Result<(), TransferError>);
 /// in the kernel, where more threads than cores overlap the waits (`jobs` defaults to
 /// 4 x cores, as dvc's). Falls back to the current pool if a pool cannot be built.
 fn on_pool<T: Send>(jobs: usize, f: impl FnOnce() -> T + Send) -> T {
+    let jobs = jobs.min(crate::data::MAX_THREADS);
     if jobs <= rayon::current_num_threads() {
         return f();
     }
