@@ -157,6 +157,15 @@ pub fn mark_complete(repo: &Repo, md5: &str, legacy: bool) {
 
 /// The status of one out.
 pub fn out_status(repo: &Repo, o: &ResolvedOut) -> Result<OutState, Error> {
+    if o.out.md5.is_some() && o.out.cache && !in_cache(repo, o) {
+        return Ok(OutState::NotInCache);
+    }
+    workspace_status(repo, o)
+}
+
+/// dvc's `Output.workspace_status`: the workspace against the pointer, cache aside
+/// (`deleted` > `modified` > `new`). What `commit` without `--force` checks.
+pub fn workspace_status(repo: &Repo, o: &ResolvedOut) -> Result<OutState, Error> {
     let Some(recorded) = o.out.md5.as_deref() else {
         // dvc 3.67.1 reports an out without a hash as `modified` when the path exists.
         return Ok(if fs_err::symlink_metadata(&o.abs).is_ok() {
@@ -165,9 +174,6 @@ pub fn out_status(repo: &Repo, o: &ResolvedOut) -> Result<OutState, Error> {
             OutState::Deleted
         });
     };
-    if o.out.cache && !in_cache(repo, o) {
-        return Ok(OutState::NotInCache);
-    }
     let Some(cur) = current(repo, o, false)? else {
         return Ok(OutState::Deleted);
     };
