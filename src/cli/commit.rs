@@ -10,7 +10,7 @@ use super::error::ErrorKind;
 use super::scm::Scm;
 use super::{CommandError, CommandResult, Context};
 use crate::data::commit;
-use crate::data::repo::{Repo, Stage};
+use crate::data::repo::{Repo, Stage, StageKind};
 use crate::data::status::{self, OutState};
 use std::path::Path;
 
@@ -38,7 +38,7 @@ pub fn run(ctx: &Context, args: CommitArgs) -> CommandResult {
         let what = target.map(|t| format!(" {t}")).unwrap_or_default();
         let given: Vec<String> = target.into_iter().cloned().collect();
         let stages = repo.stages_for_targets(&super::context::abs_targets(&cwd, &given))?;
-        if let Err(e) = commit_target(&repo, &cwd, &stages, args.force, scm.as_mut()) {
+        if let Err(e) = commit_target(ctx, &repo, &cwd, &stages, args.force, scm.as_mut()) {
             result = Err(match e {
                 Failure::Message(m) => {
                     CommandError::new(ErrorKind::Failed, format!("failed to commit{what} - {m}"))
@@ -65,6 +65,7 @@ enum Failure {
 }
 
 fn commit_target(
+    ctx: &Context,
     repo: &Repo,
     cwd: &Path,
     stages: &[Stage],
@@ -124,12 +125,21 @@ fn commit_target(
             }
             written.push((st, updates));
         }
+        // dvc's `Lockfile.dump_stages` says so once when a stage's entry changed.
+        if matches!(stages[start].kind, StageKind::Lock { .. })
+            && written.iter().any(|(_, u)| !u.is_empty())
+        {
+            ctx.out(format!(
+                "Updating lock file '{}'",
+                super::ui::relative_to_cwd(&repo.root.join(file), cwd)
+            ));
+        }
+        // dvc dumps every committed stage, which also normalizes a CRLF file to LF.
         for (st, updates) in written {
-            if !updates.is_empty() {
-                commit::write_updates(repo, st, &updates).map_err(|e| fail(&e))?;
-                if let Some(scm) = scm.as_deref_mut() {
-                    scm.stage(repo.root.join(&st.file));
-                }
+            if commit::write_updates(repo, st, &updates).map_err(|e| fail(&e))?
+                && let Some(scm) = scm.as_deref_mut()
+            {
+                scm.stage(repo.root.join(&st.file));
             }
         }
         start = end;

@@ -376,6 +376,10 @@ impl Repo {
                 .rel(&abs)
                 .ok_or_else(|| TargetError::Outside(t.display().to_string()))?;
             if fs_err::symlink_metadata(&abs).is_err() && !rel.is_empty() {
+                if let Some(stage) = self.stage_by_name(&rel)? {
+                    result.push(stage);
+                    continue;
+                }
                 let known = self
                     .collect_stages()
                     .map(|st| {
@@ -434,6 +438,28 @@ impl Repo {
             }
         }
         Ok(result)
+    }
+}
+
+impl Repo {
+    /// A pipeline stage named by a target that is not a path: `build` (in the `dvc.yaml`
+    /// of the target's directory) or `sub/dvc.yaml:build`, as dvc's `parse_target` reads
+    /// it. Only stages recorded in the `dvc.lock` have outs to act on.
+    fn stage_by_name(&self, rel: &str) -> Result<Option<Stage>, RepoError> {
+        let (dir, name) = match rel.rsplit_once("dvc.yaml:") {
+            Some((dir, name)) if dir.is_empty() || dir.ends_with('/') => {
+                (dir.trim_end_matches('/'), name)
+            }
+            _ => rel.rsplit_once('/').unwrap_or(("", rel)),
+        };
+        let lock = join_rel(dir, "dvc.lock");
+        if name.is_empty() || !self.root.join(&lock).is_file() {
+            return Ok(None);
+        }
+        Ok(self
+            .load_stage_file(&lock)?
+            .into_iter()
+            .find(|st| matches!(&st.kind, StageKind::Lock { name: n } if n == name)))
     }
 }
 

@@ -66,3 +66,101 @@ fn issue_11_commit_missing_pipeline_out_fails_like_dvc() {
     same(&twin, &["commit", "-f"]).gd.code(1);
     same(&twin, &["commit"]).gd.code(1);
 }
+
+// ----- class 4: CRLF stage files -----
+
+fn crlf(text: &str) -> String {
+    text.replace('\n', "\r\n")
+}
+
+/// issue 11, class 4: dvc rewrites a CRLF `.dvc` with LF whenever it commits it, even
+/// when no value changed; comments, `desc`, a flow-style `meta` and top-level `meta` stay.
+/// The same for `add` of an out already tracked, and for directory outs.
+#[test]
+fn issue_11_crlf_dvc_file_is_rewritten_with_lf() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    twin.both(|d| {
+        d.write("x", "x\n");
+        d.write("y", "y\n");
+        d.make_dataset("data", 3);
+    });
+    twin.run(&["add", "-q", "x", "y", "data"]).success();
+    let x = crlf(&format!(
+        "# top comment\nouts:\n- md5: {} # hash\n  size: 2\n  hash: md5\n  path: x\n  desc: hi\n  meta: {{a: 1}}\nmeta:\n  k: v\n",
+        md5_hex(b"x\n")
+    ));
+    twin.both(|d| {
+        d.write("x.dvc", &x);
+        let y = crlf(&d.read("y.dvc"));
+        d.write("y.dvc", &y);
+        let data = crlf(&d.read("data.dvc"));
+        d.write("data.dvc", format!("# dir\r\n{data}"));
+        // dvc does not stage what it writes (no autostage); git-dvc does. Start equal.
+        d.git(&["add", "x.dvc", "y.dvc", "data.dvc"]).success();
+    });
+    same(&twin, &["status"]).success();
+    same(&twin, &["commit"]).success();
+    assert!(!twin.gd.read("x.dvc").contains('\r'));
+    twin.both(|d| {
+        d.write("x.dvc", &x);
+        d.write("x", "new\n");
+        d.write("data/new", "new\n");
+    });
+    same(&twin, &["commit", "-f", "x.dvc"]).success();
+    same(&twin, &["commit", "-f"]).success();
+    twin.both(|d| {
+        d.write("x.dvc", &x);
+        d.write("x", "newer\n");
+    });
+    same(&twin, &["add", "x"]).success();
+}
+
+/// issue 11, class 4: a CRLF `dvc.lock` (with a comment) comes out of `commit` with LF,
+/// for the stage committed and for the ones left as they were.
+#[test]
+fn issue_11_crlf_lock_file_is_rewritten_with_lf() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    twin.both(|d| {
+        d.dvc_pipeline("in\n", &["a.txt"], "cp in.txt a.txt");
+        d.dvc(&[
+            "stage",
+            "add",
+            "-q",
+            "-n",
+            "other",
+            "-d",
+            "in.txt",
+            "-o",
+            "b.txt",
+            "cp in.txt b.txt",
+        ])
+        .success();
+        d.dvc(&["repro", "-q"]).success();
+        let lock = crlf(&format!("# lock comment\n{}", d.read("dvc.lock")));
+        d.write("dvc.lock", lock);
+    });
+    same(&twin, &["status"]).success();
+    same(&twin, &["commit", "-f", "build"]).success();
+    assert!(!twin.gd.read("dvc.lock").contains('\r'));
+    twin.both(|d| {
+        let lock = crlf(&d.read("dvc.lock"));
+        d.write("dvc.lock", lock);
+        d.write("b.txt", "changed\n");
+    });
+    // dvc also saves the committed stage to its run cache (`.dvc/cache/runs/`), which
+    // git-dvc does not write (open, see issue 11's notes): compare the lock file only.
+    let out = twin.run(&["commit", "-f"]);
+    out.same_output().success();
+    assert_same_text(
+        "dvc.lock",
+        "dvc",
+        &twin.dvc.read("dvc.lock"),
+        "git-dvc",
+        &twin.gd.read("dvc.lock"),
+    );
+    assert!(!twin.gd.read("dvc.lock").contains('\r'));
+}

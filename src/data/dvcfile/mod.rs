@@ -25,6 +25,9 @@
 //! - a key new to the out is appended at the end of the out's mapping, after any trailing
 //!   comment lines (observed: `  # after meta⏎# trailing⏎  isexec: true⏎  hash: md5⏎`).
 //!
+//! Line ends are ruamel's: a CRLF file is rewritten with LF, even when no value changed
+//! (dvc dumps every stage it commits).
+//!
 //! Known difference: ruamel also normalizes *untouched* formatting of a hand-edited file
 //! (sequence indentation, quotes, extra spaces after `:`). We keep the user's bytes there.
 //! Files written by DVC (or by us) are already normalized, so the bytes match DVC's.
@@ -107,6 +110,16 @@ pub struct ParseError {
     /// Human readable reason, DVC-style where possible
     /// (`extra keys not allowed, in outs -> 0 -> extra`).
     pub message: String,
+}
+
+/// Line ends as ruamel writes them: its reader turns `\r\n` and a lone `\r` into `\n`,
+/// so dvc rewrites a CRLF `.dvc` or `dvc.lock` with LF (observed on `dvc commit`).
+fn lf(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\r') {
+        std::borrow::Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
 }
 
 fn err<T>(message: impl Into<String>) -> Result<T, ParseError> {
