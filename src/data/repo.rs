@@ -301,14 +301,22 @@ impl Repo {
                 let wdir = stage_flags.and_then(|f| f.wdir.clone()).unwrap_or_default();
                 let base = join_rel(&base_rel, &wdir);
                 let mut outs = Vec::new();
+                let mut order = Vec::new();
                 for (i, mut o) in st.outs.into_iter().enumerate() {
-                    if let Some(f) = stage_flags.and_then(|f| f.outs.get(&o.path)) {
+                    let f = stage_flags.and_then(|f| f.outs.get(&o.path));
+                    if let Some(f) = f {
                         o.cache = f.cache;
                         o.push = f.push;
                         o.remote = f.remote.clone();
                     }
+                    order.push(f.map_or(usize::MAX, |f| f.order));
                     outs.push(self.resolve_out(rel, &base, o, i)?);
                 }
+                // dvc lists a stage's outs in dvc.yaml order (outs, metrics, plots); the
+                // lock file sorts them by path. `index` still names the lock entry.
+                let mut keyed: Vec<(usize, ResolvedOut)> = order.into_iter().zip(outs).collect();
+                keyed.sort_by_key(|(k, o)| (*k, o.index));
+                let outs = keyed.into_iter().map(|(_, o)| o).collect();
                 stages.push(Stage {
                     file: rel.to_string(),
                     kind: StageKind::Lock { name: st.name },

@@ -164,3 +164,81 @@ fn issue_11_crlf_lock_file_is_rewritten_with_lf() {
     );
     assert!(!twin.gd.read("dvc.lock").contains('\r'));
 }
+
+// ----- class 5: out flags of dvc.yaml -----
+
+const FLAGS_YAML: &str = "vars:
+  - name: nc2
+stages:
+  build:
+    cmd: echo nc > nc.txt && echo p > p.txt && echo c > c.txt && echo m > m.json && echo ${name} > ${name}.txt && echo np > np.txt && echo rr > rr.txt
+    deps:
+    - in.txt
+    outs:
+    - c.txt
+    - nc.txt:
+        cache: false
+    - p.txt:
+        persist: true
+    - ${name}.txt:
+        cache: false
+    - np.txt:
+        push: false
+    - rr.txt:
+        remote: r2
+    metrics:
+    - m.json:
+        cache: false
+  loop:
+    foreach: [a, b]
+    do:
+      cmd: echo ${item} > ${item}.txt
+      outs:
+      - ${item}.txt:
+          cache: false
+";
+
+/// issue 11, class 5: `cache: false` outs of a pipeline, also in generated (`foreach`)
+/// stages and behind `${…}` paths, are `deleted` when missing (git-dvc said `not in
+/// cache`), listed in dvc.yaml order; `persist`, `push: false` and `remote:` behave as in
+/// dvc in status, checkout, push and gc.
+#[test]
+fn issue_11_pipeline_out_flags_like_dvc() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    twin.both(|d| {
+        d.write("in.txt", "in\n");
+        d.write("dvc.yaml", FLAGS_YAML);
+        d.dvc(&["remote", "add", "-q", "-d", "r1", "../store/r1"])
+            .success();
+        d.dvc(&["remote", "add", "-q", "r2", "../store/r2"])
+            .success();
+        d.dvc(&["repro", "-q"]).success();
+        d.git(&["add", "-A"]).success();
+        d.git(&["commit", "-qm", "pipeline"]).success();
+    });
+    same(&twin, &["status"]).success();
+    twin.both(|d| {
+        for f in [
+            "nc.txt", "nc2.txt", "m.json", "a.txt", "c.txt", "p.txt", "np.txt",
+        ] {
+            d.remove(f);
+        }
+    });
+    same(&twin, &["status"]).success();
+    same(&twin, &["status", "--json"]).success();
+    same(&twin, &["checkout"]).success();
+    same(&twin, &["status"]).success();
+    // Both push into the same place in turn: `push: false` stays local, `remote: r2`
+    // goes to r2, `cache: false` outs have nothing to push.
+    let store = env.root().join("store");
+    let dvc_push = twin.dvc.dvc(&["push"]);
+    let dvc_store = listing(&store);
+    remove_all(&store);
+    let gd_push = twin.gd.gd(&["push"]);
+    assert_same_text("remote", "dvc", &dvc_store, "git-dvc", &listing(&store));
+    assert_eq!(dvc_push.code, gd_push.code);
+    assert_same_text("push", "dvc", &dvc_push.stdout, "git-dvc", &gd_push.stdout);
+    same(&twin, &["gc", "-w", "-f"]).success();
+}
