@@ -89,13 +89,17 @@ fn commit_target(
                 for o in &st.outs {
                     let s = status::workspace_status(repo, o).map_err(|e| fail(&e))?;
                     if matches!(s, OutState::Modified | OutState::New | OutState::Deleted) {
-                        return Err(Failure::Message(format!(
-                            "unable to commit changed stage: '{}'. Use `-f|--force` to force.",
-                            st.display_name()
-                        )));
+                        return Err(changed_stage(st));
+                    }
+                }
+                for e in &st.external {
+                    let s = status::external_status(repo, e).map_err(|e| fail(&e))?;
+                    if matches!(s, Some(OutState::Modified | OutState::Deleted)) {
+                        return Err(changed_stage(st));
                     }
                 }
             }
+            let external = external_updates(repo, st)?;
             // `Output.save`: the out must exist; dvc re-applies the `.gitignore` entry of
             // each out as it goes (nothing is written when git already ignores the path).
             for o in &st.outs {
@@ -116,7 +120,7 @@ fn commit_target(
                     })?;
                 }
             }
-            let mut updates = Vec::new();
+            let mut updates = external;
             for o in &st.outs {
                 let c = commit::commit_out(repo, o, false).map_err(|e| fail(&e))?;
                 if c.changed {
@@ -145,4 +149,61 @@ fn commit_target(
         start = end;
     }
     Ok(())
+}
+
+fn changed_stage(st: &Stage) -> Failure {
+    Failure::Message(format!(
+        "unable to commit changed stage: '{}'. Use `-f|--force` to force.",
+        st.display_name()
+    ))
+}
+
+/// Outs outside the workspace, as dvc's `Output.save` treats them: a cached one is
+/// refused (dvc 3.0 dropped them), a local uncached file is hashed (read only), and what
+/// git-dvc cannot reach (URLs) or walk (directories outside) is left as recorded.
+fn external_updates(
+    repo: &Repo,
+    st: &Stage,
+) -> Result<Vec<(usize, crate::data::dvcfile::OutUpdate)>, Failure> {
+    let mut updates = Vec::new();
+    for e in &st.external {
+        if e.out.cache {
+            return Err(Failure::Message(format!(
+                "Saving cached external output {} is not supported since DVC 3.0. See <https://dvc.org/doc/user-guide/upgrade> for more info.",
+                e.location
+            )));
+        }
+        let Some(abs) = &e.local else {
+            eprintln!(
+                "WARNING: skipping external output '{}': git-dvc does not read outputs outside the workspace",
+                e.location
+            );
+            continue;
+        };
+        let Ok(meta) = fs_err::metadata(abs) else {
+            return Err(Failure::Message(format!(
+                "output '{}' does not exist",
+                e.location
+            )));
+        };
+        if meta.is_dir() {
+            eprintln!(
+                "WARNING: skipping external output '{}': git-dvc does not commit directories outside the workspace",
+                e.location
+            );
+            continue;
+        }
+        let o = crate::data::repo::ResolvedOut {
+            out: e.out.clone(),
+            index: e.index,
+            abs: abs.clone(),
+            rel: e.location.clone(),
+        };
+        // `cache: false`: hashed only; nothing is written outside the workspace.
+        let c = commit::commit_out(repo, &o, true).map_err(|e| Failure::Message(e.to_string()))?;
+        if c.changed {
+            updates.push((e.index, c.update));
+        }
+    }
+    Ok(updates)
 }

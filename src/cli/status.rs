@@ -36,8 +36,26 @@ pub fn run(ctx: &Context, args: StatusArgs) -> CommandResult {
     let stages = repo.stages_for_targets(&abs_targets(&cwd, &args.targets))?;
     let report = status::status(&repo, &stages)
         .map_err(|e| CommandError::with_source(super::error::ErrorKind::Failed, e))?;
-    // dvc shows stage files and outs relative to the working directory.
-    let shown = |rel: &str| super::ui::relative_to_cwd(&repo.root.join(rel), &cwd);
+    // Outs outside the workspace (URLs) are not checked: say so, as dvc would have asked
+    // the storage.
+    for st in &stages {
+        for e in st.external.iter().filter(|e| e.local.is_none()) {
+            eprintln!(
+                "WARNING: skipping external output '{}' of '{}': git-dvc does not check outputs outside the workspace",
+                e.location,
+                st.display_name()
+            );
+        }
+    }
+    // dvc shows stage files and outs relative to the working directory, and an out
+    // outside the workspace by its absolute path.
+    let shown = |rel: &str| {
+        if rel.starts_with('/') || rel.contains("://") {
+            rel.to_string()
+        } else {
+            super::ui::relative_to_cwd(&repo.root.join(rel), &cwd)
+        }
+    };
     let report: Vec<(String, Vec<(String, status::OutState)>)> = report
         .into_iter()
         .map(|(stage, outs)| {

@@ -83,6 +83,9 @@ pub struct Stage {
     pub kind: StageKind,
     /// The outs with their workspace locations.
     pub outs: Vec<ResolvedOut>,
+    /// Outs outside the workspace (URLs, absolute paths elsewhere): status reports them,
+    /// nothing writes them.
+    pub external: Vec<ExternalOut>,
     /// The stage is frozen (imports).
     pub frozen: bool,
 }
@@ -102,6 +105,19 @@ impl Stage {
             }
         }
     }
+}
+
+/// An out outside the workspace, as dvc shows it.
+#[derive(Debug, Clone)]
+pub struct ExternalOut {
+    /// As recorded.
+    pub out: Out,
+    /// Index within the stage's outs.
+    pub index: usize,
+    /// The URL as written, or the normalized absolute path.
+    pub location: String,
+    /// The absolute path, for a local one.
+    pub local: Option<PathBuf>,
 }
 
 /// An out and where it lives.
@@ -301,6 +317,7 @@ impl Repo {
                 let wdir = stage_flags.and_then(|f| f.wdir.clone()).unwrap_or_default();
                 let base = join_rel(&base_rel, &wdir);
                 let mut outs = Vec::new();
+                let mut external = Vec::new();
                 let mut order = Vec::new();
                 for (i, mut o) in st.outs.into_iter().enumerate() {
                     let f = stage_flags.and_then(|f| f.outs.get(&o.path));
@@ -308,6 +325,10 @@ impl Repo {
                         o.cache = f.cache;
                         o.push = f.push;
                         o.remote = f.remote.clone();
+                    }
+                    if let Some(e) = self.external(&o, i) {
+                        external.push(e);
+                        continue;
                     }
                     order.push(f.map_or(usize::MAX, |f| f.order));
                     outs.push(self.resolve_out(rel, &base, o, i)?);
@@ -321,6 +342,7 @@ impl Repo {
                     file: rel.to_string(),
                     kind: StageKind::Lock { name: st.name },
                     outs,
+                    external,
                     frozen: false,
                 });
             }
@@ -328,15 +350,53 @@ impl Repo {
         }
         let parsed = dvcfile::parse(text).map_err(parse_err)?;
         let mut outs = Vec::new();
+        let mut external = Vec::new();
         for (i, o) in parsed.outs.into_iter().enumerate() {
+            if let Some(e) = self.external(&o, i) {
+                external.push(e);
+                continue;
+            }
             outs.push(self.resolve_out(rel, &base_rel, o, i)?);
         }
         Ok(vec![Stage {
             file: rel.to_string(),
             kind: StageKind::DvcFile,
             outs,
+            external,
             frozen: parsed.frozen,
         }])
+    }
+
+    /// dvc's `Output.is_in_repo` is false: a URL (`s3://b/k`, `remote://r/p`) or an
+    /// absolute path outside the workspace. Such an out is never a workspace path.
+    fn external(&self, out: &Out, index: usize) -> Option<ExternalOut> {
+        let p = out.path.as_str();
+        let scheme = p.split_once("://").map(|(s, _)| s);
+        if let Some(s) = scheme
+            && !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        {
+            return Some(ExternalOut {
+                out: out.clone(),
+                index,
+                location: p.to_string(),
+                local: None,
+            });
+        }
+        if !Path::new(p).is_absolute() {
+            return None;
+        }
+        let abs = pathsafe::normalize(Path::new(p));
+        if self.rel(&abs).is_some() {
+            return None; // inside the workspace: resolved (and checked) as usual
+        }
+        Some(ExternalOut {
+            out: out.clone(),
+            index,
+            location: abs.to_string_lossy().into_owned(),
+            local: Some(abs),
+        })
     }
 
     fn resolve_out(
@@ -438,7 +498,11 @@ impl Repo {
                     .collect();
                 if !outs.is_empty() {
                     matched = true;
-                    result.push(Stage { outs, ..st.clone() });
+                    result.push(Stage {
+                        outs,
+                        external: Vec::new(),
+                        ..st.clone()
+                    });
                 }
             }
             if !matched {

@@ -1,7 +1,7 @@
 //! Comparing outs with the workspace and the cache (`status`), with DVC's words and
 //! precedence: `not in cache` > `deleted` > `modified` > `new` (spec §10.1).
 
-use crate::data::repo::{Repo, ResolvedOut, Stage};
+use crate::data::repo::{ExternalOut, Repo, ResolvedOut, Stage};
 use crate::data::state::Entry;
 use crate::data::tree::Tree;
 use crate::data::walk::{self, DirHash};
@@ -198,9 +198,60 @@ pub fn status(repo: &Repo, stages: &[Stage]) -> Result<Vec<StageReport>, Error> 
                 changed.push((o.rel.clone(), s));
             }
         }
+        for e in &st.external {
+            if let Some(s) = external_status(repo, e)?
+                && s != OutState::Unchanged
+            {
+                changed.push((e.location.clone(), s));
+            }
+        }
         if !changed.is_empty() {
             report.push((st.display_name(), changed));
         }
     }
     Ok(report)
+}
+
+/// The status of an out outside the workspace, read-only and without the state DB:
+/// a local path is compared like any out (dvc shows it by its absolute path); a URL is
+/// not checked (`None`: dvc would ask the storage; git-dvc reports it as skipped).
+pub fn external_status(repo: &Repo, e: &ExternalOut) -> Result<Option<OutState>, Error> {
+    let Some(abs) = &e.local else {
+        return Ok(None);
+    };
+    let o = ResolvedOut {
+        out: e.out.clone(),
+        index: e.index,
+        abs: abs.clone(),
+        rel: e.location.clone(),
+    };
+    if o.out.md5.is_some() && o.out.cache && !in_cache(repo, &o) {
+        return Ok(Some(OutState::NotInCache));
+    }
+    let meta = fs_err::metadata(abs);
+    let Some(recorded) = o.out.md5.as_deref() else {
+        return Ok(Some(if meta.is_ok() {
+            OutState::Modified
+        } else {
+            OutState::Deleted
+        }));
+    };
+    let Ok(meta) = meta else {
+        return Ok(Some(OutState::Deleted));
+    };
+    let legacy = o.out.is_legacy();
+    let md5 = if meta.is_dir() {
+        // Its own parent as the root: no workspace `.dvcignore` applies outside it.
+        let parent = abs.parent().unwrap_or(abs);
+        walk::hash_dir(parent, abs, &e.location, legacy, None, None)?
+            .tree
+            .oid()
+    } else {
+        walk::hash_one(abs, &meta, legacy, None, None)?.md5
+    };
+    Ok(Some(if md5 == recorded {
+        OutState::Unchanged
+    } else {
+        OutState::Modified
+    }))
 }

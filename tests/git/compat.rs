@@ -115,6 +115,11 @@ fn issue_11_crlf_dvc_file_is_rewritten_with_lf() {
         d.write("x", "newer\n");
     });
     same(&twin, &["add", "x"]).success();
+    // A `.dvc` file is never an output (git-dvc made `x.dvc.dvc`).
+    same(&twin, &["add", "x.dvc"])
+        .gd
+        .code(1)
+        .stderr_has("DVC file 'x.dvc' cannot be an output.");
 }
 
 /// issue 11, class 4: a CRLF `dvc.lock` (with a comment) comes out of `commit` with LF,
@@ -241,4 +246,92 @@ fn issue_11_pipeline_out_flags_like_dvc() {
     assert_eq!(dvc_push.code, gd_push.code);
     assert_same_text("push", "dvc", &dvc_push.stdout, "git-dvc", &gd_push.stdout);
     same(&twin, &["gc", "-w", "-f"]).success();
+}
+
+// ----- class 6: outs outside the workspace -----
+
+fn external_pipeline(path: &str, md5: &str) -> (String, String) {
+    let yaml = format!(
+        "stages:\n  build:\n    cmd: echo o > {path} && echo l > local.txt\n    deps:\n    - in.txt\n    outs:\n    - {path}:\n        cache: false\n    - local.txt\n"
+    );
+    let lock = format!(
+        "schema: '2.0'\nstages:\n  build:\n    cmd: echo o > {path} && echo l > local.txt\n    deps:\n    - path: in.txt\n      hash: md5\n      md5: {in_md5}\n      size: 3\n    outs:\n    - path: {path}\n      hash: md5\n      md5: {md5}\n      size: 2\n    - path: local.txt\n      hash: md5\n      md5: {l_md5}\n      size: 2\n",
+        in_md5 = md5_hex(b"in\n"),
+        l_md5 = md5_hex(b"l\n"),
+    );
+    (yaml, lock)
+}
+
+/// issue 11, class 6: an absolute out outside the workspace (`cache: false`, what
+/// `dvc stage add -O /abs/path` writes) is reported by its absolute path and hashed in
+/// place by `commit -f`; nothing is checked out there. git-dvc refused the whole
+/// `dvc.lock` (`unsafe path`), so every command failed.
+#[test]
+fn issue_11_absolute_external_out_like_dvc() {
+    let env = TestEnv::new();
+    let ext = env.root().join("ext");
+    std::fs::create_dir_all(&ext).unwrap();
+    let out = ext.join("out.txt");
+    std::fs::write(&out, "o\n").unwrap();
+    let (yaml, lock) = external_pipeline(out.to_str().unwrap(), &md5_hex(b"o\n"));
+    let twin = env.twin();
+    twin.init();
+    twin.both(|d| {
+        d.write("in.txt", "in\n");
+        d.write("local.txt", "l\n");
+        d.write("dvc.yaml", &yaml);
+        d.write("dvc.lock", &lock);
+    });
+    twin.run(&["commit", "-f", "-q"]).success();
+    same(&twin, &["status"]).success();
+    std::fs::write(&out, "changed\n").unwrap();
+    same(&twin, &["status"]).success();
+    same(&twin, &["status", "--json"]).success();
+    same(&twin, &["commit"]).gd.code(1);
+    same(&twin, &["commit", "-f"]).success();
+    std::fs::remove_file(&out).unwrap();
+    same(&twin, &["status"]).success();
+    same(&twin, &["checkout"]).success();
+    assert!(!out.exists(), "nothing is written outside the workspace");
+    same(&twin, &["commit", "-f"])
+        .gd
+        .code(1)
+        .stderr_has(&format!("output '{}' does not exist", out.display()));
+}
+
+/// issue 11, class 6: a URL out (`s3://…`) is never a workspace path: git-dvc printed it
+/// as `s3:/bucket/…` and looked for it in the workspace. dvc asks the storage (this test
+/// has no network, so dvc is not run here); git-dvc reports that it skips the out, and
+/// `commit`, `checkout` and `gc` leave it alone.
+#[test]
+fn issue_11_url_external_out_is_skipped() {
+    let env = TestEnv::new();
+    let repo = env.git_repo("r");
+    repo.gd(&["init", "-q"]).success();
+    let (yaml, lock) = external_pipeline("s3://bucket/path/out.txt", &md5_hex(b"o\n"));
+    repo.write("in.txt", "in\n");
+    repo.write("local.txt", "l\n");
+    repo.write("dvc.yaml", &yaml);
+    repo.write("dvc.lock", &lock);
+    repo.gd(&["commit", "-f", "-q"]).success();
+    let before = repo.read("dvc.lock");
+    for args in [&["status"][..], &["status", "--json"], &["commit", "-f"]] {
+        let out = repo.gd(args);
+        out.success()
+            .stderr_has("WARNING: skipping external output 's3://bucket/path/out.txt'");
+        assert!(
+            !out.stdout.contains("s3:/") && !out.stderr.contains("s3:/b"),
+            "{args:?}: {out:?}"
+        );
+    }
+    let out = repo.gd(&["checkout"]);
+    out.success();
+    assert!(
+        !out.stdout.contains("s3:") && !out.stderr.contains("s3:/b"),
+        "{out:?}"
+    );
+    assert_eq!(repo.read("dvc.lock"), before);
+    assert!(!repo.exists("s3:"));
+    repo.gd(&["status"])
+        .stdout_has("Data and pipelines are up to date.");
 }
