@@ -349,6 +349,8 @@ impl Repo {
             return Ok(stages);
         }
         let parsed = dvcfile::parse(text).map_err(parse_err)?;
+        // `wdir:` (e.g. `../..`): out paths are relative to it, not to the file's directory.
+        let base = join_rel(&base_rel, parsed.wdir.as_deref().unwrap_or(""));
         let mut outs = Vec::new();
         let mut external = Vec::new();
         for (i, o) in parsed.outs.into_iter().enumerate() {
@@ -356,7 +358,7 @@ impl Repo {
                 external.push(e);
                 continue;
             }
-            outs.push(self.resolve_out(rel, &base_rel, o, i)?);
+            outs.push(self.resolve_out(rel, &base, o, i)?);
         }
         Ok(vec![Stage {
             file: rel.to_string(),

@@ -335,3 +335,42 @@ fn issue_11_url_external_out_is_skipped() {
     repo.gd(&["status"])
         .stdout_has("Data and pipelines are up to date.");
 }
+
+// ----- class 2: `wdir:` in a `.dvc` file -----
+
+/// issue 11, class 2: out paths of a `.dvc` file with `wdir: ../..` are relative to that
+/// directory. git-dvc ignored it: `status` showed `a/b/w.txt` and `commit -f` changed
+/// nothing. Checked in status (from the root and a subdirectory), commit -f (new md5,
+/// `.gitignore` beside the out, object), checkout, and add of the out.
+#[test]
+fn issue_11_wdir_in_dvc_file_like_dvc() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    let text = format!(
+        "wdir: ../..\nouts:\n- md5: {}\n  size: 4\n  hash: md5\n  path: w.txt\n- md5: {}\n  size: 2\n  hash: md5\n  path: a/n.txt\n",
+        md5_hex(b"old\n"),
+        md5_hex(b"n\n")
+    );
+    twin.both(|d| {
+        d.write("w.txt", "w\n");
+        d.write("a/n.txt", "n\n");
+        d.write("a/b/w.dvc", &text);
+    });
+    same(&twin, &["status"]).success();
+    let out = twin.run_in("a", &["status"]);
+    out.same_output().success();
+    same(&twin, &["commit", "-f"]).success();
+    same(&twin, &["status"]).success();
+    twin.both(|d| {
+        d.remove("w.txt");
+        d.remove("a/n.txt");
+    });
+    same(&twin, &["status"]).success();
+    same(&twin, &["checkout"]).success();
+    twin.both(|d| d.write("w.txt", "changed\n"));
+    same(&twin, &["commit", "-f", "w.txt"]).success();
+    twin.both(|d| d.write("w.txt", "again\n"));
+    same(&twin, &["add", "w.txt"]).success();
+    same(&twin, &["status"]).success();
+}
