@@ -85,7 +85,11 @@ fn commit_target(
         let mut written = Vec::new();
         for st in &stages[start..end] {
             if !force {
-                // dvc's `changed_entries`: the workspace alone (`not in cache` is no change).
+                // dvc's `changed_entries`: the stage md5, and the workspace alone (`not in
+                // cache` is no change).
+                if st.changed_checksum {
+                    return Err(changed_stage(st));
+                }
                 for o in &st.outs {
                     let s = status::workspace_status(repo, o).map_err(|e| fail(&e))?;
                     if matches!(s, OutState::Modified | OutState::New | OutState::Deleted) {

@@ -206,7 +206,10 @@ pub fn write_updates(
         })
     })?;
     let new = match &stage.kind {
-        StageKind::DvcFile => dvcfile::rewrite(&text, updates),
+        // dvc's dump also recomputes an import stage's md5 from what it writes.
+        StageKind::DvcFile => {
+            dvcfile::rewrite(&text, updates).and_then(|t| dvcfile::refresh_stage_md5(&t))
+        }
         StageKind::Lock { name } => dvcfile::rewrite_lock(&text, name, updates),
     }
     .map_err(|e| Error::Rewrite {

@@ -88,6 +88,11 @@ pub struct Stage {
     pub external: Vec<ExternalOut>,
     /// The stage is frozen (imports).
     pub frozen: bool,
+    /// A `dvc import` stage (a dep with `repo:`).
+    pub repo_import: bool,
+    /// The recorded stage md5 (imports) is not the one the file's content gives: dvc's
+    /// `changed checksum`.
+    pub changed_checksum: bool,
 }
 
 impl Stage {
@@ -344,6 +349,8 @@ impl Repo {
                     outs,
                     external,
                     frozen: false,
+                    repo_import: false,
+                    changed_checksum: false,
                 });
             }
             return Ok(stages);
@@ -366,6 +373,8 @@ impl Repo {
             outs,
             external,
             frozen: parsed.frozen,
+            repo_import: parsed.repo_import,
+            changed_checksum: dvcfile::stage_md5_changed(text),
         }])
     }
 

@@ -61,8 +61,17 @@ pub struct Current {
     pub file_state: Option<Entry>,
 }
 
-/// A stage file's name and the state of each of its changed outs.
-pub type StageReport = (String, Vec<(String, OutState)>);
+/// A changed stage: its name, the state of each of its changed outs, and whether its
+/// stage md5 no longer matches (`changed checksum`).
+#[derive(Debug, Clone)]
+pub struct StageReport {
+    /// DVC's name for the stage.
+    pub name: String,
+    /// Changed outs (root-relative path, or an external location) and their states.
+    pub outs: Vec<(String, OutState)>,
+    /// dvc's `changed checksum`.
+    pub changed_checksum: bool,
+}
 
 /// Hash the workspace version of an out (None when it does not exist). With `cache`,
 /// also put every file into the cache (add/commit).
@@ -205,8 +214,12 @@ pub fn status(repo: &Repo, stages: &[Stage]) -> Result<Vec<StageReport>, Error> 
                 changed.push((e.location.clone(), s));
             }
         }
-        if !changed.is_empty() {
-            report.push((st.display_name(), changed));
+        if !changed.is_empty() || st.changed_checksum {
+            report.push(StageReport {
+                name: st.display_name(),
+                outs: changed,
+                changed_checksum: st.changed_checksum,
+            });
         }
     }
     Ok(report)

@@ -374,3 +374,70 @@ fn issue_11_wdir_in_dvc_file_like_dvc() {
     same(&twin, &["add", "w.txt"]).success();
     same(&twin, &["status"]).success();
 }
+
+// ----- class 3: import stages -----
+
+/// issue 11, class 3: the top-level `md5` of an import stage (`dvc import`, `dvc
+/// import-url`) is recomputed by `commit -f` as dvc does (git-dvc kept the old one, and
+/// dvc then said `changed checksum`), and `status` reports `changed checksum` where the
+/// recorded md5 no longer matches. Also dvc's warning for a frozen non-repo import, and
+/// `commit` without `-f` refusing a stage whose checksum changed.
+#[test]
+fn issue_11_import_stage_md5_like_dvc() {
+    let env = TestEnv::new();
+    let src = env.git_repo("src");
+    src.dvc(&["init", "-q"]).success();
+    src.write("d/a", "a\n");
+    src.write("f.txt", "f\n");
+    src.dvc(&["add", "-q", "d", "f.txt"]).success();
+    src.git(&["add", "-A"]).success();
+    src.git(&["commit", "-qm", "src"]).success();
+    let url = src
+        .path("")
+        .to_str()
+        .unwrap()
+        .trim_end_matches('/')
+        .to_string();
+    let twin = env.twin();
+    twin.init();
+    twin.both(|d| {
+        d.dvc(&["import", "-q", &url, "d", "-o", "imp_d"]).success();
+        d.dvc(&["import", "-q", &url, "f.txt", "-o", "imp_f.txt"])
+            .success();
+        d.write("u.txt", "u\n");
+        let u = d.path("u.txt");
+        d.dvc(&["import-url", "-q", u.to_str().unwrap(), "u2.txt"])
+            .success();
+        d.git(&["add", "-A"]).success();
+        d.git(&["commit", "-qm", "imports"]).success();
+    });
+    same(&twin, &["status"]).success();
+    twin.both(|d| {
+        d.chmod("imp_f.txt", 0o644);
+        d.write("imp_f.txt", "changed\n");
+        d.write("imp_d/new", "new\n");
+    });
+    same(&twin, &["status"]).success();
+    same(&twin, &["status", "--json"]).success();
+    same(&twin, &["commit", "-f", "imp_f.txt.dvc"]).success();
+    same(&twin, &["status"]).success();
+    same(&twin, &["commit", "-f"]).success();
+    same(&twin, &["status"]).success();
+    // A stale stage md5 (what git-dvc used to leave): reported, refused without -f, fixed
+    // by commit -f.
+    twin.both(|d| {
+        let text = d.read("imp_f.txt.dvc");
+        let (first, rest) = text.split_once('\n').unwrap();
+        assert!(first.starts_with("md5: "), "{text}");
+        d.write(
+            "imp_f.txt.dvc",
+            format!("md5: 00000000000000000000000000000abc\n{rest}"),
+        );
+        d.git(&["add", "imp_f.txt.dvc"]).success();
+    });
+    same(&twin, &["status"]).success();
+    same(&twin, &["status", "--json"]).success();
+    same(&twin, &["commit"]).gd.code(1);
+    same(&twin, &["commit", "-f"]).success();
+    same(&twin, &["status"]).success();
+}

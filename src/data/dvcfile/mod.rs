@@ -46,11 +46,13 @@ mod edit;
 mod lock;
 mod parse;
 mod render;
+mod stage_md5;
 
 pub use edit::{OutUpdate, rewrite};
 pub use lock::{LockFile, LockStage, parse_lock, rewrite_lock};
 pub use parse::parse;
 pub use render::render_new;
+pub use stage_md5::{refresh_stage_md5, stage_md5, stage_md5_changed};
 
 /// One output (`outs:` entry) of a `.dvc` file or a `dvc.lock` stage.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -143,4 +145,6 @@ pub struct DvcFile {
     pub wdir: Option<String>,
     /// Top-level `desc:`.
     pub desc: Option<String>,
+    /// A dep names a `repo:` (`dvc import`): dvc's status then warns of no frozen deps.
+    pub repo_import: bool,
 }
