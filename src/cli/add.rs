@@ -32,6 +32,14 @@ pub fn run(ctx: &Context, args: AddArgs) -> CommandResult {
                 t.display().to_string(),
             )));
         }
+        if crate::data::pointer::classify(&rel) == Some(crate::data::pointer::PointerKind::DvcFile)
+        {
+            // dvc's `OutputIsStageFileError` names the file only.
+            let name = rel.rsplit('/').next().unwrap_or(&rel);
+            return Err(CommandError::failed(format!(
+                "DVC file '{name}' cannot be an output."
+            )));
+        }
         if let Some(scm) = &scm
             && !rel.is_empty()
             && scm.is_tracked(&rel)

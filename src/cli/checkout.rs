@@ -31,7 +31,7 @@ pub fn run(ctx: &Context, args: CheckoutArgs) -> CommandResult {
     let report = checkout::checkout(&repo, &stages, opts)
         .map_err(|e| CommandError::with_source(ErrorKind::Unhandled, e))?;
     if !ctx.quiet {
-        let mut text = String::new();
+        let mut lines = Vec::new();
         for (rel, is_dir, change) in &report.changes {
             // `--relink` rewrites are not reported by dvc; exec-bit-only ones are.
             if args.relink && *change == checkout::Change::Modified && !report.touched.contains(rel)
@@ -39,12 +39,21 @@ pub fn run(ctx: &Context, args: CheckoutArgs) -> CommandResult {
                 continue;
             }
             let shown = super::ui::relative_to_cwd(&repo.root.join(rel), &cwd);
-            text.push_str(&format!(
-                "{}       {}{}\n",
-                change.letter(),
-                shown,
-                if *is_dir { "/" } else { "" }
-            ));
+            let shown = format!("{shown}{}", if *is_dir { "/" } else { "" });
+            lines.push((*change, *is_dir, shown));
+        }
+        // dvc's `log_changes`: modified, then added, then deleted; in each, directories
+        // first, then files, alphabetically (`dvc/repo/checkout.py`), whatever the order
+        // of the stages.
+        let group = |c: checkout::Change| match c {
+            checkout::Change::Modified => 0,
+            checkout::Change::Added => 1,
+            checkout::Change::Deleted => 2,
+        };
+        lines.sort_by(|a, b| (group(a.0), !a.1, &a.2).cmp(&(group(b.0), !b.1, &b.2)));
+        let mut text = String::new();
+        for (change, _, shown) in &lines {
+            text.push_str(&format!("{}       {shown}\n", change.letter()));
         }
         print!("{text}");
         if args.relink {

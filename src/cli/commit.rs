@@ -1,10 +1,18 @@
 //! `commit`: record workspace changes of tracked outs in their pointers and the cache.
+//!
+//! Like dvc (`dvc/commands/commit.py`, `dvc/repo/commit.py`), targets are committed one at
+//! a time and an error names the target it happened in (`failed to commit x.dvc - …`).
+//! Within a target, stages are taken file by file: every out of a stage must exist
+//! (`output 'x' does not exist`, exit 1, also with `--force`), and a stage file is written
+//! only when all its stages were saved.
 
 use super::error::ErrorKind;
 use super::scm::Scm;
 use super::{CommandError, CommandResult, Context};
 use crate::data::commit;
+use crate::data::repo::{Repo, Stage, StageKind};
 use crate::data::status::{self, OutState};
+use std::path::Path;
 
 /// Arguments of `commit`.
 #[derive(Debug, clap::Args)]
@@ -18,58 +26,188 @@ pub struct CommitArgs {
 
 /// Run `commit`.
 pub fn run(ctx: &Context, args: CommitArgs) -> CommandResult {
-    let (repo, _cwd, stages, _lock) = ctx.open_targets_for_write(&args.targets)?;
-    let fail = |e: &dyn std::error::Error| {
-        CommandError::new(ErrorKind::Failed, format!("failed to commit - {e}"))
-    };
-    if !args.force {
-        for st in &stages {
-            for o in &st.outs {
-                let s = status::out_status(&repo, o).map_err(|e| fail(&e))?;
-                if matches!(s, OutState::Modified | OutState::New) {
-                    let what = if args.targets.is_empty() {
-                        String::new()
-                    } else {
-                        format!(" {}", args.targets.join(" "))
-                    };
-                    return Err(CommandError::failed(format!(
-                        "failed to commit{what} - unable to commit changed stage: '{}'. Use `-f|--force` to force.",
-                        st.display_name()
-                    )));
-                }
-            }
-        }
-    }
+    let (repo, cwd, _all, _lock) = ctx.open_targets_for_write(&args.targets)?;
     let mut scm = Scm::open(&repo.root, repo.config.core_no_scm());
-    for st in &stages {
-        let mut updates = Vec::new();
-        for o in &st.outs {
-            if fs_err::symlink_metadata(&o.abs).is_err() {
-                continue;
-            }
-            let c = commit::commit_out(&repo, o, false).map_err(|e| fail(&e))?;
-            // dvc re-applies the `.gitignore` entry on commit (nothing is written when git
-            // already ignores the path).
-            if let (Some(scm), true) = (scm.as_mut(), o.out.cache) {
-                let (dir, name) = o.gitignore_slot(&repo.root);
-                scm.ignore(dir, name).map_err(|e| {
-                    CommandError::context(ErrorKind::Failed, "cannot update .gitignore", e)
-                })?;
-            }
-            if c.changed {
-                updates.push((o.index, c.update));
-            }
-        }
-        if !updates.is_empty() {
-            commit::write_updates(&repo, st, &updates).map_err(|e| fail(&e))?;
-            if let Some(scm) = scm.as_mut() {
-                scm.stage(repo.root.join(&st.file));
-            }
+    let targets: Vec<Option<&String>> = if args.targets.is_empty() {
+        vec![None]
+    } else {
+        args.targets.iter().map(Some).collect()
+    };
+    let mut result = Ok(());
+    for target in targets {
+        let what = target.map(|t| format!(" {t}")).unwrap_or_default();
+        let given: Vec<String> = target.into_iter().cloned().collect();
+        let stages = repo.stages_for_targets(&super::context::abs_targets(&cwd, &given))?;
+        if let Err(e) = commit_target(ctx, &repo, &cwd, &stages, args.force, scm.as_mut()) {
+            result = Err(match e {
+                Failure::Message(m) => {
+                    CommandError::new(ErrorKind::Failed, format!("failed to commit{what} - {m}"))
+                }
+                Failure::Command(e) => e,
+            });
+            break;
         }
     }
+    // What was written before a failure stays staged, as dvc's scm_context does.
     if let Some(scm) = scm.as_mut() {
         scm.flush()
             .map_err(|e| CommandError::context(ErrorKind::Failed, "git add failed", e))?;
     }
+    result
+}
+
+/// Why one target could not be committed.
+enum Failure {
+    /// dvc's words, to follow `failed to commit[ target] - `.
+    Message(String),
+    /// Anything else, already rendered.
+    Command(CommandError),
+}
+
+fn commit_target(
+    ctx: &Context,
+    repo: &Repo,
+    cwd: &Path,
+    stages: &[Stage],
+    force: bool,
+    mut scm: Option<&mut Scm>,
+) -> Result<(), Failure> {
+    let fail = |e: &dyn std::error::Error| Failure::Message(e.to_string());
+    // dvc groups the stages by their file and writes a file once all its stages are saved.
+    let mut start = 0;
+    while start < stages.len() {
+        let file = &stages[start].file;
+        let end = start
+            + stages[start..]
+                .iter()
+                .take_while(|s| &s.file == file)
+                .count();
+        let mut written = Vec::new();
+        for st in &stages[start..end] {
+            if !force {
+                // dvc's `changed_entries`: the stage md5, and the workspace alone (`not in
+                // cache` is no change).
+                if st.changed_checksum {
+                    return Err(changed_stage(st));
+                }
+                for o in &st.outs {
+                    let s = status::workspace_status(repo, o).map_err(|e| fail(&e))?;
+                    if matches!(s, OutState::Modified | OutState::New | OutState::Deleted) {
+                        return Err(changed_stage(st));
+                    }
+                }
+                for e in &st.external {
+                    let s = status::external_status(repo, e).map_err(|e| fail(&e))?;
+                    if matches!(s, Some(OutState::Modified | OutState::Deleted)) {
+                        return Err(changed_stage(st));
+                    }
+                }
+            }
+            let external = external_updates(repo, st)?;
+            // `Output.save`: the out must exist; dvc re-applies the `.gitignore` entry of
+            // each out as it goes (nothing is written when git already ignores the path).
+            for o in &st.outs {
+                if fs_err::symlink_metadata(&o.abs).is_err() {
+                    return Err(Failure::Message(format!(
+                        "output '{}' does not exist",
+                        super::ui::relative_to_cwd(&o.abs, cwd)
+                    )));
+                }
+                if let (Some(scm), true) = (scm.as_deref_mut(), o.out.cache) {
+                    let (dir, name) = o.gitignore_slot(&repo.root);
+                    scm.ignore(dir, name).map_err(|e| {
+                        Failure::Command(CommandError::context(
+                            ErrorKind::Failed,
+                            "cannot update .gitignore",
+                            e,
+                        ))
+                    })?;
+                }
+            }
+            let mut updates = external;
+            for o in &st.outs {
+                let c = commit::commit_out(repo, o, false).map_err(|e| fail(&e))?;
+                if c.changed {
+                    updates.push((o.index, c.update));
+                }
+            }
+            written.push((st, updates));
+        }
+        // dvc's `Lockfile.dump_stages` says so once when a stage's entry changed.
+        if matches!(stages[start].kind, StageKind::Lock { .. })
+            && written.iter().any(|(_, u)| !u.is_empty())
+        {
+            ctx.out(format!(
+                "Updating lock file '{}'",
+                super::ui::relative_to_cwd(&repo.root.join(file), cwd)
+            ));
+        }
+        // dvc dumps every committed stage, which also normalizes a CRLF file to LF.
+        for (st, updates) in written {
+            if commit::write_updates(repo, st, &updates).map_err(|e| fail(&e))?
+                && let Some(scm) = scm.as_deref_mut()
+            {
+                scm.stage(repo.root.join(&st.file));
+            }
+        }
+        start = end;
+    }
     Ok(())
+}
+
+fn changed_stage(st: &Stage) -> Failure {
+    Failure::Message(format!(
+        "unable to commit changed stage: '{}'. Use `-f|--force` to force.",
+        st.display_name()
+    ))
+}
+
+/// Outs outside the workspace, as dvc's `Output.save` treats them: a cached one is
+/// refused (dvc 3.0 dropped them), a local uncached file is hashed (read only), and what
+/// git-dvc cannot reach (URLs) or walk (directories outside) is left as recorded.
+fn external_updates(
+    repo: &Repo,
+    st: &Stage,
+) -> Result<Vec<(usize, crate::data::dvcfile::OutUpdate)>, Failure> {
+    let mut updates = Vec::new();
+    for e in &st.external {
+        if e.out.cache {
+            return Err(Failure::Message(format!(
+                "Saving cached external output {} is not supported since DVC 3.0. See <https://dvc.org/doc/user-guide/upgrade> for more info.",
+                e.location
+            )));
+        }
+        let Some(abs) = &e.local else {
+            eprintln!(
+                "WARNING: skipping external output '{}': git-dvc does not read outputs outside the workspace",
+                e.location
+            );
+            continue;
+        };
+        let Ok(meta) = fs_err::metadata(abs) else {
+            return Err(Failure::Message(format!(
+                "output '{}' does not exist",
+                e.location
+            )));
+        };
+        if meta.is_dir() {
+            eprintln!(
+                "WARNING: skipping external output '{}': git-dvc does not commit directories outside the workspace",
+                e.location
+            );
+            continue;
+        }
+        let o = crate::data::repo::ResolvedOut {
+            out: e.out.clone(),
+            index: e.index,
+            abs: abs.clone(),
+            rel: e.location.clone(),
+        };
+        // `cache: false`: hashed only; nothing is written outside the workspace.
+        let c = commit::commit_out(repo, &o, true).map_err(|e| Failure::Message(e.to_string()))?;
+        if c.changed {
+            updates.push((e.index, c.update));
+        }
+    }
+    Ok(updates)
 }

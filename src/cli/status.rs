@@ -36,22 +36,54 @@ pub fn run(ctx: &Context, args: StatusArgs) -> CommandResult {
     let stages = repo.stages_for_targets(&abs_targets(&cwd, &args.targets))?;
     let report = status::status(&repo, &stages)
         .map_err(|e| CommandError::with_source(super::error::ErrorKind::Failed, e))?;
-    // dvc shows stage files and outs relative to the working directory.
-    let shown = |rel: &str| super::ui::relative_to_cwd(&repo.root.join(rel), &cwd);
-    let report: Vec<(String, Vec<(String, status::OutState)>)> = report
+    // Outs outside the workspace (URLs) are not checked: say so, as dvc would have asked
+    // the storage.
+    for st in &stages {
+        for e in st
+            .external
+            .iter()
+            .filter(|e| e.local.is_none() && !ctx.quiet)
+        {
+            eprintln!(
+                "WARNING: skipping external output '{}' of '{}': git-dvc does not check outputs outside the workspace",
+                e.location,
+                st.display_name()
+            );
+        }
+    }
+    // dvc shows stage files and outs relative to the working directory, and an out
+    // outside the workspace by its absolute path.
+    let shown = |rel: &str| {
+        if rel.starts_with('/') || rel.contains("://") {
+            rel.to_string()
+        } else {
+            super::ui::relative_to_cwd(&repo.root.join(rel), &cwd)
+        }
+    };
+    let shown_stage = |stage: &str| {
+        if crate::data::pointer::classify(stage) == Some(crate::data::pointer::PointerKind::DvcFile)
+        {
+            shown(stage)
+        } else {
+            stage.to_string()
+        }
+    };
+    // dvc's `_joint_status`: a frozen stage other than a `dvc import` hides its deps.
+    for st in stages
+        .iter()
+        .filter(|s| s.frozen && !s.repo_import && !ctx.quiet)
+    {
+        eprintln!(
+            "WARNING: stage: '{}' is frozen. Its dependencies are not going to be shown in the status output.",
+            shown_stage(&st.display_name())
+        );
+    }
+    let report: Vec<status::StageReport> = report
         .into_iter()
-        .map(|(stage, outs)| {
-            let stage = if crate::data::pointer::classify(&stage)
-                == Some(crate::data::pointer::PointerKind::DvcFile)
-            {
-                shown(&stage)
-            } else {
-                stage
-            };
-            (
-                stage,
-                outs.into_iter().map(|(p, s)| (shown(&p), s)).collect(),
-            )
+        .map(|r| status::StageReport {
+            name: shown_stage(&r.name),
+            outs: r.outs.into_iter().map(|(p, s)| (shown(&p), s)).collect(),
+            changed_checksum: r.changed_checksum,
         })
         .collect();
     if ctx.quiet {
@@ -64,13 +96,19 @@ pub fn run(ctx: &Context, args: StatusArgs) -> CommandResult {
     }
     if args.json {
         let mut obj = serde_json::Map::new();
-        for (stage, outs) in &report {
-            let mut m = serde_json::Map::new();
-            for (p, s) in outs {
-                m.insert(p.clone(), serde_json::Value::String(s.word().into()));
+        for r in &report {
+            let mut entry = Vec::new();
+            if !r.outs.is_empty() {
+                let mut m = serde_json::Map::new();
+                for (p, s) in &r.outs {
+                    m.insert(p.clone(), serde_json::Value::String(s.word().into()));
+                }
+                entry.push(serde_json::json!({ "changed outs": m }));
             }
-            let entry = serde_json::json!([{ "changed outs": m }]);
-            obj.insert(stage.clone(), entry);
+            if r.changed_checksum {
+                entry.push(serde_json::Value::String("changed checksum".into()));
+            }
+            obj.insert(r.name.clone(), serde_json::Value::Array(entry));
         }
         // dvc prints json.dumps default separators.
         println!(
@@ -90,10 +128,16 @@ pub fn run(ctx: &Context, args: StatusArgs) -> CommandResult {
         return Ok(());
     }
     let mut text = String::new();
-    for (stage, outs) in &report {
-        text.push_str(&format!("{stage}:\n\tchanged outs:\n"));
-        for (p, s) in outs {
+    for r in &report {
+        text.push_str(&format!("{}:\n", r.name));
+        if !r.outs.is_empty() {
+            text.push_str("\tchanged outs:\n");
+        }
+        for (p, s) in &r.outs {
             text.push_str(&format!("\t\t{:<20}{p}\n", format!("{}:", s.word())));
+        }
+        if r.changed_checksum {
+            text.push_str("\tchanged checksum\n");
         }
     }
     print!("{text}");

@@ -186,12 +186,13 @@ fn finish_cache(repo: &Repo, o: &ResolvedOut, cur: &Current, legacy: bool) -> Re
     Ok(())
 }
 
-/// Write updates into a stage's file (lossless rewrite).
+/// Write updates into a stage's file (lossless rewrite, with LF line ends as dvc's dump
+/// gives even when `updates` is empty). Returns whether the file's bytes changed.
 pub fn write_updates(
     repo: &Repo,
     stage: &Stage,
     updates: &[(usize, OutUpdate)],
-) -> Result<(), Error> {
+) -> Result<bool, Error> {
     let abs = repo.root.join(&stage.file);
     #[expect(
         clippy::disallowed_methods,
@@ -205,23 +206,27 @@ pub fn write_updates(
         })
     })?;
     let new = match &stage.kind {
-        StageKind::DvcFile => dvcfile::rewrite(&text, updates),
+        // dvc's dump also recomputes an import stage's md5 from what it writes.
+        StageKind::DvcFile => {
+            dvcfile::rewrite(&text, updates).and_then(|t| dvcfile::refresh_stage_md5(&t))
+        }
         StageKind::Lock { name } => dvcfile::rewrite_lock(&text, name, updates),
     }
     .map_err(|e| Error::Rewrite {
         file: stage.file.clone(),
         reason: e.to_string(),
     })?;
-    if new != text {
-        crate::data::atomic::write(&abs, new).map_err(|source| {
-            Error::Io(IoError {
-                op: "write",
-                path: abs,
-                source,
-            })
-        })?;
+    if new == text {
+        return Ok(false);
     }
-    Ok(())
+    crate::data::atomic::write(&abs, new).map_err(|source| {
+        Error::Io(IoError {
+            op: "write",
+            path: abs,
+            source,
+        })
+    })?;
+    Ok(true)
 }
 
 /// What `add` did for one target.
@@ -394,5 +399,5 @@ fn granular(
         isexec: false,
         hash: o.out.hash.clone(),
     };
-    write_updates(repo, st, &[(o.index, update)])
+    write_updates(repo, st, &[(o.index, update)]).map(|_| ())
 }

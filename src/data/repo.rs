@@ -83,8 +83,16 @@ pub struct Stage {
     pub kind: StageKind,
     /// The outs with their workspace locations.
     pub outs: Vec<ResolvedOut>,
+    /// Outs outside the workspace (URLs, absolute paths elsewhere): status reports them,
+    /// nothing writes them.
+    pub external: Vec<ExternalOut>,
     /// The stage is frozen (imports).
     pub frozen: bool,
+    /// A `dvc import` stage (a dep with `repo:`).
+    pub repo_import: bool,
+    /// The recorded stage md5 (imports) is not the one the file's content gives: dvc's
+    /// `changed checksum`.
+    pub changed_checksum: bool,
 }
 
 impl Stage {
@@ -102,6 +110,19 @@ impl Stage {
             }
         }
     }
+}
+
+/// An out outside the workspace, as dvc shows it.
+#[derive(Debug, Clone)]
+pub struct ExternalOut {
+    /// As recorded.
+    pub out: Out,
+    /// Index within the stage's outs.
+    pub index: usize,
+    /// The URL as written, or the normalized absolute path.
+    pub location: String,
+    /// The absolute path, for a local one.
+    pub local: Option<PathBuf>,
 }
 
 /// An out and where it lives.
@@ -301,34 +322,92 @@ impl Repo {
                 let wdir = stage_flags.and_then(|f| f.wdir.clone()).unwrap_or_default();
                 let base = join_rel(&base_rel, &wdir);
                 let mut outs = Vec::new();
+                let mut external = Vec::new();
+                let mut order = Vec::new();
                 for (i, mut o) in st.outs.into_iter().enumerate() {
-                    if let Some(f) = stage_flags.and_then(|f| f.outs.get(&o.path)) {
+                    let f = stage_flags.and_then(|f| f.outs.get(&o.path));
+                    if let Some(f) = f {
                         o.cache = f.cache;
                         o.push = f.push;
                         o.remote = f.remote.clone();
                     }
+                    if let Some(e) = self.external(&o, i) {
+                        external.push(e);
+                        continue;
+                    }
+                    order.push(f.map_or(usize::MAX, |f| f.order));
                     outs.push(self.resolve_out(rel, &base, o, i)?);
                 }
+                // dvc lists a stage's outs in dvc.yaml order (outs, metrics, plots); the
+                // lock file sorts them by path. `index` still names the lock entry.
+                let mut keyed: Vec<(usize, ResolvedOut)> = order.into_iter().zip(outs).collect();
+                keyed.sort_by_key(|(k, o)| (*k, o.index));
+                let outs = keyed.into_iter().map(|(_, o)| o).collect();
                 stages.push(Stage {
                     file: rel.to_string(),
                     kind: StageKind::Lock { name: st.name },
                     outs,
+                    external,
                     frozen: false,
+                    repo_import: false,
+                    changed_checksum: false,
                 });
             }
             return Ok(stages);
         }
         let parsed = dvcfile::parse(text).map_err(parse_err)?;
+        // `wdir:` (e.g. `../..`): out paths are relative to it, not to the file's directory.
+        let base = join_rel(&base_rel, parsed.wdir.as_deref().unwrap_or(""));
         let mut outs = Vec::new();
+        let mut external = Vec::new();
         for (i, o) in parsed.outs.into_iter().enumerate() {
-            outs.push(self.resolve_out(rel, &base_rel, o, i)?);
+            if let Some(e) = self.external(&o, i) {
+                external.push(e);
+                continue;
+            }
+            outs.push(self.resolve_out(rel, &base, o, i)?);
         }
         Ok(vec![Stage {
             file: rel.to_string(),
             kind: StageKind::DvcFile,
             outs,
+            external,
             frozen: parsed.frozen,
+            repo_import: parsed.repo_import,
+            changed_checksum: dvcfile::stage_md5_changed(text),
         }])
+    }
+
+    /// dvc's `Output.is_in_repo` is false: a URL (`s3://b/k`, `remote://r/p`) or an
+    /// absolute path outside the workspace. Such an out is never a workspace path.
+    fn external(&self, out: &Out, index: usize) -> Option<ExternalOut> {
+        let p = out.path.as_str();
+        let scheme = p.split_once("://").map(|(s, _)| s);
+        if let Some(s) = scheme
+            && !s.is_empty()
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        {
+            return Some(ExternalOut {
+                out: out.clone(),
+                index,
+                location: p.to_string(),
+                local: None,
+            });
+        }
+        if !Path::new(p).is_absolute() {
+            return None;
+        }
+        let abs = pathsafe::normalize(Path::new(p));
+        if self.rel(&abs).is_some() {
+            return None; // inside the workspace: resolved (and checked) as usual
+        }
+        Some(ExternalOut {
+            out: out.clone(),
+            index,
+            location: abs.to_string_lossy().into_owned(),
+            local: Some(abs),
+        })
     }
 
     fn resolve_out(
@@ -376,6 +455,10 @@ impl Repo {
                 .rel(&abs)
                 .ok_or_else(|| TargetError::Outside(t.display().to_string()))?;
             if fs_err::symlink_metadata(&abs).is_err() && !rel.is_empty() {
+                if let Some(stage) = self.stage_by_name(&rel)? {
+                    result.push(stage);
+                    continue;
+                }
                 let known = self
                     .collect_stages()
                     .map(|st| {
@@ -426,7 +509,11 @@ impl Repo {
                     .collect();
                 if !outs.is_empty() {
                     matched = true;
-                    result.push(Stage { outs, ..st.clone() });
+                    result.push(Stage {
+                        outs,
+                        external: Vec::new(),
+                        ..st.clone()
+                    });
                 }
             }
             if !matched {
@@ -434,6 +521,28 @@ impl Repo {
             }
         }
         Ok(result)
+    }
+}
+
+impl Repo {
+    /// A pipeline stage named by a target that is not a path: `build` (in the `dvc.yaml`
+    /// of the target's directory) or `sub/dvc.yaml:build`, as dvc's `parse_target` reads
+    /// it. Only stages recorded in the `dvc.lock` have outs to act on.
+    fn stage_by_name(&self, rel: &str) -> Result<Option<Stage>, RepoError> {
+        let (dir, name) = match rel.rsplit_once("dvc.yaml:") {
+            Some((dir, name)) if dir.is_empty() || dir.ends_with('/') => {
+                (dir.trim_end_matches('/'), name)
+            }
+            _ => rel.rsplit_once('/').unwrap_or(("", rel)),
+        };
+        let lock = join_rel(dir, "dvc.lock");
+        if name.is_empty() || !self.root.join(&lock).is_file() {
+            return Ok(None);
+        }
+        Ok(self
+            .load_stage_file(&lock)?
+            .into_iter()
+            .find(|st| matches!(&st.kind, StageKind::Lock { name: n } if n == name)))
     }
 }
 

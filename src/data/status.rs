@@ -1,7 +1,7 @@
 //! Comparing outs with the workspace and the cache (`status`), with DVC's words and
 //! precedence: `not in cache` > `deleted` > `modified` > `new` (spec §10.1).
 
-use crate::data::repo::{Repo, ResolvedOut, Stage};
+use crate::data::repo::{ExternalOut, Repo, ResolvedOut, Stage};
 use crate::data::state::Entry;
 use crate::data::tree::Tree;
 use crate::data::walk::{self, DirHash};
@@ -61,8 +61,17 @@ pub struct Current {
     pub file_state: Option<Entry>,
 }
 
-/// A stage file's name and the state of each of its changed outs.
-pub type StageReport = (String, Vec<(String, OutState)>);
+/// A changed stage: its name, the state of each of its changed outs, and whether its
+/// stage md5 no longer matches (`changed checksum`).
+#[derive(Debug, Clone)]
+pub struct StageReport {
+    /// DVC's name for the stage.
+    pub name: String,
+    /// Changed outs (root-relative path, or an external location) and their states.
+    pub outs: Vec<(String, OutState)>,
+    /// dvc's `changed checksum`.
+    pub changed_checksum: bool,
+}
 
 /// Hash the workspace version of an out (None when it does not exist). With `cache`,
 /// also put every file into the cache (add/commit).
@@ -157,6 +166,15 @@ pub fn mark_complete(repo: &Repo, md5: &str, legacy: bool) {
 
 /// The status of one out.
 pub fn out_status(repo: &Repo, o: &ResolvedOut) -> Result<OutState, Error> {
+    if o.out.md5.is_some() && o.out.cache && !in_cache(repo, o) {
+        return Ok(OutState::NotInCache);
+    }
+    workspace_status(repo, o)
+}
+
+/// dvc's `Output.workspace_status`: the workspace against the pointer, cache aside
+/// (`deleted` > `modified` > `new`). What `commit` without `--force` checks.
+pub fn workspace_status(repo: &Repo, o: &ResolvedOut) -> Result<OutState, Error> {
     let Some(recorded) = o.out.md5.as_deref() else {
         // dvc 3.67.1 reports an out without a hash as `modified` when the path exists.
         return Ok(if fs_err::symlink_metadata(&o.abs).is_ok() {
@@ -165,9 +183,6 @@ pub fn out_status(repo: &Repo, o: &ResolvedOut) -> Result<OutState, Error> {
             OutState::Deleted
         });
     };
-    if o.out.cache && !in_cache(repo, o) {
-        return Ok(OutState::NotInCache);
-    }
     let Some(cur) = current(repo, o, false)? else {
         return Ok(OutState::Deleted);
     };
@@ -192,9 +207,64 @@ pub fn status(repo: &Repo, stages: &[Stage]) -> Result<Vec<StageReport>, Error> 
                 changed.push((o.rel.clone(), s));
             }
         }
-        if !changed.is_empty() {
-            report.push((st.display_name(), changed));
+        for e in &st.external {
+            if let Some(s) = external_status(repo, e)?
+                && s != OutState::Unchanged
+            {
+                changed.push((e.location.clone(), s));
+            }
+        }
+        if !changed.is_empty() || st.changed_checksum {
+            report.push(StageReport {
+                name: st.display_name(),
+                outs: changed,
+                changed_checksum: st.changed_checksum,
+            });
         }
     }
     Ok(report)
+}
+
+/// The status of an out outside the workspace, read-only and without the state DB:
+/// a local path is compared like any out (dvc shows it by its absolute path); a URL is
+/// not checked (`None`: dvc would ask the storage; git-dvc reports it as skipped).
+pub fn external_status(repo: &Repo, e: &ExternalOut) -> Result<Option<OutState>, Error> {
+    let Some(abs) = &e.local else {
+        return Ok(None);
+    };
+    let o = ResolvedOut {
+        out: e.out.clone(),
+        index: e.index,
+        abs: abs.clone(),
+        rel: e.location.clone(),
+    };
+    if o.out.md5.is_some() && o.out.cache && !in_cache(repo, &o) {
+        return Ok(Some(OutState::NotInCache));
+    }
+    let meta = fs_err::metadata(abs);
+    let Some(recorded) = o.out.md5.as_deref() else {
+        return Ok(Some(if meta.is_ok() {
+            OutState::Modified
+        } else {
+            OutState::Deleted
+        }));
+    };
+    let Ok(meta) = meta else {
+        return Ok(Some(OutState::Deleted));
+    };
+    let legacy = o.out.is_legacy();
+    let md5 = if meta.is_dir() {
+        // Its own parent as the root: no workspace `.dvcignore` applies outside it.
+        let parent = abs.parent().unwrap_or(abs);
+        walk::hash_dir(parent, abs, &e.location, legacy, None, None)?
+            .tree
+            .oid()
+    } else {
+        walk::hash_one(abs, &meta, legacy, None, None)?.md5
+    };
+    Ok(Some(if md5 == recorded {
+        OutState::Unchanged
+    } else {
+        OutState::Modified
+    }))
 }

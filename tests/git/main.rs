@@ -12,6 +12,7 @@ mod harness;
 
 mod add;
 mod checkout;
+mod compat;
 mod config;
 mod config_remote;
 mod e2e_checkout;

@@ -542,8 +542,12 @@ fn dvc_defaults() -> Vec<(&'static str, Value)> {
 /// Losslessly update outs of an existing `.dvc` text: `updates` pairs an index into
 /// `parse(text)?.outs` with that out's new hash state. See the module docs for the rules.
 pub fn rewrite(text: &str, updates: &[(usize, OutUpdate)]) -> Result<String, ParseError> {
+    let text = &*super::lf(text);
     let doc = load(text)?;
     parse(text)?;
+    if updates.is_empty() {
+        return Ok(text.to_string());
+    }
     let Some(Value::Sequence(outs)) = doc.get("outs") else {
         return if updates.is_empty() {
             Ok(text.to_string())

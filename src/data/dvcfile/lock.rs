@@ -98,10 +98,14 @@ pub fn rewrite_lock(
     stage: &str,
     updates: &[(usize, OutUpdate)],
 ) -> Result<String, ParseError> {
+    let text = &*super::lf(text);
     let lock = parse_lock(text)?;
     let Some(parsed) = lock.stages.iter().find(|s| s.name == stage) else {
         return err(format!("no stage '{stage}' in dvc.lock"));
     };
+    if updates.is_empty() {
+        return Ok(text.to_string());
+    }
     let lines: Vec<String> = text.split_inclusive('\n').map(str::to_string).collect();
     let top = entries(&lines, 0, lines.len(), 0);
     let Some(stages_entry) = top.iter().find(|e| e.key == "stages") else {
@@ -269,6 +273,29 @@ mod tests {
             Some(9)
         );
         assert!(rewrite_lock(LOCK, "missing", &[]).is_err());
+        // issue 11: dvc's dump writes LF, also when nothing changed.
+        let crlf = LOCK.replace('\n', "\r\n");
+        assert_eq!(rewrite_lock(&crlf, "build", &[]).expect("ok"), LOCK);
+        let got = rewrite_lock(
+            &crlf,
+            "other",
+            &[(
+                0,
+                upd(
+                    "59b0d7772f0561efb95518f3cb8abc60",
+                    9,
+                    None,
+                    false,
+                    Some("md5"),
+                ),
+            )],
+        )
+        .expect("ok");
+        assert!(!got.contains('\r'));
+        assert_eq!(
+            super::super::rewrite("outs:\r\n- md5: abc\r\n  path: x # c\r\n", &[]).expect("ok"),
+            "outs:\n- md5: abc\n  path: x # c\n"
+        );
     }
 
     /// Observed: dvc 3.67.1 `dvc commit -f build` after changing both outs (exec bit cleared).

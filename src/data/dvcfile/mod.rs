@@ -25,6 +25,9 @@
 //! - a key new to the out is appended at the end of the out's mapping, after any trailing
 //!   comment lines (observed: `  # after meta⏎# trailing⏎  isexec: true⏎  hash: md5⏎`).
 //!
+//! Line ends are ruamel's: a CRLF file is rewritten with LF, even when no value changed
+//! (dvc dumps every stage it commits).
+//!
 //! Known difference: ruamel also normalizes *untouched* formatting of a hand-edited file
 //! (sequence indentation, quotes, extra spaces after `:`). We keep the user's bytes there.
 //! Files written by DVC (or by us) are already normalized, so the bytes match DVC's.
@@ -43,11 +46,13 @@ mod edit;
 mod lock;
 mod parse;
 mod render;
+mod stage_md5;
 
 pub use edit::{OutUpdate, rewrite};
 pub use lock::{LockFile, LockStage, parse_lock, rewrite_lock};
 pub use parse::parse;
 pub use render::render_new;
+pub use stage_md5::{refresh_stage_md5, stage_md5, stage_md5_changed};
 
 /// One output (`outs:` entry) of a `.dvc` file or a `dvc.lock` stage.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -109,6 +114,16 @@ pub struct ParseError {
     pub message: String,
 }
 
+/// Line ends as ruamel writes them: its reader turns `\r\n` and a lone `\r` into `\n`,
+/// so dvc rewrites a CRLF `.dvc` or `dvc.lock` with LF (observed on `dvc commit`).
+fn lf(text: &str) -> std::borrow::Cow<'_, str> {
+    if text.contains('\r') {
+        std::borrow::Cow::Owned(text.replace("\r\n", "\n").replace('\r', "\n"))
+    } else {
+        std::borrow::Cow::Borrowed(text)
+    }
+}
+
 fn err<T>(message: impl Into<String>) -> Result<T, ParseError> {
     Err(ParseError {
         message: message.into(),
@@ -130,4 +145,6 @@ pub struct DvcFile {
     pub wdir: Option<String>,
     /// Top-level `desc:`.
     pub desc: Option<String>,
+    /// A dep names a `repo:` (`dvc import`): dvc's status then warns of no frozen deps.
+    pub repo_import: bool,
 }

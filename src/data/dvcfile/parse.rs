@@ -230,6 +230,10 @@ pub fn parse(text: &str) -> Result<DvcFile, ParseError> {
     opt_bool(map.get("always_changed"), &root, "always_changed")?;
     let desc = opt_str(map.get("desc"), &root, "desc")?;
     let deps = entry_list(map.get("deps"), DEP_KEYS, "deps", &root)?;
+    let repo_import = map
+        .get("deps")
+        .and_then(Value::as_sequence)
+        .is_some_and(|d| d.iter().any(|d| d.get("repo").is_some()));
     let outs = entry_list(map.get("outs"), OUT_KEYS, "outs", &root)?;
     Ok(DvcFile {
         outs,
@@ -238,6 +242,7 @@ pub fn parse(text: &str) -> Result<DvcFile, ParseError> {
         md5,
         wdir,
         desc,
+        repo_import,
     })
 }
 
