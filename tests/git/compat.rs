@@ -252,10 +252,10 @@ fn issue_11_pipeline_out_flags_like_dvc() {
 
 fn external_pipeline(path: &str, md5: &str) -> (String, String) {
     let yaml = format!(
-        "stages:\n  build:\n    cmd: echo o > {path} && echo l > local.txt\n    deps:\n    - in.txt\n    outs:\n    - {path}:\n        cache: false\n    - local.txt\n"
+        "stages:\n  build:\n    cmd: ./build.sh\n    deps:\n    - in.txt\n    outs:\n    - {path}:\n        cache: false\n    - local.txt\n"
     );
     let lock = format!(
-        "schema: '2.0'\nstages:\n  build:\n    cmd: echo o > {path} && echo l > local.txt\n    deps:\n    - path: in.txt\n      hash: md5\n      md5: {in_md5}\n      size: 3\n    outs:\n    - path: {path}\n      hash: md5\n      md5: {md5}\n      size: 2\n    - path: local.txt\n      hash: md5\n      md5: {l_md5}\n      size: 2\n",
+        "schema: '2.0'\nstages:\n  build:\n    cmd: ./build.sh\n    deps:\n    - path: in.txt\n      hash: md5\n      md5: {in_md5}\n      size: 3\n    outs:\n    - path: {path}\n      hash: md5\n      md5: {md5}\n      size: 2\n    - path: local.txt\n      hash: md5\n      md5: {l_md5}\n      size: 2\n",
         in_md5 = md5_hex(b"in\n"),
         l_md5 = md5_hex(b"l\n"),
     );
