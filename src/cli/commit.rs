@@ -124,6 +124,14 @@ fn commit_target(
                     })?;
                 }
             }
+            // Rewriting a `files:` list is not done yet: refuse rather than write a
+            // pointer with both a stale `files:` list and a new `md5` (issue 11, class 1).
+            if let Some(o) = st.outs.iter().find(|o| o.out.cloud_files) {
+                return Err(Failure::Message(format!(
+                    "cannot commit the cloud-versioned output '{}' (a `files:` list): not supported by git-dvc yet",
+                    super::ui::relative_to_cwd(&o.abs, cwd)
+                )));
+            }
             let mut updates = external;
             for o in &st.outs {
                 let c = commit::commit_out(repo, o, false).map_err(|e| fail(&e))?;

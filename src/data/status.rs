@@ -166,6 +166,11 @@ pub fn mark_complete(repo: &Repo, md5: &str, legacy: bool) {
 
 /// The status of one out.
 pub fn out_status(repo: &Repo, o: &ResolvedOut) -> Result<OutState, Error> {
+    // A cloud-versioned out (`files:`, no `md5`): dvc's hash is the tree built from the
+    // list, whose manifest the local cache never holds (issue 11, class 1).
+    if o.out.md5.is_none() && o.out.cloud_files && o.out.cache {
+        return Ok(OutState::NotInCache);
+    }
     if o.out.md5.is_some() && o.out.cache && !in_cache(repo, o) {
         return Ok(OutState::NotInCache);
     }

@@ -441,3 +441,32 @@ fn issue_11_import_stage_md5_like_dvc() {
     same(&twin, &["commit", "-f"]).success();
     same(&twin, &["status"]).success();
 }
+
+// ----- class 1: cloud-versioned outs (status only) -----
+
+/// issue 11, class 1 (part): a cloud-versioned directory out (`files:` with `cloud:`
+/// entries, no `md5`) is `not in cache` without data, as dvc says (git-dvc said
+/// `deleted`), with or without the workspace copy. `commit` refuses it rather than write
+/// a contradictory pointer (the rewrite of `files:` is still open).
+#[test]
+fn issue_11_cloud_versioned_out_status_like_dvc() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    let text = format!(
+        "outs:\n- path: data\n  files:\n  - relpath: a.txt\n    md5: {a}\n    size: 2\n    cloud:\n      myremote:\n        etag: {a}\n        version_id: v1\n  - relpath: b.txt\n    size: 2\n    isexec: false\n    cloud:\n      myremote:\n        etag: {b}\n        version_id: v2\n",
+        a = md5_hex(b"a\n"),
+        b = md5_hex(b"b\n")
+    );
+    twin.write("data.dvc", &text);
+    same(&twin, &["status"]).success();
+    same(&twin, &["status", "--json"]).success();
+    twin.both(|d| {
+        d.write("data/a.txt", "a\n");
+        d.write("data/b.txt", "b\n");
+    });
+    same(&twin, &["status"]).success();
+    let out = twin.gd.gd(&["commit", "-f"]);
+    out.code(1).stderr_has("cloud-versioned output 'data'");
+    assert_eq!(twin.gd.read("data.dvc"), text);
+}

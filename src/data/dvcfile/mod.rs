@@ -75,6 +75,9 @@ pub struct Out {
     pub push: bool,
     /// Per-out remote name.
     pub remote: Option<String>,
+    /// A non-empty `files:` list (cloud-versioned outs, `version_aware` remotes): dvc
+    /// builds the out's hash from it when there is no `md5`.
+    pub cloud_files: bool,
 }
 
 /// `cache` and `push` default to true, as in DVC.
@@ -90,6 +93,7 @@ impl Default for Out {
             cache: true,
             push: true,
             remote: None,
+            cloud_files: false,
         }
     }
 }

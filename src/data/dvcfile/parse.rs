@@ -180,6 +180,7 @@ fn entry(v: &Value, allowed: &[&str], path: &[String]) -> Result<Out, ParseError
         cache: opt_bool(get("cache"), path, "cache")?.unwrap_or(true),
         push: opt_bool(get("push"), path, "push")?.unwrap_or(true),
         remote: opt_str(get("remote"), path, "remote")?,
+        cloud_files: matches!(get("files"), Some(Value::Sequence(f)) if !f.is_empty()),
     })
 }
 
