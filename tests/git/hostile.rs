@@ -381,3 +381,56 @@ fn dvc_file_is_a_directory_or_unreadable() {
     }
     repo.chmod("f.dvc", 0o644);
 }
+
+/// Issue 12, stricter than dvc: inside a tracked directory, dvc 3.67.1 adds
+/// `data/.git/x` to the manifest, which git-dvc's checkout would then refuse. git-dvc
+/// refuses the add instead, with the words dvc uses for `.git` elsewhere.
+#[test]
+fn issue_12_add_inside_tracked_dir_refuses_git_paths() {
+    let env = TestEnv::new();
+    let repo = repo(&env);
+    repo.write("data/a", "a\n");
+    repo.gd(&["add", "-q", "data"]).success();
+    repo.write("data/.git/x", "x\n");
+    repo.write("data/sub/.dvc/config", "");
+    let before = disk_state(&repo);
+    for target in ["data/.git/x", "data/.git", "data/sub/.dvc/config"] {
+        let out = repo.gd(&["add", target]);
+        out.code(1)
+            .stderr_has("ERROR: Path '")
+            .stderr_has("' is ignored by :.");
+        assert_eq!(disk_state(&repo), before, "add {target} changed something");
+    }
+}
+
+/// Issue 12, stricter than dvc: dvc 3.67.1 adds a `.gitignore` git does not track (a
+/// tracked one gets its `already tracked by SCM` error, see `add.rs`), appends the
+/// file's own entry to it after hashing, and caches the new bytes under the old hash: a
+/// corrupt object, and an out that is modified at once. git-dvc refuses it, unless there
+/// is no git (then nothing writes to it).
+#[test]
+fn issue_12_add_refuses_an_untracked_gitignore() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    twin.write("sub/.gitignore", "*.tmp\n");
+    let before = disk_state(&twin.gd);
+    let out = twin.run(&["add", "sub/.gitignore"]);
+    out.dvc.success();
+    let object = cache_rel(&md5_hex(b"*.tmp\n"));
+    assert_eq!(
+        twin.dvc.read(&object),
+        "*.tmp\n/.gitignore\n",
+        "dvc's cache object (its reason to refuse it) is no longer corrupt"
+    );
+    out.gd
+        .code(1)
+        .stderr_has("ERROR: Git ignore file 'sub/.gitignore' cannot be an output.\n")
+        .stderr_has("hint: track it with git instead: `git add sub/.gitignore`");
+    assert_eq!(disk_state(&twin.gd), before);
+    let plain = env.dir("plain");
+    plain.gd(&["init", "-q", "--no-scm"]).success();
+    plain.write("sub/.gitignore", "*.tmp\n");
+    plain.gd(&["add", "-q", "sub/.gitignore"]).success();
+    assert_eq!(plain.read("sub/.gitignore"), "*.tmp\n");
+}
