@@ -666,3 +666,19 @@ fn issue_12_add_dir_with_tracked_gitignore_or_pointer_like_dvc() {
         .stderr_has("because it is overlapping with other DVC tracked output");
     twin.assert_same_tree();
 }
+
+/// Issue 12: `.git` inside a directory is left out of its manifest, a directory (a nested
+/// repository) as well as a file (a submodule's or worktree's `gitdir:` link), as dvc does.
+#[test]
+fn issue_12_add_dir_leaves_nested_git_out_like_dvc() {
+    let env = TestEnv::new();
+    let twin = initialized(&env);
+    twin.both(|d| {
+        d.write("d/f", "f\n");
+        d.write("d/.git", "gitdir: ../.git/modules/d\n");
+        d.write("d/nested/.git/config", "[core]\n");
+        d.write("d/nested/g", "g\n");
+    });
+    add_same(&twin, &["d"]);
+    assert!(twin.gd.read("d.dvc").contains("nfiles: 2\n"));
+}
