@@ -18,7 +18,9 @@ pub struct CommitArgs {
 
 /// Run `commit`.
 pub fn run(ctx: &Context, args: CommitArgs) -> CommandResult {
-    let (repo, _cwd, stages, _lock) = ctx.open_targets_for_write(&args.targets)?;
+    let (repo, _cwd, stages, _lock) = ctx.open_targets_for_write(&args.targets, |e| {
+        super::error::targets_failed("failed to commit - ", e)
+    })?;
     let fail = |e: &dyn std::error::Error| {
         CommandError::new(ErrorKind::Failed, format!("failed to commit - {e}"))
     };

@@ -53,6 +53,16 @@ pub enum RepoError {
         #[source]
         source: PathError,
     },
+    /// An out dvc refuses (a stage file, or inside `.git`, `.dvc`, `.hg` or a subrepo),
+    /// in dvc's words, which do not name the stage file.
+    #[error("{source}")]
+    InvalidOut {
+        /// The stage file listing it.
+        file: String,
+        /// What is wrong.
+        #[source]
+        source: OutPathError,
+    },
     /// `.dvcignore` problem.
     #[error(transparent)]
     Ignore(#[from] ignore::Error),
@@ -91,6 +101,9 @@ pub enum OutPathError {
 /// `root`, `shown` the absolute path for the message. Lexical, except that a last
 /// component `.hg` is looked at (dvc ignores `.hg/` directories only) and, for the
 /// message only, ancestors are checked for being subrepos.
+///
+/// This is what keeps a hostile pointer from naming `.git/config` or `.dvc/config` as
+/// an out: every stage goes through [`Repo::stages_from_text`], which applies it.
 pub fn validate_out_path(
     root: &Path,
     rel: &str,
@@ -414,6 +427,18 @@ impl Repo {
         if norm_s.starts_with("..") {
             return Err(unsafe_path(PathError::ParentDir(out.path.clone())));
         }
+        // dvc joins the path as written to the stage's directory for its message.
+        let shown = if base_rel.is_empty() {
+            self.root.join(&out.path)
+        } else {
+            self.root.join(base_rel).join(&out.path)
+        };
+        validate_out_path(&self.root, &norm_s, &out.path, &shown).map_err(|source| {
+            RepoError::InvalidOut {
+                file: file.to_string(),
+                source,
+            }
+        })?;
         let abs = pathsafe::join_checked(&self.root, &norm_s).map_err(unsafe_path)?;
         Ok(ResolvedOut {
             out,

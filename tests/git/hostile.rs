@@ -434,3 +434,210 @@ fn issue_12_add_refuses_an_untracked_gitignore() {
     plain.gd(&["add", "-q", "sub/.gitignore"]).success();
     assert_eq!(plain.read("sub/.gitignore"), "*.tmp\n");
 }
+
+/// The first `ERROR:` line of a command's stderr, with the repository root normalized.
+fn error_line(out: &CommandOutput, root: &std::path::Path) -> String {
+    normalize(&out.stderr, root)
+        .lines()
+        .find(|l| l.starts_with("ERROR:"))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Regression test for issue 12: a pointer naming `.git/config` (or anything in `.git`,
+/// `.dvc` or `.hg`, or a stage file) as its out made `checkout -f` overwrite it and
+/// `commit -f` cache it. dvc 3.67.1 refuses such a stage when it loads it, in every
+/// command; git-dvc refuses it when stages are resolved, with dvc's message and exit code
+/// (255 for checkout, `failed to commit - ` and `failed to push data to the cloud - `
+/// before it), and nothing changes: not `.git`, not the cache, not the remote.
+#[test]
+fn issue_12_pointers_naming_git_or_dvc_paths_are_refused_like_dvc() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    for (d, name) in [(&twin.dvc, "remote-dvc"), (&twin.gd, "remote-gd")] {
+        let url = env.dir(name).path.to_str().unwrap().to_string();
+        d.dvc(&["remote", "add", "-d", "-q", "r", &url]).success();
+    }
+    twin.write("x", "hi\n");
+    twin.run(&["add", "-q", "x"]).success();
+    twin.run(&["push", "-q"]).success();
+    twin.write("sub/.git/config", "[core]\n");
+    twin.git(&["add", "-A"]);
+    twin.git(&["commit", "-q", "-m", "x"]);
+    let md5 = md5_hex(b"hi\n");
+    let cases: &[(&str, &str, &str)] = &[
+        // (stage file, out path, what dvc's error says)
+        ("evil.dvc", ".git/config", "is ignored by :.git"),
+        ("evil.dvc", ".git", "is ignored by :.git"),
+        (
+            "evil.dvc",
+            ".git/hooks/post-checkout",
+            "is ignored by :.git",
+        ),
+        ("evil.dvc", "sub/.git/config", "is ignored by :.git"),
+        ("evil.dvc", ".dvc/config", "is ignored by :.dvc/"),
+        ("evil.dvc", ".dvc", "DVC file '.dvc' cannot be an output."),
+        ("evil.dvc", "x.dvc", "DVC file 'x.dvc' cannot be an output."),
+        (
+            "evil.dvc",
+            "dvc.yaml",
+            "DVC file 'dvc.yaml' cannot be an output.",
+        ),
+        ("evil.dvc", ".hg/hgrc", "is ignored by :.hg/"),
+        // dvc shows the path joined as written.
+        (
+            "sub/evil.dvc",
+            "../.git/config",
+            "Path '<ROOT>/sub/../.git/config' is ignored by :.git",
+        ),
+        ("sub/evil.dvc", "../.dvc/config", "is ignored by :.dvc/"),
+        ("dvc.lock", ".git/config", "is ignored by :.git"),
+    ];
+    for (i, (file, path, expected)) in cases.iter().enumerate() {
+        eprintln!("case: {file} -> {path}");
+        if *file == "dvc.lock" {
+            twin.write(
+                "dvc.yaml",
+                format!("stages:\n  evil:\n    cmd: 'true'\n    outs:\n    - {path}\n"),
+            );
+            twin.write(
+                "dvc.lock",
+                format!(
+                    "schema: '2.0'\nstages:\n  evil:\n    cmd: 'true'\n    outs:\n    - path: {path}\n      hash: md5\n      md5: {md5}\n      size: 3\n"
+                ),
+            );
+        } else {
+            twin.write(
+                file,
+                format!("outs:\n- md5: {md5}\n  size: 3\n  hash: md5\n  path: {path}\n"),
+            );
+        }
+        let before = disk_state(&twin.gd);
+        let remote_before = listing(&env.root().join("remote-gd"));
+        // Every command for the first case, the most telling ones for the others.
+        let commands: &[&[&str]] = if i == 0 {
+            &[
+                &["status"],
+                &["checkout"],
+                &["checkout", "-f"],
+                &["commit"],
+                &["commit", "-f"],
+                &["add", "x"],
+                &["push"],
+                &["fetch"],
+                &["pull"],
+                &["pull", "-f"],
+            ]
+        } else {
+            &[&["status"], &["checkout", "-f"], &["commit", "-f"]]
+        };
+        for args in commands {
+            let out = twin.run(args);
+            out.same_code();
+            let (d, g) = (
+                error_line(&out.dvc, &twin.dvc.path),
+                error_line(&out.gd, &twin.gd.path),
+            );
+            assert_eq!(
+                g, d,
+                "{file} -> {path}: `{args:?}` says something else than dvc"
+            );
+            assert!(g.contains(expected), "{file} -> {path}: {args:?}: {g}");
+            assert_eq!(
+                disk_state(&twin.gd),
+                before,
+                "{file} -> {path}: `{args:?}` changed the repository"
+            );
+            assert_eq!(listing(&env.root().join("remote-gd")), remote_before);
+        }
+        // Also with git-dvc's own words for a pointer it reads from git (pull of one
+        // target, diff, gc): a clean error, never a write.
+        for args in [
+            &["checkout", "-f", *file][..],
+            &["diff"],
+            &["gc", "-w", "-f"],
+        ] {
+            let out = twin.gd.gd(args);
+            out.failure();
+            assert_eq!(
+                disk_state(&twin.gd),
+                before,
+                "{file} -> {path}: `{args:?}` changed the repository"
+            );
+        }
+        for f in [*file, "dvc.yaml"] {
+            for d in [&twin.dvc, &twin.gd] {
+                let _ = std::fs::remove_file(d.path(f));
+            }
+        }
+    }
+}
+
+/// Issue 12 through git: a commit whose pointers name a git hook that does not exist yet
+/// (`reference-transaction`, which git would run on the next ref update; the payload is
+/// in the cache), `.git/config` and `.dvc/config`. Switching to it runs the filter
+/// (materializing through `data::checkout`) and the post-checkout hook; neither may write
+/// into `.git` or `.dvc`, both say why, and git itself must not break.
+#[test]
+fn issue_12_git_checkout_of_a_hostile_pointer_leaves_git_and_dvc_alone() {
+    use crate::e2e_support::*;
+    let env = TestEnv::new();
+    let d = installed_repo(&env);
+    let payload = "#!/bin/sh\necho pwned > pwned\n";
+    d.write("payload", payload);
+    add_and_commit(&d, &["payload"], "payload");
+    let md5 = md5_hex(payload.as_bytes());
+    d.git(&["checkout", "-q", "-b", "evil"]).success();
+    for (file, path) in [
+        ("hook.dvc", ".git/hooks/reference-transaction"),
+        ("config.dvc", ".dvc/config"),
+        ("sub/nested.dvc", ".git/config"),
+    ] {
+        d.write(
+            file,
+            format!("outs:\n- md5: {md5}\n  size: 30\n  hash: md5\n  path: {path}\n"),
+        );
+    }
+    d.git(&["add", "-A"]).success();
+    // An attacker's commit would not have gone through our pre-commit hook.
+    d.git(&["commit", "-q", "--no-verify", "-m", "evil"])
+        .success();
+    d.git(&["switch", "-q", "main"]).success();
+    let hook = d.read(".git/hooks/post-checkout");
+    let config = d.read(".dvc/config");
+    let git_config = d.read(".git/config");
+    for args in [
+        &["switch", "-q", "evil"][..],
+        &["switch", "-q", "main"],
+        &["switch", "-q", "evil"],
+    ] {
+        let out = d.git(args);
+        out.success();
+        if args[2] == "evil" {
+            out.stderr_has("`hook.dvc`")
+                .stderr_has("is ignored by :.git");
+        }
+        assert_eq!(d.read(".git/hooks/post-checkout"), hook, "`git {args:?}`");
+        assert_eq!(d.read(".dvc/config"), config, "`git {args:?}`");
+        assert_eq!(d.read(".git/config"), git_config, "`git {args:?}`");
+        assert!(
+            !d.exists(".git/hooks/reference-transaction") && !d.exists("pwned"),
+            "`git {args:?}` installed the hook"
+        );
+        assert!(!d.exists("sub/.git"), "`git {args:?}`");
+    }
+    for args in [
+        &["dvc", "checkout", "-f"][..],
+        &["dvc", "pull", "-f"],
+        &["dvc", "commit", "-f"],
+    ] {
+        let out = d.git(args);
+        out.failure().stderr_has("is ignored by :.");
+        assert_eq!(d.read(".git/hooks/post-checkout"), hook, "`git {args:?}`");
+        assert_eq!(d.read(".dvc/config"), config, "`git {args:?}`");
+        assert_eq!(d.read(".git/config"), git_config, "`git {args:?}`");
+    }
+    // git's own view of the branch is intact: nothing was lost.
+    assert_eq!(rev(&d, "HEAD"), rev(&d, "evil"));
+}
