@@ -641,3 +641,34 @@ fn issue_12_git_checkout_of_a_hostile_pointer_leaves_git_and_dvc_alone() {
     // git's own view of the branch is intact: nothing was lost.
     assert_eq!(rev(&d, "HEAD"), rev(&d, "evil"));
 }
+
+/// Issue 12: a `.dir` manifest whose entries go into `.git`, `.dvc` or `.hg` (which dvc
+/// never writes: its walk leaves them out) is refused whole, before anything of the out
+/// is written. dvc 3.67.1 would write `data/.git/config`, so dvc is not run here.
+#[test]
+fn issue_12_dir_manifest_entries_in_git_or_dvc_are_refused() {
+    let env = TestEnv::new();
+    let repo = repo(&env);
+    let remote = env.dir("remote").path.to_str().unwrap().to_string();
+    repo.gd(&["remote", "add", "-d", "r", &remote]).success();
+    for relpath in [
+        ".git/config",
+        "sub/.git/hooks/post-checkout",
+        ".git",
+        ".dvc/config",
+        ".hg/hgrc",
+        ".GIT/config",
+    ] {
+        let oid = put_manifest(&repo, &[(relpath, b"pwned\n"), ("ok", b"ok\n")]);
+        repo.write("data.dvc", dir_out(&oid, "data"));
+        for args in [&["checkout"][..], &["checkout", "-f"], &["pull", "-f"]] {
+            let out = repo.gd(args);
+            refused(&out, &oid[2..10]);
+            out.stderr_has("belongs to git, DVC or Mercurial");
+            assert!(
+                !repo.exists("data"),
+                "{relpath:?}: `{args:?}` wrote the out"
+            );
+        }
+    }
+}
