@@ -25,31 +25,14 @@ pub fn run(ctx: &Context, args: AddArgs) -> CommandResult {
     let _lock = ctx.lock_for_write(&repo, &targets)?;
     let mut scm = Scm::open(&repo.root, repo.config.core_no_scm());
     let stages = repo.collect_stages()?;
+    // dvc checks every target before it writes anything.
     for (t, given) in targets.iter().zip(&args.targets) {
-        let rel = repo.rel(t).unwrap_or_default();
-        if rel == ".dvc" || rel.starts_with(".dvc/") {
-            return Err(CommandError::failed(commit::Error::InDvcDir(
-                t.display().to_string(),
-            )));
-        }
-        if crate::data::pointer::classify(&rel) == Some(crate::data::pointer::PointerKind::DvcFile)
-        {
-            // dvc's `OutputIsStageFileError` names the file only.
-            let name = rel.rsplit('/').next().unwrap_or(&rel);
-            return Err(CommandError::failed(format!(
-                "DVC file '{name}' cannot be an output."
-            )));
-        }
-        if let Some(scm) = &scm
-            && !rel.is_empty()
-            && scm.is_tracked(&rel)
-        {
-            return Err(CommandError::failed(format!(
-                " output '{given}' is already tracked by SCM (e.g. Git).\n    You can remove it from Git, then add to DVC.\n        To stop tracking from Git:\n            git rm -r --cached '{given}'\n            git commit -m \"stop tracking {given}\" "
-            )));
-        }
-        let outcome =
-            commit::add(&repo, t, &stages, args.no_commit).map_err(|e| add_error(e, given))?;
+        commit::check_add_target(&repo, t, &stages, git_index(&scm))
+            .map_err(|e| add_error(e, given))?;
+    }
+    for (t, given) in targets.iter().zip(&args.targets) {
+        let outcome = commit::add(&repo, t, &stages, args.no_commit, git_index(&scm))
+            .map_err(|e| add_error(e, given))?;
         if let Some(scm) = scm.as_mut() {
             if let Some((dir, name)) = &outcome.ignore {
                 scm.ignore(dir, name).map_err(|e| {
@@ -66,8 +49,19 @@ pub fn run(ctx: &Context, args: AddArgs) -> CommandResult {
     Ok(())
 }
 
+fn git_index(scm: &Option<Scm>) -> Option<&dyn commit::GitIndex> {
+    scm.as_ref().map(|s| s as &dyn commit::GitIndex)
+}
+
 fn add_error(e: commit::Error, given: &str) -> CommandError {
     match e {
+        commit::Error::TrackedByScm(_) => CommandError::failed(format!(
+            " output '{given}' is already tracked by SCM (e.g. Git).\n    You can remove it from Git, then add to DVC.\n        To stop tracking from Git:\n            git rm -r --cached '{given}'\n            git commit -m \"stop tracking {given}\" "
+        )),
+        commit::Error::GitIgnoreOut(ref rel) => {
+            let hint = format!("track it with git instead: `git add {rel}`");
+            CommandError::with_source(ErrorKind::Failed, e).hint(hint)
+        }
         commit::Error::Missing { abs, .. } => CommandError::failed(format!(
             "output '{given}' does not exist: [Errno 2] No such file or directory: '{abs}'"
         )),

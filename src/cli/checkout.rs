@@ -19,7 +19,15 @@ pub struct CheckoutArgs {
 
 /// Run `checkout`.
 pub fn run(ctx: &Context, args: CheckoutArgs) -> CommandResult {
-    let (repo, cwd, stages, _lock) = ctx.open_targets_for_write(&args.targets)?;
+    // dvc's checkout lets every error out of the command (exit 255), a stage that
+    // cannot be loaded included.
+    let (repo, cwd, stages, _lock) = ctx.open_targets_for_write(&args.targets, |e| {
+        let mut e = CommandError::from(e);
+        if e.kind == ErrorKind::Failed {
+            e.kind = ErrorKind::Unhandled;
+        }
+        e
+    })?;
     let opts = CheckoutOptions {
         on_unsaved: if args.force {
             OnUnsaved::Overwrite

@@ -26,7 +26,9 @@ pub struct CommitArgs {
 
 /// Run `commit`.
 pub fn run(ctx: &Context, args: CommitArgs) -> CommandResult {
-    let (repo, cwd, _all, _lock) = ctx.open_targets_for_write(&args.targets)?;
+    let (repo, cwd, _all, _lock) = ctx.open_targets_for_write(&args.targets, |e| {
+        super::error::targets_failed("failed to commit - ", e)
+    })?;
     let mut scm = Scm::open(&repo.root, repo.config.core_no_scm());
     let targets: Vec<Option<&String>> = if args.targets.is_empty() {
         vec![None]
@@ -37,7 +39,9 @@ pub fn run(ctx: &Context, args: CommitArgs) -> CommandResult {
     for target in targets {
         let what = target.map(|t| format!(" {t}")).unwrap_or_default();
         let given: Vec<String> = target.into_iter().cloned().collect();
-        let stages = repo.stages_for_targets(&super::context::abs_targets(&cwd, &given))?;
+        let stages = repo
+            .stages_for_targets(&super::context::abs_targets(&cwd, &given))
+            .map_err(|e| super::error::targets_failed("failed to commit - ", e))?;
         if let Err(e) = commit_target(ctx, &repo, &cwd, &stages, args.force, scm.as_mut()) {
             result = Err(match e {
                 Failure::Message(m) => {

@@ -3,7 +3,7 @@
 
 use super::error::{CommandError, ErrorKind};
 use crate::data::lock::RepoLock;
-use crate::data::repo::{Repo, RepoError};
+use crate::data::repo::{Repo, RepoError, TargetError};
 use crate::env::ProcessEnv;
 use std::path::{Path, PathBuf};
 
@@ -86,16 +86,20 @@ impl Context {
         Ok(RepoLock::acquire(&repo.dvc_dir)?)
     }
 
-    /// Open the repo, resolve user targets to stages, and take the locks for writing
-    /// their outs (what `checkout` and `commit` both start with).
+    /// Open the repo, resolve user targets to stages (their errors worded by
+    /// `target_error`), and take the locks for writing their outs (what `checkout` and
+    /// `commit` both start with).
     #[allow(clippy::type_complexity)]
     pub fn open_targets_for_write(
         &self,
         targets: &[String],
+        target_error: impl FnOnce(TargetError) -> CommandError,
     ) -> Result<(Repo, PathBuf, Vec<crate::data::repo::Stage>, RepoLock), CommandError> {
         let repo = self.open_repo()?;
         let cwd = self.cwd()?;
-        let stages = repo.stages_for_targets(&abs_targets(&cwd, targets))?;
+        let stages = repo
+            .stages_for_targets(&abs_targets(&cwd, targets))
+            .map_err(target_error)?;
         let out_paths: Vec<PathBuf> = stages
             .iter()
             .flat_map(|s| s.outs.iter().map(|o| o.abs.clone()))

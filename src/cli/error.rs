@@ -193,21 +193,37 @@ impl From<ConfigError> for CommandError {
 /// Repo errors in DVC's exit classes.
 impl From<RepoError> for CommandError {
     fn from(e: RepoError) -> Self {
-        match e {
-            RepoError::NotARepo => CommandError::with_source(ErrorKind::NotARepo, e),
-            RepoError::Config(c) => c.into(),
-            other => CommandError::with_source(ErrorKind::Failed, other),
+        stage_load_failed("", e)
+    }
+}
+
+/// A repo or stage loading error, for a command whose dvc message puts `prefix` before
+/// an invalid out (`failed to commit - `, `failed to push data to the cloud - `).
+pub fn stage_load_failed(prefix: &str, e: RepoError) -> CommandError {
+    match e {
+        RepoError::NotARepo => CommandError::with_source(ErrorKind::NotARepo, e),
+        RepoError::Config(c) => c.into(),
+        RepoError::InvalidOut { ref file, .. } => {
+            // dvc's words do not say which file lists the out.
+            let hint = format!("`{file}` lists this out; fix or remove that file");
+            CommandError::context(ErrorKind::Failed, format!("{prefix}{e}"), e).hint(hint)
         }
+        other => CommandError::with_source(ErrorKind::Failed, other),
+    }
+}
+
+/// [`stage_load_failed`] for user targets.
+pub fn targets_failed(prefix: &str, e: TargetError) -> CommandError {
+    match e {
+        TargetError::Repo(r) => stage_load_failed(prefix, r),
+        other => CommandError::with_source(ErrorKind::Failed, other),
     }
 }
 
 /// Target errors: dvc's messages, exit 1.
 impl From<TargetError> for CommandError {
     fn from(e: TargetError) -> Self {
-        match e {
-            TargetError::Repo(r) => r.into(),
-            other => CommandError::with_source(ErrorKind::Failed, other),
-        }
+        targets_failed("", e)
     }
 }
 

@@ -12,6 +12,12 @@ pub struct Scm {
     to_stage: Vec<PathBuf>,
 }
 
+impl crate::data::commit::GitIndex for Scm {
+    fn tracks(&self, rel: &str) -> bool {
+        self.is_tracked(rel)
+    }
+}
+
 impl Scm {
     /// Open when `root` is inside a git work tree.
     pub fn open(root: &Path, no_scm: bool) -> Option<Scm> {
@@ -26,16 +32,12 @@ impl Scm {
         })
     }
 
-    /// Whether git tracks `rel` (a file, or anything under a dir).
+    /// Whether git tracks `rel` (a file, or anything under a dir), as dvc's `is_tracked`:
+    /// a `.gitignore` or pointer counts too. (`data::commit::add` asks only once the
+    /// target does not overlap other outs, so a directory holding another out's pointer
+    /// gets dvc's overlap error first.)
     pub fn is_tracked(&self, rel: &str) -> bool {
-        // DVC's own files inside a directory (pointers, ignore files) do not make the
-        // directory "tracked by git"; they make it overlap other outs (checked later).
-        self.git.ls_files(&[], &[rel]).is_ok_and(|v| {
-            v.iter().any(|p| {
-                let name = p.rsplit('/').next().unwrap_or(p);
-                !(crate::data::pointer::is_stage_file(name) || name == ".gitignore")
-            })
-        })
+        self.git.ls_files(&[], &[rel]).is_ok_and(|v| !v.is_empty())
     }
 
     /// Add `/<name>` to `<dir>/.gitignore` unless git already ignores the path.

@@ -9,12 +9,12 @@
 //! `ERROR: failed to push data to the cloud - N files failed to upload` (exit 1).
 
 use super::context::{Context, abs_targets};
-use super::error::{ErrorKind, remote_unusable, transfer_failed};
+use super::error::{ErrorKind, remote_unusable, targets_failed, transfer_failed};
 use super::ui::python_json;
 use super::{CommandError, CommandResult};
 use crate::data::checkout::{self, CheckoutOptions, OnUnsaved};
 use crate::data::dvcfile::Out;
-use crate::data::repo::{Repo, Stage};
+use crate::data::repo::{Repo, RepoError, Stage, TargetError};
 use crate::data::transfer::{
     self, CloudState, Object, Progress, RemoteChoice, RunOptions, Summary, TransferError,
     WithoutRemote,
@@ -146,10 +146,21 @@ fn collect_outs(
     ctx: &Context,
     repo: &Repo,
     args: &TransferArgs,
+    verb: &str,
 ) -> Result<(Vec<Stage>, Vec<NamedOut>), CommandError> {
     let cwd = ctx.cwd()?;
     let targets = abs_targets(&cwd, &args.targets);
-    let stages = repo.stages_for_targets(&targets)?;
+    let stages = repo.stages_for_targets(&targets).map_err(|e| {
+        let direction = if verb == "push" { "to" } else { "from" };
+        if matches!(e, TargetError::Repo(RepoError::InvalidOut { .. })) {
+            // dvc skips the workspace it cannot collect, then fails on it.
+            eprintln!("WARNING: failed to collect 'workspace', skipping");
+        }
+        targets_failed(
+            &format!("failed to {verb} data {direction} the cloud - "),
+            e,
+        )
+    })?;
     let mut outs: Vec<(String, Out)> = stages
         .iter()
         .flat_map(|s| s.outs.iter().map(|o| (o.rel.clone(), o.out.clone())))
@@ -221,7 +232,7 @@ fn revision_outs(
 pub fn run(ctx: &Context, dir: Direction, args: TransferArgs) -> CommandResult {
     let repo = ctx.open_repo()?;
     let _lock = ctx.lock(&repo)?;
-    let (stages, outs) = collect_outs(ctx, &repo, &args)?;
+    let (stages, outs) = collect_outs(ctx, &repo, &args, dir.verb())?;
     let direction = match dir {
         Direction::Push => transfer::Direction::Push,
         _ => transfer::Direction::Fetch,

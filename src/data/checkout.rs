@@ -273,6 +273,19 @@ fn plan_out(
         }
         Err(e) => return Err(e.into()),
     };
+    // Refuse the whole out before anything is written when an entry would go into
+    // `.git`, `.dvc` or `.hg` (a hostile manifest; dvc never writes such entries).
+    if let Some(err) = tree
+        .entries
+        .iter()
+        .find_map(|e| crate::data::pathsafe::check_relpath(&e.relpath).err())
+    {
+        return Err(Error::Io(IoError {
+            op: "check manifest",
+            path: repo.odb.path(&md5, legacy),
+            source: std::io::Error::new(std::io::ErrorKind::InvalidData, err.to_string()),
+        }));
+    }
     // Entry objects are not stat'ed up front (20k stats on a big dir): a missing one
     // surfaces as `odb::Error::Missing` while applying and is reported as missing data.
     let Some(meta) = meta else {

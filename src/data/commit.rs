@@ -5,7 +5,7 @@ use crate::data::dvcfile::{self, Out, OutUpdate};
 use crate::data::io::IoError;
 use crate::data::odb;
 use crate::data::pathsafe;
-use crate::data::repo::{Repo, RepoError, ResolvedOut, Stage, StageKind};
+use crate::data::repo::{self, OutPathError, Repo, RepoError, ResolvedOut, Stage, StageKind};
 use crate::data::status::{self, Current};
 use crate::data::tree::{Tree, TreeEntry};
 use crate::data::walk;
@@ -69,9 +69,23 @@ pub enum Error {
         "Cached output(s) outside of DVC project: {0}. See <https://dvc.org/doc/user-guide/data-management/importing-external-data> for more info."
     )]
     Outside(String),
-    /// Inside `.dvc/`.
-    #[error("Path '{0}' is ignored by :.dvc/")]
-    InDvcDir(String),
+    /// dvc refuses the path as an out (a stage file, inside `.git` or `.dvc`, …).
+    #[error(transparent)]
+    InvalidOut(#[from] OutPathError),
+    /// The target is below a symlinked directory, or is a symlink to one.
+    #[error(
+        "Cannot add files inside symlinked directories to DVC. See <https://dvc.org/doc/user-guide/troubleshooting#add-symlink> for more information."
+    )]
+    InSymlinkedDir(PathBuf),
+    /// git tracks the out (the path relative to the root); the caller words it, with the
+    /// path as the user gave it.
+    #[error("output '{0}' is already tracked by SCM (e.g. Git)")]
+    TrackedByScm(String),
+    /// A `.gitignore` git does not track, which would have to list itself (git-dvc's
+    /// rule; dvc 3.67.1 adds it, and caches the bytes with the new entry under the hash
+    /// of the old ones).
+    #[error("Git ignore file '{0}' cannot be an output.")]
+    GitIgnoreOut(String),
     /// IO.
     #[error(transparent)]
     Io(#[from] IoError),
@@ -229,6 +243,12 @@ pub fn write_updates(
     Ok(true)
 }
 
+/// What `add` asks git (the caller runs it; `data` does not).
+pub trait GitIndex {
+    /// Whether git tracks `rel` (relative to the root), or anything below it.
+    fn tracks(&self, rel: &str) -> bool;
+}
+
 /// What `add` did for one target.
 #[derive(Debug, Clone)]
 pub struct AddOutcome {
@@ -240,22 +260,79 @@ pub struct AddOutcome {
     pub ignore: Option<(PathBuf, String)>,
 }
 
-/// `add` one target (absolute, normalized path) given all current stages.
-pub fn add(
+/// dvc's checks of an `add` target (absolute, normalized), made for every target before
+/// anything is written (`resolve_paths`, then `Output._validate_output_path` for a new
+/// out): outside the repo, inside a symlinked directory, then, unless the target is an
+/// existing out, a stage file or a path dvc ignores (`.git`, `.dvc/`, …). Returns the
+/// target's path relative to the root.
+///
+/// `git` is `None` without git or with `core.no_scm` (nothing is written to `.gitignore`
+/// files then).
+///
+/// Stricter than dvc in two cases: a path inside a tracked directory (a granular update)
+/// must not go into `.git`, `.dvc` or `.hg` either, because the manifest would then name
+/// it and checkout refuses such manifests (dvc adds it); and an untracked `.gitignore`
+/// is refused, because its own entry would change it (git-tracked ones get dvc's error
+/// from [`add`]).
+pub fn check_add_target(
     repo: &Repo,
     abs: &Path,
     stages: &[Stage],
-    no_commit: bool,
-) -> Result<AddOutcome, Error> {
+    git: Option<&dyn GitIndex>,
+) -> Result<String, Error> {
     let rel = repo
         .rel(abs)
         .ok_or_else(|| Error::Outside(abs.display().to_string()))?;
     if rel.is_empty() {
         return Err(Error::Outside(abs.display().to_string()));
     }
-    if rel == ".dvc" || rel.starts_with(".dvc/") {
-        return Err(Error::InDvcDir(abs.display().to_string()));
+    let is_symlink = |p: &Path| fs_err::symlink_metadata(p).is_ok_and(|m| m.is_symlink());
+    let through_symlink = abs
+        .ancestors()
+        .skip(1)
+        .take_while(|p| *p != repo.root)
+        .any(is_symlink);
+    if through_symlink || (is_symlink(abs) && abs.is_dir()) {
+        return Err(Error::InSymlinkedDir(abs.to_path_buf()));
     }
+    let outs = || stages.iter().flat_map(|st| &st.outs);
+    if outs().any(|o| o.rel == rel) {
+        return Ok(rel);
+    }
+    if let Some(o) = outs().find(|o| rel.starts_with(&format!("{}/", o.rel))) {
+        let sub = &rel[o.rel.len() + 1..];
+        if let Some(pattern) = crate::data::ignore::fixed_exclusion(sub, || abs.is_dir()) {
+            return Err(Error::InvalidOut(OutPathError::Ignored {
+                path: abs.display().to_string(),
+                by: pattern.to_string(),
+            }));
+        }
+        return Ok(rel);
+    }
+    let name = rel.rsplit('/').next().unwrap_or(&rel);
+    repo::validate_out_path(&repo.root, &rel, name, abs)?;
+    if let Some(tracked) = git
+        && name == ".gitignore"
+        && fs_err::symlink_metadata(abs).is_ok()
+        && !tracked.tracks(&rel)
+    {
+        return Err(Error::GitIgnoreOut(rel));
+    }
+    Ok(rel)
+}
+
+/// `add` one target (absolute, normalized path) given all current stages. `git` is as
+/// for [`check_add_target`]; dvc asks whether git tracks the out once the target is known
+/// to exist and not to overlap other outs, before caching.
+pub fn add(
+    repo: &Repo,
+    abs: &Path,
+    stages: &[Stage],
+    no_commit: bool,
+    git: Option<&dyn GitIndex>,
+) -> Result<AddOutcome, Error> {
+    let rel = check_add_target(repo, abs, stages, git)?;
+    let tracked_by_scm = |rel: &str| git.is_some_and(|g| g.tracks(rel));
     pathsafe::check_relpath(&rel).map_err(|e| Error::Rewrite {
         file: rel.clone(),
         reason: e.to_string(),
@@ -269,6 +346,9 @@ pub fn add(
                         target: rel.clone(),
                         stage: name.clone(),
                     });
+                }
+                if tracked_by_scm(&o.rel) {
+                    return Err(Error::TrackedByScm(o.rel.clone()));
                 }
                 if o.rel == rel {
                     let c = commit_out(repo, o, no_commit)?;
@@ -296,6 +376,9 @@ pub fn add(
             rel: rel.clone(),
             abs: abs.display().to_string(),
         });
+    }
+    if tracked_by_scm(&rel) {
+        return Err(Error::TrackedByScm(rel));
     }
     let (parent_rel, name) = match rel.rsplit_once('/') {
         Some((p, n)) => (p.to_string(), n.to_string()),

@@ -16,6 +16,30 @@ pub fn is_always_excluded(name: &str) -> bool {
     matches!(name, ".git" | ".hg" | ".dvc")
 }
 
+/// Which of dvc's fixed patterns (`DvcIgnoreFilter`'s defaults `.hg/`, `.git/`, `.git`,
+/// `.dvc/`, unanchored, so they match at any depth) ignores the `/`-separated path `rel`,
+/// as dvc names it in `Path '…' is ignored by :.git`. `is_dir` is asked only when the
+/// last component could match a directory-only pattern.
+///
+/// A later pattern wins, as in dvc: `.dvc/` over `.git` over `.git/` over `.hg/`
+/// (`.git/.dvc/x` is ignored by `:.dvc/`). Case-sensitive, like dvc's pathspec matching.
+pub fn fixed_exclusion(rel: &str, is_dir: impl FnOnce() -> bool) -> Option<&'static str> {
+    let parts: Vec<&str> = rel.split('/').filter(|p| !p.is_empty()).collect();
+    let (last, parents) = parts.split_last()?;
+    let last_is_dir = matches!(*last, ".dvc" | ".hg") && is_dir();
+    let dir_named = |name: &str| parents.contains(&name) || (*last == name && last_is_dir);
+    if dir_named(".dvc") {
+        return Some(":.dvc/");
+    }
+    if parts.contains(&".git") {
+        return Some(":.git");
+    }
+    if dir_named(".hg") {
+        return Some(":.hg/");
+    }
+    None
+}
+
 /// Errors reading `.dvcignore` files.
 #[derive(Debug, thiserror::Error)]
 pub enum Error {
@@ -114,5 +138,24 @@ mod tests {
         assert!(!ig.is_ignored(&root.join("d/s/c.log"), false));
         assert!(ig.is_ignored(&root.join("d/t"), true));
         assert!(!ig.is_ignored(&root.join("d/b.txt"), false));
+    }
+
+    #[test]
+    fn fixed_exclusions_are_named_like_dvc() {
+        let file = || false;
+        let dir = || true;
+        assert_eq!(fixed_exclusion(".git", dir), Some(":.git"));
+        assert_eq!(fixed_exclusion(".git", file), Some(":.git"));
+        assert_eq!(fixed_exclusion("sub/.git/config", file), Some(":.git"));
+        assert_eq!(fixed_exclusion(".dvc/config", file), Some(":.dvc/"));
+        assert_eq!(fixed_exclusion(".git/.dvc/x", file), Some(":.dvc/"));
+        assert_eq!(fixed_exclusion(".hg/x", file), Some(":.hg/"));
+        assert_eq!(fixed_exclusion(".hg", dir), Some(":.hg/"));
+        // Directory-only patterns do not match a file of that name.
+        assert_eq!(fixed_exclusion(".hg", file), None);
+        assert_eq!(fixed_exclusion("a/.dvc", file), None);
+        for fine in ["x", "a.git", ".gitignore", "x.dvc", "a.dvc/b", ".GIT", ""] {
+            assert_eq!(fixed_exclusion(fine, dir), None, "{fine:?}");
+        }
     }
 }

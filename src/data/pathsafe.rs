@@ -4,8 +4,8 @@
 //!
 //! Invariant: a path accepted by the checks here ([`check_relpath`], [`join_checked`], …)
 //! can be joined to its base without leaving it: it is relative, has no `..`, no empty or
-//! `.` components and no NUL, and no existing ancestor between the base and the target is
-//! a symlink.
+//! `.` components and no NUL, does not go into a `.git`, `.dvc` or `.hg` directory (nor
+//! name `.git`), and no existing ancestor between the base and the target is a symlink.
 
 use std::path::{Component, Path, PathBuf};
 
@@ -24,6 +24,21 @@ pub enum PathError {
     /// A parent directory in the workspace is a symlink.
     #[error("unsafe path '{0}': it goes through the symlink '{1}'")]
     ThroughSymlink(String, String),
+    /// It is or goes into git's, DVC's or Mercurial's own directory.
+    #[error("unsafe path '{0}': '{1}' belongs to git, DVC or Mercurial")]
+    Reserved(String, String),
+}
+
+/// Whether a component (not the last, when `last` is false) is `.git`, or is a `.dvc` or
+/// `.hg` directory. dvc never tracks these (its fixed ignore patterns), so no `.dvc`
+/// file or `.dir` manifest dvc writes names one; a path that does is hostile, and
+/// following it would write into a repository's own metadata (`.git/config`,
+/// `.git/hooks/`, `.dvc/config`). Compared case-insensitively, unlike dvc: on a
+/// case-insensitive file system `.GIT` is `.git`.
+fn is_reserved(component: &str, last: bool) -> bool {
+    component.eq_ignore_ascii_case(".git")
+        || (!last
+            && (component.eq_ignore_ascii_case(".dvc") || component.eq_ignore_ascii_case(".hg")))
 }
 
 /// Validate a `/`-separated relative path (a `.dir` relpath or an out path below its base).
@@ -34,10 +49,14 @@ pub fn check_relpath(rel: &str) -> Result<(), PathError> {
     if rel.starts_with('/') || Path::new(rel).is_absolute() {
         return Err(PathError::Absolute(rel.to_string()));
     }
-    for part in rel.split('/') {
+    let mut parts = rel.split('/').peekable();
+    while let Some(part) = parts.next() {
         match part {
             ".." => return Err(PathError::ParentDir(rel.to_string())),
             "" | "." => return Err(PathError::Malformed(rel.to_string())),
+            _ if is_reserved(part, parts.peek().is_none()) => {
+                return Err(PathError::Reserved(rel.to_string(), part.to_string()));
+            }
             _ => {}
         }
     }
@@ -222,6 +241,31 @@ mod tests {
             check_relpath("a\0b"),
             Err(PathError::Malformed(_))
         ));
+        for reserved in [
+            ".git",
+            ".git/config",
+            "sub/.git/hooks/post-checkout",
+            ".GIT/config",
+            ".dvc/config",
+            "a/.Dvc/x",
+            ".hg/hgrc",
+        ] {
+            assert!(
+                matches!(check_relpath(reserved), Err(PathError::Reserved(..))),
+                "{reserved:?}"
+            );
+        }
+        // A file named `.dvc` or `.hg` is data (dvc's patterns for them are dir-only).
+        for fine in [
+            "a/.dvc",
+            ".hg",
+            "x.git",
+            ".gitignore",
+            "a.dvc/b",
+            ".github/x",
+        ] {
+            assert!(check_relpath(fine).is_ok(), "{fine:?}");
+        }
         assert!(check_relpath("a/b c/ü.bin").is_ok());
         assert!(check_relpath("..a/b..").is_ok());
     }

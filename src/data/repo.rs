@@ -1,7 +1,7 @@
 //! A DVC repository: its root, config, cache and state, and the stages (`.dvc` files
 //! and `dvc.lock` entries) whose outs the data commands act on.
 
-use crate::data::config::{Config, ConfigError, LoadOptions};
+use crate::data::config::{Config, ConfigError, LoadOptions, py_repr};
 use crate::data::dvcfile::{self, Out, ParseError};
 use crate::data::ignore::{self, DvcIgnore};
 use crate::data::io::IoError;
@@ -54,12 +54,81 @@ pub enum RepoError {
         #[source]
         source: PathError,
     },
+    /// An out dvc refuses (a stage file, or inside `.git`, `.dvc`, `.hg` or a subrepo),
+    /// in dvc's words, which do not name the stage file.
+    #[error("{source}")]
+    InvalidOut {
+        /// The stage file listing it.
+        file: String,
+        /// What is wrong.
+        #[source]
+        source: OutPathError,
+    },
     /// `.dvcignore` problem.
     #[error(transparent)]
     Ignore(#[from] ignore::Error),
     /// IO.
     #[error(transparent)]
     Io(#[from] IoError),
+}
+
+/// Why dvc refuses a path as an out (`Output._validate_output_path`), in its words.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OutPathError {
+    /// The out would be a stage file itself (`*.dvc`, `dvc.yaml`).
+    #[error("DVC file '{0}' cannot be an output.")]
+    StageFile(String),
+    /// One of dvc's fixed ignore patterns matches: it is, or is inside, `.git`, a `.dvc`
+    /// or `.hg` directory (named after the subrepo when inside one).
+    #[error("Path {} is ignored by {by}", py_repr(.path))]
+    Ignored {
+        /// The path as dvc shows it: absolute, joined as written.
+        path: String,
+        /// The pattern, as dvc names it (`:.git`, `:.dvc/`, `:.hg/`, `in sub_repo:NAME`).
+        by: String,
+    },
+}
+
+/// dvc's checks of an out (`Output._validate_output_path`): `def_path` as written (in
+/// the stage file, or the name `add` gives the out), `rel` the normalized path from
+/// `root`, `shown` the absolute path for the message. Lexical, except that a last
+/// component `.hg` is looked at (dvc ignores `.hg/` directories only) and, for the
+/// message only, ancestors are checked for being subrepos.
+///
+/// This is what keeps a hostile pointer from naming `.git/config` or `.dvc/config` as
+/// an out: every stage goes through [`Repo::stages_from_text`], which applies it.
+pub fn validate_out_path(
+    root: &Path,
+    rel: &str,
+    def_path: &str,
+    shown: &Path,
+) -> Result<(), OutPathError> {
+    let base = def_path.rsplit('/').next().unwrap_or(def_path);
+    if def_path.ends_with(".dvc") || base == "dvc.yaml" {
+        return Err(OutPathError::StageFile(def_path.to_string()));
+    }
+    let Some(pattern) = ignore::fixed_exclusion(rel, || root.join(rel).is_dir()) else {
+        return Ok(());
+    };
+    Err(OutPathError::Ignored {
+        path: shown.display().to_string(),
+        by: subrepo_of(root, rel)
+            .map_or_else(|| pattern.to_string(), |name| format!("in sub_repo:{name}")),
+    })
+}
+
+/// dvc's name for the deepest subrepo holding `rel` (a directory below `root`, possibly
+/// `rel` itself, with a `.dvc` inside), whose pattern then wins in dvc's messages.
+fn subrepo_of<'a>(root: &Path, rel: &'a str) -> Option<&'a str> {
+    let mut found = None;
+    let mut dir = root.to_path_buf();
+    for part in rel.split('/') {
+        dir.push(part);
+        if fs_err::symlink_metadata(dir.join(".dvc")).is_ok() {
+            found = Some(part);
+        }
+    }
+    found
 }
 
 /// What a stage file is.
@@ -432,6 +501,18 @@ impl Repo {
         if norm_s.starts_with("..") {
             return Err(unsafe_path(PathError::ParentDir(out.path.clone())));
         }
+        // dvc joins the path as written to the stage's directory for its message.
+        let shown = if base_rel.is_empty() {
+            self.root.join(&out.path)
+        } else {
+            self.root.join(base_rel).join(&out.path)
+        };
+        validate_out_path(&self.root, &norm_s, &out.path, &shown).map_err(|source| {
+            RepoError::InvalidOut {
+                file: file.to_string(),
+                source,
+            }
+        })?;
         let abs = pathsafe::join_checked(&self.root, &norm_s).map_err(unsafe_path)?;
         Ok(ResolvedOut {
             out,

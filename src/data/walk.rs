@@ -119,6 +119,11 @@ fn list_into<'s>(
             push_err(Error::NestedDvcIgnore(dir.to_path_buf()));
             continue;
         }
+        // dvc's `.git` pattern is not directory-only: a submodule's or linked worktree's
+        // `.git` file is left out too.
+        if name == ".git" {
+            continue;
+        }
         let Ok(ft) = entry.file_type() else { continue };
         let rel = if prefix.is_empty() {
             name.to_string()

@@ -73,7 +73,7 @@ fn materialize_one(repo: &Repo, pathname: &str, text: &str) -> PointerOutcome {
     };
     let stages = match repo.stages_from_text(pathname, text) {
         Ok(stages) => stages,
-        Err(e @ RepoError::UnsafePath { .. }) => {
+        Err(e @ (RepoError::UnsafePath { .. } | RepoError::InvalidOut { .. })) => {
             // A hostile path is an error to show, never something to write (invariant 4).
             outcome.errors.push(e.to_string());
             return outcome;

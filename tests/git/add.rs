@@ -563,3 +563,122 @@ fn add_stages_what_it_writes() {
         "{staged}"
     );
 }
+
+/// Regression test for issue 12: `add .git` succeeded, and after `git commit` and
+/// `git dvc checkout -f` a commit was lost. Every path dvc 3.67.1 refuses as an out
+/// (`.git` and anything in it, `.dvc` and anything in it, a pointer, a tracked
+/// `.gitignore`, a path in a symlinked directory) is refused with dvc's message and exit
+/// code, and nothing is written: no pointer, no cache object, no `.gitignore` entry, no
+/// staged file, nothing in `.git`.
+#[test]
+fn issue_12_add_refuses_git_dvc_pointers_and_symlinked_dirs_like_dvc() {
+    let env = TestEnv::new();
+    let twin = initialized(&env);
+    twin.write("x", "x\n");
+    twin.run(&["add", "-q", "x"]).success();
+    twin.write("dvc.yaml", "stages: {}\n");
+    twin.git(&["add", "-A"]);
+    twin.git(&["commit", "-q", "-m", "x"]);
+    twin.both(|d| {
+        d.write("y", "y\n");
+        d.write("sub/.git/config", "[core]\n");
+        d.write("e/.dvc/config", "");
+        d.write("e/f", "f\n");
+        d.write(".hg/hgrc", "");
+        d.write("data/a", "a\n");
+        std::os::unix::fs::symlink(".git", d.path("gitdir")).unwrap();
+        std::os::unix::fs::symlink("data", d.path("ld")).unwrap();
+    });
+    let cases: &[&[&str]] = &[
+        &[".git"],
+        &[".git/"],
+        &[".git/config"],
+        &[".git/hooks"],
+        &[".git/nonexistent"],
+        &[".dvc"],
+        &[".dvc/"],
+        &[".dvc/config"],
+        &[".dvc/cache"],
+        &["x.dvc"],
+        &["dvc.yaml"],
+        &[".gitignore"],
+        &["sub/.git"],
+        &["sub/.git/config"],
+        &["e/.dvc"],
+        // dvc names the subrepo `e` as the pattern.
+        &["e/.dvc/config"],
+        &[".hg"],
+        &["gitdir/config"],
+        &["ld"],
+        &["ld/a"],
+        // Every target is checked before anything is written.
+        &["y", ".git"],
+    ];
+    for targets in cases {
+        let before = (disk_state(&twin.dvc), disk_state(&twin.gd));
+        let mut args = vec!["add"];
+        args.extend_from_slice(targets);
+        eprintln!("case: {args:?}");
+        let out = twin.run(&args);
+        out.same_output();
+        out.gd.code(1).stderr_has("ERROR: ");
+        assert_eq!(
+            disk_state(&twin.dvc),
+            before.0,
+            "dvc changed the repository on {args:?}"
+        );
+        assert_eq!(
+            disk_state(&twin.gd),
+            before.1,
+            "git-dvc changed the repository on {args:?}"
+        );
+    }
+    // From a subdirectory, the path printed is still the absolute one.
+    let out = twin.run_in("sub", &["add", ".git"]);
+    out.same_output();
+    out.gd.code(1).stderr_has("is ignored by :.git");
+}
+
+/// Issue 12: a directory holding a git-tracked `.gitignore` is tracked by git for dvc
+/// (`is_tracked` lists anything below it); one holding another out's pointer overlaps it,
+/// which dvc reports first.
+#[test]
+fn issue_12_add_dir_with_tracked_gitignore_or_pointer_like_dvc() {
+    let env = TestEnv::new();
+    let twin = initialized(&env);
+    twin.both(|d| {
+        d.write("p/.gitignore", "*.tmp\n");
+        d.write("p/f", "f\n");
+        d.write("q/r/f", "f\n");
+    });
+    twin.git(&["add", "p/.gitignore"]);
+    twin.git(&["commit", "-q", "-m", "p"]);
+    let out = twin.run(&["add", "p"]);
+    out.same_output();
+    out.gd.code(1).stderr_has("already tracked by SCM");
+    twin.run(&["add", "-q", "q/r/f"]).success();
+    twin.git(&["add", "-A"]);
+    twin.git(&["commit", "-q", "-m", "q"]);
+    let out = twin.run(&["add", "q"]);
+    out.same_output();
+    out.gd
+        .code(1)
+        .stderr_has("because it is overlapping with other DVC tracked output");
+    twin.assert_same_tree();
+}
+
+/// Issue 12: `.git` inside a directory is left out of its manifest, a directory (a nested
+/// repository) as well as a file (a submodule's or worktree's `gitdir:` link), as dvc does.
+#[test]
+fn issue_12_add_dir_leaves_nested_git_out_like_dvc() {
+    let env = TestEnv::new();
+    let twin = initialized(&env);
+    twin.both(|d| {
+        d.write("d/f", "f\n");
+        d.write("d/.git", "gitdir: ../.git/modules/d\n");
+        d.write("d/nested/.git/config", "[core]\n");
+        d.write("d/nested/g", "g\n");
+    });
+    add_same(&twin, &["d"]);
+    assert!(twin.gd.read("d.dvc").contains("nfiles: 2\n"));
+}

@@ -1082,6 +1082,19 @@ pub fn tree_snapshot(dir: &Dir<'_>) -> String {
     s
 }
 
+/// Everything a command could change in a repository: the tree (pointers, `.gitignore`s,
+/// the cache), the git index, and `.git` itself (its names and modes, `config`, `HEAD`).
+pub fn disk_state(d: &Dir<'_>) -> String {
+    format!(
+        "{}--- index\n{}--- .git\n{}{}{}",
+        tree_snapshot(d),
+        index_snapshot(d),
+        listing(&d.path(".git")),
+        d.read(".git/config"),
+        d.read(".git/HEAD")
+    )
+}
+
 /// `git ls-files --stage` of a repository (empty outside git): what is staged.
 pub fn index_snapshot(dir: &Dir<'_>) -> String {
     if dir.path.join(".git").exists() {

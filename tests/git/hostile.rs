@@ -388,3 +388,294 @@ fn dvc_file_is_a_directory_or_unreadable() {
     }
     repo.chmod("f.dvc", 0o644);
 }
+
+/// Issue 12, stricter than dvc: inside a tracked directory, dvc 3.67.1 adds
+/// `data/.git/x` to the manifest, which git-dvc's checkout would then refuse. git-dvc
+/// refuses the add instead, with the words dvc uses for `.git` elsewhere.
+#[test]
+fn issue_12_add_inside_tracked_dir_refuses_git_paths() {
+    let env = TestEnv::new();
+    let repo = repo(&env);
+    repo.write("data/a", "a\n");
+    repo.gd(&["add", "-q", "data"]).success();
+    repo.write("data/.git/x", "x\n");
+    repo.write("data/sub/.dvc/config", "");
+    let before = disk_state(&repo);
+    for target in ["data/.git/x", "data/.git", "data/sub/.dvc/config"] {
+        let out = repo.gd(&["add", target]);
+        out.code(1)
+            .stderr_has("ERROR: Path '")
+            .stderr_has("' is ignored by :.");
+        assert_eq!(disk_state(&repo), before, "add {target} changed something");
+    }
+}
+
+/// Issue 12, stricter than dvc: dvc 3.67.1 adds a `.gitignore` git does not track (a
+/// tracked one gets its `already tracked by SCM` error, see `add.rs`), appends the
+/// file's own entry to it after hashing, and caches the new bytes under the old hash: a
+/// corrupt object, and an out that is modified at once. git-dvc refuses it, unless there
+/// is no git (then nothing writes to it).
+#[test]
+fn issue_12_add_refuses_an_untracked_gitignore() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    twin.write("sub/.gitignore", "*.tmp\n");
+    let before = disk_state(&twin.gd);
+    let out = twin.run(&["add", "sub/.gitignore"]);
+    out.dvc.success();
+    let object = cache_rel(&md5_hex(b"*.tmp\n"));
+    assert_eq!(
+        twin.dvc.read(&object),
+        "*.tmp\n/.gitignore\n",
+        "dvc's cache object (its reason to refuse it) is no longer corrupt"
+    );
+    out.gd
+        .code(1)
+        .stderr_has("ERROR: Git ignore file 'sub/.gitignore' cannot be an output.\n")
+        .stderr_has("hint: track it with git instead: `git add sub/.gitignore`");
+    assert_eq!(disk_state(&twin.gd), before);
+    let plain = env.dir("plain");
+    plain.gd(&["init", "-q", "--no-scm"]).success();
+    plain.write("sub/.gitignore", "*.tmp\n");
+    plain.gd(&["add", "-q", "sub/.gitignore"]).success();
+    assert_eq!(plain.read("sub/.gitignore"), "*.tmp\n");
+}
+
+/// The first `ERROR:` line of a command's stderr, with the repository root normalized.
+fn error_line(out: &CommandOutput, root: &std::path::Path) -> String {
+    normalize(&out.stderr, root)
+        .lines()
+        .find(|l| l.starts_with("ERROR:"))
+        .unwrap_or_default()
+        .to_string()
+}
+
+/// Regression test for issue 12: a pointer naming `.git/config` (or anything in `.git`,
+/// `.dvc` or `.hg`, or a stage file) as its out made `checkout -f` overwrite it and
+/// `commit -f` cache it. dvc 3.67.1 refuses such a stage when it loads it, in every
+/// command; git-dvc refuses it when stages are resolved, with dvc's message and exit code
+/// (255 for checkout, `failed to commit - ` and `failed to push data to the cloud - `
+/// before it), and nothing changes: not `.git`, not the cache, not the remote.
+#[test]
+fn issue_12_pointers_naming_git_or_dvc_paths_are_refused_like_dvc() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    for (d, name) in [(&twin.dvc, "remote-dvc"), (&twin.gd, "remote-gd")] {
+        let url = env.dir(name).path.to_str().unwrap().to_string();
+        d.dvc(&["remote", "add", "-d", "-q", "r", &url]).success();
+    }
+    twin.write("x", "hi\n");
+    twin.run(&["add", "-q", "x"]).success();
+    twin.run(&["push", "-q"]).success();
+    twin.write("sub/.git/config", "[core]\n");
+    twin.git(&["add", "-A"]);
+    twin.git(&["commit", "-q", "-m", "x"]);
+    let md5 = md5_hex(b"hi\n");
+    let cases: &[(&str, &str, &str)] = &[
+        // (stage file, out path, what dvc's error says)
+        ("evil.dvc", ".git/config", "is ignored by :.git"),
+        ("evil.dvc", ".git", "is ignored by :.git"),
+        (
+            "evil.dvc",
+            ".git/hooks/post-checkout",
+            "is ignored by :.git",
+        ),
+        ("evil.dvc", "sub/.git/config", "is ignored by :.git"),
+        ("evil.dvc", ".dvc/config", "is ignored by :.dvc/"),
+        ("evil.dvc", ".dvc", "DVC file '.dvc' cannot be an output."),
+        ("evil.dvc", "x.dvc", "DVC file 'x.dvc' cannot be an output."),
+        (
+            "evil.dvc",
+            "dvc.yaml",
+            "DVC file 'dvc.yaml' cannot be an output.",
+        ),
+        ("evil.dvc", ".hg/hgrc", "is ignored by :.hg/"),
+        // dvc shows the path joined as written.
+        (
+            "sub/evil.dvc",
+            "../.git/config",
+            "Path '<ROOT>/sub/../.git/config' is ignored by :.git",
+        ),
+        ("sub/evil.dvc", "../.dvc/config", "is ignored by :.dvc/"),
+        ("dvc.lock", ".git/config", "is ignored by :.git"),
+    ];
+    for (i, (file, path, expected)) in cases.iter().enumerate() {
+        eprintln!("case: {file} -> {path}");
+        if *file == "dvc.lock" {
+            twin.write(
+                "dvc.yaml",
+                format!("stages:\n  evil:\n    cmd: 'true'\n    outs:\n    - {path}\n"),
+            );
+            twin.write(
+                "dvc.lock",
+                format!(
+                    "schema: '2.0'\nstages:\n  evil:\n    cmd: 'true'\n    outs:\n    - path: {path}\n      hash: md5\n      md5: {md5}\n      size: 3\n"
+                ),
+            );
+        } else {
+            twin.write(
+                file,
+                format!("outs:\n- md5: {md5}\n  size: 3\n  hash: md5\n  path: {path}\n"),
+            );
+        }
+        let before = disk_state(&twin.gd);
+        let remote_before = listing(&env.root().join("remote-gd"));
+        // Every command for the first case, the most telling ones for the others.
+        let commands: &[&[&str]] = if i == 0 {
+            &[
+                &["status"],
+                &["checkout"],
+                &["checkout", "-f"],
+                &["commit"],
+                &["commit", "-f"],
+                &["add", "x"],
+                &["push"],
+                &["fetch"],
+                &["pull"],
+                &["pull", "-f"],
+            ]
+        } else {
+            &[&["status"], &["checkout", "-f"], &["commit", "-f"]]
+        };
+        for args in commands {
+            let out = twin.run(args);
+            out.same_code();
+            let (d, g) = (
+                error_line(&out.dvc, &twin.dvc.path),
+                error_line(&out.gd, &twin.gd.path),
+            );
+            assert_eq!(
+                g, d,
+                "{file} -> {path}: `{args:?}` says something else than dvc"
+            );
+            assert!(g.contains(expected), "{file} -> {path}: {args:?}: {g}");
+            assert_eq!(
+                disk_state(&twin.gd),
+                before,
+                "{file} -> {path}: `{args:?}` changed the repository"
+            );
+            assert_eq!(listing(&env.root().join("remote-gd")), remote_before);
+        }
+        // Also with git-dvc's own words for a pointer it reads from git (pull of one
+        // target, diff, gc): a clean error, never a write.
+        for args in [
+            &["checkout", "-f", *file][..],
+            &["diff"],
+            &["gc", "-w", "-f"],
+        ] {
+            let out = twin.gd.gd(args);
+            out.failure();
+            assert_eq!(
+                disk_state(&twin.gd),
+                before,
+                "{file} -> {path}: `{args:?}` changed the repository"
+            );
+        }
+        for f in [*file, "dvc.yaml"] {
+            for d in [&twin.dvc, &twin.gd] {
+                let _ = std::fs::remove_file(d.path(f));
+            }
+        }
+    }
+}
+
+/// Issue 12 through git: a commit whose pointers name a git hook that does not exist yet
+/// (`reference-transaction`, which git would run on the next ref update; the payload is
+/// in the cache), `.git/config` and `.dvc/config`. Switching to it runs the filter
+/// (materializing through `data::checkout`) and the post-checkout hook; neither may write
+/// into `.git` or `.dvc`, both say why, and git itself must not break.
+#[test]
+fn issue_12_git_checkout_of_a_hostile_pointer_leaves_git_and_dvc_alone() {
+    use crate::e2e_support::*;
+    let env = TestEnv::new();
+    let d = installed_repo(&env);
+    let payload = "#!/bin/sh\necho pwned > pwned\n";
+    d.write("payload", payload);
+    add_and_commit(&d, &["payload"], "payload");
+    let md5 = md5_hex(payload.as_bytes());
+    d.git(&["checkout", "-q", "-b", "evil"]).success();
+    for (file, path) in [
+        ("hook.dvc", ".git/hooks/reference-transaction"),
+        ("config.dvc", ".dvc/config"),
+        ("sub/nested.dvc", ".git/config"),
+    ] {
+        d.write(
+            file,
+            format!("outs:\n- md5: {md5}\n  size: 30\n  hash: md5\n  path: {path}\n"),
+        );
+    }
+    d.git(&["add", "-A"]).success();
+    // An attacker's commit would not have gone through our pre-commit hook.
+    d.git(&["commit", "-q", "--no-verify", "-m", "evil"])
+        .success();
+    d.git(&["switch", "-q", "main"]).success();
+    let hook = d.read(".git/hooks/post-checkout");
+    let config = d.read(".dvc/config");
+    let git_config = d.read(".git/config");
+    for args in [
+        &["switch", "-q", "evil"][..],
+        &["switch", "-q", "main"],
+        &["switch", "-q", "evil"],
+    ] {
+        let out = d.git(args);
+        out.success();
+        if args[2] == "evil" {
+            out.stderr_has("`hook.dvc`")
+                .stderr_has("is ignored by :.git");
+        }
+        assert_eq!(d.read(".git/hooks/post-checkout"), hook, "`git {args:?}`");
+        assert_eq!(d.read(".dvc/config"), config, "`git {args:?}`");
+        assert_eq!(d.read(".git/config"), git_config, "`git {args:?}`");
+        assert!(
+            !d.exists(".git/hooks/reference-transaction") && !d.exists("pwned"),
+            "`git {args:?}` installed the hook"
+        );
+        assert!(!d.exists("sub/.git"), "`git {args:?}`");
+    }
+    for args in [
+        &["dvc", "checkout", "-f"][..],
+        &["dvc", "pull", "-f"],
+        &["dvc", "commit", "-f"],
+    ] {
+        let out = d.git(args);
+        out.failure().stderr_has("is ignored by :.");
+        assert_eq!(d.read(".git/hooks/post-checkout"), hook, "`git {args:?}`");
+        assert_eq!(d.read(".dvc/config"), config, "`git {args:?}`");
+        assert_eq!(d.read(".git/config"), git_config, "`git {args:?}`");
+    }
+    // git's own view of the branch is intact: nothing was lost.
+    assert_eq!(rev(&d, "HEAD"), rev(&d, "evil"));
+}
+
+/// Issue 12: a `.dir` manifest whose entries go into `.git`, `.dvc` or `.hg` (which dvc
+/// never writes: its walk leaves them out) is refused whole, before anything of the out
+/// is written. dvc 3.67.1 would write `data/.git/config`, so dvc is not run here.
+#[test]
+fn issue_12_dir_manifest_entries_in_git_or_dvc_are_refused() {
+    let env = TestEnv::new();
+    let repo = repo(&env);
+    let remote = env.dir("remote").path.to_str().unwrap().to_string();
+    repo.gd(&["remote", "add", "-d", "r", &remote]).success();
+    for relpath in [
+        ".git/config",
+        "sub/.git/hooks/post-checkout",
+        ".git",
+        ".dvc/config",
+        ".hg/hgrc",
+        ".GIT/config",
+    ] {
+        let oid = put_manifest(&repo, &[(relpath, b"pwned\n"), ("ok", b"ok\n")]);
+        repo.write("data.dvc", dir_out(&oid, "data"));
+        for args in [&["checkout"][..], &["checkout", "-f"], &["pull", "-f"]] {
+            let out = repo.gd(args);
+            refused(&out, &oid[2..10]);
+            out.stderr_has("belongs to git, DVC or Mercurial");
+            assert!(
+                !repo.exists("data"),
+                "{relpath:?}: `{args:?}` wrote the out"
+            );
+        }
+    }
+}
