@@ -4,14 +4,6 @@
 
 use crate::harness::*;
 
-#[track_caller]
-fn same(twin: &Twin<'_>, args: &[&str]) -> TwinOutput {
-    let out = twin.run(args);
-    twin.assert_same_tree();
-    out.same_output();
-    out
-}
-
 // ----- class 7: `commit` of an out that does not exist -----
 
 /// issue 11, class 7: `commit -f x.dvc` with `x` missing exits 1 with dvc's

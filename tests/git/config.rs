@@ -2,14 +2,6 @@
 
 use crate::harness::*;
 
-#[track_caller]
-fn same(twin: &Twin<'_>, args: &[&str]) -> TwinOutput {
-    let out = twin.run(args);
-    twin.assert_same_tree();
-    out.same_output();
-    out
-}
-
 fn initialized(env: &TestEnv) -> Twin<'_> {
     let twin = env.twin();
     twin.init();

@@ -1250,6 +1250,15 @@ impl TwinOutput {
     }
 }
 
+/// Run `args` in both twins and require the same output and the same repository tree.
+#[track_caller]
+pub fn same(twin: &Twin<'_>, args: &[&str]) -> TwinOutput {
+    let out = twin.run(args);
+    twin.assert_same_tree();
+    out.same_output();
+    out
+}
+
 impl<'a> Twin<'a> {
     /// Runs a setup step in both repositories.
     pub fn both(&self, f: impl Fn(&Dir<'a>)) {

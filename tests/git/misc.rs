@@ -17,14 +17,6 @@ fn populated(env: &TestEnv) -> Twin<'_> {
     twin
 }
 
-#[track_caller]
-fn same(twin: &Twin<'_>, args: &[&str]) -> TwinOutput {
-    let out = twin.run(args);
-    twin.assert_same_tree();
-    out.same_output();
-    out
-}
-
 // ----- commit -----
 
 #[test]
