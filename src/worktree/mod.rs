@@ -135,6 +135,8 @@ pub struct Worktree {
     pub repo: Repo,
     /// The process environment.
     pub env: ProcessEnv,
+    /// `gitdvc.*`, read from git config on first use (most hook runs never need it).
+    settings: std::sync::OnceLock<GitDvcSettings>,
 }
 
 impl Worktree {
@@ -150,6 +152,7 @@ impl Worktree {
             top,
             repo,
             env: env.clone(),
+            settings: std::sync::OnceLock::new(),
         }))
     }
 
@@ -164,8 +167,8 @@ impl Worktree {
         }
     }
 
-    /// git-dvc's `gitdvc.*` settings, read once per call.
-    pub fn settings(&self) -> GitDvcSettings {
-        self.git.gitdvc_settings()
+    /// git-dvc's `gitdvc.*` settings, read once per hook run.
+    pub fn settings(&self) -> &GitDvcSettings {
+        self.settings.get_or_init(|| self.git.gitdvc_settings())
     }
 }
