@@ -89,23 +89,7 @@ fn commit_target(
         let mut written = Vec::new();
         for st in &stages[start..end] {
             if !force {
-                // dvc's `changed_entries`: the stage md5, and the workspace alone (`not in
-                // cache` is no change).
-                if st.changed_checksum {
-                    return Err(changed_stage(st));
-                }
-                for o in &st.outs {
-                    let s = status::workspace_status(repo, o).map_err(|e| fail(&e))?;
-                    if matches!(s, OutState::Modified | OutState::New | OutState::Deleted) {
-                        return Err(changed_stage(st));
-                    }
-                }
-                for e in &st.external {
-                    let s = status::external_status(repo, e).map_err(|e| fail(&e))?;
-                    if matches!(s, Some(OutState::Modified | OutState::Deleted)) {
-                        return Err(changed_stage(st));
-                    }
-                }
+                confirm_changed(repo, cwd, st)?;
             }
             let external = external_updates(repo, st)?;
             // `Output.save`: the out must exist; dvc re-applies the `.gitignore` entry of
@@ -167,11 +151,41 @@ fn commit_target(
     Ok(())
 }
 
-fn changed_stage(st: &Stage) -> Failure {
-    Failure::Message(format!(
-        "unable to commit changed stage: '{}'. Use `-f|--force` to force.",
-        st.display_name()
-    ))
+/// dvc's `changed_entries` and `prompt_to_commit`: a stage whose outs (or recorded md5)
+/// changed is committed only if the user says yes on a terminal; elsewhere it is refused.
+/// (`not in cache` is no change.)
+fn confirm_changed(repo: &Repo, cwd: &Path, st: &Stage) -> Result<(), Failure> {
+    let fail = |e: &dyn std::error::Error| Failure::Message(e.to_string());
+    let mut outs = Vec::new();
+    for o in &st.outs {
+        let s = status::workspace_status(repo, o).map_err(|e| fail(&e))?;
+        if matches!(s, OutState::Modified | OutState::New | OutState::Deleted) {
+            outs.push(super::ui::relative_to_cwd(&o.abs, cwd));
+        }
+    }
+    for e in &st.external {
+        let s = status::external_status(repo, e).map_err(|e| fail(&e))?;
+        if matches!(s, Some(OutState::Modified | OutState::Deleted)) {
+            outs.push(e.location.clone());
+        }
+    }
+    let stage = format!("stage: '{}'", st.display_name());
+    let question = if !outs.is_empty() {
+        let list: Vec<String> = outs.iter().map(|o| super::ui::python_repr(o)).collect();
+        format!("outputs [{}] of {stage} changed.", list.join(", "))
+    } else if st.changed_checksum {
+        format!("'md5' of {stage} changed.")
+    } else {
+        return Ok(());
+    };
+    if super::ui::prompt_confirm(&format!("{question} Are you sure you want to commit it?")) {
+        Ok(())
+    } else {
+        Err(Failure::Message(format!(
+            "unable to commit changed stage: '{}'. Use `-f|--force` to force.",
+            st.display_name()
+        )))
+    }
 }
 
 /// Outs outside the workspace, as dvc's `Output.save` treats them: a cached one is

@@ -15,7 +15,6 @@ use crate::data::repo::Repo;
 use crate::data::transfer::{self, Object, TransferError};
 use crate::git::history as githistory;
 use std::collections::{HashMap, HashSet};
-use std::io::{BufRead, Write};
 
 /// Arguments of `gc`.
 #[derive(Debug, clap::Args)]
@@ -163,32 +162,6 @@ fn warning(args: &GcArgs, num: Option<usize>) -> String {
     msg
 }
 
-/// dvc's `ui.confirm`: prompt on stdout, read a line; EOF or "no" refuses.
-fn confirm(statement: &str) -> bool {
-    let mut stdout = std::io::stdout();
-    let stdin = std::io::stdin();
-    loop {
-        let _ = write!(stdout, "{statement} [y/n]: ");
-        let _ = stdout.flush();
-        let mut line = String::new();
-        match stdin.lock().read_line(&mut line) {
-            Ok(0) | Err(_) => return false,
-            Ok(_) => {}
-        }
-        let answer = line.trim().to_lowercase();
-        match answer.as_str() {
-            "y" | "yes" => return true,
-            "n" | "no" => return false,
-            _ => {
-                let _ = writeln!(
-                    stdout,
-                    "Your response must be one of: ['yes', 'no', 'y', 'n']. Please try again."
-                );
-            }
-        }
-    }
-}
-
 /// Where a used `.dir` was seen, for messages.
 struct Seen {
     path: String,
@@ -214,7 +187,7 @@ pub fn run(ctx: &Context, args: GcArgs) -> CommandResult {
     };
     eprintln!("WARNING: {}", warning(&args, num));
     let force = args.force || args.dry;
-    if !force && !confirm("Are you sure you want to proceed?") {
+    if !force && !super::ui::confirm("Are you sure you want to proceed?") {
         return Err(CommandError::silent(1));
     }
     let _lock = ctx.lock(&repo)?;
@@ -342,11 +315,11 @@ fn open_remote(repo: &Repo, name: Option<&str>) -> CommandResult<Remote> {
             let root = repo.root.display();
             let msg = if repo.config.remote_names().is_empty() {
                 format!(
-                    "no remote specified in {root}. Create a default remote with\n    dvc remote add -d <remote name> <remote url>"
+                    "no remote specified in {root}. Create a default remote with\n    git dvc remote add -d <remote name> <remote url>"
                 )
             } else {
                 format!(
-                    "no remote specified in {root}. Setup default remote with\n    dvc remote default <remote name>\nor use:\n    dvc gc -c -r <remote name>"
+                    "no remote specified in {root}. Setup default remote with\n    git dvc remote default <remote name>\nor use:\n    git dvc gc -c -r <remote name>"
                 )
             };
             CommandError::unhandled(msg)

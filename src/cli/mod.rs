@@ -132,6 +132,12 @@ pub fn main() -> ExitCode {
             return ExitCode::from(usage_exit_code(e.kind()));
         }
     };
+    if cli.quiet && cli.verbose > 0 {
+        // dvc's parser keeps the two in one exclusive group and exits 2 on both.
+        eprintln!("usage: git dvc [-q | -v]");
+        eprintln!("git dvc: error: argument -v/--verbose: not allowed with argument -q/--quiet");
+        return ExitCode::from(2);
+    }
     let mut env = crate::env::ProcessEnv::capture();
     env.rehash |= cli.rehash;
     logging::init(cli.verbose, cli.quiet, &env);

@@ -46,3 +46,62 @@ fn write_py(v: &serde_json::Value, out: &mut String) {
 fn write_py_str(s: &str, out: &mut String) {
     crate::data::tree::push_json_string(out, s);
 }
+
+/// dvc's `ui.confirm` (gc, destroy): ask on stdout whatever stdin is, `statement [y/n]: `;
+/// end of input or "no" refuses.
+pub fn confirm(statement: &str) -> bool {
+    ask_yes_no(&format!("{statement} [y/n]: "))
+}
+
+/// dvc's `prompt.confirm` (commit): only when stdout is a terminal, else the answer is no
+/// without asking; the prompt is `statement [y/n] `.
+pub fn prompt_confirm(statement: &str) -> bool {
+    use std::io::IsTerminal;
+    std::io::stdout().is_terminal() && ask_yes_no(&format!("{statement} [y/n] "))
+}
+
+fn ask_yes_no(prompt: &str) -> bool {
+    use std::io::{BufRead, Write};
+    let mut stdout = std::io::stdout();
+    let stdin = std::io::stdin();
+    loop {
+        let _ = write!(stdout, "{prompt}");
+        let _ = stdout.flush();
+        let mut line = String::new();
+        match stdin.lock().read_line(&mut line) {
+            Ok(0) | Err(_) => return false,
+            Ok(_) => {}
+        }
+        match line.trim().to_lowercase().as_str() {
+            "y" | "yes" => return true,
+            "n" | "no" => return false,
+            _ => {
+                let _ = writeln!(
+                    stdout,
+                    "Your response must be one of: ['yes', 'no', 'y', 'n']. Please try again."
+                );
+            }
+        }
+    }
+}
+
+/// A Python `str` repr (`'a'`, or `"it's"`), for messages dvc formats from lists.
+pub fn python_repr(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}

@@ -44,7 +44,7 @@ pub enum Error {
     },
     /// Target contains other outs.
     #[error(
-        "Cannot add '{target}', because it is overlapping with other DVC tracked output: '{other}'.\nTo include '{other}' in '{target}', run 'dvc remove {other_file}' and then 'dvc add {target}'"
+        "Cannot add '{target}', because it is overlapping with other DVC tracked output: '{other}'.\nTo include '{other}' in '{target}', run 'git dvc remove {other_file}' and then 'git dvc add {target}'"
     )]
     Overlap {
         /// Target.
@@ -56,7 +56,7 @@ pub enum Error {
     },
     /// Target is a pipeline out.
     #[error(
-        "cannot update '{target}': overlaps with an output of stage: '{stage}' in 'dvc.yaml'.\nRun the pipeline or use 'dvc commit' to force update it."
+        "cannot update '{target}': overlaps with an output of stage: '{stage}' in 'dvc.yaml'.\nRun the pipeline or use 'git dvc commit' to force update it."
     )]
     PipelineOut {
         /// Target.

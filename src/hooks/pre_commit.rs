@@ -435,7 +435,7 @@ fn autostage_stale(
             .join(", ");
         let why_not = if !matches!(stage.kind, StageKind::DvcFile) {
             Some(format!(
-                "it is a pipeline output; run `dvc commit` or `dvc repro` to update `{}`",
+                "it is a pipeline output; run `git dvc commit` to record it (or `dvc repro`: pipelines stay with dvc) for `{}`",
                 p.path
             ))
         } else if mode == IndexMode::Partial {

@@ -1862,3 +1862,23 @@ pub fn run_oracle(env: &TestEnv, cwd: &Path, args: &[&str], stdin: Option<&[u8]>
         signal: None,
     }
 }
+
+/// Runs `program args` in `dir` on a pseudo-terminal (stdin, stdout and stderr all on it),
+/// for prompts and progress that only appear on a tty. Drive it with `exp_string`,
+/// `send_line`, and finish with [`pty_finish`].
+pub fn pty_spawn(dir: &Dir<'_>, program: &Path, args: &[&str]) -> rexpect::session::PtySession {
+    let mut cmd = dir.command(program);
+    cmd.args(args);
+    cmd.env("TERM", "xterm").env("COLUMNS", "100");
+    rexpect::session::spawn_command(cmd, Some(120_000)).expect("spawn on a pty")
+}
+
+/// Reads the rest of a pty session's output and its exit code.
+pub fn pty_finish(mut s: rexpect::session::PtySession) -> (String, i32) {
+    let rest = s.exp_eof().expect("wait for end of output");
+    let code = match s.process().wait().expect("wait for the process") {
+        rexpect::process::WaitStatus::Exited(_, c) => c,
+        other => panic!("process did not exit normally: {other:?}"),
+    };
+    (rest, code)
+}

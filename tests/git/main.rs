@@ -35,6 +35,7 @@ mod moto;
 mod remote_local;
 mod remote_s3;
 mod status;
+mod tty;
 
 #[test]
 fn every_test_file_is_a_module() {

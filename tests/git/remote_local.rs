@@ -186,7 +186,7 @@ fn missing_remote_object_and_missing_remote() {
     // No remote at all: dvc's error, exit 1.
     let out = repo.gd(&["push"]);
     out.code(1).stderr_has(&format!(
-        "ERROR: failed to push data to the cloud - config file error: no remote specified in {}. Create a default remote with\n    dvc remote add -d <remote name> <remote url>",
+        "ERROR: failed to push data to the cloud - config file error: no remote specified in {}. Create a default remote with\n    git dvc remote add -d <remote name> <remote url>",
         repo.path("").display()
     ));
     let out = repo.gd(&["push", "-r", "nope"]);

@@ -111,7 +111,7 @@ pub enum TransferError {
     Config(#[from] ConfigError),
     /// No remote given and no default remote configured.
     #[error(
-        "no remote specified in {0}. Create a default remote with\n    dvc remote add -d <remote name> <remote url>"
+        "no remote specified in {0}. Create a default remote with\n    git dvc remote add -d <remote name> <remote url>"
     )]
     NoRemote(String),
 }
