@@ -23,7 +23,7 @@ pub fn run(ctx: &Context, args: AddArgs) -> CommandResult {
     let cwd = ctx.cwd()?;
     let targets = abs_targets(&cwd, &args.targets);
     let _lock = ctx.lock_for_write(&repo, &targets)?;
-    let mut scm = Scm::open(&repo.root, repo.config.core_no_scm());
+    let mut scm = Scm::open(&repo.root, &repo.config);
     let stages = repo.collect_stages()?;
     // dvc checks every target before it writes anything.
     for (t, given) in targets.iter().zip(&args.targets) {
@@ -43,8 +43,12 @@ pub fn run(ctx: &Context, args: AddArgs) -> CommandResult {
         }
     }
     if let Some(scm) = scm.as_mut() {
-        scm.flush()
+        let hint = scm
+            .flush()
             .map_err(|e| CommandError::context(ErrorKind::Failed, "git add failed", e))?;
+        if let Some(hint) = hint {
+            ctx.out(hint);
+        }
     }
     Ok(())
 }

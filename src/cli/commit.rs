@@ -29,7 +29,7 @@ pub fn run(ctx: &Context, args: CommitArgs) -> CommandResult {
     let (repo, cwd, _all, _lock) = ctx.open_targets_for_write(&args.targets, |e| {
         super::error::targets_failed("failed to commit - ", e)
     })?;
-    let mut scm = Scm::open(&repo.root, repo.config.core_no_scm());
+    let mut scm = Scm::open(&repo.root, &repo.config);
     let targets: Vec<Option<&String>> = if args.targets.is_empty() {
         vec![None]
     } else {

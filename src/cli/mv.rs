@@ -42,7 +42,7 @@ pub fn run(ctx: &Context, args: MoveArgs) -> CommandResult {
         mv::Error::UnsafePath(p) => CommandError::failed(p),
         other => CommandError::with_source(ErrorKind::Failed, other),
     })?;
-    if let Some(mut scm) = Scm::open(&repo.root, repo.config.core_no_scm()) {
+    if let Some(mut scm) = Scm::open(&repo.root, &repo.config) {
         let old_name = src.file_name().and_then(|n| n.to_str()).unwrap_or_default();
         let gitignore = |e| CommandError::context(ErrorKind::Failed, "cannot update .gitignore", e);
         scm.unignore(src.parent().unwrap_or(&repo.root), old_name)
@@ -51,7 +51,9 @@ pub fn run(ctx: &Context, args: MoveArgs) -> CommandResult {
             .map_err(gitignore)?;
         scm.stage(moved.old_dvc);
         scm.stage(moved.new_dvc);
-        scm.flush()?;
+        if let Some(hint) = scm.flush()? {
+            ctx.out(hint);
+        }
     }
     Ok(())
 }

@@ -22,7 +22,7 @@ pub fn run(ctx: &Context, args: RemoveArgs) -> CommandResult {
     let repo = ctx.open_repo()?;
     let _lock = ctx.lock(&repo)?;
     let cwd = ctx.cwd()?;
-    let mut scm = Scm::open(&repo.root, repo.config.core_no_scm());
+    let mut scm = Scm::open(&repo.root, &repo.config);
     for (abs, given) in abs_targets(&cwd, &args.targets).iter().zip(&args.targets) {
         let rel = repo.rel(abs).unwrap_or_default();
         if crate::data::pointer::classify(&rel) != Some(crate::data::pointer::PointerKind::DvcFile)

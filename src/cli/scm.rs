@@ -10,6 +10,8 @@ pub struct Scm {
     git: Git,
     root: PathBuf,
     to_stage: Vec<PathBuf>,
+    /// git-dvc stages what it writes unless `core.autostage` is explicitly false.
+    autostage: bool,
 }
 
 impl crate::data::commit::GitIndex for Scm {
@@ -19,9 +21,9 @@ impl crate::data::commit::GitIndex for Scm {
 }
 
 impl Scm {
-    /// Open when `root` is inside a git work tree.
-    pub fn open(root: &Path, no_scm: bool) -> Option<Scm> {
-        if no_scm {
+    /// Open when `root` is inside a git work tree and `core.no_scm` is not set.
+    pub fn open(root: &Path, config: &crate::data::config::Config) -> Option<Scm> {
+        if config.core_no_scm() {
             return None;
         }
         let git = Git::new(root);
@@ -29,6 +31,7 @@ impl Scm {
             git,
             root: root.to_path_buf(),
             to_stage: Vec::new(),
+            autostage: config.core_autostage_set() != Some(false),
         })
     }
 
@@ -80,11 +83,27 @@ impl Scm {
         self.to_stage.push(path);
     }
 
-    /// `git add` everything queued (deleted files are staged as removals).
-    pub fn flush(&mut self) -> Result<(), crate::git::Error> {
+    /// `git add` everything queued (deleted files are staged as removals). With
+    /// `core.autostage = false` nothing is staged, and the result is dvc's hint naming the
+    /// files to add (which `add` and `move` print, as dvc does).
+    pub fn flush(&mut self) -> Result<Option<String>, crate::git::Error> {
         let mut paths: Vec<PathBuf> = std::mem::take(&mut self.to_stage);
         paths.sort();
         paths.dedup();
+        if !self.autostage {
+            if paths.is_empty() {
+                return Ok(None);
+            }
+            let mut names: Vec<String> = paths
+                .iter()
+                .map(|p| crate::data::pathsafe::rel_to(&self.root, p).unwrap_or_default())
+                .collect();
+            names.sort();
+            return Ok(Some(format!(
+                "\nTo track the changes with git, run:\n\n\tgit add {}\n\nTo enable auto staging, run:\n\n\tgit dvc config core.autostage true",
+                names.join(" ")
+            )));
+        }
         let (present, gone): (Vec<PathBuf>, Vec<PathBuf>) =
             paths.into_iter().partition(|p| p.exists());
         self.git.add(&present)?;
@@ -98,6 +117,6 @@ impl Scm {
             })
             .collect();
         self.git.rm_cached(&gone)?;
-        Ok(())
+        Ok(None)
     }
 }

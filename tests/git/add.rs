@@ -682,3 +682,29 @@ fn issue_12_add_dir_leaves_nested_git_out_like_dvc() {
     add_same(&twin, &["d"]);
     assert!(twin.gd.read("d.dvc").contains("nfiles: 2\n"));
 }
+
+/// With `core.autostage = false` set, `add` and `move` stage nothing and print dvc's
+/// hint (naming `git dvc config`); the index stays as dvc leaves it.
+#[test]
+fn autostage_false_stages_nothing_and_prints_the_hint() {
+    let env = TestEnv::new();
+    let t = env.twin();
+    t.both(|d| {
+        d.dvc(&["init", "-q"]).success();
+        d.dvc(&["config", "core.autostage", "false"]).success();
+        d.git(&["add", "-A"]).success();
+        d.git(&["commit", "-qm", "init"]).success();
+        d.write("f", "a\n");
+    });
+    for args in [&["add", "f"][..], &["move", "f", "g"][..]] {
+        let out = t.run(args);
+        out.same_code();
+        let d = crate::harness::canonical_hint(&out.dvc.stdout);
+        let g = crate::harness::canonical_hint(&out.gd.stdout)
+            .replace("\tgit dvc config core.autostage true", "\tdvc config core.autostage true");
+        assert_eq!(g, d, "{args:?}");
+        assert!(out.gd.stdout.contains("\tgit dvc config core.autostage true"));
+        let status = |d: &crate::harness::Dir<'_>| d.git(&["status", "--porcelain"]).stdout;
+        assert_eq!(status(&t.gd), status(&t.dvc), "{args:?}");
+    }
+}

@@ -462,6 +462,11 @@ impl Config {
     pub fn core_autostage(&self) -> bool {
         self.lookup_bool("core", "autostage", false)
     }
+    /// `core.autostage` when some config level sets it (git-dvc stages unless it is
+    /// explicitly false).
+    pub fn core_autostage_set(&self) -> Option<bool> {
+        self.lookup_str("core", "autostage").and_then(parse_bool)
+    }
     /// `core.no_scm` (default false).
     pub fn core_no_scm(&self) -> bool {
         self.lookup_bool("core", "no_scm", false)
