@@ -346,35 +346,14 @@ fn fetch_missing_manifests(
     if missing.is_empty() {
         return;
     }
-    let opened;
-    let remote = match remote {
-        Some(r) => r,
-        None => {
-            let has_default = matches!(repo.config.default_remote(), Ok(Some(_)));
-            if name.is_some() || !has_default {
-                return;
-            }
-            match repo.open_remote(None) {
-                Ok(r) => {
-                    opened = r;
-                    &opened
-                }
-                Err(_) => return,
-            }
+    match remote {
+        Some(r) => {
+            transfer::fetch_manifests_forgiving(repo, r, &missing);
         }
-    };
-    match transfer::fetch_manifests(repo, remote, &missing) {
-        Ok(summary) => {
-            for f in &summary.failed {
-                match &f.error {
-                    TransferError::Corrupt { .. } | TransferError::BadTree { .. } => {
-                        tracing::warn!("{}; ignored", f.error)
-                    }
-                    e => tracing::debug!("could not fetch '{}': {e}", f.object.oid),
-                }
-            }
+        None if name.is_none() => {
+            transfer::fetch_manifests_quietly(repo, None, &missing);
         }
-        Err(e) => tracing::debug!("could not fetch manifests from '{}': {e}", remote.name()),
+        None => {}
     }
 }
 

@@ -5,6 +5,7 @@ use super::{CommandError, CommandResult, Context};
 use crate::data::dvcfile;
 use crate::data::merge;
 use crate::data::repo::Repo;
+use crate::data::transfer;
 use crate::data::tree::Tree;
 
 /// `git dvc hook <name> [args]`.
@@ -94,6 +95,14 @@ pub fn textconv(ctx: &Context, args: TextconvArgs) -> CommandResult {
         },
     };
     let repo = open_repo_quietly(ctx);
+    if let Some(r) = &repo {
+        let manifests: Vec<transfer::Object> = outs
+            .iter()
+            .filter(|o| o.is_dir())
+            .filter_map(|o| Some(transfer::Object::new(o.md5.clone()?, o.is_legacy())))
+            .collect();
+        transfer::fetch_manifests_quietly(r, None, &manifests);
+    }
     let mut lines = String::new();
     for o in outs {
         let md5 = o.md5.clone().unwrap_or_else(|| "-".into());

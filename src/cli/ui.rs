@@ -87,7 +87,11 @@ fn ask_yes_no(prompt: &str) -> bool {
 
 /// A Python `str` repr (`'a'`, or `"it's"`), for messages dvc formats from lists.
 pub fn python_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') { '"' } else { '\'' };
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
     let mut out = String::with_capacity(s.len() + 2);
     out.push(quote);
     for c in s.chars() {

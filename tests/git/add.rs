@@ -700,10 +700,16 @@ fn autostage_false_stages_nothing_and_prints_the_hint() {
         let out = t.run(args);
         out.same_code();
         let d = crate::harness::canonical_hint(&out.dvc.stdout);
-        let g = crate::harness::canonical_hint(&out.gd.stdout)
-            .replace("\tgit dvc config core.autostage true", "\tdvc config core.autostage true");
+        let g = crate::harness::canonical_hint(&out.gd.stdout).replace(
+            "\tgit dvc config core.autostage true",
+            "\tdvc config core.autostage true",
+        );
         assert_eq!(g, d, "{args:?}");
-        assert!(out.gd.stdout.contains("\tgit dvc config core.autostage true"));
+        assert!(
+            out.gd
+                .stdout
+                .contains("\tgit dvc config core.autostage true")
+        );
         let status = |d: &crate::harness::Dir<'_>| d.git(&["status", "--porcelain"]).stdout;
         assert_eq!(status(&t.gd), status(&t.dvc), "{args:?}");
     }

@@ -124,3 +124,39 @@ fn no_commits_prints_nothing() {
     same(&d, &[]);
     same(&d, &["--json"]);
 }
+
+/// In a fresh clone the old `.dir` manifests are only on the remote. dvc 3.67.1 does not
+/// fetch them for `diff` (the directory is reported whole), and git-dvc prints the same;
+/// git-dvc's textconv (for `git diff`/`git log -p`) fetches them and lists the files.
+#[test]
+fn fresh_clone_diff_matches_dvc_and_textconv_fetches_manifests() {
+    let env = TestEnv::new();
+    let d = env.dir("r");
+    history(&d);
+    let store = env.root().join("store");
+    d.dvc(&["remote", "add", "-d", "store", store.to_str().unwrap()])
+        .success();
+    d.git(&["commit", "-qam", "remote"]).success();
+    // dvc 3.67.1 skips revisions whose own config names no remote; git-dvc pushes them.
+    d.gd(&["push", "-q", "-A"]).success();
+    let clone = |name: &str| {
+        env.dir("").git(&["clone", "-q", "r", name]).success();
+        env.dir(name)
+    };
+    let (cd, cg) = (clone("c-dvc"), clone("c-gd"));
+    cd.dvc(&["pull", "-q"]).success();
+    cg.gd(&["pull", "-q"]).success();
+    for args in [&["diff", "HEAD~2"][..], &["diff", "HEAD~2", "--json"][..]] {
+        let dvc = cd.dvc(args);
+        let gd = cg.gd(args);
+        assert_eq!(dvc.code, gd.code, "{args:?}");
+        assert_same_text("stdout", "dvc", &dvc.stdout, "git-dvc", &gd.stdout);
+    }
+    let old = cg.git(&["show", "HEAD~2:d.dvc"]).success().stdout.clone();
+    let other = clone("c-tc");
+    other.write("old.dvc", &old);
+    other
+        .gd(&["textconv", "old.dvc"])
+        .success()
+        .stdout_has("d/sub/z ");
+}

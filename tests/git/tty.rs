@@ -24,7 +24,10 @@ fn commit_on_a_tty_asks_and_no_refuses_like_dvc() {
     let t = changed_twin(&env);
     let before = t.gd.read("f.dvc");
     let mut results = Vec::new();
-    for (dir, exe) in [(&t.dvc, oracle_bin_dir().join("dvc")), (&t.gd, git_dvc_exe().to_path_buf())] {
+    for (dir, exe) in [
+        (&t.dvc, oracle_bin_dir().join("dvc")),
+        (&t.gd, git_dvc_exe().to_path_buf()),
+    ] {
         let mut s = pty_spawn(dir, &exe, &["commit", "f"]);
         s.exp_string(QUESTION).expect("the commit question");
         s.send_line("n").expect("answer");
@@ -43,7 +46,10 @@ fn commit_on_a_tty_asks_and_no_refuses_like_dvc() {
 fn commit_on_a_tty_commits_after_yes_as_dvc_does() {
     let env = TestEnv::new();
     let t = changed_twin(&env);
-    for (dir, exe) in [(&t.dvc, oracle_bin_dir().join("dvc")), (&t.gd, git_dvc_exe().to_path_buf())] {
+    for (dir, exe) in [
+        (&t.dvc, oracle_bin_dir().join("dvc")),
+        (&t.gd, git_dvc_exe().to_path_buf()),
+    ] {
         let mut s = pty_spawn(dir, &exe, &["commit", "f"]);
         s.exp_string(QUESTION).expect("the commit question");
         // An answer outside yes/no is asked again, as dvc does.
@@ -55,7 +61,10 @@ fn commit_on_a_tty_commits_after_yes_as_dvc_does() {
         assert_eq!(code, 0, "{exe:?}");
     }
     assert_eq!(t.gd.read("f.dvc"), t.dvc.read("f.dvc"));
-    assert!(t.gd.read("f.dvc").contains(&crate::harness::md5_hex(b"two\n")));
+    assert!(
+        t.gd.read("f.dvc")
+            .contains(&crate::harness::md5_hex(b"two\n"))
+    );
 }
 
 #[test]
@@ -90,6 +99,10 @@ fn hints_name_git_dvc_commands() {
     r.gd(&["init", "-q"]).success();
     r.write("f", "x\n");
     r.gd(&["add", "-q", "f"]).success();
-    r.gd(&["push"]).code(1).stderr_has("    git dvc remote add -d <remote name> <remote url>");
-    r.gd(&["gc", "-w", "-c", "-f"]).failure().stderr_has("    git dvc remote add -d");
+    r.gd(&["push"])
+        .code(1)
+        .stderr_has("    git dvc remote add -d <remote name> <remote url>");
+    r.gd(&["gc", "-w", "-c", "-f"])
+        .failure()
+        .stderr_has("    git dvc remote add -d");
 }

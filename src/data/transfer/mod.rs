@@ -40,8 +40,8 @@ use std::time::Duration;
 
 mod run;
 pub use run::{
-    Outcome, RemoteChoice, RemoteOutcome, RunOptions, WithoutRemote, fetch_manifests, run,
-    transfer_options,
+    Outcome, RemoteChoice, RemoteOutcome, RunOptions, WithoutRemote, fetch_manifests,
+    fetch_manifests_forgiving, fetch_manifests_quietly, run, transfer_options,
 };
 
 /// A cache object: its oid (`.dir` suffix for manifests) and layout.

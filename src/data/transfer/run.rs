@@ -195,3 +195,54 @@ pub fn fetch_manifests(
     }
     Ok(summary)
 }
+
+/// [`fetch_manifests`] at its most forgiving, for readers that only want to show more
+/// (diff, textconv, gc's counts): the `.dir`s among `objects` that the cache lacks come
+/// from `remote` (a name) or the default remote when one is configured; nothing
+/// configured, unreachable or corrupt leaves the cache as it was. Returns how many
+/// manifests entered the cache.
+pub fn fetch_manifests_quietly(repo: &Repo, remote: Option<&str>, objects: &[Object]) -> usize {
+    if !objects
+        .iter()
+        .any(|o| o.is_dir() && !repo.odb.exists(&o.oid, o.legacy))
+    {
+        return 0;
+    }
+    if remote.is_none() && !matches!(repo.config.default_remote(), Ok(Some(_))) {
+        return 0;
+    }
+    let opened = match repo.open_remote(remote) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::debug!("no remote to fetch manifests from: {e}");
+            return 0;
+        }
+    };
+    fetch_manifests_forgiving(repo, &opened, objects)
+}
+
+/// [`fetch_manifests`] from `remote`, logging what failed instead of returning it
+/// (a corrupt manifest is a warning); the number that entered the cache.
+pub fn fetch_manifests_forgiving(
+    repo: &Repo,
+    remote: &crate::data::remote::Remote,
+    objects: &[Object],
+) -> usize {
+    match fetch_manifests(repo, remote, objects) {
+        Ok(summary) => {
+            for f in &summary.failed {
+                match &f.error {
+                    TransferError::Corrupt { .. } | TransferError::BadTree { .. } => {
+                        tracing::warn!("{}; ignored", f.error)
+                    }
+                    e => tracing::debug!("could not fetch '{}': {e}", f.object.oid),
+                }
+            }
+            summary.transferred
+        }
+        Err(e) => {
+            tracing::debug!("could not fetch manifests from '{}': {e}", remote.name());
+            0
+        }
+    }
+}
