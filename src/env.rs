@@ -20,6 +20,9 @@ pub const FILTER_NO_DELAY_ENV: &str = "GIT_DVC_FILTER_NO_DELAY";
 /// `GIT_DVC_S3_MULTIPART_THRESHOLD=<bytes>`: a lower multipart threshold for S3 uploads.
 pub const S3_MULTIPART_THRESHOLD_ENV: &str = "GIT_DVC_S3_MULTIPART_THRESHOLD";
 
+/// `GIT_DVC_PROGRESS_DELAY_MS=<ms>`: how long a phase runs before its bar shows (250).
+pub const PROGRESS_DELAY_ENV: &str = "GIT_DVC_PROGRESS_DELAY_MS";
+
 /// Every environment value git-dvc reads, taken once at start-up.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct ProcessEnv {
@@ -55,6 +58,8 @@ pub struct ProcessEnv {
     pub log: Option<String>,
     /// `$COLUMNS`, when it is a number.
     pub columns: Option<usize>,
+    /// `GIT_DVC_PROGRESS_DELAY_MS`, when it is a number.
+    pub progress_delay_ms: Option<u64>,
 }
 
 fn truthy(v: Option<OsString>) -> bool {
@@ -90,7 +95,15 @@ impl ProcessEnv {
             columns: get("COLUMNS")
                 .and_then(|v| v.into_string().ok())
                 .and_then(|v| v.trim().parse().ok()),
+            progress_delay_ms: get(PROGRESS_DELAY_ENV)
+                .and_then(|v| v.into_string().ok())
+                .and_then(|v| v.trim().parse().ok()),
         }
+    }
+
+    /// How long a phase runs before its progress bar shows.
+    pub fn progress_delay(&self) -> std::time::Duration {
+        std::time::Duration::from_millis(self.progress_delay_ms.unwrap_or(250))
     }
 
     /// The working directory, or an error a caller can show.

@@ -11,4 +11,5 @@ pub mod env;
 pub mod filter;
 pub mod git;
 pub mod hooks;
+pub mod progress;
 pub mod worktree;

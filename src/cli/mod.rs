@@ -141,6 +141,10 @@ pub fn main() -> ExitCode {
     let mut env = crate::env::ProcessEnv::capture();
     env.rehash |= cli.rehash;
     logging::init(cli.verbose, cli.quiet, &env);
+    crate::progress::install(
+        !cli.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
+        env.progress_delay(),
+    );
     let ctx = Context::new(cli.quiet, cli.verbose, cli.jobs, env);
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&ctx, cli.command)));
     match result {

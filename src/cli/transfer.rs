@@ -20,7 +20,6 @@ use crate::data::transfer::{
     WithoutRemote,
 };
 use std::collections::{BTreeMap, HashSet};
-use std::io::IsTerminal;
 use std::sync::Mutex;
 
 /// Which way data moves.
@@ -66,52 +65,28 @@ pub struct TransferArgs {
     pub force: bool,
 }
 
-/// An indicatif bar on stderr when it is a terminal and not `-q`.
+/// Transfer progress, shown by the process's progress reporter (`crate::progress`).
+#[derive(Default)]
 struct Bar {
-    enabled: bool,
-    bar: Mutex<Option<indicatif::ProgressBar>>,
-}
-
-impl Bar {
-    fn new(ctx: &Context) -> Bar {
-        Bar {
-            enabled: !ctx.quiet && std::io::stderr().is_terminal(),
-            bar: Mutex::new(None),
-        }
-    }
+    phase: Mutex<Option<crate::data::progress::Phase>>,
 }
 
 impl Progress for Bar {
     fn start(&self, label: &str, total: u64) {
-        if !self.enabled || total == 0 {
-            return;
-        }
-        let bar = indicatif::ProgressBar::with_draw_target(
-            Some(total),
-            indicatif::ProgressDrawTarget::stderr(),
-        );
-        if let Ok(style) = indicatif::ProgressStyle::with_template(
-            "{msg} {bar:30} {pos}/{len} files [{elapsed_precise}, {per_sec}]",
-        ) {
-            bar.set_style(style);
-        }
-        bar.set_message(label.to_string());
-        if let Ok(mut slot) = self.bar.lock() {
-            *slot = Some(bar);
+        if let Ok(mut slot) = self.phase.lock() {
+            *slot = Some(crate::data::progress::phase(label, total, 0));
         }
     }
     fn advance(&self, n: u64) {
-        if let Ok(slot) = self.bar.lock()
-            && let Some(b) = slot.as_ref()
+        if let Ok(slot) = self.phase.lock()
+            && let Some(p) = slot.as_ref()
         {
-            b.inc(n);
+            p.advance(n, 0);
         }
     }
     fn finish(&self) {
-        if let Ok(mut slot) = self.bar.lock()
-            && let Some(b) = slot.take()
-        {
-            b.finish_and_clear();
+        if let Ok(mut slot) = self.phase.lock() {
+            slot.take();
         }
     }
 }
@@ -246,7 +221,7 @@ pub fn run(ctx: &Context, dir: Direction, args: TransferArgs) -> CommandResult {
         stop_on_remote_error: true,
     };
     let choice = RemoteChoice::of_repo(&repo, args.remote.as_deref());
-    let bar = Bar::new(ctx);
+    let bar = Bar::default();
     let result = transfer::run(
         &repo,
         outs.iter().map(|(_, o)| o),

@@ -85,10 +85,15 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> CommandResult {
         .keys()
         .filter(|k| !problems.contains_key(*k))
         .collect();
+    let progress = crate::data::progress::phase("Verifying", keys.len() as u64, 0);
     let checked: Vec<((String, bool), Option<Problem>)> = keys
         .par_iter()
-        .map(|k| ((*k).clone(), check_local(&repo.odb, &k.0, k.1)))
+        .map(|k| {
+            progress.advance(1, 0);
+            ((*k).clone(), check_local(&repo.odb, &k.0, k.1))
+        })
         .collect();
+    drop(progress);
     for (k, p) in checked {
         if let Some(p) = p {
             problems.insert(k, p);

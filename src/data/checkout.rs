@@ -470,10 +470,12 @@ fn apply(repo: &Repo, plan: Plan) -> Result<Option<(String, bool, Change)>, Erro
                     source: std::io::Error::new(std::io::ErrorKind::InvalidInput, err.to_string()),
                 })
             })?;
+            let progress = crate::data::progress::phase("Checking out", writes.len() as u64, 0);
             let results: Vec<Result<(String, Entry), Error>> = writes
                 .par_iter()
                 .map(|&i| {
                     let e = &tree.entries[i];
+                    progress.advance(1, 0);
                     let dest =
                         crate::data::pathsafe::join_lexical(&o.abs, &e.relpath).map_err(|err| {
                             Error::Io(IoError {

@@ -171,10 +171,12 @@ pub fn remove(odb: &Odb, keys: &[ObjectKey]) -> Result<usize, Error> {
     let split = keys.partition_point(|(o, _)| o.ends_with(".dir"));
     let (dirs, files) = keys.split_at(split);
     let mut n = 0;
+    let progress = crate::data::progress::phase("Removing", keys.len() as u64, 0);
     for group in [dirs, files] {
         let results: Vec<Result<(), Error>> = group
             .par_iter()
             .map(|(oid, legacy)| {
+                progress.advance(1, 0);
                 let path = odb.path(oid, *legacy);
                 match fs_err::remove_file(&path) {
                     Ok(()) => Ok(()),

@@ -22,6 +22,7 @@ pub mod odb;
 pub mod pathsafe;
 pub mod pipeline;
 pub mod pointer;
+pub mod progress;
 pub mod remote;
 pub mod repo;
 pub mod state;

@@ -271,11 +271,15 @@ pub fn hash_dir(
         Some(s) => s.lookup_sorted(legacy, &format!("{out_rel}/"), &rels),
         None => vec![None; files.len()],
     };
+    let total: u64 = files.iter().map(|f| f.meta.len()).sum();
+    let label = if odb.is_some() { "Adding" } else { "Hashing" };
+    let progress = crate::data::progress::phase(label, files.len() as u64, total);
     let hashed: Vec<Result<HashedFile, Error>> = files
         .par_iter()
         .zip(known.par_iter())
         .map(|(f, known)| {
             let h = hash_one(&f.abs, &f.meta, legacy, known.as_ref(), odb)?;
+            progress.advance(1, f.meta.len());
             let st = h.new_state.map(|e| (f.rel.clone(), e));
             Ok((
                 TreeEntry {

@@ -60,9 +60,14 @@ impl PointerOutcome {
 /// Check out the data of `pointers` (top-relative path, pointer text) in parallel, never
 /// touching unsaved workspace content. The caller holds the repo lock.
 pub fn materialize(repo: &Repo, pointers: &[(String, String)]) -> Vec<PointerOutcome> {
+    let progress = crate::data::progress::phase("Checking out", pointers.len() as u64, 0);
     pointers
         .par_iter()
-        .map(|(pathname, text)| materialize_one(repo, pathname, text))
+        .map(|(pathname, text)| {
+            let outcome = materialize_one(repo, pathname, text);
+            progress.advance(1, 0);
+            outcome
+        })
         .collect()
 }
 

@@ -83,9 +83,12 @@ fn allowed(module: &str) -> Option<&'static [&'static str]> {
         "git" => &["git", "data"],
         "env" => &["env", "data"],
         "worktree" => &["worktree", "data", "git", "env"],
-        "filter" => &["filter", "worktree", "data", "git", "env"],
-        "hooks" => &["hooks", "worktree", "data", "git", "env"],
-        "cli" => &["cli", "hooks", "filter", "worktree", "data", "git", "env"],
+        "progress" => &["progress", "data"],
+        "filter" => &["filter", "worktree", "data", "git", "env", "progress"],
+        "hooks" => &["hooks", "worktree", "data", "git", "env", "progress"],
+        "cli" => &[
+            "cli", "hooks", "filter", "worktree", "data", "git", "env", "progress",
+        ],
         // The binaries and lib.rs are glue.
         "root" | "bin" => return None,
         _ => &[],

@@ -106,3 +106,55 @@ fn hints_name_git_dvc_commands() {
         .failure()
         .stderr_has("    git dvc remote add -d");
 }
+
+/// On a terminal, long phases show a bar in files and bytes (here at once: the delay is
+/// set to 0); off a terminal, nothing.
+#[test]
+fn progress_on_a_tty_and_none_off_it() {
+    let mut env = TestEnv::new();
+    env.set_var("GIT_DVC_PROGRESS_DELAY_MS", "0");
+    let r = env.repo();
+    r.git(&["init", "-q"]).success();
+    r.gd(&["init", "-q"]).success();
+    let store = env.root().join("store");
+    r.gd(&["remote", "add", "-d", "s", store.to_str().unwrap()])
+        .success();
+    r.make_dataset("data", 300);
+    let gd = git_dvc_exe().to_path_buf();
+    let (out, code) = pty_finish(pty_spawn(&r, &gd, &["add", "data"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("Adding ") && out.contains("/300 files"),
+        "{out}"
+    );
+    let (out, code) = pty_finish(pty_spawn(&r, &gd, &["push"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("/301 files"),
+        "push progress counts every object: {out}"
+    );
+    assert!(out.contains("301 files pushed"), "{out}");
+    crate::harness::remove_all(&r.path("data"));
+    let (out, code) = pty_finish(pty_spawn(&r, &gd, &["checkout"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(out.contains("Checking out "), "{out}");
+    // -q: no bar even on a terminal.
+    crate::harness::remove_all(&r.path("data"));
+    let (out, code) = pty_finish(pty_spawn(&r, &gd, &["checkout", "-q"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(!out.contains("files"), "{out}");
+    // Pull: the bar and the summary count the same objects.
+    crate::harness::remove_all(&r.path("data"));
+    r.remove(".dvc/cache");
+    let (out, code) = pty_finish(pty_spawn(&r, &gd, &["pull"]));
+    assert_eq!(code, 0, "{out}");
+    assert!(
+        out.contains("/301 files") && out.contains("301 files fetched"),
+        "{out}"
+    );
+    // Off a terminal: nothing but the summary.
+    crate::harness::remove_all(&r.path("data"));
+    r.remove(".dvc/cache");
+    let pull = r.gd(&["pull"]).success().stderr.clone();
+    assert!(!pull.contains("/301"), "{pull}");
+}

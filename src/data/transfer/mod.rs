@@ -525,7 +525,10 @@ pub fn fetch_objects(
         .map(|(o, _)| o)
         .collect();
     let mut failed_files: HashSet<Object> = HashSet::new();
-    progress.start("Fetching", todo.len() as u64);
+    // The manifests fetched first count too, so the bar ends where the summary does.
+    let manifests = summary.transferred + summary.failed.len();
+    progress.start("Fetching", (manifests + todo.len()) as u64);
+    progress.advance(manifests as u64);
     for (o, r) in download_each(odb, remote, todo, jobs, progress)? {
         match r {
             Ok(()) => summary.transferred += 1,
