@@ -72,7 +72,7 @@ pub fn run(ctx: &Context, args: CheckoutArgs) -> CommandResult {
         eprintln!("ERROR: {e}");
     }
     if !report.missing.is_empty() {
-        return Err(CommandError::unhandled(format!(
+        let mut e = CommandError::unhandled(format!(
             "Checkout failed for following targets:\n{}\nIs your cache up to date?\n<https://error.dvc.org/missing-files>",
             report
                 .missing
@@ -80,10 +80,94 @@ pub fn run(ctx: &Context, args: CheckoutArgs) -> CommandResult {
                 .map(|r| super::ui::relative_to_cwd(&repo.root.join(r), &cwd))
                 .collect::<Vec<_>>()
                 .join("\n")
-        )));
+        ));
+        e.hints = missing_hints(&repo, &cwd, &report.missing, None);
+        return Err(e);
     }
     if !report.errors.is_empty() {
         return Err(CommandError::silent(255));
     }
     Ok(())
+}
+
+/// After dvc's "Checkout failed" block: for each out, which objects are missing and
+/// where they were looked for (the cache; with `remote`, that remote too), then what to
+/// run. `missing` holds repo-relative out paths.
+pub fn missing_hints(
+    repo: &crate::data::repo::Repo,
+    cwd: &std::path::Path,
+    missing: &[String],
+    remote: Option<&str>,
+) -> Vec<String> {
+    let Ok(stages) = repo.collect_stages() else {
+        return Vec::new();
+    };
+    let shown = |p: &std::path::Path| super::ui::relative_to_cwd(p, cwd);
+    let place = match remote {
+        Some(r) => format!("in the cache nor on remote '{r}'"),
+        None => "in the cache".to_string(),
+    };
+    let mut hints = Vec::new();
+    for rel in missing {
+        let Some(o) = stages.iter().flat_map(|s| &s.outs).find(|o| &o.rel == rel) else {
+            continue;
+        };
+        let Some(md5) = o.out.md5.as_deref() else {
+            continue;
+        };
+        let legacy = o.out.is_legacy();
+        let name = shown(&o.abs);
+        if !md5.ends_with(".dir") {
+            hints.push(format!(
+                "'{name}': object {md5} is not {place} ({})",
+                shown(&repo.odb.path(md5, legacy))
+            ));
+            continue;
+        }
+        let tree = repo
+            .odb
+            .read(md5, legacy)
+            .ok()
+            .and_then(|b| crate::data::tree::Tree::parse(&b).ok());
+        match tree {
+            None => hints.push(format!(
+                "'{name}': its manifest {md5} is not {place} ({}), so none of its files can be restored",
+                shown(&repo.odb.path(md5, legacy))
+            )),
+            Some(t) => {
+                let absent: Vec<&str> = t
+                    .entries
+                    .iter()
+                    .filter(|e| !repo.odb.exists(&e.md5, legacy))
+                    .map(|e| e.relpath.as_str())
+                    .collect();
+                let mut h = format!(
+                    "'{name}': {} of its {} files are not {place}",
+                    absent.len(),
+                    t.entries.len()
+                );
+                if let Some(first) = absent.first() {
+                    h.push_str(&format!(", e.g. '{}'", shown(&o.abs.join(first))));
+                }
+                hints.push(h);
+            }
+        }
+    }
+    let targets: Vec<String> = missing.iter().map(|r| shown(&repo.root.join(r))).collect();
+    match (remote, repo.config.default_remote()) {
+        (Some(_), _) => hints.push(
+            "push them there from a repository that has them (`git dvc push`), then pull again"
+                .to_string(),
+        ),
+        (None, Ok(Some(name))) => hints.push(format!(
+            "run `git dvc pull {}` to fetch them from remote '{}'",
+            targets.join(" "),
+            name.name
+        )),
+        _ => hints.push(
+            "no default remote is configured: add the one that holds the data with `git dvc remote add -d <name> <url>`, then `git dvc pull`"
+                .to_string(),
+        ),
+    }
+    hints
 }

@@ -245,7 +245,17 @@ pub fn run(ctx: &Context, dir: Direction, args: TransferArgs) -> CommandResult {
     let summary = outcome
         .into_summary()
         .map_err(|e| transfer_failed(dir.verb(), e))?;
-    report(ctx, &repo, dir, &outs, &summary, &stages, args.force)
+    let remote = choice.flag.clone().or(choice.default.clone());
+    report(
+        ctx,
+        &repo,
+        dir,
+        &outs,
+        &summary,
+        &stages,
+        args.force,
+        remote.as_deref(),
+    )
 }
 
 fn report(
@@ -256,6 +266,7 @@ fn report(
     summary: &Summary,
     stages: &[Stage],
     force: bool,
+    remote: Option<&str>,
 ) -> CommandResult {
     for f in &summary.failed {
         eprintln!("ERROR: failed to transfer '{}' - {}", f.object.oid, f.error);
@@ -296,7 +307,7 @@ fn report(
             summary_line(&[(summary.transferred, "fetched")])
                 .unwrap_or_else(|| "Everything is up to date.".into()),
         ),
-        Direction::Pull => return pull_checkout(ctx, repo, stages, summary, force),
+        Direction::Pull => return pull_checkout(ctx, repo, stages, summary, force, remote),
     }
     Ok(())
 }
@@ -307,6 +318,7 @@ fn pull_checkout(
     stages: &[Stage],
     summary: &Summary,
     force: bool,
+    remote: Option<&str>,
 ) -> CommandResult {
     let opts = CheckoutOptions {
         on_unsaved: if force {
@@ -350,10 +362,14 @@ fn pull_checkout(
         eprintln!("ERROR: {e}");
     }
     if !report.missing.is_empty() {
-        return Err(CommandError::unhandled(format!(
+        let mut e = CommandError::unhandled(format!(
             "Checkout failed for following targets:\n{}\nIs your cache up to date?\n<https://error.dvc.org/missing-files>",
             report.missing.join("\n")
-        )));
+        ));
+        if let Ok(cwd) = ctx.cwd() {
+            e.hints = super::checkout::missing_hints(repo, &cwd, &report.missing, remote);
+        }
+        return Err(e);
     }
     if !report.errors.is_empty() {
         return Err(CommandError::silent(255));

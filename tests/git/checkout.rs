@@ -245,3 +245,42 @@ fn dvc_lock_outs_are_checked_out() {
     checkout_same(&twin, &[]).success();
     assert_eq!(twin.gd.read("outdir/x"), "in\n");
 }
+
+/// A failed checkout keeps dvc's block, then names each missing object, where it was
+/// looked for, and what to run.
+#[test]
+fn failed_checkout_names_missing_objects_and_the_fix() {
+    let env = TestEnv::new();
+    let r = env.repo();
+    r.git(&["init", "-q"]).success();
+    r.gd(&["init", "-q"]).success();
+    r.write("d/a", "1\n");
+    r.write("d/b", "2\n");
+    r.write("f", "x\n");
+    r.gd(&["add", "-q", "d", "f"]).success();
+    // d's manifest stays, one of its files goes; f's object goes.
+    let f = md5_hex(b"x\n");
+    let b = md5_hex(b"2\n");
+    for oid in [&f, &b] {
+        r.remove(&format!(".dvc/cache/files/md5/{}/{}", &oid[..2], &oid[2..]));
+    }
+    remove_all(&r.path("d"));
+    r.remove("f");
+    let out = r.gd(&["checkout"]);
+    out.code(255)
+        .stderr_has("ERROR: Checkout failed for following targets:\n")
+        .stderr_has(&format!(
+            "hint: 'f': object {f} is not in the cache (.dvc/cache/files/md5/{}/{})",
+            &f[..2],
+            &f[2..]
+        ))
+        .stderr_has("hint: 'd': 1 of its 2 files are not in the cache, e.g. 'd/b'")
+        .stderr_has("hint: no default remote is configured");
+    let store = env.root().join("store");
+    r.gd(&["remote", "add", "-d", "s", store.to_str().unwrap()])
+        .success();
+    r.gd(&["checkout"])
+        .code(255)
+        .stderr_has("hint: run `git dvc pull ")
+        .stderr_has(" to fetch them from remote 's'");
+}

@@ -1236,7 +1236,14 @@ impl TwinOutput {
     pub fn same_output(&self) -> &Self {
         self.same_stdout();
         let d = canonical_lists(&normalize(&self.dvc.stderr, &self.dvc_root));
-        let g = canonical_lists(&normalize(&self.gd.stderr, &self.gd_root));
+        // `hint:` lines are git-dvc's own, after dvc's message (dvc prints none).
+        let g: String = self
+            .gd
+            .stderr
+            .split_inclusive('\n')
+            .filter(|l| !l.starts_with("hint: "))
+            .collect();
+        let g = canonical_lists(&normalize(&g, &self.gd_root));
         assert_same_text("stderr", "dvc", &d, "git-dvc", &g);
         self
     }
