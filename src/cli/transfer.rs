@@ -252,10 +252,20 @@ pub fn run(ctx: &Context, dir: Direction, args: TransferArgs) -> CommandResult {
         dir,
         &outs,
         &summary,
-        &stages,
-        args.force,
-        remote.as_deref(),
+        &PullCheckout {
+            stages: &stages,
+            force: args.force,
+            remote: remote.as_deref(),
+        },
     )
+}
+
+/// What pull's checkout step needs.
+struct PullCheckout<'a> {
+    stages: &'a [Stage],
+    force: bool,
+    /// The remote the data was fetched from, for the hints of a failed checkout.
+    remote: Option<&'a str>,
 }
 
 fn report(
@@ -264,9 +274,7 @@ fn report(
     dir: Direction,
     outs: &[(String, Out)],
     summary: &Summary,
-    stages: &[Stage],
-    force: bool,
-    remote: Option<&str>,
+    pull: &PullCheckout<'_>,
 ) -> CommandResult {
     for f in &summary.failed {
         eprintln!("ERROR: failed to transfer '{}' - {}", f.object.oid, f.error);
@@ -307,7 +315,7 @@ fn report(
             summary_line(&[(summary.transferred, "fetched")])
                 .unwrap_or_else(|| "Everything is up to date.".into()),
         ),
-        Direction::Pull => return pull_checkout(ctx, repo, stages, summary, force, remote),
+        Direction::Pull => return pull_checkout(ctx, repo, pull.stages, summary, pull.force, pull.remote),
     }
     Ok(())
 }
