@@ -46,3 +46,7 @@ fn write_py(v: &serde_json::Value, out: &mut String) {
 fn write_py_str(s: &str, out: &mut String) {
     crate::data::tree::push_json_string(out, s);
 }
+
+/// The footer dvc prints after an unexpected error.
+pub const SUPPORT: &str =
+    "Having any troubles? Hit us up at https://dvc.org/support, we are always happy to help!";

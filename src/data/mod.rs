@@ -8,7 +8,9 @@ pub mod atomic;
 pub mod checkout;
 pub mod commit;
 pub mod config;
+pub mod data_status;
 pub mod dvcfile;
+pub mod freeze;
 pub mod gc;
 pub mod gitignore;
 pub mod hash;
@@ -28,6 +30,7 @@ pub mod state;
 pub mod status;
 pub mod transfer;
 pub mod tree;
+pub mod unprotect;
 pub mod walk;
 pub mod yaml;
 

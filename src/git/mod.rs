@@ -501,6 +501,35 @@ impl Git {
             .collect())
     }
 
+    /// `git status --porcelain -z` of the whole worktree, as scmrepo's `status` gives it
+    /// to dvc: whether anything is staged or unstaged, and the untracked files (each
+    /// file, relative to the top level) when `untracked` is true.
+    pub fn status_summary(&self, untracked: bool) -> Result<(bool, Vec<String>)> {
+        let mode = if untracked {
+            "--untracked-files=all"
+        } else {
+            "--untracked-files=no"
+        };
+        let args = ["status", "--porcelain", "-z", mode];
+        let stdout = self.run(&args)?;
+        let mut changed = false;
+        let mut files = Vec::new();
+        let mut entries = split_z(&stdout, &args)?.into_iter();
+        while let Some(entry) = entries.next() {
+            let (code, path) = entry.split_at(entry.len().min(3));
+            if code.starts_with("??") {
+                files.push(path.to_string());
+            } else {
+                changed = true;
+                // A rename or copy is followed by its source path.
+                if code.starts_with('R') || code.starts_with('C') {
+                    entries.next();
+                }
+            }
+        }
+        Ok((changed, files))
+    }
+
     /// `git ls-files -z <options> -- <pathspecs>`: paths relative to [`Git::dir`].
     pub fn ls_files(&self, options: &[&str], pathspecs: &[&str]) -> Result<Vec<String>> {
         let mut args = vec!["ls-files", "-z"];
