@@ -15,6 +15,7 @@ pub mod data;
 pub mod destroy;
 pub mod diff;
 pub mod doctor;
+pub mod du;
 pub mod error;
 pub mod freeze;
 pub mod gc;
@@ -125,6 +126,8 @@ pub enum Command {
     CheckIgnore(check_ignore::CheckIgnoreArgs),
     /// Remove DVC files, local DVC config and data cache.
     Destroy(destroy::DestroyArgs),
+    /// Show disk usage.
+    Du(du::DuArgs),
     /// Called by git hooks.
     #[command(hide = true)]
     Hook(git_entry::HookArgs),
@@ -210,6 +213,7 @@ pub fn run(ctx: &Context, command: Command) -> CommandResult {
         Command::Unfreeze(a) => freeze::run(ctx, a, false),
         Command::CheckIgnore(a) => check_ignore::run(ctx, a),
         Command::Destroy(a) => destroy::run(ctx, a),
+        Command::Du(a) => du::run(ctx, a),
         Command::Hook(a) => git_entry::hook(ctx, a),
         Command::MergeDriver(a) => git_entry::merge_driver(ctx, a),
         Command::Textconv(a) => git_entry::textconv(ctx, a),

@@ -9,6 +9,7 @@ pub mod checkout;
 pub mod commit;
 pub mod config;
 pub mod data_status;
+pub mod du;
 pub mod dvcfile;
 pub mod freeze;
 pub mod gc;

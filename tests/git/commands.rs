@@ -460,3 +460,86 @@ fn cache_dir_shows_sets_and_unsets_like_dvc() {
         .success()
         .stdout_has("b1946ac92492d2347c6235b4d2611184");
 }
+
+/// dvc lists `du` entries in set order: compare sorted lines.
+#[track_caller]
+fn same_du(twin: &Twin<'_>, args: &[&str]) {
+    let out = twin.run(args);
+    out.same_code();
+    let sorted = |text: &str, root: &std::path::Path| {
+        let mut lines: Vec<String> = normalize(text, root).lines().map(String::from).collect();
+        lines.sort();
+        lines.join("\n")
+    };
+    for (what, d, g) in [
+        ("stdout", &out.dvc.stdout, &out.gd.stdout),
+        ("stderr", &out.dvc.stderr, &out.gd.stderr),
+    ] {
+        assert_same_text(
+            &format!("{what} of {args:?}"),
+            "dvc",
+            &sorted(d, &twin.dvc.path("")),
+            "git-dvc",
+            &sorted(g, &twin.gd.path("")),
+        );
+    }
+}
+
+#[test]
+fn du_measures_like_dvc() {
+    let env = TestEnv::new();
+    let twin = tracked(&env);
+    twin.both(|d| {
+        d.write("big", vec![0u8; 3000]);
+        d.dvc(&["add", "-q", "big"]).success();
+    });
+    twin.git(&["add", "-A"]);
+    twin.git(&["commit", "-q", "-m", "big"]);
+    twin.both(|d| {
+        let mut ignore = d.read(".dvcignore");
+        ignore.push_str("*.log\n");
+        d.write(".dvcignore", ignore);
+        d.write("x.log", "zz\n");
+        d.write("s/t/f", "q\n");
+        d.write("d/x", "1more\n");
+        d.write("d/extra", "3\n");
+        d.write("m", vec![1u8; 2_000_000]);
+        d.write("dvc.yaml", "stages:\n  s:\n    cmd: x\n");
+        d.remove("big");
+        std::os::unix::fs::symlink("a.txt", d.path("lnk")).expect("symlink");
+    });
+    let cases: &[&[&str]] = &[
+        &["du", "."],
+        &["du", ".", "d"],
+        &["du", "-s", "."],
+        &["du", "-s", ".", "d"],
+        &["du", ".", "a.txt"],
+        &["du", ".", "nope"],
+        &["du", ".", ".dvc"],
+        &["du", ".", "x.log"],
+        &["du", ".", "a.txt.dvc"],
+        &["du", ".", "s"],
+        &["du", ".", "s/t/f"],
+        &["du", ".", "big"],
+        &["du", ".", "m"],
+        &["du", ".", "lnk"],
+        &["du", "--rev", "HEAD", "."],
+        &["du", "--rev", "HEAD", ".", "d"],
+        &["du", "--rev", "HEAD", "-s", "."],
+    ];
+    for args in cases {
+        same_du(&twin, args);
+    }
+    // A directory out missing from the workspace: its files come from the manifest.
+    twin.both(|d| remove_all(&d.path("d")));
+    for args in [
+        &["du", "."][..],
+        &["du", ".", "d"],
+        &["du", "-s", ".", "d"],
+        &["du", ".", "d/x"],
+    ] {
+        same_du(&twin, args);
+    }
+    assert_eq!(twin.gd.gd(&["du", "-s", "."]).success().stdout, "1.91M\n");
+    twin.run(&["du"]).same_code().gd.code(254);
+}
