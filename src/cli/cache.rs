@@ -186,10 +186,69 @@ pub fn run(ctx: &Context, args: CacheArgs) -> CommandResult {
     Ok(())
 }
 
-/// `cache migrate`: not implemented yet; refuse clearly rather than pretend.
+/// `cache migrate [--dvc-files] [--dry]`, with dvc's messages.
 fn cache_migrate(ctx: &Context, args: CacheMigrateArgs) -> CommandResult {
-    let _ = (ctx.open_repo()?, args.dvc_files, args.dry);
-    Err(CommandError::failed(
-        "`git dvc cache migrate` is not implemented yet: run `dvc cache migrate` for now",
-    ))
+    use crate::data::migrate;
+    let fail = |e: migrate::Error| CommandError::with_source(ErrorKind::Failed, e);
+    let repo = ctx.open_repo()?;
+    let _lock = ctx.lock(&repo)?;
+    if args.dry {
+        let n = migrate::legacy_objects(&repo.odb).map_err(fail)?.len();
+        ctx.out(format!(
+            "{n} files will be re-hashed and migrated to the DVC 3.0 cache location."
+        ));
+    } else {
+        let n = migrate::migrate_cache(&repo.odb).map_err(fail)?;
+        ctx.out(format!("Migrated {n} files to DVC 3.0 cache location."));
+    }
+    if !args.dvc_files {
+        return Ok(());
+    }
+    let stages = repo.collect_stages()?;
+    let legacy = migrate::legacy_stages(&stages);
+    if legacy.is_empty() {
+        ctx.out("No DVC files in the repo to migrate to the 3.0 format.");
+        return Ok(());
+    }
+    if args.dry {
+        let mut files: Vec<String> = legacy
+            .iter()
+            .map(|s| migrate::stage_file_label(s))
+            .collect();
+        files.sort();
+        files.dedup();
+        ctx.out("Entries in following DVC files will be migrated to the 3.0 format:");
+        ctx.out(
+            files
+                .iter()
+                .map(|f| format!("\t{f}"))
+                .collect::<Vec<_>>()
+                .join("\n"),
+        );
+        return Ok(());
+    }
+    let mut scm = super::scm::Scm::open(&repo.root, repo.config.core_no_scm());
+    for st in legacy {
+        let migrated = migrate::migrate_stage(&repo, st).map_err(fail)?;
+        if migrated.is_empty() {
+            continue;
+        }
+        if st.kind == crate::data::repo::StageKind::DvcFile {
+            ctx.out(format!("Updating DVC file '{}'", st.file));
+        }
+        if let Some(scm) = scm.as_mut() {
+            for o in st.outs.iter().filter(|o| migrated.contains(&o.rel)) {
+                let (dir, name) = o.gitignore_slot(&repo.root);
+                scm.ignore(dir, name).map_err(|e| {
+                    CommandError::context(ErrorKind::Failed, "cannot update .gitignore", e)
+                })?;
+            }
+            scm.stage(repo.root.join(&st.file));
+        }
+    }
+    if let Some(scm) = scm.as_mut() {
+        scm.flush()
+            .map_err(|e| CommandError::context(ErrorKind::Failed, "git add failed", e))?;
+    }
+    Ok(())
 }

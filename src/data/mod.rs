@@ -20,6 +20,7 @@ pub mod ignore;
 pub mod io;
 pub mod lock;
 pub mod merge;
+pub mod migrate;
 pub mod mv;
 pub mod odb;
 pub mod pathsafe;

@@ -543,3 +543,91 @@ fn du_measures_like_dvc() {
     assert_eq!(twin.gd.gd(&["du", "-s", "."]).success().stdout, "1.91M\n");
     twin.run(&["du"]).same_code().gd.code(254);
 }
+
+/// Writes a 2.x cache object (`<cache>/ab/cdef…`, mode 0444) named `oid`.
+fn put_legacy(d: &Dir<'_>, oid: &str, bytes: &[u8]) {
+    let rel = format!(".dvc/cache/{}/{}", &oid[..2], &oid[2..]);
+    d.write(&rel, bytes);
+    d.chmod(&rel, 0o444);
+}
+
+#[test]
+fn cache_migrate_matches_dvc() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    twin.write("a.txt", "hello\n");
+    twin.run(&["add", "-q", "a.txt"]).success();
+    twin.git(&["add", "-A"]);
+    twin.git(&["commit", "-q", "-m", "a"]);
+    // A 2.x repository: a CRLF text file (named by the md5 of its dos2unix'd text), a
+    // directory, and an object already in the 3.x cache.
+    let crlf_legacy = md5_hex(b"a\nb\n");
+    let x = md5_hex(b"1\n");
+    let manifest = format!("[{{\"md5\": \"{x}\", \"relpath\": \"x\"}}]");
+    let dir_oid = format!("{}.dir", md5_hex(manifest.as_bytes()));
+    twin.both(|d| {
+        d.write("crlf", "a\r\nb\r\n");
+        d.write("d/x", "1\n");
+        put_legacy(d, &crlf_legacy, b"a\r\nb\r\n");
+        put_legacy(d, &x, b"1\n");
+        put_legacy(d, &dir_oid, manifest.as_bytes());
+        put_legacy(d, &md5_hex(b"hello\n"), b"hello\n");
+        d.write(
+            "crlf.dvc",
+            format!("outs:\n- md5: {crlf_legacy}\n  size: 6\n  path: crlf\n"),
+        );
+        d.write(
+            "d.dvc",
+            format!("# a comment\nouts:\n- md5: {dir_oid}\n  size: 2\n  nfiles: 1\n  path: d\n"),
+        );
+    });
+    twin.git(&["add", "crlf.dvc", "d.dvc"]);
+    twin.git(&["commit", "-q", "-m", "legacy"]);
+    let same_sorted = |args: &[&str]| {
+        let out = twin.run(args);
+        out.same_code();
+        // dvc commits the stages in directory-read order, so its `.gitignore` lines come
+        // in that order: compare them sorted.
+        twin.both(|d| {
+            if d.exists(".gitignore") {
+                let mut lines: Vec<String> =
+                    d.read(".gitignore").lines().map(String::from).collect();
+                lines.sort();
+                d.write(".gitignore", format!("{}\n", lines.join("\n")));
+            }
+        });
+        twin.assert_same_tree();
+        let sorted = |text: &str| {
+            let mut lines: Vec<String> = strip_git_hint(text).lines().map(String::from).collect();
+            lines.sort();
+            lines.join("\n")
+        };
+        assert_same_text(
+            &format!("stdout of {args:?}"),
+            "dvc",
+            &sorted(&out.dvc.stdout),
+            "git-dvc",
+            &sorted(&out.gd.stdout),
+        );
+        out
+    };
+    same_sorted(&["cache", "migrate", "--dry"]);
+    same_sorted(&["cache", "migrate", "--dry", "--dvc-files"]);
+    let out = same_sorted(&["cache", "migrate"]);
+    assert_eq!(
+        out.gd.stdout,
+        "Migrated 3 files to DVC 3.0 cache location.\n"
+    );
+    same_sorted(&["cache", "migrate"]);
+    let out = same_sorted(&["cache", "migrate", "--dvc-files"]);
+    out.gd.stdout_has("Updating DVC file 'crlf.dvc'\n");
+    assert!(
+        twin.gd
+            .read("crlf.dvc")
+            .ends_with("  path: crlf\n  hash: md5\n")
+    );
+    same_sorted(&["cache", "migrate", "--dvc-files"])
+        .gd
+        .stdout_has("No DVC files in the repo to migrate to the 3.0 format.\n");
+}
