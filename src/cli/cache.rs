@@ -85,7 +85,9 @@ fn cache_dir(ctx: &Context, args: CacheDirArgs) -> CommandResult {
                 _ => return Err(CommandError::from(e)),
             },
         };
-        super::config::print(&format!("{shown}\n"));
+        if !ctx.quiet {
+            super::config::print(&format!("{shown}\n"));
+        }
         return Ok(());
     }
     let level = level.unwrap_or(Level::Repo);
@@ -167,8 +169,8 @@ pub fn locate(ctx: &Context, repo: &Repo, given: &str) -> Result<Located, Comman
 /// Run `cache`.
 pub fn run(ctx: &Context, args: CacheArgs) -> CommandResult {
     let command = match args.command {
-        CacheCommand::Dir(a) => return cache_dir(ctx, a),
-        CacheCommand::Migrate(a) => return cache_migrate(ctx, a),
+        CacheCommand::Dir(a) => return super::ui::quiet_errors(ctx, cache_dir(ctx, a)),
+        CacheCommand::Migrate(a) => return super::ui::quiet_errors(ctx, cache_migrate(ctx, a)),
         other => other,
     };
     let repo = ctx.open_repo()?;

@@ -158,13 +158,14 @@ fn status(ctx: &Context, args: DataStatusArgs) -> CommandResult {
         untracked,
         unchanged,
     };
+    if ctx.quiet {
+        return Ok(());
+    }
     if args.json {
         super::config::print(&format!("{}\n", python_json(&sections.json())));
         return Ok(());
     }
-    if !ctx.quiet {
-        super::config::print(&sections.text(git_info.as_ref()));
-    }
+    super::config::print(&sections.text(git_info.as_ref()));
     Ok(())
 }
 

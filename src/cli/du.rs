@@ -88,8 +88,7 @@ pub fn run(ctx: &Context, args: DuArgs) -> CommandResult {
         out.push_str(line.trim_end());
         out.push('\n');
     }
-    if !ctx.quiet {
-        super::config::print(&out);
-    }
+    // dvc prints the table even with `-q` (`ui.table(force=True)`).
+    super::config::print(&out);
     Ok(())
 }

@@ -28,7 +28,9 @@ pub fn run(ctx: &Context, args: FreezeArgs, frozen: bool) -> CommandResult {
                 }
             }
             Err(e) => {
-                eprintln!("ERROR: failed to {verb} '{t}' - {e}");
+                if !ctx.quiet {
+                    eprintln!("ERROR: failed to {verb} '{t}' - {e}");
+                }
                 failed = true;
             }
         }

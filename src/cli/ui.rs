@@ -50,3 +50,18 @@ fn write_py_str(s: &str, out: &mut String) {
 /// The footer dvc prints after an unexpected error.
 pub const SUPPORT: &str =
     "Having any troubles? Hit us up at https://dvc.org/support, we are always happy to help!";
+
+/// dvc's `-q` silences its own error messages too (the logger drops everything below
+/// CRITICAL): keep the exit code and print nothing, except the support footer of an
+/// unexpected error, which dvc prints outside its logger.
+pub fn quiet_errors(ctx: &super::Context, result: super::CommandResult) -> super::CommandResult {
+    match result {
+        Err(e) if ctx.quiet => {
+            if e.message().ends_with(SUPPORT) {
+                eprintln!("\n{SUPPORT}");
+            }
+            Err(super::CommandError::silent(e.exit_code()))
+        }
+        other => other,
+    }
+}

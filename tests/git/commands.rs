@@ -97,6 +97,8 @@ const DATA_STATUS_FLAVOURS: &[&[&str]] = &[
     &["data", "status", "d"],
     &["data", "status", "--granular", "d"],
     &["data", "status", "a.txt", "--json"],
+    &["data", "status", "-q", "--json"],
+    &["data", "status", "-q"],
 ];
 
 #[test]
@@ -258,6 +260,9 @@ fn freeze_and_unfreeze_write_what_dvc_writes() {
     same(&twin, &["freeze", "nope.dvc"]).gd.code(1);
     same(&twin, &["freeze", "sub/dvc.yaml:x"]).gd.code(1);
     same(&twin, &["unfreeze", "a.txt"]).gd.code(1);
+    same(&twin, &["freeze", "-q", "nope", "a.txt.dvc"])
+        .gd
+        .code(1);
     twin.run(&["freeze"]).same_code().gd.code(254);
     let sub = twin.run_in("d", &["freeze", "../a.txt.dvc"]);
     sub.same_output();
@@ -290,6 +295,7 @@ fn unprotect_copies_links_as_dvc() {
     same(&twin, &["unprotect", "plain"]).success();
     same(&twin, &["unprotect", "d/x"]).success();
     same(&twin, &["unprotect", "nope"]).gd.code(255);
+    same(&twin, &["unprotect", "-q", "nope"]).gd.code(255);
     twin.run(&["unprotect"]).same_code().gd.code(254);
 }
 
@@ -408,6 +414,10 @@ fn cache_dir_shows_sets_and_unsets_like_dvc() {
     let twin = tracked(&env);
     twin.both(|d| d.write("sub/keep", ""));
     same(&twin, &["cache", "dir"]).success();
+    same(&twin, &["cache", "dir", "-q"]).success();
+    same(&twin, &["cache", "dir", "-q", "--project"])
+        .gd
+        .code(251);
     same(&twin, &["cache", "dir", "--project"]).gd.code(251);
     same(&twin, &["cache", "dir", "-u"]).gd.code(251);
     let set = twin.run_in("sub", &["cache", "dir", "../mycache"]);
@@ -526,6 +536,8 @@ fn du_measures_like_dvc() {
         &["du", "--rev", "HEAD", "."],
         &["du", "--rev", "HEAD", ".", "d"],
         &["du", "--rev", "HEAD", "-s", "."],
+        &["du", "-q", ".", "d"],
+        &["du", "-q", ".", "nope"],
     ];
     for args in cases {
         same_du(&twin, args);
@@ -613,6 +625,7 @@ fn cache_migrate_matches_dvc() {
         out
     };
     same_sorted(&["cache", "migrate", "--dry"]);
+    same_sorted(&["cache", "migrate", "--dry", "-q"]);
     same_sorted(&["cache", "migrate", "--dry", "--dvc-files"]);
     let out = same_sorted(&["cache", "migrate"]);
     assert_eq!(
