@@ -5,14 +5,19 @@
 pub mod add;
 pub mod cache;
 pub mod cat;
+pub mod check_ignore;
 pub mod checkout;
 pub mod commit;
 pub mod completion;
 pub mod config;
 pub mod context;
+pub mod data;
+pub mod destroy;
 pub mod diff;
 pub mod doctor;
+pub mod du;
 pub mod error;
+pub mod freeze;
 pub mod gc;
 pub mod git_entry;
 pub mod init;
@@ -26,6 +31,7 @@ pub mod scm;
 pub mod status;
 pub mod transfer;
 pub mod ui;
+pub mod unprotect;
 pub mod verify;
 pub mod version;
 
@@ -107,6 +113,21 @@ pub enum Command {
     Install(install::InstallArgs),
     /// Remove what `install` set up.
     Uninstall(install::UninstallArgs),
+    /// Commands related to data management (`data status`).
+    Data(data::DataArgs),
+    /// Unprotect tracked files or directories (make linked files writable copies).
+    Unprotect(unprotect::UnprotectArgs),
+    /// Freeze stages or .dvc files.
+    Freeze(freeze::FreezeArgs),
+    /// Unfreeze stages or .dvc files.
+    Unfreeze(freeze::FreezeArgs),
+    /// Check whether files or directories are excluded due to `.dvcignore`.
+    #[command(name = "check-ignore")]
+    CheckIgnore(check_ignore::CheckIgnoreArgs),
+    /// Remove DVC files, local DVC config and data cache.
+    Destroy(destroy::DestroyArgs),
+    /// Show disk usage.
+    Du(du::DuArgs),
     /// Called by git hooks.
     #[command(hide = true)]
     Hook(git_entry::HookArgs),
@@ -196,6 +217,13 @@ pub fn run(ctx: &Context, command: Command) -> CommandResult {
         Command::GenerateMan(a) => completion::generate_man(ctx, a),
         Command::Install(a) => install::run_install(ctx, a),
         Command::Uninstall(a) => install::run_uninstall(ctx, a),
+        Command::Data(a) => ui::quiet_errors(ctx, data::run(ctx, a)),
+        Command::Unprotect(a) => ui::quiet_errors(ctx, unprotect::run(ctx, a)),
+        Command::Freeze(a) => ui::quiet_errors(ctx, freeze::run(ctx, a, true)),
+        Command::Unfreeze(a) => ui::quiet_errors(ctx, freeze::run(ctx, a, false)),
+        Command::CheckIgnore(a) => ui::quiet_errors(ctx, check_ignore::run(ctx, a)),
+        Command::Destroy(a) => ui::quiet_errors(ctx, destroy::run(ctx, a)),
+        Command::Du(a) => ui::quiet_errors(ctx, du::run(ctx, a)),
         Command::Hook(a) => git_entry::hook(ctx, a),
         Command::MergeDriver(a) => git_entry::merge_driver(ctx, a),
         Command::Textconv(a) => git_entry::textconv(ctx, a),

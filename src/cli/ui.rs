@@ -72,7 +72,8 @@ fn ask_yes_no(prompt: &str) -> bool {
             Ok(0) | Err(_) => return false,
             Ok(_) => {}
         }
-        match line.trim().to_lowercase().as_str() {
+        // `input()` drops the newline only: " y" is not an answer.
+        match line.trim_end_matches(['\n', '\r']).to_lowercase().as_str() {
             "y" | "yes" => return true,
             "n" | "no" => return false,
             _ => {
@@ -108,4 +109,23 @@ pub fn python_repr(s: &str) -> String {
     }
     out.push(quote);
     out
+}
+
+/// The footer dvc prints after an unexpected error.
+pub const SUPPORT: &str =
+    "Having any troubles? Hit us up at https://dvc.org/support, we are always happy to help!";
+
+/// dvc's `-q` silences its own error messages too (the logger drops everything below
+/// CRITICAL): keep the exit code and print nothing, except the support footer of an
+/// unexpected error, which dvc prints outside its logger.
+pub fn quiet_errors(ctx: &super::Context, result: super::CommandResult) -> super::CommandResult {
+    match result {
+        Err(e) if ctx.quiet => {
+            if e.message().ends_with(SUPPORT) {
+                eprintln!("\n{SUPPORT}");
+            }
+            Err(super::CommandError::silent(e.exit_code()))
+        }
+        other => other,
+    }
 }

@@ -108,6 +108,26 @@ impl DvcIgnore {
         self.matchers.iter().all(|(_, g)| g.is_empty())
     }
 
+    /// The pattern that decides `path` (absolute), deepest `.dvcignore` first: whether it
+    /// ignores (false for a `!negation`), the `.dvcignore` file and the pattern as written.
+    pub fn matched_pattern(&self, path: &Path, is_dir: bool) -> Option<(bool, PathBuf, String)> {
+        for (dir, gi) in self.matchers.iter().rev() {
+            if !path.starts_with(dir) {
+                continue;
+            }
+            match gi.matched(path, is_dir) {
+                Match::Ignore(g) => {
+                    return Some((true, dir.join(DVCIGNORE), g.original().to_string()));
+                }
+                Match::Whitelist(g) => {
+                    return Some((false, dir.join(DVCIGNORE), g.original().to_string()));
+                }
+                Match::None => {}
+            }
+        }
+        None
+    }
+
     /// Whether `path` (absolute) is ignored.
     pub fn is_ignored(&self, path: &Path, is_dir: bool) -> bool {
         for (dir, gi) in self.matchers.iter().rev() {
@@ -122,6 +142,81 @@ impl DvcIgnore {
         }
         false
     }
+}
+
+/// What `check-ignore` reports for one path: whether it is ignored and the pattern that
+/// decided it (dvc's `PatternInfo`: `<.dvcignore path>:<line>:<pattern>`, or `:<pattern>`
+/// for the fixed exclusions), which may be a `!negation` that un-ignores it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CheckIgnore {
+    /// The path is ignored.
+    pub ignored: bool,
+    /// The deciding pattern, if any matched.
+    pub pattern: Option<String>,
+}
+
+/// dvc's `DvcIgnoreFilter.check_ignore` for `abs` (lexically normalized, absolute): each
+/// leading directory is matched in turn; a directory that is ignored decides for
+/// everything below it, and otherwise the last component decides.
+pub fn check_ignore(root: &Path, abs: &Path) -> Result<CheckIgnore, Error> {
+    let none = CheckIgnore {
+        ignored: false,
+        pattern: None,
+    };
+    let Ok(rel) = abs.strip_prefix(root) else {
+        return Ok(none);
+    };
+    let parts: Vec<String> = rel
+        .components()
+        .map(|c| c.as_os_str().to_string_lossy().into_owned())
+        .collect();
+    if parts.is_empty() {
+        return Ok(none);
+    }
+    let parent = abs.parent().unwrap_or(root);
+    let ig = DvcIgnore::for_dir(root, parent)?;
+    let mut result = none;
+    for i in 1..=parts.len() {
+        let prefix_rel = parts[..i].join("/");
+        let prefix = root.join(&prefix_rel);
+        let is_dir = i < parts.len() || prefix.is_dir();
+        let decided = match ig.matched_pattern(&prefix, is_dir) {
+            Some((ignored, file, pattern)) => Some((ignored, pattern_info(root, &file, &pattern))),
+            None => fixed_exclusion(&prefix_rel, || is_dir).map(|p| (true, p.to_string())),
+        };
+        let ignored = decided.as_ref().is_some_and(|(ig, _)| *ig);
+        if i < parts.len() && !ignored {
+            continue;
+        }
+        result = CheckIgnore {
+            ignored,
+            pattern: decided.map(|(_, p)| p),
+        };
+        if ignored {
+            break;
+        }
+    }
+    Ok(result)
+}
+
+/// `<file>:<line>:<pattern>`; the line is the last one of the file that reads `pattern`
+/// (the matcher reports the last matching glob, and dvc numbers stripped lines from 1).
+fn pattern_info(root: &Path, file: &Path, pattern: &str) -> String {
+    let name = file
+        .strip_prefix(root)
+        .map(|p| p.to_string_lossy().into_owned())
+        .unwrap_or_else(|_| file.display().to_string());
+    let line = fs_err::read_to_string(file)
+        .ok()
+        .and_then(|text| {
+            text.lines()
+                .enumerate()
+                .filter(|(_, l)| l.trim() == pattern.trim())
+                .map(|(i, _)| i + 1)
+                .last()
+        })
+        .unwrap_or(0);
+    format!("{name}:{line}:{}", pattern.trim())
 }
 
 #[cfg(test)]

@@ -501,6 +501,57 @@ impl Git {
             .collect())
     }
 
+    /// `git ls-tree -r -l -z <rev> -- .`: every blob of `rev` below [`Git::dir`], with
+    /// its size, paths relative to [`Git::dir`] (submodules left out).
+    pub fn ls_tree_sizes(&self, rev: &str) -> Result<Vec<(String, u64)>> {
+        let args = ["ls-tree", "-r", "-l", "-z", rev, "--", "."];
+        let stdout = self.run(&args)?;
+        let mut out = Vec::new();
+        for entry in split_z(&stdout, &args)? {
+            let Some((meta, path)) = entry.split_once('\t') else {
+                continue;
+            };
+            let mut fields = meta.split_whitespace();
+            let (_mode, kind, _oid, size) =
+                (fields.next(), fields.next(), fields.next(), fields.next());
+            if kind != Some("blob") {
+                continue;
+            }
+            let size = size.and_then(|s| s.parse().ok()).unwrap_or(0);
+            out.push((path.to_string(), size));
+        }
+        Ok(out)
+    }
+
+    /// `git status --porcelain -z` of the whole worktree, as scmrepo's `status` gives it
+    /// to dvc: whether anything is staged or unstaged, and the untracked files (each
+    /// file, relative to the top level) when `untracked` is true.
+    pub fn status_summary(&self, untracked: bool) -> Result<(bool, Vec<String>)> {
+        let mode = if untracked {
+            "--untracked-files=all"
+        } else {
+            "--untracked-files=no"
+        };
+        let args = ["status", "--porcelain", "-z", mode];
+        let stdout = self.run(&args)?;
+        let mut changed = false;
+        let mut files = Vec::new();
+        let mut entries = split_z(&stdout, &args)?.into_iter();
+        while let Some(entry) = entries.next() {
+            let (code, path) = entry.split_at(entry.len().min(3));
+            if code.starts_with("??") {
+                files.push(path.to_string());
+            } else {
+                changed = true;
+                // A rename or copy is followed by its source path.
+                if code.starts_with('R') || code.starts_with('C') {
+                    entries.next();
+                }
+            }
+        }
+        Ok((changed, files))
+    }
+
     /// `git ls-files -z <options> -- <pathspecs>`: paths relative to [`Git::dir`].
     pub fn ls_files(&self, options: &[&str], pathspecs: &[&str]) -> Result<Vec<String>> {
         let mut args = vec!["ls-files", "-z"];

@@ -635,6 +635,14 @@ impl TestEnv {
         }
     }
 
+    /// A second pair of git repositories, `<name>-dvc/` and `<name>-gd/`.
+    pub fn twin_in(&self, name: &str) -> Twin<'_> {
+        Twin {
+            dvc: self.git_repo(&format!("{name}-dvc")),
+            gd: self.git_repo(&format!("{name}-gd")),
+        }
+    }
+
     /// Two plain directories (no git), `dvc/` and `gd/`, for `--no-scm` cases.
     pub fn twin_plain(&self) -> Twin<'_> {
         Twin {

@@ -12,6 +12,7 @@ mod harness;
 
 mod add;
 mod checkout;
+mod commands;
 mod compat;
 mod config;
 mod config_remote;

@@ -189,6 +189,63 @@ pub fn diff(
     with_missing: bool,
     in_cache: &(dyn Fn(&Entry) -> bool + Sync),
 ) -> DiffResult {
+    diff_detailed(old, new, roots, false, with_missing, in_cache).result
+}
+
+/// [`diff`] plus what `data status` also needs: the unchanged and unknown paths, and a
+/// `shallow` mode that compares out roots only (dvc's non-`--granular` view).
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct Detailed {
+    /// The changes.
+    pub result: DiffResult,
+    /// Paths equal on both sides.
+    pub unchanged: Vec<String>,
+    /// Files below a directory whose manifest is not available (new side present).
+    pub unknown: Vec<String>,
+}
+
+/// See [`Detailed`].
+pub fn diff_detailed(
+    old: &Snapshot,
+    new: &Snapshot,
+    roots: Option<&BTreeSet<String>>,
+    shallow: bool,
+    with_missing: bool,
+    in_cache: &(dyn Fn(&Entry) -> bool + Sync),
+) -> Detailed {
+    let changes = collect_changes(old, new, roots, shallow);
+    let mut unchanged = Vec::new();
+    let mut unknown = Vec::new();
+    for c in &changes {
+        match c.kind {
+            Kind::Unchanged => {
+                if let Some((p, e)) = c.old.as_ref().or(c.new.as_ref()) {
+                    unchanged.push(display(p, e));
+                }
+            }
+            Kind::Unknown => {
+                if let Some((p, e)) = &c.new {
+                    unknown.push(display(p, e));
+                }
+            }
+            _ => {}
+        }
+    }
+    unchanged.sort();
+    unknown.sort();
+    Detailed {
+        result: summarize(&changes, with_missing, in_cache),
+        unchanged,
+        unknown,
+    }
+}
+
+fn collect_changes(
+    old: &Snapshot,
+    new: &Snapshot,
+    roots: Option<&BTreeSet<String>>,
+    shallow: bool,
+) -> Vec<Change> {
     let all_roots: BTreeSet<String> = match roots {
         Some(r) => r.clone(),
         None => old.roots.union(&new.roots).cloned().collect(),
@@ -204,7 +261,7 @@ pub fn diff(
                 new: n.map(|e| (root.clone(), e.clone())),
             });
         }
-        if old.is_directory(root) || new.is_directory(root) {
+        if !shallow && (old.is_directory(root) || new.is_directory(root)) {
             let unknown = old.is_unknown(root) || new.is_unknown(root);
             let oc = old.children(root);
             let nc = new.children(root);
@@ -224,10 +281,16 @@ pub fn diff(
             }
         }
     }
-    let changes = detect_renames(changes);
+    detect_renames(changes)
+}
 
+fn summarize(
+    changes: &[Change],
+    with_missing: bool,
+    in_cache: &(dyn Fn(&Entry) -> bool + Sync),
+) -> DiffResult {
     let mut r = DiffResult::default();
-    for c in &changes {
+    for c in changes {
         match c.kind {
             Kind::Add => {
                 if let Some((p, e)) = &c.new {
