@@ -19,8 +19,34 @@ pub fn init(verbose: u8, quiet: bool, env: &crate::env::ProcessEnv) {
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .with_ansi(std::io::IsTerminal::is_terminal(&std::io::stderr()) && !env.no_color)
-        .without_time()
-        .with_target(false)
+        .event_format(DvcStyle)
         .try_init();
+}
+
+/// One style for every message, the hooks' and the filter's included: dvc's
+/// `WARNING: …` / `ERROR: …`, plain text for info, `DEBUG: …` / `TRACE: …` below.
+struct DvcStyle;
+
+impl<S, N> tracing_subscriber::fmt::FormatEvent<S, N> for DvcStyle
+where
+    S: tracing::Subscriber + for<'a> tracing_subscriber::registry::LookupSpan<'a>,
+    N: for<'a> tracing_subscriber::fmt::FormatFields<'a> + 'static,
+{
+    fn format_event(
+        &self,
+        ctx: &tracing_subscriber::fmt::FmtContext<'_, S, N>,
+        mut writer: tracing_subscriber::fmt::format::Writer<'_>,
+        event: &tracing::Event<'_>,
+    ) -> std::fmt::Result {
+        let prefix = match *event.metadata().level() {
+            tracing::Level::ERROR => "ERROR: ",
+            tracing::Level::WARN => "WARNING: ",
+            tracing::Level::INFO => "",
+            tracing::Level::DEBUG => "DEBUG: ",
+            tracing::Level::TRACE => "TRACE: ",
+        };
+        write!(writer, "{prefix}")?;
+        ctx.field_format().format_fields(writer.by_ref(), event)?;
+        writeln!(writer)
+    }
 }

@@ -315,7 +315,9 @@ fn report(
             summary_line(&[(summary.transferred, "fetched")])
                 .unwrap_or_else(|| "Everything is up to date.".into()),
         ),
-        Direction::Pull => return pull_checkout(ctx, repo, pull.stages, summary, pull.force, pull.remote),
+        Direction::Pull => {
+            return pull_checkout(ctx, repo, pull.stages, summary, pull.force, pull.remote);
+        }
     }
     Ok(())
 }

@@ -476,10 +476,13 @@ fn autostage_stale(
         .collect::<Vec<_>>()
         .join(", ");
     if staged_something_else {
-        tracing::warn!("git-dvc: data changed: updated and staged {listed}");
+        eprintln!("git-dvc: data changed: updated and staged {listed} with this commit");
     } else {
+        // git decides that there is nothing to commit before the hook runs, and then
+        // drops what the hook staged (with `-a` the whole temporary index): the pointer is
+        // rewritten on disk, and the same command run again commits it.
         tracing::warn!(
-            "git-dvc: data changed: updated and staged {listed}; if git now says there is nothing to commit (it does not commit what a hook stages when nothing else was staged), run the commit again"
+            "git-dvc: data changed: {listed} updated for it, but git commits nothing that a hook stages when nothing else was staged, so git will stop with \"nothing to commit\": run the same `git commit` again to commit {listed}"
         );
     }
     Ok(0)

@@ -185,7 +185,7 @@ pub fn run(input: &PrePushInput, env: &ProcessEnv) -> Result<i32, Error> {
             }
         };
         if summary.transferred > 0 {
-            tracing::warn!(
+            eprintln!(
                 "git-dvc: uploaded {} object(s) to DVC remote `{remote_name}`",
                 summary.transferred
             );

@@ -40,7 +40,9 @@ fn plain_commit_of_only_data_asks_to_run_again() {
     d.write("a.txt", "v2\n");
     let out = d.git(&["commit", "-q", "-m", "v2"]);
     // git does not commit what the hook staged when nothing else was staged.
-    out.failure().stderr_has("run the commit again");
+    out.failure()
+        .stderr_has("WARNING: git-dvc: data changed: `a.txt.dvc` updated for it")
+        .stderr_has("run the same `git commit` again");
     assert_eq!(d.git(&["status", "--porcelain"]).stdout, "M  a.txt.dvc\n");
     d.git(&["commit", "-q", "-m", "v2"]).success();
     assert_dvc_agrees(&d);
@@ -62,10 +64,13 @@ fn commit_all_carries_the_data_change() {
     // Only data changed: git rolls back what the hook staged in -a mode, but the pointer
     // file is updated, so the next `commit -a` takes it.
     d.write("a.txt", "v3\n");
-    d.git(&["commit", "-q", "-a", "-m", "a"])
-        .failure()
-        .stderr_has("run the commit again");
+    let out = d.git(&["commit", "-q", "-a", "-m", "a"]);
+    out.failure()
+        .stderr_has("WARNING: git-dvc: data changed: `a.txt.dvc` updated for it")
+        .stderr_has("git will stop with \"nothing to commit\": run the same `git commit` again");
+    assert!(!out.stderr.contains("staged `a.txt.dvc` with this commit"));
     d.git(&["commit", "-q", "-a", "-m", "a"]).success();
+    assert_eq!(d.git(&["status", "--porcelain"]).stdout, "");
     assert!(
         d.git(&["show", "HEAD:a.txt.dvc"])
             .stdout
