@@ -110,6 +110,7 @@ fn commit_target(
             let external = external_updates(repo, st)?;
             // `Output.save`: the out must exist; dvc re-applies the `.gitignore` entry of
             // each out as it goes (nothing is written when git already ignores the path).
+            // Without `--force` an unchanged stage is not saved, so no entry is written.
             for o in &st.outs {
                 if fs_err::symlink_metadata(&o.abs).is_err() {
                     return Err(Failure::Message(format!(
@@ -117,7 +118,7 @@ fn commit_target(
                         super::ui::relative_to_cwd(&o.abs, cwd)
                     )));
                 }
-                if let (Some(scm), true) = (scm.as_deref_mut(), o.out.cache) {
+                if let (Some(scm), true) = (scm.as_deref_mut(), o.out.cache && force) {
                     let (dir, name) = o.gitignore_slot(&repo.root);
                     scm.ignore(dir, name).map_err(|e| {
                         Failure::Command(CommandError::context(
@@ -128,18 +129,17 @@ fn commit_target(
                     })?;
                 }
             }
-            // Rewriting a `files:` list is not done yet: refuse rather than write a
-            // pointer with both a stale `files:` list and a new `md5` (issue 11, class 1).
-            if let Some(o) = st.outs.iter().find(|o| o.out.cloud_files) {
-                return Err(Failure::Message(format!(
-                    "cannot commit the cloud-versioned output '{}' (a `files:` list): not supported by git-dvc yet",
-                    super::ui::relative_to_cwd(&o.abs, cwd)
-                )));
-            }
             let mut updates = external;
             for o in &st.outs {
-                let c = commit::commit_out(repo, o, false).map_err(|e| fail(&e))?;
-                if c.changed {
+                // Without `--force` an unchanged stage is not saved: dvc dumps what it
+                // loaded (a `files:` list is written back in dvc's form even so).
+                let c = if force {
+                    commit::commit_out(repo, o, false)
+                } else {
+                    commit::commit_out_as_recorded(repo, o)
+                }
+                .map_err(|e| fail(&e))?;
+                if c.changed || o.out.is_listed() {
                     updates.push((o.index, c.update));
                 }
             }

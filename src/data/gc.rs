@@ -278,6 +278,7 @@ mod tests {
             md5: md5.into(),
             legacy: false,
             file: format!("{path}.dvc"),
+            listed: Vec::new(),
         }
     }
 

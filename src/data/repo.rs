@@ -315,6 +315,14 @@ impl Repo {
                 .default_remote()?
                 .ok_or_else(|| TransferError::NoRemote(self.root.display().to_string()))?,
         };
+        let on = |key: &str| {
+            cfg.options.get(key).is_some_and(|v| {
+                matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "1" | "on")
+            })
+        };
+        if on("version_aware") || on("worktree") {
+            return Err(TransferError::Versioned(cfg.name.clone()));
+        }
         Ok(remote::Remote::open(&cfg, &self.remote_options)?)
     }
 

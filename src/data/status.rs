@@ -166,11 +166,6 @@ pub fn mark_complete(repo: &Repo, md5: &str, legacy: bool) {
 
 /// The status of one out.
 pub fn out_status(repo: &Repo, o: &ResolvedOut) -> Result<OutState, Error> {
-    // A cloud-versioned out (`files:`, no `md5`): dvc's hash is the tree built from the
-    // list, whose manifest the local cache never holds (issue 11, class 1).
-    if o.out.md5.is_none() && o.out.cloud_files && o.out.cache {
-        return Ok(OutState::NotInCache);
-    }
     if o.out.md5.is_some() && o.out.cache && !in_cache(repo, o) {
         return Ok(OutState::NotInCache);
     }
@@ -192,6 +187,11 @@ pub fn workspace_status(repo: &Repo, o: &ResolvedOut) -> Result<OutState, Error>
         return Ok(OutState::Deleted);
     };
     record(repo, o, &cur);
+    // dvc's `changed_checksum` builds a 2.x directory out into the legacy cache, which
+    // keeps the `.dir` of what it hashed (best effort: status reads, it is no failure).
+    if let (Some(dh), true) = (&cur.dir, o.out.is_legacy() && o.out.cache) {
+        let _ = repo.odb.put_bytes(&cur.md5, true, &dh.tree.to_bytes());
+    }
     // The exec bit alone does not make dvc 3.67.1 report a change (observed).
     let changed = cur.md5 != recorded;
     Ok(if changed {

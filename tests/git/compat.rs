@@ -434,31 +434,213 @@ fn issue_11_import_stage_md5_like_dvc() {
     same(&twin, &["status"]).success();
 }
 
-// ----- class 1: cloud-versioned outs (status only) -----
+// ----- class 1: cloud-versioned outs -----
 
-/// issue 11, class 1 (part): a cloud-versioned directory out (`files:` with `cloud:`
-/// entries, no `md5`) is `not in cache` without data, as dvc says (git-dvc said
-/// `deleted`), with or without the workspace copy. `commit` refuses it rather than write
-/// a contradictory pointer (the rewrite of `files:` is still open).
+/// A cloud-versioned directory out as a `version_aware` remote records it: a `files:`
+/// list with `cloud:` entries and no `md5`. `hash` adds `hash: md5`; `md5_b` gives
+/// `b.txt` an md5 (without one, the list's tree can never be in a cache).
+fn listed_dvc(hash: bool, md5_b: bool) -> String {
+    let (a, b) = (md5_hex(b"a\n"), md5_hex(b"b\n"));
+    format!(
+        "outs:\n- path: data\n{}  files:\n  - relpath: a.txt\n    md5: {a}\n    size: 2\n    cloud:\n      myremote:\n        etag: {a}\n        version_id: v1\n  - relpath: b.txt\n{}    size: 2\n    isexec: false\n    cloud:\n      myremote:\n        etag: {b}\n        version_id: v2\n",
+        if hash { "  hash: md5\n" } else { "" },
+        if md5_b {
+            format!("    md5: {b}\n")
+        } else {
+            String::new()
+        },
+    )
+}
+
+/// issue 11, class 1: a cloud-versioned directory out is `not in cache` without its
+/// tree's `.dir` (git-dvc said `deleted`). `commit -f` rewrites `files:` as dvc does
+/// (entries whose hash is unchanged keep `cloud:`, changed ones lose it, a list of
+/// another length is written afresh, no `md5`/`size`/`nfiles` beside it; a 2.x out that
+/// moves to md5 keeps no `cloud:`, and its legacy `.dir` is left in the legacy cache);
+/// git-dvc refused, and before that wrote `md5` beside the stale list. `commit` without
+/// `-f` writes the list back in dvc's form; checkout restores the directory from the
+/// list even when the cache lacks the `.dir`.
 #[test]
-fn issue_11_cloud_versioned_out_status_like_dvc() {
+fn issue_11_cloud_versioned_dir_out_like_dvc() {
+    for (hash, md5_b) in [(false, false), (true, true)] {
+        let env = TestEnv::new();
+        let twin = env.twin();
+        twin.init();
+        twin.write("data.dvc", listed_dvc(hash, md5_b));
+        same(&twin, &["status"]).success();
+        same(&twin, &["status", "--json"]).success();
+        twin.both(|d| {
+            d.write("data/a.txt", "a\n");
+            d.write("data/b.txt", "b\n");
+        });
+        same(&twin, &["status"]).success();
+        // Without an md5 for `b.txt` the list's tree differs from the workspace's.
+        let out = same(&twin, &["commit"]);
+        if md5_b {
+            out.success();
+        } else {
+            out.gd.code(1);
+        }
+        same(&twin, &["commit", "-f"]).success();
+        same(&twin, &["status"]).success();
+        // Same number of entries, one changed: edited entry by entry.
+        twin.both(|d| d.write("data/b.txt", "B\n"));
+        same(&twin, &["commit", "-f"]).success();
+        // Another length: the list is written afresh.
+        twin.both(|d| d.write("data/c.txt", "c\n"));
+        same(&twin, &["commit", "-f"]).success();
+        same(&twin, &["status"]).success();
+        twin.both(|d| d.remove("data"));
+        same(&twin, &["status"]).success();
+        same(&twin, &["checkout"]).success();
+        // Without the `.dir`: `not in cache`, and checkout still restores the files.
+        twin.both(|d| {
+            let dir = d.read("data.dvc");
+            assert!(dir.contains("files:") && !dir.contains("nfiles"), "{dir}");
+            let cache = d.path(".dvc/cache/files/md5");
+            for entry in std::fs::read_dir(&cache).unwrap() {
+                for obj in std::fs::read_dir(entry.unwrap().path()).unwrap() {
+                    let obj = obj.unwrap().path();
+                    if obj.to_string_lossy().ends_with(".dir") {
+                        std::fs::remove_file(obj).unwrap();
+                    }
+                }
+            }
+            d.remove("data");
+        });
+        same(&twin, &["status"]).success();
+        same(&twin, &["checkout"]).success();
+        same(&twin, &["status"]).success();
+    }
+}
+
+/// issue 11, class 1: a file out with `cloud:` beside its `md5`. `commit -f` of changed
+/// content drops `cloud:` (git-dvc kept a `version_id` naming the old bytes); an
+/// unchanged out keeps it when it records a `version_id` (and keeps its recorded exec
+/// bit, checking the file out with it), not with an `etag` alone; `commit` without `-f`
+/// writes what it loaded (and writes no `.gitignore`), for 3.x and 2.x outs.
+#[test]
+fn issue_11_cloud_versioned_file_out_like_dvc() {
+    let a = md5_hex(b"a\n");
+    for hash in ["  hash: md5\n", ""] {
+        for cloud in [
+            format!("      etag: {a}\n"),
+            format!("      etag: {a}\n      version_id: v1\n"),
+        ] {
+            let env = TestEnv::new();
+            let twin = env.twin();
+            twin.init();
+            let text = format!(
+                "outs:\n- md5: {a}\n  size: 2\n{hash}  path: f.txt\n  cloud:\n    myremote:\n{cloud}"
+            );
+            twin.write("f.txt.dvc", &text);
+            same(&twin, &["status"]).success();
+            twin.write("f.txt", "a\n");
+            same(&twin, &["commit"]).success();
+            same(&twin, &["commit", "-f"]).success();
+            twin.both(|d| d.chmod("f.txt", 0o755));
+            same(&twin, &["commit", "-f"]).success();
+            twin.both(|d| d.chmod("f.txt", 0o755));
+            same(&twin, &["commit"]).success();
+            twin.both(|d| {
+                d.chmod("f.txt", 0o644);
+                d.write("f.txt", "b\n");
+            });
+            same(&twin, &["commit", "-f"]).success();
+            assert!(!twin.gd.read("f.txt.dvc").contains("cloud"));
+        }
+    }
+}
+
+/// issue 11, class 1 (neighbour): the same in `dvc.lock`: a `files:` entry becomes
+/// `md5`/`size`/`nfiles` on commit (dvc's lock dump writes no list), and a file's
+/// `cloud:` goes when its content changed.
+#[test]
+fn issue_11_cloud_versioned_lock_outs_like_dvc() {
+    let (a, i) = (md5_hex(b"a\n"), md5_hex(b"in\n"));
+    let lock = format!(
+        "schema: '2.0'\nstages:\n  build:\n    cmd: ./build.sh\n    deps:\n    - path: in.txt\n      hash: md5\n      md5: {i}\n      size: 3\n    outs:\n    - path: data\n      hash: md5\n      files:\n      - relpath: a.txt\n        md5: {a}\n        size: 2\n        cloud:\n          r:\n            etag: {a}\n            version_id: v1\n    - path: f.txt\n      hash: md5\n      md5: {a}\n      size: 2\n      cloud:\n        r:\n          etag: {a}\n          version_id: v1\n"
+    );
     let env = TestEnv::new();
     let twin = env.twin();
     twin.init();
-    let text = format!(
-        "outs:\n- path: data\n  files:\n  - relpath: a.txt\n    md5: {a}\n    size: 2\n    cloud:\n      myremote:\n        etag: {a}\n        version_id: v1\n  - relpath: b.txt\n    size: 2\n    isexec: false\n    cloud:\n      myremote:\n        etag: {b}\n        version_id: v2\n",
-        a = md5_hex(b"a\n"),
-        b = md5_hex(b"b\n")
-    );
-    twin.write("data.dvc", &text);
+    twin.both(|d| {
+        d.write("in.txt", "in\n");
+        d.write("data/a.txt", "a\n");
+        d.write("f.txt", "a\n");
+        d.write(
+            "dvc.yaml",
+            "stages:\n  build:\n    cmd: ./build.sh\n    deps:\n    - in.txt\n    outs:\n    - data\n    - f.txt\n",
+        );
+        d.write("dvc.lock", &lock);
+    });
     same(&twin, &["status"]).success();
-    same(&twin, &["status", "--json"]).success();
+    same(&twin, &["commit"]).success();
+    twin.both(|d| d.write("f.txt", "b\n"));
+    // dvc also writes its run cache here (`.dvc/cache/runs`, open): compare the lock.
+    let out = twin.run(&["commit", "-f"]);
+    out.same_output().success();
+    assert_same_text(
+        "dvc.lock",
+        "dvc",
+        &twin.dvc.read("dvc.lock"),
+        "git-dvc",
+        &twin.gd.read("dvc.lock"),
+    );
+    assert!(!twin.gd.read("dvc.lock").contains("cloud"));
+}
+
+/// issue 11, class 1: push, `status -c` and pull of a cloud-versioned directory whose
+/// `.dir` no cache holds, as dvc: the files move, the `.dir` is reported missing (not a
+/// failure), and pull checks the directory out from the list. gc keeps the listed files
+/// (dvc 3.67.1 deletes them when the `.dir` is missing: the pointer names them, so
+/// git-dvc keeps them, as for any referenced object). A `version_aware` remote is refused
+/// with a clear message.
+#[test]
+fn issue_11_cloud_versioned_transfer_like_dvc() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    twin.write("data.dvc", listed_dvc(true, true));
     twin.both(|d| {
         d.write("data/a.txt", "a\n");
         d.write("data/b.txt", "b\n");
+        d.dvc(&["remote", "add", "-q", "-d", "r", "../store"])
+            .success();
     });
-    same(&twin, &["status"]).success();
-    let out = twin.gd.gd(&["commit", "-f"]);
-    out.code(1).stderr_has("cloud-versioned output 'data'");
-    assert_eq!(twin.gd.read("data.dvc"), text);
+    twin.run(&["commit", "-f", "-q"]).success();
+    let dir = ".dvc/cache/files/md5/6e/a46d53348e675e87743182f72de908.dir";
+    twin.both(|d| {
+        assert!(d.exists(dir), "the tree of the list is {dir}");
+        d.chmod(dir, 0o644);
+        d.remove(dir);
+    });
+    let store = env.root().join("store");
+    let dvc_push = twin.dvc.dvc(&["push"]);
+    let dvc_store = listing(&store);
+    remove_all(&store);
+    let gd_push = twin.gd.gd(&["push"]);
+    assert_same_text("remote", "dvc", &dvc_store, "git-dvc", &listing(&store));
+    assert_eq!(
+        (dvc_push.code, &dvc_push.stdout, &dvc_push.stderr),
+        (gd_push.code, &gd_push.stdout, &gd_push.stderr)
+    );
+    same(&twin, &["status", "-c"]).success();
+    twin.both(|d| {
+        remove_all(&d.path(".dvc/cache"));
+        d.remove("data");
+    });
+    same(&twin, &["pull"]).success();
+    same(&twin, &["status", "-c"]).success();
+    let gc = twin.gd.gd(&["gc", "-w", "-f"]);
+    gc.success();
+    assert!(!gc.stderr.contains("Missing cache for directory"), "{gc:?}");
+    assert!(twin.gd.exists(&cache_rel(&md5_hex(b"a\n"))));
+    twin.gd
+        .gd(&["remote", "modify", "r", "version_aware", "true"])
+        .success();
+    twin.gd
+        .gd(&["push"])
+        .code(1)
+        .stderr_has("remote 'r' is `version_aware` or `worktree` (cloud versioning), which git-dvc does not support");
 }

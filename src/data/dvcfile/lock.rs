@@ -166,9 +166,13 @@ pub fn rewrite_lock(
             text.push('\n');
         }
         const MODELLED: &[&str] = &["path", "hash", "md5", "size", "nfiles", "isexec"];
+        // dvc's lock dump writes no `files:` list, and keeps a `cloud:` entry only with
+        // the recorded meta of an unchanged out.
+        const CLOUD: &[&str] = &["cloud", "etag", "version_id", "checksum"];
         let mut last_end = dash;
         for e in &it.entries {
-            if !MODELLED.contains(&e.key.as_str()) {
+            let dropped = e.key == "files" || (u.drop_cloud && CLOUD.contains(&e.key.as_str()));
+            if !MODELLED.contains(&e.key.as_str()) && !dropped {
                 for line in &lines[e.line..e.value_end] {
                     text.push_str(line);
                     if !line.ends_with('\n') {
@@ -206,6 +210,7 @@ mod tests {
             nfiles,
             isexec,
             hash: hash.map(Into::into),
+            ..OutUpdate::default()
         }
     }
 
