@@ -94,6 +94,12 @@ fn commit_target(
                 if st.changed_checksum {
                     return Err(changed_stage(st));
                 }
+                if !status::dep_changes(repo, st)
+                    .map_err(|e| fail(&e))?
+                    .is_empty()
+                {
+                    return Err(changed_stage(st));
+                }
                 for o in &st.outs {
                     let s = status::workspace_status(repo, o).map_err(|e| fail(&e))?;
                     if matches!(s, OutState::Modified | OutState::New | OutState::Deleted) {
@@ -104,6 +110,22 @@ fn commit_target(
                     let s = status::external_status(repo, e).map_err(|e| fail(&e))?;
                     if matches!(s, Some(OutState::Modified | OutState::Deleted)) {
                         return Err(changed_stage(st));
+                    }
+                }
+            }
+            // `Stage.save_deps` (with `--force`): every dep must exist, and is hashed again.
+            let mut dep_updates = Vec::new();
+            if force {
+                for d in &st.deps {
+                    if fs_err::symlink_metadata(&d.abs).is_err() {
+                        return Err(Failure::Message(format!(
+                            "dependency '{}' does not exist",
+                            super::ui::relative_to_cwd(&d.abs, cwd)
+                        )));
+                    }
+                    let c = commit::commit_out(repo, d, true).map_err(|e| fail(&e))?;
+                    if c.changed {
+                        dep_updates.push((d.index, c.update));
                     }
                 }
             }
@@ -143,11 +165,13 @@ fn commit_target(
                     updates.push((o.index, c.update));
                 }
             }
-            written.push((st, updates));
+            written.push((st, dep_updates, updates));
         }
         // dvc's `Lockfile.dump_stages` says so once when a stage's entry changed.
         if matches!(stages[start].kind, StageKind::Lock { .. })
-            && written.iter().any(|(_, u)| !u.is_empty())
+            && written
+                .iter()
+                .any(|(_, d, u)| !u.is_empty() || !d.is_empty())
         {
             ctx.out(format!(
                 "Updating lock file '{}'",
@@ -155,8 +179,8 @@ fn commit_target(
             ));
         }
         // dvc dumps every committed stage, which also normalizes a CRLF file to LF.
-        for (st, updates) in written {
-            if commit::write_updates(repo, st, &updates).map_err(|e| fail(&e))?
+        for (st, dep_updates, updates) in written {
+            if commit::write_stage(repo, st, &dep_updates, &updates).map_err(|e| fail(&e))?
                 && let Some(scm) = scm.as_deref_mut()
             {
                 scm.stage(repo.root.join(&st.file));

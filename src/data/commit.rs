@@ -299,6 +299,17 @@ pub fn write_updates(
     stage: &Stage,
     updates: &[(usize, OutUpdate)],
 ) -> Result<bool, Error> {
+    write_stage(repo, stage, &[], updates)
+}
+
+/// [`write_updates`] with updates of a pipeline stage's deps too (indices into the lock
+/// entry's `deps`; ignored for a `.dvc` file).
+pub fn write_stage(
+    repo: &Repo,
+    stage: &Stage,
+    dep_updates: &[(usize, OutUpdate)],
+    updates: &[(usize, OutUpdate)],
+) -> Result<bool, Error> {
     let abs = repo.root.join(&stage.file);
     #[expect(
         clippy::disallowed_methods,
@@ -316,7 +327,9 @@ pub fn write_updates(
         StageKind::DvcFile => {
             dvcfile::rewrite(&text, updates).and_then(|t| dvcfile::refresh_stage_md5(&t))
         }
-        StageKind::Lock { name } => dvcfile::rewrite_lock(&text, name, updates),
+        StageKind::Lock { name } => {
+            dvcfile::rewrite_lock_entries(&text, name, dep_updates, updates)
+        }
     }
     .map_err(|e| Error::Rewrite {
         file: stage.file.clone(),

@@ -155,6 +155,9 @@ pub struct Stage {
     /// Outs outside the workspace (URLs, absolute paths elsewhere): status reports them,
     /// nothing writes them.
     pub external: Vec<ExternalOut>,
+    /// The path deps of a pipeline stage (as its `dvc.lock` records them) that lie in the
+    /// workspace: status reports `changed deps`, `commit -f` hashes them again. Read only.
+    pub deps: Vec<ResolvedOut>,
     /// The stage is frozen (imports).
     pub frozen: bool,
     /// A `dvc import` stage (a dep with `repo:`).
@@ -420,10 +423,20 @@ impl Repo {
                 let mut keyed: Vec<(usize, ResolvedOut)> = order.into_iter().zip(outs).collect();
                 keyed.sort_by_key(|(k, o)| (*k, o.index));
                 let outs = keyed.into_iter().map(|(_, o)| o).collect();
+                // Deps are only read: one that is external or does not resolve inside
+                // the workspace is left out.
+                let deps = st
+                    .deps
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(_, d)| self.external(d, 0).is_none())
+                    .filter_map(|(i, d)| self.resolve_dep(&base, d, i))
+                    .collect();
                 stages.push(Stage {
                     file: rel.to_string(),
                     kind: StageKind::Lock { name: st.name },
                     outs,
+                    deps,
                     external,
                     frozen: false,
                     repo_import: false,
@@ -448,6 +461,7 @@ impl Repo {
             file: rel.to_string(),
             kind: StageKind::DvcFile,
             outs,
+            deps: Vec::new(),
             external,
             frozen: parsed.frozen,
             repo_import: parsed.repo_import,
@@ -484,6 +498,26 @@ impl Repo {
             index,
             location: abs.to_string_lossy().into_owned(),
             local: Some(abs),
+        })
+    }
+
+    /// A dep's workspace location, when it is a path inside the workspace.
+    fn resolve_dep(&self, base_rel: &str, dep: Out, index: usize) -> Option<ResolvedOut> {
+        let joined = join_rel(base_rel, &dep.path);
+        let norm = pathsafe::normalize(Path::new(&joined));
+        let rel = norm.to_str()?.replace('\\', "/");
+        if norm.is_absolute() || rel.starts_with("..") || rel.is_empty() {
+            return None;
+        }
+        let abs = pathsafe::join_checked(&self.root, &rel).ok()?;
+        Some(ResolvedOut {
+            out: Out {
+                cache: false,
+                ..dep
+            },
+            index,
+            abs,
+            rel,
         })
     }
 

@@ -67,6 +67,8 @@ pub struct Current {
 pub struct StageReport {
     /// DVC's name for the stage.
     pub name: String,
+    /// Changed deps (root-relative path) and their states (`changed deps`).
+    pub deps: Vec<(String, OutState)>,
     /// Changed outs (root-relative path, or an external location) and their states.
     pub outs: Vec<(String, OutState)>,
     /// dvc's `changed checksum`.
@@ -219,15 +221,29 @@ pub fn status(repo: &Repo, stages: &[Stage]) -> Result<Vec<StageReport>, Error> 
                 changed.push((e.location.clone(), s));
             }
         }
-        if !changed.is_empty() || st.changed_checksum {
+        let deps = dep_changes(repo, st)?;
+        if !changed.is_empty() || !deps.is_empty() || st.changed_checksum {
             report.push(StageReport {
                 name: st.display_name(),
+                deps,
                 outs: changed,
                 changed_checksum: st.changed_checksum,
             });
         }
     }
     Ok(report)
+}
+
+/// dvc's `changed deps` of a stage: each path dep whose workspace differs from the lock.
+pub fn dep_changes(repo: &Repo, st: &Stage) -> Result<Vec<(String, OutState)>, Error> {
+    let mut changed = Vec::new();
+    for d in &st.deps {
+        let s = workspace_status(repo, d)?;
+        if s != OutState::Unchanged {
+            changed.push((d.rel.clone(), s));
+        }
+    }
+    Ok(changed)
 }
 
 /// The status of an out outside the workspace, read-only and without the state DB:

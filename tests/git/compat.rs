@@ -644,3 +644,64 @@ fn issue_11_cloud_versioned_transfer_like_dvc() {
         .code(1)
         .stderr_has("remote 'r' is `version_aware` or `worktree` (cloud versioning), which git-dvc does not support");
 }
+
+// ----- neighbours: pipeline deps -----
+
+/// issue 11 (neighbour): a pipeline stage whose deps changed is `changed deps` in
+/// status (text and JSON, `modified`/`deleted`, before `changed outs`), `commit`
+/// without `-f` refuses it, `commit -f` fails on a missing dep with dvc's words and
+/// otherwise hashes the deps again into `dvc.lock` (git-dvc kept the old dep hashes and
+/// said nothing about deps).
+#[test]
+fn issue_11_pipeline_deps_like_dvc() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    twin.both(|d| {
+        d.write("in.txt", "in\n");
+        d.write("ind/x", "x\n");
+        d.dvc(&[
+            "stage",
+            "add",
+            "-q",
+            "-n",
+            "build",
+            "-d",
+            "in.txt",
+            "-d",
+            "ind",
+            "-o",
+            "a.txt",
+            "cp in.txt a.txt",
+        ])
+        .success();
+        d.dvc(&["repro", "-q"]).success();
+        d.git(&["add", "-A"]).success();
+        d.git(&["commit", "-qm", "pipeline"]).success();
+        d.write("in.txt", "changed\n");
+        d.write("ind/y", "y\n");
+    });
+    same(&twin, &["status"]).success();
+    same(&twin, &["status", "--json"]).success();
+    twin.both(|d| d.remove("ind"));
+    same(&twin, &["status"]).success();
+    same(&twin, &["commit"]).gd.code(1);
+    same(&twin, &["commit", "-f"])
+        .gd
+        .code(1)
+        .stderr_has("dependency 'ind' does not exist");
+    twin.both(|d| {
+        d.write("ind/q", "q\n");
+        d.chmod("in.txt", 0o755);
+    });
+    // dvc also writes its run cache (`.dvc/cache/runs`, open): compare the lock file.
+    twin.run(&["commit", "-f"]).same_output().success();
+    assert_same_text(
+        "dvc.lock",
+        "dvc",
+        &twin.dvc.read("dvc.lock"),
+        "git-dvc",
+        &twin.gd.read("dvc.lock"),
+    );
+    twin.run(&["status"]).same_output().success();
+}

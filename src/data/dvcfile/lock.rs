@@ -98,12 +98,22 @@ pub fn rewrite_lock(
     stage: &str,
     updates: &[(usize, OutUpdate)],
 ) -> Result<String, ParseError> {
+    rewrite_lock_entries(text, stage, &[], updates)
+}
+
+/// [`rewrite_lock`] for deps (`dep_updates`, indices into the stage's `deps`) and outs.
+pub fn rewrite_lock_entries(
+    text: &str,
+    stage: &str,
+    dep_updates: &[(usize, OutUpdate)],
+    updates: &[(usize, OutUpdate)],
+) -> Result<String, ParseError> {
     let text = &*super::lf(text);
     let lock = parse_lock(text)?;
     let Some(parsed) = lock.stages.iter().find(|s| s.name == stage) else {
         return err(format!("no stage '{stage}' in dvc.lock"));
     };
-    if updates.is_empty() {
+    if updates.is_empty() && dep_updates.is_empty() {
         return Ok(text.to_string());
     }
     let lines: Vec<String> = text.split_inclusive('\n').map(str::to_string).collect();
@@ -124,19 +134,39 @@ pub fn rewrite_lock(
         return err(format!("cannot edit stage '{stage}': unexpected layout"));
     };
     let body_indent = leading_spaces(&lines[body]);
-    let Some(items) = find_seq(&lines, st.line + 1, st.span_end, body_indent, "outs")? else {
-        return err(format!("stage '{stage}' has no outs"));
-    };
-    if items.len() != parsed.outs.len() {
-        return err(format!("cannot edit stage '{stage}': unexpected layout"));
+    let mut edits = Vec::new();
+    for (section, updates, recorded) in [
+        ("deps", dep_updates, &parsed.deps),
+        ("outs", updates, &parsed.outs),
+    ] {
+        if updates.is_empty() {
+            continue;
+        }
+        let Some(items) = find_seq(&lines, st.line + 1, st.span_end, body_indent, section)? else {
+            return err(format!("stage '{stage}' has no {section}"));
+        };
+        if items.len() != recorded.len() {
+            return err(format!("cannot edit stage '{stage}': unexpected layout"));
+        }
+        edits.extend(entry_edits(&lines, stage, &items, recorded, updates)?);
     }
+    Ok(apply_edits(&lines, edits))
+}
+
+/// Edits re-rendering the updated entries of one `deps` or `outs` list.
+fn entry_edits(
+    lines: &[String],
+    stage: &str,
+    items: &[(usize, usize, usize)],
+    recorded: &[Out],
+    updates: &[(usize, OutUpdate)],
+) -> Result<Vec<Edit>, ParseError> {
     let mut edits = Vec::new();
     for (index, u) in updates {
-        let (Some(&(dash, end, s)), Some(old)) = (items.get(*index), parsed.outs.get(*index))
-        else {
-            return err(format!("no out number {index} in stage '{stage}'"));
+        let (Some(&(dash, end, s)), Some(old)) = (items.get(*index), recorded.get(*index)) else {
+            return err(format!("no entry number {index} in stage '{stage}'"));
         };
-        let it = item(&lines, dash, end, s)?;
+        let it = item(lines, dash, end, s)?;
         if it.get("path").is_none() {
             return err(format!("cannot edit stage '{stage}': unexpected layout"));
         }
@@ -190,7 +220,7 @@ pub fn rewrite_lock(
             text,
         });
     }
-    Ok(apply_edits(&lines, edits))
+    Ok(edits)
 }
 
 #[cfg(test)]

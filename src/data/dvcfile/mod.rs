@@ -49,7 +49,7 @@ mod render;
 mod stage_md5;
 
 pub use edit::{FileUpdate, OutUpdate, rewrite};
-pub use lock::{LockFile, LockStage, parse_lock, rewrite_lock};
+pub use lock::{LockFile, LockStage, parse_lock, rewrite_lock, rewrite_lock_entries};
 pub use parse::parse;
 pub use render::render_new;
 pub use stage_md5::{refresh_stage_md5, stage_md5, stage_md5_changed};
