@@ -705,3 +705,55 @@ fn issue_11_pipeline_deps_like_dvc() {
     );
     twin.run(&["status"]).same_output().success();
 }
+
+// ----- neighbours: dvc.lock formatting -----
+
+/// issue 11 (neighbour): dvc writes `dvc.lock` through ruamel, which folds a plain `cmd`
+/// afresh in every stage, so a hand-written over-long `cmd` line comes back folded at
+/// 80 columns, in the committed stage and in the others (git-dvc kept the long lines).
+#[test]
+fn issue_11_lock_cmd_refolded_like_dvc() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    let cmd = |out: &str| {
+        format!(
+            "cp in.txt {out} && echo aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb ccccccccccccccc > /dev/null"
+        )
+    };
+    twin.both(|d| {
+        d.write("in.txt", "in\n");
+        for (name, out) in [("build", "a.txt"), ("other", "b.txt")] {
+            d.dvc(&[
+                "stage",
+                "add",
+                "-q",
+                "-n",
+                name,
+                "-d",
+                "in.txt",
+                "-o",
+                out,
+                &cmd(out),
+            ])
+            .success();
+        }
+        d.dvc(&["repro", "-q"]).success();
+        // One line per cmd, as a hand edit leaves it.
+        let lock = d.read("dvc.lock").replace("\n      bbbb", "bbbb");
+        assert!(lock.contains(&cmd("a.txt")), "{lock}");
+        d.write("dvc.lock", lock);
+        d.write("a.txt", "z\n");
+    });
+    for args in [&["commit", "-f", "build"][..], &["commit"]] {
+        // dvc also writes its run cache (`.dvc/cache/runs`, open): compare the lock file.
+        twin.run(args).same_output().success();
+        assert_same_text(
+            "dvc.lock",
+            "dvc",
+            &twin.dvc.read("dvc.lock"),
+            "git-dvc",
+            &twin.gd.read("dvc.lock"),
+        );
+    }
+}

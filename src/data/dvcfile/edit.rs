@@ -381,13 +381,13 @@ pub(super) struct Entry {
     /// The key's line.
     pub(super) line: usize,
     /// Byte offset after the `:`.
-    after: usize,
+    pub(super) after: usize,
     /// End (exclusive) of the value's lines.
     pub(super) value_end: usize,
     /// End (exclusive) of the entry including the comment/blank lines after it.
     pub(super) span_end: usize,
     /// Trailing comment of the value: (column, text).
-    comment: Option<(usize, String)>,
+    pub(super) comment: Option<(usize, String)>,
 }
 
 /// The entries of the block mapping with keys at `k` in lines `[start, end)`.

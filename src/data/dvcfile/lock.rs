@@ -113,10 +113,12 @@ pub fn rewrite_lock_entries(
     let Some(parsed) = lock.stages.iter().find(|s| s.name == stage) else {
         return err(format!("no stage '{stage}' in dvc.lock"));
     };
-    if updates.is_empty() && dep_updates.is_empty() {
-        return Ok(text.to_string());
-    }
     let lines: Vec<String> = text.split_inclusive('\n').map(str::to_string).collect();
+    let doc = load(text)?;
+    let mut edits = refold_cmds(&lines, &doc);
+    if updates.is_empty() && dep_updates.is_empty() {
+        return Ok(apply_edits(&lines, edits));
+    }
     let top = entries(&lines, 0, lines.len(), 0);
     let Some(stages_entry) = top.iter().find(|e| e.key == "stages") else {
         return err("cannot locate `stages` in dvc.lock");
@@ -134,7 +136,6 @@ pub fn rewrite_lock_entries(
         return err(format!("cannot edit stage '{stage}': unexpected layout"));
     };
     let body_indent = leading_spaces(&lines[body]);
-    let mut edits = Vec::new();
     for (section, updates, recorded) in [
         ("deps", dep_updates, &parsed.deps),
         ("outs", updates, &parsed.outs),
@@ -151,6 +152,80 @@ pub fn rewrite_lock_entries(
         edits.extend(entry_edits(&lines, stage, &items, recorded, updates)?);
     }
     Ok(apply_edits(&lines, edits))
+}
+
+/// Each stage's body in the lock: (name, first line, end line, key indent).
+fn stage_bodies(lines: &[String]) -> Vec<(String, usize, usize, usize)> {
+    let top = entries(lines, 0, lines.len(), 0);
+    let Some(stages) = top.iter().find(|e| e.key == "stages") else {
+        return Vec::new();
+    };
+    let (start, end) = (stages.line + 1, stages.span_end);
+    let Some(first) = (start..end).find(|&i| !is_trivia(&lines[i])) else {
+        return Vec::new();
+    };
+    let indent = leading_spaces(&lines[first]);
+    entries(lines, start, end, indent)
+        .into_iter()
+        .filter_map(|st| {
+            let body = (st.line + 1..st.span_end).find(|&i| !is_trivia(&lines[i]))?;
+            Some((
+                st.key,
+                st.line + 1,
+                st.span_end,
+                leading_spaces(&lines[body]),
+            ))
+        })
+        .collect()
+}
+
+/// dvc writes the lock through ruamel's round trip, which emits a plain `cmd` string
+/// afresh (folded at its width) in every stage, so a hand-written over-long line comes
+/// back folded. Quoted, block, list and commented values are left as written.
+fn refold_cmds(lines: &[String], doc: &Value) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    for (name, start, end, k) in stage_bodies(lines) {
+        let Some(Value::String(cmd)) = doc
+            .get("stages")
+            .and_then(|s| s.get(name.as_str()))
+            .and_then(|s| s.get("cmd"))
+        else {
+            continue;
+        };
+        let Some(e) = entries(lines, start, end, k)
+            .into_iter()
+            .find(|e| e.key == "cmd")
+        else {
+            continue;
+        };
+        let first = lines[e.line]
+            .get(e.after..)
+            .unwrap_or("")
+            .trim_start_matches([' ', '\t'])
+            .chars()
+            .next();
+        if e.comment.is_some()
+            || matches!(
+                first,
+                None | Some('\'' | '"' | '|' | '>' | '[' | '{' | '\n')
+            )
+        {
+            continue;
+        }
+        let text = format!(
+            "{}{}\n",
+            " ".repeat(k),
+            Scalar::Str(cmd.clone()).render("cmd", k, k)
+        );
+        if lines[e.line..e.value_end].concat() != text {
+            edits.push(Edit {
+                start: e.line,
+                end: e.value_end,
+                text,
+            });
+        }
+    }
+    edits
 }
 
 /// Edits re-rendering the updated entries of one `deps` or `outs` list.
