@@ -324,9 +324,9 @@ pub fn write_stage(
     })?;
     let new = match &stage.kind {
         // dvc's dump also recomputes an import stage's md5 from what it writes.
-        StageKind::DvcFile => {
-            dvcfile::rewrite(&text, updates).and_then(|t| dvcfile::refresh_stage_md5(&t))
-        }
+        StageKind::DvcFile => dvcfile::rewrite(&text, updates)
+            .and_then(|t| dvcfile::add_dep_hashes(&t))
+            .and_then(|t| dvcfile::refresh_stage_md5(&t)),
         StageKind::Lock { name } => {
             dvcfile::rewrite_lock_entries(&text, name, dep_updates, updates)
         }

@@ -757,3 +757,77 @@ fn issue_11_lock_cmd_refolded_like_dvc() {
         );
     }
 }
+
+// ----- neighbours: import-url deps -----
+
+/// issue 11 (neighbour): an `import-url` stage from an http URL written without `hash:`
+/// in its dep (dvc 2.x): dvc's dump gives the dep `hash: md5` (appended), and its stage
+/// md5 counts it, so status shows no `changed checksum` and `commit -f` writes the key
+/// (git-dvc reported `changed checksum` and wrote another stage md5). dvc asks the
+/// server on `commit -f`, so a local one serves the file.
+#[test]
+fn issue_11_http_dep_gets_hash_like_dvc() {
+    let env = TestEnv::new();
+    let site = env.root().join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(site.join("f.txt"), "hello\n").unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = std::process::Command::new(oracle_venv().join("bin/python"))
+        .args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
+        .current_dir(&site)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start python -m http.server");
+    struct Kill<'a>(&'a mut std::process::Child);
+    impl Drop for Kill<'_> {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _server = Kill(&mut server);
+    let url = format!("http://127.0.0.1:{port}/f.txt");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let scratch = env.git_repo("scratch");
+    scratch.dvc(&["init", "-q"]).success();
+    scratch.dvc(&["import-url", "-q", &url, "f.txt"]).success();
+    let written = scratch.read("f.txt.dvc");
+    let twin = env.twin();
+    twin.init();
+    let path_line = format!("  path: {url}\n");
+    let text = written.replacen(&format!("  hash: md5\n{path_line}"), &path_line, 1);
+    assert_ne!(text, written, "{written}");
+    twin.both(|d| {
+        d.write("f.txt.dvc", &text);
+        d.write("f.txt", "hello\n");
+    });
+    same(&twin, &["status"]).success();
+    same(&twin, &["commit", "-f"]).success();
+    assert!(
+        twin.gd
+            .read("f.txt.dvc")
+            .contains(&format!("{path_line}  hash: md5\n"))
+    );
+    twin.both(|d| {
+        d.write("f.txt.dvc", &text);
+        d.write("f.txt", "changed\n");
+    });
+    same(&twin, &["commit", "-f"]).success();
+    same(&twin, &["status"]).success();
+}

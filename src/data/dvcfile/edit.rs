@@ -733,6 +733,38 @@ pub fn rewrite(text: &str, updates: &[(usize, OutUpdate)]) -> Result<String, Par
     Ok(apply_edits(&lines, edits))
 }
 
+/// Append `hash: md5` to each URL dep that lacks it, as dvc's dump of an import stage
+/// does (see `stage_md5::needs_dep_hash`). Other bytes are kept.
+pub fn add_dep_hashes(text: &str) -> Result<String, ParseError> {
+    let doc = load(text)?;
+    let Some(Value::Sequence(deps)) = doc.get("deps") else {
+        return Ok(text.to_string());
+    };
+    if !deps
+        .iter()
+        .any(|d| matches!(d, Value::Mapping(m) if super::stage_md5::needs_dep_hash(m)))
+    {
+        return Ok(text.to_string());
+    }
+    let lines: Vec<String> = text.split_inclusive('\n').map(str::to_string).collect();
+    let Some(items) = find_seq(&lines, 0, lines.len(), 0, "deps")? else {
+        return Ok(text.to_string());
+    };
+    if items.len() != deps.len() {
+        return err("cannot edit `deps`: unexpected layout");
+    }
+    let mut edits = Vec::new();
+    for (&(dash, end, s), d) in items.iter().zip(deps) {
+        if let Value::Mapping(m) = d
+            && super::stage_md5::needs_dep_hash(m)
+        {
+            let it = item(&lines, dash, end, s)?;
+            edits.extend(it.edits(m, &[("hash", Some(Scalar::Str("md5".into())))], &[]));
+        }
+    }
+    Ok(apply_edits(&lines, edits))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

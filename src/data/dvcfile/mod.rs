@@ -48,7 +48,7 @@ mod parse;
 mod render;
 mod stage_md5;
 
-pub use edit::{FileUpdate, OutUpdate, rewrite};
+pub use edit::{FileUpdate, OutUpdate, add_dep_hashes, rewrite};
 pub use lock::{LockFile, LockStage, parse_lock, rewrite_lock, rewrite_lock_entries};
 pub use parse::parse;
 pub use render::render_new;
