@@ -451,7 +451,10 @@ impl Repo {
         let mut outs = Vec::new();
         let mut external = Vec::new();
         for (i, o) in parsed.outs.into_iter().enumerate() {
-            if let Some(e) = self.external(&o, i) {
+            if let Some(e) = self
+                .external(&o, i)
+                .or_else(|| self.beyond_wdir(&base, &o, i))
+            {
                 external.push(e);
                 continue;
             }
@@ -492,6 +495,27 @@ impl Repo {
         let abs = pathsafe::normalize(Path::new(p));
         if self.rel(&abs).is_some() {
             return None; // inside the workspace: resolved (and checked) as usual
+        }
+        Some(ExternalOut {
+            out: out.clone(),
+            index,
+            location: abs.to_string_lossy().into_owned(),
+            local: Some(abs),
+        })
+    }
+
+    /// An out that a `wdir:` leading out of the workspace (`wdir: ../..` in a top-level
+    /// `.dvc`) places outside it: dvc resolves the path against the wdir and treats the
+    /// result as an external out (checkout skips it, commit refuses it when cached). A
+    /// `..` in the out's own path is still refused when stages are resolved.
+    fn beyond_wdir(&self, base: &str, out: &Out, index: usize) -> Option<ExternalOut> {
+        let wdir = pathsafe::normalize(Path::new(base));
+        if !wdir.starts_with("..") || out.path.split('/').any(|c| c == "..") {
+            return None;
+        }
+        let abs = pathsafe::normalize(&self.root.join(base).join(&out.path));
+        if self.rel(&abs).is_some() {
+            return None;
         }
         Some(ExternalOut {
             out: out.clone(),

@@ -831,3 +831,43 @@ fn issue_11_http_dep_gets_hash_like_dvc() {
     same(&twin, &["commit", "-f"]).success();
     same(&twin, &["status"]).success();
 }
+
+// ----- neighbours: `wdir:` outside the repository -----
+
+/// issue 11 (neighbour): a `.dvc` whose `wdir:` leads out of the repository places its
+/// out outside it, and dvc treats that as an external out: `commit -f` refuses the
+/// cached out with dvc's words, checkout skips it (exit 0), nothing is written there.
+/// git-dvc refused the file as unsafe, and checkout failed (255). (dvc 3.67.1's status
+/// and plain `commit` crash on it with `unexpected error`; git-dvc reports the
+/// external out.)
+#[test]
+fn issue_11_wdir_outside_repo_like_dvc() {
+    let env = TestEnv::new();
+    let ext = env.root().join("ext");
+    std::fs::create_dir_all(&ext).unwrap();
+    std::fs::write(ext.join("x"), "o\n").unwrap();
+    let twin = env.twin();
+    twin.init();
+    twin.write(
+        "x.dvc",
+        format!(
+            "wdir: ..\nouts:\n- md5: {}\n  size: 2\n  hash: md5\n  path: ext/x\n",
+            md5_hex(b"old\n")
+        ),
+    );
+    same(&twin, &["commit", "-f"])
+        .gd
+        .code(1)
+        .stderr_has(&format!(
+            "Saving cached external output {} is not supported since DVC 3.0.",
+            ext.join("x").display()
+        ));
+    same(&twin, &["checkout"]).success();
+    same(&twin, &["checkout", "-f"]).success();
+    twin.gd
+        .gd(&["status"])
+        .success()
+        .stdout_has(&format!("not in cache:       {}", ext.join("x").display()));
+    assert_eq!(std::fs::read_to_string(ext.join("x")).unwrap(), "o\n");
+    assert_eq!(std::fs::read_dir(&ext).unwrap().count(), 1);
+}
