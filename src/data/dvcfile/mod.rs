@@ -33,7 +33,12 @@
 //! Files written by DVC (or by us) are already normalized, so the bytes match DVC's.
 //!
 //! `dvc.lock` stages are replaced whole by DVC (`data["stages"].update(...)`), so an updated
-//! lock entry is re-rendered fresh in lock key order (`path, hash, md5, size, nfiles, isexec`).
+//! lock entry is re-rendered fresh in lock key order (`path, hash, md5, size, nfiles, isexec`),
+//! and every plain `cmd` is folded afresh, as ruamel re-emits plain strings.
+//!
+//! A `files:` list (cloud-versioned directory outs) is rewritten like dvc's `apply_diff`:
+//! entry by entry when the new list has as many entries, else written afresh; entries
+//! whose hash is unchanged keep their `cloud:` (dvc's `update_meta`).
 //!
 //! Invariant: no function here panics on any input text; hostile or unparseable text
 //! (conflict markers, flow style we cannot edit) yields [`ParseError`].
