@@ -91,9 +91,26 @@ fn commit_target(
             if !force {
                 confirm_changed(repo, cwd, st)?;
             }
+            // `Stage.save_deps` (with `--force`): every dep must exist, and is hashed again.
+            let mut dep_updates = Vec::new();
+            if force {
+                for d in &st.deps {
+                    if fs_err::symlink_metadata(&d.abs).is_err() {
+                        return Err(Failure::Message(format!(
+                            "dependency '{}' does not exist",
+                            super::ui::relative_to_cwd(&d.abs, cwd)
+                        )));
+                    }
+                    let c = commit::commit_out(repo, d, true).map_err(|e| fail(&e))?;
+                    if c.changed {
+                        dep_updates.push((d.index, c.update));
+                    }
+                }
+            }
             let external = external_updates(repo, st)?;
             // `Output.save`: the out must exist; dvc re-applies the `.gitignore` entry of
             // each out as it goes (nothing is written when git already ignores the path).
+            // Without `--force` an unchanged stage is not saved, so no entry is written.
             for o in &st.outs {
                 if fs_err::symlink_metadata(&o.abs).is_err() {
                     return Err(Failure::Message(format!(
@@ -101,7 +118,7 @@ fn commit_target(
                         super::ui::relative_to_cwd(&o.abs, cwd)
                     )));
                 }
-                if let (Some(scm), true) = (scm.as_deref_mut(), o.out.cache) {
+                if let (Some(scm), true) = (scm.as_deref_mut(), o.out.cache && force) {
                     let (dir, name) = o.gitignore_slot(&repo.root);
                     scm.ignore(dir, name).map_err(|e| {
                         Failure::Command(CommandError::context(
@@ -112,26 +129,27 @@ fn commit_target(
                     })?;
                 }
             }
-            // Rewriting a `files:` list is not done yet: refuse rather than write a
-            // pointer with both a stale `files:` list and a new `md5` (issue 11, class 1).
-            if let Some(o) = st.outs.iter().find(|o| o.out.cloud_files) {
-                return Err(Failure::Message(format!(
-                    "cannot commit the cloud-versioned output '{}' (a `files:` list): not supported by git-dvc yet",
-                    super::ui::relative_to_cwd(&o.abs, cwd)
-                )));
-            }
             let mut updates = external;
             for o in &st.outs {
-                let c = commit::commit_out(repo, o, false).map_err(|e| fail(&e))?;
-                if c.changed {
+                // Without `--force` an unchanged stage is not saved: dvc dumps what it
+                // loaded (a `files:` list is written back in dvc's form even so).
+                let c = if force {
+                    commit::commit_out(repo, o, false)
+                } else {
+                    commit::commit_out_as_recorded(repo, o)
+                }
+                .map_err(|e| fail(&e))?;
+                if c.changed || o.out.is_listed() {
                     updates.push((o.index, c.update));
                 }
             }
-            written.push((st, updates));
+            written.push((st, dep_updates, updates));
         }
         // dvc's `Lockfile.dump_stages` says so once when a stage's entry changed.
         if matches!(stages[start].kind, StageKind::Lock { .. })
-            && written.iter().any(|(_, u)| !u.is_empty())
+            && written
+                .iter()
+                .any(|(_, d, u)| !u.is_empty() || !d.is_empty())
         {
             ctx.out(format!(
                 "Updating lock file '{}'",
@@ -139,8 +157,8 @@ fn commit_target(
             ));
         }
         // dvc dumps every committed stage, which also normalizes a CRLF file to LF.
-        for (st, updates) in written {
-            if commit::write_updates(repo, st, &updates).map_err(|e| fail(&e))?
+        for (st, dep_updates, updates) in written {
+            if commit::write_stage(repo, st, &dep_updates, &updates).map_err(|e| fail(&e))?
                 && let Some(scm) = scm.as_deref_mut()
             {
                 scm.stage(repo.root.join(&st.file));
@@ -169,10 +187,28 @@ fn confirm_changed(repo: &Repo, cwd: &Path, st: &Stage) -> Result<(), Failure> {
             outs.push(e.location.clone());
         }
     }
+    let deps: Vec<String> = status::dep_changes(repo, st)
+        .map_err(|e| fail(&e))?
+        .into_iter()
+        .map(|(rel, _)| super::ui::relative_to_cwd(&repo.root.join(rel), cwd))
+        .collect();
     let stage = format!("stage: '{}'", st.display_name());
-    let question = if !outs.is_empty() {
-        let list: Vec<String> = outs.iter().map(|o| super::ui::python_repr(o)).collect();
-        format!("outputs [{}] of {stage} changed.", list.join(", "))
+    let py_list = |v: &[String]| {
+        v.iter()
+            .map(|o| super::ui::python_repr(o))
+            .collect::<Vec<_>>()
+            .join(", ")
+    };
+    let question = if !deps.is_empty() && !outs.is_empty() {
+        format!(
+            "dependencies [{}] and outputs [{}] of {stage} changed.",
+            py_list(&deps),
+            py_list(&outs)
+        )
+    } else if !deps.is_empty() {
+        format!("dependencies [{}] of {stage} changed.", py_list(&deps))
+    } else if !outs.is_empty() {
+        format!("outputs [{}] of {stage} changed.", py_list(&outs))
     } else if st.changed_checksum {
         format!("'md5' of {stage} changed.")
     } else {

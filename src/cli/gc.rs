@@ -197,7 +197,10 @@ pub fn run(ctx: &Context, args: GcArgs) -> CommandResult {
     let workspace = history::from_stages(&stages);
     let mut seen_dirs: HashMap<ObjectKey, Seen> = HashMap::new();
     let mut roots: HashSet<ObjectKey> = HashSet::new();
+    // `.dir`s whose entries a `files:` list names (cloud-versioned outs).
+    let mut listed: HashMap<ObjectKey, Vec<String>> = HashMap::new();
     for o in &workspace {
+        note_listed(&mut listed, o);
         note_dir(&mut seen_dirs, o, "workspace");
         roots.insert(o.object());
     }
@@ -229,6 +232,7 @@ pub fn run(ctx: &Context, args: GcArgs) -> CommandResult {
                 .hint("gc reads every pointer file in scope; fix or narrow the scope")
             })?;
             for o in &outs {
+                note_listed(&mut listed, o);
                 note_dir(&mut seen_dirs, o, &rev.id);
             }
             revs.push(retention::RevOuts {
@@ -269,8 +273,23 @@ pub fn run(ctx: &Context, args: GcArgs) -> CommandResult {
 
     // Like dvc (`Output.get_dir_cache`), fetch used manifests the cache lacks from the
     // remote (the `-r` one, else the default), so their files can be counted as used.
-    fetch_missing_manifests(&repo, remote.as_ref(), args.remote.as_deref(), &roots);
-    let expansion = gc::expand(&repo.odb, roots);
+    // A `files:` list is its directory's manifest: its entries are used whether or not
+    // the cache holds the `.dir` (dvc 3.67.1 drops them when the `.dir` is missing; the
+    // pointer names them, so git-dvc keeps them).
+    let listed_entries: Vec<ObjectKey> = roots
+        .iter()
+        .filter_map(|k| listed.get(k).map(|m| (k.1, m)))
+        .flat_map(|(legacy, md5s)| md5s.iter().map(move |m| (m.clone(), legacy)))
+        .collect();
+    let unlisted: HashSet<ObjectKey> = roots
+        .iter()
+        .filter(|k| !listed.contains_key(*k))
+        .cloned()
+        .collect();
+    fetch_missing_manifests(&repo, remote.as_ref(), args.remote.as_deref(), &unlisted);
+    roots.extend(listed_entries);
+    let mut expansion = gc::expand(&repo.odb, roots);
+    expansion.missing_dirs.retain(|k| !listed.contains_key(k));
     let keep_files = !expansion.missing_dirs.is_empty() && !args.drop_unexpandable;
     for key in &expansion.missing_dirs {
         let (path, where_) = match seen_dirs.get(key) {
@@ -381,6 +400,12 @@ fn gc_remote(
         }
     }
     Ok(())
+}
+
+fn note_listed(listed: &mut HashMap<ObjectKey, Vec<String>>, o: &HistOut) {
+    if !o.listed.is_empty() {
+        listed.entry(o.object()).or_insert_with(|| o.listed.clone());
+    }
 }
 
 fn note_dir(seen: &mut HashMap<ObjectKey, Seen>, o: &HistOut, rev: &str) {

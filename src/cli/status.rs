@@ -82,6 +82,7 @@ pub fn run(ctx: &Context, args: StatusArgs) -> CommandResult {
         .into_iter()
         .map(|r| status::StageReport {
             name: shown_stage(&r.name),
+            deps: r.deps.into_iter().map(|(p, s)| (shown(&p), s)).collect(),
             outs: r.outs.into_iter().map(|(p, s)| (shown(&p), s)).collect(),
             changed_checksum: r.changed_checksum,
         })
@@ -98,6 +99,13 @@ pub fn run(ctx: &Context, args: StatusArgs) -> CommandResult {
         let mut obj = serde_json::Map::new();
         for r in &report {
             let mut entry = Vec::new();
+            if !r.deps.is_empty() {
+                let mut m = serde_json::Map::new();
+                for (p, s) in &r.deps {
+                    m.insert(p.clone(), serde_json::Value::String(s.word().into()));
+                }
+                entry.push(serde_json::json!({ "changed deps": m }));
+            }
             if !r.outs.is_empty() {
                 let mut m = serde_json::Map::new();
                 for (p, s) in &r.outs {
@@ -130,6 +138,12 @@ pub fn run(ctx: &Context, args: StatusArgs) -> CommandResult {
     let mut text = String::new();
     for r in &report {
         text.push_str(&format!("{}:\n", r.name));
+        if !r.deps.is_empty() {
+            text.push_str("\tchanged deps:\n");
+        }
+        for (p, s) in &r.deps {
+            text.push_str(&format!("\t\t{:<20}{p}\n", format!("{}:", s.word())));
+        }
         if !r.outs.is_empty() {
             text.push_str("\tchanged outs:\n");
         }

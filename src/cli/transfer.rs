@@ -446,6 +446,40 @@ pub fn cloud_status(
         all.sort();
         all.dedup();
         let options = transfer::transfer_options(&remote, ctx.jobs_flag);
+        // A `files:` list whose `.dir` neither the cache nor the remote holds: dvc
+        // collects nothing for the out and only warns (`name: None`).
+        let listed: Vec<(Object, Vec<Object>)> = outs
+            .iter()
+            .filter(|(_, o)| o.is_listed())
+            .filter_map(|(_, o)| {
+                let dir = transfer::out_object(o)?;
+                let entries = o.listed_tree().map(|t| {
+                    t.entries
+                        .iter()
+                        .map(|e| Object::new(e.md5.clone(), dir.legacy))
+                        .collect()
+                });
+                (objects.contains(&dir) && !repo.odb.exists_verified(&dir.oid, dir.legacy))
+                    .then(|| (dir, entries.unwrap_or_default()))
+            })
+            .collect();
+        if !listed.is_empty() {
+            let dirs: Vec<Object> = listed.iter().map(|(d, _)| d.clone()).collect();
+            let states = transfer::compare(&repo.odb, &remote, &dirs, &options)
+                .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
+            let mut text = String::new();
+            for ((dir, entries), st) in listed.iter().zip(states) {
+                if st == CloudState::Missing {
+                    all.retain(|o| o != dir && !entries.contains(o));
+                    text.push_str(&format!("name: None, md5: {}\n", dir.oid));
+                }
+            }
+            if !text.is_empty() {
+                eprint!(
+                    "WARNING: Some of the cache files do not exist neither locally nor on remote. Missing cache files:\n{text}"
+                );
+            }
+        }
         let states = transfer::compare(&repo.odb, &remote, &all, &options)
             .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
         for (o, st) in all.iter().zip(states) {

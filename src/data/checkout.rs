@@ -258,11 +258,17 @@ fn plan_out(
             silent: false,
         }));
     }
-    // Directory out.
-    if !repo.odb.exists_verified(&md5, legacy) {
+    // Directory out. A `files:` list is its manifest, whether or not the cache holds the
+    // `.dir` (dvc's `Output.get_obj`).
+    let listed = o.out.listed_tree();
+    if listed.is_none() && !repo.odb.exists_verified(&md5, legacy) {
         return Ok(None);
     }
-    let tree = match repo.odb.read(&md5, legacy).map(|b| Tree::parse(&b)) {
+    let read = match listed {
+        Some(t) => Ok(Ok(t)),
+        None => repo.odb.read(&md5, legacy).map(|b| Tree::parse(&b)),
+    };
+    let tree = match read {
         Ok(Ok(t)) => t,
         Ok(Err(e)) => {
             return Err(Error::Io(IoError {

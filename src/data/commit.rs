@@ -103,16 +103,36 @@ pub struct Committed {
 /// Hash the workspace version of `o`, cache it (unless `no_commit`), relink per
 /// `cache.type`, record state, and return the new out fields.
 pub fn commit_out(repo: &Repo, o: &ResolvedOut, no_commit: bool) -> Result<Committed, Error> {
+    commit_impl(repo, o, no_commit, false)
+}
+
+/// `commit` without `--force` of an out whose workspace data is as recorded: dvc does
+/// not save the stage then, so the out keeps what its file records (exec bit, `cloud:`)
+/// and is relinked with it; the data still goes into the cache.
+pub fn commit_out_as_recorded(repo: &Repo, o: &ResolvedOut) -> Result<Committed, Error> {
+    commit_impl(repo, o, false, true)
+}
+
+fn commit_impl(
+    repo: &Repo,
+    o: &ResolvedOut,
+    no_commit: bool,
+    as_recorded: bool,
+) -> Result<Committed, Error> {
     let cache = o.out.cache && !no_commit;
     // Legacy outs stay legacy while their data is unchanged (spec §1.5).
     let mut target = o.clone();
     let mut cur = None;
     if o.out.is_legacy() && o.out.md5.is_some() {
         let c = status::current(repo, o, false)?;
-        if let Some(c) = c
-            && Some(c.md5.as_str()) == o.out.md5.as_deref()
-        {
-            cur = Some(c);
+        if let Some(c) = c {
+            if Some(c.md5.as_str()) == o.out.md5.as_deref() {
+                cur = Some(c);
+            } else if let (Some(dh), true) = (&c.dir, cache) {
+                // dvc's `changed_checksum` builds the legacy tree into the legacy cache
+                // before the out moves to md5: its `.dir` stays there.
+                repo.odb.put_bytes(&c.md5, true, &dh.tree.to_bytes())?;
+            }
         }
         if cur.is_none() {
             target.out.hash = Some("md5".into());
@@ -130,23 +150,95 @@ pub fn commit_out(repo: &Repo, o: &ResolvedOut, no_commit: bool) -> Result<Commi
         })?,
     };
     let legacy = target.out.is_legacy();
+    let same_hash = legacy == o.out.is_legacy() && o.out.md5.as_deref() == Some(cur.md5.as_str());
+    // dvc's `merge_version_meta`: an unchanged file out with a recorded `version_id`
+    // keeps its recorded meta (size, exec bit, `cloud:`), and is checked out with it.
+    let keep_meta = same_hash && (as_recorded || (o.out.versioned && cur.dir.is_none()));
+    let isexec = if keep_meta {
+        o.out.isexec
+    } else {
+        cur.dir.is_none() && cur.isexec
+    };
     if cache {
-        finish_cache(repo, &target, &cur, legacy)?;
+        finish_cache(repo, &target, &cur, legacy, isexec)?;
     }
     status::record(repo, &target, &cur);
-    let update = OutUpdate {
-        md5: Some(cur.md5.clone()),
-        size: Some(cur.size),
-        nfiles: cur.nfiles,
-        isexec: cur.dir.is_none() && cur.isexec,
-        hash: target.out.hash.clone(),
+    let update = if keep_meta {
+        OutUpdate::from_out(&o.out)
+    } else {
+        OutUpdate {
+            md5: Some(cur.md5.clone()),
+            size: Some(cur.size),
+            nfiles: cur.nfiles,
+            isexec,
+            hash: target.out.hash.clone(),
+            files: match (&cur.dir, o.out.is_listed()) {
+                (Some(dh), true) => Some(listed_files(&o.out, &target.out, &o.abs, dh)),
+                _ => None,
+            },
+            drop_cloud: true,
+        }
     };
-    let changed = update != OutUpdate::from_out(&o.out);
+    let fields = OutUpdate {
+        drop_cloud: false,
+        ..update.clone()
+    };
+    let changed =
+        fields != OutUpdate::from_out(&o.out) || (update.drop_cloud && o.out.has_cloud_meta());
     Ok(Committed { update, changed })
 }
 
+/// The new `files:` list of a cloud-versioned directory out (dvc's `update_meta`): an
+/// entry whose path and hash are as recorded keeps its recorded meta; the others are
+/// written as hashed, with their size and exec bit.
+fn listed_files(
+    old: &Out,
+    target: &Out,
+    abs: &Path,
+    dh: &walk::DirHash,
+) -> Vec<dvcfile::FileUpdate> {
+    // dvc compares hash names too: an out that moves from md5-dos2unix to md5 keeps none.
+    let same_name = old.is_legacy() == target.is_legacy();
+    let recorded: std::collections::HashMap<&str, &dvcfile::FileEntry> = old
+        .files
+        .iter()
+        .flatten()
+        .map(|f| (f.relpath.as_str(), f))
+        .collect();
+    dh.tree
+        .entries
+        .iter()
+        .map(|e| match recorded.get(e.relpath.as_str()) {
+            Some(f) if same_name && f.md5.as_deref() == Some(e.md5.as_str()) => {
+                dvcfile::FileUpdate {
+                    relpath: e.relpath.clone(),
+                    md5: e.md5.clone(),
+                    size: f.size,
+                    isexec: f.isexec,
+                    keep: true,
+                    cloud: f.cloud.clone(),
+                }
+            }
+            _ => dvcfile::FileUpdate {
+                relpath: e.relpath.clone(),
+                md5: e.md5.clone(),
+                size: fs_err::metadata(abs.join(&e.relpath)).ok().map(|m| m.len()),
+                isexec: dh.exec.contains(&e.relpath),
+                keep: false,
+                cloud: None,
+            },
+        })
+        .collect()
+}
+
 /// Store the `.dir` manifest and relink the workspace per `cache.type`.
-fn finish_cache(repo: &Repo, o: &ResolvedOut, cur: &Current, legacy: bool) -> Result<(), Error> {
+fn finish_cache(
+    repo: &Repo,
+    o: &ResolvedOut,
+    cur: &Current,
+    legacy: bool,
+    isexec: bool,
+) -> Result<(), Error> {
     if let Some(dh) = &cur.dir {
         repo.odb.put_bytes(&cur.md5, legacy, &dh.tree.to_bytes())?;
         // Every entry was just hashed into the cache.
@@ -191,10 +283,10 @@ fn finish_cache(repo: &Repo, o: &ResolvedOut, cur: &Current, legacy: bool) -> Re
         let was_symlink =
             fs_err::symlink_metadata(&o.abs).is_ok_and(|m| m.file_type().is_symlink());
         if was_symlink {
-            repo.odb.link(&cur.md5, legacy, &o.abs, cur.isexec)?;
+            repo.odb.link(&cur.md5, legacy, &o.abs, isexec)?;
         } else {
             repo.odb
-                .relink_after_add(&cur.md5, legacy, &o.abs, cur.isexec, true)?;
+                .relink_after_add(&cur.md5, legacy, &o.abs, isexec, true)?;
         }
     }
     Ok(())
@@ -205,6 +297,17 @@ fn finish_cache(repo: &Repo, o: &ResolvedOut, cur: &Current, legacy: bool) -> Re
 pub fn write_updates(
     repo: &Repo,
     stage: &Stage,
+    updates: &[(usize, OutUpdate)],
+) -> Result<bool, Error> {
+    write_stage(repo, stage, &[], updates)
+}
+
+/// [`write_updates`] with updates of a pipeline stage's deps too (indices into the lock
+/// entry's `deps`; ignored for a `.dvc` file).
+pub fn write_stage(
+    repo: &Repo,
+    stage: &Stage,
+    dep_updates: &[(usize, OutUpdate)],
     updates: &[(usize, OutUpdate)],
 ) -> Result<bool, Error> {
     let abs = repo.root.join(&stage.file);
@@ -221,10 +324,12 @@ pub fn write_updates(
     })?;
     let new = match &stage.kind {
         // dvc's dump also recomputes an import stage's md5 from what it writes.
-        StageKind::DvcFile => {
-            dvcfile::rewrite(&text, updates).and_then(|t| dvcfile::refresh_stage_md5(&t))
+        StageKind::DvcFile => dvcfile::rewrite(&text, updates)
+            .and_then(|t| dvcfile::add_dep_hashes(&t))
+            .and_then(|t| dvcfile::refresh_stage_md5(&t)),
+        StageKind::Lock { name } => {
+            dvcfile::rewrite_lock_entries(&text, name, dep_updates, updates)
         }
-        StageKind::Lock { name } => dvcfile::rewrite_lock(&text, name, updates),
     }
     .map_err(|e| Error::Rewrite {
         file: stage.file.clone(),
@@ -481,6 +586,7 @@ fn granular(
         nfiles: Some(tree.entries.len() as u64),
         isexec: false,
         hash: o.out.hash.clone(),
+        ..OutUpdate::default()
     };
     write_updates(repo, st, &[(o.index, update)]).map(|_| ())
 }

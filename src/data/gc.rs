@@ -16,6 +16,11 @@
 //! manifests, and reports the missing manifests so the user can fetch them and run again
 //! ([`Expansion::missing_dirs`]). Passing `drop_unexpandable` restores dvc's behaviour.
 //! A manifest that exists but does not parse is treated the same way.
+//!
+//! **A cloud-versioned out** (a `files:` list) names its entries itself: they are used
+//! whether or not the cache holds the list's `.dir`, and that `.dir` is not reported
+//! missing (dvc 3.67.1 drops the entries when the `.dir` is missing; the pointer still
+//! names them, so git-dvc keeps them). The CLI adds them to the roots.
 
 use crate::data::odb::Odb;
 use crate::data::remote::{Remote, RemoteError};
@@ -280,6 +285,7 @@ mod tests {
             md5: md5.into(),
             legacy: false,
             file: format!("{path}.dvc"),
+            listed: Vec::new(),
         }
     }
 

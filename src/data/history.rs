@@ -44,6 +44,16 @@ pub struct HistOut {
     pub legacy: bool,
     /// The pointer file that records it.
     pub file: String,
+    /// The entries' md5s of a `files:` list (empty for other outs): used even when no
+    /// cache holds the `.dir`.
+    pub listed: Vec<String>,
+}
+
+/// The md5s a `files:` list names.
+fn listed_md5s(o: &Out) -> Vec<String> {
+    o.listed_tree()
+        .map(|t| t.entries.into_iter().map(|e| e.md5).collect())
+        .unwrap_or_default()
 }
 
 impl HistOut {
@@ -68,6 +78,7 @@ pub fn from_stages(stages: &[Stage]) -> Vec<HistOut> {
                     md5: md5.to_string(),
                     legacy: o.out.is_legacy(),
                     file: st.file.clone(),
+                    listed: listed_md5s(&o.out),
                 });
             }
         }
@@ -97,12 +108,14 @@ fn push_out(outs: &mut Vec<HistOut>, file: &str, base: &str, o: Out) {
         return;
     }
     let legacy = o.is_legacy();
+    let listed = listed_md5s(&o);
     if let Some(md5) = o.md5 {
         outs.push(HistOut {
             path: resolve(base, &o.path),
             md5,
             legacy,
             file: file.to_string(),
+            listed,
         });
     }
 }

@@ -178,6 +178,7 @@ pub fn merge_pointers(
         nfiles: Some(merged.entries.len() as u64),
         isexec: false,
         hash: out.hash.clone(),
+        ..OutUpdate::default()
     };
     let text = dvcfile::rewrite(ours, &[(0, update)]).map_err(Error::Rewrite)?;
     Ok(Merged::Text(text))

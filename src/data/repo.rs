@@ -155,6 +155,9 @@ pub struct Stage {
     /// Outs outside the workspace (URLs, absolute paths elsewhere): status reports them,
     /// nothing writes them.
     pub external: Vec<ExternalOut>,
+    /// The path deps of a pipeline stage (as its `dvc.lock` records them) that lie in the
+    /// workspace: status reports `changed deps`, `commit -f` hashes them again. Read only.
+    pub deps: Vec<ResolvedOut>,
     /// The stage is frozen (imports).
     pub frozen: bool,
     /// A `dvc import` stage (a dep with `repo:`).
@@ -315,6 +318,14 @@ impl Repo {
                 .default_remote()?
                 .ok_or_else(|| TransferError::NoRemote(self.root.display().to_string()))?,
         };
+        let on = |key: &str| {
+            cfg.options.get(key).is_some_and(|v| {
+                matches!(v.to_ascii_lowercase().as_str(), "true" | "yes" | "1" | "on")
+            })
+        };
+        if on("version_aware") || on("worktree") {
+            return Err(TransferError::Versioned(cfg.name.clone()));
+        }
         Ok(remote::Remote::open(&cfg, &self.remote_options)?)
     }
 
@@ -412,10 +423,20 @@ impl Repo {
                 let mut keyed: Vec<(usize, ResolvedOut)> = order.into_iter().zip(outs).collect();
                 keyed.sort_by_key(|(k, o)| (*k, o.index));
                 let outs = keyed.into_iter().map(|(_, o)| o).collect();
+                // Deps are only read: one that is external or does not resolve inside
+                // the workspace is left out.
+                let deps = st
+                    .deps
+                    .into_iter()
+                    .enumerate()
+                    .filter(|(_, d)| self.external(d, 0).is_none())
+                    .filter_map(|(i, d)| self.resolve_dep(&base, d, i))
+                    .collect();
                 stages.push(Stage {
                     file: rel.to_string(),
                     kind: StageKind::Lock { name: st.name },
                     outs,
+                    deps,
                     external,
                     frozen: false,
                     repo_import: false,
@@ -430,7 +451,10 @@ impl Repo {
         let mut outs = Vec::new();
         let mut external = Vec::new();
         for (i, o) in parsed.outs.into_iter().enumerate() {
-            if let Some(e) = self.external(&o, i) {
+            if let Some(e) = self
+                .external(&o, i)
+                .or_else(|| self.beyond_wdir(&base, &o, i))
+            {
                 external.push(e);
                 continue;
             }
@@ -440,6 +464,7 @@ impl Repo {
             file: rel.to_string(),
             kind: StageKind::DvcFile,
             outs,
+            deps: Vec::new(),
             external,
             frozen: parsed.frozen,
             repo_import: parsed.repo_import,
@@ -476,6 +501,47 @@ impl Repo {
             index,
             location: abs.to_string_lossy().into_owned(),
             local: Some(abs),
+        })
+    }
+
+    /// An out that a `wdir:` leading out of the workspace (`wdir: ../..` in a top-level
+    /// `.dvc`) places outside it: dvc resolves the path against the wdir and treats the
+    /// result as an external out (checkout skips it, commit refuses it when cached). A
+    /// `..` in the out's own path is still refused when stages are resolved.
+    fn beyond_wdir(&self, base: &str, out: &Out, index: usize) -> Option<ExternalOut> {
+        let wdir = pathsafe::normalize(Path::new(base));
+        if !wdir.starts_with("..") || out.path.split('/').any(|c| c == "..") {
+            return None;
+        }
+        let abs = pathsafe::normalize(&self.root.join(base).join(&out.path));
+        if self.rel(&abs).is_some() {
+            return None;
+        }
+        Some(ExternalOut {
+            out: out.clone(),
+            index,
+            location: abs.to_string_lossy().into_owned(),
+            local: Some(abs),
+        })
+    }
+
+    /// A dep's workspace location, when it is a path inside the workspace.
+    fn resolve_dep(&self, base_rel: &str, dep: Out, index: usize) -> Option<ResolvedOut> {
+        let joined = join_rel(base_rel, &dep.path);
+        let norm = pathsafe::normalize(Path::new(&joined));
+        let rel = norm.to_str()?.replace('\\', "/");
+        if norm.is_absolute() || rel.starts_with("..") || rel.is_empty() {
+            return None;
+        }
+        let abs = pathsafe::join_checked(&self.root, &rel).ok()?;
+        Some(ResolvedOut {
+            out: Out {
+                cache: false,
+                ..dep
+            },
+            index,
+            abs,
+            rel,
         })
     }
 

@@ -67,6 +67,8 @@ pub struct Current {
 pub struct StageReport {
     /// DVC's name for the stage.
     pub name: String,
+    /// Changed deps (root-relative path) and their states (`changed deps`).
+    pub deps: Vec<(String, OutState)>,
     /// Changed outs (root-relative path, or an external location) and their states.
     pub outs: Vec<(String, OutState)>,
     /// dvc's `changed checksum`.
@@ -166,11 +168,6 @@ pub fn mark_complete(repo: &Repo, md5: &str, legacy: bool) {
 
 /// The status of one out.
 pub fn out_status(repo: &Repo, o: &ResolvedOut) -> Result<OutState, Error> {
-    // A cloud-versioned out (`files:`, no `md5`): dvc's hash is the tree built from the
-    // list, whose manifest the local cache never holds (issue 11, class 1).
-    if o.out.md5.is_none() && o.out.cloud_files && o.out.cache {
-        return Ok(OutState::NotInCache);
-    }
     if o.out.md5.is_some() && o.out.cache && !in_cache(repo, o) {
         return Ok(OutState::NotInCache);
     }
@@ -192,6 +189,11 @@ pub fn workspace_status(repo: &Repo, o: &ResolvedOut) -> Result<OutState, Error>
         return Ok(OutState::Deleted);
     };
     record(repo, o, &cur);
+    // dvc's `changed_checksum` builds a 2.x directory out into the legacy cache, which
+    // keeps the `.dir` of what it hashed (best effort: status reads, it is no failure).
+    if let (Some(dh), true) = (&cur.dir, o.out.is_legacy() && o.out.cache) {
+        let _ = repo.odb.put_bytes(&cur.md5, true, &dh.tree.to_bytes());
+    }
     // The exec bit alone does not make dvc 3.67.1 report a change (observed).
     let changed = cur.md5 != recorded;
     Ok(if changed {
@@ -219,15 +221,29 @@ pub fn status(repo: &Repo, stages: &[Stage]) -> Result<Vec<StageReport>, Error> 
                 changed.push((e.location.clone(), s));
             }
         }
-        if !changed.is_empty() || st.changed_checksum {
+        let deps = dep_changes(repo, st)?;
+        if !changed.is_empty() || !deps.is_empty() || st.changed_checksum {
             report.push(StageReport {
                 name: st.display_name(),
+                deps,
                 outs: changed,
                 changed_checksum: st.changed_checksum,
             });
         }
     }
     Ok(report)
+}
+
+/// dvc's `changed deps` of a stage: each path dep whose workspace differs from the lock.
+pub fn dep_changes(repo: &Repo, st: &Stage) -> Result<Vec<(String, OutState)>, Error> {
+    let mut changed = Vec::new();
+    for d in &st.deps {
+        let s = workspace_status(repo, d)?;
+        if s != OutState::Unchanged {
+            changed.push((d.rel.clone(), s));
+        }
+    }
+    Ok(changed)
 }
 
 /// The status of an out outside the workspace, read-only and without the state DB:

@@ -157,6 +157,31 @@ pub fn push_json_string(out: &mut String, s: &str) {
     out.push('"');
 }
 
+/// The oid dvc gives a `files:` list (`Tree.from_list(...).digest()`): the manifest bytes of
+/// its (relpath, md5) pairs sorted by relpath, where an entry without an md5 is written as
+/// `{"relpath": …}` alone. Equals [`Tree::oid`] when every entry has one.
+pub fn listed_oid<'a>(entries: impl IntoIterator<Item = (&'a str, Option<&'a str>)>) -> String {
+    let mut sorted: Vec<(&str, Option<&str>)> = entries.into_iter().collect();
+    sorted.sort_by(|a, b| a.0.as_bytes().cmp(b.0.as_bytes()));
+    let mut out = String::from("[");
+    for (i, (relpath, md5)) in sorted.iter().enumerate() {
+        if i > 0 {
+            out.push_str(", ");
+        }
+        out.push('{');
+        if let Some(m) = md5 {
+            out.push_str("\"md5\": ");
+            push_json_string(&mut out, m);
+            out.push_str(", ");
+        }
+        out.push_str("\"relpath\": ");
+        push_json_string(&mut out, relpath);
+        out.push('}');
+    }
+    out.push(']');
+    format!("{}.dir", hex::encode(Md5::digest(out.as_bytes())))
+}
+
 impl Tree {
     /// Build a manifest, sorting entries by relpath bytes (DVC's order).
     pub fn new(mut entries: Vec<TreeEntry>) -> Tree {

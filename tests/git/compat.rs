@@ -434,31 +434,440 @@ fn issue_11_import_stage_md5_like_dvc() {
     same(&twin, &["status"]).success();
 }
 
-// ----- class 1: cloud-versioned outs (status only) -----
+// ----- class 1: cloud-versioned outs -----
 
-/// issue 11, class 1 (part): a cloud-versioned directory out (`files:` with `cloud:`
-/// entries, no `md5`) is `not in cache` without data, as dvc says (git-dvc said
-/// `deleted`), with or without the workspace copy. `commit` refuses it rather than write
-/// a contradictory pointer (the rewrite of `files:` is still open).
+/// A cloud-versioned directory out as a `version_aware` remote records it: a `files:`
+/// list with `cloud:` entries and no `md5`. `hash` adds `hash: md5`; `md5_b` gives
+/// `b.txt` an md5 (without one, the list's tree can never be in a cache).
+fn listed_dvc(hash: bool, md5_b: bool) -> String {
+    let (a, b) = (md5_hex(b"a\n"), md5_hex(b"b\n"));
+    format!(
+        "outs:\n- path: data\n{}  files:\n  - relpath: a.txt\n    md5: {a}\n    size: 2\n    cloud:\n      myremote:\n        etag: {a}\n        version_id: v1\n  - relpath: b.txt\n{}    size: 2\n    isexec: false\n    cloud:\n      myremote:\n        etag: {b}\n        version_id: v2\n",
+        if hash { "  hash: md5\n" } else { "" },
+        if md5_b {
+            format!("    md5: {b}\n")
+        } else {
+            String::new()
+        },
+    )
+}
+
+/// issue 11, class 1: a cloud-versioned directory out is `not in cache` without its
+/// tree's `.dir` (git-dvc said `deleted`). `commit -f` rewrites `files:` as dvc does
+/// (entries whose hash is unchanged keep `cloud:`, changed ones lose it, a list of
+/// another length is written afresh, no `md5`/`size`/`nfiles` beside it; a 2.x out that
+/// moves to md5 keeps no `cloud:`, and its legacy `.dir` is left in the legacy cache);
+/// git-dvc refused, and before that wrote `md5` beside the stale list. `commit` without
+/// `-f` writes the list back in dvc's form; checkout restores the directory from the
+/// list even when the cache lacks the `.dir`.
 #[test]
-fn issue_11_cloud_versioned_out_status_like_dvc() {
+fn issue_11_cloud_versioned_dir_out_like_dvc() {
+    for (hash, md5_b) in [(false, false), (true, true)] {
+        let env = TestEnv::new();
+        let twin = env.twin();
+        twin.init();
+        twin.write("data.dvc", listed_dvc(hash, md5_b));
+        same(&twin, &["status"]).success();
+        same(&twin, &["status", "--json"]).success();
+        twin.both(|d| {
+            d.write("data/a.txt", "a\n");
+            d.write("data/b.txt", "b\n");
+        });
+        same(&twin, &["status"]).success();
+        // Without an md5 for `b.txt` the list's tree differs from the workspace's.
+        let out = same(&twin, &["commit"]);
+        if md5_b {
+            out.success();
+        } else {
+            out.gd.code(1);
+        }
+        same(&twin, &["commit", "-f"]).success();
+        same(&twin, &["status"]).success();
+        // Same number of entries, one changed: edited entry by entry.
+        twin.both(|d| d.write("data/b.txt", "B\n"));
+        same(&twin, &["commit", "-f"]).success();
+        // Another length: the list is written afresh.
+        twin.both(|d| d.write("data/c.txt", "c\n"));
+        same(&twin, &["commit", "-f"]).success();
+        same(&twin, &["status"]).success();
+        twin.both(|d| d.remove("data"));
+        same(&twin, &["status"]).success();
+        same(&twin, &["checkout"]).success();
+        // Without the `.dir`: `not in cache`, and checkout still restores the files.
+        twin.both(|d| {
+            let dir = d.read("data.dvc");
+            assert!(dir.contains("files:") && !dir.contains("nfiles"), "{dir}");
+            let cache = d.path(".dvc/cache/files/md5");
+            for entry in std::fs::read_dir(&cache).unwrap() {
+                for obj in std::fs::read_dir(entry.unwrap().path()).unwrap() {
+                    let obj = obj.unwrap().path();
+                    if obj.to_string_lossy().ends_with(".dir") {
+                        std::fs::remove_file(obj).unwrap();
+                    }
+                }
+            }
+            d.remove("data");
+        });
+        same(&twin, &["status"]).success();
+        same(&twin, &["checkout"]).success();
+        same(&twin, &["status"]).success();
+    }
+}
+
+/// issue 11, class 1: a file out with `cloud:` beside its `md5`. `commit -f` of changed
+/// content drops `cloud:` (git-dvc kept a `version_id` naming the old bytes); an
+/// unchanged out keeps it when it records a `version_id` (and keeps its recorded exec
+/// bit, checking the file out with it), not with an `etag` alone; `commit` without `-f`
+/// writes what it loaded (and writes no `.gitignore`), for 3.x and 2.x outs.
+#[test]
+fn issue_11_cloud_versioned_file_out_like_dvc() {
+    let a = md5_hex(b"a\n");
+    for hash in ["  hash: md5\n", ""] {
+        for cloud in [
+            format!("      etag: {a}\n"),
+            format!("      etag: {a}\n      version_id: v1\n"),
+        ] {
+            let env = TestEnv::new();
+            let twin = env.twin();
+            twin.init();
+            let text = format!(
+                "outs:\n- md5: {a}\n  size: 2\n{hash}  path: f.txt\n  cloud:\n    myremote:\n{cloud}"
+            );
+            twin.write("f.txt.dvc", &text);
+            same(&twin, &["status"]).success();
+            twin.write("f.txt", "a\n");
+            same(&twin, &["commit"]).success();
+            same(&twin, &["commit", "-f"]).success();
+            twin.both(|d| d.chmod("f.txt", 0o755));
+            same(&twin, &["commit", "-f"]).success();
+            twin.both(|d| d.chmod("f.txt", 0o755));
+            same(&twin, &["commit"]).success();
+            twin.both(|d| {
+                d.chmod("f.txt", 0o644);
+                d.write("f.txt", "b\n");
+            });
+            same(&twin, &["commit", "-f"]).success();
+            assert!(!twin.gd.read("f.txt.dvc").contains("cloud"));
+        }
+    }
+}
+
+/// issue 11, class 1 (neighbour): the same in `dvc.lock`: a `files:` entry becomes
+/// `md5`/`size`/`nfiles` on commit (dvc's lock dump writes no list), and a file's
+/// `cloud:` goes when its content changed.
+#[test]
+fn issue_11_cloud_versioned_lock_outs_like_dvc() {
+    let (a, i) = (md5_hex(b"a\n"), md5_hex(b"in\n"));
+    let lock = format!(
+        "schema: '2.0'\nstages:\n  build:\n    cmd: ./build.sh\n    deps:\n    - path: in.txt\n      hash: md5\n      md5: {i}\n      size: 3\n    outs:\n    - path: data\n      hash: md5\n      files:\n      - relpath: a.txt\n        md5: {a}\n        size: 2\n        cloud:\n          r:\n            etag: {a}\n            version_id: v1\n    - path: f.txt\n      hash: md5\n      md5: {a}\n      size: 2\n      cloud:\n        r:\n          etag: {a}\n          version_id: v1\n"
+    );
     let env = TestEnv::new();
     let twin = env.twin();
     twin.init();
-    let text = format!(
-        "outs:\n- path: data\n  files:\n  - relpath: a.txt\n    md5: {a}\n    size: 2\n    cloud:\n      myremote:\n        etag: {a}\n        version_id: v1\n  - relpath: b.txt\n    size: 2\n    isexec: false\n    cloud:\n      myremote:\n        etag: {b}\n        version_id: v2\n",
-        a = md5_hex(b"a\n"),
-        b = md5_hex(b"b\n")
-    );
-    twin.write("data.dvc", &text);
+    twin.both(|d| {
+        d.write("in.txt", "in\n");
+        d.write("data/a.txt", "a\n");
+        d.write("f.txt", "a\n");
+        d.write(
+            "dvc.yaml",
+            "stages:\n  build:\n    cmd: ./build.sh\n    deps:\n    - in.txt\n    outs:\n    - data\n    - f.txt\n",
+        );
+        d.write("dvc.lock", &lock);
+    });
     same(&twin, &["status"]).success();
-    same(&twin, &["status", "--json"]).success();
+    same(&twin, &["commit"]).success();
+    twin.both(|d| d.write("f.txt", "b\n"));
+    // dvc also writes its run cache here (`.dvc/cache/runs`, open): compare the lock.
+    let out = twin.run(&["commit", "-f"]);
+    out.same_output().success();
+    assert_same_text(
+        "dvc.lock",
+        "dvc",
+        &twin.dvc.read("dvc.lock"),
+        "git-dvc",
+        &twin.gd.read("dvc.lock"),
+    );
+    assert!(!twin.gd.read("dvc.lock").contains("cloud"));
+}
+
+/// issue 11, class 1: push, `status -c` and pull of a cloud-versioned directory whose
+/// `.dir` no cache holds, as dvc: the files move, the `.dir` is reported missing (not a
+/// failure), and pull checks the directory out from the list. gc keeps the listed files
+/// (dvc 3.67.1 deletes them when the `.dir` is missing: the pointer names them, so
+/// git-dvc keeps them, as for any referenced object). A `version_aware` remote is refused
+/// with a clear message.
+#[test]
+fn issue_11_cloud_versioned_transfer_like_dvc() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    twin.write("data.dvc", listed_dvc(true, true));
     twin.both(|d| {
         d.write("data/a.txt", "a\n");
         d.write("data/b.txt", "b\n");
+        d.dvc(&["remote", "add", "-q", "-d", "r", "../store"])
+            .success();
+    });
+    twin.run(&["commit", "-f", "-q"]).success();
+    let dir = ".dvc/cache/files/md5/6e/a46d53348e675e87743182f72de908.dir";
+    twin.both(|d| {
+        assert!(d.exists(dir), "the tree of the list is {dir}");
+        d.chmod(dir, 0o644);
+        d.remove(dir);
+    });
+    let store = env.root().join("store");
+    let dvc_push = twin.dvc.dvc(&["push"]);
+    let dvc_store = listing(&store);
+    remove_all(&store);
+    let gd_push = twin.gd.gd(&["push"]);
+    assert_same_text("remote", "dvc", &dvc_store, "git-dvc", &listing(&store));
+    assert_eq!(
+        (dvc_push.code, &dvc_push.stdout, &dvc_push.stderr),
+        (gd_push.code, &gd_push.stdout, &gd_push.stderr)
+    );
+    same(&twin, &["status", "-c"]).success();
+    twin.both(|d| {
+        remove_all(&d.path(".dvc/cache"));
+        d.remove("data");
+    });
+    same(&twin, &["pull"]).success();
+    same(&twin, &["status", "-c"]).success();
+    let gc = twin.gd.gd(&["gc", "-w", "-f"]);
+    gc.success();
+    assert!(!gc.stderr.contains("Missing cache for directory"), "{gc:?}");
+    assert!(twin.gd.exists(&cache_rel(&md5_hex(b"a\n"))));
+    twin.gd
+        .gd(&["remote", "modify", "r", "version_aware", "true"])
+        .success();
+    twin.gd
+        .gd(&["push"])
+        .code(1)
+        .stderr_has("remote 'r' is `version_aware` or `worktree` (cloud versioning), which git-dvc does not support");
+}
+
+// ----- neighbours: pipeline deps -----
+
+/// issue 11 (neighbour): a pipeline stage whose deps changed is `changed deps` in
+/// status (text and JSON, `modified`/`deleted`, before `changed outs`), `commit`
+/// without `-f` refuses it, `commit -f` fails on a missing dep with dvc's words and
+/// otherwise hashes the deps again into `dvc.lock` (git-dvc kept the old dep hashes and
+/// said nothing about deps).
+#[test]
+fn issue_11_pipeline_deps_like_dvc() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    twin.both(|d| {
+        d.write("in.txt", "in\n");
+        d.write("ind/x", "x\n");
+        d.dvc(&[
+            "stage",
+            "add",
+            "-q",
+            "-n",
+            "build",
+            "-d",
+            "in.txt",
+            "-d",
+            "ind",
+            "-o",
+            "a.txt",
+            "cp in.txt a.txt",
+        ])
+        .success();
+        d.dvc(&["repro", "-q"]).success();
+        d.git(&["add", "-A"]).success();
+        d.git(&["commit", "-qm", "pipeline"]).success();
+        d.write("in.txt", "changed\n");
+        d.write("ind/y", "y\n");
     });
     same(&twin, &["status"]).success();
-    let out = twin.gd.gd(&["commit", "-f"]);
-    out.code(1).stderr_has("cloud-versioned output 'data'");
-    assert_eq!(twin.gd.read("data.dvc"), text);
+    same(&twin, &["status", "--json"]).success();
+    twin.both(|d| d.remove("ind"));
+    same(&twin, &["status"]).success();
+    same(&twin, &["commit"]).gd.code(1);
+    same(&twin, &["commit", "-f"])
+        .gd
+        .code(1)
+        .stderr_has("dependency 'ind' does not exist");
+    twin.both(|d| {
+        d.write("ind/q", "q\n");
+        d.chmod("in.txt", 0o755);
+    });
+    // dvc also writes its run cache (`.dvc/cache/runs`, open): compare the lock file.
+    twin.run(&["commit", "-f"]).same_output().success();
+    assert_same_text(
+        "dvc.lock",
+        "dvc",
+        &twin.dvc.read("dvc.lock"),
+        "git-dvc",
+        &twin.gd.read("dvc.lock"),
+    );
+    twin.run(&["status"]).same_output().success();
+}
+
+// ----- neighbours: dvc.lock formatting -----
+
+/// issue 11 (neighbour): dvc writes `dvc.lock` through ruamel, which folds a plain `cmd`
+/// afresh in every stage, so a hand-written over-long `cmd` line comes back folded at
+/// 80 columns, in the committed stage and in the others (git-dvc kept the long lines).
+#[test]
+fn issue_11_lock_cmd_refolded_like_dvc() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    let cmd = |out: &str| {
+        format!(
+            "cp in.txt {out} && echo aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa bbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbbb ccccccccccccccc > /dev/null"
+        )
+    };
+    twin.both(|d| {
+        d.write("in.txt", "in\n");
+        for (name, out) in [("build", "a.txt"), ("other", "b.txt")] {
+            d.dvc(&[
+                "stage",
+                "add",
+                "-q",
+                "-n",
+                name,
+                "-d",
+                "in.txt",
+                "-o",
+                out,
+                &cmd(out),
+            ])
+            .success();
+        }
+        d.dvc(&["repro", "-q"]).success();
+        // One line per cmd, as a hand edit leaves it.
+        let lock = d.read("dvc.lock").replace("\n      bbbb", "bbbb");
+        assert!(lock.contains(&cmd("a.txt")), "{lock}");
+        d.write("dvc.lock", lock);
+        d.write("a.txt", "z\n");
+    });
+    for args in [&["commit", "-f", "build"][..], &["commit"]] {
+        // dvc also writes its run cache (`.dvc/cache/runs`, open): compare the lock file.
+        twin.run(args).same_output().success();
+        assert_same_text(
+            "dvc.lock",
+            "dvc",
+            &twin.dvc.read("dvc.lock"),
+            "git-dvc",
+            &twin.gd.read("dvc.lock"),
+        );
+    }
+}
+
+// ----- neighbours: import-url deps -----
+
+/// issue 11 (neighbour): an `import-url` stage from an http URL written without `hash:`
+/// in its dep (dvc 2.x): dvc's dump gives the dep `hash: md5` (appended), and its stage
+/// md5 counts it, so status shows no `changed checksum` and `commit -f` writes the key
+/// (git-dvc reported `changed checksum` and wrote another stage md5). dvc asks the
+/// server on `commit -f`, so a local one serves the file.
+#[test]
+fn issue_11_http_dep_gets_hash_like_dvc() {
+    let env = TestEnv::new();
+    let site = env.root().join("site");
+    std::fs::create_dir_all(&site).unwrap();
+    std::fs::write(site.join("f.txt"), "hello\n").unwrap();
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    let mut server = std::process::Command::new(oracle_venv().join("bin/python"))
+        .args([
+            "-m",
+            "http.server",
+            &port.to_string(),
+            "--bind",
+            "127.0.0.1",
+        ])
+        .current_dir(&site)
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("start python -m http.server");
+    struct Kill<'a>(&'a mut std::process::Child);
+    impl Drop for Kill<'_> {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _server = Kill(&mut server);
+    let url = format!("http://127.0.0.1:{port}/f.txt");
+    for _ in 0..100 {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            break;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let scratch = env.git_repo("scratch");
+    scratch.dvc(&["init", "-q"]).success();
+    scratch.dvc(&["import-url", "-q", &url, "f.txt"]).success();
+    let written = scratch.read("f.txt.dvc");
+    let twin = env.twin();
+    twin.init();
+    let path_line = format!("  path: {url}\n");
+    let text = written.replacen(&format!("  hash: md5\n{path_line}"), &path_line, 1);
+    assert_ne!(text, written, "{written}");
+    twin.both(|d| {
+        d.write("f.txt.dvc", &text);
+        d.write("f.txt", "hello\n");
+    });
+    same(&twin, &["status"]).success();
+    same(&twin, &["commit", "-f"]).success();
+    assert!(
+        twin.gd
+            .read("f.txt.dvc")
+            .contains(&format!("{path_line}  hash: md5\n"))
+    );
+    twin.both(|d| {
+        d.write("f.txt.dvc", &text);
+        d.write("f.txt", "changed\n");
+    });
+    same(&twin, &["commit", "-f"]).success();
+    same(&twin, &["status"]).success();
+}
+
+// ----- neighbours: `wdir:` outside the repository -----
+
+/// issue 11 (neighbour): a `.dvc` whose `wdir:` leads out of the repository places its
+/// out outside it, and dvc treats that as an external out: `commit -f` refuses the
+/// cached out with dvc's words, checkout skips it (exit 0), nothing is written there.
+/// git-dvc refused the file as unsafe, and checkout failed (255). (dvc 3.67.1's status
+/// and plain `commit` crash on it with `unexpected error`; git-dvc reports the
+/// external out.)
+#[test]
+fn issue_11_wdir_outside_repo_like_dvc() {
+    let env = TestEnv::new();
+    let ext = env.root().join("ext");
+    std::fs::create_dir_all(&ext).unwrap();
+    std::fs::write(ext.join("x"), "o\n").unwrap();
+    let twin = env.twin();
+    twin.init();
+    twin.write(
+        "x.dvc",
+        format!(
+            "wdir: ..\nouts:\n- md5: {}\n  size: 2\n  hash: md5\n  path: ext/x\n",
+            md5_hex(b"old\n")
+        ),
+    );
+    same(&twin, &["commit", "-f"])
+        .gd
+        .code(1)
+        .stderr_has(&format!(
+            "Saving cached external output {} is not supported since DVC 3.0.",
+            ext.join("x").display()
+        ));
+    same(&twin, &["checkout"]).success();
+    same(&twin, &["checkout", "-f"]).success();
+    twin.gd
+        .gd(&["status"])
+        .success()
+        .stdout_has(&format!("not in cache:       {}", ext.join("x").display()));
+    assert_eq!(std::fs::read_to_string(ext.join("x")).unwrap(), "o\n");
+    assert_eq!(std::fs::read_dir(&ext).unwrap().count(), 1);
 }

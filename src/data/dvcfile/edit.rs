@@ -24,6 +24,31 @@ pub struct OutUpdate {
     pub isexec: bool,
     /// `Some("md5")` for 3.x; `None` keeps/makes the out legacy (no `hash` key).
     pub hash: Option<String>,
+    /// A cloud-versioned directory out: write this `files:` list, and no `md5`, `size`
+    /// or `nfiles`, in a `.dvc` file (dvc's `dumpd(with_files)`); a `dvc.lock` entry
+    /// gets `md5`, `size` and `nfiles` and loses its list. `None` removes a `files:` key.
+    pub files: Option<Vec<FileUpdate>>,
+    /// Remove `cloud:` (and `etag`, `version_id`, `checksum`): the recorded remote
+    /// version no longer names these bytes.
+    pub drop_cloud: bool,
+}
+
+/// One entry of a `files:` list to write.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FileUpdate {
+    /// Path inside the directory.
+    pub relpath: String,
+    /// Its md5.
+    pub md5: String,
+    /// Its size, when known.
+    pub size: Option<u64>,
+    /// Executable bit.
+    pub isexec: bool,
+    /// The entry is unchanged and keeps what was recorded beside its hash (`cloud:`,
+    /// `version_id`, …: dvc's `update_meta`); else those keys go.
+    pub keep: bool,
+    /// The recorded `cloud:` entry (for writing a kept entry afresh).
+    pub cloud: Option<(String, Vec<(String, String)>)>,
 }
 
 impl OutUpdate {
@@ -35,8 +60,123 @@ impl OutUpdate {
             nfiles: out.nfiles,
             isexec: out.isexec,
             hash: out.hash.clone(),
+            files: out.files.as_ref().filter(|f| !f.is_empty()).map(|files| {
+                files
+                    .iter()
+                    .map(|f| FileUpdate {
+                        relpath: f.relpath.clone(),
+                        md5: f.md5.clone().unwrap_or_default(),
+                        size: f.size,
+                        isexec: f.isexec,
+                        keep: true,
+                        cloud: f.cloud.clone(),
+                    })
+                    .collect()
+            }),
+            drop_cloud: false,
         }
     }
+}
+
+/// Keys a changed `files:` entry loses (dvc writes only `relpath`, `md5`, `size` and
+/// `isexec` for a file it hashed).
+const FILE_META_KEYS: &[&str] = &["cloud", "etag", "version_id", "checksum", "nfiles"];
+
+/// A fresh `files:` list as ruamel writes it under a key at column `k`.
+fn render_files(files: &[FileUpdate], k: usize) -> String {
+    let mut text = String::new();
+    for f in files {
+        let kk = k + 2;
+        let mut fields: Vec<(&str, Scalar)> = vec![
+            ("relpath", Scalar::Str(f.relpath.clone())),
+            ("md5", Scalar::Str(f.md5.clone())),
+        ];
+        if let Some(n) = f.size {
+            fields.push(("size", Scalar::Int(n)));
+        }
+        if f.isexec {
+            fields.push(("isexec", Scalar::Bool(true)));
+        }
+        for (i, (key, value)) in fields.iter().enumerate() {
+            text.push_str(&" ".repeat(if i == 0 { k } else { kk }));
+            text.push_str(if i == 0 { "- " } else { "" });
+            text.push_str(&value.render(key, kk, kk));
+            text.push('\n');
+        }
+        if let Some((remote, meta)) = f.cloud.as_ref().filter(|_| f.keep) {
+            text.push_str(&format!(
+                "{}cloud:\n{}{remote}:\n",
+                " ".repeat(kk),
+                " ".repeat(kk + 2)
+            ));
+            for (key, value) in meta {
+                text.push_str(&" ".repeat(kk + 4));
+                text.push_str(&Scalar::Str(value.clone()).render(key, kk + 4, kk + 4));
+                text.push('\n');
+            }
+        }
+    }
+    text
+}
+
+/// Edits making the out item `it` hold the `files:` list `files`: entry by entry when the
+/// recorded list has as many entries (dvc's `apply_diff` on lists of equal length), else
+/// the whole list written afresh.
+fn files_edits(
+    lines: &[String],
+    it: &Item,
+    old: &serde_yaml::Mapping,
+    files: &[FileUpdate],
+) -> Result<Vec<Edit>, ParseError> {
+    let old_list = match old.get("files") {
+        Some(Value::Sequence(s)) => Some(s),
+        _ => None,
+    };
+    let entry = it.get("files");
+    if let (Some(e), Some(old_list)) = (entry, old_list)
+        && old_list.len() == files.len()
+        && let Some(spans) = seq_items(lines, e.line + 1, e.span_end)
+        && spans.len() == files.len()
+    {
+        let mut edits = Vec::new();
+        for (&(dash, end, s), (f, old_v)) in spans.iter().zip(files.iter().zip(old_list)) {
+            let Value::Mapping(om) = old_v else {
+                return err("cannot edit `files`: unexpected layout");
+            };
+            let fi = item(lines, dash, end, s)?;
+            let mut desired: Vec<(&str, Option<Scalar>)> = vec![
+                ("relpath", Some(Scalar::Str(f.relpath.clone()))),
+                ("md5", Some(Scalar::Str(f.md5.clone()))),
+                ("size", f.size.map(Scalar::Int)),
+                ("isexec", f.isexec.then_some(Scalar::Bool(true))),
+            ];
+            if !f.keep {
+                desired.extend(FILE_META_KEYS.iter().map(|k| (*k, None)));
+            }
+            edits.extend(fi.edits(om, &desired, &[("isexec", Value::Bool(false))]));
+        }
+        return Ok(edits);
+    }
+    let block = render_files(files, it.k);
+    Ok(vec![match entry {
+        Some(e) => {
+            let prefix = if e.line == it.dash {
+                it.dash_prefix.clone()
+            } else {
+                " ".repeat(it.k)
+            };
+            Edit {
+                start: e.line,
+                end: e.value_end,
+                text: format!("{prefix}files:\n{block}"),
+            }
+        }
+        None => Edit {
+            start: it.end,
+            end: it.end,
+            text: format!("{}files:\n{block}", " ".repeat(it.k)),
+        },
+    }])
 }
 
 fn content(line: &str) -> &str {
@@ -241,13 +381,13 @@ pub(super) struct Entry {
     /// The key's line.
     pub(super) line: usize,
     /// Byte offset after the `:`.
-    after: usize,
+    pub(super) after: usize,
     /// End (exclusive) of the value's lines.
     pub(super) value_end: usize,
     /// End (exclusive) of the entry including the comment/blank lines after it.
     pub(super) span_end: usize,
     /// Trailing comment of the value: (column, text).
-    comment: Option<(usize, String)>,
+    pub(super) comment: Option<(usize, String)>,
 }
 
 /// The entries of the block mapping with keys at `k` in lines `[start, end)`.
@@ -520,13 +660,25 @@ pub(super) fn find_seq(
 }
 
 fn desired_dvc(u: &OutUpdate) -> Vec<(&'static str, Option<Scalar>)> {
-    vec![
-        ("md5", u.md5.clone().map(Scalar::Str)),
-        ("size", u.size.map(Scalar::Int)),
-        ("nfiles", u.nfiles.map(Scalar::Int)),
-        ("isexec", u.isexec.then_some(Scalar::Bool(true))),
+    // With a `files:` list, dvc's `dumpd` writes no hash or meta beside it.
+    let listed = u.files.is_some();
+    let mut desired = vec![
+        ("md5", u.md5.clone().filter(|_| !listed).map(Scalar::Str)),
+        ("size", u.size.filter(|_| !listed).map(Scalar::Int)),
+        ("nfiles", u.nfiles.filter(|_| !listed).map(Scalar::Int)),
+        (
+            "isexec",
+            (u.isexec && !listed).then_some(Scalar::Bool(true)),
+        ),
         ("hash", u.hash.clone().map(Scalar::Str)),
-    ]
+    ];
+    if !listed {
+        desired.push(("files", None));
+    }
+    if u.drop_cloud || listed {
+        desired.extend(["cloud", "etag", "version_id", "checksum"].map(|k| (k, None)));
+    }
+    desired
 }
 
 /// Keys DVC's `dumpd` leaves out when they hold their default, so a rewrite deletes them.
@@ -574,6 +726,41 @@ pub fn rewrite(text: &str, updates: &[(usize, OutUpdate)]) -> Result<String, Par
             return err("cannot edit `outs`: unexpected layout");
         }
         edits.extend(it.edits(old, &desired_dvc(update), &dvc_defaults()));
+        if let Some(files) = &update.files {
+            edits.extend(files_edits(&lines, &it, old, files)?);
+        }
+    }
+    Ok(apply_edits(&lines, edits))
+}
+
+/// Append `hash: md5` to each URL dep that lacks it, as dvc's dump of an import stage
+/// does (see `stage_md5::needs_dep_hash`). Other bytes are kept.
+pub fn add_dep_hashes(text: &str) -> Result<String, ParseError> {
+    let doc = load(text)?;
+    let Some(Value::Sequence(deps)) = doc.get("deps") else {
+        return Ok(text.to_string());
+    };
+    if !deps
+        .iter()
+        .any(|d| matches!(d, Value::Mapping(m) if super::stage_md5::needs_dep_hash(m)))
+    {
+        return Ok(text.to_string());
+    }
+    let lines: Vec<String> = text.split_inclusive('\n').map(str::to_string).collect();
+    let Some(items) = find_seq(&lines, 0, lines.len(), 0, "deps")? else {
+        return Ok(text.to_string());
+    };
+    if items.len() != deps.len() {
+        return err("cannot edit `deps`: unexpected layout");
+    }
+    let mut edits = Vec::new();
+    for (&(dash, end, s), d) in items.iter().zip(deps) {
+        if let Value::Mapping(m) = d
+            && super::stage_md5::needs_dep_hash(m)
+        {
+            let it = item(&lines, dash, end, s)?;
+            edits.extend(it.edits(m, &[("hash", Some(Scalar::Str("md5".into())))], &[]));
+        }
     }
     Ok(apply_edits(&lines, edits))
 }
@@ -596,6 +783,7 @@ mod tests {
             nfiles,
             isexec,
             hash: hash.map(Into::into),
+            ..OutUpdate::default()
         }
     }
 

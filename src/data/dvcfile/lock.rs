@@ -98,15 +98,27 @@ pub fn rewrite_lock(
     stage: &str,
     updates: &[(usize, OutUpdate)],
 ) -> Result<String, ParseError> {
+    rewrite_lock_entries(text, stage, &[], updates)
+}
+
+/// [`rewrite_lock`] for deps (`dep_updates`, indices into the stage's `deps`) and outs.
+pub fn rewrite_lock_entries(
+    text: &str,
+    stage: &str,
+    dep_updates: &[(usize, OutUpdate)],
+    updates: &[(usize, OutUpdate)],
+) -> Result<String, ParseError> {
     let text = &*super::lf(text);
     let lock = parse_lock(text)?;
     let Some(parsed) = lock.stages.iter().find(|s| s.name == stage) else {
         return err(format!("no stage '{stage}' in dvc.lock"));
     };
-    if updates.is_empty() {
-        return Ok(text.to_string());
-    }
     let lines: Vec<String> = text.split_inclusive('\n').map(str::to_string).collect();
+    let doc = load(text)?;
+    let mut edits = refold_cmds(&lines, &doc);
+    if updates.is_empty() && dep_updates.is_empty() {
+        return Ok(apply_edits(&lines, edits));
+    }
     let top = entries(&lines, 0, lines.len(), 0);
     let Some(stages_entry) = top.iter().find(|e| e.key == "stages") else {
         return err("cannot locate `stages` in dvc.lock");
@@ -124,19 +136,112 @@ pub fn rewrite_lock(
         return err(format!("cannot edit stage '{stage}': unexpected layout"));
     };
     let body_indent = leading_spaces(&lines[body]);
-    let Some(items) = find_seq(&lines, st.line + 1, st.span_end, body_indent, "outs")? else {
-        return err(format!("stage '{stage}' has no outs"));
-    };
-    if items.len() != parsed.outs.len() {
-        return err(format!("cannot edit stage '{stage}': unexpected layout"));
+    for (section, updates, recorded) in [
+        ("deps", dep_updates, &parsed.deps),
+        ("outs", updates, &parsed.outs),
+    ] {
+        if updates.is_empty() {
+            continue;
+        }
+        let Some(items) = find_seq(&lines, st.line + 1, st.span_end, body_indent, section)? else {
+            return err(format!("stage '{stage}' has no {section}"));
+        };
+        if items.len() != recorded.len() {
+            return err(format!("cannot edit stage '{stage}': unexpected layout"));
+        }
+        edits.extend(entry_edits(&lines, stage, &items, recorded, updates)?);
     }
+    Ok(apply_edits(&lines, edits))
+}
+
+/// Each stage's body in the lock: (name, first line, end line, key indent).
+fn stage_bodies(lines: &[String]) -> Vec<(String, usize, usize, usize)> {
+    let top = entries(lines, 0, lines.len(), 0);
+    let Some(stages) = top.iter().find(|e| e.key == "stages") else {
+        return Vec::new();
+    };
+    let (start, end) = (stages.line + 1, stages.span_end);
+    let Some(first) = (start..end).find(|&i| !is_trivia(&lines[i])) else {
+        return Vec::new();
+    };
+    let indent = leading_spaces(&lines[first]);
+    entries(lines, start, end, indent)
+        .into_iter()
+        .filter_map(|st| {
+            let body = (st.line + 1..st.span_end).find(|&i| !is_trivia(&lines[i]))?;
+            Some((
+                st.key,
+                st.line + 1,
+                st.span_end,
+                leading_spaces(&lines[body]),
+            ))
+        })
+        .collect()
+}
+
+/// dvc writes the lock through ruamel's round trip, which emits a plain `cmd` string
+/// afresh (folded at its width) in every stage, so a hand-written over-long line comes
+/// back folded. Quoted, block, list and commented values are left as written.
+fn refold_cmds(lines: &[String], doc: &Value) -> Vec<Edit> {
+    let mut edits = Vec::new();
+    for (name, start, end, k) in stage_bodies(lines) {
+        let Some(Value::String(cmd)) = doc
+            .get("stages")
+            .and_then(|s| s.get(name.as_str()))
+            .and_then(|s| s.get("cmd"))
+        else {
+            continue;
+        };
+        let Some(e) = entries(lines, start, end, k)
+            .into_iter()
+            .find(|e| e.key == "cmd")
+        else {
+            continue;
+        };
+        let first = lines[e.line]
+            .get(e.after..)
+            .unwrap_or("")
+            .trim_start_matches([' ', '\t'])
+            .chars()
+            .next();
+        if e.comment.is_some()
+            || matches!(
+                first,
+                None | Some('\'' | '"' | '|' | '>' | '[' | '{' | '\n')
+            )
+        {
+            continue;
+        }
+        let text = format!(
+            "{}{}\n",
+            " ".repeat(k),
+            Scalar::Str(cmd.clone()).render("cmd", k, k)
+        );
+        if lines[e.line..e.value_end].concat() != text {
+            edits.push(Edit {
+                start: e.line,
+                end: e.value_end,
+                text,
+            });
+        }
+    }
+    edits
+}
+
+/// Edits re-rendering the updated entries of one `deps` or `outs` list.
+fn entry_edits(
+    lines: &[String],
+    stage: &str,
+    items: &[(usize, usize, usize)],
+    recorded: &[Out],
+    updates: &[(usize, OutUpdate)],
+) -> Result<Vec<Edit>, ParseError> {
     let mut edits = Vec::new();
     for (index, u) in updates {
-        let (Some(&(dash, end, s)), Some(old)) = (items.get(*index), parsed.outs.get(*index))
-        else {
-            return err(format!("no out number {index} in stage '{stage}'"));
+        let (Some(&(dash, end, s)), Some(old)) = (items.get(*index), recorded.get(*index)) else {
+            return err(format!("no entry number {index} in stage '{stage}'"));
         };
-        let it = item(&lines, dash, end, s)?;
+        let it = item(lines, dash, end, s)?;
         if it.get("path").is_none() {
             return err(format!("cannot edit stage '{stage}': unexpected layout"));
         }
@@ -166,9 +271,13 @@ pub fn rewrite_lock(
             text.push('\n');
         }
         const MODELLED: &[&str] = &["path", "hash", "md5", "size", "nfiles", "isexec"];
+        // dvc's lock dump writes no `files:` list, and keeps a `cloud:` entry only with
+        // the recorded meta of an unchanged out.
+        const CLOUD: &[&str] = &["cloud", "etag", "version_id", "checksum"];
         let mut last_end = dash;
         for e in &it.entries {
-            if !MODELLED.contains(&e.key.as_str()) {
+            let dropped = e.key == "files" || (u.drop_cloud && CLOUD.contains(&e.key.as_str()));
+            if !MODELLED.contains(&e.key.as_str()) && !dropped {
                 for line in &lines[e.line..e.value_end] {
                     text.push_str(line);
                     if !line.ends_with('\n') {
@@ -186,7 +295,7 @@ pub fn rewrite_lock(
             text,
         });
     }
-    Ok(apply_edits(&lines, edits))
+    Ok(edits)
 }
 
 #[cfg(test)]
@@ -206,6 +315,7 @@ mod tests {
             nfiles,
             isexec,
             hash: hash.map(Into::into),
+            ..OutUpdate::default()
         }
     }
 

@@ -33,7 +33,12 @@
 //! Files written by DVC (or by us) are already normalized, so the bytes match DVC's.
 //!
 //! `dvc.lock` stages are replaced whole by DVC (`data["stages"].update(...)`), so an updated
-//! lock entry is re-rendered fresh in lock key order (`path, hash, md5, size, nfiles, isexec`).
+//! lock entry is re-rendered fresh in lock key order (`path, hash, md5, size, nfiles, isexec`),
+//! and every plain `cmd` is folded afresh, as ruamel re-emits plain strings.
+//!
+//! A `files:` list (cloud-versioned directory outs) is rewritten like dvc's `apply_diff`:
+//! entry by entry when the new list has as many entries, else written afresh; entries
+//! whose hash is unchanged keep their `cloud:` (dvc's `update_meta`).
 //!
 //! Invariant: no function here panics on any input text; hostile or unparseable text
 //! (conflict markers, flow style we cannot edit) yields [`ParseError`].
@@ -48,8 +53,8 @@ mod parse;
 mod render;
 mod stage_md5;
 
-pub use edit::{OutUpdate, rewrite};
-pub use lock::{LockFile, LockStage, parse_lock, rewrite_lock};
+pub use edit::{FileUpdate, OutUpdate, add_dep_hashes, rewrite};
+pub use lock::{LockFile, LockStage, parse_lock, rewrite_lock, rewrite_lock_entries};
 pub use parse::parse;
 pub use render::render_new;
 pub use stage_md5::{refresh_stage_md5, stage_md5, stage_md5_changed};
@@ -75,9 +80,34 @@ pub struct Out {
     pub push: bool,
     /// Per-out remote name.
     pub remote: Option<String>,
-    /// A non-empty `files:` list (cloud-versioned outs, `version_aware` remotes): dvc
-    /// builds the out's hash from it when there is no `md5`.
-    pub cloud_files: bool,
+    /// The `files:` list of a cloud-versioned directory out (what a `version_aware`
+    /// remote or `import-url --version-aware` writes), in file order. When it is not
+    /// empty, dvc takes the out's hash from it (the tree built from the list) and ignores
+    /// any `md5`: [`parse`] then fills `md5`, `size` and `nfiles` from it.
+    pub files: Option<Vec<FileEntry>>,
+    /// A `version_id` is recorded (beside the out's keys or in its `cloud:` entry): dvc
+    /// then keeps the recorded meta (and `cloud:`) of an unchanged out on `commit -f`.
+    pub versioned: bool,
+    /// A `cloud:`, `etag`, `version_id` or `checksum` key is recorded beside the hash.
+    pub cloud_meta: bool,
+}
+
+/// One entry of a `files:` list.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct FileEntry {
+    /// `/`-separated path inside the directory (untrusted: checked when it becomes a
+    /// [`crate::data::tree::Tree`]).
+    pub relpath: String,
+    /// Lowercased md5, when recorded.
+    pub md5: Option<String>,
+    /// Size, when recorded.
+    pub size: Option<u64>,
+    /// `isexec: true`.
+    pub isexec: bool,
+    /// The `cloud:` entry: the remote's name and its `etag`, `checksum` and `version_id`
+    /// (in that order, as dvc writes them back). dvc keeps it for an unchanged file on
+    /// commit and drops it for a changed one.
+    pub cloud: Option<(String, Vec<(String, String)>)>,
 }
 
 /// `cache` and `push` default to true, as in DVC.
@@ -93,7 +123,9 @@ impl Default for Out {
             cache: true,
             push: true,
             remote: None,
-            cloud_files: false,
+            files: None,
+            versioned: false,
+            cloud_meta: false,
         }
     }
 }
@@ -106,6 +138,31 @@ impl Out {
     /// A directory out (md5 ends in `.dir`).
     pub fn is_dir(&self) -> bool {
         self.md5.as_deref().is_some_and(|m| m.ends_with(".dir"))
+    }
+    /// Whether a `cloud:`, `etag`, `version_id` or `checksum` key is recorded.
+    pub fn has_cloud_meta(&self) -> bool {
+        self.cloud_meta
+    }
+    /// A directory out whose hash comes from a non-empty `files:` list.
+    pub fn is_listed(&self) -> bool {
+        self.files.as_ref().is_some_and(|f| !f.is_empty())
+    }
+    /// The manifest a non-empty `files:` list stands for, as dvc builds it
+    /// (`Tree.from_list`): `None` when there is no list, or when it cannot be one (an
+    /// entry without an md5, or an unsafe or duplicate relpath). The local cache need not
+    /// hold its `.dir` object: checkout and transfers use this instead.
+    pub fn listed_tree(&self) -> Option<crate::data::tree::Tree> {
+        let files = self.files.as_ref().filter(|f| !f.is_empty())?;
+        let mut entries = Vec::with_capacity(files.len());
+        for f in files {
+            entries.push(crate::data::tree::TreeEntry {
+                relpath: f.relpath.clone(),
+                md5: f.md5.clone()?,
+            });
+        }
+        let tree = crate::data::tree::Tree::new(entries);
+        // The same checks as a `.dir` read from the cache.
+        crate::data::tree::Tree::parse(&tree.to_bytes()).ok()
     }
 }
 

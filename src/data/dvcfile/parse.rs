@@ -5,7 +5,7 @@
 
 use serde_yaml::Value;
 
-use super::{DvcFile, Out, ParseError, err};
+use super::{DvcFile, FileEntry, Out, ParseError, err};
 
 const TOP_KEYS: &[&str] = &[
     "md5",
@@ -168,19 +168,150 @@ fn entry(v: &Value, allowed: &[&str], path: &[String]) -> Result<Out, ParseError
             return err(format!("not a valid value, in {}", at(path, "etag")));
         }
     }
-    opt_str(get("version_id"), path, "version_id")?;
+    let version_id = opt_str(get("version_id"), path, "version_id")?;
     opt_bool(get("persist"), path, "persist")?;
+    let cloud_version = cloud(get("cloud"), path)?;
+    let files = match get("files") {
+        None | Some(Value::Null) => None,
+        Some(Value::Sequence(items)) => Some(
+            items
+                .iter()
+                .enumerate()
+                .map(|(i, v)| {
+                    let mut p = path.to_vec();
+                    p.push("files".into());
+                    p.push(i.to_string());
+                    file_entry(v, &p)
+                })
+                .collect::<Result<Vec<_>, _>>()?,
+        ),
+        Some(_) => return err(format!("expected a list, in {}", at(path, "files"))),
+    };
+    let mut md5 = checksum(get("md5"), path, "md5")?;
+    let mut size = opt_u64(get("size"), path, "size")?;
+    let mut nfiles = opt_u64(get("nfiles"), path, "nfiles")?;
+    // dvc's `_compute_meta_hash_info_from_files`: a non-empty list decides the hash.
+    if let Some(list) = files.as_ref().filter(|f| !f.is_empty()) {
+        md5 = Some(crate::data::tree::listed_oid(
+            list.iter().map(|f| (f.relpath.as_str(), f.md5.as_deref())),
+        ));
+        size = Some(list.iter().filter_map(|f| f.size).sum());
+        nfiles = Some(list.len() as u64);
+    }
     Ok(Out {
         path: p,
-        md5: checksum(get("md5"), path, "md5")?,
-        size: opt_u64(get("size"), path, "size")?,
-        nfiles: opt_u64(get("nfiles"), path, "nfiles")?,
+        md5,
+        size,
+        nfiles,
         isexec: opt_bool(get("isexec"), path, "isexec")?.unwrap_or(false),
         hash: opt_str(get("hash"), path, "hash")?,
         cache: opt_bool(get("cache"), path, "cache")?.unwrap_or(true),
         push: opt_bool(get("push"), path, "push")?.unwrap_or(true),
         remote: opt_str(get("remote"), path, "remote")?,
-        cloud_files: matches!(get("files"), Some(Value::Sequence(f)) if !f.is_empty()),
+        versioned: version_id.is_some_and(|v| !v.is_empty()) || cloud_version,
+        cloud_meta: ["cloud", "etag", "version_id", "checksum"]
+            .iter()
+            .any(|k| get(k).is_some()),
+        files,
+    })
+}
+
+/// dvc's `CLOUD_SCHEMA` (`{remote: {meta and checksums}}`, at most one remote). Returns
+/// whether it records a `version_id`.
+fn cloud(v: Option<&Value>, path: &[String]) -> Result<bool, ParseError> {
+    let Some(v) = v else { return Ok(false) };
+    let Value::Mapping(m) = v else {
+        return err(format!("expected a dictionary, in {}", at(path, "cloud")));
+    };
+    if m.len() > 1 {
+        return err(format!(
+            "length of value must be at most 1, in {}",
+            at(path, "cloud")
+        ));
+    }
+    let mut versioned = false;
+    for (remote, meta) in m {
+        let mut p = path.to_vec();
+        p.push("cloud".into());
+        p.push(key_str(remote));
+        let Value::Mapping(meta) = meta else {
+            return err(format!("expected a dictionary, in {}", where_(&p)));
+        };
+        check_keys(meta, CLOUD_META_KEYS, &p)?;
+        let get = |k: &str| meta.get(k);
+        checksum(get("md5"), &p, "md5")?;
+        checksum(get("checksum"), &p, "checksum")?;
+        opt_u64(get("size"), &p, "size")?;
+        opt_u64(get("nfiles"), &p, "nfiles")?;
+        opt_bool(get("isexec"), &p, "isexec")?;
+        versioned |= opt_str(get("version_id"), &p, "version_id")?.is_some_and(|v| !v.is_empty());
+    }
+    Ok(versioned)
+}
+
+/// `META_SCHEMA | CHECKSUMS_SCHEMA`, the keys of a `cloud:` remote entry.
+const CLOUD_META_KEYS: &[&str] = &[
+    "size",
+    "nfiles",
+    "isexec",
+    "version_id",
+    "md5",
+    "etag",
+    "checksum",
+];
+
+/// `DIR_FILES_SCHEMA`: one entry of a `files:` list.
+const FILE_KEYS: &[&str] = &[
+    "md5",
+    "etag",
+    "checksum",
+    "size",
+    "nfiles",
+    "isexec",
+    "version_id",
+    "relpath",
+    "cloud",
+];
+
+fn file_entry(v: &Value, path: &[String]) -> Result<FileEntry, ParseError> {
+    let Value::Mapping(map) = v else {
+        return err(format!("expected a dictionary, in {}", where_(path)));
+    };
+    check_keys(map, FILE_KEYS, path)?;
+    let get = |k: &str| map.get(k);
+    let Some(relpath) = opt_str(get("relpath"), path, "relpath")? else {
+        return err(format!(
+            "required key not provided, in {}",
+            at(path, "relpath")
+        ));
+    };
+    checksum(get("checksum"), path, "checksum")?;
+    opt_u64(get("nfiles"), path, "nfiles")?;
+    opt_str(get("version_id"), path, "version_id")?;
+    cloud(get("cloud"), path)?;
+    let cloud = match get("cloud") {
+        Some(Value::Mapping(m)) => m.iter().next().map(|(remote, meta)| {
+            let fields = ["etag", "checksum", "version_id"]
+                .iter()
+                .filter_map(|k| {
+                    let v = match meta.get(*k)? {
+                        Value::String(s) => s.clone(),
+                        Value::Number(n) => n.to_string(),
+                        _ => return None,
+                    };
+                    (!v.is_empty()).then(|| (k.to_string(), v))
+                })
+                .collect();
+            (key_str(remote), fields)
+        }),
+        _ => None,
+    };
+    Ok(FileEntry {
+        relpath,
+        md5: checksum(get("md5"), path, "md5")?,
+        size: opt_u64(get("size"), path, "size")?,
+        isexec: opt_bool(get("isexec"), path, "isexec")?.unwrap_or(false),
+        cloud,
     })
 }
 

@@ -34,6 +34,16 @@ pub fn stage_md5(text: &str) -> Result<(Option<String>, Option<String>), ParseEr
     for k in ["md5", "meta", "desc"] {
         map.remove(k);
     }
+    // dvc's dump gives a URL dep `hash: md5` whether or not the file says so.
+    if let Some(Value::Sequence(deps)) = map.get_mut("deps") {
+        for d in deps.iter_mut() {
+            if let Value::Mapping(d) = d
+                && needs_dep_hash(d)
+            {
+                d.insert(Value::String("hash".into()), Value::String("md5".into()));
+            }
+        }
+    }
     if map.get("wdir").and_then(Value::as_str) == Some(".") {
         map.remove("wdir");
     }
@@ -43,6 +53,20 @@ pub fn stage_md5(text: &str) -> Result<(Option<String>, Option<String>), ParseEr
         Some(crate::data::hash::md5_bytes(json.as_bytes())),
         recorded,
     ))
+}
+
+/// A dep whose path is a URL (`import-url`), without `repo:` and without `hash:`: dvc's
+/// `dumpd` writes `hash: md5` for it (its hash name is the filesystem's checksum, not a
+/// 2.x one), so a 2.x file gains the key when dvc writes it.
+pub(super) fn needs_dep_hash(d: &serde_yaml::Mapping) -> bool {
+    let url = d.get("path").and_then(Value::as_str).is_some_and(|p| {
+        p.split_once("://").is_some_and(|(s, _)| {
+            !s.is_empty()
+                && s.chars()
+                    .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+        })
+    });
+    url && d.get("repo").is_none() && d.get("hash").is_none()
 }
 
 /// `true` when the file records a stage md5 other than the one its content gives (dvc's

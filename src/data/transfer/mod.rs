@@ -114,6 +114,12 @@ pub enum TransferError {
         "no remote specified in {0}. Create a default remote with\n    git dvc remote add -d <remote name> <remote url>"
     )]
     NoRemote(String),
+    /// A `version_aware` or `worktree` remote keeps files under their workspace paths
+    /// (cloud versioning), a layout git-dvc does not read or write.
+    #[error(
+        "remote '{0}' is `version_aware` or `worktree` (cloud versioning), which git-dvc does not support: use dvc with this remote, or a remote without these options"
+    )]
+    Versioned(String),
 }
 
 impl TransferError {
@@ -810,6 +816,11 @@ pub fn plan<'a>(
             continue;
         }
         let Some(obj) = out_object(out) else { continue };
+        // A `files:` list names the entries even when no cache holds its `.dir`.
+        let listed: Vec<Object> = out
+            .listed_tree()
+            .map(|t| tree_objects(&t, obj.legacy))
+            .unwrap_or_default();
         let own = out.remote.as_deref().map(str::to_lowercase);
         let target = match (remote_flag, own) {
             (Some(flag), Some(own)) if own != flag => continue,
@@ -817,14 +828,12 @@ pub fn plan<'a>(
             (None, Some(own)) => Some(own),
             (None, None) => default_remote.map(str::to_string),
         };
-        match target {
-            Some(name) => {
-                by_remote.entry(name).or_default().insert(obj);
-            }
-            None => {
-                without.insert(obj);
-            }
-        }
+        let set = match target {
+            Some(name) => by_remote.entry(name).or_default(),
+            None => &mut without,
+        };
+        set.insert(obj);
+        set.extend(listed);
     }
     Plan {
         by_remote: by_remote
@@ -844,6 +853,10 @@ pub fn object_names<'a>(
     let mut names = HashMap::new();
     for (rel, out) in outs {
         let Some(obj) = out_object(out) else { continue };
+        if out.is_listed() {
+            // dvc names neither the entries nor the `.dir` of a `files:` list.
+            continue;
+        }
         if obj.is_dir()
             && let Some(tree) = read_tree(odb, &obj)
         {

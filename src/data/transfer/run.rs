@@ -122,8 +122,16 @@ pub fn run<'a>(
     if let Some(name) = &choice.flag {
         repo.config.remote(name)?;
     }
+    let outs: Vec<&Out> = outs.into_iter().collect();
+    // The `.dir`s of `files:` lists: their entries are known without them, so one
+    // missing from the remote too is reported as missing, as dvc does, not as a failure.
+    let listed: std::collections::HashSet<Object> = outs
+        .iter()
+        .filter(|o| o.is_listed())
+        .filter_map(|o| super::out_object(o))
+        .collect();
     let plan: Plan = plan(
-        outs,
+        outs.iter().copied(),
         direction,
         choice.flag.as_deref(),
         choice.default.as_deref(),
@@ -152,9 +160,18 @@ pub fn run<'a>(
                 Direction::Push => {
                     super::push_objects(&repo.odb, &remote, objects, &transfer, progress)
                 }
-                Direction::Fetch => {
-                    super::fetch_objects(&repo.odb, &remote, objects, &transfer, progress)
-                }
+                Direction::Fetch => super::fetch_objects(
+                    &repo.odb, &remote, objects, &transfer, progress,
+                )
+                .map(|mut s| {
+                    let (gone, failed) = std::mem::take(&mut s.failed)
+                        .into_iter()
+                        .partition(|f| listed.contains(&f.object) && f.error.is_not_found());
+                    s.failed = failed;
+                    s.missing
+                        .extend(gone.into_iter().map(|f: super::Failure| f.object));
+                    s
+                }),
             };
             progress.finish();
             result
