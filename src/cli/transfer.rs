@@ -221,6 +221,12 @@ pub fn run(ctx: &Context, dir: Direction, args: TransferArgs) -> CommandResult {
         stop_on_remote_error: true,
     };
     let choice = RemoteChoice::of_repo(&repo, args.remote.as_deref());
+    match (&choice.flag, &choice.default) {
+        (Some(r), _) => tracing::debug!("remote '{r}': given with -r"),
+        (None, Some(r)) => tracing::debug!("remote '{r}': the default (core.remote)"),
+        (None, None) => tracing::debug!("no remote given and no default remote"),
+    }
+    tracing::debug!("{} outs to {}", outs.len(), direction.verb());
     let bar = Bar::default();
     let result = transfer::run(
         &repo,

@@ -30,17 +30,21 @@ pub fn install(reporter: Box<dyn Reporter>) {
 #[must_use = "a phase ends when it is dropped"]
 pub struct Phase {
     id: u64,
+    /// With debug logging on: what to log when the phase ends (`-vv` shows timings).
+    timing: Option<(String, u64, u64, std::time::Instant)>,
 }
 
 /// Begin a phase of `files` files and `bytes` bytes (0 when unknown).
 pub fn phase(label: &str, files: u64, bytes: u64) -> Phase {
+    let timing = (files > 0 && tracing::enabled!(tracing::Level::DEBUG))
+        .then(|| (label.to_string(), files, bytes, std::time::Instant::now()));
     match REPORTER.get() {
         Some(r) if files > 0 => {
             let id = NEXT_ID.fetch_add(1, Ordering::Relaxed);
             r.start(id, label, files, bytes);
-            Phase { id }
+            Phase { id, timing }
         }
-        _ => Phase { id: 0 },
+        _ => Phase { id: 0, timing },
     }
 }
 
@@ -58,6 +62,12 @@ impl Phase {
 
 impl Drop for Phase {
     fn drop(&mut self) {
+        if let Some((label, files, bytes, started)) = &self.timing {
+            tracing::debug!(
+                "{label}: {files} files, {bytes} bytes in {:.3} s",
+                started.elapsed().as_secs_f64()
+            );
+        }
         if self.id != 0
             && let Some(r) = REPORTER.get()
         {

@@ -271,6 +271,14 @@ pub fn hash_dir(
         Some(s) => s.lookup_sorted(legacy, &format!("{out_rel}/"), &rels),
         None => vec![None; files.len()],
     };
+    if tracing::enabled!(tracing::Level::DEBUG) {
+        let hits = known.iter().filter(|k| k.is_some()).count();
+        tracing::debug!(
+            "state DB for '{out_rel}': {hits} of {} files known, {} to check or hash",
+            files.len(),
+            files.len() - hits
+        );
+    }
     let total: u64 = files.iter().map(|f| f.meta.len()).sum();
     let label = if odb.is_some() { "Adding" } else { "Hashing" };
     let progress = crate::data::progress::phase(label, files.len() as u64, total);

@@ -358,8 +358,9 @@ fn man_pages_are_generated_for_every_command() {
 
 // ----- usage errors -----
 
-/// issue 12: what the parser rejects exits with dvc's 254, not clap's 2; help exits 0, and
-/// `-q` with `-v` after the command is accepted, as dvc's subcommand parsers do.
+/// issue 12: what the parser rejects exits with dvc's 254, not clap's 2; help exits 0.
+/// (`-q` with `-v` exits 2 in dvc: see `tty::quiet_with_verbose_is_a_usage_error_exit_2_as_in_dvc`,
+/// which runs dvc directly, since the forking oracle reports that exit as 0.)
 #[test]
 fn usage_errors_exit_like_dvc() {
     let env = TestEnv::new();
@@ -369,7 +370,6 @@ fn usage_errors_exit_like_dvc() {
         &["status", "--bogus"][..],
         &["bogus"],
         &[],
-        &["status", "-q", "-v"],
         &["status", "-h"],
     ] {
         let want = twin.dvc.dvc(args);
