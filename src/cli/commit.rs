@@ -22,12 +22,32 @@ pub struct CommitArgs {
     /// Commit even if the data changed (no prompt).
     #[arg(short, long)]
     pub force: bool,
+    /// Also the stages that produce the target stages' dependencies.
+    #[arg(short = 'd', long = "with-deps")]
+    pub with_deps: bool,
+    /// A directory target means every stage file inside it.
+    #[arg(short = 'R', long = "recursive")]
+    pub recursive: bool,
+    /// Leave the workspace as it is: no link to the cache, no mode change.
+    #[arg(long = "no-relink")]
+    pub no_relink: bool,
 }
 
 /// Run `commit`.
 pub fn run(ctx: &Context, args: CommitArgs) -> CommandResult {
-    let (repo, cwd, _all, _lock) = ctx.open_targets_for_write(&args.targets, |e| {
-        super::error::targets_failed("failed to commit - ", e)
+    let options = crate::data::repo::TargetOptions {
+        recursive: args.recursive,
+        with_deps: args.with_deps,
+    };
+    let (repo, cwd, _all, _lock) = ctx.open_targets_for_write(&args.targets, options, |e| {
+        // dvc commits target by target, so its error names the target.
+        let prefix = match &e {
+            crate::data::repo::TargetError::NotTracked(rel, _) => {
+                format!("failed to commit {rel} - ")
+            }
+            _ => "failed to commit - ".to_string(),
+        };
+        super::error::targets_failed(&prefix, e)
     })?;
     let mut scm = Scm::open(&repo.root, repo.config.core_no_scm());
     let targets: Vec<Option<&String>> = if args.targets.is_empty() {
@@ -40,9 +60,16 @@ pub fn run(ctx: &Context, args: CommitArgs) -> CommandResult {
         let what = target.map(|t| format!(" {t}")).unwrap_or_default();
         let given: Vec<String> = target.into_iter().cloned().collect();
         let stages = repo
-            .stages_for_targets(&super::context::abs_targets(&cwd, &given))
+            .stages_for_targets_with(&super::context::abs_targets(&cwd, &given), options)
             .map_err(|e| super::error::targets_failed("failed to commit - ", e))?;
-        if let Err(e) = commit_target(ctx, &repo, &cwd, &stages, args.force, scm.as_mut()) {
+        if let Err(e) = commit_target(
+            ctx,
+            &repo,
+            &cwd,
+            &stages,
+            (args.force, !args.no_relink),
+            scm.as_mut(),
+        ) {
             result = Err(match e {
                 Failure::Message(m) => {
                     CommandError::new(ErrorKind::Failed, format!("failed to commit{what} - {m}"))
@@ -73,7 +100,7 @@ fn commit_target(
     repo: &Repo,
     cwd: &Path,
     stages: &[Stage],
-    force: bool,
+    (force, relink): (bool, bool),
     mut scm: Option<&mut Scm>,
 ) -> Result<(), Failure> {
     let fail = |e: &dyn std::error::Error| Failure::Message(e.to_string());
@@ -138,7 +165,7 @@ fn commit_target(
             }
             let mut updates = external;
             for o in &st.outs {
-                let c = commit::commit_out(repo, o, false).map_err(|e| fail(&e))?;
+                let c = commit::commit_out_with(repo, o, false, relink).map_err(|e| fail(&e))?;
                 if c.changed {
                     updates.push((o.index, c.update));
                 }

@@ -103,6 +103,17 @@ pub struct Committed {
 /// Hash the workspace version of `o`, cache it (unless `no_commit`), relink per
 /// `cache.type`, record state, and return the new out fields.
 pub fn commit_out(repo: &Repo, o: &ResolvedOut, no_commit: bool) -> Result<Committed, Error> {
+    commit_out_with(repo, o, no_commit, true)
+}
+
+/// [`commit_out`]; with `relink` false (dvc's `--no-relink`) the workspace is left as it
+/// is: no link to the cache, no mode change.
+pub fn commit_out_with(
+    repo: &Repo,
+    o: &ResolvedOut,
+    no_commit: bool,
+    relink: bool,
+) -> Result<Committed, Error> {
     let cache = o.out.cache && !no_commit;
     // Legacy outs stay legacy while their data is unchanged (spec §1.5).
     let mut target = o.clone();
@@ -131,7 +142,7 @@ pub fn commit_out(repo: &Repo, o: &ResolvedOut, no_commit: bool) -> Result<Commi
     };
     let legacy = target.out.is_legacy();
     if cache {
-        finish_cache(repo, &target, &cur, legacy)?;
+        finish_cache(repo, &target, &cur, legacy, relink)?;
     }
     status::record(repo, &target, &cur);
     let update = OutUpdate {
@@ -146,11 +157,20 @@ pub fn commit_out(repo: &Repo, o: &ResolvedOut, no_commit: bool) -> Result<Commi
 }
 
 /// Store the `.dir` manifest and relink the workspace per `cache.type`.
-fn finish_cache(repo: &Repo, o: &ResolvedOut, cur: &Current, legacy: bool) -> Result<(), Error> {
+fn finish_cache(
+    repo: &Repo,
+    o: &ResolvedOut,
+    cur: &Current,
+    legacy: bool,
+    relink: bool,
+) -> Result<(), Error> {
     if let Some(dh) = &cur.dir {
         repo.odb.put_bytes(&cur.md5, legacy, &dh.tree.to_bytes())?;
         // Every entry was just hashed into the cache.
         status::mark_complete(repo, &cur.md5, legacy);
+        if !relink {
+            return Ok(());
+        }
         let lt = repo.odb.effective_link_type();
         let relink_all = matches!(lt, odb::LinkType::Hardlink | odb::LinkType::Symlink);
         use rayon::prelude::*;
@@ -187,7 +207,7 @@ fn finish_cache(repo: &Repo, o: &ResolvedOut, cur: &Current, legacy: bool) -> Re
                 let _ = state.remove_many(legacy, rels.iter().map(String::as_str));
             }
         }
-    } else {
+    } else if relink {
         let was_symlink =
             fs_err::symlink_metadata(&o.abs).is_ok_and(|m| m.file_type().is_symlink());
         if was_symlink {
@@ -329,6 +349,7 @@ pub fn add(
     abs: &Path,
     stages: &[Stage],
     no_commit: bool,
+    relink: bool,
     git: Option<&dyn GitIndex>,
 ) -> Result<AddOutcome, Error> {
     let rel = check_add_target(repo, abs, stages, git)?;
@@ -351,7 +372,7 @@ pub fn add(
                     return Err(Error::TrackedByScm(o.rel.clone()));
                 }
                 if o.rel == rel {
-                    let c = commit_out(repo, o, no_commit)?;
+                    let c = commit_out_with(repo, o, no_commit, relink)?;
                     write_updates(repo, st, &[(o.index, c.update)])?;
                 } else {
                     granular(repo, st, o, &rel, no_commit)?;
@@ -398,7 +419,7 @@ pub fn add(
         abs: abs.to_path_buf(),
         rel: rel.clone(),
     };
-    let c = commit_out(repo, &o, no_commit)?;
+    let c = commit_out_with(repo, &o, no_commit, relink)?;
     let mut out = fresh;
     out.md5 = c.update.md5;
     out.size = c.update.size;
