@@ -66,7 +66,7 @@ pub struct GcArgs {
     #[arg(long = "drop-unexpandable")]
     pub drop_unexpandable: bool,
     /// Keep data files used by commits at or after this date (yyyy-mm-dd, UTC).
-    #[arg(long = "date", value_name = "yyyy-mm-dd", value_parser = date_arg)]
+    #[arg(long = "date", value_name = "yyyy-mm-dd")]
     pub date: Option<String>,
     /// Keep data files of every dvc experiment (refs under `refs/exps/`).
     #[arg(long = "all-experiments")]
@@ -81,11 +81,6 @@ pub struct GcArgs {
     /// Also keep what these projects (sharing this cache) use, in the same scope.
     #[arg(short = 'p', long = "projects", value_name = "paths", num_args = 0..)]
     pub projects: Vec<std::path::PathBuf>,
-}
-
-/// clap's check of `--date` (the text is kept for dvc's warning).
-fn date_arg(s: &str) -> Result<String, String> {
-    parse_date(s).map(|_| s.to_string())
 }
 
 /// `yyyy-mm-dd` as the UTC midnight starting that day, in seconds since the epoch.

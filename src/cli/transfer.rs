@@ -432,9 +432,20 @@ pub fn run(ctx: &Context, dir: Direction, args: TransferArgs, extra: Extra) -> C
         // dvc only warns; everything that needed the remote is in the cache already.
         eprintln!("No remote provided and no default remote set.");
     }
-    let summary = outcome
+    let mut summary = outcome
         .into_summary()
         .map_err(|e| transfer_failed(dir.verb(), e))?;
+    if extra.allow_missing {
+        // `pull --allow-missing`: what the remote lacks is reported as missing (a
+        // warning), not as a failed download, as dvc does.
+        let (missing, failed): (Vec<_>, Vec<_>) = std::mem::take(&mut summary.failed)
+            .into_iter()
+            .partition(|f| f.error.is_not_found());
+        summary.failed = failed;
+        summary
+            .missing
+            .extend(missing.into_iter().map(|f| f.object));
+    }
     report(ctx, &repo, dir, &outs, &summary, &stages, &extra)
 }
 
@@ -451,7 +462,12 @@ fn report(
         eprintln!("ERROR: failed to transfer '{}' - {}", f.object.oid, f.error);
     }
     if !summary.missing.is_empty() {
-        let names = transfer::object_names(&repo.odb, outs.iter().map(|(r, o)| (r.as_str(), o)));
+        // dvc names the outs of missing objects when pushing only.
+        let names = if dir == Direction::Push {
+            transfer::object_names(&repo.odb, outs.iter().map(|(r, o)| (r.as_str(), o)))
+        } else {
+            Default::default()
+        };
         let mut text = String::from(
             "WARNING: Some of the cache files do not exist neither locally nor on remote. Missing cache files:\n",
         );
