@@ -106,6 +106,14 @@ impl ProcessEnv {
         std::time::Duration::from_millis(self.progress_delay_ms.unwrap_or(250))
     }
 
+    /// dvc's `--cd DIR`: make `dir` (relative to the current directory) the process's
+    /// working directory, so that git-dvc and the git it runs both start there.
+    pub fn change_dir(&mut self, dir: &Path) -> std::io::Result<()> {
+        std::env::set_current_dir(dir)?;
+        self.cwd = Some(std::env::current_dir()?);
+        Ok(())
+    }
+
     /// The working directory, or an error a caller can show.
     pub fn cwd(&self) -> std::io::Result<&Path> {
         self.cwd.as_deref().ok_or_else(|| {

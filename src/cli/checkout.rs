@@ -15,13 +15,33 @@ pub struct CheckoutArgs {
     /// Overwrite or delete unsaved workspace data without asking.
     #[arg(short, long)]
     pub force: bool,
+    /// Print a summary of the changes instead of one line per out.
+    #[arg(long)]
+    pub summary: bool,
+    /// Also the stages that produce the target stages' dependencies.
+    #[arg(short = 'd', long = "with-deps")]
+    pub with_deps: bool,
+    /// A directory target means every stage file inside it.
+    #[arg(short = 'R', long = "recursive")]
+    pub recursive: bool,
+    /// Do not fail when some files or directories are missing from the cache.
+    #[arg(long = "allow-missing")]
+    pub allow_missing: bool,
 }
 
 /// Run `checkout`.
 pub fn run(ctx: &Context, args: CheckoutArgs) -> CommandResult {
     // dvc's checkout lets every error out of the command (exit 255), a stage that
     // cannot be loaded included.
-    let (repo, cwd, stages, _lock) = ctx.open_targets_for_write(&args.targets, |e| {
+    let options = crate::data::repo::TargetOptions {
+        recursive: args.recursive,
+        with_deps: args.with_deps,
+    };
+    let (repo, cwd, stages, _lock) = ctx.open_targets_for_write(&args.targets, options, |e| {
+        if let crate::data::repo::TargetError::NotTracked(rel, _) = &e {
+            // dvc's checkout guesses the user meant git's.
+            return CommandError::unhandled(format!("Did you mean `git checkout {rel}`?: {e}"));
+        }
         let mut e = CommandError::from(e);
         if e.kind == ErrorKind::Failed {
             e.kind = ErrorKind::Unhandled;
@@ -38,7 +58,18 @@ pub fn run(ctx: &Context, args: CheckoutArgs) -> CommandResult {
     };
     let report = checkout::checkout(&repo, &stages, opts)
         .map_err(|e| CommandError::with_source(ErrorKind::Unhandled, e))?;
-    if !ctx.quiet {
+    if args.summary && !ctx.quiet {
+        let s = report.stats;
+        println!(
+            "{}",
+            super::ui::summary_line(&[
+                (s.modified, "modified"),
+                (s.added, "added"),
+                (s.deleted, "deleted"),
+            ])
+            .unwrap_or_else(|| "No changes.".into())
+        );
+    } else if !ctx.quiet {
         let mut lines = Vec::new();
         for (rel, is_dir, change) in &report.changes {
             // `--relink` rewrites are not reported by dvc; exec-bit-only ones are.
@@ -64,14 +95,14 @@ pub fn run(ctx: &Context, args: CheckoutArgs) -> CommandResult {
             text.push_str(&format!("{}       {shown}\n", change.letter()));
         }
         print!("{text}");
-        if args.relink {
-            println!("Relinked successfully");
-        }
+    }
+    if args.relink && !ctx.quiet && (report.missing.is_empty() || args.allow_missing) {
+        println!("Relinked successfully");
     }
     for e in &report.errors {
         eprintln!("ERROR: {e}");
     }
-    if !report.missing.is_empty() {
+    if !report.missing.is_empty() && !args.allow_missing {
         let mut e = CommandError::unhandled(format!(
             "Checkout failed for following targets:\n{}\nIs your cache up to date?\n<https://error.dvc.org/missing-files>",
             report

@@ -22,12 +22,32 @@ pub struct CommitArgs {
     /// Commit even if the data changed (no prompt).
     #[arg(short, long)]
     pub force: bool,
+    /// Also the stages that produce the target stages' dependencies.
+    #[arg(short = 'd', long = "with-deps")]
+    pub with_deps: bool,
+    /// A directory target means every stage file inside it.
+    #[arg(short = 'R', long = "recursive")]
+    pub recursive: bool,
+    /// Leave the workspace as it is: no link to the cache, no mode change.
+    #[arg(long = "no-relink")]
+    pub no_relink: bool,
 }
 
 /// Run `commit`.
 pub fn run(ctx: &Context, args: CommitArgs) -> CommandResult {
-    let (repo, cwd, _all, _lock) = ctx.open_targets_for_write(&args.targets, |e| {
-        super::error::targets_failed("failed to commit - ", e)
+    let options = crate::data::repo::TargetOptions {
+        recursive: args.recursive,
+        with_deps: args.with_deps,
+    };
+    let (repo, cwd, _all, _lock) = ctx.open_targets_for_write(&args.targets, options, |e| {
+        // dvc commits target by target, so its error names the target.
+        let prefix = match &e {
+            crate::data::repo::TargetError::NotTracked(rel, _) => {
+                format!("failed to commit {rel} - ")
+            }
+            _ => "failed to commit - ".to_string(),
+        };
+        super::error::targets_failed(&prefix, e)
     })?;
     let mut scm = Scm::open(&repo.root, &repo.config);
     let targets: Vec<Option<&String>> = if args.targets.is_empty() {
@@ -40,9 +60,16 @@ pub fn run(ctx: &Context, args: CommitArgs) -> CommandResult {
         let what = target.map(|t| format!(" {t}")).unwrap_or_default();
         let given: Vec<String> = target.into_iter().cloned().collect();
         let stages = repo
-            .stages_for_targets(&super::context::abs_targets(&cwd, &given))
+            .stages_for_targets_with(&super::context::abs_targets(&cwd, &given), options)
             .map_err(|e| super::error::targets_failed("failed to commit - ", e))?;
-        if let Err(e) = commit_target(ctx, &repo, &cwd, &stages, args.force, scm.as_mut()) {
+        if let Err(e) = commit_target(
+            ctx,
+            &repo,
+            &cwd,
+            &stages,
+            (args.force, !args.no_relink),
+            scm.as_mut(),
+        ) {
             result = Err(match e {
                 Failure::Message(m) => {
                     CommandError::new(ErrorKind::Failed, format!("failed to commit{what} - {m}"))
@@ -73,7 +100,7 @@ fn commit_target(
     repo: &Repo,
     cwd: &Path,
     stages: &[Stage],
-    force: bool,
+    (force, relink): (bool, bool),
     mut scm: Option<&mut Scm>,
 ) -> Result<(), Failure> {
     let fail = |e: &dyn std::error::Error| Failure::Message(e.to_string());
@@ -88,12 +115,12 @@ fn commit_target(
                 .count();
         let mut written = Vec::new();
         for st in &stages[start..end] {
-            if !force {
-                confirm_changed(repo, cwd, st)?;
-            }
-            // `Stage.save_deps` (with `--force`): every dep must exist, and is hashed again.
+            // dvc saves a changed stage only after a yes; an unchanged one is not saved.
+            let save = !force && confirm_changed(repo, cwd, st)?;
+            // `Stage.save_deps` (with `--force` or a yes): every dep must exist, and is
+            // hashed again.
             let mut dep_updates = Vec::new();
-            if force {
+            if force || save {
                 for d in &st.deps {
                     if fs_err::symlink_metadata(&d.abs).is_err() {
                         return Err(Failure::Message(format!(
@@ -131,12 +158,12 @@ fn commit_target(
             }
             let mut updates = external;
             for o in &st.outs {
-                // Without `--force` an unchanged stage is not saved: dvc dumps what it
-                // loaded (a `files:` list is written back in dvc's form even so).
-                let c = if force {
-                    commit::commit_out(repo, o, false)
+                // Without `--force` (or a yes) an unchanged stage is not saved: dvc dumps
+                // what it loaded (a `files:` list is written back in dvc's form even so).
+                let c = if force || save {
+                    commit::commit_out_with(repo, o, false, relink)
                 } else {
-                    commit::commit_out_as_recorded(repo, o)
+                    commit::commit_out_as_recorded(repo, o, relink)
                 }
                 .map_err(|e| fail(&e))?;
                 if c.changed || o.out.is_listed() {
@@ -172,7 +199,7 @@ fn commit_target(
 /// dvc's `changed_entries` and `prompt_to_commit`: a stage whose outs (or recorded md5)
 /// changed is committed only if the user says yes on a terminal; elsewhere it is refused.
 /// (`not in cache` is no change.)
-fn confirm_changed(repo: &Repo, cwd: &Path, st: &Stage) -> Result<(), Failure> {
+fn confirm_changed(repo: &Repo, cwd: &Path, st: &Stage) -> Result<bool, Failure> {
     let fail = |e: &dyn std::error::Error| Failure::Message(e.to_string());
     let mut outs = Vec::new();
     for o in &st.outs {
@@ -212,10 +239,10 @@ fn confirm_changed(repo: &Repo, cwd: &Path, st: &Stage) -> Result<(), Failure> {
     } else if st.changed_checksum {
         format!("'md5' of {stage} changed.")
     } else {
-        return Ok(());
+        return Ok(false);
     };
     if super::ui::prompt_confirm(&format!("{question} Are you sure you want to commit it?")) {
-        Ok(())
+        Ok(true)
     } else {
         Err(Failure::Message(format!(
             "unable to commit changed stage: '{}'. Use `-f|--force` to force.",

@@ -3,7 +3,7 @@
 
 use super::error::{CommandError, ErrorKind};
 use crate::data::lock::RepoLock;
-use crate::data::repo::{Repo, RepoError, TargetError};
+use crate::data::repo::{Repo, RepoError, TargetError, TargetOptions};
 use crate::env::ProcessEnv;
 use std::path::{Path, PathBuf};
 
@@ -21,6 +21,9 @@ pub struct Context {
     pub jobs_flag: Option<usize>,
     /// The process environment (with `--rehash` folded in).
     pub env: ProcessEnv,
+    /// `--wait-for-lock`: wait for DVC's repo lock for as long as it is held, as dvc
+    /// does, instead of failing after a short retry.
+    pub wait_for_lock: bool,
 }
 
 impl Context {
@@ -55,6 +58,7 @@ impl Context {
             jobs,
             jobs_flag,
             env,
+            wait_for_lock: false,
         }
     }
 
@@ -83,6 +87,13 @@ impl Context {
 
     /// Take DVC's repo lock.
     pub fn lock(&self, repo: &Repo) -> Result<RepoLock, CommandError> {
+        if self.wait_for_lock {
+            let forever = crate::data::lock::LockOptions {
+                retries: u32::MAX,
+                delay: std::time::Duration::from_millis(100),
+            };
+            return Ok(RepoLock::acquire_with(&repo.dvc_dir, forever)?);
+        }
         Ok(RepoLock::acquire(&repo.dvc_dir)?)
     }
 
@@ -93,12 +104,13 @@ impl Context {
     pub fn open_targets_for_write(
         &self,
         targets: &[String],
+        options: TargetOptions,
         target_error: impl FnOnce(TargetError) -> CommandError,
     ) -> Result<(Repo, PathBuf, Vec<crate::data::repo::Stage>, RepoLock), CommandError> {
         let repo = self.open_repo()?;
         let cwd = self.cwd()?;
         let stages = repo
-            .stages_for_targets(&abs_targets(&cwd, targets))
+            .stages_for_targets_with(&abs_targets(&cwd, targets), options)
             .map_err(target_error)?;
         let out_paths: Vec<PathBuf> = stages
             .iter()
@@ -132,12 +144,160 @@ pub fn abs_targets(cwd: &Path, targets: &[String]) -> Vec<PathBuf> {
         .collect()
 }
 
+/// dvc's `--glob` (`glob_targets`: Python's `iglob` with `recursive=True`): expand each
+/// target's shell-style wildcards against the filesystem; `**` matches any depth, and a
+/// wildcard does not match a name starting with `.` unless the pattern does. No match at
+/// all is dvc's error.
+pub fn glob_targets(
+    cwd: &Path,
+    targets: &[String],
+    glob: bool,
+) -> Result<Vec<String>, CommandError> {
+    if !glob {
+        return Ok(targets.to_vec());
+    }
+    let mut found = Vec::new();
+    for t in targets {
+        found.extend(glob_one(cwd, t)?);
+    }
+    if found.is_empty() {
+        let listed: Vec<String> = targets.iter().map(|t| format!("'{t}'")).collect();
+        return Err(CommandError::failed(format!(
+            "Glob [{}] has no matches.",
+            listed.join(", ")
+        )));
+    }
+    Ok(found)
+}
+
+fn has_magic(s: &str) -> bool {
+    s.contains(['*', '?', '['])
+}
+
+fn glob_one(cwd: &Path, pattern: &str) -> Result<Vec<String>, CommandError> {
+    let join_shown = |shown: &str, name: &str| -> String {
+        if shown.is_empty() {
+            name.to_string()
+        } else if shown.ends_with('/') {
+            format!("{shown}{name}")
+        } else {
+            format!("{shown}/{name}")
+        }
+    };
+    let entries = |dir: &Path| -> Vec<(String, bool)> {
+        let mut v: Vec<(String, bool)> = fs_err::read_dir(dir)
+            .map(|rd| {
+                rd.flatten()
+                    .filter_map(|e| {
+                        let name = e.file_name().into_string().ok()?;
+                        let is_dir = e.path().is_dir();
+                        Some((name, is_dir))
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        v.sort();
+        v
+    };
+    let absolute = pattern.starts_with('/');
+    let (mut current, parts): (Vec<(String, PathBuf)>, Vec<&str>) = (
+        vec![if absolute {
+            ("/".to_string(), PathBuf::from("/"))
+        } else {
+            (String::new(), cwd.to_path_buf())
+        }],
+        pattern.split('/').filter(|p| !p.is_empty()).collect(),
+    );
+    for (i, part) in parts.iter().enumerate() {
+        let last = i + 1 == parts.len();
+        let mut next = Vec::new();
+        for (shown, path) in &current {
+            if *part == "**" {
+                // Zero or more directories (files too when it ends the pattern).
+                let mut stack = vec![(shown.clone(), path.clone())];
+                while let Some((s, p)) = stack.pop() {
+                    let here = if s.is_empty() || !last {
+                        s.clone()
+                    } else {
+                        join_shown(&s, "")
+                    };
+                    next.push((here, p.clone()));
+                    let mut children = Vec::new();
+                    for (name, is_dir) in entries(&p) {
+                        if name.starts_with('.') {
+                            continue;
+                        }
+                        if is_dir {
+                            children.push((join_shown(&s, &name), p.join(&name)));
+                        } else if last {
+                            next.push((join_shown(&s, &name), p.join(&name)));
+                        }
+                    }
+                    stack.extend(children.into_iter().rev());
+                }
+            } else if has_magic(part) {
+                let matcher = globset::GlobBuilder::new(part)
+                    .literal_separator(true)
+                    .backslash_escape(false)
+                    .build()
+                    .map_err(|e| CommandError::failed(format!("invalid glob '{pattern}': {e}")))?
+                    .compile_matcher();
+                for (name, is_dir) in entries(path) {
+                    if name.starts_with('.') && !part.starts_with('.') {
+                        continue;
+                    }
+                    if (last || is_dir) && matcher.is_match(&name) {
+                        next.push((join_shown(shown, &name), path.join(&name)));
+                    }
+                }
+            } else {
+                let p = path.join(part);
+                let exists = if last {
+                    fs_err::symlink_metadata(&p).is_ok()
+                } else {
+                    p.is_dir()
+                };
+                if exists {
+                    next.push((join_shown(shown, part), p));
+                }
+            }
+        }
+        current = next;
+    }
+    Ok(current
+        .into_iter()
+        .map(|(s, _)| s)
+        .filter(|s| !s.is_empty())
+        .collect())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     /// Regression (architecture issue): a second context used to claim the `-j` it was
     /// given while the global pool kept its first size.
+    #[test]
+    fn glob_targets_follow_python_iglob() {
+        let tmp = tempfile::tempdir().expect("temp dir");
+        let root = tmp.path();
+        for f in ["a.txt", "b.txt", ".h.txt", "d/c.txt", "d/e/f.txt"] {
+            let p = root.join(f);
+            fs_err::create_dir_all(p.parent().expect("parent")).expect("mkdir");
+            fs_err::write(&p, "x").expect("write");
+        }
+        let g = |p: &str| glob_targets(root, &[p.to_string()], true).map_err(|e| e.message());
+        assert_eq!(g("*.txt").unwrap(), vec!["a.txt", "b.txt"]);
+        assert_eq!(g(".*.txt").unwrap(), vec![".h.txt"]);
+        assert_eq!(g("d/*/f.txt").unwrap(), vec!["d/e/f.txt"]);
+        assert_eq!(g("**/*.txt").unwrap().len(), 4);
+        assert_eq!(g("x*").unwrap_err(), "Glob ['x*'] has no matches.");
+        assert_eq!(
+            glob_targets(root, &["x*".into()], false).unwrap(),
+            vec!["x*"]
+        );
+    }
+
     #[test]
     fn jobs_is_the_real_pool_size() {
         let first = Context::new(true, 0, Some(3), ProcessEnv::default());

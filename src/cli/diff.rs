@@ -30,6 +30,62 @@ pub struct DiffArgs {
     /// Hide the "not in cache" section.
     #[arg(long = "hide-missing")]
     pub hide_missing: bool,
+    /// Show each entry's hash.
+    #[arg(long = "show-hash")]
+    pub show_hash: bool,
+    /// Print a Markdown (GFM) table.
+    #[arg(long = "md")]
+    pub md: bool,
+}
+
+/// Each entry's hash, as dvc's `_hash` gives it: the new side's for an addition, the
+/// old side's otherwise, both for a modification.
+struct Hashes {
+    old: Snapshot,
+    new: Snapshot,
+}
+
+/// A hash as dvc shows it: one, or an old/new pair.
+enum Hash {
+    One(String),
+    Pair(String, String),
+}
+
+impl Hashes {
+    fn md5(snap: &Snapshot, path: &str) -> String {
+        snap.entries
+            .get(path.trim_end_matches('/'))
+            .map(|e| e.md5.clone())
+            .unwrap_or_default()
+    }
+    fn of(&self, state: &str, path: &str) -> Hash {
+        match state {
+            "added" => Hash::One(Self::md5(&self.new, path)),
+            "modified" => Hash::Pair(Self::md5(&self.old, path), Self::md5(&self.new, path)),
+            _ => {
+                let old = Self::md5(&self.old, path);
+                Hash::One(if old.is_empty() {
+                    Self::md5(&self.new, path)
+                } else {
+                    old
+                })
+            }
+        }
+    }
+    fn json(&self, state: &str, path: &str) -> serde_json::Value {
+        match self.of(state, path) {
+            Hash::One(h) => serde_json::Value::String(h),
+            Hash::Pair(o, n) => serde_json::json!({ "old": o, "new": n }),
+        }
+    }
+    /// dvc's `_digest`: 8 characters of each.
+    fn digest(&self, state: &str, path: &str) -> String {
+        let short = |h: &str| h.chars().take(8).collect::<String>();
+        match self.of(state, path) {
+            Hash::One(h) => short(&h),
+            Hash::Pair(o, n) => format!("{}..{}", short(&o), short(&n)),
+        }
+    }
 }
 
 fn failed(e: impl std::fmt::Display) -> CommandError {
@@ -121,20 +177,101 @@ pub fn run(ctx: &Context, args: DiffArgs) -> CommandResult {
     let _lock = ctx.lock(&repo)?;
     let hide_missing = args.b_rev.is_some() || args.hide_missing;
     let has_commits = githistory::has_commits(&repo.root).unwrap_or(false);
-    let result = if !has_commits {
-        DiffResult::default()
+    let (result, hashes) = if !has_commits {
+        (DiffResult::default(), None)
     } else {
-        compute(ctx, &repo, &args)?
+        let (r, old, new) = compute(ctx, &repo, &args)?;
+        (r, Some(Hashes { old, new }))
     };
+    let hashes = hashes.filter(|_| args.show_hash);
     if args.json {
-        println!("{}", render_json(&result, hide_missing));
+        println!("{}", render_json(&result, hide_missing, hashes.as_ref()));
+    } else if args.md {
+        print!(
+            "{}",
+            render_markdown(&result, hide_missing, hashes.as_ref())
+        );
     } else {
-        print!("{}", render_text(&result, hide_missing));
+        print!("{}", render_text(&result, hide_missing, hashes.as_ref()));
     }
     Ok(())
 }
 
-fn compute(ctx: &Context, repo: &Repo, args: &DiffArgs) -> CommandResult<DiffResult> {
+/// dvc's `_show_markdown`: a GFM table (tabulate's `github` layout: each column as wide
+/// as its widest cell, and at least its header plus two), then an empty line.
+fn render_markdown(r: &DiffResult, hide_missing: bool, hashes: Option<&Hashes>) -> String {
+    let mut headers = vec!["Status"];
+    if hashes.is_some() {
+        headers.push("Hash");
+    }
+    headers.push("Path");
+    let mut rows: Vec<Vec<String>> = Vec::new();
+    for (state, paths) in states(r, hide_missing) {
+        for (key, shown) in paths {
+            let mut row = vec![state.to_string()];
+            if let Some(h) = hashes {
+                row.push(h.digest(state, &key));
+            }
+            row.push(shown);
+            rows.push(row);
+        }
+    }
+    let widths: Vec<usize> = headers
+        .iter()
+        .enumerate()
+        .map(|(i, h)| {
+            rows.iter()
+                .map(|r| r[i].chars().count())
+                .max()
+                .unwrap_or(0)
+                .max(h.len() + 2)
+        })
+        .collect();
+    let line = |cells: &[String]| {
+        let inner: Vec<String> = cells
+            .iter()
+            .zip(&widths)
+            .map(|(c, w)| format!(" {c:<w$} "))
+            .collect();
+        format!("|{}|\n", inner.join("|"))
+    };
+    let mut out = line(&headers.iter().map(|h| h.to_string()).collect::<Vec<_>>());
+    let dashes: Vec<String> = widths.iter().map(|w| "-".repeat(w + 2)).collect();
+    out.push_str(&format!("|{}|\n", dashes.join("|")));
+    for row in &rows {
+        out.push_str(&line(row));
+    }
+    out.push('\n');
+    out
+}
+
+/// The sections in dvc's order, each entry as (the path hashes are looked up by, what is
+/// shown).
+fn states(r: &DiffResult, hide_missing: bool) -> Vec<(&'static str, Vec<(String, String)>)> {
+    let same = |v: &[String]| v.iter().map(|p| (p.clone(), p.clone())).collect::<Vec<_>>();
+    let mut states = vec![
+        ("added", same(&r.added)),
+        ("deleted", same(&r.deleted)),
+        (
+            "renamed",
+            r.renamed
+                .iter()
+                .map(|(o, n)| (o.clone(), format!("{o} -> {n}")))
+                .collect(),
+        ),
+        ("modified", same(&r.modified)),
+    ];
+    if !hide_missing {
+        states.push(("not in cache", same(&r.not_in_cache)));
+    }
+    states
+}
+
+fn compute(
+    ctx: &Context,
+    repo: &Repo,
+    args: &DiffArgs,
+) -> CommandResult<(DiffResult, Snapshot, Snapshot)> {
     let workspace = |r: &str| r == "workspace";
     let old = if workspace(&args.a_rev) {
         workspace_snapshot(repo)?
@@ -150,7 +287,11 @@ fn compute(ctx: &Context, repo: &Repo, args: &DiffArgs) -> CommandResult<DiffRes
             let snap = rev_snapshot(repo, b)?;
             if a_id.is_some() && a_id == b_id {
                 // Both name the same commit: nothing to compare (dvc groups revs by sha).
-                return Ok(DiffResult::default());
+                return Ok((
+                    DiffResult::default(),
+                    Snapshot::default(),
+                    Snapshot::default(),
+                ));
             }
             (snap, false)
         }
@@ -158,63 +299,57 @@ fn compute(ctx: &Context, repo: &Repo, args: &DiffArgs) -> CommandResult<DiffRes
     let roots = target_roots(repo, ctx, &args.targets, [&old, &new])?;
     let odb = &repo.odb;
     let in_cache = |e: &Entry| odb.exists(&e.md5, e.legacy);
-    Ok(diff::diff(
-        &old,
-        &new,
-        roots.as_ref(),
-        with_missing,
-        &in_cache,
-    ))
+    let result = diff::diff(&old, &new, roots.as_ref(), with_missing, &in_cache);
+    Ok((result, old, new))
 }
 
 /// `{"added": [{"path": …}], …, "not in cache": […]}` (json.dumps separators).
-fn render_json(r: &DiffResult, hide_missing: bool) -> String {
+fn render_json(r: &DiffResult, hide_missing: bool, hashes: Option<&Hashes>) -> String {
     use serde_json::{Map, Value, json};
     if r.is_empty() {
         return "{}".to_string();
     }
-    let paths = |v: &[String]| Value::Array(v.iter().map(|p| json!({ "path": p })).collect());
+    let entry = |state: &str, path: Value, key: &str| {
+        let mut e = Map::new();
+        e.insert("path".into(), path);
+        if let Some(h) = hashes {
+            e.insert("hash".into(), h.json(state, key));
+        }
+        Value::Object(e)
+    };
+    let paths = |state: &str, v: &[String]| {
+        Value::Array(v.iter().map(|p| entry(state, json!(p), p)).collect())
+    };
     let mut m = Map::new();
-    m.insert("added".into(), paths(&r.added));
-    m.insert("deleted".into(), paths(&r.deleted));
-    m.insert("modified".into(), paths(&r.modified));
+    m.insert("added".into(), paths("added", &r.added));
+    m.insert("deleted".into(), paths("deleted", &r.deleted));
+    m.insert("modified".into(), paths("modified", &r.modified));
     m.insert(
         "renamed".into(),
         Value::Array(
             r.renamed
                 .iter()
-                .map(|(o, n)| json!({ "path": { "old": o, "new": n } }))
+                .map(|(o, n)| entry("renamed", json!({ "old": o, "new": n }), o))
                 .collect(),
         ),
     );
     if !hide_missing {
-        m.insert("not in cache".into(), paths(&r.not_in_cache));
+        m.insert(
+            "not in cache".into(),
+            paths("not in cache", &r.not_in_cache),
+        );
     }
     python_json(&Value::Object(m))
 }
 
 /// dvc's `CmdDiff._show_diff`.
-fn render_text(r: &DiffResult, hide_missing: bool) -> String {
+fn render_text(r: &DiffResult, hide_missing: bool, hashes: Option<&Hashes>) -> String {
     if r.is_empty() {
         return String::new();
     }
-    let renamed: Vec<String> = r
-        .renamed
-        .iter()
-        .map(|(o, n)| format!("{o} -> {n}"))
-        .collect();
-    let mut states: Vec<(&str, &[String])> = vec![
-        ("added", &r.added),
-        ("deleted", &r.deleted),
-        ("renamed", &renamed),
-        ("modified", &r.modified),
-    ];
-    if !hide_missing {
-        states.push(("not in cache", &r.not_in_cache));
-    }
     let mut out = String::new();
     let mut summary = Vec::new();
-    for (state, entries) in &states {
+    for (state, entries) in states(r, hide_missing) {
         if entries.is_empty() {
             continue;
         }
@@ -222,8 +357,11 @@ fn render_text(r: &DiffResult, hide_missing: bool) -> String {
         header[..1].make_ascii_uppercase();
         out.push_str(&format!("{header}:\n"));
         let mut count = 0;
-        for p in entries.iter() {
-            out.push_str(&format!("    {p}\n"));
+        for (key, p) in entries.iter() {
+            match hashes {
+                Some(h) => out.push_str(&format!("    {}  {p}\n", h.digest(state, key))),
+                None => out.push_str(&format!("    {p}\n")),
+            }
             if !p.ends_with('/') {
                 count += 1;
             }
@@ -253,11 +391,11 @@ mod tests {
             not_in_cache: vec![],
         };
         assert_eq!(
-            render_text(&r, false),
+            render_text(&r, false, None),
             "Added:\n    d/z\n\nDeleted:\n    g\n\nModified:\n    d/\n    d/y\n    f\n\nfiles summary: 1 added, 1 deleted, 2 modified\n"
         );
         assert_eq!(
-            render_json(&r, false),
+            render_json(&r, false, None),
             r#"{"added": [{"path": "d/z"}], "deleted": [{"path": "g"}], "modified": [{"path": "d/"}, {"path": "d/y"}, {"path": "f"}], "renamed": [], "not in cache": []}"#
         );
     }

@@ -216,6 +216,7 @@ pub fn stage_load_failed(prefix: &str, e: RepoError) -> CommandError {
 pub fn targets_failed(prefix: &str, e: TargetError) -> CommandError {
     match e {
         TargetError::Repo(r) => stage_load_failed(prefix, r),
+        e @ TargetError::NotTracked(..) => CommandError::failed(format!("{prefix}{e}")),
         other => CommandError::with_source(ErrorKind::Failed, other),
     }
 }

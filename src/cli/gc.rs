@@ -64,6 +64,44 @@ pub struct GcArgs {
     /// they list may be removed. Without it such a gc removes no file objects.
     #[arg(long = "drop-unexpandable")]
     pub drop_unexpandable: bool,
+    /// Keep data files used by commits at or after this date (yyyy-mm-dd, UTC).
+    #[arg(long = "date", value_name = "yyyy-mm-dd")]
+    pub date: Option<String>,
+    /// Keep data files of every dvc experiment (refs under `refs/exps/`).
+    #[arg(long = "all-experiments")]
+    pub all_experiments: bool,
+    /// Keep only used data that the remote lacks: used objects the remote has are
+    /// removed from the cache too.
+    #[arg(long = "not-in-remote")]
+    pub not_in_remote: bool,
+    /// Skip revisions whose pointer files cannot be read, instead of failing.
+    #[arg(long = "skip-failed")]
+    pub skip_failed: bool,
+    /// Also keep what these projects (sharing this cache) use, in the same scope.
+    #[arg(short = 'p', long = "projects", value_name = "paths", num_args = 0..)]
+    pub projects: Vec<std::path::PathBuf>,
+}
+
+/// `yyyy-mm-dd` as the UTC midnight starting that day, in seconds since the epoch.
+fn parse_date(s: &str) -> Result<i64, String> {
+    let bad = || format!("'{s}' is not a date in the extended ISO 8601 format (yyyy-mm-dd)");
+    let mut parts = s.splitn(3, '-');
+    let mut next = |len: usize| -> Result<i64, String> {
+        let p = parts.next().filter(|p| p.len() == len).ok_or_else(bad)?;
+        p.parse::<i64>().map_err(|_| bad())
+    };
+    let (y, m, d) = (next(4)?, next(2)?, next(2)?);
+    if !(1..=12).contains(&m) || !(1..=31).contains(&d) {
+        return Err(bad());
+    }
+    // Days from the civil date (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Ok((era * 146_097 + doe - 719_468) * 86_400)
 }
 
 /// Parse `30d`, `12h`, `90m`, `45s`, `2w`, `1y` into seconds.
@@ -97,10 +135,17 @@ fn invalid(msg: &str) -> CommandError {
 fn validate(args: &GcArgs, retention: bool) -> CommandResult {
     // dvc 3.67.1 never passes `remote` to `_validate_args`, so `-r` without `-c` is
     // silently ignored; so is it here.
+    if args.not_in_remote && args.cloud {
+        return Err(invalid(
+            "`--not-in-remote` and `--cloud` are mutually exclusive",
+        ));
+    }
     let any_scope = args.workspace
         || args.all_branches
         || args.all_tags
         || args.all_commits
+        || args.all_experiments
+        || args.date.is_some()
         || args.rev.is_some();
     if !any_scope && !retention {
         return Err(invalid(
@@ -123,7 +168,7 @@ fn validate(args: &GcArgs, retention: bool) -> CommandResult {
 }
 
 /// dvc's warning text (`dvc/commands/gc.py`).
-fn warning(args: &GcArgs, num: Option<usize>) -> String {
+fn warning(args: &GcArgs, num: Option<usize>, projects_abs: &[std::path::PathBuf]) -> String {
     let mut msg = String::from("This will remove all cache except items used in the workspace");
     if args.keep.is_some() || args.older_than.is_some() {
         msg.push_str(", all git branch tips");
@@ -151,6 +196,9 @@ fn warning(args: &GcArgs, num: Option<usize>) -> String {
         } else if args.all_tags {
             msg.push_str(" and all git tags");
         }
+        if let Some(date) = &args.date {
+            msg.push_str(&format!(" and all git commits before date {date}"));
+        }
         if let Some(rev) = &args.rev {
             msg.push_str(&format!(
                 " and last {} commits from {rev}",
@@ -158,7 +206,20 @@ fn warning(args: &GcArgs, num: Option<usize>) -> String {
             ));
         }
     }
-    msg.push_str(" of the current repo.");
+    if args.all_experiments {
+        msg.push_str(" and all experiments");
+    }
+    if args.not_in_remote {
+        msg.push_str(" that are not present in the DVC remote");
+    }
+    if args.projects.is_empty() {
+        msg.push_str(" of the current repo.");
+    } else {
+        msg.push_str(" of the current and the following repos:");
+        for p in projects_abs {
+            msg.push_str(&format!("\n  - {}", p.display()));
+        }
+    }
     msg
 }
 
@@ -185,7 +246,30 @@ pub fn run(ctx: &Context, args: GcArgs) -> CommandResult {
     } else {
         None
     };
-    eprintln!("WARNING: {}", warning(&args, num));
+    let cwd = ctx.cwd()?;
+    let projects_abs: Vec<std::path::PathBuf> = args
+        .projects
+        .iter()
+        .map(|p| crate::data::pathsafe::normalize(&cwd.join(p)))
+        .collect();
+    // Open the other projects first: a path that is not one fails before anything goes.
+    let projects: Vec<Repo> = projects_abs
+        .iter()
+        .map(|p| ctx.open_repo_at(p))
+        .collect::<Result<_, _>>()?;
+    let since = args
+        .date
+        .as_deref()
+        .map(parse_date)
+        .transpose()
+        .map_err(invalid_owned)?;
+    // `--not-in-remote` asks the remote (the `-r` one, else the default) what it has.
+    let not_in_remote = if args.not_in_remote {
+        Some(open_remote(&repo, args.remote.as_deref())?)
+    } else {
+        None
+    };
+    eprintln!("WARNING: {}", warning(&args, num, &projects_abs));
     let force = args.force || args.dry;
     if !force && !super::ui::confirm("Are you sure you want to proceed?") {
         return Err(CommandError::silent(1));
@@ -208,6 +292,8 @@ pub fn run(ctx: &Context, args: GcArgs) -> CommandResult {
     let history_scope = args.all_branches
         || args.all_tags
         || args.all_commits
+        || args.all_experiments
+        || since.is_some()
         || args.rev.is_some()
         || retention_mode;
     if history_scope {
@@ -219,18 +305,32 @@ pub fn run(ctx: &Context, args: GcArgs) -> CommandResult {
             revs: args.rev.iter().cloned().collect(),
             num: num.unwrap_or(1),
             history: retention_mode,
+            experiments: args.all_experiments,
+            since,
         };
         let hist = githistory::collect(&repo.root, &scope)?;
         let mut parser = PointerParser::new(&hist.blobs);
         let mut revs = Vec::with_capacity(hist.revisions.len());
         for rev in &hist.revisions {
-            let outs = parser.outs(&rev.files).map_err(|e| {
-                CommandError::failed(format!(
-                    "failed to collect '{}': {e}",
-                    &rev.id[..rev.id.len().min(7)]
-                ))
-                .hint("gc reads every pointer file in scope; fix or narrow the scope")
-            })?;
+            let outs = match parser.outs(&rev.files) {
+                Ok(outs) => outs,
+                Err(e) if args.skip_failed => {
+                    eprintln!(
+                        "WARNING: failed to collect '{}', skipping: {e}",
+                        &rev.id[..rev.id.len().min(7)]
+                    );
+                    continue;
+                }
+                Err(e) => {
+                    return Err(CommandError::failed(format!(
+                        "failed to collect '{}': {e}",
+                        &rev.id[..rev.id.len().min(7)]
+                    ))
+                    .hint(
+                        "gc reads every pointer file in scope; fix or narrow the scope, or pass `--skip-failed`",
+                    ));
+                }
+            };
             for o in &outs {
                 note_listed(&mut listed, o);
                 note_dir(&mut seen_dirs, o, &rev.id);
@@ -273,6 +373,38 @@ pub fn run(ctx: &Context, args: GcArgs) -> CommandResult {
 
     // Like dvc (`Output.get_dir_cache`), fetch used manifests the cache lacks from the
     // remote (the `-r` one, else the default), so their files can be counted as used.
+    // `-p`: what the other projects use in the same scope (their workspace and history).
+    for project in &projects {
+        let stages = project.collect_stages()?;
+        roots.extend(history::from_stages(&stages).iter().map(HistOut::object));
+        if history_scope && !retention_mode {
+            let scope = githistory::Scope {
+                all_branches: args.all_branches,
+                all_tags: args.all_tags,
+                all_commits: args.all_commits,
+                revs: args.rev.iter().cloned().collect(),
+                num: num.unwrap_or(1),
+                history: false,
+                experiments: args.all_experiments,
+                since,
+            };
+            let hist = githistory::collect(&project.root, &scope)?;
+            let mut parser = PointerParser::new(&hist.blobs);
+            for rev in &hist.revisions {
+                match parser.outs(&rev.files) {
+                    Ok(outs) => roots.extend(outs.iter().map(HistOut::object)),
+                    Err(e) if args.skip_failed => tracing::warn!("skipping {}: {e}", rev.id),
+                    Err(e) => {
+                        return Err(CommandError::failed(format!(
+                            "failed to collect '{}' in '{}': {e}",
+                            &rev.id[..rev.id.len().min(7)],
+                            project.root.display()
+                        )));
+                    }
+                }
+            }
+        }
+    }
     // A `files:` list is its directory's manifest: its entries are used whether or not
     // the cache holds the `.dir` (dvc 3.67.1 drops them when the `.dir` is missing; the
     // pointer names them, so git-dvc keeps them).
@@ -290,6 +422,9 @@ pub fn run(ctx: &Context, args: GcArgs) -> CommandResult {
     roots.extend(listed_entries);
     let mut expansion = gc::expand(&repo.odb, roots);
     expansion.missing_dirs.retain(|k| !listed.contains_key(k));
+    if let Some(remote) = &not_in_remote {
+        drop_what_remote_has(ctx, &repo, remote, &mut expansion.used)?;
+    }
     let keep_files = !expansion.missing_dirs.is_empty() && !args.drop_unexpandable;
     for key in &expansion.missing_dirs {
         let (path, where_) = match seen_dirs.get(key) {
@@ -325,6 +460,36 @@ pub fn run(ctx: &Context, args: GcArgs) -> CommandResult {
         gc_remote(ctx, remote, &expansion.used, keep_files, args.dry)?;
     }
 
+    Ok(())
+}
+
+fn invalid_owned(msg: String) -> CommandError {
+    CommandError::new(ErrorKind::Unhandled, msg)
+}
+
+/// dvc's `_used_obj_ids_not_in_remote`: of the used objects, keep only those the remote
+/// lacks, so a used object that is safe on the remote leaves the cache too.
+fn drop_what_remote_has(
+    ctx: &Context,
+    repo: &Repo,
+    remote: &Remote,
+    used: &mut HashSet<ObjectKey>,
+) -> CommandResult {
+    let objects: Vec<Object> = used
+        .iter()
+        .map(|(oid, legacy)| Object::new(oid.clone(), *legacy))
+        .collect();
+    let options = transfer::transfer_options(remote, ctx.jobs_flag);
+    let states = transfer::compare(&repo.odb, remote, &objects, &options)
+        .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
+    for (o, st) in objects.iter().zip(states) {
+        if matches!(
+            st,
+            transfer::CloudState::InSync | transfer::CloudState::Deleted
+        ) {
+            used.remove(&(o.oid.clone(), o.legacy));
+        }
+    }
     Ok(())
 }
 

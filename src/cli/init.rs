@@ -16,6 +16,8 @@ pub struct InitArgs {
     /// Initialize in a subdirectory of a git repository.
     #[arg(long)]
     pub subdir: bool,
+    /// The directory to initialize (default: the current directory).
+    pub directory: Option<std::path::PathBuf>,
 }
 
 /// The `.dvcignore` dvc writes (139 bytes).
@@ -29,7 +31,10 @@ fn fail(msg: impl std::fmt::Display) -> CommandError {
 
 /// Run `init`.
 pub fn run(ctx: &Context, args: InitArgs) -> CommandResult {
-    let cwd = ctx.cwd()?;
+    let cwd = match &args.directory {
+        Some(d) => crate::data::pathsafe::normalize(&ctx.cwd()?.join(d)),
+        None => ctx.cwd()?,
+    };
     let git = Git::new(&cwd);
     let in_git = !args.no_scm && git.is_inside_work_tree();
     if !args.no_scm {

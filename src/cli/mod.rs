@@ -57,6 +57,12 @@ pub struct Cli {
     /// Ignore the state DB and hash every file again.
     #[arg(long, global = true)]
     pub rehash: bool,
+    /// Change to directory before executing.
+    #[arg(long = "cd", value_name = "PATH")]
+    pub cd: Option<std::path::PathBuf>,
+    /// Wait for the lock if another process holds it, instead of failing.
+    #[arg(long = "wait-for-lock")]
+    pub wait_for_lock: bool,
     #[command(subcommand)]
     pub command: Command,
 }
@@ -75,8 +81,10 @@ pub enum Command {
     /// Restore the workspace from the cache.
     Checkout(checkout::CheckoutArgs),
     /// Stop tracking data (keeps the data unless --outs).
+    #[command(visible_alias = "rm")]
     Remove(remove::RemoveArgs),
     /// Rename or move tracked data.
+    #[command(visible_alias = "mv")]
     Move(mv::MoveArgs),
     /// Get or set DVC config options.
     Config(config::ConfigArgs),
@@ -87,11 +95,11 @@ pub enum Command {
     /// Manage DVC remotes.
     Remote(remote::RemoteArgs),
     /// Upload tracked data to a remote.
-    Push(transfer::TransferArgs),
+    Push(transfer::PushArgs),
     /// Download tracked data and check it out.
-    Pull(transfer::TransferArgs),
+    Pull(transfer::PullArgs),
     /// Download tracked data into the cache.
-    Fetch(transfer::TransferArgs),
+    Fetch(transfer::FetchArgs),
     /// Remove unused objects from the cache (and remote).
     Gc(gc::GcArgs),
     /// Show changes between commits, or the workspace and HEAD.
@@ -166,7 +174,19 @@ pub fn main() -> ExitCode {
         !cli.quiet && std::io::IsTerminal::is_terminal(&std::io::stderr()),
         env.progress_delay(),
     );
-    let ctx = Context::new(cli.quiet, cli.verbose, cli.jobs, env);
+    if let Some(dir) = &cli.cd
+        && let Err(e) = env.change_dir(dir)
+    {
+        let e = CommandError::context(
+            error::ErrorKind::Unhandled,
+            format!("cannot change to directory '{}'", dir.display()),
+            e,
+        );
+        e.render();
+        return ExitCode::from(e.exit_code());
+    }
+    let mut ctx = Context::new(cli.quiet, cli.verbose, cli.jobs, env);
+    ctx.wait_for_lock = cli.wait_for_lock;
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&ctx, cli.command)));
     match result {
         Ok(Ok(())) => ExitCode::SUCCESS,
@@ -204,9 +224,18 @@ pub fn run(ctx: &Context, command: Command) -> CommandResult {
         Command::Cat(a) => cat::run(ctx, a),
         Command::Cache(a) => cache::run(ctx, a),
         Command::Remote(a) => remote::run(ctx, a),
-        Command::Push(a) => transfer::run(ctx, transfer::Direction::Push, a),
-        Command::Pull(a) => transfer::run(ctx, transfer::Direction::Pull, a),
-        Command::Fetch(a) => transfer::run(ctx, transfer::Direction::Fetch, a),
+        Command::Push(a) => {
+            let (common, extra) = a.split();
+            transfer::run(ctx, transfer::Direction::Push, common, extra)
+        }
+        Command::Pull(a) => {
+            let (common, extra) = a.split();
+            transfer::run(ctx, transfer::Direction::Pull, common, extra)
+        }
+        Command::Fetch(a) => {
+            let (common, extra) = a.split();
+            transfer::run(ctx, transfer::Direction::Fetch, common, extra)
+        }
         Command::Gc(a) => gc::run(ctx, a),
         Command::Diff(a) => diff::run(ctx, a),
         Command::Verify(a) => verify::run(ctx, a),

@@ -2,6 +2,7 @@
 
 use super::context::abs_targets;
 use super::{CommandError, CommandResult, Context};
+use crate::data::repo::TargetOptions;
 use crate::data::status;
 
 /// Arguments of `status`.
@@ -18,22 +19,68 @@ pub struct StatusArgs {
     /// Remote for `-c`.
     #[arg(short = 'r', long = "remote")]
     pub remote: Option<String>,
+    /// With `-c`: also the data of every local branch.
+    #[arg(short = 'a', long = "all-branches")]
+    pub all_branches: bool,
+    /// With `-c`: also the data of every tag.
+    #[arg(short = 'T', long = "all-tags")]
+    pub all_tags: bool,
+    /// With `-c`: also the data of every commit.
+    #[arg(short = 'A', long = "all-commits")]
+    pub all_commits: bool,
+    /// Also the stages that produce the target stages' dependencies.
+    #[arg(short = 'd', long = "with-deps")]
+    pub with_deps: bool,
+    /// A directory target means every stage file inside it.
+    #[arg(short = 'R', long = "recursive")]
+    pub recursive: bool,
+    /// Ignore updates to imported data (git-dvc never checks the sources of imports, so
+    /// this is what it always does).
+    #[arg(long = "no-updates")]
+    pub no_updates: bool,
 }
 
 /// Run `status`.
 pub fn run(ctx: &Context, args: StatusArgs) -> CommandResult {
+    let target_options = TargetOptions {
+        recursive: args.recursive,
+        with_deps: args.with_deps,
+    };
     if args.cloud || args.remote.is_some() {
+        let revisions = super::transfer::Revisions {
+            all_branches: args.all_branches,
+            all_tags: args.all_tags,
+            all_commits: args.all_commits,
+        };
         return super::transfer::cloud_status(
             ctx,
             &args.targets,
             args.remote.as_deref(),
             args.json,
+            revisions,
+            target_options,
         );
     }
     let repo = ctx.open_repo()?;
+    // dvc's `status`: these only mean something against a remote.
+    let meaningless: Vec<&str> = [
+        ("--all-branches", args.all_branches),
+        ("--all-tags", args.all_tags),
+        ("--all-commits", args.all_commits),
+        ("--jobs", ctx.jobs_flag.is_some()),
+    ]
+    .into_iter()
+    .filter_map(|(name, given)| given.then_some(name))
+    .collect();
+    if !meaningless.is_empty() {
+        return Err(CommandError::failed(format!(
+            "The following options are meaningless for local status: {}",
+            meaningless.join(", ")
+        )));
+    }
     let _lock = ctx.lock(&repo)?;
     let cwd = ctx.cwd()?;
-    let stages = repo.stages_for_targets(&abs_targets(&cwd, &args.targets))?;
+    let stages = repo.stages_for_targets_with(&abs_targets(&cwd, &args.targets), target_options)?;
     let report = status::status(&repo, &stages)
         .map_err(|e| CommandError::with_source(super::error::ErrorKind::Failed, e))?;
     // Outs outside the workspace (URLs) are not checked: say so, as dvc would have asked

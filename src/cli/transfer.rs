@@ -14,7 +14,7 @@ use super::ui::python_json;
 use super::{CommandError, CommandResult};
 use crate::data::checkout::{self, CheckoutOptions, OnUnsaved};
 use crate::data::dvcfile::Out;
-use crate::data::repo::{Repo, RepoError, Stage, TargetError};
+use crate::data::repo::{Repo, RepoError, Stage, StageKind, TargetError, TargetOptions};
 use crate::data::transfer::{
     self, CloudState, Object, Progress, RemoteChoice, RunOptions, Summary, TransferError,
     WithoutRemote,
@@ -43,7 +43,7 @@ impl Direction {
     }
 }
 
-/// Arguments of push/pull/fetch (`-j` is the global option).
+/// Arguments push, pull and fetch share (`-j` is the global option).
 #[derive(Debug, clap::Args)]
 pub struct TransferArgs {
     /// Limit to these `.dvc` files, `dvc.yaml`/`dvc.lock` files or out paths.
@@ -60,9 +60,132 @@ pub struct TransferArgs {
     /// Also the data of every commit.
     #[arg(short = 'A', long = "all-commits")]
     pub all_commits: bool,
-    /// `pull`: overwrite or delete unsaved workspace data without asking.
+    /// Also the stages that produce the target stages' dependencies.
+    #[arg(short = 'd', long = "with-deps")]
+    pub with_deps: bool,
+    /// A directory target means every stage file inside it.
+    #[arg(short = 'R', long = "recursive")]
+    pub recursive: bool,
+    /// Transfer dvc's run history too: out of scope in git-dvc (refused).
+    #[arg(long = "run-cache", overrides_with = "no_run_cache")]
+    pub run_cache: bool,
+    /// Leave dvc's run history alone (the default).
+    #[arg(long = "no-run-cache")]
+    pub no_run_cache: bool,
+}
+
+/// Arguments of `push`.
+#[derive(Debug, clap::Args)]
+pub struct PushArgs {
+    #[command(flatten)]
+    pub common: TransferArgs,
+    /// Targets may contain shell-style wildcards.
+    #[arg(long = "glob")]
+    pub glob: bool,
+}
+
+/// Arguments of `pull`.
+#[derive(Debug, clap::Args)]
+pub struct PullArgs {
+    #[command(flatten)]
+    pub common: TransferArgs,
+    /// Overwrite or delete unsaved workspace data without asking.
     #[arg(short = 'f', long = "force")]
     pub force: bool,
+    /// Do not fail when some files or directories are missing.
+    #[arg(long = "allow-missing")]
+    pub allow_missing: bool,
+}
+
+/// Arguments of `fetch`.
+#[derive(Debug, clap::Args)]
+pub struct FetchArgs {
+    #[command(flatten)]
+    pub common: TransferArgs,
+    /// Only outs each smaller than this many bytes.
+    #[arg(long = "max-size", value_name = "max_size")]
+    pub max_size: Option<u64>,
+    /// Only outs of this kind (declared under `metrics:` or `plots:` in `dvc.yaml`).
+    #[arg(long = "type", value_parser = ["metrics", "plots"])]
+    pub types: Vec<String>,
+}
+
+/// What each of push, pull and fetch adds to [`TransferArgs`].
+#[derive(Debug, Default)]
+pub struct Extra {
+    /// `push --glob`.
+    pub glob: bool,
+    /// `pull -f`.
+    pub force: bool,
+    /// `pull --allow-missing`.
+    pub allow_missing: bool,
+    /// `fetch --max-size`.
+    pub max_size: Option<u64>,
+    /// `fetch --type`.
+    pub types: Vec<String>,
+    /// The remote the data goes to or comes from (for the hints of a failed checkout).
+    pub remote: Option<String>,
+}
+
+impl PushArgs {
+    /// The shared arguments and this command's own.
+    pub fn split(self) -> (TransferArgs, Extra) {
+        let extra = Extra {
+            glob: self.glob,
+            ..Extra::default()
+        };
+        (self.common, extra)
+    }
+}
+
+impl PullArgs {
+    /// The shared arguments and this command's own.
+    pub fn split(self) -> (TransferArgs, Extra) {
+        let extra = Extra {
+            force: self.force,
+            allow_missing: self.allow_missing,
+            ..Extra::default()
+        };
+        (self.common, extra)
+    }
+}
+
+impl FetchArgs {
+    /// The shared arguments and this command's own.
+    pub fn split(self) -> (TransferArgs, Extra) {
+        let extra = Extra {
+            max_size: self.max_size,
+            types: self.types,
+            ..Extra::default()
+        };
+        (self.common, extra)
+    }
+}
+
+/// Which other revisions' data is in scope (`-a`, `-T`, `-A`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Revisions {
+    /// `-a`.
+    pub all_branches: bool,
+    /// `-T`.
+    pub all_tags: bool,
+    /// `-A`.
+    pub all_commits: bool,
+}
+
+impl Revisions {
+    fn any(self) -> bool {
+        self.all_branches || self.all_tags || self.all_commits
+    }
+}
+
+/// dvc's run cache is dvc's pipeline history: git-dvc runs no pipelines.
+fn refuse_run_cache(verb: &str) -> CommandError {
+    CommandError::new(
+        ErrorKind::Usage,
+        "`--run-cache` is out of scope in git-dvc: the run cache is dvc's pipeline run history, and git-dvc runs no pipelines",
+    )
+    .hint(format!("use `dvc {verb} --run-cache` for it"))
 }
 
 /// Transfer progress, shown by the process's progress reporter (`crate::progress`).
@@ -94,55 +217,68 @@ impl Progress for Bar {
 /// An out with the name of the stage file that records it.
 type NamedOut = (String, Out);
 
-fn plural(n: usize) -> &'static str {
-    if n == 1 { "file" } else { "files" }
-}
-
-/// dvc's `humanize.get_summary`: `1 file fetched`, `4 files fetched and 3 files added`.
-fn summary_line(parts: &[(usize, &str)]) -> Option<String> {
-    let words: Vec<String> = parts
-        .iter()
-        .filter(|(n, _)| *n > 0)
-        .map(|(n, what)| format!("{n} {} {what}", plural(*n)))
-        .collect();
-    match words.len() {
-        0 => None,
-        1 => Some(words[0].clone()),
-        n => Some(format!(
-            "{} and {}",
-            words[..n - 1].join(", "),
-            words[n - 1]
-        )),
-    }
-}
+use super::ui::summary_line;
 
 /// Stages for the targets, plus the outs of other revisions when asked.
 fn collect_outs(
     ctx: &Context,
     repo: &Repo,
     args: &TransferArgs,
+    extra: &Extra,
     verb: &str,
 ) -> Result<(Vec<Stage>, Vec<NamedOut>), CommandError> {
     let cwd = ctx.cwd()?;
-    let targets = abs_targets(&cwd, &args.targets);
-    let stages = repo.stages_for_targets(&targets).map_err(|e| {
-        let direction = if verb == "push" { "to" } else { "from" };
-        if matches!(e, TargetError::Repo(RepoError::InvalidOut { .. })) {
-            // dvc skips the workspace it cannot collect, then fails on it.
-            eprintln!("WARNING: failed to collect 'workspace', skipping");
-        }
-        targets_failed(
-            &format!("failed to {verb} data {direction} the cloud - "),
-            e,
-        )
+    let direction = if verb == "push" { "to" } else { "from" };
+    let given = super::context::glob_targets(&cwd, &args.targets, extra.glob).map_err(|e| {
+        CommandError::failed(format!(
+            "failed to {verb} data {direction} the cloud - {}",
+            e.message()
+        ))
     })?;
+    let targets = abs_targets(&cwd, &given);
+    let options = TargetOptions {
+        recursive: args.recursive,
+        with_deps: args.with_deps,
+    };
+    let stages = repo
+        .stages_for_targets_with(&targets, options)
+        .map_err(|e| {
+            if matches!(e, TargetError::Repo(RepoError::InvalidOut { .. })) {
+                // dvc skips the workspace it cannot collect, then fails on it.
+                eprintln!("WARNING: failed to collect 'workspace', skipping");
+            }
+            targets_failed(
+                &format!("failed to {verb} data {direction} the cloud - "),
+                e,
+            )
+        })?;
     let mut outs: Vec<(String, Out)> = stages
         .iter()
         .flat_map(|s| s.outs.iter().map(|o| (o.rel.clone(), o.out.clone())))
         .collect();
-    if args.all_branches || args.all_tags || args.all_commits {
+    let revisions = Revisions {
+        all_branches: args.all_branches,
+        all_tags: args.all_tags,
+        all_commits: args.all_commits,
+    };
+    if revisions.any() {
         let target_rels: Vec<String> = targets.iter().filter_map(|t| repo.rel(t)).collect();
-        outs.extend(revision_outs(repo, args, &target_rels)?);
+        outs.extend(revision_outs(repo, revisions, &target_rels)?);
+    }
+    if extra.max_size.is_some() || !extra.types.is_empty() {
+        let kinds = out_kinds(repo, &stages);
+        outs.retain(|(rel, o)| {
+            // dvc's `_outs_filter`: an out of known size at or over the limit is left.
+            let small = match (extra.max_size, o.size) {
+                (Some(max), Some(size)) if size > 0 => size < max,
+                _ => true,
+            };
+            let typed = extra.types.is_empty()
+                || kinds
+                    .get(rel.as_str())
+                    .is_some_and(|k| extra.types.iter().any(|t| t == k));
+            small && typed
+        });
     }
     Ok((stages, outs))
 }
@@ -150,7 +286,7 @@ fn collect_outs(
 /// The outs recorded in other revisions (`-a`, `-T`, `-A`), read from git history.
 fn revision_outs(
     repo: &Repo,
-    args: &TransferArgs,
+    args: Revisions,
     target_rels: &[String],
 ) -> Result<Vec<(String, Out)>, CommandError> {
     use crate::git::history::{self, Scope};
@@ -203,11 +339,42 @@ fn revision_outs(
     Ok(outs)
 }
 
+/// `metrics` or `plots` for each workspace out `dvc.yaml` declares under that key.
+fn out_kinds(repo: &Repo, stages: &[Stage]) -> BTreeMap<String, &'static str> {
+    use crate::data::pipeline::OutKind;
+    let mut kinds = BTreeMap::new();
+    let mut files: BTreeMap<&str, _> = BTreeMap::new();
+    for st in stages {
+        let StageKind::Lock { name } = &st.kind else {
+            continue;
+        };
+        let flags = files.entry(st.file.as_str()).or_insert_with(|| {
+            let yaml = st.file.strip_suffix("dvc.lock").unwrap_or("").to_string() + "dvc.yaml";
+            crate::data::pipeline::read_flags(&repo.root.join(yaml))
+        });
+        let Some(stage) = flags.get(name) else {
+            continue;
+        };
+        for o in &st.outs {
+            let kind = match stage.outs.get(&o.out.path).map(|f| f.kind) {
+                Some(OutKind::Metric) => "metrics",
+                Some(OutKind::Plot) => "plots",
+                _ => continue,
+            };
+            kinds.insert(o.rel.clone(), kind);
+        }
+    }
+    kinds
+}
+
 /// Run a transfer.
-pub fn run(ctx: &Context, dir: Direction, args: TransferArgs) -> CommandResult {
+pub fn run(ctx: &Context, dir: Direction, args: TransferArgs, extra: Extra) -> CommandResult {
+    if args.run_cache {
+        return Err(refuse_run_cache(dir.verb()));
+    }
     let repo = ctx.open_repo()?;
     let _lock = ctx.lock(&repo)?;
-    let (stages, outs) = collect_outs(ctx, &repo, &args, dir.verb())?;
+    let (stages, outs) = collect_outs(ctx, &repo, &args, &extra, dir.verb())?;
     let direction = match dir {
         Direction::Push => transfer::Direction::Push,
         _ => transfer::Direction::Fetch,
@@ -226,7 +393,7 @@ pub fn run(ctx: &Context, dir: Direction, args: TransferArgs) -> CommandResult {
         (None, Some(r)) => tracing::debug!("remote '{r}': the default (core.remote)"),
         (None, None) => tracing::debug!("no remote given and no default remote"),
     }
-    tracing::debug!("{} outs to {}", outs.len(), direction.verb());
+    tracing::debug!("{} outs to transfer ({direction:?})", outs.len());
     let bar = Bar::default();
     let result = transfer::run(
         &repo,
@@ -248,30 +415,26 @@ pub fn run(ctx: &Context, dir: Direction, args: TransferArgs) -> CommandResult {
         // dvc only warns; everything that needed the remote is in the cache already.
         eprintln!("No remote provided and no default remote set.");
     }
-    let summary = outcome
+    let mut summary = outcome
         .into_summary()
         .map_err(|e| transfer_failed(dir.verb(), e))?;
+    if extra.allow_missing {
+        // `pull --allow-missing`: what the remote lacks is reported as missing (a
+        // warning), not as a failed download, as dvc does.
+        let (missing, failed): (Vec<_>, Vec<_>) = std::mem::take(&mut summary.failed)
+            .into_iter()
+            .partition(|f| f.error.is_not_found());
+        summary.failed = failed;
+        summary
+            .missing
+            .extend(missing.into_iter().map(|f| f.object));
+    }
     let remote = choice.flag.clone().or(choice.default.clone());
-    report(
-        ctx,
-        &repo,
-        dir,
-        &outs,
-        &summary,
-        &PullCheckout {
-            stages: &stages,
-            force: args.force,
-            remote: remote.as_deref(),
-        },
-    )
-}
-
-/// What pull's checkout step needs.
-struct PullCheckout<'a> {
-    stages: &'a [Stage],
-    force: bool,
-    /// The remote the data was fetched from, for the hints of a failed checkout.
-    remote: Option<&'a str>,
+    let extra = Extra {
+        remote,
+        ..extra
+    };
+    report(ctx, &repo, dir, &outs, &summary, &stages, &extra)
 }
 
 fn report(
@@ -280,13 +443,19 @@ fn report(
     dir: Direction,
     outs: &[(String, Out)],
     summary: &Summary,
-    pull: &PullCheckout<'_>,
+    stages: &[Stage],
+    extra: &Extra,
 ) -> CommandResult {
     for f in &summary.failed {
         eprintln!("ERROR: failed to transfer '{}' - {}", f.object.oid, f.error);
     }
     if !summary.missing.is_empty() {
-        let names = transfer::object_names(&repo.odb, outs.iter().map(|(r, o)| (r.as_str(), o)));
+        // dvc names the outs of missing objects when pushing only.
+        let names = if dir == Direction::Push {
+            transfer::object_names(&repo.odb, outs.iter().map(|(r, o)| (r.as_str(), o)))
+        } else {
+            Default::default()
+        };
         let mut text = String::from(
             "WARNING: Some of the cache files do not exist neither locally nor on remote. Missing cache files:\n",
         );
@@ -309,7 +478,7 @@ fn report(
         return Err(CommandError::failed(format!(
             "failed to {} data {from} the cloud - {failed} {} failed to {what}",
             dir.verb(),
-            plural(failed)
+            super::ui::plural(failed)
         )));
     }
     match dir {
@@ -321,9 +490,7 @@ fn report(
             summary_line(&[(summary.transferred, "fetched")])
                 .unwrap_or_else(|| "Everything is up to date.".into()),
         ),
-        Direction::Pull => {
-            return pull_checkout(ctx, repo, pull.stages, summary, pull.force, pull.remote);
-        }
+        Direction::Pull => return pull_checkout(ctx, repo, stages, summary, extra),
     }
     Ok(())
 }
@@ -333,11 +500,10 @@ fn pull_checkout(
     repo: &Repo,
     stages: &[Stage],
     summary: &Summary,
-    force: bool,
-    remote: Option<&str>,
+    extra: &Extra,
 ) -> CommandResult {
     let opts = CheckoutOptions {
-        on_unsaved: if force {
+        on_unsaved: if extra.force {
             OnUnsaved::Overwrite
         } else {
             OnUnsaved::Fail
@@ -346,12 +512,6 @@ fn pull_checkout(
     };
     let report = checkout::checkout(repo, stages, opts)
         .map_err(|e| CommandError::with_source(ErrorKind::Unhandled, e))?;
-    let nfiles: BTreeMap<&str, u64> = stages
-        .iter()
-        .flat_map(|s| s.outs.iter())
-        .map(|o| (o.rel.as_str(), o.out.nfiles.unwrap_or(1)))
-        .collect();
-    let (mut added, mut modified, mut deleted) = (0usize, 0usize, 0usize);
     let mut text = String::new();
     for (rel, is_dir, change) in &report.changes {
         text.push_str(&format!(
@@ -360,30 +520,25 @@ fn pull_checkout(
             rel,
             if *is_dir { "/" } else { "" }
         ));
-        let n = if *is_dir {
-            nfiles.get(rel.as_str()).copied().unwrap_or(1) as usize
-        } else {
-            1
-        };
-        match change {
-            checkout::Change::Added => added += n,
-            checkout::Change::Modified => modified += 1,
-            checkout::Change::Deleted => deleted += n,
-        }
     }
+    let checkout::Stats {
+        added,
+        modified,
+        deleted,
+    } = report.stats;
     if !ctx.quiet {
         print!("{text}");
     }
     for e in &report.errors {
         eprintln!("ERROR: {e}");
     }
-    if !report.missing.is_empty() {
+    if !report.missing.is_empty() && !extra.allow_missing {
         let mut e = CommandError::unhandled(format!(
             "Checkout failed for following targets:\n{}\nIs your cache up to date?\n<https://error.dvc.org/missing-files>",
             report.missing.join("\n")
         ));
         if let Ok(cwd) = ctx.cwd() {
-            e.hints = super::checkout::missing_hints(repo, &cwd, &report.missing, remote);
+            e.hints = super::checkout::missing_hints(repo, &cwd, &report.missing, extra.remote.as_deref());
         }
         return Err(e);
     }
@@ -408,15 +563,23 @@ pub fn cloud_status(
     targets: &[String],
     remote_flag: Option<&str>,
     json: bool,
+    revisions: Revisions,
+    target_options: TargetOptions,
 ) -> CommandResult {
     let repo = ctx.open_repo()?;
     let _lock = ctx.lock(&repo)?;
     let cwd = ctx.cwd()?;
-    let stages = repo.stages_for_targets(&abs_targets(&cwd, targets))?;
-    let outs: Vec<(String, Out)> = stages
+    let abs = abs_targets(&cwd, targets);
+    let stages = repo.stages_for_targets_with(&abs, target_options)?;
+    let mut outs: Vec<(String, Out)> = stages
         .iter()
         .flat_map(|s| s.outs.iter().map(|o| (o.rel.clone(), o.out.clone())))
         .collect();
+    // dvc's `used_objs` over the workspace and every revision in scope.
+    if revisions.any() {
+        let target_rels: Vec<String> = abs.iter().filter_map(|t| repo.rel(t)).collect();
+        outs.extend(revision_outs(&repo, revisions, &target_rels)?);
+    }
     let flag = remote_flag.map(str::to_lowercase);
     let shown_name = match &flag {
         Some(n) => {

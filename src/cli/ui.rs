@@ -129,3 +129,26 @@ pub fn quiet_errors(ctx: &super::Context, result: super::CommandResult) -> super
         other => other,
     }
 }
+
+/// `file` or `files`.
+pub fn plural(n: usize) -> &'static str {
+    if n == 1 { "file" } else { "files" }
+}
+
+/// dvc's `humanize.get_summary`: `1 file fetched`, `4 files fetched and 3 files added`.
+pub fn summary_line(parts: &[(usize, &str)]) -> Option<String> {
+    let words: Vec<String> = parts
+        .iter()
+        .filter(|(n, _)| *n > 0)
+        .map(|(n, what)| format!("{n} {} {what}", plural(*n)))
+        .collect();
+    match words.len() {
+        0 => None,
+        1 => Some(words[0].clone()),
+        n => Some(format!(
+            "{} and {}",
+            words[..n - 1].join(", "),
+            words[n - 1]
+        )),
+    }
+}

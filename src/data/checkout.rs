@@ -94,6 +94,20 @@ pub struct Report {
     pub touched: Vec<String>,
     /// Other per-out failures (the rest still ran).
     pub errors: Vec<String>,
+    /// Files changed, counted one by one inside directories (dvc's checkout `stats`,
+    /// which `checkout --summary` and `pull` print).
+    pub stats: Stats,
+}
+
+/// dvc's checkout `stats`: files modified, added and deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Stats {
+    /// Files whose content was replaced.
+    pub modified: usize,
+    /// Files created.
+    pub added: usize,
+    /// Files removed.
+    pub deleted: usize,
 }
 
 enum Plan {
@@ -114,6 +128,8 @@ enum Plan {
         o: ResolvedOut,
         tree: Tree,
         writes: Vec<usize>,
+        /// How many of `writes` create a file that was not there.
+        added: usize,
         deletes: Vec<PathBuf>,
         replace_file: bool,
         change: Change,
@@ -160,8 +176,14 @@ pub fn checkout(repo: &Repo, stages: &[Stage], opts: CheckoutOptions) -> Result<
         if let Plan::Touch { o } = &p {
             report.touched.push(o.rel.clone());
         }
+        let stats = p.stats();
         match apply(repo, p) {
-            Ok(Some(c)) => report.changes.push(c),
+            Ok(Some(c)) => {
+                report.stats.modified += stats.modified;
+                report.stats.added += stats.added;
+                report.stats.deleted += stats.deleted;
+                report.changes.push(c);
+            }
             Ok(None) => {}
             Err(Error::Odb(odb::Error::Missing(_))) => report.missing.extend(rel),
             Err(e) => report
@@ -297,6 +319,7 @@ fn plan_out(
     let Some(meta) = meta else {
         return Ok(Some(Plan::Dir {
             writes: (0..tree.entries.len()).collect(),
+            added: tree.entries.len(),
             o: o.clone(),
             tree,
             deletes: Vec::new(),
@@ -311,6 +334,7 @@ fn plan_out(
         }
         return Ok(Some(Plan::Dir {
             writes: (0..tree.entries.len()).collect(),
+            added: tree.entries.len(),
             o: o.clone(),
             tree,
             deletes: Vec::new(),
@@ -388,10 +412,15 @@ fn plan_out(
         }
         return Ok(Some(Plan::Nothing));
     }
+    let added = writes
+        .iter()
+        .filter(|&&i| !by_rel.contains_key(tree.entries[i].relpath.as_str()))
+        .count();
     Ok(Some(Plan::Dir {
         o: o.clone(),
         tree,
         writes,
+        added,
         deletes,
         replace_file: false,
         change: Change::Modified,
@@ -400,6 +429,38 @@ fn plan_out(
 }
 
 impl Plan {
+    /// The files this plan changes, as dvc counts them.
+    fn stats(&self) -> Stats {
+        match self {
+            Plan::Nothing | Plan::Touch { .. } => Stats::default(),
+            Plan::File { change, silent, .. } => match (change, silent) {
+                (_, true) => Stats::default(),
+                (Change::Added, _) => Stats {
+                    added: 1,
+                    ..Stats::default()
+                },
+                (Change::Modified, _) => Stats {
+                    modified: 1,
+                    ..Stats::default()
+                },
+                (Change::Deleted, _) => Stats {
+                    deleted: 1,
+                    ..Stats::default()
+                },
+            },
+            Plan::Dir {
+                writes,
+                added,
+                deletes,
+                ..
+            } => Stats {
+                modified: writes.len() - added,
+                added: *added,
+                deleted: deletes.len(),
+            },
+        }
+    }
+
     fn rel(&self) -> Option<&str> {
         match self {
             Plan::Nothing => None,
@@ -438,6 +499,7 @@ fn apply(repo: &Repo, plan: Plan) -> Result<Option<(String, bool, Change)>, Erro
             o,
             tree,
             writes,
+            added: _,
             deletes,
             replace_file,
             change,

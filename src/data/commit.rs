@@ -103,14 +103,29 @@ pub struct Committed {
 /// Hash the workspace version of `o`, cache it (unless `no_commit`), relink per
 /// `cache.type`, record state, and return the new out fields.
 pub fn commit_out(repo: &Repo, o: &ResolvedOut, no_commit: bool) -> Result<Committed, Error> {
-    commit_impl(repo, o, no_commit, false)
+    commit_impl(repo, o, no_commit, false, true)
+}
+
+/// [`commit_out`]; with `relink` false (dvc's `--no-relink`) the workspace is left as it
+/// is: no link to the cache, no mode change.
+pub fn commit_out_with(
+    repo: &Repo,
+    o: &ResolvedOut,
+    no_commit: bool,
+    relink: bool,
+) -> Result<Committed, Error> {
+    commit_impl(repo, o, no_commit, false, relink)
 }
 
 /// `commit` without `--force` of an out whose workspace data is as recorded: dvc does
 /// not save the stage then, so the out keeps what its file records (exec bit, `cloud:`)
-/// and is relinked with it; the data still goes into the cache.
-pub fn commit_out_as_recorded(repo: &Repo, o: &ResolvedOut) -> Result<Committed, Error> {
-    commit_impl(repo, o, false, true)
+/// and is relinked with it (unless `relink` is false); the data still goes into the cache.
+pub fn commit_out_as_recorded(
+    repo: &Repo,
+    o: &ResolvedOut,
+    relink: bool,
+) -> Result<Committed, Error> {
+    commit_impl(repo, o, false, true, relink)
 }
 
 fn commit_impl(
@@ -118,6 +133,7 @@ fn commit_impl(
     o: &ResolvedOut,
     no_commit: bool,
     as_recorded: bool,
+    relink: bool,
 ) -> Result<Committed, Error> {
     let cache = o.out.cache && !no_commit;
     // Legacy outs stay legacy while their data is unchanged (spec §1.5).
@@ -160,7 +176,7 @@ fn commit_impl(
         cur.dir.is_none() && cur.isexec
     };
     if cache {
-        finish_cache(repo, &target, &cur, legacy, isexec)?;
+        finish_cache(repo, &target, &cur, legacy, isexec, relink)?;
     }
     status::record(repo, &target, &cur);
     let update = if keep_meta {
@@ -238,11 +254,15 @@ fn finish_cache(
     cur: &Current,
     legacy: bool,
     isexec: bool,
+    relink: bool,
 ) -> Result<(), Error> {
     if let Some(dh) = &cur.dir {
         repo.odb.put_bytes(&cur.md5, legacy, &dh.tree.to_bytes())?;
         // Every entry was just hashed into the cache.
         status::mark_complete(repo, &cur.md5, legacy);
+        if !relink {
+            return Ok(());
+        }
         let lt = repo.odb.effective_link_type();
         let relink_all = matches!(lt, odb::LinkType::Hardlink | odb::LinkType::Symlink);
         use rayon::prelude::*;
@@ -279,7 +299,7 @@ fn finish_cache(
                 let _ = state.remove_many(legacy, rels.iter().map(String::as_str));
             }
         }
-    } else {
+    } else if relink {
         let was_symlink =
             fs_err::symlink_metadata(&o.abs).is_ok_and(|m| m.file_type().is_symlink());
         if was_symlink {
@@ -434,6 +454,7 @@ pub fn add(
     abs: &Path,
     stages: &[Stage],
     no_commit: bool,
+    relink: bool,
     git: Option<&dyn GitIndex>,
 ) -> Result<AddOutcome, Error> {
     let rel = check_add_target(repo, abs, stages, git)?;
@@ -456,7 +477,7 @@ pub fn add(
                     return Err(Error::TrackedByScm(o.rel.clone()));
                 }
                 if o.rel == rel {
-                    let c = commit_out(repo, o, no_commit)?;
+                    let c = commit_out_with(repo, o, no_commit, relink)?;
                     write_updates(repo, st, &[(o.index, c.update)])?;
                 } else {
                     granular(repo, st, o, &rel, no_commit)?;
@@ -503,7 +524,7 @@ pub fn add(
         abs: abs.to_path_buf(),
         rel: rel.clone(),
     };
-    let c = commit_out(repo, &o, no_commit)?;
+    let c = commit_out_with(repo, &o, no_commit, relink)?;
     let mut out = fresh;
     out.md5 = c.update.md5;
     out.size = c.update.size;

@@ -27,6 +27,20 @@ pub struct OutFlags {
     pub remote: Option<String>,
     /// Position among the stage's outs, metrics and plots (dvc's order in `status`).
     pub order: usize,
+    /// Which list declares it (`fetch --type`).
+    pub kind: OutKind,
+}
+
+/// The `dvc.yaml` list an out is declared in.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum OutKind {
+    /// `outs:`.
+    #[default]
+    Out,
+    /// `metrics:`.
+    Metric,
+    /// `plots:`.
+    Plot,
 }
 
 impl Default for OutFlags {
@@ -37,6 +51,7 @@ impl Default for OutFlags {
             push: true,
             remote: None,
             order: 0,
+            kind: OutKind::Out,
         }
     }
 }
@@ -142,7 +157,11 @@ fn add_stage(
         ..StageFlags::default()
     };
     let mut order = 0;
-    for key in ["outs", "metrics", "plots"] {
+    for (key, kind) in [
+        ("outs", OutKind::Out),
+        ("metrics", OutKind::Metric),
+        ("plots", OutKind::Plot),
+    ] {
         let Some(list) = def.get(key).and_then(|l| l.as_sequence()) else {
             continue;
         };
@@ -151,6 +170,7 @@ fn add_stage(
                 let p = interpolate(p, &ctx);
                 flags.outs.entry(p).or_insert(OutFlags {
                     order,
+                    kind,
                     ..OutFlags::default()
                 });
                 order += 1;
@@ -167,6 +187,7 @@ fn add_stage(
                             .and_then(|v| v.as_str())
                             .map(|r| interpolate(r, &ctx)),
                         order,
+                        kind,
                     });
                     order += 1;
                 }

@@ -156,7 +156,8 @@ pub struct Stage {
     /// nothing writes them.
     pub external: Vec<ExternalOut>,
     /// The path deps of a pipeline stage (as its `dvc.lock` records them) that lie in the
-    /// workspace: status reports `changed deps`, `commit -f` hashes them again. Read only.
+    /// workspace: status reports `changed deps`, `commit -f` hashes them again, and
+    /// `-d/--with-deps` follows them to the stages that produce them. Read only.
     pub deps: Vec<ResolvedOut>,
     /// The stage is frozen (imports).
     pub frozen: bool,
@@ -589,13 +590,25 @@ impl Repo {
     }
 
     /// The stages for user targets: `x.dvc` files, `dvc.lock`/`dvc.yaml`, or out paths
-    /// (including paths inside a tracked directory, resolved to that out).
+    /// (including paths inside a tracked directory, resolved to that out), as dvc's
+    /// `collect_granular` takes them without `-R` and `-d`.
     pub fn stages_for_targets(&self, targets: &[PathBuf]) -> Result<Vec<Stage>, TargetError> {
+        self.stages_for_targets_with(targets, TargetOptions::default())
+    }
+
+    /// [`Repo::stages_for_targets`] with dvc's `-R/--recursive` and `-d/--with-deps`.
+    pub fn stages_for_targets_with(
+        &self,
+        targets: &[PathBuf],
+        options: TargetOptions,
+    ) -> Result<Vec<Stage>, TargetError> {
         if targets.is_empty() {
             return Ok(self.collect_stages()?);
         }
         let mut all: Option<Vec<Stage>> = None;
-        let mut result: Vec<Stage> = Vec::new();
+        // Each stage, and whether dvc follows its deps with `-d` (stage and stage-file
+        // targets: an out path is taken alone, as `find_outs_by_path` answers it first).
+        let mut result: Vec<(Stage, bool)> = Vec::new();
         for t in targets {
             let abs = pathsafe::normalize(&t.clone());
             let rel = self
@@ -603,7 +616,7 @@ impl Repo {
                 .ok_or_else(|| TargetError::Outside(t.display().to_string()))?;
             if fs_err::symlink_metadata(&abs).is_err() && !rel.is_empty() {
                 if let Some(stage) = self.stage_by_name(&rel)? {
-                    result.push(stage);
+                    result.push((stage, true));
                     continue;
                 }
                 let known = self
@@ -622,7 +635,7 @@ impl Repo {
             }
             let kind = pointer::classify(&rel);
             if kind == Some(PointerKind::DvcFile) && abs.is_file() {
-                result.extend(self.load_stage_file(&rel)?);
+                result.extend(self.load_stage_file(&rel)?.into_iter().map(|s| (s, true)));
                 continue;
             }
             if matches!(kind, Some(PointerKind::Lock | PointerKind::Pipeline)) {
@@ -633,7 +646,7 @@ impl Repo {
                         .unwrap_or("")
                 );
                 if self.root.join(&lock).is_file() {
-                    result.extend(self.load_stage_file(&lock)?);
+                    result.extend(self.load_stage_file(&lock)?.into_iter().map(|s| (s, true)));
                 }
                 continue;
             }
@@ -641,33 +654,60 @@ impl Repo {
                 all = Some(self.collect_stages()?);
             }
             let stages = all.as_deref().unwrap_or(&[]);
+            // `-R` and a directory: every stage whose file is inside it (dvc's
+            // `collect_inside_path`), none being no error.
+            if options.recursive && abs.is_dir() {
+                let prefix = format!("{rel}/");
+                result.extend(
+                    stages
+                        .iter()
+                        .filter(|s| rel.is_empty() || s.file.starts_with(&prefix))
+                        .map(|s| (s.clone(), true)),
+                );
+                continue;
+            }
             let mut matched = false;
             for st in stages {
                 let outs: Vec<ResolvedOut> = st
                     .outs
                     .iter()
-                    .filter(|o| {
-                        o.rel == rel
-                            || rel.starts_with(&format!("{}/", o.rel))
-                            || o.rel.starts_with(&format!("{rel}/"))
-                            || rel.is_empty()
-                    })
+                    .filter(|o| o.rel == rel || rel.starts_with(&format!("{}/", o.rel)))
                     .cloned()
                     .collect();
                 if !outs.is_empty() {
                     matched = true;
-                    result.push(Stage {
-                        outs,
-                        external: Vec::new(),
-                        ..st.clone()
-                    });
+                    result.push((
+                        Stage {
+                            outs,
+                            external: Vec::new(),
+                            ..st.clone()
+                        },
+                        false,
+                    ));
                 }
             }
             if !matched {
-                return Err(TargetError::NotTracked(t.display().to_string()));
+                // dvc names the target as given, and why it is no stage either.
+                let why = if self.root.join("dvc.yaml").is_file() {
+                    String::new()
+                } else {
+                    ": 'dvc.yaml' does not exist".to_string()
+                };
+                return Err(TargetError::NotTracked(rel, why));
             }
         }
-        Ok(result)
+        if !options.with_deps
+            || !result
+                .iter()
+                .any(|(s, follow)| *follow && !s.deps.is_empty())
+        {
+            return Ok(result.into_iter().map(|(s, _)| s).collect());
+        }
+        let all = match all {
+            Some(a) => a,
+            None => self.collect_stages()?,
+        };
+        Ok(with_deps(result, &all))
     }
 }
 
@@ -693,6 +733,62 @@ impl Repo {
     }
 }
 
+/// How targets are expanded: dvc's `-R/--recursive` and `-d/--with-deps`.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TargetOptions {
+    /// A directory target means every stage whose stage file is inside it.
+    pub recursive: bool,
+    /// A stage (or stage file) target brings the stages that produce its deps, upstream
+    /// first, as dvc's `collect_pipeline` orders them.
+    pub with_deps: bool,
+}
+
+/// Two workspace paths overlap: equal, or one inside the other (dvc's outs trie).
+fn overlaps(a: &str, b: &str) -> bool {
+    a == b || a.starts_with(&format!("{b}/")) || b.starts_with(&format!("{a}/"))
+}
+
+fn stage_key(s: &Stage) -> (String, String) {
+    let name = match &s.kind {
+        StageKind::Lock { name } => name.clone(),
+        StageKind::DvcFile => String::new(),
+    };
+    (s.file.clone(), name)
+}
+
+/// Add the producers of each followed stage's deps, transitively, upstream first.
+fn with_deps(result: Vec<(Stage, bool)>, all: &[Stage]) -> Vec<Stage> {
+    fn visit(
+        s: &Stage,
+        all: &[Stage],
+        seen: &mut std::collections::HashSet<(String, String)>,
+        out: &mut Vec<Stage>,
+    ) {
+        if !seen.insert(stage_key(s)) {
+            return;
+        }
+        for dep in &s.deps {
+            for p in all
+                .iter()
+                .filter(|p| p.outs.iter().any(|o| overlaps(&o.rel, &dep.rel)))
+            {
+                visit(p, all, seen, out);
+            }
+        }
+        out.push(s.clone());
+    }
+    let mut seen = std::collections::HashSet::new();
+    let mut out = Vec::new();
+    for (s, follow) in result {
+        if follow {
+            visit(&s, all, &mut seen, &mut out);
+        } else if seen.insert(stage_key(&s)) {
+            out.push(s);
+        }
+    }
+    out
+}
+
 /// Errors resolving user targets.
 #[derive(Debug, thiserror::Error)]
 pub enum TargetError {
@@ -706,8 +802,8 @@ pub enum TargetError {
     #[error("'{0}' does not exist")]
     Missing(String),
     /// No out matches.
-    #[error("'{0}' does not exist as an output or a stage name in 'dvc.yaml'")]
-    NotTracked(String),
+    #[error("'{0}' does not exist as an output or a stage name in 'dvc.yaml'{1}")]
+    NotTracked(String, String),
 }
 
 fn open_state(dvc_dir: &Path) -> (Option<State>, Option<String>) {

@@ -64,6 +64,11 @@ pub struct Scope {
     pub num: usize,
     /// Walk every ancestor of the selected tips instead of the tips alone.
     pub history: bool,
+    /// The tips of dvc's experiments (refs under `refs/exps/`, gc's `--all-experiments`).
+    pub experiments: bool,
+    /// Every commit with a committer time at or after this (seconds since the epoch;
+    /// gc's `--date`).
+    pub since: Option<i64>,
 }
 
 /// One commit in scope.
@@ -159,6 +164,31 @@ fn ref_commits(repo: &gix::Repository, prefix: &str) -> Result<Vec<ObjectId>, Hi
     Ok(out)
 }
 
+/// dvc's `exp_commits`: for each experiment ref (`refs/exps/<baseline[:2]>/<baseline[2:]>/
+/// <name>`), its commits back along first parents, stopping before the baseline.
+fn experiment_commits(repo: &gix::Repository) -> Result<Vec<ObjectId>, HistoryError> {
+    let platform = repo.references().map_err(read_err)?;
+    let iter = platform.prefixed("refs/exps/").map_err(read_err)?;
+    let mut out = Vec::new();
+    for r in iter {
+        let mut r = r.map_err(read_err)?;
+        let name = r.name().as_bstr().to_string();
+        let parts: Vec<&str> = name.split('/').collect();
+        // refs, exps, ab, cdef…, name
+        let baseline = (parts.len() == 5).then(|| format!("{}{}", parts[2], parts[3]));
+        let Ok(tip) = r.peel_to_commit() else {
+            continue;
+        };
+        for id in first_parents(repo, tip.id, usize::MAX)? {
+            if baseline.as_deref() == Some(id.to_string().as_str()) {
+                break;
+            }
+            out.push(id);
+        }
+    }
+    Ok(out)
+}
+
 /// The commits in scope, with their time and whether they are tips.
 fn select(
     repo: &gix::Repository,
@@ -177,6 +207,16 @@ fn select(
     for rev in &scope.revs {
         starts.extend(first_parents(repo, resolve(repo, rev)?, num)?);
     }
+    if scope.experiments {
+        starts.extend(experiment_commits(repo)?);
+    }
+    let mut dated: Vec<ObjectId> = Vec::new();
+    if scope.since.is_some() && !scope.all_commits {
+        dated.extend(head);
+        dated.extend(branches.iter().copied());
+        dated.extend(ref_commits(repo, "refs/remotes/")?);
+        dated.extend(ref_commits(repo, "refs/tags/")?);
+    }
     if scope.all_commits {
         starts.extend(head);
         starts.extend(branches.iter().copied());
@@ -194,11 +234,31 @@ fn select(
     }
     let mut seen = HashSet::new();
     starts.retain(|id| seen.insert(*id));
+    let mut out = Vec::new();
+    if let (Some(since), false) = (scope.since, dated.is_empty()) {
+        let walk = repo
+            .rev_walk(dated)
+            .sorting(gix::revision::walk::Sorting::ByCommitTime(
+                gix::traverse::commit::simple::CommitTimeOrder::NewestFirst,
+            ))
+            .all()
+            .map_err(read_err)?;
+        for info in walk {
+            let info = info.map_err(read_err)?;
+            let time = match info.commit_time {
+                Some(t) => t,
+                None => commit_time(repo, info.id)?,
+            };
+            if time >= since && seen.insert(info.id) {
+                out.push((info.id, time, tips.contains(&info.id)));
+            }
+        }
+    }
     if starts.is_empty() {
-        return Ok(Vec::new());
+        out.sort_by_key(|c| std::cmp::Reverse(c.1));
+        return Ok(out);
     }
 
-    let mut out = Vec::new();
     if scope.all_commits || scope.history {
         let walk = repo
             .rev_walk(starts)
@@ -221,6 +281,11 @@ fn select(
         }
         // Newest first; stable, so equal times keep the selection order.
         out.sort_by_key(|c| std::cmp::Reverse(c.1));
+    }
+    if scope.since.is_some() {
+        out.sort_by_key(|c| std::cmp::Reverse(c.1));
+        let mut unique = HashSet::new();
+        out.retain(|c| unique.insert(c.0));
     }
     Ok(out)
 }

@@ -24,6 +24,7 @@ mod e2e_push;
 mod e2e_scale;
 mod e2e_support;
 mod env;
+mod flags;
 mod hostile;
 mod init;
 mod interop;

@@ -7,7 +7,7 @@ use std::path::Path;
 use std::process::Command;
 
 /// Copies a directory tree with `cp -a` (keeps modes, so cache objects stay 0444).
-fn copy_tree(from: &Path, to: &Path) {
+pub(crate) fn copy_tree(from: &Path, to: &Path) {
     let st = Command::new("cp")
         .arg("-a")
         .arg(from)
@@ -52,7 +52,7 @@ fn legacy_pointer(d: &Dir<'_>, name: &str, content: &str) -> String {
 /// - branch `feature` with its own `d/` version;
 /// - an abandoned add (object cached, pointer never committed), an unused legacy object,
 ///   and an uncommitted workspace version of `f`.
-fn build_history(d: &Dir<'_>) {
+pub(crate) fn build_history(d: &Dir<'_>) {
     d.git(&["init", "-q"]).success();
     d.dvc(&["init", "-q"]).success();
     d.git(&["add", "-A"]).success();
