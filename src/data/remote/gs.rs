@@ -50,6 +50,12 @@ pub fn open(config: &RemoteConfig, options: &OpenOptions) -> Result<GsRemote> {
     }
     let op =
         opendal::Operator::new(builder).map_err(|e| bad(format!("invalid GCS settings: {e}")))?;
+    let client = reqwest::Client::builder()
+        .connect_timeout(std::time::Duration::from_secs(60))
+        .read_timeout(std::time::Duration::from_secs(60))
+        .build()
+        .map_err(|e| bad(format!("cannot build the HTTP client: {e}")))?;
+    let op = super::dal::with_client(op, client);
     Ok(DalRemote::new(
         &config.name,
         redact_userinfo(&config.url),

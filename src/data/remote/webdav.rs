@@ -136,10 +136,7 @@ pub fn open(config: &RemoteConfig) -> Result<WebdavRemote> {
     }
     let op = opendal::Operator::new(builder)
         .map_err(|e| bad(format!("invalid WebDAV settings: {e}")))?;
-    let transport = opendal::HttpTransporter::new(
-        opendal_http_transport_reqwest::ReqwestTransport::new(client),
-    );
-    let op = op.with_context(opendal::OperationContext::new().with_http_transport(transport));
+    let op = super::dal::with_client(op, client);
     Ok(DalRemote::new(
         &config.name,
         redact_userinfo(&config.url),
