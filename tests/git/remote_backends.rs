@@ -13,6 +13,11 @@ use crate::harness::*;
 use crate::servers::*;
 use std::path::PathBuf;
 
+/// Lists a prefix of a remote.
+type ListFn = Box<dyn Fn(&str) -> String>;
+/// Writes or deletes one object of a remote.
+type TamperFn = Box<dyn Fn(&str, &str, Option<&[u8]>)>;
+
 /// One backend under test.
 struct Backend {
     /// The remote's name in both repositories.
@@ -23,6 +28,9 @@ struct Backend {
     options: Vec<(String, String)>,
     /// Where the server keeps a prefix's objects as files on this machine.
     root: Box<dyn Fn(&str) -> PathBuf>,
+    /// For a server that does not keep objects as files: list a prefix (`path size`
+    /// lines, sorted), and write (`Some`) or delete (`None`) the object at `prefix`, `key`.
+    api: Option<(ListFn, TamperFn)>,
     /// Whether the remote can be listed (gc -c); HTTP cannot, for dvc either.
     listable: bool,
 }
@@ -112,7 +120,25 @@ fn clone<'a>(env: &'a TestEnv, from: &str, to: &str) -> Dir<'a> {
 
 /// The remote's objects (paths and sizes) under `prefix`, as the server stores them.
 fn remote_listing(backend: &Backend, prefix: &str) -> String {
-    file_listing(&(backend.root)(prefix))
+    match &backend.api {
+        Some((list, _)) => list(prefix),
+        None => file_listing(&(backend.root)(prefix)),
+    }
+}
+
+/// Writes (or with `None` deletes) the remote object `key` under `prefix` behind the
+/// tools' backs.
+fn tamper(backend: &Backend, prefix: &str, key: &str, content: Option<&[u8]>) {
+    match &backend.api {
+        Some((_, put)) => put(prefix, key, content),
+        None => {
+            let path = (backend.root)(prefix).join(key);
+            match content {
+                Some(bytes) => std::fs::write(&path, bytes).expect("corrupt an object"),
+                None => std::fs::remove_file(&path).expect("remove an object"),
+            }
+        }
+    }
 }
 
 const OUTS: &[&str] = &["data", "big.bin", "f.txt"];
@@ -155,8 +181,7 @@ fn interop(env: &TestEnv, backend: &Backend) {
     assert_eq!(gd.dvc(&["status", "-c"]).success().stdout, in_sync);
     let hello = md5_hex(b"hello\n");
     let hello_key = format!("files/md5/{}/{}", &hello[..2], &hello[2..]);
-    let hello_path = (backend.root)(&p_gd).join(&hello_key);
-    std::fs::remove_file(&hello_path).expect("remove an object on the server");
+    tamper(backend, &p_gd, &hello_key, None);
     let g = gd.gd(&["status", "-c"]);
     let d = gd.dvc(&["status", "-c"]);
     assert_same_text("status -c", "dvc", &d.stdout, "git-dvc", &g.stdout);
@@ -225,8 +250,8 @@ fn interop(env: &TestEnv, backend: &Backend) {
 
     // A corrupted object of the right size is refused and never enters the cache.
     let x = md5_hex(b"spaces\n");
-    let x_path = (backend.root)(&p_gd).join(format!("files/md5/{}/{}", &x[..2], &x[2..]));
-    std::fs::write(&x_path, b"SPACES\n").expect("corrupt an object on the server");
+    let x_key = format!("files/md5/{}/{}", &x[..2], &x[2..]);
+    tamper(backend, &p_gd, &x_key, Some(b"SPACES\n"));
     let c = clone(env, "gd", "c-corrupt");
     let out = c.gd(&["pull"]);
     out.code(1).stderr_has(&format!(
@@ -273,6 +298,7 @@ fn http_backend(server: &'static Server) -> Backend {
         options: Vec::new(),
         root: Box::new(move |p| server.root.join(p)),
         listable: false,
+        api: None,
     }
 }
 
@@ -384,6 +410,7 @@ fn webdav_backend() -> Backend {
         options: Vec::new(),
         root: Box::new(move |p| server.root.join(p)),
         listable: true,
+        api: None,
     }
 }
 
@@ -461,6 +488,7 @@ fn ssh_backend() -> Backend {
         options: vec![("keyfile".into(), server.keyfile.display().to_string())],
         root: Box::new(move |p| server.root.join(p)),
         listable: true,
+        api: None,
     }
 }
 
@@ -637,6 +665,7 @@ fn gcs_backend(env: &mut TestEnv) -> Backend {
         ],
         root: Box::new(move |p| server.root.join(&b2).join(p)),
         listable: true,
+        api: None,
     }
 }
 
@@ -656,6 +685,128 @@ fn gs_config_bytes_match_dvc() {
             ("credentialpath", "creds/sa.json"),
             ("endpointurl", "http://127.0.0.1:1"),
             ("allow_anonymous_login", "true"),
+        ],
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Azure
+// ---------------------------------------------------------------------------------------------
+
+fn azure_backend(env: &TestEnv) -> Backend {
+    let server = azurite_server();
+    let container = prefix("container");
+    azure_py(env, &format!("svc.create_container({container:?})"));
+    // The listing and tampering go through azure-storage-blob: Azurite keeps blobs in its
+    // own format, not as files.
+    let env_root = env.root().to_path_buf();
+    let run = move |body: String| -> String {
+        let script = format!(
+            "from azure.storage.blob import BlobServiceClient\n\
+             svc = BlobServiceClient.from_connection_string({:?})\n{body}\n",
+            server.url
+        );
+        let out = std::process::Command::new(plugins_bin_dir().join("python"))
+            .args(["-c", &script])
+            .current_dir(&env_root)
+            .output()
+            .expect("run python");
+        assert!(
+            out.status.success(),
+            "{}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stdout).into_owned()
+    };
+    let run = std::rc::Rc::new(run);
+    let (c1, c2, c3) = (container.clone(), container.clone(), container);
+    let (r1, r2) = (run.clone(), run);
+    Backend {
+        name: "az",
+        url: Box::new(move |p| format!("azure://{c1}/{p}")),
+        options: vec![("connection_string".into(), server.url.clone())],
+        root: Box::new(|_| PathBuf::new()),
+        listable: true,
+        api: Some((
+            Box::new(move |p| {
+                r1(format!(
+                    "c = svc.get_container_client({c2:?})\n\
+                     rows = sorted((b.name[len({p:?}) + 1:], b.size) for b in c.list_blobs(name_starts_with={p:?} + '/'))\n\
+                     print('\\n'.join('%s %d' % r for r in rows), end='')"
+                ))
+            }),
+            Box::new(move |p, key, content| {
+                let blob = format!("{p}/{key}");
+                let body = match content {
+                    Some(bytes) => format!(
+                        "svc.get_blob_client({c3:?}, {blob:?}).upload_blob(bytes.fromhex({:?}), overwrite=True)",
+                        hex(bytes)
+                    ),
+                    None => format!("svc.get_blob_client({c3:?}, {blob:?}).delete_blob()"),
+                };
+                r2(body);
+            }),
+        )),
+    }
+}
+
+fn hex(bytes: &[u8]) -> String {
+    bytes.iter().map(|b| format!("{b:02x}")).collect()
+}
+
+#[test]
+fn azure_interop_with_dvc_azure() {
+    let env = plugins_env();
+    let backend = azure_backend(&env);
+    interop(&env, &backend);
+}
+
+#[test]
+fn azure_wrong_key_is_a_clear_error() {
+    let env = plugins_env();
+    let backend = azure_backend(&env);
+    let repo = env.git_repo("r");
+    repo.dvc(&["init", "-q"]).success();
+    repo.write("f.txt", "hello\n");
+    repo.dvc(&["add", "-q", "f.txt"]).success();
+    repo.gd(&["remote", "add", "-d", "az", &(backend.url)("p")])
+        .success();
+    let wrong = azurite_server()
+        .url
+        .replace(AZURITE_KEY, "d3Jvbmcta2V5LXdyb25nLWtleQ==");
+    repo.gd(&[
+        "remote",
+        "modify",
+        "--local",
+        "az",
+        "connection_string",
+        &wrong,
+    ])
+    .success();
+    let out = repo.gd(&["push"]);
+    out.code(1).stderr_has("'az'");
+    assert!(!out.stderr.contains("d3Jvbmcta2V5"), "{out:?}");
+}
+
+#[test]
+fn azure_config_bytes_match_dvc() {
+    config_bytes(
+        "azure://container/store",
+        &[
+            ("account_name", "acct"),
+            ("account_key", "a2V5"),
+            (
+                "connection_string",
+                "DefaultEndpointsProtocol=https;AccountName=a;AccountKey=k;",
+            ),
+            ("sas_token", "sv=1&sig=x"),
+            ("tenant_id", "t"),
+            ("client_id", "c"),
+            ("client_secret", "s#c"),
+            ("allow_anonymous_login", "false"),
+            ("timeout", "10"),
+            ("read_timeout", "11"),
+            ("connection_timeout", "12"),
         ],
     );
 }

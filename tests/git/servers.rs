@@ -595,3 +595,104 @@ pub fn gcs_create_bucket(server: &Server, bucket: &str) {
         "creating bucket {bucket}: {answer}"
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// Azure: Azurite from npm.
+// ---------------------------------------------------------------------------------------------
+
+/// The Azurite release installed from npm (3.35.0 still runs on Node 20).
+pub const AZURITE_VERSION: &str = "3.35.0";
+
+/// Azurite's documented well-known account key for `devstoreaccount1`.
+pub const AZURITE_KEY: &str =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+/// `npm install azurite@AZURITE_VERSION` into `<target>/azurite-<version>` on first use
+/// (under a cross-process lock) and return its `azurite-blob`.
+fn provision_azurite() -> Result<PathBuf, String> {
+    let dir = target_dir().join(format!("azurite-{AZURITE_VERSION}"));
+    let bin = dir.join("node_modules/.bin/azurite-blob");
+    let marker = dir.join(".git-dvc-provisioned");
+    if marker.exists() && bin.exists() {
+        return Ok(bin);
+    }
+    fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    let lock = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.with_extension("lock"))
+        .map_err(|e| format!("opening the azurite lock: {e}"))?;
+    lock.lock().map_err(|e| format!("locking: {e}"))?;
+    if marker.exists() && bin.exists() {
+        return Ok(bin);
+    }
+    eprintln!(
+        "git-dvc tests: installing azurite@{AZURITE_VERSION} from npm into {}",
+        dir.display()
+    );
+    let out = Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+        .arg(&dir)
+        .arg(format!("azurite@{AZURITE_VERSION}"))
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| {
+            format!("cannot run `npm` ({e}): the Azure tests need Node.js and npm (Debian: `apt-get install nodejs npm`, which `.ci/run` does)")
+        })?;
+    if !out.status.success() || !bin.exists() {
+        return Err(format!(
+            "`npm install azurite@{AZURITE_VERSION}` failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    fs::write(&marker, AZURITE_VERSION).map_err(|e| e.to_string())?;
+    Ok(bin)
+}
+
+/// Azurite's blob service; `url` is its connection string.
+pub fn azurite_server() -> &'static Server {
+    static S: OnceLock<Result<Server, String>> = OnceLock::new();
+    started(&S, "Azure (Azurite)", || {
+        let bin = provision_azurite()?;
+        let dir = server_dir("azurite");
+        let root = dir.join("data");
+        fs::create_dir_all(&root).map_err(|e| e.to_string())?;
+        let port = free_port();
+        let mut cmd = Command::new(&bin);
+        cmd.args([
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            &port.to_string(),
+            "--location",
+        ])
+        .arg(&root)
+        .args([
+            "--loose",
+            "--skipApiVersionCheck",
+            "--disableTelemetry",
+            "--silent",
+        ]);
+        spawn_daemon("azurite", cmd, &dir, port)?;
+        Ok(Server {
+            url: format!(
+                "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AZURITE_KEY};BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;"
+            ),
+            root,
+        })
+    })
+}
+
+/// Runs a Python snippet with `svc` an azure-storage-blob client of Azurite (from the
+/// plugins venv) and returns its stdout.
+pub fn azure_py(env: &TestEnv, body: &str) -> String {
+    let script = format!(
+        "from azure.storage.blob import BlobServiceClient\n\
+         svc = BlobServiceClient.from_connection_string({:?})\n{body}\n",
+        azurite_server().url
+    );
+    let mut cmd = env.command(plugins_bin_dir().join("python"), env.root());
+    cmd.args(["-c", &script]);
+    run_command(cmd, None).success().stdout.clone()
+}
