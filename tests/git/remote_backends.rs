@@ -810,3 +810,55 @@ fn azure_config_bytes_match_dvc() {
         ],
     );
 }
+
+// ---------------------------------------------------------------------------------------------
+// The git flows on a network remote: pre-push uploads, a clone with the global install
+// downloads through the filter.
+// ---------------------------------------------------------------------------------------------
+
+fn git_flows(env: &TestEnv, backend: &Backend) {
+    use crate::e2e_support::*;
+    let p = prefix("git");
+    let d = installed_repo(env);
+    let bare = env.root().join("origin.git");
+    let bare_s = bare.to_str().expect("utf-8 temp path");
+    d.git(&["init", "-q", "--bare", bare_s]).success();
+    d.git(&["remote", "add", "origin", bare_s]).success();
+    d.gd(&["remote", "add", "-d", backend.name, &(backend.url)(&p)])
+        .success();
+    for (k, v) in &backend.options {
+        d.gd(&["remote", "modify", backend.name, k, v]).success();
+    }
+    d.git(&["add", ".dvc/config"]).success();
+    d.git(&["commit", "-q", "-m", "remote"]).success();
+    d.write("a.txt", "a1\n");
+    for i in 0..5 {
+        d.write(&format!("data/f{i}"), format!("f{i}\n"));
+    }
+    add_and_commit(&d, &["a.txt", "data"], "data");
+    assert_eq!(remote_listing(backend, &p), "");
+    d.git(&["push", "-q", "origin", "main"]).success();
+    // a.txt, 5 files and the .dir, uploaded by pre-push.
+    assert_eq!(remote_listing(backend, &p).lines().count(), 7);
+    d.git(&["dvc", "install", "--global"]).success();
+    let clone = env.root().join("clone");
+    d.git(&["clone", "-q", bare_s, clone.to_str().expect("utf-8")])
+        .success();
+    let c = env.dir("clone");
+    assert_eq!(content(&c, "a.txt").as_deref(), Some("a1\n"));
+    assert_eq!(content(&c, "data/f4").as_deref(), Some("f4\n"));
+}
+
+#[test]
+fn ssh_pre_push_and_clone_with_global_install() {
+    let env = plugins_env();
+    trust_ssh_server(&env, ssh_server());
+    git_flows(&env, &ssh_backend());
+}
+
+#[test]
+fn azure_pre_push_and_clone_with_global_install() {
+    let env = plugins_env();
+    let backend = azure_backend(&env);
+    git_flows(&env, &backend);
+}
