@@ -416,6 +416,7 @@ impl Remote {
 
 /// Write a downloaded byte stream into the new file `dest` (created 0644, never
 /// replacing anything) and return the md5 and size of what was written.
+#[cfg(any(feature = "http", feature = "dal"))]
 pub(crate) async fn write_stream<S, B>(mut stream: S, dest: &Path) -> Result<Downloaded>
 where
     S: futures_util::Stream<Item = Result<B>> + Unpin,
