@@ -60,11 +60,26 @@ pub struct ProcessEnv {
     pub columns: Option<usize>,
     /// `GIT_DVC_PROGRESS_DELAY_MS`, when it is a number.
     pub progress_delay_ms: Option<u64>,
+    /// The login name: `$USER`, else `$LOGNAME` (non-empty).
+    pub user_name: Option<String>,
+    /// The `AZURE_*` variables dvc-azure reads (those that are set).
+    pub azure_env: crate::data::remote::EnvVars,
 }
 
 fn truthy(v: Option<OsString>) -> bool {
     v.is_some_and(|v| v == "1" || v == "true")
 }
+
+/// The variables dvc-azure falls back to for its options.
+const AZURE_ENV: [&str; 7] = [
+    "AZURE_STORAGE_CONNECTION_STRING",
+    "AZURE_STORAGE_ACCOUNT",
+    "AZURE_STORAGE_KEY",
+    "AZURE_STORAGE_SAS_TOKEN",
+    "AZURE_TENANT_ID",
+    "AZURE_CLIENT_ID",
+    "AZURE_CLIENT_SECRET",
+];
 
 impl ProcessEnv {
     /// Read the process environment. Call once, in `main`.
@@ -98,6 +113,15 @@ impl ProcessEnv {
             progress_delay_ms: get(PROGRESS_DELAY_ENV)
                 .and_then(|v| v.into_string().ok())
                 .and_then(|v| v.trim().parse().ok()),
+            user_name: get("USER")
+                .filter(|v| !v.is_empty())
+                .or_else(|| get("LOGNAME").filter(|v| !v.is_empty()))
+                .and_then(|v| v.into_string().ok()),
+            azure_env: AZURE_ENV
+                .iter()
+                .filter_map(|k| Some((k.to_string(), get(k)?.into_string().ok()?)))
+                .collect::<std::collections::BTreeMap<_, _>>()
+                .into(),
         }
     }
 
@@ -159,6 +183,8 @@ impl ProcessEnv {
             home_dir: self.home.clone(),
             rehash: self.rehash,
             s3_multipart_threshold: self.s3_multipart_threshold.clone(),
+            user_name: self.user_name.clone(),
+            azure_env: self.azure_env.clone(),
         }
     }
 
@@ -167,6 +193,8 @@ impl ProcessEnv {
         crate::data::remote::OpenOptions {
             home_dir: self.home.clone(),
             s3_multipart_threshold: self.s3_multipart_threshold.clone(),
+            user_name: self.user_name.clone(),
+            azure_env: self.azure_env.clone(),
         }
     }
 

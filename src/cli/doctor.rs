@@ -540,26 +540,26 @@ fn check_remotes(r: &mut Report, repo: &Repo, env: &crate::env::ProcessEnv) {
                     Some("create the directory or fix its permissions, or `git dvc remote modify <name> url <path>`"),
                 ),
             },
-            RemoteLocation::S3 { .. } => {
+            RemoteLocation::S3 { .. } | RemoteLocation::Other { .. } => {
                 let result = Remote::open(&cfg, &env.remote_options()).and_then(|rm| {
                     remote::block_on(rm.exists_many(&["files/md5/00/git-dvc-doctor-probe".to_string()], 1))?
                 });
                 match result {
                     Ok(_) => r.add("remotes", Level::Ok, format!("remote '{name}'{mark}: {} is reachable", cfg.url), None),
+                    Err(remote::RemoteError::Unsupported { scheme, .. }) => r.add(
+                        "remotes",
+                        Level::Warn,
+                        format!("remote '{name}'{mark}: scheme '{scheme}' is not supported by git-dvc"),
+                        Some("use dvc for this remote, or a remote git-dvc supports (see the README)"),
+                    ),
                     Err(e) => r.add(
                         "remotes",
                         Level::Error,
                         format!("remote '{name}'{mark}: {} is not reachable: {e}", cfg.url),
-                        Some("check the endpoint, region and credentials (`git dvc remote modify <name> ...`)"),
+                        Some("check the url, the server and the credentials (`git dvc remote modify <name> ...`)"),
                     ),
                 }
             }
-            RemoteLocation::Other { scheme } => r.add(
-                "remotes",
-                Level::Warn,
-                format!("remote '{name}'{mark}: scheme '{scheme}' is not supported by git-dvc"),
-                Some("use dvc for this remote, or a local or S3 remote"),
-            ),
         }
     }
 }

@@ -26,6 +26,10 @@ pub struct RepoOptions {
     pub rehash: bool,
     /// S3: a lower multipart threshold in bytes, raw (checked at upload time).
     pub s3_multipart_threshold: Option<String>,
+    /// The login name, the SSH user of last resort.
+    pub user_name: Option<String>,
+    /// The `AZURE_*` variables dvc-azure falls back to.
+    pub azure_env: remote::EnvVars,
 }
 
 /// Errors opening a repo or loading its stages.
@@ -304,6 +308,8 @@ impl Repo {
             remote_options: remote::OpenOptions {
                 home_dir: options.home_dir.clone(),
                 s3_multipart_threshold: options.s3_multipart_threshold.clone(),
+                user_name: options.user_name.clone(),
+                azure_env: options.azure_env.clone(),
             },
         })
     }

@@ -79,9 +79,9 @@ pub fn oracle_bin_dir() -> &'static Path {
     }
 }
 
-fn marker_contents() -> String {
+fn marker_contents(requirements: &[&str]) -> String {
     let mut s = String::new();
-    for r in ORACLE_REQUIREMENTS {
+    for r in requirements {
         s.push_str(r);
         s.push('\n');
     }
@@ -89,17 +89,34 @@ fn marker_contents() -> String {
 }
 
 fn provision_oracle() -> Result<PathBuf, String> {
-    let venv = oracle_venv();
+    provision_venv(&oracle_venv(), ORACLE_REQUIREMENTS, "oracle-venv", |bin| {
+        if bin.join("moto_server").exists() {
+            Ok(())
+        } else {
+            Err(format!("moto_server missing from {}", bin.display()))
+        }
+    })
+}
+
+/// Provisions a venv holding `requirements` (one pip install) unless its marker file
+/// already lists exactly them, under the cross-process lock `<parent>/<tag>.lock`; checks
+/// that its dvc is the pinned one and runs `check` on its `bin` before writing the marker.
+pub fn provision_venv(
+    venv: &Path,
+    requirements: &[&str],
+    tag: &str,
+    check: impl Fn(&Path) -> Result<(), String>,
+) -> Result<PathBuf, String> {
     let bin = venv.join("bin");
     let marker = venv.join(MARKER);
-    let wanted = marker_contents();
+    let wanted = marker_contents(requirements);
     if fs::read_to_string(&marker).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(bin);
     }
     let parent = venv.parent().ok_or("oracle venv path has no parent")?;
     fs::create_dir_all(parent).map_err(|e| format!("creating {}: {e}", parent.display()))?;
     // A cross-process lock: test binaries, `.ci/run` and parallel `cargo test`s share the venv.
-    let lock_path = parent.join("oracle-venv.lock");
+    let lock_path = parent.join(format!("{tag}.lock"));
     let lock = fs::OpenOptions::new()
         .create(true)
         .truncate(false)
@@ -112,7 +129,7 @@ fn provision_oracle() -> Result<PathBuf, String> {
     if fs::read_to_string(&marker).ok().as_deref() == Some(wanted.as_str()) {
         return Ok(bin);
     }
-    let log_path = parent.join("oracle-venv.log");
+    let log_path = parent.join(format!("{tag}.log"));
     eprintln!(
         "git-dvc tests: provisioning the dvc oracle into {} (one time; log: {})",
         venv.display(),
@@ -160,7 +177,7 @@ fn provision_oracle() -> Result<PathBuf, String> {
         &["-m", "pip", "install", "--quiet", "--upgrade", "pip"],
     )?;
     let mut args = vec!["-m", "pip", "install", "--quiet"];
-    args.extend_from_slice(ORACLE_REQUIREMENTS);
+    args.extend_from_slice(requirements);
     run(&mut log, &py, &args)?;
     let out = Command::new(bin.join("dvc"))
         .arg("--version")
@@ -175,9 +192,7 @@ fn provision_oracle() -> Result<PathBuf, String> {
             String::from_utf8_lossy(&out.stderr)
         ));
     }
-    if !bin.join("moto_server").exists() {
-        return Err(format!("moto_server missing from {}", bin.display()));
-    }
+    check(&bin)?;
     fs::write(&marker, wanted).map_err(|e| format!("writing {}: {e}", marker.display()))?;
     drop(lock);
     Ok(bin)
@@ -485,6 +500,8 @@ pub struct TestEnv {
     root: PathBuf,
     vars: Vec<(OsString, OsString)>,
     main: PathBuf,
+    /// `dvc` runs from the remote-plugins venv ([`crate::servers::plugins_bin_dir`]).
+    plugins: bool,
 }
 
 impl Default for TestEnv {
@@ -586,6 +603,32 @@ impl TestEnv {
             root,
             vars,
             main,
+            plugins: false,
+        }
+    }
+
+    /// From now on `dvc` is the oracle with dvc's remote plugins (dvc-http, dvc-webdav,
+    /// dvc-ssh, dvc-gs, dvc-azure), from its own venv (provisioned on first use).
+    pub fn use_remote_plugins(&mut self) {
+        let plugins = crate::servers::plugins_bin_dir();
+        let path = std::env::join_paths([
+            git_dvc_exe().parent().expect("bin dir"),
+            plugins,
+            Path::new("/usr/local/bin"),
+            Path::new("/usr/bin"),
+            Path::new("/bin"),
+        ])
+        .expect("join PATH");
+        self.set_var("PATH", path);
+        self.plugins = true;
+    }
+
+    /// The `bin` directory of the venv whose `dvc` this env runs.
+    pub fn oracle_bin(&self) -> &'static Path {
+        if self.plugins {
+            crate::servers::plugins_bin_dir()
+        } else {
+            oracle_bin_dir()
         }
     }
 
@@ -1580,7 +1623,8 @@ import importlib, json, os, pkgutil, signal, socket, sys, time
 import dvc.cli
 dvc.cli.parse_args(["status"])  # builds the whole parser: imports every command module
 SKIP = (".testing", ".tests", "__main__", "pytest", "benchmark")
-for pkg in ("dvc", "dvc_data", "dvc_objects", "dvc_s3", "scmrepo"):
+for pkg in ("dvc", "dvc_data", "dvc_objects", "dvc_s3", "scmrepo", "dvc_http", "dvc_webdav",
+            "dvc_ssh", "dvc_gs", "dvc_azure"):
     try:
         mod = importlib.import_module(pkg)
     except Exception:
@@ -1679,20 +1723,26 @@ fn oracle_fork_enabled() -> bool {
     std::env::var_os("GIT_DVC_ORACLE_FORK").is_none_or(|v| v != "0")
 }
 
-/// The fork server's socket, starting the server on first use.
-fn oracle_forkserver() -> &'static Path {
-    static SERVER: OnceLock<Result<PathBuf, String>> = OnceLock::new();
-    match SERVER.get_or_init(start_forkserver) {
+/// The fork server's socket for the venv whose `bin` is `bin`, starting it on first use
+/// (one per venv: the main oracle and the remote-plugins one).
+fn oracle_forkserver(bin: &'static Path) -> &'static Path {
+    static MAIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    static PLUGINS: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    let (cell, tag) = if bin == oracle_bin_dir() {
+        (&MAIN, "oracle")
+    } else {
+        (&PLUGINS, "plugins")
+    };
+    match cell.get_or_init(|| start_forkserver(bin, tag)) {
         Ok(p) => p,
         Err(e) => panic!("the dvc fork server did not start: {e}"),
     }
 }
 
-fn start_forkserver() -> Result<PathBuf, String> {
-    let bin = oracle_bin_dir();
+fn start_forkserver(bin: &'static Path, tag: &str) -> Result<PathBuf, String> {
     // Unix socket paths are limited to ~107 bytes: use the system temp dir when the target
     // dir is deep.
-    let name = format!("git-dvc-oracle-{}.sock", std::process::id());
+    let name = format!("git-dvc-{tag}-{}.sock", std::process::id());
     let mut sock = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(&name);
     if sock.as_os_str().len() > 100 {
         sock = std::env::temp_dir().join(&name);
@@ -1773,7 +1823,8 @@ fn start_forkserver() -> Result<PathBuf, String> {
 
 /// Runs the oracle dvc with `args` in `cwd` under the env's environment.
 pub fn run_oracle(env: &TestEnv, cwd: &Path, args: &[&str], stdin: Option<&[u8]>) -> CommandOutput {
-    let dvc = oracle_bin_dir().join("dvc");
+    let bin = env.oracle_bin();
+    let dvc = bin.join("dvc");
     if !oracle_fork_enabled() {
         let mut cmd = env.command(&dvc, cwd);
         cmd.args(args);
@@ -1821,7 +1872,7 @@ pub fn run_oracle(env: &TestEnv, cwd: &Path, args: &[&str], stdin: Option<&[u8]>
         "stderr": err_path,
     });
     let mut stream =
-        UnixStream::connect(oracle_forkserver()).expect("connect to the dvc fork server");
+        UnixStream::connect(oracle_forkserver(bin)).expect("connect to the dvc fork server");
     let mut line = serde_json::to_vec(&request).expect("serialize request");
     line.push(b'\n');
     stream

@@ -34,8 +34,10 @@ mod maint_gc;
 mod maint_verify;
 mod misc;
 mod moto;
+mod remote_backends;
 mod remote_local;
 mod remote_s3;
+mod servers;
 mod status;
 mod tty;
 

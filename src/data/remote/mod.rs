@@ -2,11 +2,13 @@
 //!
 //! A [`Remote`] stores objects under keys relative to its root, in DVC's layout
 //! (`files/md5/ab/cdef…[.dir]`, legacy 2.x objects at `ab/cdef…`; see
-//! [`crate::data::odb::Odb::key`]). Two backends:
+//! [`crate::data::odb::Odb::key`]). The backends:
 //!
 //! - [`local::LocalRemote`]: a directory, written like the cache (temp name in the
 //!   destination directory, chmod 0444, rename).
 //! - [`s3::S3Remote`]: S3 and S3-compatible stores through aws-sdk-s3.
+//! - `http::HttpRemote` (feature `http`): HTTP(S) servers through reqwest, as dvc-http.
+//! - `webdav::WebdavRemote` (feature `webdav`): WebDAV servers through OpenDAL.
 //!
 //! The backend methods are `async`: tokio lives only here and in
 //! [`crate::data::transfer`] (STYLE 12). Callers outside those two modules use the
@@ -16,9 +18,21 @@
 //! Invariant: no error or `Debug` output of this module contains a secret option value
 //! (`secret_access_key`, `session_token`, …).
 
+#[cfg(feature = "azure")]
+pub mod azure;
+#[cfg(any(feature = "webdav", feature = "gs", feature = "azure"))]
+pub mod dal;
+#[cfg(feature = "gs")]
+pub mod gs;
+#[cfg(any(feature = "http", feature = "dal"))]
+pub mod http;
 pub mod insecure_tls;
 pub mod local;
 pub mod s3;
+#[cfg(feature = "ssh")]
+pub mod ssh;
+#[cfg(feature = "webdav")]
+pub mod webdav;
 
 use crate::data::config::{RemoteConfig, RemoteLocation};
 use crate::data::io::IoError;
@@ -81,7 +95,7 @@ pub enum RemoteError {
     },
     /// A scheme git-dvc does not implement.
     #[error(
-        "remote '{remote}' uses '{scheme}://', which git-dvc does not support (local and s3 remotes are supported)"
+        "remote '{remote}' uses '{scheme}://', which git-dvc does not support (local, s3, gs, azure, ssh, http(s) and webdav(s) remotes are supported)"
     )]
     Unsupported {
         /// Remote name.
@@ -179,6 +193,30 @@ pub struct Downloaded {
     pub size: u64,
 }
 
+/// Environment variables a backend falls back to (name → value). Their values may be
+/// secrets: `Debug` shows only the names.
+#[derive(Clone, Default, PartialEq, Eq)]
+pub struct EnvVars(std::collections::BTreeMap<String, String>);
+
+impl EnvVars {
+    /// The value of `name`, if set.
+    pub fn get(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+}
+
+impl From<std::collections::BTreeMap<String, String>> for EnvVars {
+    fn from(map: std::collections::BTreeMap<String, String>) -> EnvVars {
+        EnvVars(map)
+    }
+}
+
+impl std::fmt::Debug for EnvVars {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list().entries(self.0.keys()).finish()
+    }
+}
+
 /// Settings that come from outside the remote's config section.
 #[derive(Debug, Clone, Default)]
 pub struct OpenOptions {
@@ -186,6 +224,10 @@ pub struct OpenOptions {
     pub home_dir: Option<PathBuf>,
     /// S3: a lower multipart threshold in bytes, raw (checked at upload time).
     pub s3_multipart_threshold: Option<String>,
+    /// The login name (`$USER`, else `$LOGNAME`), the SSH user of last resort.
+    pub user_name: Option<String>,
+    /// The `AZURE_*` variables dvc-azure falls back to (name → value).
+    pub azure_env: EnvVars,
 }
 
 /// An opened remote.
@@ -200,6 +242,15 @@ pub struct Remote {
 enum Backend {
     Local(local::LocalRemote),
     S3(Box<s3::S3Remote>),
+    #[cfg(feature = "http")]
+    Http(Box<http::HttpRemote>),
+    #[cfg(feature = "webdav")]
+    Webdav(Box<webdav::WebdavRemote>),
+    #[cfg(feature = "ssh")]
+    Ssh(Box<ssh::SshRemote>),
+    /// GCS and Azure: OpenDAL operators like WebDAV's.
+    #[cfg(any(feature = "gs", feature = "azure"))]
+    Dal(Box<dal::DalRemote>),
 }
 
 impl Remote {
@@ -215,12 +266,24 @@ impl Remote {
                 prefix,
                 s3::S3Settings::from_config(config, options)?,
             )?)),
-            RemoteLocation::Other { scheme } => {
-                return Err(RemoteError::Unsupported {
-                    remote: config.name.clone(),
-                    scheme: scheme.clone(),
-                });
-            }
+            RemoteLocation::Other { scheme } => match scheme.as_str() {
+                #[cfg(feature = "http")]
+                "http" | "https" => Backend::Http(Box::new(http::HttpRemote::new(config)?)),
+                #[cfg(feature = "webdav")]
+                "webdav" | "webdavs" => Backend::Webdav(Box::new(webdav::open(config)?)),
+                #[cfg(feature = "ssh")]
+                "ssh" => Backend::Ssh(Box::new(ssh::SshRemote::new(config, options)?)),
+                #[cfg(feature = "gs")]
+                "gs" => Backend::Dal(Box::new(gs::open(config, options)?)),
+                #[cfg(feature = "azure")]
+                "azure" => Backend::Dal(Box::new(azure::open(config, options)?)),
+                _ => {
+                    return Err(RemoteError::Unsupported {
+                        remote: config.name.clone(),
+                        scheme: scheme.clone(),
+                    });
+                }
+            },
         };
         Ok(Remote {
             name: config.name.clone(),
@@ -253,7 +316,7 @@ impl Remote {
     pub fn as_local(&self) -> Option<&local::LocalRemote> {
         match &self.backend {
             Backend::Local(l) => Some(l),
-            Backend::S3(_) => None,
+            _ => None,
         }
     }
 
@@ -263,6 +326,14 @@ impl Remote {
         match &self.backend {
             Backend::Local(l) => l.exists_many(keys, jobs).await,
             Backend::S3(s) => s.exists_many(keys, jobs).await,
+            #[cfg(feature = "http")]
+            Backend::Http(h) => h.exists_many(keys, jobs).await,
+            #[cfg(feature = "webdav")]
+            Backend::Webdav(w) => w.exists_many(keys, jobs).await,
+            #[cfg(feature = "ssh")]
+            Backend::Ssh(x) => x.exists_many(keys, jobs).await,
+            #[cfg(any(feature = "gs", feature = "azure"))]
+            Backend::Dal(x) => x.exists_many(keys, jobs).await,
         }
     }
 
@@ -272,6 +343,14 @@ impl Remote {
         match &self.backend {
             Backend::Local(l) => l.upload(src, key).await,
             Backend::S3(s) => s.upload(src, key).await,
+            #[cfg(feature = "http")]
+            Backend::Http(h) => h.upload(src, key).await,
+            #[cfg(feature = "webdav")]
+            Backend::Webdav(w) => w.upload(src, key).await,
+            #[cfg(feature = "ssh")]
+            Backend::Ssh(x) => x.upload(src, key).await,
+            #[cfg(any(feature = "gs", feature = "azure"))]
+            Backend::Dal(x) => x.upload(src, key).await,
         }
     }
 
@@ -281,6 +360,14 @@ impl Remote {
         match &self.backend {
             Backend::Local(l) => l.download(key, dest).await,
             Backend::S3(s) => s.download(key, dest).await,
+            #[cfg(feature = "http")]
+            Backend::Http(h) => h.download(key, dest).await,
+            #[cfg(feature = "webdav")]
+            Backend::Webdav(w) => w.download(key, dest).await,
+            #[cfg(feature = "ssh")]
+            Backend::Ssh(x) => x.download(key, dest).await,
+            #[cfg(any(feature = "gs", feature = "azure"))]
+            Backend::Dal(x) => x.download(key, dest).await,
         }
     }
 
@@ -289,6 +376,14 @@ impl Remote {
         match &self.backend {
             Backend::Local(l) => l.list().await,
             Backend::S3(s) => s.list(jobs).await,
+            #[cfg(feature = "http")]
+            Backend::Http(h) => h.list(),
+            #[cfg(feature = "webdav")]
+            Backend::Webdav(w) => w.list().await,
+            #[cfg(feature = "ssh")]
+            Backend::Ssh(x) => x.list(jobs).await,
+            #[cfg(any(feature = "gs", feature = "azure"))]
+            Backend::Dal(x) => x.list().await,
         }
     }
 
@@ -297,6 +392,14 @@ impl Remote {
         match &self.backend {
             Backend::Local(l) => l.delete(keys).await,
             Backend::S3(s) => s.delete(keys, jobs).await,
+            #[cfg(feature = "http")]
+            Backend::Http(h) => h.delete(),
+            #[cfg(feature = "webdav")]
+            Backend::Webdav(w) => w.delete(keys, jobs).await,
+            #[cfg(feature = "ssh")]
+            Backend::Ssh(x) => x.delete(keys, jobs).await,
+            #[cfg(any(feature = "gs", feature = "azure"))]
+            Backend::Dal(x) => x.delete(keys, jobs).await,
         }
     }
 
@@ -309,6 +412,36 @@ impl Remote {
     pub fn delete_blocking(&self, keys: &[String], jobs: usize) -> Result<()> {
         block_on(self.delete(keys, jobs))?
     }
+}
+
+/// Write a downloaded byte stream into the new file `dest` (created 0644, never
+/// replacing anything) and return the md5 and size of what was written.
+#[cfg(any(feature = "http", feature = "dal"))]
+pub(crate) async fn write_stream<S, B>(mut stream: S, dest: &Path) -> Result<Downloaded>
+where
+    S: futures_util::Stream<Item = Result<B>> + Unpin,
+    B: AsRef<[u8]>,
+{
+    use futures_util::StreamExt;
+    use tokio::io::AsyncWriteExt;
+    let mut file = tokio::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .mode(0o644)
+        .open(dest)
+        .await
+        .map_err(RemoteError::io("create", dest))?;
+    let mut hasher = crate::data::hash::Hasher::new();
+    while let Some(chunk) = stream.next().await {
+        let chunk = chunk?;
+        hasher.update(chunk.as_ref());
+        file.write_all(chunk.as_ref())
+            .await
+            .map_err(RemoteError::io("write", dest))?;
+    }
+    file.flush().await.map_err(RemoteError::io("write", dest))?;
+    let (md5, size) = hasher.finish();
+    Ok(Downloaded { md5, size })
 }
 
 /// The oid a key names, and whether it is in the legacy layout; `None` for foreign keys.

@@ -1,0 +1,201 @@
+//! The part of the OpenDAL-backed remotes (WebDAV, and later GCS and Azure) that does not
+//! depend on the service: an [`opendal::Operator`] rooted at the remote's prefix, used
+//! with the remote's keys as paths.
+//!
+//! - Existence: one `stat` per key, `jobs` at a time.
+//! - Upload: where the service can rename (WebDAV's MOVE), the object goes to a temp name
+//!   in its directory first and is renamed into place, so no reader ever sees a partial
+//!   object under its final name; object stores write atomically and get a plain write.
+//!   OpenDAL's one-shot writers send an object as one request, so the object is read into
+//!   memory first (the objects of a DVC remote are files of a data set; see the README).
+//! - Download: streamed into the destination file, hashed on the way.
+//! - Listing: one recursive listing, filtered to object keys.
+//!
+//! Errors are classified from OpenDAL's kinds and its temporary flag; its messages name
+//! the service, the operation and the path, never a credential.
+
+use super::{Downloaded, RemoteError, RequestKind, Result};
+use opendal::{ErrorKind, Operator};
+use std::path::Path;
+
+/// `op` sending its requests through `client` (git-dvc builds OpenDAL without its global
+/// default transport, so every operator gets its client here).
+pub fn with_client(op: Operator, client: reqwest::Client) -> Operator {
+    let transport = opendal::HttpTransporter::new(
+        opendal_http_transport_reqwest::ReqwestTransport::new(client),
+    );
+    op.with_context(opendal::OperationContext::new().with_http_transport(transport))
+}
+
+/// A remote behind an OpenDAL operator.
+#[derive(Debug)]
+pub struct DalRemote {
+    name: String,
+    /// What the messages call the remote's location (its url, without user info).
+    location: String,
+    op: Operator,
+    rename_uploads: bool,
+}
+
+impl DalRemote {
+    /// A remote named `name` over `op`; `rename_uploads` writes through a temp name.
+    pub fn new(name: &str, location: String, op: Operator, rename_uploads: bool) -> DalRemote {
+        DalRemote {
+            name: name.to_string(),
+            location,
+            op,
+            rename_uploads,
+        }
+    }
+
+    fn error(&self, op: &'static str, key: &str, e: &opendal::Error) -> RemoteError {
+        if e.kind() == ErrorKind::NotFound && op != "list" && op != "upload" {
+            return RemoteError::NotFound {
+                remote: self.name.clone(),
+                key: key.to_string(),
+            };
+        }
+        let kind = match e.kind() {
+            ErrorKind::PermissionDenied => RequestKind::Auth,
+            ErrorKind::RateLimited => RequestKind::Transient,
+            _ if e.is_temporary() => RequestKind::Transient,
+            _ => RequestKind::Permanent,
+        };
+        let mut message = e.to_string();
+        if e.is_temporary() && !message.contains(&self.location) {
+            message.push_str(&format!(" ({})", self.location));
+        }
+        RemoteError::Request {
+            remote: self.name.clone(),
+            op,
+            key: key.to_string(),
+            message,
+            kind,
+        }
+    }
+
+    async fn exists(&self, key: &str) -> Result<bool> {
+        match self.op.stat(key).await {
+            Ok(meta) => Ok(meta.is_file()),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(false),
+            Err(e) => Err(self.error("check", key, &e)),
+        }
+    }
+
+    /// Which keys exist: one `stat` each, `jobs` at a time.
+    pub async fn exists_many(&self, keys: &[String], jobs: usize) -> Result<Vec<bool>> {
+        super::concurrent(
+            keys.to_vec(),
+            jobs,
+            |k| async move { self.exists(&k).await },
+        )
+        .await
+        .into_iter()
+        .collect()
+    }
+
+    /// Upload `src` to `key`: through a temp name and a rename where the service renames.
+    pub async fn upload(&self, src: &Path, key: &str) -> Result<()> {
+        let bytes = tokio::fs::read(src)
+            .await
+            .map_err(RemoteError::io("read", src))?;
+        if !self.rename_uploads {
+            self.op
+                .write(key, bytes)
+                .await
+                .map_err(|e| self.error("upload", key, &e))?;
+            return Ok(());
+        }
+        let tmp = temp_key(key);
+        self.op
+            .write(&tmp, bytes)
+            .await
+            .map_err(|e| self.error("upload", key, &e))?;
+        if let Err(e) = self.op.rename(&tmp, key).await {
+            let _ = self.op.delete(&tmp).await;
+            return Err(self.error("upload", key, &e));
+        }
+        Ok(())
+    }
+
+    /// Download `key` into the new file `dest`, hashing on the way.
+    pub async fn download(&self, key: &str, dest: &Path) -> Result<Downloaded> {
+        let reader = self
+            .op
+            .reader(key)
+            .await
+            .map_err(|e| self.error("download", key, &e))?;
+        let stream = reader
+            .into_bytes_stream(..)
+            .await
+            .map_err(|e| self.error("download", key, &e))?;
+        use futures_util::TryStreamExt;
+        let name = self.name.clone();
+        let stream = stream.map_err(|e| RemoteError::Request {
+            remote: name.clone(),
+            op: "download",
+            key: key.to_string(),
+            message: e.to_string(),
+            kind: RequestKind::Transient,
+        });
+        super::write_stream(stream, dest).await
+    }
+
+    /// Every object key (modern and legacy layouts); temp names and other files are left out.
+    pub async fn list(&self) -> Result<Vec<String>> {
+        let entries = match self.op.list_with("").recursive(true).await {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(self.error("list", "", &e)),
+        };
+        Ok(entries
+            .into_iter()
+            .filter(|e| e.metadata().is_file())
+            .map(|e| e.path().trim_start_matches('/').to_string())
+            .filter(|k| super::oid_of_key(k).is_some())
+            .collect())
+    }
+
+    /// Delete `keys`; absent ones are fine.
+    pub async fn delete(&self, keys: &[String], jobs: usize) -> Result<()> {
+        let results = super::concurrent(keys.to_vec(), jobs, |k| async move {
+            match self.op.delete(&k).await {
+                Ok(()) => Ok(()),
+                Err(e) if e.kind() == ErrorKind::NotFound => Ok(()),
+                Err(e) => Err(self.error("delete", &k, &e)),
+            }
+        })
+        .await;
+        results.into_iter().collect()
+    }
+}
+
+/// `files/md5/ab/cdef` → `files/md5/ab/.cdef.<random>.tmp` (skipped by listings: not an
+/// object key).
+fn temp_key(key: &str) -> String {
+    let (dir, file) = match key.rsplit_once('/') {
+        Some((d, f)) => (format!("{d}/"), f),
+        None => (String::new(), key),
+    };
+    let token: u64 = {
+        use std::hash::{BuildHasher, Hasher};
+        let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+        h.write(key.as_bytes());
+        h.finish()
+    };
+    format!("{dir}.{file}.{token:016x}.tmp")
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn temp_keys_are_not_object_keys() {
+        let t = super::temp_key("files/md5/b1/946ac92492d2347c6235b4d2611184");
+        assert!(
+            t.starts_with("files/md5/b1/.946ac92492d2347c6235b4d2611184."),
+            "{t}"
+        );
+        assert!(t.ends_with(".tmp"));
+        assert_eq!(super::super::oid_of_key(&t), None);
+    }
+}

