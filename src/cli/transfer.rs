@@ -430,10 +430,7 @@ pub fn run(ctx: &Context, dir: Direction, args: TransferArgs, extra: Extra) -> C
             .extend(missing.into_iter().map(|f| f.object));
     }
     let remote = choice.flag.clone().or(choice.default.clone());
-    let extra = Extra {
-        remote,
-        ..extra
-    };
+    let extra = Extra { remote, ..extra };
     report(ctx, &repo, dir, &outs, &summary, &stages, &extra)
 }
 
@@ -538,7 +535,12 @@ fn pull_checkout(
             report.missing.join("\n")
         ));
         if let Ok(cwd) = ctx.cwd() {
-            e.hints = super::checkout::missing_hints(repo, &cwd, &report.missing, extra.remote.as_deref());
+            e.hints = super::checkout::missing_hints(
+                repo,
+                &cwd,
+                &report.missing,
+                extra.remote.as_deref(),
+            );
         }
         return Err(e);
     }

@@ -190,7 +190,7 @@ pub fn run_hook_with(
 /// Finish a post-* hook: report what reconciliation did, and exit 1 only when there were
 /// problems and `gitdvc.strict=true` (DESIGN.md: those hooks exit 0 otherwise).
 pub(crate) fn finish_post_hook(wt: &worktree::Worktree, result: &worktree::Reconciled) -> i32 {
-    result.report();
+    result.report(&wt.repo.tmp_dir());
     if result.has_problems() && wt.settings().strict {
         tracing::error!("git-dvc: failing because gitdvc.strict is set");
         return 1;

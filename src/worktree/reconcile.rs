@@ -2,7 +2,7 @@
 //! stash, sparse checkout): delete outs whose pointer vanished when their data is in the
 //! cache, bring in the data of changed pointers, retry the pending journal.
 
-use super::materialize::{PointerOutcome, fetch_and_retry, materialize, warn_outcomes};
+use super::materialize::{PointerOutcome, fetch_and_retry, materialize};
 use super::pending::Pending;
 use super::{Worktree, lock};
 use crate::data::checkout;
@@ -34,22 +34,56 @@ impl Reconciled {
             || self.materialized.iter().any(PointerOutcome::has_problems)
     }
 
-    /// Print warnings and notes on stderr.
-    pub fn report(&self) {
+    /// The problems, one line each (without the `WARNING:` prefix).
+    pub fn warnings(&self) -> Vec<String> {
+        let mut lines = Vec::new();
+        for out in &self.kept_orphans {
+            lines.push(format!(
+                "git-dvc: `{out}` is no longer tracked by DVC on this commit but holds changes that are not in the cache; left in place (it is now untracked)"
+            ));
+        }
+        for o in &self.materialized {
+            lines.extend(
+                o.problem_lines()
+                    .into_iter()
+                    .map(|l| format!("git-dvc: {l}")),
+            );
+        }
+        for e in &self.errors {
+            lines.push(format!("git-dvc: {e}"));
+        }
+        lines
+    }
+
+    /// Print warnings and notes on stderr, each problem once per git command: one git
+    /// command can fire two hooks (a checkout runs post-index-change, then
+    /// post-checkout), and the second finds what the first already reported. The last
+    /// report is kept in `tmp_dir`; the same lines within a few seconds are not repeated.
+    pub fn report(&self, tmp_dir: &std::path::Path) {
         for out in &self.removed {
             tracing::info!(
                 "git-dvc: removed `{out}`: no pointer tracks it any more (its data is in the cache)"
             );
         }
-        for out in &self.kept_orphans {
-            tracing::warn!(
-                "git-dvc: `{out}` is no longer tracked by DVC on this commit but holds changes that are not in the cache; left in place (it is now untracked)"
-            );
+        let lines = self.warnings();
+        if lines.is_empty() {
+            return;
         }
-        warn_outcomes(&self.materialized);
-        for e in &self.errors {
-            tracing::warn!("git-dvc: {e}");
+        let text = lines.join("\n");
+        let file = tmp_dir.join("git-dvc-last-report");
+        let recent = fs_err::metadata(&file)
+            .and_then(|m| m.modified())
+            .ok()
+            .and_then(|t| t.elapsed().ok())
+            .is_some_and(|age| age < std::time::Duration::from_secs(5));
+        if recent && fs_err::read_to_string(&file).is_ok_and(|old| old == text) {
+            return;
         }
+        for l in &lines {
+            tracing::warn!("{l}");
+        }
+        let _ = fs_err::create_dir_all(tmp_dir);
+        let _ = crate::data::atomic::write(&file, text);
     }
 }
 

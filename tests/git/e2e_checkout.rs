@@ -488,3 +488,23 @@ fn pipeline_outs_in_dvc_lock_follow_git_and_dvc_agrees() {
         "Cache and remote 'store' are in sync."
     );
 }
+
+/// One git command can fire two hooks (post-index-change, then post-checkout); a problem
+/// both find is reported once.
+#[test]
+fn a_switch_reports_a_kept_orphan_once() {
+    let env = TestEnv::new();
+    let d = installed_repo(&env);
+    d.git(&["commit", "-q", "--allow-empty", "-m", "base"])
+        .success();
+    d.git(&["checkout", "-q", "-b", "with-f"]).success();
+    d.write("f", "hello\n");
+    add_and_commit(&d, &["f"], "f");
+    // The data of `f` is nowhere but in the workspace once the cache is gone.
+    remove_all(&d.path(".dvc/cache"));
+    let out = d.git(&["checkout", "-q", "main"]);
+    out.success();
+    let warning = "`f` is no longer tracked by DVC on this commit but holds changes";
+    assert_eq!(out.stderr.matches(warning).count(), 1, "{}", out.stderr);
+    assert!(d.exists("f"), "the unsaved data stays");
+}

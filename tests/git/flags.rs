@@ -45,7 +45,6 @@ const COMMANDS: &[&str] = &[
     "du",
 ];
 
-
 /// dvc's command aliases that git-dvc takes too (`list`/`ls` and `list-url`/`ls-url` go
 /// with the registry commands).
 const ALIASES: &[(&str, &str)] = &[("rm", "remove"), ("mv", "move")];
@@ -192,9 +191,7 @@ fn every_dvc_flag_is_handled() {
             ));
         }
     }
-    println!(
-        "flag coverage: {handled}/{total} flags of dvc 3.67.1's data-layer commands handled"
-    );
+    println!("flag coverage: {handled}/{total} flags of dvc 3.67.1's data-layer commands handled");
     assert!(
         problems.is_empty(),
         "{} of {total} flags not handled:\n{}",

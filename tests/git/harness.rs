@@ -1295,7 +1295,9 @@ impl TwinOutput {
             .filter(|l| !l.starts_with("hint: "))
             .collect();
         // Where dvc's hints name a `dvc …` command, git-dvc's name `git dvc …`.
-        let g = g.replace("'git dvc ", "'dvc ").replace("    git dvc ", "    dvc ");
+        let g = g
+            .replace("'git dvc ", "'dvc ")
+            .replace("    git dvc ", "    dvc ");
         let g = canonical_lists(&normalize(&g, &self.gd_root));
         assert_same_text("stderr", "dvc", &d, "git-dvc", &g);
         self
