@@ -77,7 +77,22 @@ pub fn run(ctx: &Context, _args: VersionArgs) -> CommandResult {
         env!("CARGO_PKG_VERSION")
     );
     text.push_str(&format!("Platform: Rust on {sys}-{release}-{machine}\n"));
-    text.push_str("Supports:\n\tlocal,\n\ts3\n");
+    // The backends compiled in (each new one is a cargo feature, all on by default).
+    let supports: Vec<&str> = [
+        ("azure", cfg!(feature = "azure")),
+        ("gs", cfg!(feature = "gs")),
+        ("http", cfg!(feature = "http")),
+        ("https", cfg!(feature = "http")),
+        ("local", true),
+        ("s3", true),
+        ("ssh", cfg!(feature = "ssh")),
+        ("webdav", cfg!(feature = "webdav")),
+        ("webdavs", cfg!(feature = "webdav")),
+    ]
+    .into_iter()
+    .filter_map(|(name, on)| on.then_some(name))
+    .collect();
+    text.push_str(&format!("Supports:\n\t{}\n", supports.join(",\n\t")));
     text.push_str(&format!(
         "Config:\n\tGlobal: {}\n\tSystem: {}\n",
         ctx.env.dvc_global_config_dir().display(),
@@ -97,12 +112,13 @@ pub fn run(ctx: &Context, _args: VersionArgs) -> CommandResult {
             text.push_str("Cache types: <https://error.dvc.org/no-dvc-cache>\n");
         }
         text.push_str("Caches: local\n");
-        let mut kinds: Vec<&str> = Vec::new();
+        let mut kinds: Vec<String> = Vec::new();
         for name in repo.config.remote_names() {
             let kind = match repo.config.remote(&name).map(|r| r.location) {
-                Ok(RemoteLocation::Local(_)) => "local",
-                Ok(RemoteLocation::S3 { .. }) => "s3",
-                Ok(RemoteLocation::Other { .. }) | Err(_) => continue,
+                Ok(RemoteLocation::Local(_)) => "local".to_string(),
+                Ok(RemoteLocation::S3 { .. }) => "s3".to_string(),
+                Ok(RemoteLocation::Other { scheme }) => scheme.to_lowercase(),
+                Err(_) => continue,
             };
             if !kinds.contains(&kind) {
                 kinds.push(kind);

@@ -296,6 +296,14 @@ fn version_reports_what_dvc_reports() {
     assert_eq!(pick(&got.stdout), pick(&want.stdout), "{}", got.stdout);
     assert!(pick(&got.stdout).iter().any(|l| l == "Remotes: local, s3"));
     assert!(got.stdout.starts_with("git-dvc version: "));
+    // The backends beyond S3 are listed as dvc lists its plugins' schemes.
+    twin.gd
+        .gd(&["remote", "add", "sshr", "ssh://u@127.0.0.1/srv/x"])
+        .success();
+    let got = twin.gd.gd(&["version"]);
+    got.success()
+        .stdout_has("Supports:\n\tazure,\n\tgs,\n\thttp,\n\thttps,\n\tlocal,\n\ts3,\n\tssh,\n\twebdav,\n\twebdavs\n")
+        .stdout_has("Remotes: local, s3, ssh\n");
 }
 
 // ----- completion and man pages -----
