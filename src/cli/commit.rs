@@ -222,7 +222,7 @@ fn confirm_changed(repo: &Repo, cwd: &Path, st: &Stage) -> Result<bool, Failure>
     let stage = format!("stage: '{}'", st.display_name());
     let py_list = |v: &[String]| {
         v.iter()
-            .map(|o| super::ui::python_repr(o))
+            .map(|o| crate::data::config::py_repr(o))
             .collect::<Vec<_>>()
             .join(", ")
     };

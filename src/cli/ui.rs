@@ -86,31 +86,6 @@ fn ask_yes_no(prompt: &str) -> bool {
     }
 }
 
-/// A Python `str` repr (`'a'`, or `"it's"`), for messages dvc formats from lists.
-pub fn python_repr(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
-}
-
 /// The footer dvc prints after an unexpected error.
 pub const SUPPORT: &str =
     "Having any troubles? Hit us up at https://dvc.org/support, we are always happy to help!";

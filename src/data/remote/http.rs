@@ -211,13 +211,7 @@ impl HttpRemote {
         message: String,
         kind: RequestKind,
     ) -> RemoteError {
-        RemoteError::Request {
-            remote: self.name.clone(),
-            op,
-            key: key.to_string(),
-            message,
-            kind,
-        }
+        RemoteError::request(&self.name, op, key, message, kind)
     }
 
     fn client_error(&self, op: &'static str, key: &str, e: &reqwest::Error) -> RemoteError {

@@ -109,6 +109,23 @@ pub enum RemoteError {
 }
 
 impl RemoteError {
+    /// A failed request of `op` on `key` at remote `remote` (what each backend builds).
+    pub(crate) fn request(
+        remote: &str,
+        op: &'static str,
+        key: &str,
+        message: String,
+        kind: RequestKind,
+    ) -> RemoteError {
+        RemoteError::Request {
+            remote: remote.to_string(),
+            op,
+            key: key.to_string(),
+            message,
+            kind,
+        }
+    }
+
     /// Transient: a retry may succeed (git-lfs' classification).
     pub fn is_retriable(&self) -> bool {
         match self {

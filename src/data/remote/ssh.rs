@@ -345,13 +345,7 @@ impl SshRemote {
         message: String,
         kind: RequestKind,
     ) -> RemoteError {
-        RemoteError::Request {
-            remote: self.name.clone(),
-            op,
-            key: key.to_string(),
-            message,
-            kind,
-        }
+        RemoteError::request(&self.name, op, key, message, kind)
     }
 
     fn where_(&self) -> String {
