@@ -185,6 +185,7 @@ impl ProcessEnv {
             s3_multipart_threshold: self.s3_multipart_threshold.clone(),
             user_name: self.user_name.clone(),
             azure_env: self.azure_env.clone(),
+            ask_secret: None,
         }
     }
 
@@ -195,6 +196,7 @@ impl ProcessEnv {
             s3_multipart_threshold: self.s3_multipart_threshold.clone(),
             user_name: self.user_name.clone(),
             azure_env: self.azure_env.clone(),
+            ask_secret: None,
         }
     }
 

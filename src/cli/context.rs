@@ -78,7 +78,9 @@ impl Context {
 
     /// Open the repo at `root`.
     pub fn open_repo_at(&self, root: &Path) -> Result<Repo, CommandError> {
-        let repo = Repo::open(root, &self.env.repo_options())?;
+        let mut options = self.env.repo_options();
+        options.ask_secret = Some(super::ui::secret_prompt());
+        let repo = Repo::open(root, &options)?;
         if let Some(w) = &repo.state_error {
             tracing::warn!("state DB unavailable, hashing everything: {w}");
         }

@@ -60,6 +60,32 @@ pub fn prompt_confirm(statement: &str) -> bool {
     std::io::stdout().is_terminal() && ask_yes_no(&format!("{statement} [y/n] "))
 }
 
+/// The terminal prompt for `ask_password` / `ask_passphrase`: dvc's `getpass`, on the
+/// controlling terminal (`/dev/tty`) without echo, each question asked once per process.
+/// It asks only when stderr is a terminal (so a script or a test that captures the output
+/// is never held waiting on a terminal it does not see); otherwise, or at end of input,
+/// there is no answer.
+pub fn secret_prompt() -> crate::data::remote::SecretPrompt {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    let asked: Mutex<HashMap<String, Option<String>>> = Mutex::new(HashMap::new());
+    crate::data::remote::SecretPrompt::new(move |prompt| {
+        // One question at a time, as dvc's lock around its prompt.
+        let mut asked = asked.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(answer) = asked.get(prompt) {
+            return answer.clone();
+        }
+        use std::io::IsTerminal;
+        let answer = if std::io::stderr().is_terminal() {
+            rpassword::prompt_password(prompt).ok()
+        } else {
+            None
+        };
+        asked.insert(prompt.to_string(), answer.clone());
+        answer
+    })
+}
+
 fn ask_yes_no(prompt: &str) -> bool {
     use std::io::{BufRead, Write};
     let mut stdout = std::io::stdout();

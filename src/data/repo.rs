@@ -30,6 +30,9 @@ pub struct RepoOptions {
     pub user_name: Option<String>,
     /// The `AZURE_*` variables dvc-azure falls back to.
     pub azure_env: remote::EnvVars,
+    /// How remotes ask for `ask_password` / `ask_passphrase` answers (the command line's
+    /// terminal prompt); `None` where nobody can be asked.
+    pub ask_secret: Option<remote::SecretPrompt>,
 }
 
 /// Errors opening a repo or loading its stages.
@@ -310,6 +313,7 @@ impl Repo {
                 s3_multipart_threshold: options.s3_multipart_threshold.clone(),
                 user_name: options.user_name.clone(),
                 azure_env: options.azure_env.clone(),
+                ask_secret: options.ask_secret.clone(),
             },
         })
     }

@@ -862,3 +862,241 @@ fn azure_pre_push_and_clone_with_global_install() {
     let backend = azure_backend(&env);
     git_flows(&env, &backend);
 }
+
+// ---------------------------------------------------------------------------------------------
+// ask_password / ask_passphrase: asked on a terminal with the plugins' prompts
+// ---------------------------------------------------------------------------------------------
+
+/// A repo with `f.txt` tracked and committed, and remote `web` (the default) at `url`.
+fn asking_repo<'a>(env: &'a TestEnv, name: &str, url: &str, options: &[(&str, &str)]) -> Dir<'a> {
+    let repo = env.git_repo(name);
+    repo.dvc(&["init", "-q"]).success();
+    repo.write("f.txt", "hello\n");
+    repo.dvc(&["add", "-q", "f.txt"]).success();
+    repo.gd(&["remote", "add", "-d", "web", url]).success();
+    for (k, v) in options {
+        repo.gd(&["remote", "modify", "web", k, v]).success();
+    }
+    repo.git(&["add", "-A"]).success();
+    repo.git(&["commit", "-qm", "data"]).success();
+    repo
+}
+
+/// Push from a terminal, answer the prompt, and return what came after it and the exit code.
+fn push_answering(
+    repo: &Dir<'_>,
+    exe: &std::path::Path,
+    prompt: &str,
+    answer: &str,
+) -> (String, i32) {
+    let mut s = pty_spawn(repo, exe, &["push"]);
+    s.exp_string(prompt)
+        .unwrap_or_else(|e| panic!("{exe:?} did not ask {prompt:?}: {e}"));
+    s.send_line(answer).expect("answer");
+    pty_finish(s)
+}
+
+#[test]
+fn http_ask_password_prompts_on_a_tty_like_dvc_http() {
+    let env = plugins_env();
+    let server = http_auth_server();
+    let (user, password) = HTTP_AUTH.split_once(':').expect("user:password");
+    let mut listings = Vec::new();
+    for (name, exe) in [
+        ("dv", plugins_bin_dir().join("dvc")),
+        ("gd", git_dvc_exe().to_path_buf()),
+    ] {
+        let url = format!("{}/{}", server.url, prefix("ask"));
+        let opts = [("auth", "basic"), ("user", user), ("ask_password", "true")];
+        let repo = asking_repo(&env, name, &url, &opts);
+        // dvc-http 2.32 names the host 'None' (it reads a `url` key its config lacks);
+        // git-dvc names the remote's url, without any credentials in it.
+        let host = if name == "dv" { "None" } else { &url };
+        let prompt = format!("Enter a password for host '{host}' user '{user}':");
+        let (rest, code) = push_answering(&repo, &exe, &prompt, password);
+        assert_eq!(code, 0, "{exe:?}: {rest}");
+        assert!(rest.contains("1 file pushed"), "{exe:?}: {rest}");
+        assert!(
+            !rest.contains(password),
+            "the password is not echoed: {rest}"
+        );
+        listings.push(file_listing(
+            &server.root.join(url.rsplit('/').next().unwrap()),
+        ));
+    }
+    assert_eq!(listings[0], listings[1]);
+    assert_eq!(listings[1], "files/md5/b1/946ac92492d2347c6235b4d2611184 6");
+}
+
+#[test]
+fn ask_password_without_a_terminal_says_what_to_set() {
+    let env = plugins_env();
+    let server = http_auth_server();
+    let (user, _) = HTTP_AUTH.split_once(':').expect("user:password");
+    let url = format!("{}/{}", server.url, prefix("ask"));
+    let opts = [("auth", "basic"), ("user", user), ("ask_password", "true")];
+    let repo = asking_repo(&env, "r", &url, &opts);
+    repo.gd(&["push"]).code(1).stderr_has(
+        "`ask_password` is set, but there is no terminal to ask on: set `password` with `git dvc remote modify --local web password …`",
+    );
+    assert_eq!(
+        file_listing(&server.root.join(url.rsplit('/').next().unwrap())),
+        ""
+    );
+}
+
+#[test]
+fn ssh_ask_passphrase_prompts_on_a_tty_like_dvc_ssh() {
+    let env = plugins_env();
+    let server = ssh_server();
+    trust_ssh_server(&env, server);
+    // The test's client key, encrypted with a passphrase (the same key, so it is authorized).
+    let key = env.root().join("locked_ed25519");
+    std::fs::copy(&server.keyfile, &key).expect("copy the client key");
+    let out = std::process::Command::new("ssh-keygen")
+        .args(["-q", "-p", "-P", "", "-N", "open sesame", "-f"])
+        .arg(&key)
+        .output()
+        .expect("ssh-keygen -p");
+    assert!(out.status.success(), "{out:?}");
+    let mut listings = Vec::new();
+    for (name, exe) in [
+        ("dv", plugins_bin_dir().join("dvc")),
+        ("gd", git_dvc_exe().to_path_buf()),
+    ] {
+        let p = prefix("ask");
+        let url = format!(
+            "ssh://{}@127.0.0.1:{}{}",
+            server.user,
+            server.port,
+            server.root.join(&p).display()
+        );
+        let keyfile = key.display().to_string();
+        let opts = [("keyfile", keyfile.as_str()), ("ask_passphrase", "true")];
+        let repo = asking_repo(&env, name, &url, &opts);
+        let prompt = format!(
+            "Enter a passphrase for {}@127.0.0.1:{}:",
+            server.user, server.port
+        );
+        let (rest, code) = push_answering(&repo, &exe, &prompt, "open sesame");
+        assert_eq!(code, 0, "{exe:?}: {rest}");
+        assert!(rest.contains("1 file pushed"), "{exe:?}: {rest}");
+        listings.push(file_listing(&server.root.join(&p)));
+    }
+    assert_eq!(listings[0], listings[1]);
+    assert_eq!(listings[1], "files/md5/b1/946ac92492d2347c6235b4d2611184 6");
+}
+
+#[test]
+fn webdav_basic_auth_wrong_credentials_and_ask_password() {
+    let env = plugins_env();
+    let server = webdav_auth_server();
+    let p = prefix("auth");
+    std::fs::create_dir_all(server.root.join(&p)).expect("create the remote root");
+    let url = format!("{}/{p}", server.url);
+    let repo = asking_repo(&env, "r", &url, &[("user", "tester")]);
+    // Without a password, and with a wrong one: the server's refusal, naming the remote,
+    // never echoing the password; nothing is stored.
+    repo.gd(&["push"]).code(1).stderr_has("'web'");
+    repo.gd(&["remote", "modify", "--local", "web", "password", "wrong-pw"])
+        .success();
+    let out = repo.gd(&["push", "-v"]);
+    out.code(1).stderr_has("'web'");
+    assert!(!format!("{out:?}").contains("wrong-pw"), "{out:?}");
+    assert_eq!(file_listing(&server.root.join(&p)), "");
+    repo.gd(&[
+        "remote",
+        "modify",
+        "--local",
+        "web",
+        "password",
+        WEBDAV_PASSWORD,
+    ])
+    .success();
+    let out = repo.gd(&["push", "-v"]);
+    out.success();
+    assert!(!format!("{out:?}").contains(WEBDAV_PASSWORD), "{out:?}");
+    assert_eq!(
+        file_listing(&server.root.join(&p)),
+        "files/md5/b1/946ac92492d2347c6235b4d2611184 6"
+    );
+    // dvc-webdav with the same config pulls it.
+    let c = clone(&env, "r", "c");
+    std::fs::copy(repo.path(".dvc/config.local"), c.path(".dvc/config.local"))
+        .expect("copy config.local");
+    c.dvc(&["pull", "-q"]).success();
+    assert_eq!(c.read("f.txt"), "hello\n");
+
+    // ask_password on a terminal: dvc-webdav's prompt, then the push.
+    let host = server.url.replace("webdav://", "http://");
+    let prompt = format!("Enter a password for host '{host}' user 'tester':");
+    let mut listings = Vec::new();
+    for (name, exe) in [
+        ("dv-ask", plugins_bin_dir().join("dvc")),
+        ("gd-ask", git_dvc_exe().to_path_buf()),
+    ] {
+        let p = prefix("ask");
+        std::fs::create_dir_all(server.root.join(&p)).expect("create the remote root");
+        let url = format!("{}/{p}", server.url);
+        let opts = [("user", "tester"), ("ask_password", "true")];
+        let repo = asking_repo(&env, name, &url, &opts);
+        let (rest, code) = push_answering(&repo, &exe, &prompt, WEBDAV_PASSWORD);
+        assert_eq!(code, 0, "{exe:?}: {rest}");
+        assert!(rest.contains("1 file pushed"), "{exe:?}: {rest}");
+        listings.push(file_listing(&server.root.join(&p)));
+    }
+    assert_eq!(listings[0], listings[1]);
+    assert_eq!(listings[1], "files/md5/b1/946ac92492d2347c6235b4d2611184 6");
+}
+
+/// A server that is not there is an error naming the remote, for every backend, and
+/// nothing hangs: a closed port on 127.0.0.1 for each.
+#[test]
+fn unreachable_servers_are_clear_errors_on_every_backend() {
+    let env = plugins_env();
+    let closed = free_port();
+    let cases: Vec<(&str, String, Vec<(&str, String)>)> = vec![
+        ("webdav", format!("webdav://127.0.0.1:{closed}/x"), vec![]),
+        (
+            "gs",
+            "gs://bucket/x".into(),
+            vec![
+                ("endpointurl", format!("http://127.0.0.1:{closed}")),
+                ("allow_anonymous_login", "true".into()),
+            ],
+        ),
+        (
+            "azure",
+            "azure://container/x".into(),
+            vec![(
+                "connection_string",
+                format!(
+                    "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={};BlobEndpoint=http://127.0.0.1:{closed}/devstoreaccount1;",
+                    "Eby8vdM02xNOcqFlqUwJPLlmEtlCDXJ1OUzFT50uSRZ6IFsuFq2UVErCz4I6tq/K1SZFPTOtr/KBHBeksoGMGw=="
+                ),
+            )],
+        ),
+        ("ssh", format!("ssh://me@127.0.0.1:{closed}/x"), vec![]),
+        ("http", format!("http://127.0.0.1:{closed}/x"), vec![]),
+    ];
+    for (name, url, options) in cases {
+        let opts: Vec<(&str, &str)> = options.iter().map(|(k, v)| (*k, v.as_str())).collect();
+        let repo = asking_repo(&env, name, &url, &opts);
+        let started = std::time::Instant::now();
+        for cmd in ["push", "status"] {
+            let args = if cmd == "status" {
+                vec!["status", "-c"]
+            } else {
+                vec![cmd]
+            };
+            let out = repo.gd(&args);
+            out.failure().stderr_has("'web'");
+            assert!(!out.stderr.contains("panicked"), "{name}: {out:?}");
+        }
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(120),
+            "{name}: the errors took {:?}",
+            started.elapsed()
+        );
+    }
+}

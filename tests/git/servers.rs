@@ -379,6 +379,45 @@ pub fn webdav_server() -> &'static Server {
     })
 }
 
+/// wsgidav with basic authentication only: user `tester`, password [`WEBDAV_PASSWORD`].
+pub fn webdav_auth_server() -> &'static Server {
+    static S: OnceLock<Result<Server, String>> = OnceLock::new();
+    started(&S, "WebDAV (wsgidav, basic auth)", || {
+        let dir = server_dir("webdav-auth");
+        let root = dir.join("root");
+        fs::create_dir_all(&root).map_err(|e| e.to_string())?;
+        let port = free_port();
+        // JSON is YAML: wsgidav reads either from a `.yaml` file.
+        let config = serde_json::json!({
+            "host": "127.0.0.1",
+            "port": port,
+            "server": "cheroot",
+            "provider_mapping": {"/": root.display().to_string()},
+            "http_authenticator": {
+                "accept_basic": true,
+                "accept_digest": false,
+                "default_to_digest": false,
+            },
+            "simple_dc": {"user_mapping": {"*": {"tester": {"password": WEBDAV_PASSWORD}}}},
+            "verbose": 1,
+        });
+        let file = dir.join("wsgidav.yaml");
+        fs::write(&file, config.to_string()).map_err(|e| e.to_string())?;
+        let mut cmd = Command::new(plugins_bin_dir().join("wsgidav"));
+        cmd.arg("--config")
+            .arg(&file)
+            .env("PYTHONDONTWRITEBYTECODE", "1");
+        spawn_daemon("wsgidav-auth", cmd, &dir, port)?;
+        Ok(Server {
+            url: format!("webdav://127.0.0.1:{port}"),
+            root,
+        })
+    })
+}
+
+/// The password of user `tester` on [`webdav_auth_server`].
+pub const WEBDAV_PASSWORD: &str = "dav s3cr3t";
+
 /// A fresh prefix name for one test (unique in the process).
 pub fn prefix(tag: &str) -> String {
     use std::sync::atomic::{AtomicU32, Ordering};

@@ -4,8 +4,8 @@
 //! `custom_auth_header` whose value is `password`), `ssl_verify` (true; false; or a CA
 //! bundle path), `method` (the upload method, `POST` by default, or `PUT`),
 //! `connect_timeout` and `read_timeout` (seconds, 60 by default, as dvc-http).
-//! `auth = digest` is refused, as dvc-http refuses it. `ask_password` needs a prompt,
-//! which the engine does not have: a password must be configured (see the README).
+//! `auth = digest` is refused, as dvc-http refuses it. `ask_password` (with `auth` set
+//! and no `password`) asks on the terminal with dvc-http's prompt.
 //!
 //! An object is `<url>/<key>`: `GET` downloads it, `HEAD` tells whether it exists (200 or
 //! 404: there is no listing, so existence is one request per object, as in dvc-http),
@@ -17,7 +17,7 @@
 //! or `Debug` output.
 
 use super::s3::{Secret, SslVerify};
-use super::{Downloaded, RemoteError, RequestKind, Result};
+use super::{Downloaded, OpenOptions, RemoteError, RequestKind, Result};
 use crate::data::config::{RemoteConfig, parse_bool};
 use reqwest::{Client, Method, StatusCode};
 use std::path::{Path, PathBuf};
@@ -129,12 +129,23 @@ pub(crate) fn error_text(e: &reqwest::Error) -> String {
 
 impl HttpRemote {
     /// Open the remote of `config` (an `http` or `https` url). Nothing is contacted.
-    pub fn new(config: &RemoteConfig) -> Result<HttpRemote> {
+    pub fn new(config: &RemoteConfig, options: &OpenOptions) -> Result<HttpRemote> {
         let bad = |message: String| RemoteError::Config {
             remote: config.name.clone(),
             message,
         };
-        let password = config.option("password").map(Secret::new);
+        let mut password = config.option("password").map(Secret::new);
+        if password.is_none()
+            && config.option("auth").is_some()
+            && config.bool_option("ask_password", false)
+        {
+            let prompt = format!(
+                "Enter a password for host '{}' user '{}':\n",
+                redact_userinfo(&config.url),
+                config.option("user").unwrap_or("custom")
+            );
+            password = Some(super::ask_secret(config, options, "password", &prompt)?);
+        }
         let auth = match config.option("auth") {
             None => Auth::None,
             Some("basic") => match (config.option("user"), password) {
@@ -143,10 +154,9 @@ impl HttpRemote {
                     password,
                 },
                 _ => {
-                    return Err(bad(ask_or(
-                        config,
-                        "HTTP 'basic' authentication require both 'user' and 'password'",
-                    )));
+                    return Err(bad(
+                        "HTTP 'basic' authentication require both 'user' and 'password'".into(),
+                    ));
                 }
             },
             Some("custom") => match (config.option("custom_auth_header"), password) {
@@ -155,10 +165,9 @@ impl HttpRemote {
                     value,
                 },
                 _ => {
-                    return Err(bad(ask_or(
-                        config,
-                        "HTTP 'custom' authentication require both 'custom_auth_header' and 'password'",
-                    )));
+                    return Err(bad(
+                        "HTTP 'custom' authentication require both 'custom_auth_header' and 'password'".into(),
+                    ));
                 }
             },
             Some(other) => {
@@ -314,16 +323,6 @@ impl HttpRemote {
             "an HTTP remote does not support deleting objects".into(),
             RequestKind::Permanent,
         ))
-    }
-}
-
-fn ask_or(config: &RemoteConfig, message: &str) -> String {
-    if config.bool_option("ask_password", false) {
-        format!(
-            "{message} (`ask_password` is not supported by git-dvc: set `password` with `git dvc remote modify --local`)"
-        )
-    } else {
-        message.to_string()
     }
 }
 

@@ -245,6 +245,49 @@ pub struct OpenOptions {
     pub user_name: Option<String>,
     /// The `AZURE_*` variables dvc-azure falls back to (name → value).
     pub azure_env: EnvVars,
+    /// How to ask the user for a password or passphrase (`ask_password`,
+    /// `ask_passphrase`); `None` where nobody can be asked (the filter).
+    pub ask_secret: Option<SecretPrompt>,
+}
+
+/// Asks the user for a secret: given dvc's prompt text, the answer, or `None` when there
+/// is no terminal or the user gave up. The command line supplies it; the engine has no
+/// terminal.
+#[derive(Clone)]
+pub struct SecretPrompt(std::sync::Arc<dyn Fn(&str) -> Option<String> + Send + Sync>);
+
+impl SecretPrompt {
+    /// A prompt that calls `ask`.
+    pub fn new(ask: impl Fn(&str) -> Option<String> + Send + Sync + 'static) -> SecretPrompt {
+        SecretPrompt(std::sync::Arc::new(ask))
+    }
+}
+
+impl std::fmt::Debug for SecretPrompt {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("SecretPrompt")
+    }
+}
+
+/// The answer to `ask_<secret>` (for example `ask_password`) of remote `config`, asked
+/// with `prompt` through [`OpenOptions::ask_secret`]. No answer is an error saying what to
+/// configure instead.
+pub(crate) fn ask_secret(
+    config: &RemoteConfig,
+    options: &OpenOptions,
+    secret: &str,
+    prompt: &str,
+) -> Result<s3::Secret> {
+    match options.ask_secret.as_ref().and_then(|ask| (ask.0)(prompt)) {
+        Some(answer) => Ok(s3::Secret::new(&answer)),
+        None => Err(RemoteError::Config {
+            remote: config.name.clone(),
+            message: format!(
+                "`ask_{secret}` is set, but there is no terminal to ask on: set `{secret}` with `git dvc remote modify --local {} {secret} …`",
+                config.name
+            ),
+        }),
+    }
 }
 
 /// An opened remote.
@@ -285,9 +328,11 @@ impl Remote {
             )?)),
             RemoteLocation::Other { scheme } => match scheme.as_str() {
                 #[cfg(feature = "http")]
-                "http" | "https" => Backend::Http(Box::new(http::HttpRemote::new(config)?)),
+                "http" | "https" => {
+                    Backend::Http(Box::new(http::HttpRemote::new(config, options)?))
+                }
                 #[cfg(feature = "webdav")]
-                "webdav" | "webdavs" => Backend::Webdav(Box::new(webdav::open(config)?)),
+                "webdav" | "webdavs" => Backend::Webdav(Box::new(webdav::open(config, options)?)),
                 #[cfg(feature = "ssh")]
                 "ssh" => Backend::Ssh(Box::new(ssh::SshRemote::new(config, options)?)),
                 #[cfg(feature = "gs")]

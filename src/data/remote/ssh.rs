@@ -7,8 +7,8 @@
 //! `IdentityFile`s of `~/.ssh/config`, else `~/.ssh/id_ed25519`, `id_ecdsa`, `id_rsa`),
 //! `passphrase` for the key, `password`, `timeout` (seconds, connect and per request;
 //! dvc-ssh's default is 1800), `max_sessions` (SFTP channels; 10 by default, as
-//! asyncssh). `ask_password`/`ask_passphrase` need a prompt, which the engine does not
-//! have: they are refused with a message saying what to configure instead. `allow_agent`
+//! asyncssh). `ask_password`/`ask_passphrase` ask on the terminal, with dvc-ssh's prompt,
+//! when the secret is not configured. `allow_agent`
 //! and `gss_auth` are accepted and not used (no agent or Kerberos support).
 //!
 //! Host keys: unlike dvc-ssh, which accepts any host key, the server's key must be in
@@ -267,6 +267,11 @@ impl SshRemote {
             .and_then(|h| fs_err::read_to_string(h.join(".ssh/config")).ok())
             .map(|text| parse_ssh_config(&text, &url_host))
             .unwrap_or_default();
+        // dvc-ssh's prompts name only a user given in the config or the url.
+        let asked_user = config
+            .option("user")
+            .map(str::to_string)
+            .or(url_user.clone());
         let user = config
             .option("user")
             .map(str::to_string)
@@ -298,17 +303,28 @@ impl SshRemote {
                 })
                 .unwrap_or_default(),
         };
-        for (secret, ask) in [
-            ("password", "ask_password"),
-            ("passphrase", "ask_passphrase"),
-        ] {
-            if config.option(secret).is_none() && config.bool_option(ask, false) {
-                return Err(bad(format!(
-                    "`{ask}` is not supported by git-dvc (it has no prompt): set `{secret}` with `git dvc remote modify --local {} {secret} …`",
-                    config.name
-                )));
+        let mut secrets = [("password", None), ("passphrase", None)];
+        for (secret, answer) in &mut secrets {
+            *answer = config.option(secret).map(super::s3::Secret::new);
+            if answer.is_none() && config.bool_option(&format!("ask_{secret}"), false) {
+                // dvc-ssh's prompt names the url's host and any port given.
+                let explicit_port = config
+                    .option("port")
+                    .map(str::to_string)
+                    .or(url_port.map(|p| p.to_string()));
+                let mut prompt = format!("Enter a {secret} for ");
+                if let Some(u) = &asked_user {
+                    prompt.push_str(&format!("{u}@"));
+                }
+                prompt.push_str(&url_host);
+                if let Some(p) = explicit_port {
+                    prompt.push_str(&format!(":{}", p.trim()));
+                }
+                prompt.push_str(":\n");
+                *answer = Some(super::ask_secret(config, options, secret, &prompt)?);
             }
         }
+        let [(_, password), (_, passphrase)] = secrets;
         let timeout = config
             .option("timeout")
             .and_then(|t| t.trim().parse::<u64>().ok())
@@ -327,8 +343,8 @@ impl SshRemote {
                 port,
                 user,
                 keys,
-                passphrase: config.option("passphrase").map(super::s3::Secret::new),
-                password: config.option("password").map(super::s3::Secret::new),
+                passphrase,
+                password,
                 known_hosts: home.map(|h| h.join(".ssh/known_hosts")),
                 timeout: Duration::from_secs(timeout),
             },

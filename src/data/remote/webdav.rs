@@ -7,8 +7,11 @@
 //! - `cert_path` and `key_path`: a client certificate (PEM; the key may be in `cert_path`);
 //! - `ssl_verify` (true, false, or a CA bundle path) and `timeout` (seconds, default 30).
 //!
-//! `ask_password` and `bearer_token_command` are refused with a clear message: the engine
-//! has no prompt and runs no commands from a config file.
+//! `ask_password` asks on the terminal with dvc-webdav's prompt when a `user` or a
+//! `custom_auth_header` has no `password` (and no `token` is set). `bearer_token_command`
+//! is refused with a clear message: `.dvc/config` travels with the repository, and
+//! git-dvc runs no command named by a file that a `git clone` brought (under the global
+//! install a clone fetches data at once).
 //!
 //! dvc-webdav does not create the remote's root collection; git-dvc does not either, so
 //! both behave the same on a missing root (the server answers 409 Conflict). Uploads go
@@ -16,7 +19,7 @@
 
 use super::dal::DalRemote;
 use super::http::{redact_userinfo, ssl_verify, tls_client};
-use super::{RemoteError, Result};
+use super::{OpenOptions, RemoteError, Result};
 use crate::data::config::RemoteConfig;
 use std::time::Duration;
 
@@ -50,7 +53,7 @@ fn split_url(url: &str) -> Option<(String, String, Option<String>)> {
 }
 
 /// Open the remote of `config`. Nothing is contacted.
-pub fn open(config: &RemoteConfig) -> Result<WebdavRemote> {
+pub fn open(config: &RemoteConfig, options: &OpenOptions) -> Result<WebdavRemote> {
     let bad = |message: String| RemoteError::Config {
         remote: config.name.clone(),
         message,
@@ -67,19 +70,21 @@ pub fn open(config: &RemoteConfig) -> Result<WebdavRemote> {
         ));
     }
     let user = config.option("user").map(str::to_string).or(url_user);
-    let password = config.option("password");
+    let mut password = config.option("password").map(str::to_string);
     let token = config.option("token").filter(|t| !t.is_empty());
     let custom_header = config.option("custom_auth_header");
-    let needs_prompt = token.is_none()
-        && (user.is_some() || custom_header.is_some())
-        && password.is_none()
-        && config.bool_option("ask_password", false);
-    if needs_prompt {
-        return Err(bad(
-            "`ask_password` is not supported by git-dvc: set `password` with `git dvc remote modify --local`"
-                .into(),
-        ));
+    // dvc-webdav asks when the password is missing or empty.
+    let asked_for = user.as_deref().or(custom_header);
+    if token.is_none()
+        && let Some(who) = asked_for
+        && password.as_deref().is_none_or(str::is_empty)
+        && config.bool_option("ask_password", false)
+    {
+        let prompt = format!("Enter a password for host '{endpoint}' user '{who}':\n");
+        let answer = super::ask_secret(config, options, "password", &prompt)?;
+        password = Some(answer.expose().to_string());
     }
+    let password = password.as_deref();
 
     let mut headers = reqwest::header::HeaderMap::new();
     if token.is_none()
