@@ -1055,7 +1055,8 @@ fn webdav_basic_auth_wrong_credentials_and_ask_password() {
 fn unreachable_servers_are_clear_errors_on_every_backend() {
     let env = plugins_env();
     let closed = free_port();
-    let cases: Vec<(&str, String, Vec<(&str, String)>)> = vec![
+    type Case = (&'static str, String, Vec<(&'static str, String)>);
+    let cases: Vec<Case> = vec![
         ("webdav", format!("webdav://127.0.0.1:{closed}/x"), vec![]),
         (
             "gs",

@@ -254,7 +254,10 @@ pub struct OpenOptions {
 /// is no terminal or the user gave up. The command line supplies it; the engine has no
 /// terminal.
 #[derive(Clone)]
-pub struct SecretPrompt(std::sync::Arc<dyn Fn(&str) -> Option<String> + Send + Sync>);
+pub struct SecretPrompt(std::sync::Arc<AskFn>);
+
+/// The function behind a [`SecretPrompt`]: dvc's prompt text in, the answer out.
+type AskFn = dyn Fn(&str) -> Option<String> + Send + Sync;
 
 impl SecretPrompt {
     /// A prompt that calls `ask`.
