@@ -70,8 +70,9 @@ fn truthy(v: Option<OsString>) -> bool {
     v.is_some_and(|v| v == "1" || v == "true")
 }
 
-/// The variables dvc-azure falls back to for its options.
-const AZURE_ENV: [&str; 7] = [
+/// The variables dvc-azure falls back to for its options, the Entra ID authority, and the
+/// tests' blob endpoint override.
+const AZURE_ENV: [&str; 9] = [
     "AZURE_STORAGE_CONNECTION_STRING",
     "AZURE_STORAGE_ACCOUNT",
     "AZURE_STORAGE_KEY",
@@ -79,6 +80,8 @@ const AZURE_ENV: [&str; 7] = [
     "AZURE_TENANT_ID",
     "AZURE_CLIENT_ID",
     "AZURE_CLIENT_SECRET",
+    "AZURE_AUTHORITY_HOST",
+    "GIT_DVC_AZURE_BLOB_ENDPOINT",
 ];
 
 impl ProcessEnv {

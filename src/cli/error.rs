@@ -293,15 +293,23 @@ pub fn transfer_failed(verb: &str, e: TransferError) -> CommandError {
         other => other.to_string(),
     };
     let direction = if verb == "push" { "to" } else { "from" };
-    let auth = matches!(&e, TransferError::Remote(r) if r.is_auth());
+    let auth = match &e {
+        TransferError::Remote(r @ crate::data::remote::RemoteError::Request { remote, .. })
+            if r.is_auth() =>
+        {
+            Some(remote.clone())
+        }
+        _ => None,
+    };
     let err = CommandError::new(
         ErrorKind::Failed,
         format!("failed to {verb} data {direction} the cloud - {detail}"),
     );
-    if auth {
-        err.hint("check the remote's credentials: `git dvc remote modify --local <remote> access_key_id …`, a `profile`, or the AWS_* environment")
-    } else {
-        err
+    match auth {
+        Some(remote) => err.hint(format!(
+            "check the credentials of remote '{remote}': `git dvc remote modify --local {remote} <key> …` (the README's Remotes section lists each backend's keys and environment variables)"
+        )),
+        None => err,
     }
 }
 

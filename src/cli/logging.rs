@@ -11,9 +11,12 @@ pub fn init(verbose: u8, quiet: bool, env: &crate::env::ProcessEnv) {
         _ => "trace",
     };
     let filter = env.log.as_deref().map(EnvFilter::try_new);
+    // reqsign warns of each credential source that failed (the Azure CLI missing, no
+    // managed identity, …): that is detail for -v; the error that follows names the remote.
+    let libraries = if verbose == 0 { "error" } else { default };
     let filter = filter.and_then(Result::ok).unwrap_or_else(|| {
         EnvFilter::new(format!(
-            "{default},aws_config=error,aws_smithy_runtime=error"
+            "{default},aws_config=error,aws_smithy_runtime=error,reqsign_core={libraries}"
         ))
     });
     let _ = tracing_subscriber::fmt()

@@ -1101,3 +1101,111 @@ fn unreachable_servers_are_clear_errors_on_every_backend() {
         );
     }
 }
+
+/// Entra ID sign-in: a service principal from the config, then the default chain's
+/// service principal from `AZURE_*` variables, against Azurite with OAuth over HTTPS and a
+/// token endpoint of the test's own. A wrong secret and no credentials at all are clear
+/// errors, and the secret never appears in the output.
+#[test]
+fn azure_service_principal_and_default_credentials() {
+    let mut env = plugins_env();
+    let blob = azurite_oauth_server();
+    let aad = aad_server();
+    env.set_var("SSL_CERT_FILE", test_tls().ca.display().to_string());
+    env.set_var("GIT_DVC_AZURE_BLOB_ENDPOINT", &blob.url);
+    env.set_var("AZURE_AUTHORITY_HOST", &aad.url);
+    // Managed identity would be asked last: a closed port answers at once.
+    env.set_var(
+        "AZURE_IMDS_ENDPOINT",
+        &format!(
+            "http://127.0.0.1:{}/metadata/identity/oauth2/token",
+            free_port()
+        ),
+    );
+    let grants = || std::fs::read_to_string(aad.root.join("grants.log")).unwrap_or_default();
+    let tenant = "72f988bf-86f1-41af-91ab-2d7cd011db47";
+
+    // 1. The config's service principal.
+    let container = prefix("sp");
+    azurite_oauth_create_container(&env, &container);
+    let url = format!("azure://{container}/p");
+    let opts = [
+        ("account_name", "devstoreaccount1"),
+        ("tenant_id", tenant),
+        ("client_id", AAD_CLIENT),
+    ];
+    let repo = asking_repo(&env, "sp", &url, &opts);
+    repo.gd(&[
+        "remote",
+        "modify",
+        "--local",
+        "web",
+        "client_secret",
+        "not-the-secret",
+    ])
+    .success();
+    let out = repo.gd(&["push", "-v"]);
+    out.code(1).stderr_has("'web'");
+    assert!(!format!("{out:?}").contains("not-the-secret"), "{out:?}");
+    repo.gd(&[
+        "remote",
+        "modify",
+        "--local",
+        "web",
+        "client_secret",
+        AAD_SECRET,
+    ])
+    .success();
+    let before = grants().lines().count();
+    let out = repo.gd(&["push", "-v"]);
+    out.success();
+    assert_eq!(out.stdout, "1 file pushed\n", "{out:?}");
+    assert!(!format!("{out:?}").contains(AAD_SECRET), "{out:?}");
+    let asked = grants();
+    assert!(
+        asked
+            .lines()
+            .skip(before)
+            .any(|l| l == format!("{tenant} client_credentials {AAD_CLIENT}")),
+        "no client-credentials grant was asked for: {asked}"
+    );
+    assert_eq!(
+        repo.gd(&["status", "-c"]).success().stdout,
+        "Cache and remote 'web' are in sync.\n"
+    );
+    let c = clone(&env, "sp", "sp-clone");
+    std::fs::copy(repo.path(".dvc/config.local"), c.path(".dvc/config.local"))
+        .expect("copy config.local");
+    c.gd(&["pull"]).success();
+    assert_eq!(c.read("f.txt"), "hello\n");
+
+    // 2. Only an account name: the default chain, whose first link is the environment's
+    //    service principal.
+    let container = prefix("chain");
+    azurite_oauth_create_container(&env, &container);
+    let url = format!("azure://{container}/p");
+    let repo = asking_repo(&env, "chain", &url, &[("account_name", "devstoreaccount1")]);
+    // No credentials anywhere: an error naming the remote, in bounded time.
+    let started = std::time::Instant::now();
+    let out = repo.gd(&["push"]);
+    out.code(1)
+        .stderr_has("remote 'web'")
+        .stderr_has("no usable credentials")
+        .stderr_has("check the credentials of remote 'web'");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(60),
+        "{:?}",
+        started.elapsed()
+    );
+    env.set_var("AZURE_TENANT_ID", tenant);
+    env.set_var("AZURE_CLIENT_ID", AAD_CLIENT);
+    env.set_var("AZURE_CLIENT_SECRET", AAD_SECRET);
+    let repo = env.dir("chain");
+    let out = repo.gd(&["push"]);
+    out.success();
+    assert_eq!(out.stdout, "1 file pushed\n", "{out:?}");
+    assert_eq!(
+        repo.gd(&["status", "-c"]).success().stdout,
+        "Cache and remote 'web' are in sync.\n"
+    );
+}

@@ -735,3 +735,203 @@ pub fn azure_py(env: &TestEnv, body: &str) -> String {
     cmd.args(["-c", &script]);
     run_command(cmd, None).success().stdout.clone()
 }
+
+// ---------------------------------------------------------------------------------------------
+// Azure with Entra ID: Azurite over HTTPS with OAuth, and a token endpoint of the test's own.
+// ---------------------------------------------------------------------------------------------
+
+/// A test certificate authority and a server certificate for 127.0.0.1 that it signed.
+#[derive(Debug, Clone)]
+pub struct TestTls {
+    /// The CA certificate (PEM): what a client trusts.
+    pub ca: PathBuf,
+    /// The server's certificate and key (PEM).
+    pub cert: PathBuf,
+    /// The server's private key (PEM).
+    pub key: PathBuf,
+}
+
+/// A CA and a 127.0.0.1 certificate made with `openssl`, once per test process.
+pub fn test_tls() -> &'static TestTls {
+    static S: OnceLock<Result<TestTls, String>> = OnceLock::new();
+    let made = S.get_or_init(|| {
+        let dir = server_dir("tls");
+        let run = |args: &[&str]| -> Result<(), String> {
+            let out = Command::new("openssl")
+                .args(args)
+                .current_dir(&dir)
+                .stdin(Stdio::null())
+                .output()
+                .map_err(|e| format!("cannot run openssl: {e}"))?;
+            if out.status.success() {
+                Ok(())
+            } else {
+                Err(format!(
+                    "openssl {args:?}: {}",
+                    String::from_utf8_lossy(&out.stderr)
+                ))
+            }
+        };
+        run(&[
+            "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2", "-subj",
+            "/CN=git-dvc test CA", "-keyout", "ca.key", "-out", "ca.pem",
+        ])?;
+        run(&[
+            "req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1", "-keyout",
+            "server.key", "-out", "server.csr",
+        ])?;
+        fs::write(
+            dir.join("server.ext"),
+            "basicConstraints=CA:FALSE\nsubjectAltName=IP:127.0.0.1\nkeyUsage=digitalSignature,keyEncipherment\nextendedKeyUsage=serverAuth\n",
+        )
+        .map_err(|e| e.to_string())?;
+        run(&[
+            "x509", "-req", "-in", "server.csr", "-CA", "ca.pem", "-CAkey", "ca.key",
+            "-CAcreateserial", "-days", "2", "-extfile", "server.ext", "-out", "server.pem",
+        ])?;
+        Ok(TestTls {
+            ca: dir.join("ca.pem"),
+            cert: dir.join("server.pem"),
+            key: dir.join("server.key"),
+        })
+    });
+    match made {
+        Ok(t) => t,
+        Err(e) => panic!("cannot make the test certificates: {e}"),
+    }
+}
+
+/// An Entra ID (Azure AD) token endpoint: `POST /<tenant>/oauth2/v2.0/token` with a
+/// client-credentials grant for client [`AAD_CLIENT`] and secret [`AAD_SECRET`] answers a
+/// token Azurite's `--oauth basic` accepts; anything else is 401. Each grant asked for is
+/// appended to `grants.log` in the server's root.
+const AAD_SERVER_PY: &str = r#"
+import base64, http.server, json, os, ssl, sys, time, urllib.parse
+HOST, PORT, ROOT, CERT, KEY = sys.argv[1], int(sys.argv[2]), sys.argv[3], sys.argv[4], sys.argv[5]
+CLIENT, SECRET = os.environ["AAD_CLIENT"], os.environ["AAD_SECRET"]
+
+def b64(obj):
+    return base64.urlsafe_b64encode(json.dumps(obj).encode()).rstrip(b"=").decode()
+
+class Handler(http.server.BaseHTTPRequestHandler):
+    def log_message(self, *a):
+        pass
+
+    def do_POST(self):
+        tenant = self.path.strip("/").split("/")[0]
+        body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
+        form = dict(urllib.parse.parse_qsl(body))
+        with open(os.path.join(ROOT, "grants.log"), "a") as log:
+            log.write("%s %s %s\n" % (tenant, form.get("grant_type"), form.get("client_id")))
+        if form.get("client_id") != CLIENT or form.get("client_secret") != SECRET:
+            out = json.dumps({"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided."}).encode()
+            self.send_response(401)
+        else:
+            now = int(time.time())
+            claims = {"aud": "https://storage.azure.com", "iss": "https://sts.windows.net/%s/" % tenant,
+                      "iat": now - 60, "nbf": now - 60, "exp": now + 3600, "tid": tenant,
+                      "oid": "00000000-0000-0000-0000-000000000001", "appid": CLIENT}
+            token = b64({"alg": "RS256", "typ": "JWT"}) + "." + b64(claims) + ".c2lnbmF0dXJl"
+            out = json.dumps({"token_type": "Bearer", "expires_in": 3599, "ext_expires_in": 3599, "access_token": token}).encode()
+            self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(out)))
+        self.end_headers()
+        self.wfile.write(out)
+
+server = http.server.ThreadingHTTPServer((HOST, PORT), Handler)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+ctx.load_cert_chain(CERT, KEY)
+server.socket = ctx.wrap_socket(server.socket, server_side=True)
+server.serve_forever()
+"#;
+
+/// The service principal [`aad_server`] knows.
+pub const AAD_CLIENT: &str = "7f2c1a34-0b5e-4c6d-9e8f-1a2b3c4d5e6f";
+/// Its client secret.
+pub const AAD_SECRET: &str = "pr1ncipal~s3cret";
+
+/// The token endpoint over HTTPS (certificate from [`test_tls`]); `url` is its authority
+/// host, `root` holds `grants.log`.
+pub fn aad_server() -> &'static Server {
+    static S: OnceLock<Result<Server, String>> = OnceLock::new();
+    started(&S, "Entra ID token endpoint", || {
+        let tls = test_tls();
+        let dir = server_dir("aad");
+        let root = dir.join("root");
+        fs::create_dir_all(&root).map_err(|e| e.to_string())?;
+        let script = dir.join("aad.py");
+        fs::write(&script, AAD_SERVER_PY).map_err(|e| e.to_string())?;
+        let port = free_port();
+        let mut cmd = Command::new(plugins_bin_dir().join("python"));
+        cmd.arg(&script)
+            .args(["127.0.0.1", &port.to_string()])
+            .arg(&root)
+            .arg(&tls.cert)
+            .arg(&tls.key)
+            .env("AAD_CLIENT", AAD_CLIENT)
+            .env("AAD_SECRET", AAD_SECRET)
+            .env("PYTHONDONTWRITEBYTECODE", "1");
+        spawn_daemon("aad", cmd, &dir, port)?;
+        Ok(Server {
+            url: format!("https://127.0.0.1:{port}"),
+            root,
+        })
+    })
+}
+
+/// Azurite's blob service over HTTPS with `--oauth basic` (bearer tokens accepted, the
+/// account key still works); `url` is the blob endpoint of `devstoreaccount1`.
+pub fn azurite_oauth_server() -> &'static Server {
+    static S: OnceLock<Result<Server, String>> = OnceLock::new();
+    started(&S, "Azure (Azurite, HTTPS + OAuth)", || {
+        let bin = provision_azurite()?;
+        let tls = test_tls();
+        let dir = server_dir("azurite-oauth");
+        let root = dir.join("data");
+        fs::create_dir_all(&root).map_err(|e| e.to_string())?;
+        let port = free_port();
+        let mut cmd = Command::new(&bin);
+        cmd.args([
+            "--blobHost",
+            "127.0.0.1",
+            "--blobPort",
+            &port.to_string(),
+            "--location",
+        ])
+        .arg(&root)
+        .args([
+            "--loose",
+            "--skipApiVersionCheck",
+            "--disableTelemetry",
+            "--silent",
+        ])
+        .args(["--oauth", "basic", "--cert"])
+        .arg(&tls.cert)
+        .arg("--key")
+        .arg(&tls.key);
+        spawn_daemon("azurite-oauth", cmd, &dir, port)?;
+        Ok(Server {
+            url: format!("https://127.0.0.1:{port}/devstoreaccount1"),
+            root,
+        })
+    })
+}
+
+/// Create `container` on [`azurite_oauth_server`] with the account key.
+pub fn azurite_oauth_create_container(env: &TestEnv, container: &str) {
+    let server = azurite_oauth_server();
+    let cs = format!(
+        "DefaultEndpointsProtocol=https;AccountName=devstoreaccount1;AccountKey={AZURITE_KEY};BlobEndpoint={};",
+        server.url
+    );
+    let script = format!(
+        "from azure.storage.blob import BlobServiceClient\n\
+         svc = BlobServiceClient.from_connection_string({cs:?}, connection_verify={:?})\n\
+         svc.create_container({container:?})\n",
+        test_tls().ca.display().to_string()
+    );
+    let mut cmd = env.command(plugins_bin_dir().join("python"), env.root());
+    cmd.args(["-c", &script]);
+    run_command(cmd, None).success();
+}

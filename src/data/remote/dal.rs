@@ -37,6 +37,23 @@ pub struct DalRemote {
     rename_uploads: bool,
 }
 
+/// Whether `e` comes from loading or using a credential: a reqsign error of the
+/// credential kinds somewhere in its source chain.
+fn signing_failed(e: &opendal::Error) -> bool {
+    let mut source = std::error::Error::source(e);
+    while let Some(err) = source {
+        if let Some(r) = err.downcast_ref::<reqsign_core::Error>() {
+            return matches!(
+                r.kind(),
+                reqsign_core::ErrorKind::CredentialInvalid
+                    | reqsign_core::ErrorKind::PermissionDenied
+            );
+        }
+        source = err.source();
+    }
+    false
+}
+
 impl DalRemote {
     /// A remote named `name` over `op`; `rename_uploads` writes through a temp name.
     pub fn new(name: &str, location: String, op: Operator, rename_uploads: bool) -> DalRemote {
@@ -53,6 +70,17 @@ impl DalRemote {
             return RemoteError::NotFound {
                 remote: self.name.clone(),
                 key: key.to_string(),
+            };
+        }
+        // No credential to sign with (the chain found none, or the token endpoint refused
+        // the one configured): say so, not OpenDAL's "signing http request" chain.
+        if e.kind() == ErrorKind::Unexpected && signing_failed(e) {
+            return RemoteError::Request {
+                remote: self.name.clone(),
+                op,
+                key: key.to_string(),
+                message: "no usable credentials: the configured ones were refused, or none were found (run with -v to see each source tried)".into(),
+                kind: RequestKind::Auth,
             };
         }
         let kind = match e.kind() {
