@@ -1117,7 +1117,7 @@ fn azure_service_principal_and_default_credentials() {
     // Managed identity would be asked last: a closed port answers at once.
     env.set_var(
         "AZURE_IMDS_ENDPOINT",
-        &format!(
+        format!(
             "http://127.0.0.1:{}/metadata/identity/oauth2/token",
             free_port()
         ),
