@@ -1264,3 +1264,35 @@ fn gs_and_azure_large_objects_go_up_in_parts() {
     let azure = azure_backend(&env);
     large_object_round_trip(&env, &azure);
 }
+
+/// fake-gcs-server takes any credentials, so GCS's wrong-credentials case is a credentials
+/// file that cannot be used: missing, or not a service-account or authorized-user JSON.
+/// Each is an error naming the remote, before anything is sent.
+#[test]
+fn gs_unusable_credentials_file_is_a_clear_error() {
+    let mut env = plugins_env();
+    let backend = gcs_backend(&mut env);
+    let p = prefix("creds");
+    let url = (backend.url)(&p);
+    let endpoint = backend.options[0].1.clone();
+    std::fs::write(
+        env.root().join("not-a-key.json"),
+        "{\"type\": \"nonsense\"}",
+    )
+    .expect("write");
+    for (name, path) in [
+        ("missing", env.root().join("no-such-file.json")),
+        ("bad", env.root().join("not-a-key.json")),
+    ] {
+        let path = path.display().to_string();
+        let opts = [
+            ("endpointurl", endpoint.as_str()),
+            ("credentialpath", path.as_str()),
+        ];
+        let repo = asking_repo(&env, name, &url, &opts);
+        let out = repo.gd(&["push"]);
+        out.code(1).stderr_has("'web'");
+        assert!(!out.stderr.contains("panicked"), "{out:?}");
+        assert_eq!(file_listing(&(backend.root)(&p)), "", "nothing was stored");
+    }
+}
