@@ -1,9 +1,15 @@
-//! `verify [targets] [-r R]`: re-hash every cache object the workspace's outs reference
-//! (and with `-r`, the remote's copies) and name each corrupt or missing object together
-//! with the outs that use it. Exit 1 when anything is wrong.
+//! `verify [targets] [-r R] [--fast] [--json]`: re-hash every cache object the
+//! workspace's outs reference (and with `-r`, the remote's copies) and name each corrupt
+//! or missing object together with the outs that use it. Exit 1 when anything is wrong.
 //!
 //! Unlike dvc's existence checks, this ignores the "0444 means trusted" shortcut
 //! (spec §4.2): every object is read and hashed. Nothing is deleted or repaired.
+//!
+//! With `--fast`, a remote object is checked against the md5 the store keeps of it where
+//! it keeps one (S3's ETag of a single-part upload, GCS's `md5Hash`, Azure's
+//! `Content-MD5`), one metadata request instead of a download; the others are downloaded
+//! and hashed as without it. Without targets, objects on a listable remote that no out
+//! of the workspace references are reported too (they are not an error).
 
 use super::context::abs_targets;
 use super::error::ErrorKind;
@@ -23,6 +29,13 @@ pub struct VerifyArgs {
     /// Also verify the copies on this remote (downloads and re-hashes them).
     #[arg(short = 'r', long = "remote", value_name = "NAME")]
     pub remote: Option<String>,
+    /// On the remote, trust the store's own md5 of an object where it keeps one (S3 ETag
+    /// of a single-part upload, GCS md5Hash, Azure Content-MD5) instead of downloading it.
+    #[arg(long, requires = "remote")]
+    pub fast: bool,
+    /// Print the result as JSON on stdout.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// What is wrong with one object.
@@ -99,14 +112,77 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> CommandResult {
             problems.insert(k, p);
         }
     }
-    let mut bad = report("cache", &repo.odb, &users, &problems, None);
-
-    if let Some(name) = &args.remote {
-        let remote = open_remote(&repo, name)?;
-        let remote_problems = check_remote(&repo, &remote, &users)?;
-        bad += report("remote", &repo.odb, &users, &remote_problems, Some(&remote));
+    let mut json = serde_json::Map::new();
+    let mut bad = problems.len();
+    if args.json {
+        json.insert(
+            "cache".into(),
+            serde_json::json!({
+                "checked": users.len(),
+                "problems": problems_json(&users, &problems),
+            }),
+        );
+    } else {
+        report("cache", &repo.odb, &users, &problems, None);
     }
 
+    let mut remote_summary = None;
+    if let Some(name) = &args.remote {
+        let remote = open_remote(&repo, name)?;
+        let checked = check_remote(&repo, &remote, &users, args.fast)?;
+        bad += checked.problems.len();
+        // Objects no out references: only when the whole workspace is in scope.
+        let unreferenced = if args.targets.is_empty() {
+            unreferenced(&remote, &users)
+        } else {
+            None
+        };
+        if args.json {
+            json.insert(
+                "remote".into(),
+                serde_json::json!({
+                    "name": remote.name(),
+                    "checked": users.len(),
+                    "by_store_checksum": checked.by_checksum,
+                    "downloaded": users.len() - checked.by_checksum,
+                    "problems": problems_json(&users, &checked.problems),
+                    "unreferenced": unreferenced,
+                }),
+            );
+        } else {
+            report(
+                "remote",
+                &repo.odb,
+                &users,
+                &checked.problems,
+                Some(&remote),
+            );
+            if let Some(keys) = &unreferenced
+                && !keys.is_empty()
+            {
+                ctx.out(format!(
+                    "{} object{} on remote '{}' {} not referenced by the workspace (`git dvc gc -c` with the scope you keep removes unused ones).",
+                    keys.len(),
+                    if keys.len() == 1 { "" } else { "s" },
+                    remote.name(),
+                    if keys.len() == 1 { "is" } else { "are" },
+                ));
+            }
+            remote_summary = Some((remote.name().to_string(), checked.by_checksum));
+        }
+    }
+
+    if args.json {
+        json.insert("ok".into(), serde_json::Value::Bool(bad == 0));
+        println!(
+            "{}",
+            serde_json::to_string_pretty(&serde_json::Value::Object(json)).unwrap_or_default()
+        );
+        if bad > 0 {
+            return Err(CommandError::silent(1));
+        }
+        return Ok(());
+    }
     if bad > 0 {
         return Err(CommandError::failed(format!(
             "{bad} object{} failed verification",
@@ -114,12 +190,58 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> CommandResult {
         ))
         .hint("`git dvc fetch` restores missing objects from the remote; remove a corrupt cache object and fetch it again, or re-add the workspace data with `git dvc commit -f`"));
     }
+    let how = match remote_summary {
+        Some((name, by_checksum)) if args.fast => format!(
+            " (on remote '{name}': {by_checksum} by the store's checksum, {} downloaded)",
+            users.len() - by_checksum
+        ),
+        _ => String::new(),
+    };
     ctx.out(format!(
-        "Verified {} object{}: all good.",
+        "Verified {} object{}: all good.{how}",
         users.len(),
         if users.len() == 1 { "" } else { "s" }
     ));
     Ok(())
+}
+
+/// The problems as JSON objects, with the paths that use each object.
+fn problems_json(
+    users: &Users,
+    problems: &BTreeMap<(String, bool), Problem>,
+) -> Vec<serde_json::Value> {
+    problems
+        .iter()
+        .map(|((oid, legacy), p)| {
+            let (kind, detail) = match p {
+                Problem::Missing => ("missing", None),
+                Problem::Corrupt(actual) => ("corrupt", Some(actual.clone())),
+                Problem::Unreadable(e) => ("unreadable", Some(e.clone())),
+                Problem::BadManifest(e) => ("invalid-manifest", Some(e.clone())),
+            };
+            serde_json::json!({
+                "object": oid,
+                "key": Odb::key(oid, *legacy),
+                "problem": kind,
+                "detail": detail,
+                "used_by": users.get(&(oid.clone(), *legacy)).cloned().unwrap_or_default(),
+            })
+        })
+        .collect()
+}
+
+/// Keys on the remote that no referenced object names, sorted; `None` when the remote
+/// cannot be listed.
+fn unreferenced(remote: &Remote, users: &Users) -> Option<Vec<String>> {
+    let jobs = crate::data::transfer::TransferOptions::default_jobs(remote);
+    let listed = remote.list_blocking(jobs).ok()?;
+    let used: std::collections::HashSet<String> = users
+        .keys()
+        .map(|(oid, legacy)| Odb::key(oid, *legacy))
+        .collect();
+    let mut keys: Vec<String> = listed.into_iter().filter(|k| !used.contains(k)).collect();
+    keys.sort();
+    Some(keys)
 }
 
 /// Re-hash one cache object.
@@ -141,26 +263,62 @@ fn open_remote(repo: &crate::data::repo::Repo, name: &str) -> CommandResult<Remo
     })
 }
 
-/// Download each object from the remote into a temp file and re-hash it.
+/// What checking the remote's copies found.
+struct RemoteCheck {
+    problems: BTreeMap<(String, bool), Problem>,
+    /// Objects whose store checksum settled it (no download).
+    by_checksum: usize,
+}
+
+/// Check each object on the remote: with `fast`, against the store's md5 where it keeps
+/// one; otherwise (and for the rest) download it into a temp file and re-hash it.
 fn check_remote(
     repo: &crate::data::repo::Repo,
     remote: &Remote,
     users: &Users,
-) -> CommandResult<BTreeMap<(String, bool), Problem>> {
+    fast: bool,
+) -> CommandResult<RemoteCheck> {
     let tmp_dir = repo.tmp_dir().join("git-dvc").join("verify");
     fs_err::create_dir_all(&tmp_dir)?;
     let jobs = crate::data::transfer::TransferOptions::default_jobs(remote);
     let items: Vec<(String, bool)> = users.keys().cloned().collect();
+    let progress = crate::data::progress::phase("Verifying remote", items.len() as u64, 0);
     let results = remote::block_on(remote::concurrent(items, jobs, |(oid, legacy)| {
         let tmp = odb::temp_name(&tmp_dir);
+        let progress = &progress;
         async move {
             let key = Odb::key(&oid, legacy);
+            let expected = oid.strip_suffix(".dir").unwrap_or(&oid).to_string();
+            // A legacy file object is named by the md5 of its dos2unix'd content: the
+            // store's md5 of the raw bytes cannot settle it.
+            let store_md5_settles = !legacy || oid.ends_with(".dir");
+            if fast && store_md5_settles {
+                match remote.checksum(&key).await {
+                    Ok(None) => {
+                        progress.advance(1, 0);
+                        return ((oid, legacy), Some(Problem::Missing), true);
+                    }
+                    Ok(Some(remote::StoreChecksum { md5: Some(md5) })) => {
+                        progress.advance(1, 0);
+                        let problem = (md5 != expected).then_some(Problem::Corrupt(md5));
+                        return ((oid, legacy), problem, true);
+                    }
+                    Ok(Some(_)) => {}
+                    Err(e) => {
+                        progress.advance(1, 0);
+                        return (
+                            (oid, legacy),
+                            Some(Problem::Unreadable(e.to_string())),
+                            false,
+                        );
+                    }
+                }
+            }
             let r = remote.download(&key, &tmp).await;
             let problem = match r {
                 Err(e) if e.is_not_found() => Some(Problem::Missing),
                 Err(e) => Some(Problem::Unreadable(e.to_string())),
                 Ok(d) => {
-                    let expected = oid.strip_suffix(".dir").unwrap_or(&oid).to_string();
                     let actual = if legacy && !oid.ends_with(".dir") {
                         hash::hash_file(&tmp, true)
                             .map(|(m, _)| m)
@@ -172,14 +330,20 @@ fn check_remote(
                 }
             };
             let _ = fs_err::remove_file(&tmp);
-            ((oid, legacy), problem)
+            progress.advance(1, 0);
+            ((oid, legacy), problem, false)
         }
     }))
     .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
-    Ok(results
-        .into_iter()
-        .filter_map(|(k, p)| p.map(|p| (k, p)))
-        .collect())
+    drop(progress);
+    let by_checksum = results.iter().filter(|(_, _, settled)| *settled).count();
+    Ok(RemoteCheck {
+        problems: results
+            .into_iter()
+            .filter_map(|(k, p, _)| p.map(|p| (k, p)))
+            .collect(),
+        by_checksum,
+    })
 }
 
 /// Print one line per problem (stderr) and return how many there were.

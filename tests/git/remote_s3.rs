@@ -553,3 +553,77 @@ fn s3_ssl_verify_ca_bundle_and_disabled() {
         .code(1)
         .stderr_has("failed to push data to the cloud");
 }
+
+/// `verify -r --fast` settles every object by S3's ETag (moto computes it as S3 does: the
+/// md5 of a single-part upload), finds a corrupt, a missing and an unreferenced object,
+/// and says so in JSON too; without `--fast` the same problems are found by download.
+#[test]
+fn s3_verify_fast_uses_the_etag() {
+    let mut env = TestEnv::new();
+    let endpoint = env.use_s3();
+    let repo = project(&env, "r", &endpoint, "fastv");
+    repo.gd(&["push", "-q"]).success();
+    // f.txt, data's 7 files and its .dir.
+    let out = repo.gd(&["verify", "-r", "s3", "--fast"]);
+    out.success().stdout_has(
+        "Verified 9 objects: all good. (on remote 's3': 9 by the store's checksum, 0 downloaded)",
+    );
+    let hello = md5_hex(b"hello\n");
+    let x = md5_hex(b"x\n");
+    let key = |m: &str| format!("store/files/md5/{}/{}", &m[..2], &m[2..]);
+    boto(
+        &env,
+        &endpoint,
+        &format!(
+            "c.put_object(Bucket='fastv', Key='{}', Body=b'evil\\n')\nc.delete_object(Bucket='fastv', Key='{}')\nc.put_object(Bucket='fastv', Key='store/files/md5/00/0000000000000000000000000000ff', Body=b'?')",
+            key(&x),
+            key(&hello)
+        ),
+    );
+    for fast in [true, false] {
+        let mut args = vec!["verify", "-r", "s3"];
+        if fast {
+            args.push("--fast");
+        }
+        let out = repo.gd(&args);
+        out.code(1)
+            .stderr_has(&format!(
+                "corrupt in the remote: {x} ('{}' on remote 's3' hashes to {})",
+                &key(&x)["store/".len()..],
+                md5_hex(b"evil\n")
+            ))
+            .stderr_has("used by 'data/sub/x'")
+            .stderr_has(&format!("missing from the remote: {hello}"))
+            .stderr_has("2 objects failed verification")
+            .stdout_has("1 object on remote 's3' is not referenced by the workspace");
+    }
+    let out = repo.gd(&["verify", "-r", "s3", "--fast", "--json"]);
+    out.code(1);
+    let v: serde_json::Value = serde_json::from_str(&out.stdout).expect("JSON");
+    assert_eq!(v["ok"], false);
+    assert_eq!(v["remote"]["by_store_checksum"], 9, "{v}");
+    assert_eq!(
+        v["remote"]["unreferenced"][0],
+        "files/md5/00/0000000000000000000000000000ff"
+    );
+    let problems: Vec<(String, String)> = v["remote"]["problems"]
+        .as_array()
+        .expect("problems")
+        .iter()
+        .map(|p| {
+            (
+                p["object"].as_str().unwrap_or("").to_string(),
+                p["problem"].as_str().unwrap_or("").to_string(),
+            )
+        })
+        .collect();
+    let mut expected = vec![
+        (x.clone(), "corrupt".to_string()),
+        (hello.clone(), "missing".to_string()),
+    ];
+    expected.sort();
+    let mut problems = problems;
+    problems.sort();
+    assert_eq!(problems, expected);
+    assert_eq!(v["cache"]["problems"].as_array().map(Vec::len), Some(0));
+}

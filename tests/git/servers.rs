@@ -635,6 +635,39 @@ pub fn gcs_create_bucket(server: &Server, bucket: &str) {
     );
 }
 
+/// Uploads `body` as object `name` of `bucket` through the emulator's JSON API (so that
+/// its metadata, md5Hash included, describes the new bytes).
+pub fn gcs_put_object(server: &Server, bucket: &str, name: &str, body: &[u8]) {
+    use std::io::{Read, Write};
+    let port: u16 = server
+        .url
+        .rsplit(':')
+        .next()
+        .and_then(|p| p.parse().ok())
+        .expect("port in url");
+    let name: String = name
+        .bytes()
+        .map(|b| match b {
+            b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect();
+    let head = format!(
+        "POST /upload/storage/v1/b/{bucket}/o?uploadType=media&name={name} HTTP/1.0\r\nHost: 127.0.0.1:{port}\r\nContent-Type: application/octet-stream\r\nContent-Length: {}\r\n\r\n",
+        body.len()
+    );
+    let mut s =
+        std::net::TcpStream::connect(("127.0.0.1", port)).expect("connect to fake-gcs-server");
+    s.write_all(head.as_bytes()).expect("send");
+    s.write_all(body).expect("send");
+    let mut answer = String::new();
+    let _ = s.read_to_string(&mut answer);
+    assert!(
+        answer.starts_with("HTTP/1.0 200") || answer.starts_with("HTTP/1.1 200"),
+        "uploading {name}: {answer}"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // Azure: Azurite from npm.
 // ---------------------------------------------------------------------------------------------

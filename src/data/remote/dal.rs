@@ -201,6 +201,28 @@ impl DalRemote {
         }
     }
 
+    /// The object's md5 as the store keeps it (`Content-MD5` / `md5Hash`, base64), or
+    /// `Ok(None)` when it is missing.
+    pub async fn checksum(&self, key: &str) -> Result<Option<super::StoreChecksum>> {
+        match self.op.stat(key).await {
+            Ok(meta) => {
+                use base64::Engine;
+                let md5 = meta
+                    .content_md5()
+                    .and_then(|b| {
+                        base64::engine::general_purpose::STANDARD
+                            .decode(b.trim())
+                            .ok()
+                    })
+                    .filter(|d| d.len() == 16)
+                    .map(hex::encode);
+                Ok(Some(super::StoreChecksum { md5 }))
+            }
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.error("check", key, &e)),
+        }
+    }
+
     /// Download `key` into the new file `dest`, hashing on the way.
     pub async fn download(&self, key: &str, dest: &Path) -> Result<Downloaded> {
         let reader = self

@@ -293,6 +293,20 @@ pub(crate) fn ask_secret(
     }
 }
 
+/// What a store keeps about one object.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoreChecksum {
+    /// The store's md5 of the content (lowercase hex), where it keeps one.
+    pub md5: Option<String>,
+}
+
+/// Whether `s` is 32 lowercase hex digits.
+pub(crate) fn is_md5_hex(s: &str) -> bool {
+    s.len() == 32
+        && s.bytes()
+            .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+}
+
 /// An opened remote.
 #[derive(Debug)]
 pub struct Remote {
@@ -433,6 +447,27 @@ impl Remote {
             Backend::Ssh(x) => x.download(key, dest).await,
             #[cfg(any(feature = "gs", feature = "azure"))]
             Backend::Dal(x) => x.download(key, dest).await,
+        }
+    }
+
+    /// What the store says of `key` without sending its bytes: `None` when it is missing,
+    /// else its own md5 of the content where it keeps one (S3's ETag of a single-part
+    /// upload, GCS's `md5Hash`, Azure's `Content-MD5`).
+    pub async fn checksum(&self, key: &str) -> Result<Option<StoreChecksum>> {
+        let present = |exists: Vec<bool>| exists.first().copied().unwrap_or(false);
+        let keys = [key.to_string()];
+        let none = |p: bool| p.then_some(StoreChecksum { md5: None });
+        match &self.backend {
+            Backend::S3(s) => s.checksum(key).await,
+            #[cfg(any(feature = "gs", feature = "azure"))]
+            Backend::Dal(x) => x.checksum(key).await,
+            #[cfg(feature = "webdav")]
+            Backend::Webdav(w) => w.checksum(key).await,
+            Backend::Local(l) => Ok(none(present(l.exists_many(&keys, 1).await?))),
+            #[cfg(feature = "http")]
+            Backend::Http(h) => Ok(none(present(h.exists_many(&keys, 1).await?))),
+            #[cfg(feature = "ssh")]
+            Backend::Ssh(x) => Ok(none(present(x.exists_many(&keys, 1).await?))),
         }
     }
 

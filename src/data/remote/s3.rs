@@ -20,6 +20,7 @@
 
 use super::insecure_tls::InsecureTlsClient;
 use super::{Downloaded, OpenOptions, RemoteError, RequestKind, Result};
+use super::{StoreChecksum, is_md5_hex};
 use crate::data::config::{RemoteConfig, parse_bool};
 use crate::data::hash::Hasher;
 use crate::data::io::IoError;
@@ -597,6 +598,34 @@ impl S3Remote {
                 e => Err(e),
             },
         }
+    }
+
+    /// The store's md5 of `key`: the ETag of an object uploaded in one part without KMS
+    /// or customer-key encryption (a multipart ETag ends in `-<parts>`; KMS and SSE-C
+    /// ETags are not md5s). `Ok(None)` when the object is missing.
+    pub async fn checksum(&self, key: &str) -> Result<Option<StoreChecksum>> {
+        let client = self.client().await?;
+        let request = client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(self.full_key(key));
+        let head = match with_sse_customer!(request, self.settings).send().await {
+            Ok(h) => h,
+            Err(e) => {
+                return match self.error("check", key, e) {
+                    e if e.is_not_found() => Ok(None),
+                    e => Err(e),
+                };
+            }
+        };
+        let kms = head
+            .server_side_encryption()
+            .is_some_and(|s| s.as_str().starts_with("aws:kms"));
+        let md5 = head
+            .e_tag()
+            .map(|t| t.trim_matches('"').to_ascii_lowercase())
+            .filter(|t| !kms && head.sse_customer_algorithm().is_none() && is_md5_hex(t));
+        Ok(Some(StoreChecksum { md5 }))
     }
 
     /// Keys (relative to the remote root) under `prefix` (relative to it too).
