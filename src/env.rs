@@ -64,6 +64,8 @@ pub struct ProcessEnv {
     pub user_name: Option<String>,
     /// The `AZURE_*` variables dvc-azure reads (those that are set).
     pub azure_env: crate::data::remote::EnvVars,
+    /// `SSH_AUTH_SOCK`: the ssh-agent's socket.
+    pub ssh_auth_sock: Option<PathBuf>,
 }
 
 fn truthy(v: Option<OsString>) -> bool {
@@ -120,6 +122,9 @@ impl ProcessEnv {
                 .filter(|v| !v.is_empty())
                 .or_else(|| get("LOGNAME").filter(|v| !v.is_empty()))
                 .and_then(|v| v.into_string().ok()),
+            ssh_auth_sock: get("SSH_AUTH_SOCK")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
             azure_env: AZURE_ENV
                 .iter()
                 .filter_map(|k| Some((k.to_string(), get(k)?.into_string().ok()?)))
@@ -188,6 +193,7 @@ impl ProcessEnv {
             s3_multipart_threshold: self.s3_multipart_threshold.clone(),
             user_name: self.user_name.clone(),
             azure_env: self.azure_env.clone(),
+            ssh_auth_sock: self.ssh_auth_sock.clone(),
             ask_secret: None,
         }
     }
@@ -199,6 +205,7 @@ impl ProcessEnv {
             s3_multipart_threshold: self.s3_multipart_threshold.clone(),
             user_name: self.user_name.clone(),
             azure_env: self.azure_env.clone(),
+            ssh_auth_sock: self.ssh_auth_sock.clone(),
             ask_secret: None,
         }
     }

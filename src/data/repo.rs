@@ -30,6 +30,8 @@ pub struct RepoOptions {
     pub user_name: Option<String>,
     /// The `AZURE_*` variables dvc-azure falls back to.
     pub azure_env: remote::EnvVars,
+    /// `SSH_AUTH_SOCK`, for SSH remotes' agent logins.
+    pub ssh_auth_sock: Option<PathBuf>,
     /// How remotes ask for `ask_password` / `ask_passphrase` answers (the command line's
     /// terminal prompt); `None` where nobody can be asked.
     pub ask_secret: Option<remote::SecretPrompt>,
@@ -313,6 +315,7 @@ impl Repo {
                 s3_multipart_threshold: options.s3_multipart_threshold.clone(),
                 user_name: options.user_name.clone(),
                 azure_env: options.azure_env.clone(),
+                ssh_auth_sock: options.ssh_auth_sock.clone(),
                 ask_secret: options.ask_secret.clone(),
             },
         })

@@ -1348,3 +1348,74 @@ fn gs_and_azure_verify_fast_use_the_store_md5() {
         tamper(&ssh, p, key, Some(body))
     });
 }
+
+/// With no key file anywhere, the ssh-agent's key logs in (`allow_agent` is true by
+/// default, as in dvc-ssh, which pulls through the same agent); `allow_agent = false`
+/// turns it off and the refusal lists what was tried.
+#[test]
+fn ssh_logs_in_with_the_agent_unless_allow_agent_is_false() {
+    let mut env = plugins_env();
+    let server = ssh_server();
+    trust_ssh_server(&env, server);
+    let socket = env.root().join("agent.sock");
+    /// Stops the agent when the test ends, however it ends.
+    struct Kill(std::process::Child);
+    impl Drop for Kill {
+        fn drop(&mut self) {
+            let _ = self.0.kill();
+            let _ = self.0.wait();
+        }
+    }
+    let _agent = Kill(
+        std::process::Command::new("ssh-agent")
+            .arg("-D")
+            .arg("-a")
+            .arg(&socket)
+            .stdout(std::process::Stdio::null())
+            .spawn()
+            .expect("start ssh-agent (openssh-client)"),
+    );
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !socket.exists() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "ssh-agent made no socket"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+    let out = std::process::Command::new("ssh-add")
+        .arg(&server.keyfile)
+        .env("SSH_AUTH_SOCK", &socket)
+        .output()
+        .expect("ssh-add");
+    assert!(out.status.success(), "{out:?}");
+    env.set_var("SSH_AUTH_SOCK", &socket);
+
+    let p = prefix("agent");
+    let url = format!(
+        "ssh://{}@127.0.0.1:{}{}",
+        server.user,
+        server.port,
+        server.root.join(&p).display()
+    );
+    let repo = asking_repo(&env, "r", &url, &[]);
+    let out = repo.gd(&["push"]);
+    out.success();
+    assert_eq!(out.stdout, "1 file pushed\n", "{out:?}");
+    assert_eq!(
+        file_listing(&server.root.join(&p)),
+        "files/md5/b1/946ac92492d2347c6235b4d2611184 6"
+    );
+    let c = clone(&env, "r", "c");
+    c.dvc(&["pull", "-q"]).success();
+    assert_eq!(c.read("f.txt"), "hello\n");
+
+    repo.gd(&["remote", "modify", "web", "allow_agent", "false"])
+        .success();
+    repo.write("g.txt", "more\n");
+    repo.dvc(&["add", "-q", "g.txt"]).success();
+    repo.gd(&["push"])
+        .code(1)
+        .stderr_has("'web'")
+        .stderr_has("permission denied");
+}

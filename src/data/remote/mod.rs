@@ -245,6 +245,8 @@ pub struct OpenOptions {
     pub user_name: Option<String>,
     /// The `AZURE_*` variables dvc-azure falls back to (name → value).
     pub azure_env: EnvVars,
+    /// `SSH_AUTH_SOCK`: the ssh-agent SSH remotes may log in with (`allow_agent`).
+    pub ssh_auth_sock: Option<PathBuf>,
     /// How to ask the user for a password or passphrase (`ask_password`,
     /// `ask_passphrase`); `None` where nobody can be asked (the filter).
     pub ask_secret: Option<SecretPrompt>,

@@ -8,8 +8,9 @@
 //! `passphrase` for the key, `password`, `timeout` (seconds, connect and per request;
 //! dvc-ssh's default is 1800), `max_sessions` (SFTP channels; 10 by default, as
 //! asyncssh). `ask_password`/`ask_passphrase` ask on the terminal, with dvc-ssh's prompt,
-//! when the secret is not configured. `allow_agent`
-//! and `gss_auth` are accepted and not used (no agent or Kerberos support).
+//! when the secret is not configured. `allow_agent` (true by default, as in dvc-ssh):
+//! the keys of the ssh-agent at `SSH_AUTH_SOCK` are tried after the key files. `gss_auth`
+//! is accepted and not used (no Kerberos support).
 //!
 //! Host keys: unlike dvc-ssh, which accepts any host key, the server's key must be in
 //! `~/.ssh/known_hosts` (`[host]:port` for ports other than 22); an unknown or changed
@@ -47,6 +48,10 @@ struct Login {
     password: Option<super::s3::Secret>,
     known_hosts: Option<PathBuf>,
     timeout: Duration,
+    /// The ssh-agent's socket, when `allow_agent` (true by default) and `SSH_AUTH_SOCK`.
+    agent: Option<PathBuf>,
+    /// Whether the keys are the defaults (`~/.ssh/id_*`, ssh config), not a `keyfile`.
+    default_keys: bool,
 }
 
 impl std::fmt::Debug for Login {
@@ -347,6 +352,11 @@ impl SshRemote {
                 password,
                 known_hosts: home.map(|h| h.join(".ssh/known_hosts")),
                 timeout: Duration::from_secs(timeout),
+                agent: options
+                    .ssh_auth_sock
+                    .clone()
+                    .filter(|_| config.bool_option("allow_agent", true)),
+                default_keys: config.option("keyfile").is_none(),
             },
             sessions,
             conn: OnceCell::new(),
@@ -426,12 +436,19 @@ impl SshRemote {
         };
         let mut authenticated = false;
         let mut tried = Vec::new();
+        let mut unloadable = Vec::new();
         for key_path in &l.keys {
             let key = match russh::keys::load_secret_key(
                 key_path,
                 l.passphrase.as_ref().map(|p| p.expose()),
             ) {
                 Ok(k) => k,
+                // A key that cannot be loaded (encrypted without a passphrase, say) is
+                // skipped while the agent or a password may still log in.
+                Err(e) if l.default_keys || l.agent.is_some() || l.password.is_some() => {
+                    unloadable.push(format!("'{}': {e}", key_path.display()));
+                    continue;
+                }
                 Err(e) => {
                     return Err(RemoteError::Config {
                         remote: self.name.clone(),
@@ -454,6 +471,43 @@ impl SshRemote {
                 break;
             }
         }
+        if !authenticated && let Some(socket) = &l.agent {
+            // An agent that is not there is no error: the other methods still count.
+            if let Ok(mut agent) =
+                russh::keys::agent::client::AgentClient::connect_uds(socket).await
+            {
+                let identities = agent.request_identities().await.unwrap_or_default();
+                for identity in identities {
+                    let russh::keys::agent::AgentIdentity::PublicKey { key, .. } = identity else {
+                        continue;
+                    };
+                    let hash = handle
+                        .best_supported_rsa_hash()
+                        .await
+                        .map_err(auth_error)?
+                        .flatten();
+                    tried.push(format!("agent key {}", key.fingerprint(Default::default())));
+                    match handle
+                        .authenticate_publickey_with(&l.user, key, hash, &mut agent)
+                        .await
+                    {
+                        Ok(r) if r.success() => {
+                            authenticated = true;
+                            break;
+                        }
+                        Ok(_) => {}
+                        Err(e) => {
+                            return Err(self.failed(
+                                "log in to",
+                                &self.where_(),
+                                format!("the ssh-agent failed: {e}"),
+                                RequestKind::Auth,
+                            ));
+                        }
+                    }
+                }
+            }
+        }
         if !authenticated && let Some(password) = &l.password {
             let result = handle
                 .authenticate_password(&l.user, password.expose())
@@ -466,11 +520,19 @@ impl SshRemote {
             return Err(self.failed(
                 "log in to",
                 &self.where_(),
-                if tried.is_empty() {
-                    "permission denied: no `keyfile`, key in ~/.ssh or `password` to log in with"
-                        .into()
-                } else {
-                    format!("permission denied (tried {})", tried.join(", "))
+                {
+                    let mut why = if tried.is_empty() {
+                        "permission denied: no `keyfile`, key in ~/.ssh, ssh-agent key or `password` to log in with".to_string()
+                    } else {
+                        format!("permission denied (tried {})", tried.join(", "))
+                    };
+                    if !unloadable.is_empty() {
+                        why.push_str(&format!(
+                            "; keys that could not be loaded (set `passphrase` or `ask_passphrase` for an encrypted one): {}",
+                            unloadable.join(", ")
+                        ));
+                    }
+                    why
                 },
                 RequestKind::Auth,
             ));
