@@ -345,7 +345,7 @@ mod tests {
         let e = transfer_failed("push", request(RequestKind::Auth));
         assert!(
             e.rendered()
-                .contains("hint: check the remote's credentials")
+                .contains("hint: check the credentials of remote 'r'")
         );
         let e = transfer_failed("push", request(RequestKind::Permanent));
         assert!(!e.rendered().contains("hint:"), "{}", e.rendered());

@@ -27,6 +27,8 @@ pub mod pathsafe;
 pub mod pipeline;
 pub mod pointer;
 pub mod progress;
+#[cfg(test)]
+mod props;
 pub mod remote;
 pub mod repo;
 pub mod state;

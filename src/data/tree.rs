@@ -12,7 +12,8 @@
 //! equals Python's code-point order. The oid is `md5(bytes)` + `.dir`.
 //!
 //! Invariant: a [`Tree`] returned by [`Tree::parse`] holds only safe relative paths (no
-//! absolute paths, no `.`/`..` or empty components, no NUL, no drive or UNC prefixes, no
+//! absolute paths, no `.`/`..` or empty components, no NUL, on Windows no drive or UNC
+//! prefixes and no `\`-separated `..`, no
 //! duplicates, no path that is both a file and a directory), so callers may join relpaths
 //! onto a workspace directory. This module touches no filesystem.
 
@@ -93,25 +94,33 @@ pub fn check_relpath(relpath: &str) -> Result<(), TreeError> {
     if relpath.contains('\0') {
         return bad("contains NUL");
     }
-    if relpath.starts_with('/') || relpath.starts_with('\\') {
+    if relpath.starts_with('/') {
         return bad("absolute path");
     }
-    let b = relpath.as_bytes();
-    // `C:`, `C:\x`, `C:/x`: a Windows drive root. (`a:b` is a legal file name and stays.)
-    if b.len() >= 2
-        && b[0].is_ascii_alphabetic()
-        && b[1] == b':'
-        && matches!(b.get(2), None | Some(b'/' | b'\\'))
+    // Windows reads `\` as a separator and `C:` as a drive. On Unix they are plain file
+    // names, which dvc tracks and checks out: refusing them there would leave data that
+    // `add` cached impossible to check out (found by `data::props`).
+    #[cfg(windows)]
     {
-        return bad("drive prefix");
+        if relpath.starts_with('\\') {
+            return bad("absolute path");
+        }
+        let b = relpath.as_bytes();
+        if b.len() >= 2
+            && b[0].is_ascii_alphabetic()
+            && b[1] == b':'
+            && matches!(b.get(2), None | Some(b'/' | b'\\'))
+        {
+            return bad("drive prefix");
+        }
     }
+    let separators: &[char] = if cfg!(windows) { &['/', '\\'] } else { &['/'] };
     for component in relpath.split('/') {
         if component.is_empty() {
             return bad("empty path component");
         }
-        // On Windows `\` separates too: refuse `..\x` and `x\..` even on Unix.
         if component
-            .split('\\')
+            .split(separators)
             .any(|part| part == "." || part == "..")
         {
             return bad("`.` or `..` component");
@@ -395,6 +404,17 @@ mod tests {
         assert_eq!(Tree::parse(expected.as_bytes()).expect("valid"), tree);
     }
 
+    /// Unsafe on Windows only, where `\\` separates and `C:` is a drive.
+    const WINDOWS_ONLY: [&str; 7] = [
+        "\\\\server\\share",
+        "\\x",
+        "C:",
+        "C:\\x",
+        "c:/x",
+        "..\\x",
+        "a\\..\\..\\x",
+    ];
+
     #[test]
     fn rejects_hostile_paths() {
         for bad in [
@@ -407,16 +427,12 @@ mod tests {
             "a/./b",
             "a//b",
             "a/",
-            "\\\\server\\share",
-            "\\x",
-            "C:",
-            "C:\\x",
-            "c:/x",
             "a\0b",
-            "..\\x",
-            "a\\..\\..\\x",
             "..",
-        ] {
+        ]
+        .into_iter()
+        .chain(WINDOWS_ONLY.into_iter().filter(|_| cfg!(windows)))
+        {
             let json =
                 serde_json::json!([{"md5": "d41d8cd98f00b204e9800998ecf8427e", "relpath": bad}]);
             let err = Tree::parse(json.to_string().as_bytes()).expect_err(bad);
@@ -426,6 +442,11 @@ mod tests {
             );
         }
         for good in ["a:b", "a\\b", "...", "..a", "a..", " lead", "C:x"] {
+            assert_eq!(check_relpath(good), Ok(()), "{good:?}");
+        }
+        // Plain names on Unix, where dvc tracks them too.
+        #[cfg(unix)]
+        for good in WINDOWS_ONLY {
             assert_eq!(check_relpath(good), Ok(()), "{good:?}");
         }
     }

@@ -325,7 +325,10 @@ pub fn choose_style(s: &str) -> ScalarStyle {
     if !resolves_as_non_string(s) && analysis.allow_block_plain {
         return ScalarStyle::Plain;
     }
-    if s.contains('\'') || s.contains('\n') {
+    // ruamel writes a NEL (U+0085) raw inside single quotes, where every reader, ruamel
+    // too, folds it into a space: escape it (`\N`) so that it reads back as written
+    // (found by `data::props`; dvc's bytes differ here, and lose the character).
+    if s.contains('\'') || s.contains('\n') || s.contains('\u{85}') {
         return ScalarStyle::DoubleQuoted;
     }
     if analysis.allow_single_quoted {
@@ -412,7 +415,19 @@ impl Emitter {
                 }
             } else if ch.is_none_or(|c| c == ' ' || is_break(c)) {
                 let data = &text[start..end];
-                if data.len() + self.column > BEST_WIDTH && self.column > self.indent {
+                // Spaces already written before this word: a line break after more than
+                // one of them reads back as one space (readers drop trailing spaces), so
+                // the word then stays on its line. ruamel moves it anyway and loses the
+                // spaces (found by `data::props`).
+                let spaces_before = text[..start]
+                    .iter()
+                    .rev()
+                    .take_while(|c| **c == ' ')
+                    .count();
+                if data.len() + self.column > BEST_WIDTH
+                    && self.column > self.indent
+                    && spaces_before <= 1
+                {
                     // ruamel: "words longer than line length get a line of their own".
                     self.write_indent();
                 }
@@ -567,6 +582,10 @@ impl Emitter {
                     && next != '\n'
                     && !(text[end - 1] == ' ' && text[end] == ' ')
                     && *start != end
+                    // ruamel 0.19 drops the backslash at a break that is not at a space
+                    // too (after an escape, say), and the break then reads back as a
+                    // space that was never there: keep it (found by `data::props`).
+                    && text[end] == ' '
                 {
                     need_backslash = false;
                 }

@@ -714,3 +714,47 @@ fn autostage_false_stages_nothing_and_prints_the_hint() {
         assert_eq!(status(&t.gd), status(&t.dvc), "{args:?}");
     }
 }
+
+/// Names that are plain on Unix but special on Windows (`\` and a drive letter): dvc
+/// tracks and checks them out, and so must git-dvc. `add` used to cache them and write a
+/// manifest its own checkout then refused (found by the property tests).
+#[test]
+fn windows_special_names_are_plain_names_on_unix() {
+    let env = TestEnv::new();
+    let t = initialized(&env);
+    for d in [&t.dvc, &t.gd] {
+        d.write("d/\\x", "backslash\n");
+        d.write("d/C:", "drive\n");
+        d.write("d/..\\y", "dots\n");
+        d.write("d/a\\b", "inside\n");
+    }
+    add_same(&t, &["d"]);
+    for d in [&t.dvc, &t.gd] {
+        d.remove("d");
+    }
+    same(&t, &["checkout"]);
+    assert_eq!(t.gd.read("d/C:"), "drive\n");
+    assert_eq!(t.gd.read("d/..\\y"), "dots\n");
+}
+
+/// Where ruamel's folding would lose characters of a path (two spaces before a fold, a
+/// NEL), git-dvc writes bytes that read back as the path, so dvc finds the file too.
+#[test]
+fn long_paths_that_ruamel_folds_wrong_read_back_right() {
+    let env = TestEnv::new();
+    let t = initialized(&env);
+    let names = [
+        format!("{}  {}.txt", "a".repeat(60), "b".repeat(30)),
+        "nel\u{85}name.txt".to_string(),
+    ];
+    for name in &names {
+        t.gd.write(name, "x\n");
+        t.gd.gd(&["add", "-q", name]).success();
+        t.gd.dvc(&["status", &format!("{name}.dvc")])
+            .success()
+            .stdout_has("Data and pipelines are up to date.");
+        t.gd.gd(&["status", &format!("{name}.dvc")])
+            .success()
+            .stdout_has("Data and pipelines are up to date.");
+    }
+}
