@@ -147,10 +147,10 @@ proptest! {
     #[test]
     fn dvcfile_parse_anything(text in tricky_string(200)) {
         // An edit writes LF line ends, as dvc's dump does; nothing else changes.
-        if dvcfile::parse(&text).is_ok() {
-            if let Ok(same) = dvcfile::rewrite(&text, &[]) {
-                prop_assert_eq!(same, text.replace("\r\n", "\n").replace('\r', "\n"));
-            }
+        if dvcfile::parse(&text).is_ok()
+            && let Ok(same) = dvcfile::rewrite(&text, &[])
+        {
+            prop_assert_eq!(same, text.replace("\r\n", "\n").replace('\r', "\n"));
         }
     }
 }
