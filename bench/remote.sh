@@ -89,7 +89,7 @@ if wants moto; then
     echo "== dvc oracle venv (moto)" >&2
     oracle_venv=$(provision_oracle_venv)
 fi
-if wants s3s-fs; then provision_s3s_fs >/dev/null; fi
+if wants s3s-fs; then provision_s3s_fs >/dev/null && provision_s3s_fs_shim >/dev/null; fi
 if wants azure; then provision_azurite >/dev/null; fi
 if wants ssh; then find_sshd >/dev/null; fi
 

@@ -11,7 +11,8 @@
 #                                 read from PLUGIN_REQUIREMENTS in tests/git/servers.rs
 #   <target>/azurite-<version>    Azurite from npm (AZURITE_VERSION in tests/git/servers.rs)
 #   <target>/s3s-fs               s3s-fs (`cargo install`, S3S_FS_VERSION below;
-#                                 the bench's own: the tests do not use it)
+#                                 the bench's own: the tests do not use it), and the
+#                                 LD_PRELOAD shim it runs with (bench/s3s-fs-shim.c, `cc`)
 #   /usr/sbin/sshd                Debian's openssh-server (.ci/run installs it)
 #
 # Every server listens on 127.0.0.1 on a free port, keeps its data under a directory it is
@@ -122,6 +123,18 @@ provision_s3s_fs() {
     printf '%s\n' "$bin"
 }
 
+# The LD_PRELOAD shim s3s-fs runs with (bench/s3s-fs-shim.c says why): prints its path.
+provision_s3s_fs_shim() {
+    local so
+    so=$(abspath "$target_dir/s3s-fs/lib/s3s-fs-shim.so")
+    if [ ! -f "$so" ] || [ "$root/bench/s3s-fs-shim.c" -nt "$so" ]; then
+        mkdir -p "$(dirname "$so")"
+        cc -shared -fPIC -O2 -o "$so.tmp" "$root/bench/s3s-fs-shim.c" -ldl >&2 || return 1
+        mv "$so.tmp" "$so"
+    fi
+    printf '%s\n' "$so"
+}
+
 find_sshd() {
     local p
     for p in /usr/sbin/sshd /usr/local/sbin/sshd /sbin/sshd; do
@@ -187,14 +200,15 @@ start_moto() {
     "$oracle_venv/bin/python" -c "import boto3; boto3.client('s3', endpoint_url='$moto_endpoint', region_name='us-east-1').create_bucket(Bucket='bench')"
 }
 
-# s3s-fs (S3 on a directory): s3s_endpoint; bucket `bench` (a directory).
+# s3s-fs (S3 on a directory), with the shim: s3s_endpoint; bucket `bench` (a directory).
 start_s3s_fs() {
-    local dir=$1 port bin
+    local dir=$1 port bin shim
     bin=$(provision_s3s_fs) || return 1
+    shim=$(provision_s3s_fs_shim) || return 1
     port=$(free_port)
     s3s_endpoint=http://127.0.0.1:$port
     mkdir -p "$dir/root/bench"
-    spawn_server s3s-fs "$port" "$dir" "$bin" --host 127.0.0.1 --port "$port" \
+    spawn_server s3s-fs "$port" "$dir" env LD_PRELOAD="$shim" "$bin" --host 127.0.0.1 --port "$port" \
         --access-key "$AWS_ACCESS_KEY_ID" --secret-key "$AWS_SECRET_ACCESS_KEY" "$dir/root"
 }
 
