@@ -36,8 +36,10 @@
 #                   clone is then checked (every file there, `status` clean), so a broken
 #                   run fails loudly instead of reporting a fast time
 # Prints the median wall time of each tool per case and dvc/git-dvc as a ratio. Every
-# server listens on 127.0.0.1 and is stopped on exit.
+# server listens on 127.0.0.1 and is stopped on exit (Ctrl-C included); the run's remotes,
+# clones and servers' data are deleted then too, the dataset and source repo are kept.
 set -euo pipefail
+caller=$PWD
 root=$(cd "$(dirname "$0")/.." && pwd)
 cd "$root"
 
@@ -56,7 +58,7 @@ while [ $# -gt 0 ]; do
         --workdir) work=$2; shift ;;
         --git-dvc) gd=$2; shift ;;
         --target-dir) target_dir=$2; shift ;;
-        -h|--help) sed -n '2,39p' "$0"; exit 0 ;;
+        -h|--help) sed -n '2,40p' "$0"; exit 0 ;;
         *) echo "unknown option $1" >&2; exit 2 ;;
     esac
     shift
@@ -65,7 +67,8 @@ IFS=, read -r -a selected <<<"$backends"
 for b in "${selected[@]}"; do
     case ",$all_backends," in *",$b,"*) ;; *) echo "unknown backend $b (known: $all_backends)" >&2; exit 2 ;; esac
 done
-abs() { case "$1" in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "$root/$1" ;; esac; }
+# Paths given relative are relative to where the script was started.
+abs() { case "$1" in /*) printf '%s\n' "$1" ;; *) printf '%s\n' "$caller/$1" ;; esac; }
 target_dir=$(abs "$target_dir")
 work=$(abs "${work:-$target_dir/bench-remote}")
 wants() { case ",$backends," in *",$1,"*) return 0 ;; *) return 1 ;; esac; }
@@ -218,7 +221,7 @@ one_run() {
     t=$(cd "$clone" && ms "$tool" pull -q)
     times[$b-pull-$name]+="$t "
     local n status
-    n=$(find "$clone/data" -type f | wc -l)
+    n=$( (find "$clone/data" -type f 2>/dev/null || true) | wc -l)
     status=$(cd "$clone" && "$gd" status)
     if [ "$n" != "$files" ] || [ "$status" != "Data and pipelines are up to date." ]; then
         echo "pull left the clone incomplete ($name, $b): $n of $files files; status: $status" >&2
