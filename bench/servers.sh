@@ -1,4 +1,6 @@
 # shellcheck shell=bash
+# A library: its inputs and outputs are the sourcing script's variables.
+# shellcheck disable=SC2034,SC2154
 # Loopback servers for the remote benchmarks, sourced by bench/remote.sh.
 #
 # The same servers, versions and command lines as the test harness (tests/git/servers.rs
@@ -68,9 +70,11 @@ provision_remotes_venv() {
             echo "== provisioning dvc with its remote plugins into $venv" >&2
             rm -f "$venv/.git-dvc-oracle"
             [ -x "$venv/bin/python" ] || python3 -m venv "$venv" >&2
-            export PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
-            "$venv/bin/python" -m pip install --quiet --upgrade pip >&2
-            "$venv/bin/python" -m pip install --quiet "${pins[@]}" >&2
+            local pip=(env PIP_DISABLE_PIP_VERSION_CHECK=1 PYTHONDONTWRITEBYTECODE=1
+                "$venv/bin/python" -m pip install --quiet)
+            # An old pip backtracks for many minutes over aiobotocore; a current one does not.
+            "${pip[@]}" --upgrade pip >&2
+            "${pip[@]}" "${pins[@]}" >&2
             local version
             version=$(DVC_NO_ANALYTICS=1 "$venv/bin/dvc" --version)
             if [ "$version" != 3.67.1 ]; then
