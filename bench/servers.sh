@@ -199,7 +199,8 @@ stop_servers() {
 # over the whole bucket, so that a second tool's run in the first one's bucket would list
 # the first one's objects with every request.
 
-# moto (S3): moto_endpoint. Needs $oracle_venv.
+# moto (S3): moto_endpoint. Needs $oracle_venv. (moto is bound by its own CPU time: with
+# TCP_NODELAY, as the HTTP server below runs, it is no faster.)
 start_moto() {
     local dir=$1 port
     port=$(free_port)
