@@ -137,6 +137,24 @@ enum Plan {
     },
 }
 
+/// `files` without the temp files an interrupted checkout left in a directory out (our
+/// own names, see [`odb::is_temp_name`]), which are deleted: they are no one's data, and
+/// the repository lock is held, so no other checkout is writing them.
+fn without_own_temps(files: Vec<DirFile>) -> Vec<DirFile> {
+    files
+        .into_iter()
+        .filter(|f| {
+            let name = f.rel.rsplit('/').next().unwrap_or(&f.rel);
+            if odb::is_temp_name(name) && !f.symlink {
+                let _ = std::fs::remove_file(&f.abs);
+                false
+            } else {
+                true
+            }
+        })
+        .collect()
+}
+
 /// Check out the outs of `stages`.
 pub fn checkout(repo: &Repo, stages: &[Stage], opts: CheckoutOptions) -> Result<Report, Error> {
     let mut report = Report::default();
@@ -343,7 +361,7 @@ fn plan_out(
             keep_exec: HashSet::new(),
         }));
     }
-    let files = walk::list_dir(&repo.root, &o.abs)?;
+    let files = without_own_temps(walk::list_dir(&repo.root, &o.abs)?);
     let known: HashMap<String, Entry> = repo
         .state
         .as_ref()
@@ -653,7 +671,7 @@ pub fn remove_out_if_saved(repo: &Repo, o: &ResolvedOut) -> Result<bool, Error> 
         std::fs::remove_file(&o.abs).map_err(io(&o.abs))?;
         return Ok(true);
     }
-    let files = walk::list_dir(&repo.root, &o.abs)?;
+    let files = without_own_temps(walk::list_dir(&repo.root, &o.abs)?);
     let known = repo
         .state
         .as_ref()

@@ -466,9 +466,8 @@ impl Odb {
     }
 
     /// [`Odb::link`], also returning the new file's metadata when it is known for free.
-    /// When the first usable link type is `copy` and nothing exists at `dest`, the copy is
-    /// written in place (no temp file): an interrupted copy is a file the state DB does not
-    /// know, which the next checkout re-hashes and treats as unsaved, never as good data.
+    /// Every link type goes to a temp name in `dest`'s directory first and is renamed into
+    /// place, so an interrupted checkout leaves no partial file at `dest`.
     pub fn link_meta(
         &self,
         oid: &str,
@@ -491,22 +490,24 @@ impl Odb {
                     }));
                 }
             };
+            // The copy goes to a temp name beside `dest` and is renamed into place, as
+            // dvc's copy does: a kill mid-copy leaves a temp file, never a partial file
+            // at `dest` that the rerun would have to call unsaved (tests/git/crash.rs).
+            let dir = dest.parent().map(Path::to_path_buf).unwrap_or_default();
+            let tmp = temp_name(&dir);
             let create = || {
                 OpenOptions::new()
                     .write(true)
                     .create_new(true)
                     .mode(0o666)
-                    .open(dest)
+                    .open(&tmp)
             };
             let created = match create() {
                 Ok(f) => Some(f),
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                    if let Some(p) = dest.parent() {
-                        fs::create_dir_all(p).map_err(Error::io("create directory", p))?;
-                    }
+                    fs::create_dir_all(&dir).map_err(Error::io("create directory", &dir))?;
                     Some(create().map_err(Error::io("create", dest))?)
                 }
-                Err(e) if e.kind() == io::ErrorKind::AlreadyExists => None,
                 Err(e) => {
                     return Err(Error::Io(IoError {
                         op: "create",
@@ -525,7 +526,7 @@ impl Odb {
                 .is_some_and(|m| m.mode() & 0o7777 == 0o444);
             if created.is_some() && !trusted {
                 drop(created);
-                let _ = fs::remove_file(dest);
+                let _ = fs::remove_file(&tmp);
                 return self.link_slow(oid, legacy, dest, exec).map(|t| (t, None));
             }
             if let Some(mut to) = created {
@@ -547,12 +548,14 @@ impl Odb {
                         let mode = to.metadata()?.mode();
                         to.set_permissions(fs::Permissions::from_mode((mode & 0o777) | 0o100))?;
                     }
-                    to.metadata()
+                    let meta = to.metadata()?;
+                    fs::rename(&tmp, dest)?;
+                    Ok(meta)
                 });
                 return match written {
                     Ok(meta) => Ok((LinkType::Copy, Some(meta))),
                     Err(e) => {
-                        let _ = fs::remove_file(dest);
+                        let _ = fs::remove_file(&tmp);
                         Err(Error::Io(IoError {
                             op: "write",
                             path: dest.to_path_buf(),
@@ -805,6 +808,15 @@ pub fn temp_name(dir: &Path) -> PathBuf {
     let seed = format!("{pid}-{n}-{nanos}");
     let token = hash::md5_bytes(seed.as_bytes());
     dir.join(format!(".{}.tmp", &token[..22]))
+}
+
+/// Whether `name` is a temp name of [`temp_name`]'s form (`.<22 hex>.tmp`): what an
+/// interrupted link, copy or download leaves behind.
+pub fn is_temp_name(name: &str) -> bool {
+    name.len() == 27
+        && name.starts_with('.')
+        && name.ends_with(".tmp")
+        && name[1..23].bytes().all(|b| b.is_ascii_hexdigit())
 }
 
 /// Copy into a new file created with `0o666 & ~umask` (the kernel applies the umask).

@@ -16,6 +16,7 @@ mod commands;
 mod compat;
 mod config;
 mod config_remote;
+mod crash;
 mod e2e_checkout;
 mod e2e_commit;
 mod e2e_hooks;

@@ -1,0 +1,301 @@
+//! Crash safety, by repetition (issue 15, part 1): `kill -9` git-dvc at seeded random
+//! moments during add, commit, checkout, push, pull, fetch, gc and the pre-push hook,
+//! then check what must hold after any crash:
+//!
+//! - every object in the cache and on the local remote hashes to its name (a temp file
+//!   may be left behind, never a partial object under its final name);
+//! - every `.dvc`, `.gitignore` and config file parses, and the git index is not left
+//!   locked;
+//! - rerunning the command completes, and `dvc status` then agrees with `git dvc status`.
+//!
+//! `cargo test` runs a few kills per command. `scripts/crash.sh` runs many
+//! (`CRASH_ITERATIONS`); a failure prints its seed, and `CRASH_SEED=<seed>` replays it.
+
+use crate::harness::*;
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+/// xorshift64*: enough randomness for kill times, and a seed replays a run exactly.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 >> 12;
+        self.0 ^= self.0 << 25;
+        self.0 ^= self.0 >> 27;
+        self.0.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    }
+    /// A duration in `[0, max)`.
+    fn below(&mut self, max: Duration) -> Duration {
+        let nanos = max.as_nanos().max(1) as u64;
+        Duration::from_nanos(self.next() % nanos)
+    }
+}
+
+fn iterations() -> usize {
+    std::env::var("CRASH_ITERATIONS")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(4)
+}
+
+fn seed(name: &str) -> u64 {
+    std::env::var("CRASH_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| {
+            let t = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_nanos() as u64)
+                .unwrap_or(1);
+            t ^ name.len() as u64 ^ 0x9e37_79b9_7f4a_7c15
+        })
+        | 1
+}
+
+/// Run git-dvc with `args` in `dir` and SIGKILL it after `delay` (if it is still
+/// running). Returns whether it was killed.
+fn run_killed(dir: &Dir<'_>, program: &Path, args: &[&str], delay: Duration) -> bool {
+    let mut cmd = dir.command(program);
+    cmd.args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().expect("spawn git-dvc");
+    let deadline = Instant::now() + delay;
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return false;
+        }
+        if Instant::now() >= deadline {
+            let _ = child.kill();
+            let _ = child.wait();
+            return true;
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+}
+
+/// Every object under an odb-layout directory (`files/md5/ab/cdef…[.dir]`) hashes to its
+/// name. Temp files (dot names) are allowed; they are not objects.
+fn objects_match_names(root: &Path, what: &str) -> usize {
+    let base = root.join("files/md5");
+    let Ok(prefixes) = std::fs::read_dir(&base) else {
+        return 0;
+    };
+    let mut n = 0;
+    for p in prefixes.flatten() {
+        let prefix = p.file_name().to_string_lossy().into_owned();
+        if prefix.starts_with('.') || !p.path().is_dir() {
+            continue;
+        }
+        for o in std::fs::read_dir(p.path())
+            .expect("read a prefix dir")
+            .flatten()
+        {
+            let name = o.file_name().to_string_lossy().into_owned();
+            if name.starts_with('.') {
+                continue;
+            }
+            let bytes = std::fs::read(o.path()).expect("read an object");
+            let oid = format!("{prefix}{}", name.trim_end_matches(".dir"));
+            assert_eq!(
+                md5_hex(&bytes),
+                oid,
+                "{what}: object {} does not match its name ({} bytes)",
+                o.path().display(),
+                bytes.len()
+            );
+            n += 1;
+        }
+    }
+    n
+}
+
+/// What must hold after any kill.
+fn check_after_kill(repo: &Dir<'_>, remote: Option<&Path>, context: &str) {
+    objects_match_names(&repo.path(".dvc/cache"), &format!("{context}: cache"));
+    if let Some(r) = remote {
+        objects_match_names(r, &format!("{context}: remote"));
+    }
+    assert!(
+        !repo.exists(".git/index.lock"),
+        "{context}: git's index is left locked"
+    );
+    // Every pointer, .gitignore and config file still parses: dvc itself loads them all.
+    let d = repo.dvc(&["status", "-q"]);
+    assert!(
+        d.code == 0 || d.code == 1,
+        "{context}: dvc cannot load the repository after the kill: {d:?}"
+    );
+    for f in [".dvc/config", ".gitignore"] {
+        if repo.exists(f) {
+            let text = repo.read(f);
+            assert!(
+                text.is_empty() || text.ends_with('\n'),
+                "{context}: {f} is half-written: {text:?}"
+            );
+        }
+    }
+}
+
+/// `status` output as its stage blocks, sorted: dvc lists stages in the order its
+/// directory walk meets them, which depends on the file system.
+fn status_blocks(stdout: &str) -> Vec<String> {
+    let mut blocks: Vec<String> = Vec::new();
+    for line in stdout.lines() {
+        match blocks.last_mut() {
+            Some(b) if line.starts_with('\t') => {
+                b.push('\n');
+                b.push_str(line);
+            }
+            _ => blocks.push(line.to_string()),
+        }
+    }
+    blocks.sort();
+    blocks
+}
+
+/// After the rerun: the command's work is all there, and both tools agree on status.
+fn check_after_rerun(repo: &Dir<'_>, context: &str) {
+    let g = repo.gd(&["status"]);
+    let d = repo.dvc(&["status"]);
+    assert_eq!(
+        (g.code, status_blocks(&g.stdout)),
+        (d.code, status_blocks(&d.stdout)),
+        "{context}: status after the rerun\ngit-dvc: {g:?}\ndvc: {d:?}"
+    );
+}
+
+/// A repository with data: 200 small files in `data/` and an 8 MiB `big.bin`, so that the
+/// commands run long enough to be killed in the middle.
+fn dataset(repo: &Dir<'_>) {
+    repo.make_dataset("data", 200);
+    let mut big = Vec::with_capacity(8 << 20);
+    let mut x: u32 = 12345;
+    while big.len() < (8 << 20) {
+        x ^= x << 13;
+        x ^= x >> 17;
+        x ^= x << 5;
+        big.extend_from_slice(&x.to_le_bytes());
+    }
+    std::fs::write(repo.path("big.bin"), big).expect("write big.bin");
+}
+
+/// How long `args` takes uninterrupted in a copy of `template`: the kill window.
+fn duration_of(env: &TestEnv, template: &str, args: &[&str]) -> Duration {
+    let probe = format!("{template}-probe");
+    copy_tree(&env.root().join(template), &env.root().join(&probe));
+    let dir = env.dir(&probe);
+    let started = Instant::now();
+    dir.gd(args).success();
+    started.elapsed().max(Duration::from_millis(5))
+}
+
+fn copy_tree(from: &Path, to: &Path) {
+    let _ = std::fs::remove_dir_all(to);
+    let out = std::process::Command::new("cp")
+        .arg("-a")
+        .arg(from)
+        .arg(to)
+        .output()
+        .expect("cp -a");
+    assert!(out.status.success(), "{out:?}");
+}
+
+/// Kill `args` at random moments in fresh copies of `template`, check, rerun, check.
+/// `remote` is the local remote's path inside the copy, if the command writes one.
+fn crash_loop(env: &TestEnv, template: &str, args: &[&str], remote: Option<&str>) {
+    let window = duration_of(env, template, args);
+    let name = args.join(" ");
+    let seed = seed(&name);
+    let mut rng = Rng(seed);
+    let mut killed = 0;
+    for i in 0..iterations() {
+        let copy = format!("{template}-{i}");
+        copy_tree(&env.root().join(template), &env.root().join(&copy));
+        let dir = env.dir(&copy);
+        let delay = rng.below(window);
+        let context =
+            format!("`git dvc {name}` killed after {delay:?} (CRASH_SEED={seed}, run {i})");
+        killed += usize::from(run_killed(&dir, git_dvc_exe(), args, delay));
+        let remote_path = remote.map(|r| env.root().join(&copy).join(r));
+        check_after_kill(&dir, remote_path.as_deref(), &context);
+        let again = dir.gd(args);
+        assert!(again.code == 0, "{context}: the rerun failed: {again:?}");
+        if let Some(r) = &remote_path {
+            objects_match_names(r, &format!("{context}: remote after the rerun"));
+        }
+        check_after_rerun(&dir, &context);
+        let _ = std::fs::remove_dir_all(env.root().join(&copy));
+    }
+    eprintln!(
+        "crash loop `{name}`: {killed} of {} runs killed mid-way (window {window:?}, seed {seed})",
+        iterations()
+    );
+}
+
+/// The template: a git repo with dvc initialized, a local remote inside it (`store/`,
+/// git-ignored so that copies carry it), and the dataset in the workspace.
+fn template<'a>(env: &'a TestEnv, name: &str) -> Dir<'a> {
+    let repo = env.git_repo(name);
+    repo.dvc(&["init", "-q"]).success();
+    repo.write(".git/info/exclude", "/store\n");
+    repo.gd(&["remote", "add", "-d", "store", "store"])
+        .success();
+    dataset(&repo);
+    repo
+}
+
+#[test]
+fn kill_during_add_and_commit() {
+    let env = TestEnv::new();
+    let t = template(&env, "add");
+    drop(t);
+    crash_loop(&env, "add", &["add", "data", "big.bin"], None);
+
+    let t = template(&env, "commit");
+    t.gd(&["add", "-q", "data", "big.bin"]).success();
+    for i in 0..20 {
+        t.write(&format!("data/new-{i}"), &format!("{i}\n"));
+    }
+    t.write("big.bin", "now small\n");
+    drop(t);
+    crash_loop(&env, "commit", &["commit", "-f"], None);
+}
+
+#[test]
+fn kill_during_checkout_push_pull_fetch_gc() {
+    let env = TestEnv::new();
+    let t = template(&env, "co");
+    t.gd(&["add", "-q", "data", "big.bin"]).success();
+    t.git(&["add", "-A"]).success();
+    t.git(&["commit", "-qm", "data"]).success();
+    t.gd(&["push", "-q"]).success();
+    std::fs::remove_dir_all(t.path("data")).expect("remove data");
+    std::fs::remove_file(t.path("big.bin")).expect("remove big.bin");
+    drop(t);
+    crash_loop(&env, "co", &["checkout"], None);
+
+    // Push into an empty remote.
+    copy_tree(&env.root().join("co"), &env.root().join("push"));
+    std::fs::remove_dir_all(env.root().join("push/store")).expect("empty the remote");
+    crash_loop(&env, "push", &["push"], Some("store"));
+
+    // Pull and fetch into an empty cache.
+    copy_tree(&env.root().join("co"), &env.root().join("pull"));
+    std::fs::remove_dir_all(env.root().join("pull/.dvc/cache")).expect("empty the cache");
+    crash_loop(&env, "pull", &["pull"], Some("store"));
+    copy_tree(&env.root().join("pull"), &env.root().join("fetch"));
+    crash_loop(&env, "fetch", &["fetch"], Some("store"));
+
+    // gc of an old version, locally and on the remote.
+    copy_tree(&env.root().join("co"), &env.root().join("gc"));
+    let g = env.dir("gc");
+    g.gd(&["checkout", "-q"]).success();
+    g.write("big.bin", "v2\n");
+    g.gd(&["add", "-q", "big.bin"]).success();
+    g.gd(&["push", "-q"]).success();
+    drop(g);
+    crash_loop(&env, "gc", &["gc", "-w", "-c", "-f"], Some("store"));
+}
