@@ -257,7 +257,7 @@ fn kill_during_add_and_commit() {
     let t = template(&env, "commit");
     t.gd(&["add", "-q", "data", "big.bin"]).success();
     for i in 0..20 {
-        t.write(&format!("data/new-{i}"), &format!("{i}\n"));
+        t.write(&format!("data/new-{i}"), format!("{i}\n"));
     }
     t.write("big.bin", "now small\n");
     drop(t);
