@@ -299,3 +299,211 @@ fn kill_during_checkout_push_pull_fetch_gc() {
     drop(g);
     crash_loop(&env, "gc", &["gc", "-w", "-c", "-f"], Some("store"));
 }
+
+/// Every process below `pid`, with its command name (from `/proc`).
+fn descendants(pid: u32) -> Vec<(u32, String)> {
+    let mut parent_of = Vec::new();
+    if let Ok(entries) = std::fs::read_dir("/proc") {
+        for e in entries.flatten() {
+            let Ok(p) = e.file_name().to_string_lossy().parse::<u32>() else {
+                continue;
+            };
+            let Ok(stat) = std::fs::read_to_string(format!("/proc/{p}/stat")) else {
+                continue;
+            };
+            // `pid (comm) state ppid …`; comm may hold spaces and parentheses.
+            let (Some(open), Some(close)) = (stat.find('('), stat.rfind(')')) else {
+                continue;
+            };
+            let comm = stat[open + 1..close].to_string();
+            let ppid = stat[close + 1..]
+                .split_whitespace()
+                .nth(1)
+                .and_then(|v| v.parse::<u32>().ok())
+                .unwrap_or(0);
+            parent_of.push((p, ppid, comm));
+        }
+    }
+    let mut out = Vec::new();
+    let mut frontier = vec![pid];
+    while let Some(parent) = frontier.pop() {
+        for (p, pp, comm) in &parent_of {
+            if *pp == parent {
+                out.push((*p, comm.clone()));
+                frontier.push(*p);
+            }
+        }
+    }
+    out
+}
+
+/// Run `git args` in `dir` and, after `delay`, SIGKILL every git-dvc process below it (the
+/// filter, a hook), leaving git itself to finish as it can. Returns whether one was killed.
+fn kill_git_dvc_under_git(dir: &Dir<'_>, args: &[&str], delay: Duration) -> bool {
+    let mut cmd = dir.command("git");
+    cmd.args(args)
+        .stdin(std::process::Stdio::null())
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null());
+    let mut child = cmd.spawn().expect("spawn git");
+    let deadline = Instant::now() + delay;
+    let mut killed = false;
+    loop {
+        if child.try_wait().expect("wait").is_some() {
+            return killed;
+        }
+        if !killed && Instant::now() >= deadline {
+            for (p, comm) in descendants(child.id()) {
+                if comm.starts_with("git-dvc") {
+                    // SAFETY: kill(2) of a process we just found below our child.
+                    unsafe { libc::kill(p as i32, libc::SIGKILL) };
+                    killed = true;
+                }
+            }
+            if !killed {
+                // Nothing of git-dvc's is running (yet, or any more): let git finish.
+                let _ = child.wait();
+                return false;
+            }
+        }
+        std::thread::sleep(Duration::from_micros(200));
+    }
+}
+
+/// The filter and the post-checkout hook killed during `git switch`: git finishes, the
+/// index is not left locked, nothing corrupt is in the cache, and `git dvc checkout`
+/// then brings the workspace to the branch's data, as plain dvc confirms.
+#[test]
+fn kill_the_filter_and_hooks_during_git_switch() {
+    let env = TestEnv::new();
+    let d = crate::e2e_support::installed_repo(&env);
+    dataset(&d);
+    crate::e2e_support::add_and_commit(&d, &["data", "big.bin"], "v1");
+    d.git(&["switch", "-q", "-c", "v2"]).success();
+    for i in 0..150 {
+        d.write(
+            &format!("data/d{:03}/v2-{i}", i % 100),
+            format!("{i} on v2\n"),
+        );
+    }
+    d.write("big.bin", "small on v2\n");
+    crate::e2e_support::add_and_commit(&d, &["data", "big.bin"], "v2");
+    d.git(&["switch", "-q", "main"]).success();
+    drop(d);
+    let started = Instant::now();
+    env.dir("repo").git(&["switch", "-q", "v2"]).success();
+    let window = started.elapsed();
+    env.dir("repo").git(&["switch", "-q", "main"]).success();
+
+    let seed = seed("switch");
+    let mut rng = Rng(seed);
+    let mut killed = 0;
+    for i in 0..iterations() {
+        let copy = format!("switch-{i}");
+        copy_tree(&env.root().join("repo"), &env.root().join(&copy));
+        let dir = env.dir(&copy);
+        let delay = rng.below(window);
+        let context = format!(
+            "`git switch v2` with git-dvc killed after {delay:?} (CRASH_SEED={seed}, run {i})"
+        );
+        killed += usize::from(kill_git_dvc_under_git(&dir, &["switch", "-q", "v2"], delay));
+        objects_match_names(&dir.path(".dvc/cache"), &context);
+        assert!(
+            !dir.exists(".git/index.lock"),
+            "{context}: the index is left locked"
+        );
+        // Finish what git could not: on the branch git ended on, the data follows.
+        if dir.git(&["symbolic-ref", "--short", "HEAD"]).stdout.trim() != "v2" {
+            dir.git(&["switch", "-q", "v2"]).success();
+        }
+        let again = dir.gd(&["checkout"]);
+        assert_eq!(
+            again.code, 0,
+            "{context}: checkout after the kill: {again:?}"
+        );
+        let status = dir.dvc(&["status"]);
+        assert!(
+            status.stdout.contains("Data and pipelines are up to date."),
+            "{context}: dvc status after recovery: {status:?}"
+        );
+        assert_eq!(dir.read("big.bin"), "small on v2\n", "{context}");
+        let _ = std::fs::remove_dir_all(env.root().join(&copy));
+    }
+    eprintln!(
+        "crash loop `git switch`: git-dvc killed in {killed} of {} runs (seed {seed})",
+        iterations()
+    );
+}
+
+/// The pre-push hook killed while it uploads: the remote holds no partial object, and
+/// the next `git push` uploads the rest, so that the remote is in sync.
+#[test]
+fn kill_the_pre_push_upload() {
+    let env = TestEnv::new();
+    let d = crate::e2e_support::installed_repo(&env);
+    dataset(&d);
+    // The remote lives inside the repository's directory (git-ignored), so copies carry it.
+    d.write(".git/info/exclude", "/store\n");
+    crate::e2e_support::add_local_remote(&d, &d.path("store"));
+    crate::e2e_support::add_and_commit(&d, &["data", "big.bin"], "data");
+    env.dir(".")
+        .git(&["init", "-q", "--bare", "origin.git"])
+        .success();
+    drop(d);
+    // The url is relative, so that each copy pushes to its own bare repository too.
+    let probe = env.dir("repo");
+    probe
+        .git(&["remote", "add", "origin", "../origin.git"])
+        .success();
+    drop(probe);
+    copy_tree(&env.root().join("repo"), &env.root().join("probe"));
+    copy_tree(
+        &env.root().join("origin.git"),
+        &env.root().join("origin-probe.git"),
+    );
+    let p = env.dir("probe");
+    p.git(&["remote", "set-url", "origin", "../origin-probe.git"])
+        .success();
+    p.write(
+        ".dvc/config.local",
+        format!(
+            "[core]\nremote = store\n['remote \"store\"']\nurl = {}\n",
+            p.path("store").display()
+        ),
+    );
+    let started = Instant::now();
+    p.git(&["push", "-q", "origin", "HEAD"]).success();
+    let window = started.elapsed();
+    drop(p);
+
+    let seed = seed("pre-push");
+    let mut rng = Rng(seed);
+    for i in 0..iterations() {
+        let copy = format!("pp-{i}");
+        let origin = format!("origin-{i}.git");
+        copy_tree(&env.root().join("repo"), &env.root().join(&copy));
+        copy_tree(&env.root().join("origin.git"), &env.root().join(&origin));
+        let dir = env.dir(&copy);
+        dir.git(&["remote", "set-url", "origin", &format!("../{origin}")])
+            .success();
+        dir.write(
+            ".dvc/config.local",
+            format!(
+                "[core]\nremote = store\n['remote \"store\"']\nurl = {}\n",
+                dir.path("store").display()
+            ),
+        );
+        let delay = rng.below(window);
+        let context = format!("pre-push killed after {delay:?} (CRASH_SEED={seed}, run {i})");
+        kill_git_dvc_under_git(&dir, &["push", "-q", "origin", "HEAD"], delay);
+        objects_match_names(&dir.path("store"), &format!("{context}: remote"));
+        let again = dir.git(&["push", "-q", "origin", "HEAD"]);
+        assert_eq!(again.code, 0, "{context}: the next push: {again:?}");
+        let status = dir.gd(&["status", "-c"]);
+        assert_eq!(
+            status.stdout, "Cache and remote 'store' are in sync.\n",
+            "{context}: {status:?}"
+        );
+        let _ = std::fs::remove_dir_all(env.root().join(&copy));
+    }
+}
