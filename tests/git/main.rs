@@ -25,6 +25,7 @@ mod e2e_push;
 mod e2e_scale;
 mod e2e_support;
 mod env;
+mod errors;
 mod flags;
 mod hostile;
 mod init;
