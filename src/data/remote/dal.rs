@@ -115,6 +115,23 @@ impl DalRemote {
 
     /// Which keys exist: one `stat` each, `jobs` at a time.
     pub async fn exists_many(&self, keys: &[String], jobs: usize) -> Result<Vec<bool>> {
+        // As dvc does: a listing of the whole remote when the keys are many against the
+        // remote's size (estimated from one of its 256 prefixes), else one metadata
+        // request per key. A push of 20,000 new files to an empty remote is then a
+        // couple of listing requests, not 20,000 HEADs.
+        if keys.len() > 1 {
+            let sample = match self.op.list("files/md5/00/").await {
+                Ok(entries) => entries.iter().filter(|e| e.metadata().is_file()).count(),
+                Err(e) if e.kind() == ErrorKind::NotFound => 0,
+                Err(e) => return Err(self.error("list", "files/md5/00/", &e)),
+            };
+            let estimate = (sample as u64).saturating_mul(256);
+            if (keys.len() as u64).saturating_mul(1000) >= estimate {
+                let present: std::collections::HashSet<String> =
+                    self.list().await?.into_iter().collect();
+                return Ok(keys.iter().map(|k| present.contains(k)).collect());
+            }
+        }
         super::concurrent(
             keys.to_vec(),
             jobs,
