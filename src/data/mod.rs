@@ -27,6 +27,7 @@ pub mod pathsafe;
 pub mod pipeline;
 pub mod pointer;
 pub mod progress;
+pub mod registry;
 pub mod remote;
 pub mod repo;
 pub mod state;

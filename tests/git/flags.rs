@@ -7,8 +7,8 @@
 use crate::harness::*;
 
 /// The data-layer commands of dvc 3.67.1 that git-dvc has (`""` is dvc's top level: its
-/// global options). The registry commands (`import`, `get`, `ls`, `update`, `import-url`,
-/// `get-url`, `ls-url`) belong to another issue; pipeline commands are out of scope.
+/// global options). Of the registry commands, `import-url`, `get-url` and `ls-url` are
+/// not there yet; pipeline commands are out of scope.
 const COMMANDS: &[&str] = &[
     "",
     "init",
@@ -43,11 +43,15 @@ const COMMANDS: &[&str] = &[
     "check-ignore",
     "destroy",
     "du",
+    "ls",
+    "get",
+    "import",
+    "update",
 ];
 
-/// dvc's command aliases that git-dvc takes too (`list`/`ls` and `list-url`/`ls-url` go
-/// with the registry commands).
-const ALIASES: &[(&str, &str)] = &[("rm", "remove"), ("mv", "move")];
+/// dvc's command aliases that git-dvc takes too (`list-url`/`ls-url` will go with
+/// `ls-url`).
+const ALIASES: &[(&str, &str)] = &[("rm", "remove"), ("mv", "move"), ("list", "ls")];
 
 /// Flags git-dvc refuses because their feature is out of scope: (command, flag, the
 /// arguments that exercise it). The refusal must say "out of scope in git-dvc".
@@ -85,7 +89,7 @@ fn parse_dvc_flags(help: &str) -> Vec<Flag> {
                 None // no value, or an optional list (`-p [<paths> ...]`)
             } else if let Some(choices) = metavar.strip_prefix('{') {
                 Some(choices.split([',', '}']).next().unwrap_or("x").to_string())
-            } else if metavar.contains("num") || metavar.contains("size") {
+            } else if metavar.contains("num") || metavar.contains("size") || metavar == "depth" {
                 Some("2".into())
             } else if metavar.contains("yyyy") {
                 Some("2001-02-03".into())
