@@ -252,8 +252,11 @@ fn collect_outs(
                 e,
             )
         })?;
+    // The data of `dvc import` stages comes from their sources: dvc neither pushes it
+    // nor fetches it from the project's remote (see `fetch_imports`).
     let mut outs: Vec<(String, Out)> = stages
         .iter()
+        .filter(|s| !s.repo_import)
         .flat_map(|s| s.outs.iter().map(|o| (o.rel.clone(), o.out.clone())))
         .collect();
     let revisions = Revisions {
@@ -319,7 +322,7 @@ fn revision_outs(
                     continue;
                 }
             };
-            for st in stages {
+            for st in stages.into_iter().filter(|s| !s.repo_import) {
                 for o in st.outs {
                     let wanted = target_rels.is_empty()
                         || target_rels.iter().any(|t| {
@@ -418,6 +421,20 @@ pub fn run(ctx: &Context, dir: Direction, args: TransferArgs, extra: Extra) -> C
     let mut summary = outcome
         .into_summary()
         .map_err(|e| transfer_failed(dir.verb(), e))?;
+    if dir != Direction::Push {
+        let imported = fetch_imports(ctx, &repo, &stages);
+        summary.transferred += imported.fetched;
+        for (file, e) in imported.failed {
+            summary.failed.push(transfer::Failure {
+                object: transfer::Object::new(file.clone(), false),
+                error: TransferError::Io(crate::data::io::IoError {
+                    op: "fetch the import",
+                    path: repo.root.join(&file),
+                    source: std::io::Error::other(e),
+                }),
+            });
+        }
+    }
     if extra.allow_missing {
         // `pull --allow-missing`: what the remote lacks is reported as missing (a
         // warning), not as a failed download, as dvc does.
@@ -432,6 +449,121 @@ pub fn run(ctx: &Context, dir: Direction, args: TransferArgs, extra: Extra) -> C
     let remote = choice.flag.clone().or(choice.default.clone());
     let extra = Extra { remote, ..extra };
     report(ctx, &repo, dir, &outs, &summary, &stages, &extra)
+}
+
+/// What fetching the data of imports from their sources did.
+#[derive(Default)]
+struct Imported {
+    /// Files downloaded.
+    fetched: usize,
+    /// (stage file, why) for imports whose data could not be fetched.
+    failed: Vec<(String, String)>,
+}
+
+/// `fetch`/`pull` of `dvc import` stages: data missing from the cache comes from the
+/// import's source at its `rev_lock` (its cache, remote, or its own source for a chained
+/// import), verified by md5, as dvc does.
+fn fetch_imports(ctx: &Context, repo: &Repo, stages: &[Stage]) -> Imported {
+    let mut done = Imported::default();
+    for st in stages.iter().filter(|s| s.repo_import) {
+        let Some(o) = st.outs.first() else { continue };
+        let Some(md5) = o.out.md5.clone() else {
+            continue;
+        };
+        let complete = repo.odb.exists_verified(&md5, false)
+            && (!o.out.is_dir()
+                || transfer::read_tree(&repo.odb, &transfer::Object::new(&md5, false))
+                    .is_some_and(|t| t.entries.iter().all(|e| repo.odb.exists(&e.md5, false))));
+        if complete {
+            continue;
+        }
+        match fetch_import(ctx, repo, &st.file, &md5, o.out.is_dir()) {
+            Ok(n) => done.fetched += n,
+            Err(e) => done.failed.push((st.file.clone(), e)),
+        }
+    }
+    done
+}
+
+fn fetch_import(
+    ctx: &Context,
+    repo: &Repo,
+    file: &str,
+    md5: &str,
+    is_dir: bool,
+) -> Result<usize, String> {
+    let text = fs_err::read_to_string(repo.root.join(file)).map_err(|e| e.to_string())?;
+    let parsed = crate::data::dvcfile::parse(&text).map_err(|e| e.to_string())?;
+    let import = parsed.import.ok_or("not an import")?;
+    let rev = import.rev_lock.clone().or(import.rev.clone());
+    let (mut src, _guard) = super::source::open(
+        ctx,
+        Some(repo),
+        super::source::SourceFlags {
+            url: &import.url,
+            rev: rev.as_deref(),
+            config: None,
+            remote: None,
+            remote_config: &[],
+            failure: format!("failed to fetch '{file}'"),
+        },
+    )
+    .map_err(|e| e.message())?;
+    let path = crate::data::registry::check_source_path(&import.path).map_err(|e| e.to_string())?;
+    src.load_manifests(&repo.odb, Some(&path));
+    let target = src.view.resolve(&path).map_err(|e| e.to_string())?;
+    let missing = target
+        .files
+        .iter()
+        .filter(|(_, c)| match c {
+            crate::data::registry::Content::Object { md5, .. } => !repo.odb.exists(md5, false),
+            crate::data::registry::Content::Git { .. } => true,
+        })
+        .count();
+    let files = src
+        .download(&repo.odb, &target.files, &target.path)
+        .map_err(|e| e.to_string())?;
+    if is_dir {
+        let tree = crate::worktree::registry::tree_of(&files);
+        if tree.oid() != md5 {
+            return Err(format!(
+                "the source's data at its rev_lock is {}, not the recorded {md5}",
+                tree.oid()
+            ));
+        }
+        repo.odb
+            .put_bytes(md5, false, &tree.to_bytes())
+            .map_err(|e| e.to_string())?;
+        // dvc's fetch from a repository's filesystem also stores the manifest of every
+        // subdirectory (observed with 3.67.1); the caches then hold the same objects.
+        let mut dirs = std::collections::BTreeSet::new();
+        for (rel, _, _) in &files {
+            let mut d = rel.as_str();
+            while let Some((parent, _)) = d.rsplit_once('/') {
+                dirs.insert(parent.to_string());
+                d = parent;
+            }
+        }
+        for d in dirs {
+            let prefix = format!("{d}/");
+            let sub: Vec<(String, String, bool)> = files
+                .iter()
+                .filter_map(|(r, m, x)| {
+                    r.strip_prefix(&prefix)
+                        .map(|r| (r.to_string(), m.clone(), *x))
+                })
+                .collect();
+            let t = crate::worktree::registry::tree_of(&sub);
+            repo.odb
+                .put_bytes(&t.oid(), false, &t.to_bytes())
+                .map_err(|e| e.to_string())?;
+        }
+    } else if files.first().map(|f| f.1.as_str()) != Some(md5) {
+        return Err(format!(
+            "the source's data at its rev_lock does not have the recorded md5 {md5}"
+        ));
+    }
+    Ok(missing)
 }
 
 fn report(
@@ -575,6 +707,7 @@ pub fn cloud_status(
     let stages = repo.stages_for_targets_with(&abs, target_options)?;
     let mut outs: Vec<(String, Out)> = stages
         .iter()
+        .filter(|s| !s.repo_import)
         .flat_map(|s| s.outs.iter().map(|o| (o.rel.clone(), o.out.clone())))
         .collect();
     // dvc's `used_objs` over the workspace and every revision in scope.

@@ -199,3 +199,32 @@ fn import_refuses_paths_out_of_the_source_and_unsaved_outputs() {
     repo.gd(&["import", "../reg", "f.txt", "-f"]).success();
     assert_eq!(repo.read("f.txt"), "hello\n");
 }
+
+#[test]
+fn push_skips_imports_and_pull_fetches_them_from_the_source() {
+    let env = TestEnv::new();
+    registry(&env, true);
+    let twin = project(&env);
+    // A remote inside each twin (the same relative URL): the tree comparison covers it.
+    twin.both(|d| {
+        d.dvc(&["remote", "add", "-q", "-d", "mine", "store"])
+            .success();
+    });
+    twin.run(&["import", "-q", "../reg", "data"]).success();
+    twin.run(&["import", "-q", "../reg", "f.txt"]).success();
+    twin.write("own.txt", "own\n");
+    twin.run(&["add", "-q", "own.txt"]).success();
+    // Only the project's own data goes to its remote.
+    same(&twin, &["push"]);
+    same(&twin, &["status", "-c"]);
+    // Without a cache, pull takes the imports from their source.
+    twin.both(|d| {
+        std::fs::remove_dir_all(d.path(".dvc/cache")).expect("remove cache");
+        d.remove("data");
+        d.remove("f.txt");
+    });
+    same(&twin, &["pull"]);
+    twin.both(|d| std::fs::remove_dir_all(d.path(".dvc/cache")).expect("remove cache"));
+    same(&twin, &["fetch"]);
+    same(&twin, &["status"]);
+}
