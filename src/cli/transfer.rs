@@ -477,93 +477,25 @@ fn fetch_imports(ctx: &Context, repo: &Repo, stages: &[Stage]) -> Imported {
         if complete {
             continue;
         }
-        match fetch_import(ctx, repo, &st.file, &md5, o.out.is_dir()) {
+        let text = match fs_err::read_to_string(repo.root.join(&st.file)) {
+            Ok(t) => t,
+            Err(e) => {
+                done.failed.push((st.file.clone(), e.to_string()));
+                continue;
+            }
+        };
+        let cwd = ctx.cwd().unwrap_or_else(|_| repo.root.clone());
+        let options = crate::worktree::registry::ImportFetch {
+            cwd: &cwd,
+            repo_options: ctx.env.repo_options(),
+            jobs: ctx.jobs_flag,
+        };
+        match crate::worktree::registry::fetch_import(repo, &text, &md5, o.out.is_dir(), &options) {
             Ok(n) => done.fetched += n,
             Err(e) => done.failed.push((st.file.clone(), e)),
         }
     }
     done
-}
-
-fn fetch_import(
-    ctx: &Context,
-    repo: &Repo,
-    file: &str,
-    md5: &str,
-    is_dir: bool,
-) -> Result<usize, String> {
-    let text = fs_err::read_to_string(repo.root.join(file)).map_err(|e| e.to_string())?;
-    let parsed = crate::data::dvcfile::parse(&text).map_err(|e| e.to_string())?;
-    let import = parsed.import.ok_or("not an import")?;
-    let rev = import.rev_lock.clone().or(import.rev.clone());
-    let (mut src, _guard) = super::source::open(
-        ctx,
-        Some(repo),
-        super::source::SourceFlags {
-            url: &import.url,
-            rev: rev.as_deref(),
-            config: None,
-            remote: None,
-            remote_config: &[],
-            failure: format!("failed to fetch '{file}'"),
-        },
-    )
-    .map_err(|e| e.message())?;
-    let path = crate::data::registry::check_source_path(&import.path).map_err(|e| e.to_string())?;
-    src.load_manifests(&repo.odb, Some(&path));
-    let target = src.view.resolve(&path).map_err(|e| e.to_string())?;
-    let missing = target
-        .files
-        .iter()
-        .filter(|(_, c)| match c {
-            crate::data::registry::Content::Object { md5, .. } => !repo.odb.exists(md5, false),
-            crate::data::registry::Content::Git { .. } => true,
-        })
-        .count();
-    let files = src
-        .download(&repo.odb, &target.files, &target.path)
-        .map_err(|e| e.to_string())?;
-    if is_dir {
-        let tree = crate::worktree::registry::tree_of(&files);
-        if tree.oid() != md5 {
-            return Err(format!(
-                "the source's data at its rev_lock is {}, not the recorded {md5}",
-                tree.oid()
-            ));
-        }
-        repo.odb
-            .put_bytes(md5, false, &tree.to_bytes())
-            .map_err(|e| e.to_string())?;
-        // dvc's fetch from a repository's filesystem also stores the manifest of every
-        // subdirectory (observed with 3.67.1); the caches then hold the same objects.
-        let mut dirs = std::collections::BTreeSet::new();
-        for (rel, _, _) in &files {
-            let mut d = rel.as_str();
-            while let Some((parent, _)) = d.rsplit_once('/') {
-                dirs.insert(parent.to_string());
-                d = parent;
-            }
-        }
-        for d in dirs {
-            let prefix = format!("{d}/");
-            let sub: Vec<(String, String, bool)> = files
-                .iter()
-                .filter_map(|(r, m, x)| {
-                    r.strip_prefix(&prefix)
-                        .map(|r| (r.to_string(), m.clone(), *x))
-                })
-                .collect();
-            let t = crate::worktree::registry::tree_of(&sub);
-            repo.odb
-                .put_bytes(&t.oid(), false, &t.to_bytes())
-                .map_err(|e| e.to_string())?;
-        }
-    } else if files.first().map(|f| f.1.as_str()) != Some(md5) {
-        return Err(format!(
-            "the source's data at its rev_lock does not have the recorded md5 {md5}"
-        ));
-    }
-    Ok(missing)
 }
 
 fn report(

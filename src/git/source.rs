@@ -51,6 +51,25 @@ pub struct TreeItem {
     pub size: u64,
 }
 
+/// A `git` for a source repository: the variables git sets for a hook or the filter
+/// (`GIT_DIR`, `GIT_INDEX_FILE`, …) name the project's repository, never the source's.
+fn source_git(dir: &Path) -> Git {
+    let mut git = Git::new(dir);
+    for var in [
+        "GIT_DIR",
+        "GIT_WORK_TREE",
+        "GIT_INDEX_FILE",
+        "GIT_COMMON_DIR",
+        "GIT_OBJECT_DIRECTORY",
+        "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+        "GIT_PREFIX",
+        "GIT_NAMESPACE",
+    ] {
+        git = git.without_env(var);
+    }
+    git
+}
+
 /// Whether `url` names a local directory (relative to `cwd`), the way dvc decides to open a
 /// repository in place.
 pub fn local_dir(url: &str, cwd: &Path) -> Option<PathBuf> {
@@ -73,7 +92,7 @@ pub fn clone_slot(cache_dir: &Path, url: &str) -> PathBuf {
 /// under `cache_dir`, created or fetched now.
 pub fn open(url: &str, cwd: &Path, cache_dir: &Path) -> Result<Source> {
     if let Some(dir) = local_dir(url, cwd) {
-        let git = Git::new(&dir);
+        let git = source_git(&dir);
         let top = git.show_toplevel().ok();
         return Ok(Source {
             local_root: top.or(Some(dir)),
@@ -82,7 +101,7 @@ pub fn open(url: &str, cwd: &Path, cache_dir: &Path) -> Result<Source> {
     }
     let slot = clone_slot(cache_dir, url);
     if slot.join("HEAD").is_file() {
-        let git = Git::new(&slot);
+        let git = source_git(&slot);
         git.run(&[
             "fetch",
             "--quiet",
@@ -111,7 +130,7 @@ pub fn open(url: &str, cwd: &Path, cache_dir: &Path) -> Result<Source> {
         std::process::id()
     ));
     let _ = fs_err::remove_dir_all(&tmp);
-    let parent = Git::new(cache_dir);
+    let parent = source_git(cache_dir);
     let tmp_s = tmp.to_string_lossy().into_owned();
     let cloned = parent.run(&[
         "clone",
@@ -131,7 +150,7 @@ pub fn open(url: &str, cwd: &Path, cache_dir: &Path) -> Result<Source> {
         source,
     })?;
     Ok(Source {
-        git: Git::new(&slot),
+        git: source_git(&slot),
         local_root: None,
     })
 }

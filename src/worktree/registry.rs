@@ -667,3 +667,95 @@ pub fn user_config(options: &RepoOptions) -> Option<Config> {
     })
     .ok()
 }
+
+/// What [`fetch_import`] needs besides the project.
+pub struct ImportFetch<'a> {
+    /// Where a relative source URL starts (dvc: the working directory).
+    pub cwd: &'a Path,
+    /// The user's config dirs.
+    pub repo_options: RepoOptions,
+    /// `-j`.
+    pub jobs: Option<usize>,
+}
+
+/// Bring the data of the import stage `text` (its out's `md5`) into `repo`'s cache from
+/// the import's source at its `rev_lock`, verified: what `fetch`, `pull` and the hooks
+/// do for imports, whose data is not in the project's remote. Returns the number of
+/// files downloaded.
+pub fn fetch_import(
+    repo: &Repo,
+    text: &str,
+    md5: &str,
+    is_dir: bool,
+    options: &ImportFetch<'_>,
+) -> Result<usize, String> {
+    let parsed = crate::data::dvcfile::parse(text).map_err(|e| e.to_string())?;
+    let import = parsed.import.ok_or("not an import")?;
+    let rev = import.rev_lock.clone().or(import.rev.clone());
+    let mut src = OpenedSource::open(SourceOptions {
+        url: import.url.clone(),
+        rev,
+        cwd: options.cwd.to_path_buf(),
+        clone_cache: repo.root.join(".dvc/tmp/git-dvc/sources"),
+        repo_options: options.repo_options.clone(),
+        remote: None,
+        remote_config: Vec::new(),
+        jobs: options.jobs,
+    })
+    .map_err(|e| e.to_string())?;
+    let path = crate::data::registry::check_source_path(&import.path).map_err(|e| e.to_string())?;
+    src.load_manifests(&repo.odb, Some(&path));
+    let target = src.view.resolve(&path).map_err(|e| e.to_string())?;
+    let missing = target
+        .files
+        .iter()
+        .filter(|(_, c)| match c {
+            Content::Object { md5, .. } => !repo.odb.exists(md5, false),
+            Content::Git { .. } => true,
+        })
+        .count();
+    let files = src
+        .download(&repo.odb, &target.files, &target.path)
+        .map_err(|e| e.to_string())?;
+    if is_dir {
+        let tree = tree_of(&files);
+        if tree.oid() != md5 {
+            return Err(format!(
+                "the source's data at its rev_lock is {}, not the recorded {md5}",
+                tree.oid()
+            ));
+        }
+        repo.odb
+            .put_bytes(md5, false, &tree.to_bytes())
+            .map_err(|e| e.to_string())?;
+        // dvc's fetch from a repository's filesystem also stores the manifest of every
+        // subdirectory (observed with 3.67.1); the caches then hold the same objects.
+        let mut dirs = std::collections::BTreeSet::new();
+        for (rel, _, _) in &files {
+            let mut d = rel.as_str();
+            while let Some((parent, _)) = d.rsplit_once('/') {
+                dirs.insert(parent.to_string());
+                d = parent;
+            }
+        }
+        for d in dirs {
+            let prefix = format!("{d}/");
+            let sub: Vec<(String, String, bool)> = files
+                .iter()
+                .filter_map(|(r, m, x)| {
+                    r.strip_prefix(&prefix)
+                        .map(|r| (r.to_string(), m.clone(), *x))
+                })
+                .collect();
+            let t = tree_of(&sub);
+            repo.odb
+                .put_bytes(&t.oid(), false, &t.to_bytes())
+                .map_err(|e| e.to_string())?;
+        }
+    } else if files.first().map(|f| f.1.as_str()) != Some(md5) {
+        return Err(format!(
+            "the source's data at its rev_lock does not have the recorded md5 {md5}"
+        ));
+    }
+    Ok(missing)
+}

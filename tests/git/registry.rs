@@ -228,3 +228,69 @@ fn push_skips_imports_and_pull_fetches_them_from_the_source() {
     same(&twin, &["fetch"]);
     same(&twin, &["status"]);
 }
+
+/// The registry moves on: a new file in `data`, pushed and committed.
+fn move_on(reg: &Dir<'_>) {
+    reg.write("data/new.txt", "new\n");
+    reg.dvc(&["add", "-q", "data"]).success();
+    reg.dvc(&["push", "-q"]).success();
+    reg.git(&["add", "-A"]).success();
+    reg.git(&["commit", "-qm", "more"]).success();
+}
+
+#[test]
+fn branch_switch_between_rev_locks_materializes_each_version() {
+    let env = TestEnv::new();
+    let reg = registry(&env, true);
+    let d = crate::e2e_support::installed_repo(&env);
+    d.gd(&["import", "-q", "../reg", "data"]).success();
+    d.git(&["add", "-A"]).success();
+    d.git(&["commit", "-qm", "v1"]).success();
+    move_on(&reg);
+    d.git(&["switch", "-qc", "v2"]).success();
+    d.gd(&["update", "-q", "data.dvc"]).success();
+    d.git(&["add", "-A"]).success();
+    d.git(&["commit", "-qm", "v2"]).success();
+    assert_eq!(d.read("data/new.txt"), "new\n");
+    d.git(&["switch", "-q", "main"]).success();
+    assert!(!d.exists("data/new.txt"));
+    assert_eq!(d.read("data/a.txt"), "a\n");
+    // On `main` the import is behind its source: only that is reported.
+    let status = d.dvc(&["status", "--no-updates"]);
+    assert_eq!(
+        status.success().stdout,
+        "Data and pipelines are up to date.\n"
+    );
+    // Without the cache, the switch fetches the other version from the source.
+    std::fs::remove_dir_all(d.path(".dvc/cache")).expect("remove cache");
+    d.git(&["switch", "-q", "v2"]).success();
+    assert_eq!(d.read("data/new.txt"), "new\n");
+    crate::e2e_support::assert_dvc_agrees(&d);
+}
+
+#[test]
+fn clone_of_a_project_with_imports_arrives_with_its_data() {
+    let env = TestEnv::new();
+    registry(&env, true);
+    let d = crate::e2e_support::installed_repo(&env);
+    d.gd(&["import", "-q", "../reg", "data"]).success();
+    d.gd(&["import", "-q", "../reg", "readme.md"]).success();
+    d.git(&["add", "-A"]).success();
+    d.git(&["commit", "-qm", "imports"]).success();
+    d.git(&["dvc", "install", "--global"]).success();
+    let clone = env.root().join("clone");
+    d.git(&[
+        "clone",
+        "-q",
+        d.path.to_str().expect("utf-8"),
+        clone.to_str().expect("utf-8"),
+    ])
+    .success();
+    let c = Dir {
+        env: &env,
+        path: clone,
+    };
+    assert_eq!(c.read("data/sub/b.txt"), "bb\n");
+    assert_eq!(c.read("readme.md"), "gitfile\n");
+    crate::e2e_support::assert_dvc_agrees(&c);
+}
