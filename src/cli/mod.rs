@@ -22,6 +22,7 @@ pub mod gc;
 pub mod get;
 pub mod git_entry;
 pub mod import;
+pub mod import_url;
 pub mod init;
 pub mod install;
 pub mod logging;
@@ -148,6 +149,12 @@ pub enum Command {
     Get(get::GetArgs),
     /// Download file or directory tracked by DVC or by Git into the workspace, and track it.
     Import(import::ImportArgs),
+    /// Download or copy file from URL and take it under DVC control.
+    #[command(name = "import-url")]
+    ImportUrl(import_url::ImportUrlArgs),
+    /// Download or copy files from URL.
+    #[command(name = "get-url")]
+    GetUrl(import_url::GetUrlArgs),
     /// Update data artifact imported (via dvc import or dvc import-url) from an external DVC repository or URL.
     Update(update::UpdateArgs),
     /// Called by git hooks.
@@ -271,6 +278,8 @@ pub fn run(ctx: &Context, command: Command) -> CommandResult {
         Command::Get(a) => get::run(ctx, a),
         Command::Import(a) => import::run(ctx, a),
         Command::Update(a) => update::run(ctx, a),
+        Command::ImportUrl(a) => import_url::run_import(ctx, a),
+        Command::GetUrl(a) => import_url::run_get(ctx, a),
         Command::Hook(a) => git_entry::hook(ctx, a),
         Command::MergeDriver(a) => git_entry::merge_driver(ctx, a),
         Command::Textconv(a) => git_entry::textconv(ctx, a),

@@ -33,6 +33,50 @@ pub struct UpdateArgs {
     pub remote: Option<String>,
 }
 
+/// `update` of an import-url stage of a local path: hashed again, and imported again
+/// when its md5 changed.
+fn update_url(
+    ctx: &Context,
+    repo: &crate::data::repo::Repo,
+    rel: &str,
+    abs: &std::path::Path,
+    parsed: &dvcfile::DvcFile,
+    dep: &dvcfile::Out,
+    no_download: bool,
+) -> CommandResult {
+    if dep.path.contains("://") {
+        return Err(CommandError::new(
+            ErrorKind::Failed,
+            format!("'{rel}' imports a URL: git-dvc updates import-url stages of local paths only"),
+        )
+        .hint("use `dvc update` for it"));
+    }
+    let Some(out) = parsed.outs.first() else {
+        return Err(CommandError::failed(format!("'{rel}' has no outs")));
+    };
+    let dir = abs.parent().unwrap_or(&repo.root);
+    let src = crate::data::pathsafe::normalize(&dir.join(&dep.path));
+    let out_abs = dir.join(&out.path);
+    let (scratch, _tmp) = super::source::scratch_odb()?;
+    let current = super::import_url::hash_into(&scratch, &src)
+        .map_err(|e| CommandError::failed(format!("failed to update '{rel}'. - {e}")))?;
+    if dep.md5.as_deref() == Some(current.0.as_str()) && out_abs.exists() {
+        ctx.out(format!("'{rel}' didn't change, skipping"));
+        return Ok(());
+    }
+    ctx.out(format!(
+        "Importing '{}' -> '{}'",
+        src.display(),
+        crate::data::pathsafe::relpath(&out_abs, &ctx.cwd()?)
+    ));
+    let mode = if no_download {
+        Mode::NoDownload
+    } else {
+        Mode::Full
+    };
+    super::import_url::write_stage(repo, &dep.path, &src, abs, &out.path, mode, true)
+}
+
 /// Run `update`.
 pub fn run(ctx: &Context, args: UpdateArgs) -> CommandResult {
     if args.to_remote {
@@ -73,16 +117,16 @@ pub fn run(ctx: &Context, args: UpdateArgs) -> CommandResult {
         let parsed = dvcfile::parse(&text)
             .map_err(|e| CommandError::failed(format!("'{rel}' is invalid: {e}")))?;
         let Some(import) = parsed.import.clone() else {
-            if parsed.deps.is_empty() {
+            let Some(dep) = parsed.deps.first() else {
                 return Err(CommandError::failed(format!(
                     "stage: '{rel}' is not an import"
                 )));
+            };
+            update_url(ctx, &repo, rel, abs, &parsed, dep, args.no_download)?;
+            if let Some(scm) = scm.as_mut() {
+                scm.stage(abs.clone());
             }
-            return Err(CommandError::new(
-                ErrorKind::Failed,
-                format!("'{rel}' is an import-url stage: git-dvc does not update those yet"),
-            )
-            .hint("use `dvc update` for it"));
+            continue;
         };
         let Some(out) = parsed.outs.first() else {
             return Err(CommandError::failed(format!("'{rel}' has no outs")));

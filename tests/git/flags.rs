@@ -7,8 +7,8 @@
 use crate::harness::*;
 
 /// The data-layer commands of dvc 3.67.1 that git-dvc has (`""` is dvc's top level: its
-/// global options). Of the registry commands, `import-url`, `get-url` and `ls-url` are
-/// not there yet; pipeline commands are out of scope.
+/// global options). Of the registry commands, `ls-url` is not there yet; pipeline
+/// commands are out of scope.
 const COMMANDS: &[&str] = &[
     "",
     "init",
@@ -47,6 +47,8 @@ const COMMANDS: &[&str] = &[
     "get",
     "import",
     "update",
+    "import-url",
+    "get-url",
 ];
 
 /// dvc's command aliases that git-dvc takes too (`list-url`/`ls-url` will go with
@@ -60,6 +62,27 @@ const REFUSED: &[(&str, &str, &[&str])] = &[
     ("pull", "--run-cache", &["pull", "--run-cache"]),
     ("fetch", "--run-cache", &["fetch", "--run-cache"]),
     ("add", "--to-remote", &["add", "--to-remote", "f"]),
+    ("update", "--to-remote", &["update", "--to-remote", "f.dvc"]),
+    (
+        "import-url",
+        "--to-remote",
+        &["import-url", "--to-remote", "f", "g"],
+    ),
+    (
+        "import-url",
+        "--version-aware",
+        &["import-url", "--version-aware", "f", "g"],
+    ),
+    (
+        "import-url",
+        "--fs-config",
+        &["import-url", "f", "g", "--fs-config", "a=b"],
+    ),
+    (
+        "get-url",
+        "--fs-config",
+        &["get-url", "f", "g", "--fs-config", "a=b"],
+    ),
 ];
 
 /// One flag of a dvc `-h`: its spelling and whether it takes a value (and an example).

@@ -294,3 +294,33 @@ fn clone_of_a_project_with_imports_arrives_with_its_data() {
     assert_eq!(c.read("readme.md"), "gitfile\n");
     crate::e2e_support::assert_dvc_agrees(&c);
 }
+
+#[test]
+fn import_url_and_get_url_of_local_paths_match_dvc() {
+    let env = TestEnv::new();
+    let ext = env.dir("ext");
+    ext.write("e.txt", "e1\n");
+    ext.write("dir/a", "d1\n");
+    ext.write("dir/s/b", "d2\n");
+    let twin = project(&env);
+    for args in [
+        &["import-url", "../ext/e.txt"][..],
+        &["import-url", "../ext/dir"],
+        &["import-url", "../ext/e.txt", "rel.txt"],
+        &["import-url", "../ext/dir", "nd", "--no-download"],
+        &["import-url", "../ext/dir", "ne", "--no-exec"],
+        &["import-url", "../ext/nope"],
+        &["import-url", "../ext/e.txt", "rel.txt"],
+        &["update", "e.txt.dvc"],
+        &["get-url", "../ext/dir", "gu"],
+        &["get-url", "../ext/e.txt"],
+    ] {
+        same(&twin, args);
+    }
+    // (dvc warns of the frozen stages in no fixed order.)
+    twin.run(&["status"]).same_stdout();
+    // The source changed: update imports it again.
+    ext.write("e.txt", "e2\n");
+    same(&twin, &["update", "e.txt.dvc"]);
+    assert_eq!(twin.gd.read("e.txt"), "e2\n");
+}
