@@ -27,6 +27,7 @@ pub mod init;
 pub mod install;
 pub mod logging;
 pub mod ls;
+pub mod ls_url;
 pub mod mv;
 pub mod remote;
 pub mod remove;
@@ -147,6 +148,9 @@ pub enum Command {
     Ls(ls::LsArgs),
     /// Download file or directory tracked by DVC or by Git.
     Get(get::GetArgs),
+    /// List directory contents from URL.
+    #[command(name = "ls-url", visible_alias = "list-url")]
+    LsUrl(ls_url::LsUrlArgs),
     /// Download file or directory tracked by DVC or by Git into the workspace, and track it.
     Import(import::ImportArgs),
     /// Download or copy file from URL and take it under DVC control.
@@ -276,6 +280,7 @@ pub fn run(ctx: &Context, command: Command) -> CommandResult {
         Command::Du(a) => ui::quiet_errors(ctx, du::run(ctx, a)),
         Command::Ls(a) => ls::run(ctx, a),
         Command::Get(a) => get::run(ctx, a),
+        Command::LsUrl(a) => ls_url::run(ctx, a),
         Command::Import(a) => import::run(ctx, a),
         Command::Update(a) => update::run(ctx, a),
         Command::ImportUrl(a) => import_url::run_import(ctx, a),

@@ -7,8 +7,7 @@
 use crate::harness::*;
 
 /// The data-layer commands of dvc 3.67.1 that git-dvc has (`""` is dvc's top level: its
-/// global options). Of the registry commands, `ls-url` is not there yet; pipeline
-/// commands are out of scope.
+/// global options). Pipeline commands are out of scope.
 const COMMANDS: &[&str] = &[
     "",
     "init",
@@ -49,11 +48,16 @@ const COMMANDS: &[&str] = &[
     "update",
     "import-url",
     "get-url",
+    "ls-url",
 ];
 
-/// dvc's command aliases that git-dvc takes too (`list-url`/`ls-url` will go with
-/// `ls-url`).
-const ALIASES: &[(&str, &str)] = &[("rm", "remove"), ("mv", "move"), ("list", "ls")];
+/// dvc's command aliases that git-dvc takes too.
+const ALIASES: &[(&str, &str)] = &[
+    ("rm", "remove"),
+    ("mv", "move"),
+    ("list", "ls"),
+    ("list-url", "ls-url"),
+];
 
 /// Flags git-dvc refuses because their feature is out of scope: (command, flag, the
 /// arguments that exercise it). The refusal must say "out of scope in git-dvc".

@@ -324,3 +324,23 @@ fn import_url_and_get_url_of_local_paths_match_dvc() {
     same(&twin, &["update", "e.txt.dvc"]);
     assert_eq!(twin.gd.read("e.txt"), "e2\n");
 }
+
+#[test]
+fn ls_url_of_local_paths_matches_dvc() {
+    let env = TestEnv::new();
+    let ext = env.dir("ext");
+    ext.write("e.txt", "e1\n");
+    ext.write("dir/a", "d1\n");
+    ext.write("dir/s/b", "d2\n");
+    let twin = project(&env);
+    for args in [
+        &["ls-url", "../ext"][..],
+        &["ls-url", "../ext", "-R", "--size"],
+        &["ls-url", "../ext", "-R", "-L", "1"],
+        &["ls-url", "../ext", "-T", "--size"],
+        &["list-url", "../ext/dir", "-R"],
+        &["ls-url", "../ext/nope"],
+    ] {
+        same(&twin, args);
+    }
+}
