@@ -344,3 +344,25 @@ fn ls_url_of_local_paths_matches_dvc() {
         same(&twin, args);
     }
 }
+
+#[test]
+fn gc_keeps_imported_objects_and_diff_shows_imports() {
+    let env = TestEnv::new();
+    registry(&env, true);
+    let twin = project(&env);
+    twin.run(&["import", "-q", "../reg", "data"]).success();
+    twin.git(&["add", "-A"]);
+    twin.git(&["commit", "-qm", "import"]);
+    same(&twin, &["diff", "HEAD~1", "--json"]);
+    // dvc 3.67.1 deletes imported objects here (and fetches them again from the source
+    // later); git-dvc keeps every object a `.dvc` file in scope references (DESIGN.md 2).
+    let repo = &twin.gd;
+    repo.gd(&["gc", "-w", "-f"]).success();
+    repo.gd(&["status"])
+        .success()
+        .stdout_has("Data and pipelines are up to date.");
+    assert!(
+        repo.path(".dvc/cache/files/md5/60/b725f10c9c85c70d97880dfe8191b3")
+            .exists()
+    );
+}
