@@ -337,6 +337,12 @@ impl OpenedSource {
         if !missing.is_empty() {
             let _ = self.fetch_dirs_only(odb, &missing);
         }
+        // A chained import's manifest comes from its own source.
+        for (path, md5) in &outs {
+            if !odb.exists(md5, false) {
+                self.chained_manifest(odb, path, md5);
+            }
+        }
         for (path, md5) in outs {
             if let Ok(bytes) = odb.read(&md5, false)
                 && let Ok(tree) = Tree::parse(&bytes)
@@ -451,22 +457,12 @@ impl OpenedSource {
         Ok(out)
     }
 
-    /// Objects of a chained import: the out holding `path` is an import in the source;
-    /// fetch what is still missing from that import's own source.
-    fn fetch_chained(
-        &self,
-        odb: &Odb,
-        path: &str,
-        missing: &[Object],
-    ) -> Result<Vec<Object>, Error> {
-        let Some((out_path, out)) = self.view.out_of(path) else {
-            return Ok(missing.to_vec());
-        };
-        let Some(import) = &out.import else {
-            return Ok(missing.to_vec());
-        };
-        // The nested source is resolved from the source's workspace (a local source) or
-        // taken as given (a URL).
+    /// The source of the import that the out at `out_path` is in this source (a chained
+    /// import), opened at its `rev_lock`, and the import's path in it. The nested URL is
+    /// resolved from the source's workspace (a local source), or taken as given.
+    fn open_chained(&self, out_path: &str) -> Option<(OpenedSource, String)> {
+        let out = self.view.out_of(out_path)?.1;
+        let import = out.import.as_ref()?;
         let cwd = match &self.source.local_root {
             Some(root) => root.join(&out.dvcfile_dir),
             None => self.options.cwd.clone(),
@@ -477,12 +473,51 @@ impl OpenedSource {
         options.cwd = cwd;
         options.remote = None;
         options.remote_config.clear();
-        let Ok(mut nested) = OpenedSource::open(options) else {
+        let nested = OpenedSource::open(options).ok()?;
+        let inner = crate::data::registry::check_source_path(&import.path).ok()?;
+        Some((nested, inner))
+    }
+
+    /// The manifest `md5` of the directory out at `out_path`, when that out is an import
+    /// whose own source has it (or the objects to build it): written into `odb`.
+    fn chained_manifest(&self, odb: &Odb, out_path: &str, md5: &str) {
+        let Some((mut nested, inner)) = self.open_chained(out_path) else {
+            return;
+        };
+        nested.load_manifests(odb, Some(&inner));
+        let Ok(target) = nested.view.resolve(&inner) else {
+            return;
+        };
+        let files: Vec<(String, String, bool)> = target
+            .files
+            .iter()
+            .filter_map(|(rel, c)| match c {
+                Content::Object { md5, .. } => Some((rel.clone(), md5.clone(), false)),
+                Content::Git { .. } => None,
+            })
+            .collect();
+        if files.len() != target.files.len() {
+            return;
+        }
+        let tree = tree_of(&files);
+        if tree.oid() == md5 {
+            let _ = odb.put_bytes(md5, false, &tree.to_bytes());
+        }
+    }
+
+    /// Objects of a chained import: the out holding `path` is an import in the source;
+    /// fetch what is still missing from that import's own source.
+    fn fetch_chained(
+        &self,
+        odb: &Odb,
+        path: &str,
+        missing: &[Object],
+    ) -> Result<Vec<Object>, Error> {
+        let Some((out_path, _)) = self.view.out_of(path) else {
             return Ok(missing.to_vec());
         };
-        let inner = match crate::data::registry::check_source_path(&import.path) {
-            Ok(p) => p,
-            Err(_) => return Ok(missing.to_vec()),
+        let Some((mut nested, inner)) = self.open_chained(out_path) else {
+            return Ok(missing.to_vec());
         };
         let rest = path
             .strip_prefix(out_path)

@@ -366,3 +366,22 @@ fn gc_keeps_imported_objects_and_diff_shows_imports() {
             .exists()
     );
 }
+
+#[test]
+fn chained_import_takes_data_from_the_first_source() {
+    let env = TestEnv::new();
+    registry(&env, true);
+    // `mid` imports `data` from the registry and has neither a cache nor a remote of it
+    // once cloned: the data must come from the registry.
+    let mid = env.git_repo("mid");
+    mid.dvc(&["init", "-q"]).success();
+    mid.dvc(&["import", "-q", "../reg", "data"]).success();
+    mid.git(&["add", "-A"]).success();
+    mid.git(&["commit", "-qm", "mid"]).success();
+    let twin = project(&env);
+    let url = format!("file://{}", mid.path.display());
+    let out = twin.run(&["import", &url, "data"]);
+    out.same_output();
+    assert_eq!(twin.dvc.read("data.dvc"), twin.gd.read("data.dvc"));
+    assert_eq!(twin.gd.read("data/sub/b.txt"), "bb\n");
+}
