@@ -385,3 +385,25 @@ fn chained_import_takes_data_from_the_first_source() {
     assert_eq!(twin.dvc.read("data.dvc"), twin.gd.read("data.dvc"));
     assert_eq!(twin.gd.read("data/sub/b.txt"), "bb\n");
 }
+
+#[test]
+fn credentials_in_a_source_url_are_never_printed() {
+    let env = TestEnv::new();
+    let repo = env.git_repo("p");
+    repo.gd(&["init", "-q"]).success();
+    let url = "https://me:s3cret@127.0.0.1:1/r.git";
+    for args in [
+        &["ls", url][..],
+        &["get", url, "x"],
+        &["import", url, "x"],
+        &["ls", "-v", url],
+    ] {
+        let out = repo.gd(args);
+        out.failure();
+        assert!(
+            !out.stderr.contains("s3cret") && !out.stdout.contains("s3cret"),
+            "{out:?}"
+        );
+        assert!(out.stderr.contains("me:***@127.0.0.1"), "{out:?}");
+    }
+}
