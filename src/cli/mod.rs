@@ -19,19 +19,26 @@ pub mod du;
 pub mod error;
 pub mod freeze;
 pub mod gc;
+pub mod get;
 pub mod git_entry;
+pub mod import;
+pub mod import_url;
 pub mod init;
 pub mod install;
 pub mod logging;
+pub mod ls;
+pub mod ls_url;
 pub mod mv;
 pub mod remote;
 pub mod remove;
 pub mod root;
 pub mod scm;
+pub mod source;
 pub mod status;
 pub mod transfer;
 pub mod ui;
 pub mod unprotect;
+pub mod update;
 pub mod verify;
 pub mod version;
 
@@ -136,6 +143,24 @@ pub enum Command {
     Destroy(destroy::DestroyArgs),
     /// Show disk usage.
     Du(du::DuArgs),
+    /// List repository contents, including files and directories tracked by DVC and by Git.
+    #[command(visible_alias = "list")]
+    Ls(ls::LsArgs),
+    /// Download file or directory tracked by DVC or by Git.
+    Get(get::GetArgs),
+    /// List directory contents from URL.
+    #[command(name = "ls-url", visible_alias = "list-url")]
+    LsUrl(ls_url::LsUrlArgs),
+    /// Download file or directory tracked by DVC or by Git into the workspace, and track it.
+    Import(import::ImportArgs),
+    /// Download or copy file from URL and take it under DVC control.
+    #[command(name = "import-url")]
+    ImportUrl(import_url::ImportUrlArgs),
+    /// Download or copy files from URL.
+    #[command(name = "get-url")]
+    GetUrl(import_url::GetUrlArgs),
+    /// Update data artifact imported (via dvc import or dvc import-url) from an external DVC repository or URL.
+    Update(update::UpdateArgs),
     /// Called by git hooks.
     #[command(hide = true)]
     Hook(git_entry::HookArgs),
@@ -253,6 +278,13 @@ pub fn run(ctx: &Context, command: Command) -> CommandResult {
         Command::CheckIgnore(a) => ui::quiet_errors(ctx, check_ignore::run(ctx, a)),
         Command::Destroy(a) => ui::quiet_errors(ctx, destroy::run(ctx, a)),
         Command::Du(a) => ui::quiet_errors(ctx, du::run(ctx, a)),
+        Command::Ls(a) => ls::run(ctx, a),
+        Command::Get(a) => get::run(ctx, a),
+        Command::LsUrl(a) => ls_url::run(ctx, a),
+        Command::Import(a) => import::run(ctx, a),
+        Command::Update(a) => update::run(ctx, a),
+        Command::ImportUrl(a) => import_url::run_import(ctx, a),
+        Command::GetUrl(a) => import_url::run_get(ctx, a),
         Command::Hook(a) => git_entry::hook(ctx, a),
         Command::MergeDriver(a) => git_entry::merge_driver(ctx, a),
         Command::Textconv(a) => git_entry::textconv(ctx, a),

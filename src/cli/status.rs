@@ -34,10 +34,34 @@ pub struct StatusArgs {
     /// A directory target means every stage file inside it.
     #[arg(short = 'R', long = "recursive")]
     pub recursive: bool,
-    /// Ignore updates to imported data (git-dvc never checks the sources of imports, so
-    /// this is what it always does).
+    /// Ignore updates to imported data.
     #[arg(long = "no-updates")]
     pub no_updates: bool,
+}
+
+/// dvc's `update available` for the import stage in `file`: `Some("<path> (<url>)")`
+/// when its source revision (`rev`, else the source's `HEAD`) is not its `rev_lock`. A
+/// source that cannot be read is reported as no update, with a warning.
+fn import_update(ctx: &Context, repo: &crate::data::repo::Repo, file: &str) -> Option<String> {
+    let text = fs_err::read_to_string(repo.root.join(file)).ok()?;
+    let import = crate::data::dvcfile::parse(&text).ok()?.import?;
+    let rev_lock = import.rev_lock.clone()?;
+    let (cache, _guard) = super::source::clone_cache(Some(&repo.root)).ok()?;
+    let cwd = ctx.cwd().ok()?;
+    match crate::worktree::registry::resolve_rev(&import.url, import.rev.as_deref(), &cwd, &cache) {
+        Ok(commit) if commit != rev_lock => Some(format!(
+            "{} ({})",
+            import.path,
+            super::source::masked(&import.url)
+        )),
+        Ok(_) => None,
+        Err(e) => {
+            if !ctx.quiet {
+                eprintln!("WARNING: cannot check '{file}' for updates: {e}");
+            }
+            None
+        }
+    }
 }
 
 /// Run `status`.
@@ -125,7 +149,7 @@ pub fn run(ctx: &Context, args: StatusArgs) -> CommandResult {
             shown_stage(&st.display_name())
         );
     }
-    let report: Vec<status::StageReport> = report
+    let mut report: Vec<status::StageReport> = report
         .into_iter()
         .map(|r| status::StageReport {
             name: shown_stage(&r.name),
@@ -134,6 +158,31 @@ pub fn run(ctx: &Context, args: StatusArgs) -> CommandResult {
             changed_checksum: r.changed_checksum,
         })
         .collect();
+    if !args.no_updates {
+        for st in stages.iter().filter(|s| s.repo_import) {
+            let Some(dep) = import_update(ctx, &repo, &st.file) else {
+                continue;
+            };
+            let name = shown_stage(&st.display_name());
+            match report.iter_mut().find(|r| r.name == name) {
+                Some(r) => r.deps.insert(0, (dep, status::OutState::UpdateAvailable)),
+                None => {
+                    // dvc lists stages in its own order; a stage reported only for its
+                    // update goes where its name sorts.
+                    let at = report.partition_point(|r| r.name < name);
+                    report.insert(
+                        at,
+                        status::StageReport {
+                            name,
+                            deps: vec![(dep, status::OutState::UpdateAvailable)],
+                            outs: Vec::new(),
+                            changed_checksum: false,
+                        },
+                    );
+                }
+            }
+        }
+    }
     if ctx.quiet {
         // dvc: `-q` prints nothing; exit 1 when something changed, except with `--json`.
         return if report.is_empty() || args.json {

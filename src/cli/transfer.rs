@@ -252,8 +252,11 @@ fn collect_outs(
                 e,
             )
         })?;
+    // The data of `dvc import` stages comes from their sources: dvc neither pushes it
+    // nor fetches it from the project's remote (see `fetch_imports`).
     let mut outs: Vec<(String, Out)> = stages
         .iter()
+        .filter(|s| !s.repo_import)
         .flat_map(|s| s.outs.iter().map(|o| (o.rel.clone(), o.out.clone())))
         .collect();
     let revisions = Revisions {
@@ -319,7 +322,7 @@ fn revision_outs(
                     continue;
                 }
             };
-            for st in stages {
+            for st in stages.into_iter().filter(|s| !s.repo_import) {
                 for o in st.outs {
                     let wanted = target_rels.is_empty()
                         || target_rels.iter().any(|t| {
@@ -418,6 +421,20 @@ pub fn run(ctx: &Context, dir: Direction, args: TransferArgs, extra: Extra) -> C
     let mut summary = outcome
         .into_summary()
         .map_err(|e| transfer_failed(dir.verb(), e))?;
+    if dir != Direction::Push {
+        let imported = fetch_imports(ctx, &repo, &stages);
+        summary.transferred += imported.fetched;
+        for (file, e) in imported.failed {
+            summary.failed.push(transfer::Failure {
+                object: transfer::Object::new(file.clone(), false),
+                error: TransferError::Io(crate::data::io::IoError {
+                    op: "fetch the import",
+                    path: repo.root.join(&file),
+                    source: std::io::Error::other(e),
+                }),
+            });
+        }
+    }
     if extra.allow_missing {
         // `pull --allow-missing`: what the remote lacks is reported as missing (a
         // warning), not as a failed download, as dvc does.
@@ -432,6 +449,53 @@ pub fn run(ctx: &Context, dir: Direction, args: TransferArgs, extra: Extra) -> C
     let remote = choice.flag.clone().or(choice.default.clone());
     let extra = Extra { remote, ..extra };
     report(ctx, &repo, dir, &outs, &summary, &stages, &extra)
+}
+
+/// What fetching the data of imports from their sources did.
+#[derive(Default)]
+struct Imported {
+    /// Files downloaded.
+    fetched: usize,
+    /// (stage file, why) for imports whose data could not be fetched.
+    failed: Vec<(String, String)>,
+}
+
+/// `fetch`/`pull` of `dvc import` stages: data missing from the cache comes from the
+/// import's source at its `rev_lock` (its cache, remote, or its own source for a chained
+/// import), verified by md5, as dvc does.
+fn fetch_imports(ctx: &Context, repo: &Repo, stages: &[Stage]) -> Imported {
+    let mut done = Imported::default();
+    for st in stages.iter().filter(|s| s.repo_import) {
+        let Some(o) = st.outs.first() else { continue };
+        let Some(md5) = o.out.md5.clone() else {
+            continue;
+        };
+        let complete = repo.odb.exists_verified(&md5, false)
+            && (!o.out.is_dir()
+                || transfer::read_tree(&repo.odb, &transfer::Object::new(&md5, false))
+                    .is_some_and(|t| t.entries.iter().all(|e| repo.odb.exists(&e.md5, false))));
+        if complete {
+            continue;
+        }
+        let text = match fs_err::read_to_string(repo.root.join(&st.file)) {
+            Ok(t) => t,
+            Err(e) => {
+                done.failed.push((st.file.clone(), e.to_string()));
+                continue;
+            }
+        };
+        let cwd = ctx.cwd().unwrap_or_else(|_| repo.root.clone());
+        let options = crate::worktree::registry::ImportFetch {
+            cwd: &cwd,
+            repo_options: ctx.env.repo_options(),
+            jobs: ctx.jobs_flag,
+        };
+        match crate::worktree::registry::fetch_import(repo, &text, &md5, o.out.is_dir(), &options) {
+            Ok(n) => done.fetched += n,
+            Err(e) => done.failed.push((st.file.clone(), e)),
+        }
+    }
+    done
 }
 
 fn report(
@@ -575,6 +639,7 @@ pub fn cloud_status(
     let stages = repo.stages_for_targets_with(&abs, target_options)?;
     let mut outs: Vec<(String, Out)> = stages
         .iter()
+        .filter(|s| !s.repo_import)
         .flat_map(|s| s.outs.iter().map(|o| (o.rel.clone(), o.out.clone())))
         .collect();
     // dvc's `used_objs` over the workspace and every revision in scope.

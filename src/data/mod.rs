@@ -29,6 +29,7 @@ pub mod pointer;
 pub mod progress;
 #[cfg(test)]
 mod props;
+pub mod registry;
 pub mod remote;
 pub mod repo;
 pub mod state;

@@ -29,6 +29,8 @@ pub enum OutState {
     New,
     /// The recorded object (or part of a directory) is missing from the cache.
     NotInCache,
+    /// An import's source revision resolves to another commit than its `rev_lock`.
+    UpdateAvailable,
 }
 
 impl OutState {
@@ -40,6 +42,7 @@ impl OutState {
             OutState::Deleted => "deleted",
             OutState::New => "new",
             OutState::NotInCache => "not in cache",
+            OutState::UpdateAvailable => "update available",
         }
     }
 }

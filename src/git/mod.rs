@@ -13,6 +13,7 @@
 
 pub mod history;
 pub mod settings;
+pub mod source;
 
 pub use settings::GitDvcSettings;
 

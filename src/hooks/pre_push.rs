@@ -258,10 +258,17 @@ fn pushed_outs(hr: &Worktree, input: &PrePushInput) -> Result<Vec<Out>, Error> {
             continue;
         };
         match hr.repo.stages_from_text(path, &text) {
-            Ok(stages) => outs.extend(stages.into_iter().flat_map(|s| s.outs).map(|o| Out {
-                path: o.rel,
-                ..o.out
-            })),
+            // Imports are not pushed, as dvc's push leaves them to their sources.
+            Ok(stages) => outs.extend(
+                stages
+                    .into_iter()
+                    .filter(|s| !s.repo_import)
+                    .flat_map(|s| s.outs)
+                    .map(|o| Out {
+                        path: o.rel,
+                        ..o.out
+                    }),
+            ),
             Err(e) => tracing::warn!(
                 "git-dvc: `{path}` in the pushed commits is not a valid pointer: {e}"
             ),

@@ -105,6 +105,34 @@ fn materialize_one(repo: &Repo, pathname: &str, text: &str) -> PointerOutcome {
     outcome
 }
 
+/// Fetch the data of an import stage from its source (relative URLs from the worktree
+/// top). The user's global and system config are not read here: the engine is given no
+/// process environment beyond the repository's.
+fn fetch_imports(repo: &Repo, stages: &[crate::data::repo::Stage], text: &str) {
+    for st in stages {
+        let Some(o) = st.outs.first() else { continue };
+        let Some(md5) = o.out.md5.as_deref() else {
+            continue;
+        };
+        let options = super::registry::ImportFetch {
+            cwd: &repo.root,
+            repo_options: crate::data::repo::RepoOptions {
+                home_dir: repo.remote_options.home_dir.clone(),
+                user_name: repo.remote_options.user_name.clone(),
+                azure_env: repo.remote_options.azure_env.clone(),
+                ..Default::default()
+            },
+            jobs: None,
+        };
+        if let Err(e) = super::registry::fetch_import(repo, text, md5, o.out.is_dir(), &options) {
+            tracing::warn!(
+                "git-dvc: cannot fetch the data of `{}` from its source: {e}",
+                st.file
+            );
+        }
+    }
+}
+
 /// Fetch the objects of the outs that `outcomes` report missing from their DVC remotes
 /// (the out's `remote:`, else DVC's default remote), then materialize those pointers again,
 /// replacing their outcomes. The caller holds the repo lock and is not on a rayon worker
@@ -131,6 +159,12 @@ pub fn fetch_and_retry(
         let Ok(stages) = repo.stages_from_text(&path, &text) else {
             continue;
         };
+        // An import's data comes from its source, not from the project's remote.
+        if stages.iter().any(|s| s.repo_import) {
+            fetch_imports(repo, &stages, &text);
+            retry.push((path, text));
+            continue;
+        }
         outs.extend(
             stages
                 .into_iter()
@@ -141,6 +175,7 @@ pub fn fetch_and_retry(
         retry.push((path, text));
     }
     if outs.is_empty() {
+        retry_materialize(repo, &retry, outcomes);
         return;
     }
     let options = RunOptions {
@@ -182,7 +217,15 @@ pub fn fetch_and_retry(
         return;
     }
     tracing::info!("git-dvc: fetched {fetched} object(s)");
-    let mut fresh: HashMap<String, PointerOutcome> = materialize(repo, &retry)
+    retry_materialize(repo, &retry, outcomes);
+}
+
+/// Materialize `retry` again and replace their outcomes.
+fn retry_materialize(repo: &Repo, retry: &[(String, String)], outcomes: &mut [PointerOutcome]) {
+    if retry.is_empty() {
+        return;
+    }
+    let mut fresh: HashMap<String, PointerOutcome> = materialize(repo, retry)
         .into_iter()
         .map(|o| (o.pathname.clone(), o))
         .collect();

@@ -18,6 +18,7 @@
 pub mod materialize;
 pub mod pending;
 pub mod reconcile;
+pub mod registry;
 
 pub use materialize::{PointerOutcome, fetch_and_retry, materialize, warn_outcomes};
 pub use pending::Pending;

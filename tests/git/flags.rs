@@ -7,8 +7,7 @@
 use crate::harness::*;
 
 /// The data-layer commands of dvc 3.67.1 that git-dvc has (`""` is dvc's top level: its
-/// global options). The registry commands (`import`, `get`, `ls`, `update`, `import-url`,
-/// `get-url`, `ls-url`) belong to another issue; pipeline commands are out of scope.
+/// global options). Pipeline commands are out of scope.
 const COMMANDS: &[&str] = &[
     "",
     "init",
@@ -43,11 +42,22 @@ const COMMANDS: &[&str] = &[
     "check-ignore",
     "destroy",
     "du",
+    "ls",
+    "get",
+    "import",
+    "update",
+    "import-url",
+    "get-url",
+    "ls-url",
 ];
 
-/// dvc's command aliases that git-dvc takes too (`list`/`ls` and `list-url`/`ls-url` go
-/// with the registry commands).
-const ALIASES: &[(&str, &str)] = &[("rm", "remove"), ("mv", "move")];
+/// dvc's command aliases that git-dvc takes too.
+const ALIASES: &[(&str, &str)] = &[
+    ("rm", "remove"),
+    ("mv", "move"),
+    ("list", "ls"),
+    ("list-url", "ls-url"),
+];
 
 /// Flags git-dvc refuses because their feature is out of scope: (command, flag, the
 /// arguments that exercise it). The refusal must say "out of scope in git-dvc".
@@ -56,6 +66,27 @@ const REFUSED: &[(&str, &str, &[&str])] = &[
     ("pull", "--run-cache", &["pull", "--run-cache"]),
     ("fetch", "--run-cache", &["fetch", "--run-cache"]),
     ("add", "--to-remote", &["add", "--to-remote", "f"]),
+    ("update", "--to-remote", &["update", "--to-remote", "f.dvc"]),
+    (
+        "import-url",
+        "--to-remote",
+        &["import-url", "--to-remote", "f", "g"],
+    ),
+    (
+        "import-url",
+        "--version-aware",
+        &["import-url", "--version-aware", "f", "g"],
+    ),
+    (
+        "import-url",
+        "--fs-config",
+        &["import-url", "f", "g", "--fs-config", "a=b"],
+    ),
+    (
+        "get-url",
+        "--fs-config",
+        &["get-url", "f", "g", "--fs-config", "a=b"],
+    ),
 ];
 
 /// One flag of a dvc `-h`: its spelling and whether it takes a value (and an example).
@@ -85,7 +116,7 @@ fn parse_dvc_flags(help: &str) -> Vec<Flag> {
                 None // no value, or an optional list (`-p [<paths> ...]`)
             } else if let Some(choices) = metavar.strip_prefix('{') {
                 Some(choices.split([',', '}']).next().unwrap_or("x").to_string())
-            } else if metavar.contains("num") || metavar.contains("size") {
+            } else if metavar.contains("num") || metavar.contains("size") || metavar == "depth" {
                 Some("2".into())
             } else if metavar.contains("yyyy") {
                 Some("2001-02-03".into())

@@ -36,6 +36,7 @@ mod maint_gc;
 mod maint_verify;
 mod misc;
 mod moto;
+mod registry;
 mod remote_backends;
 mod remote_local;
 mod remote_s3;

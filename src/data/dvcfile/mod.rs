@@ -56,7 +56,7 @@ mod stage_md5;
 pub use edit::{FileUpdate, OutUpdate, add_dep_hashes, rewrite};
 pub use lock::{LockFile, LockStage, parse_lock, rewrite_lock, rewrite_lock_entries};
 pub use parse::parse;
-pub use render::render_new;
+pub use render::{render_import, render_new};
 pub use stage_md5::{refresh_stage_md5, stage_md5, stage_md5_changed};
 
 /// One output (`outs:` entry) of a `.dvc` file or a `dvc.lock` stage.
@@ -208,4 +208,19 @@ pub struct DvcFile {
     pub desc: Option<String>,
     /// A dep names a `repo:` (`dvc import`): dvc's status then warns of no frozen deps.
     pub repo_import: bool,
+    /// The source of a `dvc import` (its first dep's `repo:`).
+    pub import: Option<ImportSource>,
+}
+
+/// Where a `dvc import` comes from: `deps: [{path, repo: {url, rev, rev_lock}}]`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ImportSource {
+    /// The path inside the source repository (untrusted).
+    pub path: String,
+    /// The source, as given to `import` (anything `git clone` takes).
+    pub url: String,
+    /// `--rev`, when one was given.
+    pub rev: Option<String>,
+    /// The commit the import is locked to.
+    pub rev_lock: Option<String>,
 }

@@ -341,6 +341,22 @@ pub(super) fn entry_list(
     }
 }
 
+/// The `repo:` of an import dep (`dvc import`): `url`, `rev`, `rev_lock`.
+fn import_source(dep: &Value) -> Option<super::ImportSource> {
+    let repo = dep.get("repo")?;
+    let text = |k: &str| match repo.get(k) {
+        Some(Value::String(s)) => Some(s.clone()),
+        Some(Value::Number(n)) => Some(n.to_string()),
+        _ => None,
+    };
+    Some(super::ImportSource {
+        path: dep.get("path").and_then(Value::as_str)?.to_string(),
+        url: text("url")?,
+        rev: text("rev"),
+        rev_lock: text("rev_lock"),
+    })
+}
+
 /// Parse and validate a `.dvc` file.
 pub fn parse(text: &str) -> Result<DvcFile, ParseError> {
     let doc = load(text)?;
@@ -367,6 +383,11 @@ pub fn parse(text: &str) -> Result<DvcFile, ParseError> {
         .and_then(Value::as_sequence)
         .is_some_and(|d| d.iter().any(|d| d.get("repo").is_some()));
     let outs = entry_list(map.get("outs"), OUT_KEYS, "outs", &root)?;
+    let import = map
+        .get("deps")
+        .and_then(Value::as_sequence)
+        .and_then(|d| d.first())
+        .and_then(import_source);
     Ok(DvcFile {
         outs,
         deps,
@@ -375,6 +396,7 @@ pub fn parse(text: &str) -> Result<DvcFile, ParseError> {
         wdir,
         desc,
         repo_import,
+        import,
     })
 }
 

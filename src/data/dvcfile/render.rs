@@ -93,6 +93,32 @@ pub fn render_new(outs: &[Out]) -> String {
     text
 }
 
+/// A fresh import stage as `dvc import` writes it, stage md5 included (`import --no-exec`
+/// writes none: its stage is never run, and it has no `rev_lock` yet):
+/// `md5: …⏎frozen: true⏎deps:⏎- path: …⏎  repo:⏎    url: …⏎    rev: …⏎    rev_lock: …⏎outs:⏎…`.
+pub fn render_import(source: &super::ImportSource, out: &Out) -> Result<String, super::ParseError> {
+    let mut text = String::from("frozen: true\ndeps:\n");
+    text.push_str(&Scalar::Str(source.path.clone()).render("- path", 0, 2));
+    text.push_str("\n  repo:\n");
+    let mut repo = vec![("url", source.url.clone())];
+    if let Some(r) = &source.rev {
+        repo.push(("rev", r.clone()));
+    }
+    if let Some(r) = &source.rev_lock {
+        repo.push(("rev_lock", r.clone()));
+    }
+    for (k, v) in repo {
+        text.push_str("    ");
+        text.push_str(&Scalar::Str(v).render(k, 4, 4));
+        text.push('\n');
+    }
+    text.push_str(&render_new(std::slice::from_ref(out)));
+    if source.rev_lock.is_none() {
+        return Ok(text);
+    }
+    super::refresh_stage_md5(&text)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

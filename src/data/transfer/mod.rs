@@ -466,6 +466,19 @@ pub fn push_objects(
 // Fetch
 // ---------------------------------------------------------------------------------------------
 
+/// Download `dirs` (`.dir` manifests) into the cache as plain objects, verified, without
+/// their entries (what listing a directory needs). Failures are left out silently: the
+/// caller checks the cache afterwards.
+pub fn fetch_manifests_only(
+    odb: &Odb,
+    remote: &Remote,
+    dirs: &[Object],
+) -> Result<(), TransferError> {
+    let dirs = dedup(dirs);
+    download_each(odb, remote, dirs.iter().collect(), 4, &NoProgress)?;
+    Ok(())
+}
+
 /// Download into the cache whichever of `objects` (and of the entries of `.dir`s among
 /// them) the cache lacks, verifying each before it enters the cache.
 pub fn fetch_objects(

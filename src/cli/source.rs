@@ -1,0 +1,135 @@
+//! What `ls`, `get`, `import` and `update` share: opening a source repository with the
+//! flags dvc gives them (`--rev`, `--remote`, `--remote-config`), the clone cache, and the
+//! engine's errors in dvc's words.
+
+use super::error::ErrorKind;
+use super::{CommandError, Context};
+use crate::data::repo::Repo;
+use crate::worktree::registry::{self, OpenedSource, SourceOptions};
+use std::path::PathBuf;
+
+/// Where clones of sources are kept: the project's `.dvc/tmp/git-dvc/sources`, or a
+/// temporary directory outside a project (held by the returned guard).
+pub fn clone_cache(
+    root: Option<&PathBuf>,
+) -> Result<(PathBuf, Option<tempfile::TempDir>), CommandError> {
+    if let Some(root) = root {
+        return Ok((root.join(".dvc/tmp/git-dvc/sources"), None));
+    }
+    let tmp = tempfile::tempdir().map_err(|e| {
+        CommandError::context(ErrorKind::Failed, "cannot create a temporary directory", e)
+    })?;
+    Ok((tmp.path().to_path_buf(), Some(tmp)))
+}
+
+/// `--remote-config k=v ...` as pairs (dvc's `DictAction`).
+pub fn parse_remote_config(items: &[String]) -> Result<Vec<(String, String)>, CommandError> {
+    items
+        .iter()
+        .map(|i| {
+            i.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| {
+                    CommandError::new(
+                        ErrorKind::Usage,
+                        format!(
+                            "argument --remote-config: invalid value '{i}': expected <name>=<value>"
+                        ),
+                    )
+                })
+        })
+        .collect()
+}
+
+/// The flags every source-reading command takes.
+pub struct SourceFlags<'a> {
+    /// URL.
+    pub url: &'a str,
+    /// `--rev`.
+    pub rev: Option<&'a str>,
+    /// `--config` (refused when given: see [`open`]).
+    pub config: Option<&'a str>,
+    /// `--remote`.
+    pub remote: Option<&'a str>,
+    /// `--remote-config`.
+    pub remote_config: &'a [String],
+    /// dvc's words before a failure to open the source (`failed to list 'URL'`).
+    pub failure: String,
+}
+
+/// Open the source. `project` is the DVC project the command runs in, if any.
+pub fn open(
+    ctx: &Context,
+    project: Option<&Repo>,
+    flags: SourceFlags<'_>,
+) -> Result<(OpenedSource, Option<tempfile::TempDir>), CommandError> {
+    if flags.config.is_some() {
+        return Err(CommandError::new(
+            ErrorKind::Usage,
+            "`--config` is out of scope in git-dvc for now: it does not merge a config file into the source's",
+        )
+        .hint("use `--remote` and `--remote-config name=value` instead"));
+    }
+    let root = project.map(|r| r.root.clone());
+    let (clone_cache, guard) = clone_cache(root.as_ref())?;
+    let options = SourceOptions {
+        url: flags.url.to_string(),
+        rev: flags.rev.map(str::to_string),
+        cwd: ctx.cwd()?,
+        clone_cache,
+        repo_options: ctx.env.repo_options(),
+        remote: flags.remote.map(str::to_string),
+        remote_config: parse_remote_config(flags.remote_config)?,
+        jobs: ctx.jobs_flag,
+    };
+    let opened = OpenedSource::open(options).map_err(|e| match e {
+        registry::Error::UnknownRev(rev) => {
+            CommandError::failed(format!("{} - unknown Git revision '{rev}'", flags.failure))
+        }
+        registry::Error::NotARepo(_) | registry::Error::Git { .. } => CommandError::context(
+            ErrorKind::Failed,
+            format!(
+                "{} - SCM error: no git repository was found at '{}'",
+                flags.failure,
+                masked(flags.url)
+            ),
+            e,
+        ),
+        other => source_error(other),
+    })?;
+    Ok((opened, guard))
+}
+
+/// `url` with any password masked.
+pub fn masked(url: &str) -> String {
+    crate::git::source::mask_credentials(url).unwrap_or_else(|| url.to_string())
+}
+
+/// An engine error in dvc's words.
+pub fn source_error(e: registry::Error) -> CommandError {
+    match e {
+        registry::Error::View(crate::data::registry::Error::NotFound(p)) => {
+            CommandError::unhandled(format!(
+                "unexpected error - ['{p}']\n\n{}",
+                super::ui::SUPPORT
+            ))
+        }
+        registry::Error::UnknownRev(_)
+        | registry::Error::NotARepo(_)
+        | registry::Error::Git { .. } => CommandError::with_source(ErrorKind::Failed, e),
+        other => CommandError::with_source(ErrorKind::Failed, other),
+    }
+}
+
+/// The odb a command downloads into when it tracks nothing (`get`, `ls` manifests): a
+/// temporary cache, held by the guard.
+pub fn scratch_odb() -> Result<(crate::data::odb::Odb, tempfile::TempDir), CommandError> {
+    let tmp = tempfile::tempdir().map_err(|e| {
+        CommandError::context(ErrorKind::Failed, "cannot create a temporary directory", e)
+    })?;
+    let odb = crate::data::odb::Odb::new(
+        tmp.path().join("cache"),
+        vec![crate::data::odb::LinkType::Copy],
+    );
+    Ok((odb, tmp))
+}

@@ -1,0 +1,197 @@
+//! `update [targets]`: re-resolve imports. An import whose source revision (`--rev`, else
+//! the recorded `rev`, else the source's `HEAD`) resolves to its `rev_lock` is skipped
+//! with dvc's words; any other is imported again through [`super::import::import_stage`]
+//! (new `rev_lock`, new data). import-url stages are not handled yet and are refused.
+
+use super::error::ErrorKind;
+use super::import::{Mode, import_stage};
+use super::scm::Scm;
+use super::source::{self, SourceFlags};
+use super::{CommandError, CommandResult, Context};
+use crate::data::dvcfile;
+
+/// Arguments of `update`.
+#[derive(Debug, clap::Args)]
+pub struct UpdateArgs {
+    /// .dvc files to update.
+    #[arg(required = true)]
+    pub targets: Vec<String>,
+    /// Git revision (e.g. SHA, branch, tag)
+    #[arg(long, value_name = "commit", num_args = 0..=1, default_missing_value = "HEAD")]
+    pub rev: Option<String>,
+    /// Update all stages in the specified directory.
+    #[arg(short = 'R', long)]
+    pub recursive: bool,
+    /// Update .dvc file git revision/hash value(s) but do not download the file(s).
+    #[arg(long = "no-download")]
+    pub no_download: bool,
+    /// Update data directly on the remote
+    #[arg(long = "to-remote")]
+    pub to_remote: bool,
+    /// Remote storage to perform updates to
+    #[arg(short = 'r', long = "remote", value_name = "name")]
+    pub remote: Option<String>,
+}
+
+/// `update` of an import-url stage of a local path: hashed again, and imported again
+/// when its md5 changed.
+fn update_url(
+    ctx: &Context,
+    repo: &crate::data::repo::Repo,
+    rel: &str,
+    abs: &std::path::Path,
+    parsed: &dvcfile::DvcFile,
+    dep: &dvcfile::Out,
+    no_download: bool,
+) -> CommandResult {
+    if dep.path.contains("://") {
+        return Err(CommandError::new(
+            ErrorKind::Failed,
+            format!("'{rel}' imports a URL: git-dvc updates import-url stages of local paths only"),
+        )
+        .hint("use `dvc update` for it"));
+    }
+    let Some(out) = parsed.outs.first() else {
+        return Err(CommandError::failed(format!("'{rel}' has no outs")));
+    };
+    let dir = abs.parent().unwrap_or(&repo.root);
+    let src = crate::data::pathsafe::normalize(&dir.join(&dep.path));
+    let out_abs = dir.join(&out.path);
+    let (scratch, _tmp) = super::source::scratch_odb()?;
+    let current = super::import_url::hash_into(&scratch, &src)
+        .map_err(|e| CommandError::failed(format!("failed to update '{rel}'. - {e}")))?;
+    if dep.md5.as_deref() == Some(current.0.as_str()) && out_abs.exists() {
+        ctx.out(format!("'{rel}' didn't change, skipping"));
+        return Ok(());
+    }
+    ctx.out(format!(
+        "Importing '{}' -> '{}'",
+        src.display(),
+        crate::data::pathsafe::relpath(&out_abs, &ctx.cwd()?)
+    ));
+    let mode = if no_download {
+        Mode::NoDownload
+    } else {
+        Mode::Full
+    };
+    super::import_url::write_stage(repo, &dep.path, &src, abs, &out.path, mode, true)
+}
+
+/// Run `update`.
+pub fn run(ctx: &Context, args: UpdateArgs) -> CommandResult {
+    if args.to_remote {
+        return Err(CommandError::new(
+            ErrorKind::Usage,
+            "`update --to-remote` is out of scope in git-dvc for now: it does not upload data it has not cached",
+        )
+        .hint("run `git dvc update` and then `git dvc push`"));
+    }
+    let repo = ctx.open_repo()?;
+    let cwd = ctx.cwd()?;
+    let mut files: Vec<String> = Vec::new();
+    for t in &args.targets {
+        let abs = crate::data::pathsafe::normalize(&cwd.join(t));
+        if args.recursive && abs.is_dir() {
+            let prefix = repo.rel(&abs).unwrap_or_default();
+            for f in repo.find_stage_files()? {
+                let inside = prefix.is_empty() || f.starts_with(&format!("{prefix}/"));
+                if inside && f.ends_with(".dvc") {
+                    files.push(f);
+                }
+            }
+        } else {
+            let Some(rel) = repo.rel(&abs) else {
+                return Err(CommandError::failed(format!(
+                    "'{t}' is outside of the repository"
+                )));
+            };
+            files.push(rel);
+        }
+    }
+    let dvcfiles: Vec<std::path::PathBuf> = files.iter().map(|f| repo.root.join(f)).collect();
+    let _lock = ctx.lock_for_write(&repo, &dvcfiles)?;
+    let mut scm = Scm::open(&repo.root, &repo.config);
+    for (rel, abs) in files.iter().zip(&dvcfiles) {
+        let text = fs_err::read_to_string(abs)
+            .map_err(|e| CommandError::failed(format!("'{rel}' does not exist: {e}")))?;
+        let parsed = dvcfile::parse(&text)
+            .map_err(|e| CommandError::failed(format!("'{rel}' is invalid: {e}")))?;
+        let Some(import) = parsed.import.clone() else {
+            let Some(dep) = parsed.deps.first() else {
+                return Err(CommandError::failed(format!(
+                    "stage: '{rel}' is not an import"
+                )));
+            };
+            update_url(ctx, &repo, rel, abs, &parsed, dep, args.no_download)?;
+            if let Some(scm) = scm.as_mut() {
+                scm.stage(abs.clone());
+            }
+            continue;
+        };
+        let Some(out) = parsed.outs.first() else {
+            return Err(CommandError::failed(format!("'{rel}' has no outs")));
+        };
+        let rev = args.rev.clone().or_else(|| import.rev.clone());
+        // The URL is relative to where the `.dvc` file is, as dvc resolves it (it
+        // stores it as given, relative to the working directory of the import).
+        let (mut src, _guard) = {
+            let _ = &cwd;
+            source::open(
+                ctx,
+                Some(&repo),
+                SourceFlags {
+                    url: &import.url,
+                    rev: rev.as_deref(),
+                    config: None,
+                    remote: None,
+                    remote_config: &[],
+                    failure: format!("failed to update '{rel}'."),
+                },
+            )?
+        };
+        let out_abs = abs.parent().unwrap_or(&repo.root).join(&out.path);
+        let unchanged = import.rev_lock.as_deref() == Some(src.commit.as_str())
+            && rev == import.rev
+            && out.md5.is_some()
+            && (args.no_download || out_abs.exists());
+        if unchanged {
+            ctx.out(format!("'{rel}' didn't change, skipping"));
+            continue;
+        }
+        let shown_url =
+            crate::git::source::mask_credentials(&import.url).unwrap_or_else(|| import.url.clone());
+        let shown_out = crate::data::pathsafe::relpath(&out_abs, &cwd);
+        ctx.out(format!(
+            "Importing '{} ({shown_url})' -> '{shown_out}'",
+            import.path
+        ));
+        let mode = if args.no_download {
+            Mode::NoDownload
+        } else {
+            Mode::Full
+        };
+        import_stage(
+            &repo,
+            &mut src,
+            &import.path,
+            &import.url,
+            rev.as_deref(),
+            abs,
+            &out.path,
+            mode,
+            true,
+        )?;
+        if let Some(scm) = scm.as_mut() {
+            scm.stage(abs.clone());
+        }
+    }
+    if let Some(scm) = scm.as_mut() {
+        let hint = scm
+            .flush()
+            .map_err(|e| CommandError::context(ErrorKind::Failed, "git add failed", e))?;
+        if let Some(hint) = hint {
+            ctx.out(hint);
+        }
+    }
+    Ok(())
+}
