@@ -37,6 +37,20 @@ pub struct RepoOptions {
     pub ask_secret: Option<remote::SecretPrompt>,
 }
 
+impl RepoOptions {
+    /// The options for opening remotes.
+    pub fn remote_options(&self) -> remote::OpenOptions {
+        remote::OpenOptions {
+            home_dir: self.home_dir.clone(),
+            s3_multipart_threshold: self.s3_multipart_threshold.clone(),
+            user_name: self.user_name.clone(),
+            azure_env: self.azure_env.clone(),
+            ssh_auth_sock: self.ssh_auth_sock.clone(),
+            ask_secret: self.ask_secret.clone(),
+        }
+    }
+}
+
 /// Errors opening a repo or loading its stages.
 #[derive(Debug, thiserror::Error)]
 pub enum RepoError {
@@ -310,14 +324,7 @@ impl Repo {
             odb,
             state,
             state_error,
-            remote_options: remote::OpenOptions {
-                home_dir: options.home_dir.clone(),
-                s3_multipart_threshold: options.s3_multipart_threshold.clone(),
-                user_name: options.user_name.clone(),
-                azure_env: options.azure_env.clone(),
-                ssh_auth_sock: options.ssh_auth_sock.clone(),
-                ask_secret: options.ask_secret.clone(),
-            },
+            remote_options: options.remote_options(),
         })
     }
 

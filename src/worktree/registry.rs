@@ -12,7 +12,7 @@
 use crate::data::config::Config;
 use crate::data::odb::Odb;
 use crate::data::registry::{Content, GitEntry, Sizes, View};
-use crate::data::remote::{OpenOptions, Remote};
+use crate::data::remote::Remote;
 use crate::data::repo::{Repo, RepoOptions};
 use crate::data::transfer::{self, NoProgress, Object, TransferOptions};
 use crate::data::tree::{Tree, TreeEntry};
@@ -261,13 +261,7 @@ impl OpenedSource {
         for (k, v) in &self.options.remote_config {
             cfg.options.insert(k.clone(), v.clone());
         }
-        let open = OpenOptions {
-            home_dir: options.home_dir.clone(),
-            s3_multipart_threshold: options.s3_multipart_threshold.clone(),
-            user_name: options.user_name.clone(),
-            azure_env: options.azure_env.clone(),
-        };
-        Ok(Some(Remote::open(&cfg, &open)?))
+        Ok(Some(Remote::open(&cfg, &options.remote_options())?))
     }
 
     /// Bring the objects into `odb` from the source's cache or remote; the ones found
