@@ -392,6 +392,17 @@ impl Remote {
         self.jobs
     }
 
+    /// Requests in flight when `jobs` is not set, where the backend knows better than
+    /// the general default: SSH multiplexes requests over its SFTP channels and is bound
+    /// by round trips, so four per channel (40 with the default `max_sessions`).
+    pub fn preferred_jobs(&self) -> Option<usize> {
+        match &self.backend {
+            #[cfg(feature = "ssh")]
+            Backend::Ssh(x) => Some(4 * x.sessions()),
+            _ => None,
+        }
+    }
+
     /// The directory backend, whose blocking operations callers may run on rayon
     /// instead of the async runtime (cheaper for many small local files).
     pub fn as_local(&self) -> Option<&local::LocalRemote> {

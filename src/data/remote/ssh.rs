@@ -364,6 +364,11 @@ impl SshRemote {
         })
     }
 
+    /// The number of SFTP channels (`max_sessions`).
+    pub fn sessions(&self) -> usize {
+        self.sessions
+    }
+
     fn failed(
         &self,
         op: &'static str,

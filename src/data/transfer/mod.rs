@@ -195,11 +195,14 @@ pub struct TransferOptions {
 impl TransferOptions {
     /// dvc's default: `4 × cores`, or the remote's `jobs`.
     pub fn default_jobs(remote: &Remote) -> usize {
-        remote.jobs().unwrap_or_else(|| {
-            4 * std::thread::available_parallelism()
-                .map(|n| n.get())
-                .unwrap_or(2)
-        })
+        remote
+            .jobs()
+            .or(remote.preferred_jobs())
+            .unwrap_or_else(|| {
+                4 * std::thread::available_parallelism()
+                    .map(|n| n.get())
+                    .unwrap_or(2)
+            })
     }
 }
 
