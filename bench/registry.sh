@@ -3,6 +3,7 @@
 #
 #   bench/registry.sh                     # 20,000 small files, 3 runs
 #   bench/registry.sh --files 500 --runs 1 --debug   # check that it runs (debug build)
+#   BENCH_WORKDIR=/dev/shm/bench-registry bench/registry.sh   # on tmpfs
 #
 # Cases (a local registry: git repository, the dataset as one directory out, its cache):
 #   import   `import <registry> data` into a fresh project (empty cache)
@@ -36,7 +37,7 @@ venv=${GIT_DVC_ORACLE_VENV:-$(.ci/oracle-venv)}
 case "$venv" in /*) ;; *) venv=$root/$venv ;; esac
 dvc=$venv/bin/dvc
 
-work=$target_dir/bench-registry
+work=${BENCH_WORKDIR:-$target_dir/bench-registry}
 mkdir -p "$work"
 export DVC_NO_ANALYTICS=1 GIT_CONFIG_NOSYSTEM=1 GIT_TERMINAL_PROMPT=0
 export GIT_AUTHOR_NAME=bench GIT_AUTHOR_EMAIL=bench@example.com
