@@ -82,6 +82,11 @@ pub struct PushArgs {
     /// Targets may contain shell-style wildcards.
     #[arg(long = "glob")]
     pub glob: bool,
+    /// Check each uploaded object on the remote before reporting success: against the
+    /// store's own md5 where it keeps one (S3 ETag, GCS md5Hash, Azure Content-MD5), else
+    /// by downloading and hashing it.
+    #[arg(long = "verify")]
+    pub verify: bool,
 }
 
 /// Arguments of `pull`.
@@ -115,6 +120,8 @@ pub struct FetchArgs {
 pub struct Extra {
     /// `push --glob`.
     pub glob: bool,
+    /// `push --verify`.
+    pub verify: bool,
     /// `pull -f`.
     pub force: bool,
     /// `pull --allow-missing`.
@@ -132,6 +139,7 @@ impl PushArgs {
     pub fn split(self) -> (TransferArgs, Extra) {
         let extra = Extra {
             glob: self.glob,
+            verify: self.verify,
             ..Extra::default()
         };
         (self.common, extra)
@@ -418,6 +426,9 @@ pub fn run(ctx: &Context, dir: Direction, args: TransferArgs, extra: Extra) -> C
         // dvc only warns; everything that needed the remote is in the cache already.
         eprintln!("No remote provided and no default remote set.");
     }
+    if extra.verify && dir == Direction::Push {
+        verify_uploads(&repo, &outcome)?;
+    }
     let mut summary = outcome
         .into_summary()
         .map_err(|e| transfer_failed(dir.verb(), e))?;
@@ -449,6 +460,42 @@ pub fn run(ctx: &Context, dir: Direction, args: TransferArgs, extra: Extra) -> C
     let remote = choice.flag.clone().or(choice.default.clone());
     let extra = Extra { remote, ..extra };
     report(ctx, &repo, dir, &outs, &summary, &stages, &extra)
+}
+
+/// `push --verify`: each object this push uploaded, checked on its remote the way
+/// `verify -r --fast` checks it. A problem fails the push, naming the object and the
+/// paths that use it.
+fn verify_uploads(repo: &Repo, outcome: &transfer::Outcome) -> CommandResult {
+    let mut bad = 0;
+    for r in &outcome.remotes {
+        let Ok(summary) = &r.result else { continue };
+        if summary.uploaded.is_empty() {
+            continue;
+        }
+        let remote = repo
+            .open_remote(Some(&r.name))
+            .map_err(|e| transfer_failed("push", e))?;
+        let users: super::verify::Users = summary
+            .uploaded
+            .iter()
+            .map(|o| ((o.oid.clone(), o.legacy), Vec::new()))
+            .collect();
+        let checked = super::verify::check_remote(repo, &remote, &users, true)?;
+        bad += super::verify::report(
+            "remote",
+            &repo.odb,
+            &users,
+            &checked.problems,
+            Some(&remote),
+        );
+    }
+    if bad > 0 {
+        return Err(CommandError::failed(format!(
+            "failed to push data to the cloud - {bad} uploaded {} failed verification on the remote",
+            if bad == 1 { "object" } else { "objects" }
+        )));
+    }
+    Ok(())
 }
 
 /// What fetching the data of imports from their sources did.

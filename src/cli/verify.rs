@@ -40,7 +40,7 @@ pub struct VerifyArgs {
 
 /// What is wrong with one object.
 #[derive(Debug, Clone, PartialEq, Eq)]
-enum Problem {
+pub(super) enum Problem {
     Missing,
     Corrupt(String),
     Unreadable(String),
@@ -48,7 +48,7 @@ enum Problem {
 }
 
 /// Object -> the workspace paths that use it (an out, or `out/relpath` inside a dir).
-type Users = BTreeMap<(String, bool), Vec<String>>;
+pub(super) type Users = BTreeMap<(String, bool), Vec<String>>;
 
 /// Run `verify`.
 pub fn run(ctx: &Context, args: VerifyArgs) -> CommandResult {
@@ -264,15 +264,15 @@ fn open_remote(repo: &crate::data::repo::Repo, name: &str) -> CommandResult<Remo
 }
 
 /// What checking the remote's copies found.
-struct RemoteCheck {
-    problems: BTreeMap<(String, bool), Problem>,
+pub(super) struct RemoteCheck {
+    pub(super) problems: BTreeMap<(String, bool), Problem>,
     /// Objects whose store checksum settled it (no download).
     by_checksum: usize,
 }
 
 /// Check each object on the remote: with `fast`, against the store's md5 where it keeps
 /// one; otherwise (and for the rest) download it into a temp file and re-hash it.
-fn check_remote(
+pub(super) fn check_remote(
     repo: &crate::data::repo::Repo,
     remote: &Remote,
     users: &Users,
@@ -347,7 +347,7 @@ fn check_remote(
 }
 
 /// Print one line per problem (stderr) and return how many there were.
-fn report(
+pub(super) fn report(
     place: &str,
     odb: &Odb,
     users: &Users,
@@ -382,7 +382,11 @@ fn report(
         } else {
             String::new()
         };
-        eprintln!("ERROR: {what}, used by {}{tail}", shown.join(", "));
+        if shown.is_empty() {
+            eprintln!("ERROR: {what}");
+        } else {
+            eprintln!("ERROR: {what}, used by {}{tail}", shown.join(", "));
+        }
         if matches!(problem, Problem::Missing) && oid.ends_with(".dir") && remote.is_none() {
             eprintln!(
                 "       (the files of this directory could not be listed, so they were not checked)"

@@ -1419,3 +1419,32 @@ fn ssh_logs_in_with_the_agent_unless_allow_agent_is_false() {
         .stderr_has("'web'")
         .stderr_has("permission denied");
 }
+
+/// `push --verify` checks what it uploaded: a store that keeps uploads damaged passes a
+/// plain push (the upload itself succeeded) and fails a verified one, naming the object;
+/// on a sound store (S3 by its ETag, here a local directory by download) it succeeds.
+#[test]
+fn push_verify_catches_a_store_that_damages_uploads() {
+    let env = plugins_env();
+    let bad = http_corrupting_server();
+    let url = format!("{}/{}", bad.url, prefix("verify"));
+    let repo = asking_repo(&env, "r", &url, &[]);
+    let hello = md5_hex(b"hello\n");
+    repo.gd(&["push"]).success().stdout_has("1 file pushed");
+    repo.write("g.txt", "second\n");
+    repo.dvc(&["add", "-q", "g.txt"]).success();
+    let out = repo.gd(&["push", "--verify"]);
+    out.code(1)
+        .stderr_has(&format!("corrupt in the remote: {}", md5_hex(b"second\n")))
+        .stderr_has("1 uploaded object failed verification on the remote");
+    assert!(!out.stdout.contains("pushed"), "{out:?}");
+    // Only what this push uploaded is checked: the earlier, damaged object is not.
+    assert!(!out.stderr.contains(&hello), "{out:?}");
+
+    let good = env.root().join("good-store");
+    repo.gd(&["remote", "add", "good", good.to_str().expect("utf-8")])
+        .success();
+    repo.gd(&["push", "-r", "good", "--verify"])
+        .success()
+        .stdout_has("2 files pushed");
+}

@@ -174,6 +174,10 @@ fn started(
 pub const HTTP_SERVER_PY: &str = include_str!("../servers/http_server.py");
 
 fn start_http(name: &str, auth: Option<&str>) -> Result<Server, String> {
+    start_http_with(name, auth, false)
+}
+
+fn start_http_with(name: &str, auth: Option<&str>, corrupt: bool) -> Result<Server, String> {
     let dir = server_dir(name);
     let root = dir.join("root");
     fs::create_dir_all(&root).map_err(|e| e.to_string())?;
@@ -188,10 +192,21 @@ fn start_http(name: &str, auth: Option<&str>) -> Result<Server, String> {
     if let Some(a) = auth {
         cmd.env("HTTP_AUTH", a);
     }
+    if corrupt {
+        cmd.env("HTTP_CORRUPT_UPLOADS", "1");
+    }
     spawn_daemon(name, cmd, &dir, port)?;
     Ok(Server {
         url: format!("http://127.0.0.1:{port}"),
         root,
+    })
+}
+
+/// A faulty HTTP store: it keeps every upload with its first byte changed.
+pub fn http_corrupting_server() -> &'static Server {
+    static S: OnceLock<Result<Server, String>> = OnceLock::new();
+    started(&S, "HTTP (corrupting uploads)", || {
+        start_http_with("http-corrupt", None, true)
     })
 }
 

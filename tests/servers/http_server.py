@@ -4,6 +4,8 @@ from urllib.parse import unquote
 
 HOST, PORT, ROOT = sys.argv[1], int(sys.argv[2]), os.path.realpath(sys.argv[3])
 AUTH = os.environ.get("HTTP_AUTH")
+# A faulty store for the tests: uploads are kept with their first byte changed.
+CORRUPT = os.environ.get("HTTP_CORRUPT_UPLOADS") == "1"
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -120,6 +122,11 @@ class Handler(http.server.BaseHTTPRequestHandler):
         try:
             with os.fdopen(fd, "wb") as out:
                 self._body(out)
+            if CORRUPT and os.path.getsize(tmp) > 0:
+                with open(tmp, "r+b") as f:
+                    first = f.read(1)
+                    f.seek(0)
+                    f.write(bytes([first[0] ^ 0xFF]))
             os.chmod(tmp, 0o644)
             os.replace(tmp, p)
         except BaseException:

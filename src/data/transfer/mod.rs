@@ -154,6 +154,8 @@ pub struct Summary {
     pub missing: Vec<Object>,
     /// `.dir`s not moved, or incomplete, because entries failed.
     pub incomplete_dirs: Vec<Object>,
+    /// Push: the objects uploaded by this run (what `push --verify` checks).
+    pub uploaded: Vec<Object>,
 }
 
 impl Summary {
@@ -167,6 +169,7 @@ impl Summary {
         self.failed.extend(other.failed);
         self.missing.extend(other.missing);
         self.incomplete_dirs.extend(other.incomplete_dirs);
+        self.uploaded.extend(other.uploaded);
     }
 }
 
@@ -421,6 +424,7 @@ pub fn push_objects(
         match r {
             Ok(()) => {
                 summary.transferred += 1;
+                summary.uploaded.push(o.clone());
                 up.insert(o);
             }
             Err(error) => summary.failed.push(Failure {
@@ -454,7 +458,10 @@ pub fn push_objects(
     }
     for (o, r) in upload_each(odb, remote, ready, jobs, progress)? {
         match r {
-            Ok(()) => summary.transferred += 1,
+            Ok(()) => {
+                summary.transferred += 1;
+                summary.uploaded.push(o.clone());
+            }
             Err(error) => summary.failed.push(Failure {
                 object: o.clone(),
                 error,
