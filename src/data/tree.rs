@@ -264,6 +264,18 @@ impl Tree {
 
     /// Look up a file by relpath (linear; build a map for many lookups).
     pub fn get(&self, relpath: &str) -> Option<&TreeEntry> {
+        // Manifests are sorted (dvc writes them so, and `Tree::new` sorts): a binary
+        // search, with a scan only for a manifest that is not.
+        if let Ok(i) = self
+            .entries
+            .binary_search_by(|e| e.relpath.as_str().cmp(relpath))
+            && self.entries[i].relpath == relpath
+        {
+            return Some(&self.entries[i]);
+        }
+        if self.entries.is_sorted_by(|a, b| a.relpath <= b.relpath) {
+            return None;
+        }
         self.entries.iter().find(|e| e.relpath == relpath)
     }
 }
@@ -414,6 +426,25 @@ mod tests {
         "..\\x",
         "a\\..\\..\\x",
     ];
+
+    #[test]
+    fn get_finds_entries_of_sorted_and_unsorted_manifests() {
+        let e = |p: &str| TreeEntry {
+            relpath: p.into(),
+            md5: "d41d8cd98f00b204e9800998ecf8427e".into(),
+        };
+        let sorted = Tree::new(vec![e("b"), e("a/x"), e("c")]);
+        let unsorted = Tree {
+            entries: vec![e("c"), e("a/x"), e("b")],
+        };
+        for t in [&sorted, &unsorted] {
+            for p in ["a/x", "b", "c"] {
+                assert_eq!(t.get(p).map(|x| x.relpath.as_str()), Some(p));
+            }
+            assert!(t.get("a").is_none());
+            assert!(t.get("d").is_none());
+        }
+    }
 
     #[test]
     fn rejects_hostile_paths() {
