@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Run the property tests of the parsers and writers (src/data/props.rs) for many cases.
+# Run the property tests of the parsers and writers (src/data/props.rs, and the pkt-line
+# codec in src/filter/pktline.rs) for many cases.
 #
 #   scripts/fuzz.sh              # 100,000 cases per property
 #   scripts/fuzz.sh 1000000      # more
@@ -10,4 +11,4 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 cases=${1:-100000}
-PROPTEST_CASES=$cases cargo test --release --lib data::props -- --test-threads 2
+PROPTEST_CASES=$cases cargo test --release --lib props -- --test-threads 2

@@ -536,4 +536,96 @@ mod tests {
             let _ = r.read_content();
         }
     }
+
+    mod props {
+        //! Property tests of the codec (issue 15, part 4); failures kept in
+        //! `fuzz/regressions/pktline.txt`.
+        use super::super::*;
+        use proptest::prelude::*;
+        use proptest::test_runner::{Config, FileFailurePersistence};
+        use std::io::Cursor;
+
+        #[derive(Debug, Clone)]
+        enum Op {
+            Content(Vec<u8>),
+            Text(String),
+            Flush,
+        }
+
+        fn op() -> impl Strategy<Value = Op> {
+            prop_oneof![
+                3 => proptest::collection::vec(any::<u8>(), 0..(2 * MAX_PAYLOAD + 10)).prop_map(Op::Content),
+                2 => "[ -~]{0,40}".prop_map(Op::Text),
+                1 => Just(Op::Flush),
+            ]
+        }
+
+        proptest! {
+            #![proptest_config(Config {
+                cases: 64,
+                failure_persistence: Some(Box::new(FileFailurePersistence::Direct("fuzz/regressions/pktline.txt"))),
+                ..Config::default()
+            })]
+
+            /// What the writer writes, the reader reads back packet for packet: content in
+            /// packets of at most MAX_PAYLOAD that join to the same bytes, text with its LF.
+            #[test]
+            fn write_then_read(ops in proptest::collection::vec(op(), 0..8)) {
+                let mut w = Writer::new(Vec::new());
+                for o in &ops {
+                    match o {
+                        Op::Content(c) => w.write_content(c).map_err(|e| TestCaseError::fail(e.to_string()))?,
+                        Op::Text(t) => w.write_text(t).map_err(|e| TestCaseError::fail(e.to_string()))?,
+                        Op::Flush => w.write_flush().map_err(|e| TestCaseError::fail(e.to_string()))?,
+                    }
+                }
+                let bytes = w.into_inner();
+                let mut r = Reader::new(Cursor::new(bytes));
+                for o in &ops {
+                    match o {
+                        Op::Content(c) => {
+                            let mut got = Vec::new();
+                            while got.len() < c.len() {
+                                match r.read_packet().map_err(|e| TestCaseError::fail(e.to_string()))? {
+                                    Some(Packet::Data(d)) => {
+                                        prop_assert!(!d.is_empty() && d.len() <= MAX_PAYLOAD);
+                                        got.extend(d);
+                                    }
+                                    other => return Err(TestCaseError::fail(format!("{other:?} inside content"))),
+                                }
+                            }
+                            prop_assert_eq!(&got, c);
+                        }
+                        Op::Text(t) => {
+                            let p = r.read_packet().map_err(|e| TestCaseError::fail(e.to_string()))?;
+                            prop_assert_eq!(p, Some(Packet::Data(format!("{t}\n").into_bytes())));
+                        }
+                        Op::Flush => {
+                            let p = r.read_packet().map_err(|e| TestCaseError::fail(e.to_string()))?;
+                            prop_assert_eq!(p, Some(Packet::Flush));
+                        }
+                    }
+                }
+                prop_assert_eq!(r.read_packet().map_err(|e| TestCaseError::fail(e.to_string()))?, None);
+            }
+
+            /// Any bytes: every read answers (never panics), no data packet is larger
+            /// than the protocol allows, and a stream ends after finitely many packets.
+            #[test]
+            fn read_anything(bytes in proptest::collection::vec(any::<u8>(), 0..400), hex_heavy in "[0-9a-f]{0,64}") {
+                for input in [bytes, hex_heavy.into_bytes()] {
+                    let mut r = Reader::new(Cursor::new(input));
+                    for _ in 0..1000 {
+                        match r.read_packet() {
+                            Ok(None) | Err(_) => break,
+                            Ok(Some(Packet::Data(d))) => prop_assert!(d.len() <= MAX_PAYLOAD),
+                            Ok(Some(_)) => {}
+                        }
+                    }
+                    let mut r2 = Reader::new(Cursor::new(Vec::new()));
+                    prop_assert!(matches!(r2.read_text_list(), Ok(None)));
+                }
+            }
+        }
+    }
 }
