@@ -6,7 +6,6 @@ use super::error::ErrorKind;
 use super::scm::Scm;
 use super::source::{self, SourceFlags};
 use super::{CommandError, CommandResult, Context};
-use crate::data::checkout::{self, CheckoutOptions, OnUnsaved};
 use crate::data::dvcfile::{self, ImportSource, Out};
 use crate::data::repo::Repo;
 use crate::worktree::registry::{self, OpenedSource};
@@ -134,26 +133,7 @@ pub fn import_stage(
         )
     })?;
     if mode == Mode::Full {
-        let rel = repo
-            .rel(dvcfile_abs)
-            .ok_or_else(|| CommandError::failed("the .dvc file is outside of the repository"))?;
-        let stages = repo.load_stage_file(&rel)?;
-        let report = checkout::checkout(
-            repo,
-            &stages,
-            CheckoutOptions {
-                on_unsaved: if force {
-                    OnUnsaved::Overwrite
-                } else {
-                    OnUnsaved::Fail
-                },
-                relink: false,
-            },
-        )
-        .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
-        if let Some(e) = report.errors.first() {
-            return Err(CommandError::failed(e));
-        }
+        super::source::checkout_written(repo, dvcfile_abs, force)?;
     }
     Ok(text)
 }

@@ -6,7 +6,6 @@
 use super::error::ErrorKind;
 use super::scm::Scm;
 use super::{CommandError, CommandResult, Context};
-use crate::data::checkout::{self, CheckoutOptions, OnUnsaved};
 use crate::data::dvcfile::Out;
 use crate::data::odb::Odb;
 use crate::data::repo::Repo;
@@ -192,26 +191,7 @@ pub fn write_stage(
         )
     })?;
     if download {
-        let rel = repo
-            .rel(dvcfile)
-            .ok_or_else(|| CommandError::failed("the .dvc file is outside of the repository"))?;
-        let stages = repo.load_stage_file(&rel)?;
-        let report = checkout::checkout(
-            repo,
-            &stages,
-            CheckoutOptions {
-                on_unsaved: if force {
-                    OnUnsaved::Overwrite
-                } else {
-                    OnUnsaved::Fail
-                },
-                relink: false,
-            },
-        )
-        .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
-        if let Some(e) = report.errors.first() {
-            return Err(CommandError::failed(e));
-        }
+        super::source::checkout_written(repo, dvcfile, force)?;
     }
     Ok(())
 }

@@ -1,4 +1,4 @@
-//! What `ls`, `get`, `import` and `update` share: opening a source repository with the
+//! What `ls`, `get`, `import`, `import-url` and `update` share: opening a source repository with the
 //! flags dvc gives them (`--rev`, `--remote`, `--remote-config`), the clone cache, and the
 //! engine's errors in dvc's words.
 
@@ -132,4 +132,35 @@ pub fn scratch_odb() -> Result<(crate::data::odb::Odb, tempfile::TempDir), Comma
         vec![crate::data::odb::LinkType::Copy],
     );
     Ok((odb, tmp))
+}
+
+/// Check out the outs of the stage file `dvcfile` just written (`import`, `import-url`):
+/// unsaved data at the outputs is refused unless `force`.
+pub fn checkout_written(
+    repo: &crate::data::repo::Repo,
+    dvcfile: &std::path::Path,
+    force: bool,
+) -> Result<(), CommandError> {
+    use crate::data::checkout::{self, CheckoutOptions, OnUnsaved};
+    let rel = repo
+        .rel(dvcfile)
+        .ok_or_else(|| CommandError::failed("the .dvc file is outside of the repository"))?;
+    let stages = repo.load_stage_file(&rel)?;
+    let report = checkout::checkout(
+        repo,
+        &stages,
+        CheckoutOptions {
+            on_unsaved: if force {
+                OnUnsaved::Overwrite
+            } else {
+                OnUnsaved::Fail
+            },
+            relink: false,
+        },
+    )
+    .map_err(|e| CommandError::with_source(super::error::ErrorKind::Failed, e))?;
+    match report.errors.first() {
+        Some(e) => Err(CommandError::failed(e)),
+        None => Ok(()),
+    }
 }
