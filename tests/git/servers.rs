@@ -602,31 +602,39 @@ fn provision_azurite() -> Result<PathBuf, String> {
     Ok(bin)
 }
 
+/// Azurite's blob service on a free port, its data under `server_dir(name)/data`, with
+/// `extra` arguments; returns the port and the data root.
+fn start_azurite(name: &str, extra: &[&std::ffi::OsStr]) -> Result<(u16, PathBuf), String> {
+    let bin = provision_azurite()?;
+    let dir = server_dir(name);
+    let root = dir.join("data");
+    fs::create_dir_all(&root).map_err(|e| e.to_string())?;
+    let port = free_port();
+    let mut cmd = Command::new(&bin);
+    cmd.args([
+        "--blobHost",
+        "127.0.0.1",
+        "--blobPort",
+        &port.to_string(),
+        "--location",
+    ])
+    .arg(&root)
+    .args([
+        "--loose",
+        "--skipApiVersionCheck",
+        "--disableTelemetry",
+        "--silent",
+    ])
+    .args(extra);
+    spawn_daemon(name, cmd, &dir, port)?;
+    Ok((port, root))
+}
+
 /// Azurite's blob service; `url` is its connection string.
 pub fn azurite_server() -> &'static Server {
     static S: OnceLock<Result<Server, String>> = OnceLock::new();
     started(&S, "Azure (Azurite)", || {
-        let bin = provision_azurite()?;
-        let dir = server_dir("azurite");
-        let root = dir.join("data");
-        fs::create_dir_all(&root).map_err(|e| e.to_string())?;
-        let port = free_port();
-        let mut cmd = Command::new(&bin);
-        cmd.args([
-            "--blobHost",
-            "127.0.0.1",
-            "--blobPort",
-            &port.to_string(),
-            "--location",
-        ])
-        .arg(&root)
-        .args([
-            "--loose",
-            "--skipApiVersionCheck",
-            "--disableTelemetry",
-            "--silent",
-        ]);
-        spawn_daemon("azurite", cmd, &dir, port)?;
+        let (port, root) = start_azurite("azurite", &[])?;
         Ok(Server {
             url: format!(
                 "DefaultEndpointsProtocol=http;AccountName=devstoreaccount1;AccountKey={AZURITE_KEY};BlobEndpoint=http://127.0.0.1:{port}/devstoreaccount1;"
@@ -798,32 +806,16 @@ pub fn aad_server() -> &'static Server {
 pub fn azurite_oauth_server() -> &'static Server {
     static S: OnceLock<Result<Server, String>> = OnceLock::new();
     started(&S, "Azure (Azurite, HTTPS + OAuth)", || {
-        let bin = provision_azurite()?;
         let tls = test_tls();
-        let dir = server_dir("azurite-oauth");
-        let root = dir.join("data");
-        fs::create_dir_all(&root).map_err(|e| e.to_string())?;
-        let port = free_port();
-        let mut cmd = Command::new(&bin);
-        cmd.args([
-            "--blobHost",
-            "127.0.0.1",
-            "--blobPort",
-            &port.to_string(),
-            "--location",
-        ])
-        .arg(&root)
-        .args([
-            "--loose",
-            "--skipApiVersionCheck",
-            "--disableTelemetry",
-            "--silent",
-        ])
-        .args(["--oauth", "basic", "--cert"])
-        .arg(&tls.cert)
-        .arg("--key")
-        .arg(&tls.key);
-        spawn_daemon("azurite-oauth", cmd, &dir, port)?;
+        let extra = [
+            "--oauth".as_ref(),
+            "basic".as_ref(),
+            "--cert".as_ref(),
+            tls.cert.as_os_str(),
+            "--key".as_ref(),
+            tls.key.as_os_str(),
+        ];
+        let (port, root) = start_azurite("azurite-oauth", &extra)?;
         Ok(Server {
             url: format!("https://127.0.0.1:{port}/devstoreaccount1"),
             root,
