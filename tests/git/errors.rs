@@ -79,6 +79,20 @@ fn cache_is_sound(cache: &Path) {
     }
 }
 
+/// Each of `data/f0..f3` is absent or whole: never a partial file at its name.
+fn no_partial_data_files(c: &Dir<'_>) {
+    for i in 0..4 {
+        let rel = format!("data/f{i}");
+        if c.exists(&rel) {
+            assert_eq!(
+                md5_hex(&std::fs::read(c.path(&rel)).expect("read")),
+                md5_hex(&noise(700 << 10, i)),
+                "{rel} is partial"
+            );
+        }
+    }
+}
+
 /// `add` of more data than the disk holds: an error that says the disk is full and names
 /// the file, no `.dvc` file, no partial object; after space is freed the same `add` works.
 #[test]
@@ -146,16 +160,7 @@ fn disk_full_during_checkout_and_pull() {
     out.failure().stderr_has("No space left on device");
     assert!(!out.stderr.contains("panicked"), "{out:?}");
     cache_is_sound(&c.path(".dvc/cache"));
-    for i in 0..4 {
-        let rel = format!("data/f{i}");
-        if c.exists(&rel) {
-            assert_eq!(
-                md5_hex(&std::fs::read(c.path(&rel)).expect("read")),
-                md5_hex(&noise(700 << 10, i)),
-                "{rel} is partial"
-            );
-        }
-    }
+    no_partial_data_files(&c);
     std::fs::remove_file(disk.0.join("filler")).expect("free space");
     c.gd(&["pull", "-q"]).success();
     c.dvc(&["status"])
@@ -168,16 +173,7 @@ fn disk_full_during_checkout_and_pull() {
     std::fs::write(disk.0.join("filler"), noise(2 << 20, 98)).expect("write filler");
     let out = c.gd(&["checkout"]);
     out.failure().stderr_has("No space left on device");
-    for i in 0..4 {
-        let rel = format!("data/f{i}");
-        if c.exists(&rel) {
-            assert_eq!(
-                md5_hex(&std::fs::read(c.path(&rel)).expect("read")),
-                md5_hex(&noise(700 << 10, i)),
-                "{rel} is partial"
-            );
-        }
-    }
+    no_partial_data_files(&c);
     std::fs::remove_file(disk.0.join("filler")).expect("free space");
     c.gd(&["checkout", "-q"]).success();
     c.dvc(&["status"])
