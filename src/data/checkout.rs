@@ -18,7 +18,7 @@ use crate::data::state::{Entry, State};
 use crate::data::tree::Tree;
 use crate::data::walk::{self, DirFile};
 use rayon::prelude::*;
-use std::collections::{HashMap, HashSet};
+use std::collections::HashSet;
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
@@ -140,13 +140,13 @@ enum Plan {
 /// `files` without the temp files an interrupted checkout left in a directory out (our
 /// own names, see [`odb::is_temp_name`]), which are deleted: they are no one's data, and
 /// the repository lock is held, so no other checkout is writing them.
-fn without_own_temps(files: Vec<DirFile>) -> Vec<DirFile> {
+fn without_own_temps(dir: &Path, files: Vec<DirFile>) -> Vec<DirFile> {
     files
         .into_iter()
         .filter(|f| {
             let name = f.rel.rsplit('/').next().unwrap_or(&f.rel);
             if odb::is_temp_name(name) && !f.symlink {
-                let _ = std::fs::remove_file(&f.abs);
+                let _ = std::fs::remove_file(f.abs(dir));
                 false
             } else {
                 true
@@ -226,6 +226,20 @@ fn is_saved(repo: &Repo, path: &std::path::Path, legacy: bool, known: Option<&En
     }
 }
 
+/// The state's entries for the files of the directory out `out_rel` (sorted, as
+/// `walk::list_dir` returns them), where they still match the file.
+fn known_for(repo: &Repo, legacy: bool, out_rel: &str, files: &[DirFile]) -> Vec<Option<Entry>> {
+    let md5s = match repo.state.as_ref() {
+        Some(s) => s.known_md5s(legacy, &format!("{out_rel}/"), files, |f| &f.rel, |f| f.stat),
+        None => vec![None; files.len()],
+    };
+    files
+        .iter()
+        .zip(md5s)
+        .map(|(f, m)| m.map(|m| Entry::from_stat(&f.stat, m)))
+        .collect()
+}
+
 /// Plan one out. `Ok(None)` = its data is missing from the cache.
 fn plan_out(
     repo: &Repo,
@@ -259,8 +273,9 @@ fn plan_out(
         if meta.is_dir() {
             // A directory where a file belongs: everything in it must be saved.
             for f in walk::list_dir(&repo.root, &o.abs).unwrap_or_default() {
-                if !is_saved(repo, &f.abs, legacy, None) {
-                    unsaved.push(f.abs);
+                let abs = f.abs(&o.abs);
+                if !is_saved(repo, &abs, legacy, None) {
+                    unsaved.push(abs);
                 }
             }
             return Ok(Some(Plan::File {
@@ -361,14 +376,11 @@ fn plan_out(
             keep_exec: HashSet::new(),
         }));
     }
-    let files = without_own_temps(walk::list_dir(&repo.root, &o.abs)?);
-    let known: HashMap<String, Entry> = repo
-        .state
-        .as_ref()
-        .map(|s| s.load_prefix(legacy, &format!("{}/", o.rel)))
-        .unwrap_or_default();
-    let by_rel: HashMap<&str, &DirFile> = files.iter().map(|f| (f.rel.as_str(), f)).collect();
-    let wanted: HashSet<&str> = tree.entries.iter().map(|e| e.relpath.as_str()).collect();
+    let files = without_own_temps(&o.abs, walk::list_dir(&repo.root, &o.abs)?);
+    // `files` is sorted by relpath: the state's records come aligned with it, and a
+    // manifest entry finds its file by binary search (no maps of a million paths).
+    let known = known_for(repo, legacy, &o.rel, &files);
+    let find = |rel: &str| files.binary_search_by(|f| f.rel.as_str().cmp(rel)).ok();
     // Which manifest entries need writing, and is what they replace saved?
     // A plain copy is never re-copied by `--relink` (dvc: "already a copy").
     let relink = opts.relink && repo.odb.effective_link_type() != odb::LinkType::Copy;
@@ -377,16 +389,17 @@ fn plan_out(
         .entries
         .par_iter()
         .enumerate()
-        .map(|(i, e)| match by_rel.get(e.relpath.as_str()) {
+        .map(|(i, e)| match find(&e.relpath) {
             None => (i, true, true, false),
-            Some(f) => {
-                let exec = f.meta.permissions().mode() & 0o111 != 0;
+            Some(j) => {
+                let f = &files[j];
+                let exec = f.stat.is_exec();
                 if relink {
                     return (i, true, true, exec);
                 }
-                match walk::hash_one(&f.abs, &f.meta, legacy, known.get(&f.rel), None) {
+                match walk::hash_one(&f.abs(&o.abs), &f.stat, legacy, known[j].as_ref(), None) {
                     Ok(h) if h.md5 == e.md5 && !f.symlink => {
-                        if f.meta.permissions().mode() & 0o111 != 0 {
+                        if exec {
                             exec_seen.store(true, std::sync::atomic::Ordering::Relaxed);
                         }
                         (i, false, true, exec)
@@ -411,17 +424,17 @@ fn plan_out(
             }
         }
     }
-    let extras: Vec<&DirFile> = files
-        .iter()
-        .filter(|f| !wanted.contains(f.rel.as_str()))
+    let extras: Vec<usize> = (0..files.len())
+        .filter(|&j| tree.get(&files[j].rel).is_none())
         .collect();
     let extra_unsaved: Vec<PathBuf> = extras
         .par_iter()
-        .filter(|f| !is_saved(repo, &f.abs, legacy, known.get(&f.rel)))
-        .map(|f| f.abs.clone())
+        .map(|&j| (files[j].abs(&o.abs), known[j]))
+        .filter(|(abs, k)| !is_saved(repo, abs, legacy, k.as_ref()))
+        .map(|(abs, _)| abs)
         .collect();
     unsaved.extend(extra_unsaved);
-    let deletes: Vec<PathBuf> = extras.iter().map(|f| f.abs.clone()).collect();
+    let deletes: Vec<PathBuf> = extras.iter().map(|&j| files[j].abs(&o.abs)).collect();
     if writes.is_empty() && deletes.is_empty() {
         // dvc 3.67.1 reports `M dir/` when a file inside has an exec bit the manifest cannot
         // record, and then leaves it as it is (observed); so do we.
@@ -432,7 +445,7 @@ fn plan_out(
     }
     let added = writes
         .iter()
-        .filter(|&&i| !by_rel.contains_key(tree.entries[i].relpath.as_str()))
+        .filter(|&&i| find(&tree.entries[i].relpath).is_none())
         .count();
     Ok(Some(Plan::Dir {
         o: o.clone(),
@@ -671,22 +684,20 @@ pub fn remove_out_if_saved(repo: &Repo, o: &ResolvedOut) -> Result<bool, Error> 
         std::fs::remove_file(&o.abs).map_err(io(&o.abs))?;
         return Ok(true);
     }
-    let files = without_own_temps(walk::list_dir(&repo.root, &o.abs)?);
-    let known = repo
-        .state
-        .as_ref()
-        .map(|s| s.load_prefix(legacy, &format!("{}/", o.rel)))
-        .unwrap_or_default();
+    let files = without_own_temps(&o.abs, walk::list_dir(&repo.root, &o.abs)?);
+    let known = known_for(repo, legacy, &o.rel, &files);
     if !files
         .par_iter()
-        .all(|f| is_saved(repo, &f.abs, legacy, known.get(&f.rel)))
+        .zip(known.par_iter())
+        .all(|(f, k)| is_saved(repo, &f.abs(&o.abs), legacy, k.as_ref()))
     {
         return Ok(false);
     }
     // Only the files just checked go; whatever the listing skipped (`.dvcignore`d files,
     // nested repositories, special files) stays, with the directories that hold it.
     for f in &files {
-        std::fs::remove_file(&f.abs).map_err(io(&f.abs))?;
+        let abs = f.abs(&o.abs);
+        std::fs::remove_file(&abs).map_err(io(&abs))?;
     }
     remove_empty_dirs(&o.abs);
     Ok(true)

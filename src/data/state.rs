@@ -11,10 +11,70 @@
 
 use heed::types::Bytes;
 use heed::{Database, Env, EnvFlags, EnvOpenOptions};
-use std::collections::HashMap;
 use std::fs::Metadata;
 use std::os::unix::fs::MetadataExt;
 use std::path::Path;
+
+/// What the state DB compares of a file, and its mode: 32 bytes where a `Metadata` takes
+/// about 170, so a walk of a million files holds only this much per file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Stat {
+    /// Inode number.
+    pub ino: u64,
+    /// mtime seconds.
+    pub mtime: i64,
+    /// Size in bytes.
+    pub size: u64,
+    /// mtime nanoseconds.
+    pub mtime_nsec: u32,
+    /// `st_mode`.
+    pub mode: u32,
+}
+
+impl Stat {
+    /// Size in bytes.
+    pub fn len(&self) -> u64 {
+        self.size
+    }
+    /// True for an empty file.
+    pub fn is_empty(&self) -> bool {
+        self.size == 0
+    }
+    /// Any exec bit is set.
+    pub fn is_exec(&self) -> bool {
+        self.mode & 0o111 != 0
+    }
+}
+
+impl From<&Metadata> for Stat {
+    fn from(meta: &Metadata) -> Stat {
+        Stat {
+            ino: meta.ino(),
+            mtime: meta.mtime(),
+            size: meta.len(),
+            mtime_nsec: meta.mtime_nsec() as u32,
+            mode: meta.mode(),
+        }
+    }
+}
+
+/// Anything a [`Stat`] can be taken from (a `Metadata`, or a `Stat` itself).
+pub trait AsStat {
+    /// The compact stat.
+    fn as_stat(&self) -> Stat;
+}
+
+impl AsStat for Stat {
+    fn as_stat(&self) -> Stat {
+        *self
+    }
+}
+
+impl AsStat for Metadata {
+    fn as_stat(&self) -> Stat {
+        Stat::from(self)
+    }
+}
 
 /// One state record.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -33,23 +93,35 @@ pub struct Entry {
 
 impl Entry {
     /// Build from file metadata and a hex md5.
-    pub fn new(meta: &Metadata, md5_hex: &str) -> Option<Entry> {
+    pub fn new<S: AsStat + ?Sized>(meta: &S, md5_hex: &str) -> Option<Entry> {
         let mut md5 = [0u8; 16];
         hex::decode_to_slice(md5_hex, &mut md5).ok()?;
+        let s = meta.as_stat();
         Some(Entry {
-            ino: meta.ino(),
-            mtime: meta.mtime(),
-            mtime_nsec: meta.mtime_nsec() as u32,
-            size: meta.len(),
+            ino: s.ino,
+            mtime: s.mtime,
+            mtime_nsec: s.mtime_nsec,
+            size: s.size,
             md5,
         })
     }
     /// The entry still describes this file.
-    pub fn matches(&self, meta: &Metadata) -> bool {
-        self.ino == meta.ino()
-            && self.mtime == meta.mtime()
-            && self.mtime_nsec == meta.mtime_nsec() as u32
-            && self.size == meta.len()
+    pub fn matches<S: AsStat + ?Sized>(&self, meta: &S) -> bool {
+        let s = meta.as_stat();
+        self.ino == s.ino
+            && self.mtime == s.mtime
+            && self.mtime_nsec == s.mtime_nsec
+            && self.size == s.size
+    }
+    /// The entry for a file whose stat is `stat` and whose md5 is known.
+    pub fn from_stat(stat: &Stat, md5: [u8; 16]) -> Entry {
+        Entry {
+            ino: stat.ino,
+            mtime: stat.mtime,
+            mtime_nsec: stat.mtime_nsec,
+            size: stat.size,
+            md5,
+        }
     }
     /// Hex md5.
     pub fn md5_hex(&self) -> String {
@@ -137,39 +209,19 @@ impl State {
         Entry::decode(v)
     }
 
-    /// Load every entry whose relpath starts with `prefix` (e.g. `data/`), keyed by the
-    /// relpath with the prefix removed.
-    pub fn load_prefix(&self, legacy: bool, prefix: &str) -> HashMap<String, Entry> {
-        let mut out = HashMap::new();
-        let Ok(rtxn) = self.env.read_txn() else {
-            return out;
-        };
-        let k = key(legacy, prefix);
-        let Ok(iter) = self.db.prefix_iter(&rtxn, &k) else {
-            return out;
-        };
-        for item in iter {
-            let Ok((kk, v)) = item else { break };
-            let Some(entry) = Entry::decode(v) else {
-                continue;
-            };
-            if let Ok(s) = std::str::from_utf8(&kk[k.len()..]) {
-                out.insert(s.to_string(), entry);
-            }
-        }
-        out
-    }
-
-    /// The entries of `prefix` + each of `rels`, which must be sorted bytewise (as a
-    /// directory listing sorted by path is): one ordered scan of the prefix merged with the
-    /// list, without building a map.
-    pub fn lookup_sorted<S: AsRef<str>>(
+    /// For each of `items` (sorted bytewise by `rel`, as a directory listing sorted by path
+    /// is), the md5 the state records for `prefix` + its relpath when the record still
+    /// matches its stat: one ordered scan of the prefix merged with the list, 17 bytes
+    /// a file.
+    pub fn known_md5s<T>(
         &self,
         legacy: bool,
         prefix: &str,
-        rels: &[S],
-    ) -> Vec<Option<Entry>> {
-        let mut out = vec![None; rels.len()];
+        items: &[T],
+        rel: impl Fn(&T) -> &str,
+        stat: impl Fn(&T) -> Stat,
+    ) -> Vec<Option<[u8; 16]>> {
+        let mut out = vec![None; items.len()];
         let Ok(rtxn) = self.env.read_txn() else {
             return out;
         };
@@ -181,14 +233,16 @@ impl State {
         for item in iter {
             let Ok((kk, v)) = item else { break };
             let suffix = &kk[k.len()..];
-            while i < rels.len() && rels[i].as_ref().as_bytes() < suffix {
+            while i < items.len() && rel(&items[i]).as_bytes() < suffix {
                 i += 1;
             }
-            if i == rels.len() {
+            if i == items.len() {
                 break;
             }
-            if rels[i].as_ref().as_bytes() == suffix {
-                out[i] = Entry::decode(v);
+            if rel(&items[i]).as_bytes() == suffix {
+                out[i] = Entry::decode(v)
+                    .filter(|e| e.matches(&stat(&items[i])))
+                    .map(|e| e.md5);
                 i += 1;
             }
         }
@@ -261,32 +315,35 @@ mod tests {
     }
 
     #[test]
-    fn roundtrip_and_prefix() {
+    fn roundtrip_and_known_md5s() {
         let (_dir, f, st, e) = fixture();
-        let meta = fs_err::metadata(&f).unwrap();
         st.put_many(false, [("data/f", e), ("data/g", e), ("other", e)])
             .unwrap();
         assert_eq!(st.get(false, "data/f"), Some(e));
         assert_eq!(st.get(true, "data/f"), None);
-        let m = st.load_prefix(false, "data/");
-        assert_eq!(m.len(), 2);
-        assert!(m["f"].matches(&meta));
+        let stat = Stat::from(&fs_err::metadata(&f).unwrap());
+        let known = st.known_md5s(false, "data/", &["f", "g"], |r| r, |_| stat);
+        assert_eq!(known, [Some(e.md5), Some(e.md5)]);
         fs_err::write(&f, b"xy").unwrap();
-        assert!(!m["f"].matches(&fs_err::metadata(&f).unwrap()));
+        let changed = Stat::from(&fs_err::metadata(&f).unwrap());
+        let known = st.known_md5s(false, "data/", &["f"], |r| r, |_| changed);
+        assert_eq!(known, [None], "a record whose stat no longer matches is not used");
     }
 
     #[test]
-    fn sorted_lookup_merges_with_the_prefix_scan() {
-        let (_dir, _f, st, e) = fixture();
+    fn known_md5s_merges_with_the_prefix_scan() {
+        let (_dir, f, st, e) = fixture();
+        let stat = Stat::from(&fs_err::metadata(&f).unwrap());
         st.put_many(
             false,
             [("d/a", e), ("d/b/c", e), ("d/z", e), ("d!", e), ("e/a", e)],
         )
         .unwrap();
-        let got = st.lookup_sorted(false, "d/", &["0", "a", "b", "b/c", "y", "z", "zz"]);
+        let rels = ["0", "a", "b", "b/c", "y", "z", "zz"];
+        let got = st.known_md5s(false, "d/", &rels, |r| r, |_| stat);
         let hits: Vec<bool> = got.iter().map(Option::is_some).collect();
         assert_eq!(hits, [false, true, false, true, false, true, false]);
-        assert!(st.lookup_sorted(true, "d/", &["a"])[0].is_none());
-        assert!(st.lookup_sorted::<&str>(false, "d/", &[]).is_empty());
+        assert!(st.known_md5s(true, "d/", &["a"], |r| r, |_| stat)[0].is_none());
+        assert!(st.known_md5s::<&str>(false, "d/", &[], |r| r, |_| stat).is_empty());
     }
 }

@@ -211,29 +211,74 @@ impl Tree {
     /// The exact bytes DVC writes for this manifest.
     pub fn to_bytes(&self) -> Vec<u8> {
         let mut out = String::with_capacity(2 + self.entries.len() * 80);
-        out.push('[');
+        self.write_json(|chunk| {
+            out.push_str(chunk);
+        });
+        out.into_bytes()
+    }
+
+    /// The manifest's bytes in pieces of up to about 64 KiB, so that the oid of a
+    /// million-entry manifest is taken without holding its 80 MB of JSON.
+    fn write_json(&self, mut sink: impl FnMut(&str)) {
+        const CHUNK: usize = 64 << 10;
+        let mut buf = String::with_capacity(CHUNK + 512);
+        buf.push('[');
         for (i, entry) in self.entries.iter().enumerate() {
             if i > 0 {
-                out.push_str(", ");
+                buf.push_str(", ");
             }
-            out.push_str("{\"md5\": ");
-            push_json_string(&mut out, &entry.md5);
-            out.push_str(", \"relpath\": ");
-            push_json_string(&mut out, &entry.relpath);
-            out.push('}');
+            buf.push_str("{\"md5\": ");
+            push_json_string(&mut buf, &entry.md5);
+            buf.push_str(", \"relpath\": ");
+            push_json_string(&mut buf, &entry.relpath);
+            buf.push('}');
+            if buf.len() >= CHUNK {
+                sink(&buf);
+                buf.clear();
+            }
         }
-        out.push(']');
-        out.into_bytes()
+        buf.push(']');
+        sink(&buf);
     }
 
     /// The object id: md5 of [`Tree::to_bytes`] plus `.dir`.
     pub fn oid(&self) -> String {
-        format!("{}.dir", hex::encode(Md5::digest(self.to_bytes())))
+        let mut h = Md5::new();
+        self.write_json(|chunk| h.update(chunk.as_bytes()));
+        format!("{}.dir", hex::encode(h.finalize()))
     }
 
     /// Parse and validate a manifest. Entry order is kept as stored; extra keys that older
     /// writers may have added to entries are ignored.
     pub fn parse(bytes: &[u8]) -> Result<Tree, TreeError> {
+        // The common case straight into entries, without a `serde_json::Value` of the whole
+        // list (several hundred bytes per entry at a million entries); anything it cannot
+        // read goes through the precise reader below for the exact error.
+        #[derive(serde::Deserialize)]
+        struct Raw<'a> {
+            #[serde(borrow)]
+            md5: std::borrow::Cow<'a, str>,
+            #[serde(borrow)]
+            relpath: std::borrow::Cow<'a, str>,
+        }
+        if let Ok(raw) = serde_json::from_slice::<Vec<Raw<'_>>>(bytes) {
+            let mut entries = Vec::with_capacity(raw.len());
+            for (index, r) in raw.into_iter().enumerate() {
+                check_relpath(&r.relpath)?;
+                let md5 = check_md5(index, &r.relpath, &r.md5)?;
+                entries.push(TreeEntry {
+                    relpath: r.relpath.into_owned(),
+                    md5,
+                });
+            }
+            check_structure(&entries)?;
+            return Ok(Tree { entries });
+        }
+        Self::parse_value(bytes)
+    }
+
+    /// [`Tree::parse`] through a `serde_json::Value`, which names what is wrong.
+    fn parse_value(bytes: &[u8]) -> Result<Tree, TreeError> {
         let value: serde_json::Value =
             serde_json::from_slice(bytes).map_err(|e| TreeError::Json(e.to_string()))?;
         let serde_json::Value::Array(items) = value else {
@@ -282,6 +327,28 @@ impl Tree {
 
 /// No duplicates, and no relpath that is a proper ancestor directory of another.
 fn check_structure(entries: &[TreeEntry]) -> Result<(), TreeError> {
+    // A sorted manifest (every one dvc or git-dvc writes) is checked in place: duplicates
+    // are neighbours, and a parent is found by binary search. No set of a million paths.
+    if entries.is_sorted_by(|a, b| a.relpath.as_bytes() <= b.relpath.as_bytes()) {
+        for w in entries.windows(2) {
+            if w[0].relpath == w[1].relpath {
+                return Err(TreeError::Duplicate(w[1].relpath.clone()));
+            }
+        }
+        for entry in entries {
+            let path = entry.relpath.as_str();
+            for (i, _) in path.match_indices('/') {
+                let parent = &path[..i];
+                if entries
+                    .binary_search_by(|e| e.relpath.as_bytes().cmp(parent.as_bytes()))
+                    .is_ok()
+                {
+                    return Err(TreeError::FileDirConflict(parent.to_string()));
+                }
+            }
+        }
+        return Ok(());
+    }
     let mut seen: HashSet<&str> = HashSet::with_capacity(entries.len());
     for entry in entries {
         if !seen.insert(entry.relpath.as_str()) {
@@ -525,6 +592,53 @@ mod tests {
         // Uppercase hex is accepted and normalized.
         let up = r#"[{"md5": "D41D8CD98F00B204E9800998ECF8427E", "relpath": "a", "size": 0}]"#;
         assert_eq!(Tree::parse(up.as_bytes()).expect("ok").entries[0].md5, m);
+    }
+
+    #[test]
+    fn oid_of_a_manifest_larger_than_one_chunk_is_the_md5_of_its_bytes() {
+        let tree = Tree::new(
+            (0..5000)
+                .map(|i| e(&format!("d{:03}/f{i:06}.bin", i % 7), &format!("{i:032x}")))
+                .collect(),
+        );
+        let bytes = tree.to_bytes();
+        assert!(bytes.len() > 3 * (64 << 10));
+        assert_eq!(
+            tree.oid(),
+            format!("{}.dir", hex::encode(Md5::digest(&bytes)))
+        );
+        assert_eq!(Tree::parse(&bytes).expect("valid"), tree);
+    }
+
+    #[test]
+    fn structure_is_checked_in_sorted_and_unsorted_manifests() {
+        let m = "d41d8cd98f00b204e9800998ecf8427e";
+        let list = |names: &[&str]| {
+            let items: Vec<String> = names
+                .iter()
+                .map(|n| format!(r#"{{"md5": "{m}", "relpath": "{n}"}}"#))
+                .collect();
+            format!("[{}]", items.join(", "))
+        };
+        // Sorted: the parent is not next to its child (`a-b` and `a.c` sort between).
+        assert_eq!(
+            Tree::parse(list(&["a", "a-b", "a.c", "a/b"]).as_bytes()),
+            Err(TreeError::FileDirConflict("a".into()))
+        );
+        assert_eq!(
+            Tree::parse(list(&["x/a/b", "x/a/b/c/d"]).as_bytes()),
+            Err(TreeError::FileDirConflict("x/a/b".into()))
+        );
+        assert_eq!(
+            Tree::parse(list(&["a/b", "a"]).as_bytes()),
+            Err(TreeError::FileDirConflict("a".into()))
+        );
+        assert_eq!(
+            Tree::parse(list(&["b", "a", "b"]).as_bytes()),
+            Err(TreeError::Duplicate("b".into()))
+        );
+        assert!(Tree::parse(list(&["a-b", "a.c", "a/b", "ab"]).as_bytes()).is_ok());
+        assert!(Tree::parse(list(&["ab", "a/b", "a-b"]).as_bytes()).is_ok());
     }
 
     #[test]

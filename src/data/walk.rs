@@ -13,10 +13,9 @@ use crate::data::hash;
 use crate::data::ignore::{self, DvcIgnore};
 use crate::data::io::IoError;
 use crate::data::odb::{self, Odb};
-use crate::data::state::{Entry, State};
+use crate::data::state::{AsStat, Entry, Stat, State};
 use crate::data::tree::{Tree, TreeEntry};
 use rayon::prelude::*;
-use std::fs::Metadata;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 
@@ -43,21 +42,25 @@ pub enum Error {
     Odb(#[from] odb::Error),
 }
 
-/// One file of a directory out.
+/// One file of a directory out. Kept small (a relpath and a 32-byte stat), because a walk
+/// holds one per file: at a million files the walk's list is the largest thing a no-op
+/// status keeps.
 #[derive(Debug, Clone)]
 pub struct DirFile {
     /// Path relative to the out, `/`-separated.
     pub rel: String,
-    /// Absolute path.
-    pub abs: PathBuf,
-    /// Metadata (of the target, for followed symlinks).
-    pub meta: Metadata,
+    /// What the state DB compares, and the mode (of the target, for followed symlinks).
+    pub stat: Stat,
     /// The entry is a symlink to a file.
     pub symlink: bool,
 }
 
-/// A hashed file: its tree entry, its size, and the state entry to record if it was hashed.
-type HashedFile = (TreeEntry, u64, Option<(String, Entry)>);
+impl DirFile {
+    /// The file's path, under the directory `dir` that was listed.
+    pub fn abs(&self, dir: &Path) -> PathBuf {
+        dir.join(&self.rel)
+    }
+}
 
 /// List the files of a directory out.
 pub fn list_dir(root: &Path, dir: &Path) -> Result<Vec<DirFile>, Error> {
@@ -148,8 +151,7 @@ fn list_into<'s>(
                 Ok(m) if m.is_dir() => continue, // DVC skips symlinks to directories
                 Ok(m) => local.push(DirFile {
                     rel,
-                    abs: path,
-                    meta: m,
+                    stat: Stat::from(&m),
                     symlink: true,
                 }),
                 Err(_) => push_err(Error::BrokenSymlink(path)),
@@ -160,8 +162,7 @@ fn list_into<'s>(
             match entry.metadata() {
                 Ok(meta) => local.push(DirFile {
                     rel,
-                    abs: path,
-                    meta,
+                    stat: Stat::from(&meta),
                     symlink: false,
                 }),
                 Err(source) => push_err(Error::Io(IoError {
@@ -192,9 +193,9 @@ pub struct Hashed {
 
 /// Hash one file, using `known` state when it still matches; with `odb`, also make sure the
 /// content is cached (in the same read).
-pub fn hash_one(
+pub fn hash_one<S: AsStat + ?Sized>(
     abs: &Path,
-    meta: &Metadata,
+    meta: &S,
     legacy: bool,
     known: Option<&Entry>,
     odb: Option<&Odb>,
@@ -208,7 +209,7 @@ pub fn hash_one(
         }
         return Ok(Hashed {
             md5,
-            size: meta.len(),
+            size: meta.as_stat().size,
             new_state: None,
         });
     }
@@ -266,9 +267,8 @@ pub fn hash_dir(
 ) -> Result<DirHash, Error> {
     let files = list_dir(root, dir)?;
     // `files` is sorted by relpath, as the state's keys are.
-    let rels: Vec<&str> = files.iter().map(|f| f.rel.as_str()).collect();
-    let known: Vec<Option<Entry>> = match state {
-        Some(s) => s.lookup_sorted(legacy, &format!("{out_rel}/"), &rels),
+    let known: Vec<Option<[u8; 16]>> = match state {
+        Some(s) => s.known_md5s(legacy, &format!("{out_rel}/"), &files, |f| &f.rel, |f| f.stat),
         None => vec![None; files.len()],
     };
     if tracing::enabled!(tracing::Level::DEBUG) {
@@ -279,47 +279,44 @@ pub fn hash_dir(
             files.len() - hits
         );
     }
-    let total: u64 = files.iter().map(|f| f.meta.len()).sum();
+    let total: u64 = files.iter().map(|f| f.stat.size).sum();
     let label = if odb.is_some() { "Adding" } else { "Hashing" };
     let progress = crate::data::progress::phase(label, files.len() as u64, total);
-    let hashed: Vec<Result<HashedFile, Error>> = files
+    // Hash in parallel into a list indexed like `files`, then move each relpath into its
+    // tree entry: no relpath is copied, so the walk's memory is not held twice.
+    let hashed: Vec<Result<Hashed, Error>> = files
         .par_iter()
         .zip(known.par_iter())
         .map(|(f, known)| {
-            let h = hash_one(&f.abs, &f.meta, legacy, known.as_ref(), odb)?;
-            progress.advance(1, f.meta.len());
-            let st = h.new_state.map(|e| (f.rel.clone(), e));
-            Ok((
-                TreeEntry {
-                    relpath: f.rel.clone(),
-                    md5: h.md5,
-                },
-                h.size,
-                st,
-            ))
+            let known = known.map(|md5| Entry::from_stat(&f.stat, md5));
+            let h = hash_one(&f.abs(dir), &f.stat, legacy, known.as_ref(), odb)?;
+            progress.advance(1, f.stat.size);
+            Ok(h)
         })
         .collect();
+    drop(known);
     let mut entries = Vec::with_capacity(hashed.len());
     let mut size = 0;
     let mut new_state = Vec::new();
-    for r in hashed {
-        let (e, s, st) = r?;
-        size += s;
-        entries.push(e);
-        if let Some(st) = st {
-            new_state.push(st);
+    let mut symlinks = Vec::new();
+    let mut exec = std::collections::HashSet::new();
+    for (f, r) in files.into_iter().zip(hashed) {
+        let h = r?;
+        size += h.size;
+        if f.symlink {
+            symlinks.push(f.abs(dir));
         }
+        if f.stat.is_exec() {
+            exec.insert(f.rel.clone());
+        }
+        if let Some(st) = h.new_state {
+            new_state.push((f.rel.clone(), st));
+        }
+        entries.push(TreeEntry {
+            relpath: f.rel,
+            md5: h.md5,
+        });
     }
-    let symlinks = files
-        .iter()
-        .filter(|f| f.symlink)
-        .map(|f| f.abs.clone())
-        .collect();
-    let exec = files
-        .iter()
-        .filter(|f| std::os::unix::fs::PermissionsExt::mode(&f.meta.permissions()) & 0o111 != 0)
-        .map(|f| f.rel.clone())
-        .collect();
     Ok(DirHash {
         tree: Tree::new(entries),
         size,
