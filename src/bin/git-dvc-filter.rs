@@ -68,6 +68,8 @@ fn main() -> ExitCode {
         use_delay: !env.filter_no_delay,
     };
     let root = env.cwd.clone().unwrap_or_else(|| ".".into());
+    let here = root.clone();
+    git_dvc::data::durability::set_reader(move || git_dvc::git::Git::new(&here).fsync_setting());
     let mut materializer = LazyHooks {
         inner: EngineMaterializer::new(root, env),
         checked: false,

@@ -210,6 +210,9 @@ pub fn main() -> ExitCode {
         e.render();
         return ExitCode::from(e.exit_code());
     }
+    // `gitdvc.fsync`, asked of git only when something is about to be written.
+    let here = env.cwd.clone().unwrap_or_else(|| ".".into());
+    crate::data::durability::set_reader(move || crate::git::Git::new(&here).fsync_setting());
     let mut ctx = Context::new(cli.quiet, cli.verbose, cli.jobs, env);
     ctx.wait_for_lock = cli.wait_for_lock;
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&ctx, cli.command)));

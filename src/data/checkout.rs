@@ -230,7 +230,13 @@ fn is_saved(repo: &Repo, path: &std::path::Path, legacy: bool, known: Option<&En
 /// `walk::list_dir` returns them), where they still match the file.
 fn known_for(repo: &Repo, legacy: bool, out_rel: &str, files: &[DirFile]) -> Vec<Option<Entry>> {
     let md5s = match repo.state.as_ref() {
-        Some(s) => s.known_md5s(legacy, &format!("{out_rel}/"), files, |f| &f.rel, |f| f.stat),
+        Some(s) => s.known_md5s(
+            legacy,
+            &format!("{out_rel}/"),
+            files,
+            |f| &f.rel,
+            |f| f.stat,
+        ),
         None => vec![None; files.len()],
     };
     files

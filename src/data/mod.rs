@@ -10,6 +10,7 @@ pub mod commit;
 pub mod config;
 pub mod data_status;
 pub mod du;
+pub mod durability;
 pub mod dvcfile;
 pub mod freeze;
 pub mod gc;

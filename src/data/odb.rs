@@ -13,6 +13,7 @@
     reason = "hot path: std::fs without a path copy per call; every io::Error is mapped into an error that names its path"
 )]
 
+use crate::data::durability;
 use crate::data::hash;
 use crate::data::io::IoError;
 use std::fs::{self, File, OpenOptions};
@@ -387,6 +388,7 @@ impl Odb {
         make_parent(&dest)?;
         fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o444))
             .map_err(Error::io("chmod", tmp.path()))?;
+        durability::object_file(tmp.as_file()).map_err(Error::io("fsync", tmp.path()))?;
         tmp.persist(&dest).map_err(|e| {
             Error::Io(IoError {
                 op: "rename into",
@@ -394,6 +396,7 @@ impl Odb {
                 source: e.error,
             })
         })?;
+        sync_parent(&dest)?;
         Ok(Added {
             md5,
             size,
@@ -426,7 +429,9 @@ impl Odb {
         }
         fs::set_permissions(&tmp, fs::Permissions::from_mode(0o444))
             .map_err(Error::io("chmod", &tmp))?;
+        durability::object_path(&tmp).map_err(Error::io("fsync", &tmp))?;
         fs::rename(&tmp, &dest).map_err(Error::io("rename into", &dest))?;
+        sync_parent(&dest)?;
         Ok(true)
     }
 
@@ -755,6 +760,14 @@ fn make_parent(path: &Path) -> Result<()> {
     Ok(())
 }
 
+/// With `gitdvc.fsync` taking objects: fsync the directory an object was renamed into.
+fn sync_parent(path: &Path) -> Result<()> {
+    match path.parent() {
+        Some(dir) => durability::object_dir(dir).map_err(Error::io("fsync", dir)),
+        None => Ok(()),
+    }
+}
+
 /// Write a small object: into a temp name beside its final path, read-only, then renamed
 /// into place. Another process sharing the cache (clones with one cache dir, dvc, a
 /// pre-push that takes no lock) never sees a partial object at the final name.
@@ -786,7 +799,10 @@ fn write_object(path: &Path, bytes: &[u8]) -> Result<()> {
             f.set_permissions(fs::Permissions::from_mode(0o444))
                 .map_err(Error::io("chmod", &tmp))?;
         }
-        fs::rename(&tmp, path).map_err(Error::io("rename into", path))
+        durability::object_file(&f).map_err(Error::io("fsync", &tmp))?;
+        drop(f);
+        fs::rename(&tmp, path).map_err(Error::io("rename into", path))?;
+        sync_parent(path)
     })();
     if written.is_err() {
         let _ = fs::remove_file(&tmp);

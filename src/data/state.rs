@@ -327,7 +327,11 @@ mod tests {
         fs_err::write(&f, b"xy").unwrap();
         let changed = Stat::from(&fs_err::metadata(&f).unwrap());
         let known = st.known_md5s(false, "data/", &["f"], |r| r, |_| changed);
-        assert_eq!(known, [None], "a record whose stat no longer matches is not used");
+        assert_eq!(
+            known,
+            [None],
+            "a record whose stat no longer matches is not used"
+        );
     }
 
     #[test]
@@ -344,6 +348,9 @@ mod tests {
         let hits: Vec<bool> = got.iter().map(Option::is_some).collect();
         assert_eq!(hits, [false, true, false, true, false, true, false]);
         assert!(st.known_md5s(true, "d/", &["a"], |r| r, |_| stat)[0].is_none());
-        assert!(st.known_md5s::<&str>(false, "d/", &[], |r| r, |_| stat).is_empty());
+        assert!(
+            st.known_md5s::<&str>(false, "d/", &[], |r| r, |_| stat)
+                .is_empty()
+        );
     }
 }

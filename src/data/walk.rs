@@ -268,7 +268,13 @@ pub fn hash_dir(
     let files = list_dir(root, dir)?;
     // `files` is sorted by relpath, as the state's keys are.
     let known: Vec<Option<[u8; 16]>> = match state {
-        Some(s) => s.known_md5s(legacy, &format!("{out_rel}/"), &files, |f| &f.rel, |f| f.stat),
+        Some(s) => s.known_md5s(
+            legacy,
+            &format!("{out_rel}/"),
+            &files,
+            |f| &f.rel,
+            |f| f.stat,
+        ),
         None => vec![None; files.len()],
     };
     if tracing::enabled!(tracing::Level::DEBUG) {

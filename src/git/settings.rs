@@ -2,6 +2,7 @@
 //! struct (`git config -z --get-regexp ^gitdvc\.`, every scope, last value wins as in git).
 
 use super::Git;
+use crate::data::durability::Fsync;
 use std::collections::BTreeMap;
 
 /// Every `gitdvc.*` setting git-dvc honours, with its default.
@@ -78,6 +79,27 @@ impl GitDvcSettings {
 }
 
 impl Git {
+    /// `gitdvc.fsync` (none when unset or when git cannot be asked). A value git-dvc does
+    /// not know is warned about and taken as `all`: the setting asks for durability, so a
+    /// misspelling must not quietly turn it off.
+    pub fn fsync_setting(&self) -> Fsync {
+        match self.run(&["config", "--get", "gitdvc.fsync"]) {
+            Ok(bytes) => {
+                let value = String::from_utf8_lossy(&bytes);
+                Fsync::parse(value.trim_end_matches('\n')).unwrap_or_else(|e| {
+                    tracing::warn!("{e}; fsyncing everything");
+                    Fsync::all()
+                })
+            }
+            Err(e) => {
+                if e.exit_code() != Some(1) {
+                    tracing::debug!("git-dvc: cannot read gitdvc.fsync: {e}");
+                }
+                Fsync::default()
+            }
+        }
+    }
+
     /// Read every `gitdvc.*` key once. Unreadable config yields the defaults (a hook must
     /// not fail git over its own settings).
     pub fn gitdvc_settings(&self) -> GitDvcSettings {

@@ -511,3 +511,86 @@ fn kill_the_pre_push_upload() {
         let _ = std::fs::remove_dir_all(env.root().join(&copy));
     }
 }
+
+/// The paths git-dvc fsynced (files and directories) while running `args` in `repo`, from
+/// `strace` (which `.ci/run` installs).
+fn fsynced(repo: &Dir<'_>, args: &[&str]) -> Vec<String> {
+    let log = repo.path(".git/strace.log");
+    let mut cmd = repo.command("strace");
+    cmd.args(["-f", "-y", "-qq", "-e", "trace=fsync,fdatasync", "-o"])
+        .arg(&log)
+        .arg(git_dvc_exe())
+        .args(args);
+    let out = run_command(cmd, None);
+    assert_eq!(
+        out.code, 0,
+        "strace git-dvc {args:?} (is strace installed? `.ci/run` installs it): {}",
+        out.stderr
+    );
+    let text = std::fs::read_to_string(&log).expect("read the strace log");
+    // Lines look like `123 fsync(5</abs/path>) = 0`.
+    text.lines()
+        .filter_map(|l| {
+            let start = l.find('<')? + 1;
+            let end = l[start..].find('>')? + start;
+            Some(l[start..end].to_string())
+        })
+        .collect()
+}
+
+#[test]
+fn gitdvc_fsync_syncs_objects_and_pointers_before_they_are_visible() {
+    let env = TestEnv::new();
+    let repo = env.git_repo("r");
+    repo.gd(&["init", "-q"]).success();
+    for i in 0..5 {
+        repo.write(&format!("data/f{i}"), format!("file {i}\n"));
+    }
+    let objects = |synced: &[String]| {
+        synced
+            .iter()
+            .filter(|p| p.contains("/.dvc/cache/files/md5/") && !p.ends_with('/'))
+            .count()
+    };
+    // Unset (the default, as in dvc): nothing is fsynced.
+    let none = fsynced(&repo, &["add", "-q", "data"]);
+    assert!(none.is_empty(), "fsynced without gitdvc.fsync: {none:?}");
+
+    // `objects`: every new object's temp file, then its directory; no pointer file.
+    std::fs::remove_dir_all(repo.path(".dvc/cache")).expect("empty the cache");
+    repo.gd(&["remove", "-q", "data.dvc"]).success();
+    repo.git(&["config", "gitdvc.fsync", "objects"]).success();
+    let synced = fsynced(&repo, &["add", "-q", "data"]);
+    // 5 files and the `.dir`, each synced as a temp file before its rename, and each
+    // object's directory after it.
+    assert!(objects(&synced) >= 6 * 2, "objects fsynced: {synced:#?}");
+    assert!(
+        !synced.iter().any(|p| p.contains(".git-dvc-")),
+        "pointer temp files fsynced with objects only: {synced:#?}"
+    );
+
+    // `pointers`: the `.dvc` and `.gitignore` temp files and the workspace directory.
+    repo.write("data/f0", "changed\n");
+    repo.git(&["config", "gitdvc.fsync", "pointers"]).success();
+    let synced = fsynced(&repo, &["commit", "-q", "-f", "data.dvc"]);
+    assert!(
+        synced.iter().any(|p| p.contains(".git-dvc-")),
+        "pointer temp file not fsynced: {synced:#?}"
+    );
+    assert_eq!(
+        objects(&synced),
+        0,
+        "objects fsynced with pointers only: {synced:#?}"
+    );
+
+    // A value git-dvc does not know warns and syncs everything.
+    repo.write("data/f1", "changed too\n");
+    repo.git(&["config", "gitdvc.fsync", "loose-objects"])
+        .success();
+    let out = repo.gd(&["commit", "-f", "data.dvc"]);
+    out.success().stderr_has("gitdvc.fsync");
+    // Whatever the setting, the data is right afterwards.
+    repo.git(&["config", "--unset", "gitdvc.fsync"]).success();
+    repo.gd(&["status"]).success().stdout_has("up to date");
+    assert!(objects_match_names(&repo.path(".dvc/cache"), "cache") >= 8);
+}

@@ -197,8 +197,10 @@ fn upload_sync(root: &Path, src: &Path, key: &str) -> Result<()> {
                 to.set_permissions(fs::Permissions::from_mode(0o444))
                     .map_err(RemoteError::io("chmod", &tmp))?;
             }
+            crate::data::durability::object_file(&to).map_err(RemoteError::io("fsync", &tmp))?;
             drop(to);
-            fs::rename(&tmp, &dest).map_err(RemoteError::io("rename into", &dest))
+            fs::rename(&tmp, &dest).map_err(RemoteError::io("rename into", &dest))?;
+            crate::data::durability::object_dir(dir).map_err(RemoteError::io("fsync", dir))
         });
     if finish.is_err() {
         let _ = fs::remove_file(&tmp);

@@ -730,13 +730,24 @@ fn publish(tmp: &Path, dest: &Path, chmod: bool) -> Result<(), TransferError> {
             },
         )?;
     }
-    std::fs::rename(tmp, dest).map_err(|source| {
-        TransferError::Io(IoError {
-            op: "rename into",
-            path: dest.to_path_buf(),
-            source,
-        })
-    })
+    fn io<'a>(
+        op: &'static str,
+        path: &'a Path,
+    ) -> impl FnOnce(std::io::Error) -> TransferError + 'a {
+        move |source| {
+            TransferError::Io(IoError {
+                op,
+                path: path.to_path_buf(),
+                source,
+            })
+        }
+    }
+    crate::data::durability::object_path(tmp).map_err(io("fsync", tmp))?;
+    std::fs::rename(tmp, dest).map_err(io("rename into", dest))?;
+    match dest.parent() {
+        Some(dir) => crate::data::durability::object_dir(dir).map_err(io("fsync", dir)),
+        None => Ok(()),
+    }
 }
 
 // ---------------------------------------------------------------------------------------------
