@@ -594,3 +594,81 @@ fn gitdvc_fsync_syncs_objects_and_pointers_before_they_are_visible() {
     repo.gd(&["status"]).success().stdout_has("up to date");
     assert!(objects_match_names(&repo.path(".dvc/cache"), "cache") >= 8);
 }
+
+/// git-dvc killed during a `git clone` under the global install (the filter and the hooks
+/// that fetch the data): git finishes or fails as it can, nothing corrupt is in the new
+/// clone's cache, its index is not left locked, and `git dvc pull` (after git's own
+/// `checkout -f` where git could not finish) brings the workspace to the commit's data.
+#[test]
+fn kill_git_dvc_during_a_clone() {
+    let env = TestEnv::new();
+    let d = crate::e2e_support::installed_repo(&env);
+    let store = env.root().join("store");
+    let bare = env.root().join("origin.git");
+    let (store_s, bare_s) = (
+        store.to_str().expect("utf-8"),
+        bare.to_str().expect("utf-8"),
+    );
+    d.git(&["init", "-q", "--bare", bare_s]).success();
+    d.git(&["remote", "add", "origin", bare_s]).success();
+    d.gd(&["remote", "add", "-d", "store", store_s]).success();
+    d.git(&["add", ".dvc/config"]).success();
+    d.git(&["commit", "-q", "-m", "remote"]).success();
+    dataset(&d);
+    crate::e2e_support::add_and_commit(&d, &["data", "big.bin"], "data");
+    d.git(&["push", "-q", "origin", "main"]).success();
+    d.git(&["dvc", "install", "--global"]).success();
+    let expected_big = std::fs::read(d.path("big.bin")).expect("read big.bin");
+    drop(d);
+
+    let clone_into =
+        |name: &str| vec!["clone".to_string(), "-q".into(), bare_s.into(), name.into()];
+    let started = Instant::now();
+    let first = clone_into("probe");
+    let first: Vec<&str> = first.iter().map(String::as_str).collect();
+    env.dir(".").git(&first).success();
+    let window = started.elapsed();
+    let seed = seed("clone");
+    let mut rng = Rng(seed);
+    let mut killed = 0;
+    for i in 0..iterations() {
+        let name = format!("clone-{i}");
+        let args = clone_into(&name);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let delay = rng.below(window);
+        let context =
+            format!("`git clone` with git-dvc killed after {delay:?} (CRASH_SEED={seed}, run {i})");
+        killed += usize::from(kill_git_dvc_under_git(&env.dir("."), &args, delay));
+        let c = Dir {
+            env: &env,
+            path: env.root().join(&name),
+        };
+        if !c.exists(".git/HEAD") {
+            // git gave up and removed the clone: cloning again must work.
+            env.dir(".").git(&args).success();
+        }
+        objects_match_names(&c.path(".dvc/cache"), &context);
+        assert!(
+            !c.exists(".git/index.lock"),
+            "{context}: the index is left locked"
+        );
+        c.git(&["checkout", "-q", "-f", "main"]).success();
+        let pulled = c.gd(&["pull"]);
+        assert_eq!(pulled.code, 0, "{context}: pull after the kill: {pulled:?}");
+        let status = c.dvc(&["status"]);
+        assert!(
+            status.stdout.contains("Data and pipelines are up to date."),
+            "{context}: dvc status after recovery: {status:?}"
+        );
+        assert_eq!(
+            std::fs::read(c.path("big.bin")).expect("read big.bin"),
+            expected_big,
+            "{context}"
+        );
+        let _ = std::fs::remove_dir_all(env.root().join(&name));
+    }
+    eprintln!(
+        "crash loop `git clone`: git-dvc killed in {killed} of {} runs (seed {seed})",
+        iterations()
+    );
+}
