@@ -576,7 +576,7 @@ fn apply(repo: &Repo, plan: Plan) -> Result<Option<(String, bool, Change)>, Erro
                 })
             })?;
             let progress = crate::data::progress::phase("Checking out", writes.len() as u64, 0);
-            let results: Vec<Result<(String, Entry), Error>> = writes
+            let results: Vec<Result<(usize, Entry), Error>> = writes
                 .par_iter()
                 .map(|&i| {
                     let e = &tree.entries[i];
@@ -613,7 +613,7 @@ fn apply(repo: &Repo, plan: Plan) -> Result<Option<(String, bool, Change)>, Erro
                             source: std::io::Error::new(std::io::ErrorKind::InvalidData, "bad md5"),
                         })
                     })?;
-                    Ok((e.relpath.clone(), entry))
+                    Ok((i, entry))
                 })
                 .collect();
             let mut entries = Vec::with_capacity(results.len());
@@ -628,7 +628,15 @@ fn apply(repo: &Repo, plan: Plan) -> Result<Option<(String, bool, Change)>, Erro
                     }
                 }
             }
-            walk::record_dir_state(repo.state.as_ref(), legacy, &o.rel, &entries);
+            if let Some(state) = repo.state.as_ref() {
+                let _ = state.put_many_under(
+                    legacy,
+                    &format!("{}/", o.rel),
+                    entries
+                        .iter()
+                        .map(|&(i, st)| (tree.entries[i].relpath.as_str(), st)),
+                );
+            }
             if let Some(e) = first_err {
                 return Err(e);
             }

@@ -288,44 +288,69 @@ pub fn hash_dir(
     let total: u64 = files.iter().map(|f| f.stat.size).sum();
     let label = if odb.is_some() { "Adding" } else { "Hashing" };
     let progress = crate::data::progress::phase(label, files.len() as u64, total);
-    // Hash in parallel into a list indexed like `files`, then move each relpath into its
-    // tree entry: no relpath is copied, so the walk's memory is not held twice.
-    let hashed: Vec<Result<Hashed, Error>> = files
+    // Hash in parallel into 16 bytes a file, indexed like `files`; the few state entries
+    // to record and the first error go aside. Then each relpath moves into its tree entry:
+    // no relpath is copied, so the walk's memory is not held twice.
+    let new_state = Mutex::new(Vec::new());
+    let failed = Mutex::new(None);
+    let size = std::sync::atomic::AtomicU64::new(0);
+    let md5s: Vec<[u8; 16]> = files
         .par_iter()
         .zip(known.par_iter())
-        .map(|(f, known)| {
+        .enumerate()
+        .map(|(i, (f, known))| {
             let known = known.map(|md5| Entry::from_stat(&f.stat, md5));
-            let h = hash_one(&f.abs(dir), &f.stat, legacy, known.as_ref(), odb)?;
-            progress.advance(1, f.stat.size);
-            Ok(h)
+            let mut raw = [0u8; 16];
+            match hash_one(&f.abs(dir), &f.stat, legacy, known.as_ref(), odb) {
+                Ok(h) => {
+                    progress.advance(1, f.stat.size);
+                    if let Some(st) = h.new_state
+                        && let Ok(mut v) = new_state.lock()
+                    {
+                        v.push((i, st));
+                    }
+                    size.fetch_add(h.size, std::sync::atomic::Ordering::Relaxed);
+                    // Our own hasher's lowercase hex: it always decodes.
+                    let decoded = hex::decode_to_slice(&h.md5, &mut raw);
+                    debug_assert!(decoded.is_ok(), "md5 {:?}", h.md5);
+                }
+                Err(err) => {
+                    if let Ok(mut e) = failed.lock() {
+                        e.get_or_insert(err);
+                    }
+                }
+            }
+            raw
         })
         .collect();
     drop(known);
-    let mut entries = Vec::with_capacity(hashed.len());
-    let mut size = 0;
-    let mut new_state = Vec::new();
+    if let Some(err) = failed.into_inner().ok().flatten() {
+        return Err(err);
+    }
+    let mut new_state = new_state.into_inner().unwrap_or_default();
+    new_state.sort_unstable_by_key(|&(i, _)| i);
+    let new_state: Vec<(String, Entry)> = new_state
+        .into_iter()
+        .map(|(i, st)| (files[i].rel.clone(), st))
+        .collect();
+    let mut entries = Vec::with_capacity(files.len());
     let mut symlinks = Vec::new();
     let mut exec = std::collections::HashSet::new();
-    for (f, r) in files.into_iter().zip(hashed) {
-        let h = r?;
-        size += h.size;
+    for (f, md5) in files.into_iter().zip(md5s) {
         if f.symlink {
             symlinks.push(f.abs(dir));
         }
         if f.stat.is_exec() {
             exec.insert(f.rel.clone());
         }
-        if let Some(st) = h.new_state {
-            new_state.push((f.rel.clone(), st));
-        }
         entries.push(TreeEntry {
             relpath: f.rel,
-            md5: h.md5,
+            md5: hex::encode(md5),
         });
     }
     Ok(DirHash {
         tree: Tree::new(entries),
-        size,
+        size: size.into_inner(),
         new_state,
         symlinks,
         exec,
@@ -343,10 +368,10 @@ pub fn record_dir_state(
         if entries.is_empty() {
             return;
         }
-        let keys: Vec<(String, Entry)> = entries
-            .iter()
-            .map(|(r, e)| (format!("{out_rel}/{r}"), *e))
-            .collect();
-        let _ = state.put_many(legacy, keys.iter().map(|(k, e)| (k.as_str(), *e)));
+        let _ = state.put_many_under(
+            legacy,
+            &format!("{out_rel}/"),
+            entries.iter().map(|(r, e)| (r.as_str(), *e)),
+        );
     }
 }
