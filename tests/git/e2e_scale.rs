@@ -148,7 +148,8 @@ fn twenty_thousand_files_in_one_folder() {
     assert!(status.stdout.contains("up to date"), "{status:?}");
 }
 
-/// Peak RSS in bytes of `cmd` (run to completion), from wait4(2).
+/// Peak RSS in bytes of `cmd` (run to completion), from wait4(2), which reaps it.
+#[allow(clippy::zombie_processes)]
 fn peak_rss(mut cmd: std::process::Command) -> (i32, u64) {
     let child = cmd
         .stdout(std::process::Stdio::null())
