@@ -82,9 +82,10 @@ pub struct PushArgs {
     /// Targets may contain shell-style wildcards.
     #[arg(long = "glob")]
     pub glob: bool,
-    /// Check each uploaded object on the remote before reporting success: against the
-    /// store's own md5 where it keeps one (S3 ETag, GCS md5Hash, Azure Content-MD5), else
-    /// by downloading and hashing it.
+    /// Ask the remote about every file (a `.dir` already there is not taken to stand for
+    /// its files), and check each uploaded object on the remote before reporting success:
+    /// against the store's own md5 where it keeps one (S3 ETag, GCS md5Hash, Azure
+    /// Content-MD5), else by downloading and hashing it.
     #[arg(long = "verify")]
     pub verify: bool,
 }
@@ -397,6 +398,8 @@ pub fn run(ctx: &Context, dir: Direction, args: TransferArgs, extra: Extra) -> C
             _ => WithoutRemote::FailIfNotCached,
         },
         stop_on_remote_error: true,
+        // `push --verify` takes nothing on trust: every file is asked about.
+        trust_remote_dirs: !extra.verify,
     };
     let choice = RemoteChoice::of_repo(&repo, args.remote.as_deref());
     match (&choice.flag, &choice.default) {

@@ -138,6 +138,7 @@ pub fn run(input: &PrePushInput, env: &ProcessEnv) -> Result<i32, Error> {
         jobs: None,
         without_remote: transfer::WithoutRemote::Report,
         stop_on_remote_error: false,
+        trust_remote_dirs: true,
     };
     let mut problems: Vec<String> = Vec::new();
     let outcome = match transfer::run(

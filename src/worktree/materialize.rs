@@ -182,6 +182,7 @@ pub fn fetch_and_retry(
         jobs: None,
         without_remote: WithoutRemote::Report,
         stop_on_remote_error: false,
+        trust_remote_dirs: true,
     };
     let outcome = match transfer::run(
         repo,

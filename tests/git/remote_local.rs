@@ -354,3 +354,133 @@ fn all_branches_pushes_other_revisions() {
         .success()
         .stdout_has("Everything is up to date.");
 }
+
+/// How many times git-dvc looked at an object path of `store` while running `args`
+/// (stat, access or open calls naming `store/files/md5/`), from `strace`.
+fn remote_lookups(repo: &Dir<'_>, store: &std::path::Path, args: &[&str]) -> usize {
+    let log = repo.path(".git/strace-remote.log");
+    let mut cmd = repo.command("strace");
+    cmd.args([
+        "-f",
+        "-qq",
+        "-e",
+        "trace=statx,newfstatat,lstat,stat,access,faccessat,faccessat2,openat",
+        "-o",
+    ])
+    .arg(&log)
+    .arg(git_dvc_exe())
+    .args(args);
+    let out = run_command(cmd, None);
+    assert_eq!(
+        out.code, 0,
+        "strace git-dvc {args:?} (needs strace): {}",
+        out.stderr
+    );
+    let needle = format!("{}/files/md5/", store.display());
+    std::fs::read_to_string(&log)
+        .expect("read the strace log")
+        .lines()
+        .filter(|l| l.contains(&needle))
+        .count()
+}
+
+/// A push after one file changed in a pushed directory asks the remote about that file,
+/// the new `.dir` and the old one, not about every file; and the shortcut stands only
+/// on a `.dir` that is on the remote: with the old `.dir` gone, every file is checked
+/// and what is missing is uploaded again. Files deleted behind a `.dir` (which no writer
+/// does) are still found by `status -c`.
+#[test]
+fn push_after_one_change_asks_the_remote_about_that_change_only() {
+    let env = TestEnv::new();
+    let repo = env.git_repo("r");
+    repo.gd(&["init", "-q"]).success();
+    let store = env.root().join("store");
+    repo.gd(&[
+        "remote",
+        "add",
+        "-d",
+        "store",
+        store.to_str().expect("utf-8"),
+    ])
+    .success();
+    repo.make_dataset("data", 1000);
+    repo.gd(&["add", "-q", "data"]).success();
+    repo.gd(&["push", "-q"]).success();
+    let first_dir = repo.read("data.dvc");
+
+    repo.write("data/d000/changed", "one change\n");
+    repo.gd(&["add", "-q", "data"]).success();
+    let lookups = remote_lookups(&repo, &store, &["push", "-q"]);
+    assert!(
+        lookups < 30,
+        "{lookups} lookups on the remote for one changed file"
+    );
+    let status = repo.gd(&["status", "-c"]);
+    status.success();
+    assert!(
+        !status.stdout.contains("new:") && !status.stdout.contains("missing"),
+        "{status:?}"
+    );
+
+    // Without the old `.dir` on the remote, nothing is assumed: a file deleted there is
+    // found missing and uploaded again.
+    let md5_of = |text: &str| -> String {
+        text.lines()
+            .find_map(|l| l.trim().trim_start_matches("- ").strip_prefix("md5: "))
+            .expect("md5 in the pointer")
+            .trim_end_matches(".dir")
+            .to_string()
+    };
+    let old = md5_of(&first_dir);
+    let obj = |md5: &str, suffix: &str| {
+        store.join(format!("files/md5/{}/{}{suffix}", &md5[..2], &md5[2..]))
+    };
+    let victim = md5_hex(&std::fs::read(repo.path("data/d001/f000001.bin")).expect("read"));
+    set_mode(&obj(&victim, ""), 0o644);
+    std::fs::remove_file(obj(&victim, "")).expect("remove a file object");
+    let new = md5_of(&repo.read("data.dvc"));
+    for dir in [&old, &new] {
+        std::fs::remove_file(obj(dir, ".dir")).expect("remove a .dir");
+    }
+    repo.write("data/d000/changed", "two changes\n");
+    repo.gd(&["add", "-q", "data"]).success();
+    let lookups = remote_lookups(&repo, &store, &["push", "-q"]);
+    assert!(
+        lookups >= 1000,
+        "only {lookups} lookups with no .dir to stand on"
+    );
+    assert!(
+        obj(&victim, "").exists(),
+        "the deleted object was not uploaded again"
+    );
+
+    // A file deleted behind a `.dir` that is still there: push takes the `.dir` at its
+    // word (as dvc does), and `status -c` still finds the file missing.
+    let now = md5_of(&repo.read("data.dvc"));
+    assert!(obj(&now, ".dir").exists());
+    set_mode(&obj(&victim, ""), 0o644);
+    std::fs::remove_file(obj(&victim, "")).expect("remove the file object again");
+    repo.write("data/d000/changed", "three changes\n");
+    repo.gd(&["add", "-q", "data"]).success();
+    repo.gd(&["push", "-q"]).success();
+    assert!(
+        !obj(&victim, "").exists(),
+        "push took the .dir at its word, as dvc does"
+    );
+    let gd = repo.gd(&["status", "-c"]);
+    assert!(
+        gd.stdout.contains("new:") && gd.stdout.contains("f000001.bin"),
+        "{gd:?}"
+    );
+    // dvc 3.67.1's `status -c` takes the `.dir` at its word too (observed).
+    let dvc = repo.dvc(&["status", "-c"]);
+    assert!(dvc.stdout.contains("in sync"), "{dvc:?}");
+    // `push --verify` asks about every file, and puts it back.
+    repo.gd(&["push", "-q", "--verify"]).success();
+    assert!(
+        obj(&victim, "").exists(),
+        "push --verify did not upload the missing file"
+    );
+    let gd = repo.gd(&["status", "-c"]);
+    assert!(gd.stdout.contains("in sync"), "{gd:?}");
+}

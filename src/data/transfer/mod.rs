@@ -371,12 +371,93 @@ fn download_each<'a>(
 ///
 /// The returned error is for the whole run (the remote cannot be listed); per-object
 /// failures are in the [`Summary`].
+/// What a repository remembers of a remote between pushes: the `.dir` manifests it saw
+/// there. A manifest on a remote stands for its files (every writer uploads a `.dir` after
+/// all of its files, and gc deletes `.dir`s before files: spec §7.3, as dvc relies on), so
+/// a push of a directory that changed in one file asks the remote about that file, the
+/// new `.dir`, and whether the old `.dir` is still there: three requests, not a million.
+/// The record only chooses which `.dir` to ask about; what it names is checked on the
+/// remote each time.
+pub trait RemoteIndex: Sync {
+    /// `.dir`s recorded for this remote, newest first.
+    fn dirs(&self) -> Vec<Object>;
+    /// Remember `.dir`s that are on the remote now.
+    fn record_dirs(&self, dirs: &[Object]);
+}
+
+/// Raw md5s, sorted, for binary search.
+type SortedMd5s = Vec<[u8; 16]>;
+
+/// How many recorded `.dir`s a push asks the remote about.
+const INDEX_CANDIDATES: usize = 4;
+
+/// Files taken to be on the remote because a `.dir` that lists them is there: raw md5s,
+/// sorted, per layout.
+fn files_behind_remote_dirs(
+    odb: &Odb,
+    remote: &Remote,
+    index: &dyn RemoteIndex,
+    pushing: &[(Object, Option<Vec<Object>>)],
+    jobs: usize,
+) -> Result<(SortedMd5s, SortedMd5s), TransferError> {
+    let candidates: Vec<Object> = index
+        .dirs()
+        .into_iter()
+        .filter(|c| !pushing.iter().any(|(d, _)| d == c))
+        .filter(|c| odb.exists_verified(&c.oid, c.legacy))
+        .take(INDEX_CANDIDATES)
+        .collect();
+    let (mut repo_md5s, mut legacy_md5s) = (Vec::new(), Vec::new());
+    if candidates.is_empty() {
+        return Ok((repo_md5s, legacy_md5s));
+    }
+    let keys: Vec<String> = candidates.iter().map(Object::key).collect();
+    let there = exists_each(remote, &keys, jobs)?;
+    for (c, there) in candidates.iter().zip(there) {
+        if !there {
+            continue;
+        }
+        let Some(tree) = read_tree(odb, c) else {
+            continue;
+        };
+        let into = if c.legacy {
+            &mut legacy_md5s
+        } else {
+            &mut repo_md5s
+        };
+        for e in &tree.entries {
+            let mut raw = [0u8; 16];
+            if hex::decode_to_slice(&e.md5, &mut raw).is_ok() {
+                into.push(raw);
+            }
+        }
+    }
+    for v in [&mut repo_md5s, &mut legacy_md5s] {
+        v.sort_unstable();
+        v.dedup();
+    }
+    Ok((repo_md5s, legacy_md5s))
+}
+
+/// Upload `objects` (files, and `.dir`s with their files) that the remote lacks.
 pub fn push_objects(
     odb: &Odb,
     remote: &Remote,
     objects: &[Object],
     options: &TransferOptions,
     progress: &dyn Progress,
+) -> Result<Summary, TransferError> {
+    push_objects_indexed(odb, remote, objects, options, progress, None)
+}
+
+/// [`push_objects`], with what the repository remembers of the remote.
+pub fn push_objects_indexed(
+    odb: &Odb,
+    remote: &Remote,
+    objects: &[Object],
+    options: &TransferOptions,
+    progress: &dyn Progress,
+    index: Option<&dyn RemoteIndex>,
 ) -> Result<Summary, TransferError> {
     let objects = dedup(objects);
     // Expand directories (from the cache; a missing .dir cannot be pushed).
@@ -395,10 +476,44 @@ pub fn push_objects(
     }
     let files: Vec<Object> = files.into_iter().collect();
     let jobs = options.jobs.max(1);
-    let mut keys: Vec<String> = files.iter().map(Object::key).collect();
+    let (behind_repo, behind_legacy) = match index {
+        Some(index) if !dirs.is_empty() => {
+            files_behind_remote_dirs(odb, remote, index, &dirs, jobs)?
+        }
+        _ => (Vec::new(), Vec::new()),
+    };
+    let assumed: Vec<bool> = files
+        .iter()
+        .map(|o| {
+            let behind = if o.legacy {
+                &behind_legacy
+            } else {
+                &behind_repo
+            };
+            let mut raw = [0u8; 16];
+            !behind.is_empty()
+                && hex::decode_to_slice(&o.oid, &mut raw).is_ok()
+                && behind.binary_search(&raw).is_ok()
+        })
+        .collect();
+    drop((behind_repo, behind_legacy));
+    let mut keys: Vec<String> = files
+        .iter()
+        .zip(&assumed)
+        .filter(|(_, a)| !**a)
+        .map(|(o, _)| o.key())
+        .collect();
+    let asked_files = keys.len();
     keys.extend(dirs.iter().map(|(o, _)| o.key()));
-    let on_remote = exists_each(remote, &keys, jobs)?;
-    let (remote_files, remote_dirs) = on_remote.split_at(files.len());
+    let answers = exists_each(remote, &keys, jobs)?;
+    drop(keys);
+    let (answered_files, remote_dirs) = answers.split_at(asked_files);
+    let mut answered = answered_files.iter();
+    let remote_files: Vec<bool> = assumed
+        .iter()
+        .map(|&a| a || answered.next().copied().unwrap_or(false))
+        .collect();
+    let remote_files = remote_files.as_slice();
     // Local checks (0444 trusted, else re-hashed) only for what has to move.
     let local_files: Vec<bool> = files
         .par_iter()
@@ -466,6 +581,18 @@ pub fn push_objects(
                 object: o.clone(),
                 error,
             }),
+        }
+    }
+    if let Some(index) = index {
+        let mut now: Vec<Object> = dirs
+            .iter()
+            .zip(remote_dirs)
+            .filter(|(_, there)| **there)
+            .map(|((o, _), _)| o.clone())
+            .collect();
+        now.extend(summary.uploaded.iter().filter(|o| o.is_dir()).cloned());
+        if !now.is_empty() {
+            index.record_dirs(&now);
         }
     }
     progress.finish();

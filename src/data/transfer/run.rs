@@ -54,6 +54,9 @@ pub struct RunOptions {
     /// Stop at the first remote that cannot be opened or fails as a whole (the CLI); else
     /// record the failure and go on with the other remotes (hooks, the filter).
     pub stop_on_remote_error: bool,
+    /// Push: a `.dir` the repository saw on the remote, and that is still there, stands
+    /// for its files ([`super::RemoteIndex`]); off, every file is asked about.
+    pub trust_remote_dirs: bool,
 }
 
 /// What happened with one remote.
@@ -158,7 +161,22 @@ pub fn run<'a>(
             let transfer = transfer_options(&remote, options.jobs);
             let result = match direction {
                 Direction::Push => {
-                    super::push_objects(&repo.odb, &remote, objects, &transfer, progress)
+                    let index = repo.state.as_ref().filter(|_| options.trust_remote_dirs);
+                    let index = index.and_then(|state| {
+                        let cfg = repo.config.remote(name).ok()?;
+                        Some(StateIndex {
+                            state,
+                            name: format!("remote-dirs:{}:{}", cfg.name, cfg.url),
+                        })
+                    });
+                    super::push_objects_indexed(
+                        &repo.odb,
+                        &remote,
+                        objects,
+                        &transfer,
+                        progress,
+                        index.as_ref().map(|i| i as &dyn super::RemoteIndex),
+                    )
                 }
                 Direction::Fetch => super::fetch_objects(
                     &repo.odb, &remote, objects, &transfer, progress,
@@ -261,5 +279,47 @@ pub fn fetch_manifests_forgiving(
             tracing::debug!("could not fetch manifests from '{}': {e}", remote.name());
             0
         }
+    }
+}
+
+/// The `.dir`s a repository saw on one remote, in its state DB (newest first, at most
+/// [`REMEMBERED_DIRS`]). Losing it costs one full existence check on the next push.
+struct StateIndex<'a> {
+    state: &'a crate::data::state::State,
+    name: String,
+}
+
+const REMEMBERED_DIRS: usize = 16;
+
+impl super::RemoteIndex for StateIndex<'_> {
+    fn dirs(&self) -> Vec<Object> {
+        let Some(raw) = self.state.get_raw(&self.name) else {
+            return Vec::new();
+        };
+        String::from_utf8_lossy(&raw)
+            .lines()
+            .filter_map(|l| {
+                let (layout, oid) = l.split_once(' ')?;
+                let ok = oid.len() == 36
+                    && oid.ends_with(".dir")
+                    && oid[..32].bytes().all(|b| b.is_ascii_hexdigit());
+                ok.then(|| Object::new(oid.to_string(), layout == "l"))
+            })
+            .collect()
+    }
+
+    fn record_dirs(&self, dirs: &[Object]) {
+        let mut all: Vec<Object> = dirs.to_vec();
+        for old in self.dirs() {
+            if !all.contains(&old) {
+                all.push(old);
+            }
+        }
+        all.truncate(REMEMBERED_DIRS);
+        let text: String = all
+            .iter()
+            .map(|o| format!("{} {}\n", if o.legacy { "l" } else { "m" }, o.oid))
+            .collect();
+        let _ = self.state.put_raw(&self.name, text.as_bytes());
     }
 }
