@@ -188,6 +188,16 @@ pub fn workspace_status(repo: &Repo, o: &ResolvedOut) -> Result<OutState, Error>
             OutState::Deleted
         });
     };
+    // A 3.x directory out needs only its manifest's oid: taken without the manifest.
+    if !o.out.is_legacy() && fs_err::metadata(&o.abs).is_ok_and(|m| m.is_dir()) {
+        let d = walk::dir_oid(&repo.root, &o.abs, &o.rel, false, repo.state.as_ref())?;
+        walk::record_dir_state(repo.state.as_ref(), false, &o.rel, &d.new_state);
+        return Ok(if d.oid != recorded {
+            OutState::Modified
+        } else {
+            OutState::Unchanged
+        });
+    }
     let Some(cur) = current(repo, o, false)? else {
         return Ok(OutState::Deleted);
     };

@@ -191,6 +191,40 @@ pub fn listed_oid<'a>(entries: impl IntoIterator<Item = (&'a str, Option<&'a str
     format!("{}.dir", hex::encode(Md5::digest(out.as_bytes())))
 }
 
+/// The oid of the manifest of `(relpath, raw md5)` pairs given in manifest order (sorted
+/// by relpath bytes), streamed into the hasher: equals `Tree::new(...).oid()` without the
+/// entries in memory.
+pub fn oid_of_sorted<'a>(entries: impl Iterator<Item = (&'a str, [u8; 16])>) -> String {
+    let mut h = Md5::new();
+    let mut buf = String::with_capacity(CHUNK + 512);
+    buf.push('[');
+    let mut hex_buf = [0u8; 32];
+    for (i, (relpath, md5)) in entries.enumerate() {
+        if i > 0 {
+            buf.push_str(", ");
+        }
+        buf.push_str("{\"md5\": ");
+        let hex = hex::encode_to_slice(md5, &mut hex_buf)
+            .ok()
+            .and_then(|()| std::str::from_utf8(&hex_buf).ok())
+            .unwrap_or("");
+        push_json_string(&mut buf, hex);
+        buf.push_str(", \"relpath\": ");
+        push_json_string(&mut buf, relpath);
+        buf.push('}');
+        if buf.len() >= CHUNK {
+            h.update(buf.as_bytes());
+            buf.clear();
+        }
+    }
+    buf.push(']');
+    h.update(buf.as_bytes());
+    format!("{}.dir", hex::encode(h.finalize()))
+}
+
+/// Manifest bytes are hashed in pieces of about this size.
+const CHUNK: usize = 64 << 10;
+
 impl Tree {
     /// Build a manifest, sorting entries by relpath bytes (DVC's order).
     pub fn new(mut entries: Vec<TreeEntry>) -> Tree {
@@ -220,7 +254,6 @@ impl Tree {
     /// The manifest's bytes in pieces of up to about 64 KiB, so that the oid of a
     /// million-entry manifest is taken without holding its 80 MB of JSON.
     fn write_json(&self, mut sink: impl FnMut(&str)) {
-        const CHUNK: usize = 64 << 10;
         let mut buf = String::with_capacity(CHUNK + 512);
         buf.push('[');
         for (i, entry) in self.entries.iter().enumerate() {
@@ -608,6 +641,20 @@ mod tests {
             format!("{}.dir", hex::encode(Md5::digest(&bytes)))
         );
         assert_eq!(Tree::parse(&bytes).expect("valid"), tree);
+        let streamed = oid_of_sorted(tree.entries.iter().map(|e| {
+            let mut raw = [0u8; 16];
+            hex::decode_to_slice(&e.md5, &mut raw).expect("hex");
+            (e.relpath.as_str(), raw)
+        }));
+        assert_eq!(streamed, tree.oid());
+        let observed = Tree::parse(OBSERVED.as_bytes()).expect("valid");
+        let streamed = oid_of_sorted(observed.entries.iter().map(|e| {
+            let mut raw = [0u8; 16];
+            hex::decode_to_slice(&e.md5, &mut raw).expect("hex");
+            (e.relpath.as_str(), raw)
+        }));
+        assert_eq!(streamed, observed.oid(), "escapes of non-ASCII relpaths");
+        assert_eq!(oid_of_sorted(std::iter::empty()), Tree::new(vec![]).oid());
     }
 
     #[test]
