@@ -48,7 +48,8 @@ pub fn run(ctx: &Context, args: CommitArgs) -> CommandResult {
             _ => "failed to commit - ".to_string(),
         };
         super::error::targets_failed(&prefix, e)
-    })?;
+    })
+    .map_err(|e| e.lock_prefix("failed to commit - "))?;
     let mut scm = Scm::open(&repo.root, &repo.config);
     let targets: Vec<Option<&String>> = if args.targets.is_empty() {
         vec![None]

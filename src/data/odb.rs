@@ -119,6 +119,7 @@ pub struct Odb {
     root: PathBuf,
     types: Vec<LinkType>,
     reflink_works: OnceLock<bool>,
+    shared_group: bool,
 }
 
 impl Odb {
@@ -136,7 +137,67 @@ impl Odb {
             root,
             types,
             reflink_works: OnceLock::new(),
+            shared_group: false,
         }
+    }
+
+    /// `cache.shared = group`: directories this cache creates (the root included) get
+    /// mode 2775, as dvc makes them, so that every user of the group can add objects
+    /// beside another user's. Objects stay 0444.
+    pub fn with_shared_group(mut self, on: bool) -> Odb {
+        self.shared_group = on;
+        self
+    }
+
+    /// Create `dir` (a directory inside the cache) and its missing parents. With
+    /// `cache.shared = group`, each one created at or below the cache root gets mode 2775
+    /// before it appears under its name: it is made under a temp name, chmodded (mkdir's
+    /// mode is cut by the umask) and renamed into place without replacing anything, so
+    /// another user adding an object at the same moment never finds it 0755 (and is
+    /// refused), nor has it replaced under them (a plain rename replaces an empty
+    /// directory, and a file being created in the old one fails with ENOENT: seen in
+    /// tests/git/concurrency.rs). Directories that already exist are left alone:
+    /// another user's cannot be chmodded, and dvc failing on that is dvc#10057.
+    pub fn make_dir(&self, dir: &Path) -> io::Result<()> {
+        if !self.shared_group {
+            return fs::create_dir_all(dir);
+        }
+        let mut missing = Vec::new();
+        let mut at = Some(dir);
+        while let Some(p) = at {
+            if p.as_os_str().is_empty() || p.is_dir() {
+                break;
+            }
+            missing.push(p);
+            at = p.parent();
+        }
+        for p in missing.into_iter().rev() {
+            let parent = p.parent().unwrap_or(Path::new("."));
+            if !p.starts_with(&self.root) {
+                match fs::create_dir(p) {
+                    Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
+                    _ => continue,
+                }
+            }
+            let tmp = temp_name(parent);
+            fs::create_dir(&tmp)?;
+            let placed = fs::set_permissions(&tmp, fs::Permissions::from_mode(0o2775))
+                .and_then(|()| rename_noreplace(&tmp, p));
+            if let Err(e) = placed {
+                let _ = fs::remove_dir(&tmp);
+                if !p.is_dir() {
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn make_parent(&self, path: &Path) -> Result<()> {
+        if let Some(p) = path.parent() {
+            self.make_dir(p).map_err(Error::io("create directory", p))?;
+        }
+        Ok(())
     }
 
     /// The cache root.
@@ -278,7 +339,7 @@ impl Odb {
         if is_trusted(&path) {
             return Ok(false);
         }
-        write_object(&path, bytes)?;
+        write_object(self, &path, bytes)?;
         Ok(true)
     }
 
@@ -302,7 +363,7 @@ impl Odb {
                 .as_ref()
                 .is_some_and(|m| m.is_file() && m.mode() & 0o7777 == 0o444);
             if !trusted {
-                write_object(&path, &buf)?;
+                write_object(self, &path, &buf)?;
             }
             return Ok(Added {
                 md5,
@@ -332,7 +393,8 @@ impl Odb {
     fn add_large(&self, mut file: File, src: &Path) -> Result<Added> {
         use std::os::unix::fs::MetadataExt as _;
         let tmp_dir = self.root.join("files").join("md5");
-        fs::create_dir_all(&tmp_dir).map_err(Error::io("create directory", &tmp_dir))?;
+        self.make_dir(&tmp_dir)
+            .map_err(Error::io("create directory", &tmp_dir))?;
         let before = file.metadata().map_err(Error::io("stat", src))?;
         let reflink = self.types.first() == Some(&LinkType::Reflink) && self.reflink_supported();
         if reflink {
@@ -384,7 +446,7 @@ impl Odb {
                 meta: Some(after),
             });
         }
-        make_parent(&dest)?;
+        self.make_parent(&dest)?;
         fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o444))
             .map_err(Error::io("chmod", tmp.path()))?;
         tmp.persist(&dest).map_err(|e| {
@@ -408,7 +470,7 @@ impl Odb {
         if is_trusted(&dest) {
             return Ok(false);
         }
-        make_parent(&dest)?;
+        self.make_parent(&dest)?;
         let dir = dest
             .parent()
             .map(Path::to_path_buf)
@@ -748,19 +810,12 @@ pub fn is_trusted(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.mode() & 0o7777 == 0o444)
 }
 
-fn make_parent(path: &Path) -> Result<()> {
-    if let Some(p) = path.parent() {
-        fs::create_dir_all(p).map_err(Error::io("create directory", p))?;
-    }
-    Ok(())
-}
-
 /// Write a small object: into a temp name beside its final path, read-only, then renamed
 /// into place. Another process sharing the cache (clones with one cache dir, dvc, a
 /// pre-push that takes no lock) never sees a partial object at the final name.
 /// Whatever is at the final name (a stale, unverified object: callers skip trusted ones)
 /// is replaced by the rename.
-fn write_object(path: &Path, bytes: &[u8]) -> Result<()> {
+fn write_object(odb: &Odb, path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = temp_name(dir);
     let create = || {
@@ -774,7 +829,7 @@ fn write_object(path: &Path, bytes: &[u8]) -> Result<()> {
         // The prefix directory is made on demand: no stat per object.
         let mut f = match create() {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                make_parent(path)?;
+                odb.make_parent(path)?;
                 create()
             }
             other => other,
@@ -792,6 +847,39 @@ fn write_object(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = fs::remove_file(&tmp);
     }
     written
+}
+
+/// `rename(from, to)` that fails with `AlreadyExists` rather than replace what is at `to`
+/// (`renameat2(RENAME_NOREPLACE)`; where the file system lacks it, a check first, which
+/// leaves a short window).
+fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let c = |p: &Path| {
+        std::ffi::CString::new(p.as_os_str().as_bytes())
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
+    };
+    let (f, t) = (c(from)?, c(to)?);
+    // SAFETY: both are valid NUL-terminated paths that outlive the call.
+    let r = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            f.as_ptr(),
+            libc::AT_FDCWD,
+            t.as_ptr(),
+            libc::RENAME_NOREPLACE,
+        )
+    };
+    if r == 0 {
+        return Ok(());
+    }
+    let e = io::Error::last_os_error();
+    if e.raw_os_error() == Some(libc::EINVAL) {
+        if fs::symlink_metadata(to).is_ok() {
+            return Err(io::Error::from(io::ErrorKind::AlreadyExists));
+        }
+        return fs::rename(from, to);
+    }
+    Err(e)
 }
 
 /// A temp name in `dir` in DVC's style: `.<22 url-safe chars>.tmp`.

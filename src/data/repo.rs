@@ -311,7 +311,8 @@ impl Repo {
         })?;
         let cache_dir = config.cache_dir().unwrap_or_else(|| dvc_dir.join("cache"));
         let types = config.cache_types()?;
-        let odb = Odb::new(cache_dir, types);
+        let odb = Odb::new(cache_dir, types)
+            .with_shared_group(config.cache_shared().as_deref() == Some("group"));
         let (state, state_error) = if options.rehash {
             (None, None)
         } else {

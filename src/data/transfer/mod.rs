@@ -614,7 +614,7 @@ fn prepare_dir(odb: &Odb, o: &Object) -> Result<(PathBuf, PathBuf), TransferErro
         .map(Path::to_path_buf)
         .unwrap_or_else(|| odb.root().to_path_buf());
     if !dir.is_dir() {
-        std::fs::create_dir_all(&dir).map_err(|source| {
+        odb.make_dir(&dir).map_err(|source| {
             TransferError::Io(IoError {
                 op: "create directory",
                 path: dir.clone(),
