@@ -18,9 +18,9 @@ pub fn run(ctx: &Context, args: FreezeArgs, frozen: bool) -> CommandResult {
     let repo = ctx.open_repo()?;
     let verb = if frozen { "freeze" } else { "unfreeze" };
     // dvc takes the lock for each target in turn: the first one is named.
-    let _lock = ctx.lock(&repo).map_err(|e| {
-        e.lock_prefix(format!("failed to {verb} '{}' - ", args.targets[0]))
-    })?;
+    let _lock = ctx
+        .lock(&repo)
+        .map_err(|e| e.lock_prefix(format!("failed to {verb} '{}' - ", args.targets[0])))?;
     let cwd = ctx.cwd()?;
     let mut failed = false;
     for t in &args.targets {

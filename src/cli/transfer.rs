@@ -386,7 +386,10 @@ pub fn run(ctx: &Context, dir: Direction, args: TransferArgs, extra: Extra) -> C
     let repo = ctx.open_repo()?;
     let _lock = ctx.lock(&repo).map_err(|e| {
         let direction = if dir.verb() == "push" { "to" } else { "from" };
-        e.lock_prefix(format!("failed to {} data {direction} the cloud - ", dir.verb()))
+        e.lock_prefix(format!(
+            "failed to {} data {direction} the cloud - ",
+            dir.verb()
+        ))
     })?;
     let (stages, outs) = collect_outs(ctx, &repo, &args, &extra, dir.verb())?;
     let direction = match dir {

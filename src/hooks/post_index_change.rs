@@ -219,7 +219,9 @@ pub fn run(input: &PostIndexChangeInput, env: &ProcessEnv) -> Result<i32, Error>
     {
         Some(Ok(listing)) => listing,
         Some(Err(e)) => {
-            tracing::debug!("git-dvc: index.lock is not readable as an index ({e}); reading the index");
+            tracing::debug!(
+                "git-dvc: index.lock is not readable as an index ({e}); reading the index"
+            );
             git.ls_files_raw(&["-s", "-t"], &pathspecs, None)?
         }
         None => git.ls_files_raw(&["-s", "-t"], &pathspecs, None)?,

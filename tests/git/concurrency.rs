@@ -19,8 +19,7 @@ use std::time::{Duration, Instant};
 
 /// The text every busy-lock failure carries (dvc's `FAILED_TO_LOCK_MESSAGE`, start),
 /// after `ERROR: ` and the command's own prefix (`failed to commit - `).
-const FAILED_TO_LOCK: &str =
-    "Unable to acquire lock. Most likely another DVC process is running or was terminated abruptly.";
+const FAILED_TO_LOCK: &str = "Unable to acquire lock. Most likely another DVC process is running or was terminated abruptly.";
 
 fn iterations() -> usize {
     std::env::var("CONCURRENCY_ITERATIONS")
@@ -42,7 +41,10 @@ pub(crate) fn objects_match_names(root: &Path, what: &str) -> usize {
         if prefix.starts_with('.') || !p.path().is_dir() {
             continue;
         }
-        for o in std::fs::read_dir(p.path()).expect("read a prefix").flatten() {
+        for o in std::fs::read_dir(p.path())
+            .expect("read a prefix")
+            .flatten()
+        {
             let name = o.file_name().to_string_lossy().into_owned();
             if name.starts_with('.') {
                 continue;
@@ -206,7 +208,11 @@ fn busy_lock_fails_like_dvc_and_writes_nothing() {
         started.elapsed() >= Duration::from_millis(2500),
         "the lock is retried for about 3 s first"
     );
-    assert_eq!(disk_state(&repo), before, "nothing is written on a busy lock");
+    assert_eq!(
+        disk_state(&repo),
+        before,
+        "nothing is written on a busy lock"
+    );
     // `data status` takes no lock in dvc: it answers while the lock is held.
     repo.gd(&["data", "status"]).success();
     drop(lock);
@@ -511,7 +517,9 @@ fn two_users_share_one_cache() {
     let origin = env.git_repo("origin");
     origin.gd(&["init", "-q"]).success();
     origin.gd(&["config", "cache.shared", "group"]).success();
-    origin.gd(&["config", "cache.type", "hardlink,copy"]).success();
+    origin
+        .gd(&["config", "cache.type", "hardlink,copy"])
+        .success();
     origin.git(&["add", "-A"]).success();
     origin.git(&["commit", "-qm", "init"]).success();
     let clones: Vec<Dir<'_>> = [u0, u1]
@@ -523,8 +531,13 @@ fn two_users_share_one_cache() {
                 .git(&["clone", "-q", "origin", &name])
                 .success();
             let c = env.dir(&name);
-            c.gd(&["config", "--local", "cache.dir", cache.to_str().expect("utf-8")])
-                .success();
+            c.gd(&[
+                "config",
+                "--local",
+                "cache.dir",
+                cache.to_str().expect("utf-8"),
+            ])
+            .success();
             // Half of each user's files are the other's too.
             dataset(&c, "data", 300, 7);
             dataset(&c, "data/own", 300, 8 + i as u64);
