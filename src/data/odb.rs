@@ -649,25 +649,46 @@ impl Odb {
         let tmp = temp_name(&dir);
         let empty = oid == hash::EMPTY_MD5;
         let mut used = None;
+        let mut last_error = None;
         for t in &self.types {
-            let ok = match t {
-                LinkType::Reflink => {
-                    self.reflink_supported() && reflink_copy::reflink(&obj, &tmp).is_ok()
-                }
-                LinkType::Hardlink => !empty && fs::hard_link(&obj, &tmp).is_ok(),
+            let result = match t {
+                LinkType::Reflink if !self.reflink_supported() => Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "reflinks are not supported between the cache and the workspace",
+                )),
+                LinkType::Reflink => reflink_copy::reflink(&obj, &tmp),
+                LinkType::Hardlink if empty => Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "empty files are not hardlinked",
+                )),
+                LinkType::Hardlink => fs::hard_link(&obj, &tmp),
                 LinkType::Symlink => {
                     let target = fs::canonicalize(&obj).unwrap_or(obj.clone());
-                    std::os::unix::fs::symlink(target, &tmp).is_ok()
+                    std::os::unix::fs::symlink(target, &tmp)
                 }
-                LinkType::Copy => copy_fresh(&obj, &tmp).is_ok(),
+                LinkType::Copy => copy_fresh(&obj, &tmp),
             };
-            if ok {
-                used = Some(*t);
-                break;
+            match result {
+                Ok(()) => {
+                    used = Some(*t);
+                    break;
+                }
+                Err(e) => last_error = Some(e),
             }
         }
         let Some(used) = used else {
-            // Empty files and odd filesystems: always fall back to a plain copy.
+            // An empty file is always copied (dvc links no empty file). Otherwise, when
+            // none of the configured `cache.type`s works (hardlink alone with the cache on
+            // another file system), the checkout fails as dvc's does: silently copying
+            // would spend the space the user chose links to save.
+            if !empty {
+                let _ = fs::remove_file(&tmp);
+                return Err(Error::Io(IoError {
+                    op: "link from the cache (no configured cache.type works) to",
+                    path: dest.to_path_buf(),
+                    source: last_error.unwrap_or_else(|| io::Error::other("no cache.type")),
+                }));
+            }
             copy_fresh(&obj, &tmp).map_err(Error::io("copy", &tmp))?;
             return self.finish_link(&tmp, dest, exec, LinkType::Copy);
         };
@@ -729,9 +750,25 @@ impl Odb {
                         return Ok(());
                     }
                 }
-                self.link(oid, legacy, dest, exec).map(|_| ())
+                self.link_or_keep(oid, legacy, dest, exec)
             }
-            LinkType::Symlink => self.link(oid, legacy, dest, exec).map(|_| ()),
+            LinkType::Symlink => self.link_or_keep(oid, legacy, dest, exec),
+        }
+    }
+
+    /// After `add`, a workspace file that none of the configured link types can link (the
+    /// cache on another file system with `cache.type = hardlink`) stays as it is, with
+    /// dvc's warning, and the add succeeds, as dvc's does.
+    fn link_or_keep(&self, oid: &str, legacy: bool, dest: &Path, exec: bool) -> Result<()> {
+        match self.link(oid, legacy, dest, exec) {
+            Err(Error::Io(IoError { op, .. })) if op.starts_with("link from the cache") => {
+                tracing::warn!(
+                    "Some targets could not be linked from cache to workspace. See <https://dvc.org/doc/user-guide/troubleshooting#cache-types> for more information. ('{}')",
+                    dest.display()
+                );
+                Ok(())
+            }
+            other => other.map(|_| ()),
         }
     }
 

@@ -411,13 +411,13 @@ fn push_and_gc_on_one_remote() {
 }
 
 /// A Unix user and group of the test's own, removed when dropped.
-struct Users {
-    group: String,
-    users: Vec<String>,
+pub(crate) struct Users {
+    pub(crate) group: String,
+    pub(crate) users: Vec<String>,
 }
 
 impl Users {
-    fn create(tag: &str, n: usize) -> Users {
+    pub(crate) fn create(tag: &str, n: usize) -> Users {
         let group = format!("gd{tag}{}", std::process::id());
         let run = |args: &[&str]| {
             let out = std::process::Command::new(args[0])
@@ -457,7 +457,13 @@ impl Drop for Users {
 
 /// Runs `program args` in `dir` as `user` (with the group, umask 022, the env's
 /// variables).
-fn as_user(dir: &Dir<'_>, user: &str, group: &str, program: &Path, args: &[&str]) -> CommandOutput {
+pub(crate) fn as_user(
+    dir: &Dir<'_>,
+    user: &str,
+    group: &str,
+    program: &Path,
+    args: &[&str],
+) -> CommandOutput {
     let mut cmd = dir.command("setpriv");
     cmd.args([
         &format!("--reuid={user}"),
@@ -471,7 +477,7 @@ fn as_user(dir: &Dir<'_>, user: &str, group: &str, program: &Path, args: &[&str]
 }
 
 /// `chown -R user:group path`.
-fn chown(path: &Path, user: &str, group: &str) {
+pub(crate) fn chown(path: &Path, user: &str, group: &str) {
     let out = std::process::Command::new("chown")
         .arg("-R")
         .arg(format!("{user}:{group}"))

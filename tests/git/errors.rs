@@ -213,3 +213,153 @@ fn read_only_cache() {
     repo.gd(&["checkout", "-q", "f.txt.dvc"]).success();
     assert_eq!(repo.read("f.txt"), "cached\n");
 }
+
+/// A clock that goes backwards between `add` and `status`: the file is rewritten with
+/// the same size and an mtime in the past (and, the worst case, its old mtime exactly).
+/// The state DB must not trust the stale entry where dvc does not: `status` says what
+/// dvc says.
+#[test]
+fn clock_going_backwards_between_add_and_status() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    twin.write("f", "aaaa\n");
+    same(&twin, &["add", "-q", "f"]).success();
+    same(&twin, &["status"]).success().same_stdout();
+    let set_mtime = |d: &Dir<'_>, t: std::time::SystemTime| {
+        std::fs::File::options()
+            .write(true)
+            .open(d.path("f"))
+            .expect("open f")
+            .set_modified(t)
+            .expect("set mtime");
+    };
+    // An mtime a day before the add.
+    let day_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(86_400);
+    twin.both(|d| {
+        d.chmod("f", 0o644);
+        std::fs::write(d.path("f"), "bbbb\n").expect("rewrite in place");
+        set_mtime(d, day_ago);
+    });
+    let out = same(&twin, &["status"]);
+    out.same_stdout();
+    out.gd.stdout_has("modified:");
+    // The old mtime exactly, in place (same inode and size): what dvc trusts is the
+    // reference.
+    twin.both(|d| {
+        std::fs::write(d.path("f"), "aaaa\n").expect("rewrite");
+    });
+    same(&twin, &["commit", "-q", "-f"]).success();
+    let recorded = std::fs::metadata(twin.gd.path("f"))
+        .expect("stat")
+        .modified()
+        .expect("mtime");
+    let recorded_dvc = std::fs::metadata(twin.dvc.path("f"))
+        .expect("stat")
+        .modified()
+        .expect("mtime");
+    std::fs::write(twin.gd.path("f"), "cccc\n").expect("rewrite");
+    std::fs::write(twin.dvc.path("f"), "cccc\n").expect("rewrite");
+    set_mtime(&twin.gd, recorded);
+    set_mtime(&twin.dvc, recorded_dvc);
+    same(&twin, &["status"]).same_stdout();
+}
+
+/// A cache on another file system than the workspace (a tmpfs): hardlinks fail across
+/// devices, so `cache.type = hardlink,copy` falls back to copy, as dvc does, and
+/// `cache.type = hardlink` alone fails like dvc's (no link type possible) and leaves the
+/// workspace file alone.
+#[test]
+fn cache_on_another_file_system() {
+    let env = TestEnv::new();
+    let disk = SmallDisk::mount(&env, "other-fs", 8 * 1024);
+    let twin = env.twin();
+    twin.init();
+    // The same commands on both sides; the caches differ, so trees are not compared.
+    let both = |args: &[&str]| -> (CommandOutput, CommandOutput) {
+        (twin.dvc.dvc(args), twin.gd.gd(args))
+    };
+    for (i, d) in [&twin.dvc, &twin.gd].iter().enumerate() {
+        let cache = disk.0.join(format!("cache{i}"));
+        d.dvc(&["cache", "dir", cache.to_str().expect("utf-8")])
+            .success();
+        d.dvc(&["config", "cache.type", "hardlink,copy"]).success();
+    }
+    twin.write("data/a", "a\n");
+    twin.write("data/b", "b\n");
+    let (d, g) = both(&["add", "-q", "data"]);
+    d.success();
+    g.success();
+    assert_eq!(twin.gd.read("data.dvc"), twin.dvc.read("data.dvc"));
+    twin.both(|d| d.remove("data"));
+    let (d, g) = both(&["checkout", "-q"]);
+    d.success();
+    g.success();
+    use std::os::unix::fs::MetadataExt as _;
+    let nlink = std::fs::metadata(twin.gd.path("data/a"))
+        .expect("stat")
+        .nlink();
+    assert_eq!(nlink, 1, "a copy, not a link");
+    assert_eq!(twin.gd.read("data/a"), "a\n");
+    // hardlink only: a failure, as dvc's.
+    twin.both(|d| {
+        d.dvc(&["config", "cache.type", "hardlink"]).success();
+        d.remove("data");
+    });
+    let (d, g) = both(&["checkout"]);
+    assert_eq!(g.code, d.code, "{d:?}\n{g:?}");
+    assert_ne!(g.code, 0, "{g:?}");
+    assert!(!twin.gd.exists("data/a") || twin.gd.read("data/a") == "a\n");
+    twin.write("new.txt", "new\n");
+    let (d, g) = both(&["add", "new.txt"]);
+    assert_eq!(g.code == 0, d.code == 0, "{d:?}\n{g:?}");
+    assert_eq!(
+        twin.gd.read("new.txt"),
+        "new\n",
+        "the workspace file survives a failed link"
+    );
+}
+
+/// A file in a tracked directory that cannot be read. Root reads everything, so the
+/// commands run as a Unix user the test creates, with the file chmodded 000: `add`
+/// fails naming the file and writes no pointer (dvc fails too, with an `unexpected
+/// error`); after a chmod it works.
+#[test]
+fn unreadable_file_in_a_tracked_directory() {
+    use crate::concurrency::{Users, as_user, chown};
+    let env = TestEnv::new();
+    let users = Users::create("ur", 1);
+    let (user, group) = (&users.users[0], &users.group);
+    set_mode(env.root(), 0o755);
+    for d in ["dvc-site-cache", "home/.cache", "home/.config"] {
+        set_mode(&env.root().join(d), 0o1777);
+    }
+    let repo = env.git_repo("r");
+    repo.gd(&["init", "-q"]).success();
+    repo.write("data/ok", "ok\n");
+    repo.write("data/secret", "no\n");
+    chown(&repo.path, user, group);
+    repo.chmod("data/secret", 0o000);
+    let gd = as_user(&repo, user, group, git_dvc_exe(), &["add", "data"]);
+    gd.failure().stderr_has("data/secret");
+    gd.stderr_has("Permission denied");
+    assert!(!gd.stderr.contains("panicked"), "{gd:?}");
+    assert!(
+        !repo.exists("data.dvc"),
+        "no pointer for data that was not read"
+    );
+    let dvc = as_user(
+        &repo,
+        user,
+        group,
+        &env.oracle_bin().join("dvc"),
+        &["add", "data"],
+    );
+    // dvc crashes here (`unexpected error`, 255): any clean failure will do.
+    assert_ne!(dvc.code, 0, "{dvc:?}");
+    repo.chmod("data/secret", 0o644);
+    as_user(&repo, user, group, git_dvc_exe(), &["add", "-q", "data"]).success();
+    repo.dvc(&["status"])
+        .success()
+        .stdout_has("Data and pipelines are up to date.");
+}
