@@ -363,3 +363,127 @@ fn unreadable_file_in_a_tracked_directory() {
         .success()
         .stdout_has("Data and pipelines are up to date.");
 }
+
+/// A repository with a directory of three files and a file, its remote `web` at `url`.
+fn repo_with_remote<'a>(env: &'a TestEnv, name: &str, url: &str) -> Dir<'a> {
+    let repo = env.git_repo(name);
+    repo.gd(&["init", "-q"]).success();
+    repo.gd(&["remote", "add", "-d", "web", url]).success();
+    for i in 0..3 {
+        repo.write(&format!("data/f{i}"), format!("file {i} of {name}\n"));
+    }
+    repo.write("single", format!("single of {name}\n"));
+    repo.gd(&["add", "-q", "data", "single"]).success();
+    repo
+}
+
+/// Objects served from `server.root` under `prefix`, as a push to it would leave them.
+fn seed_remote(from: &Dir<'_>, server: &crate::servers::Server, prefix: &str) {
+    let store = server.root.join(prefix);
+    std::fs::create_dir_all(&store).expect("create the store");
+    let out = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(from.path(".dvc/cache/files"))
+        .arg(&store)
+        .output()
+        .expect("cp");
+    assert!(out.status.success(), "{out:?}");
+}
+
+/// A remote that answers 503 twice per request, then works: push and pull retry with
+/// backoff and succeed.
+#[test]
+fn remote_answering_503_is_retried() {
+    let env = TestEnv::new();
+    let server = crate::servers::http_faulty_server("503x2");
+    let p = crate::servers::prefix("retry503");
+    let repo = repo_with_remote(&env, "r", &format!("{}/{p}", server.url));
+    repo.gd(&["push", "-q"]).success();
+    assert_eq!(
+        crate::concurrency::objects_match_names(&server.root.join(&p), "remote"),
+        5
+    );
+    repo.remove(".dvc/cache");
+    repo.remove("data");
+    repo.remove("single");
+    repo.gd(&["pull", "-q"]).success();
+    assert_eq!(repo.read("data/f1"), "file 1 of r\n");
+}
+
+/// A remote that answers 429 with `Retry-After: 2` for two seconds per path: the retries
+/// wait as long as the server asks (the backoff alone is 250 + 500 ms) and succeed.
+#[test]
+fn remote_answering_429_with_retry_after() {
+    let env = TestEnv::new();
+    let server = crate::servers::http_faulty_server("429:2");
+    let p = crate::servers::prefix("retry429");
+    let repo = repo_with_remote(&env, "r", &format!("{}/{p}", server.url));
+    let started = std::time::Instant::now();
+    repo.gd(&["push", "-q"]).success();
+    assert!(started.elapsed() >= std::time::Duration::from_secs(2));
+    assert_eq!(
+        crate::concurrency::objects_match_names(&server.root.join(&p), "remote"),
+        5
+    );
+}
+
+/// A remote that always answers 500: after the retries, dvc's `failed to push` / `failed
+/// to pull` with the remote's status named, exit 1, and nothing partial in the cache.
+#[test]
+fn remote_answering_500_fails_clearly() {
+    let env = TestEnv::new();
+    let server = crate::servers::http_faulty_server("500");
+    let p = crate::servers::prefix("fail500");
+    let repo = repo_with_remote(&env, "r", &format!("{}/{p}", server.url));
+    let started = std::time::Instant::now();
+    let out = repo.gd(&["push"]);
+    out.code(1)
+        .stderr_has("failed to push data to the cloud")
+        .stderr_has("500");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{out:?}"
+    );
+    seed_remote(&repo, server, &p);
+    repo.remove(".dvc/cache");
+    repo.remove("data");
+    let out = repo.gd(&["pull"]);
+    out.code(1).stderr_has("failed to pull data from the cloud");
+    crate::concurrency::objects_match_names(&repo.path(".dvc/cache"), "cache");
+    assert!(!repo.exists("data/f0"), "{out:?}");
+}
+
+/// Objects served slowly (3 s, with `read_timeout = 1`), truncated (the connection closes
+/// halfway through the announced length), or larger than the object: `pull` fails with
+/// a clear error naming the remote, and the cache holds no partial or wrong object.
+#[test]
+fn remote_objects_slow_truncated_or_oversized() {
+    let env = TestEnv::new();
+    for fault in ["slow:3", "truncate", "oversize"] {
+        let server = crate::servers::http_faulty_server(fault);
+        let p = crate::servers::prefix("objects");
+        let name = format!("r-{}", fault.replace(':', ""));
+        let repo = repo_with_remote(&env, &name, &format!("{}/{p}", server.url));
+        repo.gd(&["remote", "modify", "web", "read_timeout", "1"])
+            .success();
+        seed_remote(&repo, server, &p);
+        repo.remove(".dvc/cache");
+        repo.remove("data");
+        repo.remove("single");
+        let started = std::time::Instant::now();
+        let out = repo.gd(&["pull"]);
+        out.code(1).stderr_has("failed to pull data from the cloud");
+        assert!(
+            out.stderr.contains("'web'") || out.stderr.contains("web"),
+            "{fault}: {out:?}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "{fault}: {:?}",
+            started.elapsed()
+        );
+        let n = crate::concurrency::objects_match_names(&repo.path(".dvc/cache"), fault);
+        assert_eq!(n, 0, "{fault}: nothing enters the cache: {out:?}");
+        assert!(!repo.exists("single"), "{fault}: {out:?}");
+    }
+}
