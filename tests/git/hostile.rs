@@ -980,3 +980,41 @@ fn symlinks_pointing_outside() {
         "the out is a directory again"
     );
 }
+
+/// Config values of the wrong type in `.dvc/config` (a number, a boolean, a choice, a
+/// list): every command fails with dvc's configuration error and exit code (251), and
+/// writes nothing.
+#[test]
+fn config_values_of_the_wrong_type() {
+    let cases = [
+        "[core]\n    checksum_jobs = many\n",
+        "[core]\n    no_scm = sometimes\n",
+        "[cache]\n    type = bogus\n",
+        "[cache]\n    shared = world\n",
+        "[core]\n    remote = r\n['remote \"r\"']\n    url = /tmp/x\n    jobs = abc\n",
+        "[core]\n    remote = r\n['remote \"r\"']\n    url = s3://b/p\n    use_ssl = perhaps\n",
+        "[core]\n    remote = r\n['remote \"r\"']\n    url = https://example.com/p\n    read_timeout = soon\n",
+    ];
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    twin.write("f", "f\n");
+    for text in cases {
+        twin.both(|d| d.write(".dvc/config", text));
+        let before = disk_state(&twin.gd);
+        for args in [&["status"][..], &["add", "f"], &["push"]] {
+            let out = twin.run(args);
+            assert_eq!(
+                out.gd.code, out.dvc.code,
+                "{text:?} {args:?}:\n{:?}\n{:?}",
+                out.dvc, out.gd
+            );
+            out.gd.failure().stderr_has("ERROR: configuration error");
+        }
+        assert_eq!(
+            disk_state(&twin.gd),
+            before,
+            "{text:?}: something was written"
+        );
+    }
+}
