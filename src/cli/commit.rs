@@ -39,16 +39,18 @@ pub fn run(ctx: &Context, args: CommitArgs) -> CommandResult {
         recursive: args.recursive,
         with_deps: args.with_deps,
     };
-    let (repo, cwd, _all, _lock) = ctx.open_targets_for_write(&args.targets, options, |e| {
-        // dvc commits target by target, so its error names the target.
-        let prefix = match &e {
-            crate::data::repo::TargetError::NotTracked(rel, _) => {
-                format!("failed to commit {rel} - ")
-            }
-            _ => "failed to commit - ".to_string(),
-        };
-        super::error::targets_failed(&prefix, e)
-    })?;
+    let (repo, cwd, _all, _lock) = ctx
+        .open_targets_for_write(&args.targets, options, |e| {
+            // dvc commits target by target, so its error names the target.
+            let prefix = match &e {
+                crate::data::repo::TargetError::NotTracked(rel, _) => {
+                    format!("failed to commit {rel} - ")
+                }
+                _ => "failed to commit - ".to_string(),
+            };
+            super::error::targets_failed(&prefix, e)
+        })
+        .map_err(|e| e.lock_prefix("failed to commit - "))?;
     let mut scm = Scm::open(&repo.root, &repo.config);
     let targets: Vec<Option<&String>> = if args.targets.is_empty() {
         vec![None]

@@ -86,7 +86,8 @@ fn head_snapshot(repo: &crate::data::repo::Repo) -> CommandResult<Snapshot> {
 
 fn status(ctx: &Context, args: DataStatusArgs) -> CommandResult {
     let repo = ctx.open_repo()?;
-    let _lock = ctx.lock(&repo)?;
+    // No repo lock: dvc's `data status` takes none (it runs while another dvc holds
+    // it), and it only reads (the state DB is safe to share).
     let cwd = ctx.cwd()?;
     let abs = abs_targets(&cwd, &args.targets);
     let filter: Vec<String> = abs.iter().filter_map(|a| repo.rel(a)).collect();

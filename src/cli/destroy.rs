@@ -24,7 +24,9 @@ pub fn run(ctx: &Context, args: DestroyArgs) -> CommandResult {
             "failed to destroy DVC - cannot destroy without a confirmation from the user. Use `-f` to force.",
         ));
     }
-    let lock = ctx.lock(&repo)?;
+    let lock = ctx
+        .lock(&repo)
+        .map_err(|e| e.lock_prefix("failed to destroy DVC - "))?;
     unprotect::destroy(&repo, || drop(lock)).map_err(|e| {
         CommandError::context(super::error::ErrorKind::Failed, "failed to destroy DVC", e)
     })

@@ -174,7 +174,9 @@ fn target_roots(
 /// Run `diff`.
 pub fn run(ctx: &Context, args: DiffArgs) -> CommandResult {
     let repo = ctx.open_repo()?;
-    let _lock = ctx.lock(&repo)?;
+    let _lock = ctx
+        .lock(&repo)
+        .map_err(|e| e.lock_prefix("failed to get diff - "))?;
     let hide_missing = args.b_rev.is_some() || args.hide_missing;
     let has_commits = githistory::has_commits(&repo.root).unwrap_or(false);
     let (result, hashes) = if !has_commits {

@@ -99,6 +99,21 @@ impl CommandError {
         self.hints.push(hint.to_string());
         self
     }
+    /// Whether this is a busy lock: DVC's repo lock held by another process, or a path
+    /// a running `dvc repro` holds in `.dvc/tmp/rwlock`.
+    pub fn is_lock_busy(&self) -> bool {
+        self.source()
+            .and_then(|s| s.downcast_ref::<LockError>())
+            .is_some_and(LockError::is_busy)
+    }
+    /// A busy lock under dvc's headline for the command (`failed to commit - `): the
+    /// lock is taken before a command's own wording applies to its errors.
+    pub fn lock_prefix(mut self, prefix: impl Display) -> Self {
+        if self.is_lock_busy() {
+            self.message = Some(format!("{prefix}{}", self.message()));
+        }
+        self
+    }
     /// The typed source, for callers that decide on it.
     pub fn source(&self) -> Option<&(dyn std::error::Error + Send + Sync + 'static)> {
         self.source.as_deref()

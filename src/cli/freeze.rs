@@ -16,9 +16,12 @@ pub struct FreezeArgs {
 /// Run `freeze` (`frozen` true) or `unfreeze`.
 pub fn run(ctx: &Context, args: FreezeArgs, frozen: bool) -> CommandResult {
     let repo = ctx.open_repo()?;
-    let _lock = ctx.lock(&repo)?;
-    let cwd = ctx.cwd()?;
     let verb = if frozen { "freeze" } else { "unfreeze" };
+    // dvc takes the lock for each target in turn: the first one is named.
+    let _lock = ctx
+        .lock(&repo)
+        .map_err(|e| e.lock_prefix(format!("failed to {verb} '{}' - ", args.targets[0])))?;
+    let cwd = ctx.cwd()?;
     let mut failed = false;
     for t in &args.targets {
         match freeze::set_frozen(&cwd, t, frozen) {

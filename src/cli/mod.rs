@@ -240,6 +240,49 @@ pub fn usage_exit_code(kind: clap::error::ErrorKind) -> u8 {
 
 /// Dispatch one command.
 pub fn run(ctx: &Context, command: Command) -> CommandResult {
+    if handles_lock_errors(&command) {
+        busy_lock_fails(dispatch(ctx, command))
+    } else {
+        dispatch(ctx, command)
+    }
+}
+
+/// A busy lock as a handled failure (exit 1), see [`handles_lock_errors`].
+fn busy_lock_fails(result: CommandResult) -> CommandResult {
+    result.map_err(|mut e| {
+        if e.is_lock_busy() {
+            e.kind = error::ErrorKind::Failed;
+        }
+        e
+    })
+}
+
+/// Whether dvc's command catches its `DvcException`s itself (`logger.exception`, exit 1),
+/// so that a busy repo lock exits 1 rather than the 255 of dvc's top level: observed on
+/// dvc 3.67.1 with `.dvc/tmp/lock` held, `add`, `commit`, `remove`, `move`, `push`,
+/// `pull`, `fetch`, `diff`, `freeze`, `unfreeze`, `destroy`, `update`, `import` and
+/// `import-url` exit 1; `status` (also `-c`), `checkout` and `gc` exit 255.
+fn handles_lock_errors(command: &Command) -> bool {
+    matches!(
+        command,
+        Command::Add(_)
+            | Command::Commit(_)
+            | Command::Remove(_)
+            | Command::Move(_)
+            | Command::Push(_)
+            | Command::Pull(_)
+            | Command::Fetch(_)
+            | Command::Diff(_)
+            | Command::Freeze(_)
+            | Command::Unfreeze(_)
+            | Command::Destroy(_)
+            | Command::Update(_)
+            | Command::Import(_)
+            | Command::ImportUrl(_)
+    )
+}
+
+fn dispatch(ctx: &Context, command: Command) -> CommandResult {
     match command {
         Command::Init(a) => init::run(ctx, a),
         Command::Add(a) => add::run(ctx, a),
@@ -276,10 +319,10 @@ pub fn run(ctx: &Context, command: Command) -> CommandResult {
         Command::Uninstall(a) => install::run_uninstall(ctx, a),
         Command::Data(a) => ui::quiet_errors(ctx, data::run(ctx, a)),
         Command::Unprotect(a) => ui::quiet_errors(ctx, unprotect::run(ctx, a)),
-        Command::Freeze(a) => ui::quiet_errors(ctx, freeze::run(ctx, a, true)),
-        Command::Unfreeze(a) => ui::quiet_errors(ctx, freeze::run(ctx, a, false)),
+        Command::Freeze(a) => ui::quiet_errors(ctx, busy_lock_fails(freeze::run(ctx, a, true))),
+        Command::Unfreeze(a) => ui::quiet_errors(ctx, busy_lock_fails(freeze::run(ctx, a, false))),
         Command::CheckIgnore(a) => ui::quiet_errors(ctx, check_ignore::run(ctx, a)),
-        Command::Destroy(a) => ui::quiet_errors(ctx, destroy::run(ctx, a)),
+        Command::Destroy(a) => ui::quiet_errors(ctx, busy_lock_fails(destroy::run(ctx, a))),
         Command::Du(a) => ui::quiet_errors(ctx, du::run(ctx, a)),
         Command::Ls(a) => ls::run(ctx, a),
         Command::Get(a) => get::run(ctx, a),

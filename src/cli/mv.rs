@@ -19,7 +19,12 @@ pub struct MoveArgs {
 /// Run `move`.
 pub fn run(ctx: &Context, args: MoveArgs) -> CommandResult {
     let repo = ctx.open_repo()?;
-    let _lock = ctx.lock(&repo)?;
+    let _lock = ctx.lock(&repo).map_err(|e| {
+        e.lock_prefix(format!(
+            "failed to move '{}' -> '{}' - ",
+            args.src, args.dst
+        ))
+    })?;
     let cwd = ctx.cwd()?;
     let targets = abs_targets(&cwd, &[args.src.clone(), args.dst.clone()]);
     let src = targets[0].clone();

@@ -385,7 +385,13 @@ pub fn run(ctx: &Context, dir: Direction, args: TransferArgs, extra: Extra) -> C
         return Err(refuse_run_cache(dir.verb()));
     }
     let repo = ctx.open_repo()?;
-    let _lock = ctx.lock(&repo)?;
+    let _lock = ctx.lock(&repo).map_err(|e| {
+        let direction = if dir.verb() == "push" { "to" } else { "from" };
+        e.lock_prefix(format!(
+            "failed to {} data {direction} the cloud - ",
+            dir.verb()
+        ))
+    })?;
     let (stages, outs) = collect_outs(ctx, &repo, &args, &extra, dir.verb())?;
     let direction = match dir {
         Direction::Push => transfer::Direction::Push,

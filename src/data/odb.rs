@@ -120,6 +120,7 @@ pub struct Odb {
     root: PathBuf,
     types: Vec<LinkType>,
     reflink_works: OnceLock<bool>,
+    shared_group: bool,
 }
 
 impl Odb {
@@ -137,7 +138,67 @@ impl Odb {
             root,
             types,
             reflink_works: OnceLock::new(),
+            shared_group: false,
         }
+    }
+
+    /// `cache.shared = group`: directories this cache creates (the root included) get
+    /// mode 2775, as dvc makes them, so that every user of the group can add objects
+    /// beside another user's. Objects stay 0444.
+    pub fn with_shared_group(mut self, on: bool) -> Odb {
+        self.shared_group = on;
+        self
+    }
+
+    /// Create `dir` (a directory inside the cache) and its missing parents. With
+    /// `cache.shared = group`, each one created at or below the cache root gets mode 2775
+    /// before it appears under its name: it is made under a temp name, chmodded (mkdir's
+    /// mode is cut by the umask) and renamed into place without replacing anything, so
+    /// another user adding an object at the same moment never finds it 0755 (and is
+    /// refused), nor has it replaced under them (a plain rename replaces an empty
+    /// directory, and a file being created in the old one fails with ENOENT: seen in
+    /// tests/git/concurrency.rs). Directories that already exist are left alone:
+    /// another user's cannot be chmodded, and dvc failing on that is dvc#10057.
+    pub fn make_dir(&self, dir: &Path) -> io::Result<()> {
+        if !self.shared_group {
+            return fs::create_dir_all(dir);
+        }
+        let mut missing = Vec::new();
+        let mut at = Some(dir);
+        while let Some(p) = at {
+            if p.as_os_str().is_empty() || p.is_dir() {
+                break;
+            }
+            missing.push(p);
+            at = p.parent();
+        }
+        for p in missing.into_iter().rev() {
+            let parent = p.parent().unwrap_or(Path::new("."));
+            if !p.starts_with(&self.root) {
+                match fs::create_dir(p) {
+                    Err(e) if e.kind() != io::ErrorKind::AlreadyExists => return Err(e),
+                    _ => continue,
+                }
+            }
+            let tmp = temp_name(parent);
+            fs::create_dir(&tmp)?;
+            let placed = fs::set_permissions(&tmp, fs::Permissions::from_mode(0o2775))
+                .and_then(|()| rename_noreplace(&tmp, p));
+            if let Err(e) = placed {
+                let _ = fs::remove_dir(&tmp);
+                if !p.is_dir() {
+                    return Err(e);
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn make_parent(&self, path: &Path) -> Result<()> {
+        if let Some(p) = path.parent() {
+            self.make_dir(p).map_err(Error::io("create directory", p))?;
+        }
+        Ok(())
     }
 
     /// The cache root.
@@ -279,7 +340,7 @@ impl Odb {
         if is_trusted(&path) {
             return Ok(false);
         }
-        write_object(&path, bytes)?;
+        write_object(self, &path, bytes)?;
         Ok(true)
     }
 
@@ -303,7 +364,7 @@ impl Odb {
                 .as_ref()
                 .is_some_and(|m| m.is_file() && m.mode() & 0o7777 == 0o444);
             if !trusted {
-                write_object(&path, &buf)?;
+                write_object(self, &path, &buf)?;
             }
             return Ok(Added {
                 md5,
@@ -333,7 +394,8 @@ impl Odb {
     fn add_large(&self, mut file: File, src: &Path) -> Result<Added> {
         use std::os::unix::fs::MetadataExt as _;
         let tmp_dir = self.root.join("files").join("md5");
-        fs::create_dir_all(&tmp_dir).map_err(Error::io("create directory", &tmp_dir))?;
+        self.make_dir(&tmp_dir)
+            .map_err(Error::io("create directory", &tmp_dir))?;
         let before = file.metadata().map_err(Error::io("stat", src))?;
         let reflink = self.types.first() == Some(&LinkType::Reflink) && self.reflink_supported();
         if reflink {
@@ -385,7 +447,7 @@ impl Odb {
                 meta: Some(after),
             });
         }
-        make_parent(&dest)?;
+        self.make_parent(&dest)?;
         fs::set_permissions(tmp.path(), fs::Permissions::from_mode(0o444))
             .map_err(Error::io("chmod", tmp.path()))?;
         durability::object_file(tmp.as_file()).map_err(Error::io("fsync", tmp.path()))?;
@@ -411,7 +473,7 @@ impl Odb {
         if is_trusted(&dest) {
             return Ok(false);
         }
-        make_parent(&dest)?;
+        self.make_parent(&dest)?;
         let dir = dest
             .parent()
             .map(Path::to_path_buf)
@@ -592,25 +654,46 @@ impl Odb {
         let tmp = temp_name(&dir);
         let empty = oid == hash::EMPTY_MD5;
         let mut used = None;
+        let mut last_error = None;
         for t in &self.types {
-            let ok = match t {
-                LinkType::Reflink => {
-                    self.reflink_supported() && reflink_copy::reflink(&obj, &tmp).is_ok()
-                }
-                LinkType::Hardlink => !empty && fs::hard_link(&obj, &tmp).is_ok(),
+            let result = match t {
+                LinkType::Reflink if !self.reflink_supported() => Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "reflinks are not supported between the cache and the workspace",
+                )),
+                LinkType::Reflink => reflink_copy::reflink(&obj, &tmp),
+                LinkType::Hardlink if empty => Err(io::Error::new(
+                    io::ErrorKind::Unsupported,
+                    "empty files are not hardlinked",
+                )),
+                LinkType::Hardlink => fs::hard_link(&obj, &tmp),
                 LinkType::Symlink => {
                     let target = fs::canonicalize(&obj).unwrap_or(obj.clone());
-                    std::os::unix::fs::symlink(target, &tmp).is_ok()
+                    std::os::unix::fs::symlink(target, &tmp)
                 }
-                LinkType::Copy => copy_fresh(&obj, &tmp).is_ok(),
+                LinkType::Copy => copy_fresh(&obj, &tmp),
             };
-            if ok {
-                used = Some(*t);
-                break;
+            match result {
+                Ok(()) => {
+                    used = Some(*t);
+                    break;
+                }
+                Err(e) => last_error = Some(e),
             }
         }
         let Some(used) = used else {
-            // Empty files and odd filesystems: always fall back to a plain copy.
+            // An empty file is always copied (dvc links no empty file). Otherwise, when
+            // none of the configured `cache.type`s works (hardlink alone with the cache on
+            // another file system), the checkout fails as dvc's does: silently copying
+            // would spend the space the user chose links to save.
+            if !empty {
+                let _ = fs::remove_file(&tmp);
+                return Err(Error::Io(IoError {
+                    op: "link from the cache (no configured cache.type works) to",
+                    path: dest.to_path_buf(),
+                    source: last_error.unwrap_or_else(|| io::Error::other("no cache.type")),
+                }));
+            }
             copy_fresh(&obj, &tmp).map_err(Error::io("copy", &tmp))?;
             return self.finish_link(&tmp, dest, exec, LinkType::Copy);
         };
@@ -672,9 +755,25 @@ impl Odb {
                         return Ok(());
                     }
                 }
-                self.link(oid, legacy, dest, exec).map(|_| ())
+                self.link_or_keep(oid, legacy, dest, exec)
             }
-            LinkType::Symlink => self.link(oid, legacy, dest, exec).map(|_| ()),
+            LinkType::Symlink => self.link_or_keep(oid, legacy, dest, exec),
+        }
+    }
+
+    /// After `add`, a workspace file that none of the configured link types can link (the
+    /// cache on another file system with `cache.type = hardlink`) stays as it is, with
+    /// dvc's warning, and the add succeeds, as dvc's does.
+    fn link_or_keep(&self, oid: &str, legacy: bool, dest: &Path, exec: bool) -> Result<()> {
+        match self.link(oid, legacy, dest, exec) {
+            Err(Error::Io(IoError { op, .. })) if op.starts_with("link from the cache") => {
+                tracing::warn!(
+                    "Some targets could not be linked from cache to workspace. See <https://dvc.org/doc/user-guide/troubleshooting#cache-types> for more information. ('{}')",
+                    dest.display()
+                );
+                Ok(())
+            }
+            other => other.map(|_| ()),
         }
     }
 
@@ -753,13 +852,6 @@ pub fn is_trusted(path: &Path) -> bool {
     fs::symlink_metadata(path).is_ok_and(|m| m.is_file() && m.mode() & 0o7777 == 0o444)
 }
 
-fn make_parent(path: &Path) -> Result<()> {
-    if let Some(p) = path.parent() {
-        fs::create_dir_all(p).map_err(Error::io("create directory", p))?;
-    }
-    Ok(())
-}
-
 /// With `gitdvc.fsync` taking objects: fsync the directory an object was renamed into.
 fn sync_parent(path: &Path) -> Result<()> {
     match path.parent() {
@@ -773,7 +865,7 @@ fn sync_parent(path: &Path) -> Result<()> {
 /// pre-push that takes no lock) never sees a partial object at the final name.
 /// Whatever is at the final name (a stale, unverified object: callers skip trusted ones)
 /// is replaced by the rename.
-fn write_object(path: &Path, bytes: &[u8]) -> Result<()> {
+fn write_object(odb: &Odb, path: &Path, bytes: &[u8]) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = temp_name(dir);
     let create = || {
@@ -787,7 +879,7 @@ fn write_object(path: &Path, bytes: &[u8]) -> Result<()> {
         // The prefix directory is made on demand: no stat per object.
         let mut f = match create() {
             Err(e) if e.kind() == io::ErrorKind::NotFound => {
-                make_parent(path)?;
+                odb.make_parent(path)?;
                 create()
             }
             other => other,
@@ -808,6 +900,39 @@ fn write_object(path: &Path, bytes: &[u8]) -> Result<()> {
         let _ = fs::remove_file(&tmp);
     }
     written
+}
+
+/// `rename(from, to)` that fails with `AlreadyExists` rather than replace what is at `to`
+/// (`renameat2(RENAME_NOREPLACE)`; where the file system lacks it, a check first, which
+/// leaves a short window).
+fn rename_noreplace(from: &Path, to: &Path) -> io::Result<()> {
+    use std::os::unix::ffi::OsStrExt as _;
+    let c = |p: &Path| {
+        std::ffi::CString::new(p.as_os_str().as_bytes())
+            .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))
+    };
+    let (f, t) = (c(from)?, c(to)?);
+    // SAFETY: both are valid NUL-terminated paths that outlive the call.
+    let r = unsafe {
+        libc::renameat2(
+            libc::AT_FDCWD,
+            f.as_ptr(),
+            libc::AT_FDCWD,
+            t.as_ptr(),
+            libc::RENAME_NOREPLACE,
+        )
+    };
+    if r == 0 {
+        return Ok(());
+    }
+    let e = io::Error::last_os_error();
+    if e.raw_os_error() == Some(libc::EINVAL) {
+        if fs::symlink_metadata(to).is_ok() {
+            return Err(io::Error::from(io::ErrorKind::AlreadyExists));
+        }
+        return fs::rename(from, to);
+    }
+    Err(e)
 }
 
 /// A temp name in `dir` in DVC's style: `.<22 url-safe chars>.tmp`.

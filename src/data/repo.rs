@@ -311,7 +311,8 @@ impl Repo {
         })?;
         let cache_dir = config.cache_dir().unwrap_or_else(|| dvc_dir.join("cache"));
         let types = config.cache_types()?;
-        let odb = Odb::new(cache_dir, types);
+        let odb = Odb::new(cache_dir, types)
+            .with_shared_group(config.cache_shared().as_deref() == Some("group"));
         let (state, state_error) = if options.rehash {
             (None, None)
         } else {
@@ -387,6 +388,19 @@ impl Repo {
     /// Load one stage file (`x.dvc` or `dvc.lock`) given relative to the root.
     pub fn load_stage_file(&self, rel: &str) -> Result<Vec<Stage>, RepoError> {
         let abs = self.root.join(rel);
+        // A stage file too large to parse is refused before it is read into memory.
+        if let Ok(meta) = fs_err::metadata(&abs)
+            && meta.len() > dvcfile::MAX_STAGE_FILE as u64
+        {
+            return Err(RepoError::Parse {
+                file: rel.to_string(),
+                reason: format!(
+                    "validation failed: the file is {} bytes, larger than the {} MiB a stage file may be",
+                    meta.len(),
+                    dvcfile::MAX_STAGE_FILE >> 20
+                ),
+            });
+        }
         #[expect(
             clippy::disallowed_methods,
             reason = "the error variant names the operation and path itself"

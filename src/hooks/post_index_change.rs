@@ -209,9 +209,23 @@ pub fn run(input: &PostIndexChangeInput, env: &ProcessEnv) -> Result<i32, Error>
     // git runs this hook after closing the new index, and for some writes (`commit -a`,
     // `commit <paths>`) before renaming `index.lock` into place: then the lock holds what
     // the index is about to be.
+    // An `index.lock` may also be another git process's, half-written (an IDE's
+    // `git status` whose refresh fires this hook while a `git switch` writes its index):
+    // when it does not read as an index, the index itself is what this write left.
     let lock = git_dir.join("index.lock");
-    let index = lock.is_file().then_some(lock.as_path());
-    let listing = git.ls_files_raw(&["-s", "-t"], &pathspecs, index)?;
+    let listing = match lock
+        .is_file()
+        .then(|| git.ls_files_raw(&["-s", "-t"], &pathspecs, Some(lock.as_path())))
+    {
+        Some(Ok(listing)) => listing,
+        Some(Err(e)) => {
+            tracing::debug!(
+                "git-dvc: index.lock is not readable as an index ({e}); reading the index"
+            );
+            git.ls_files_raw(&["-s", "-t"], &pathspecs, None)?
+        }
+        None => git.ls_files_raw(&["-s", "-t"], &pathspecs, None)?,
+    };
     let current = parse_ls_files(&listing);
     // git's flags are not reliable here: `sparse-checkout set` reports "0 0".
     if dvc_dir_skipped(&listing) {

@@ -213,3 +213,277 @@ fn read_only_cache() {
     repo.gd(&["checkout", "-q", "f.txt.dvc"]).success();
     assert_eq!(repo.read("f.txt"), "cached\n");
 }
+
+/// A clock that goes backwards between `add` and `status`: the file is rewritten with
+/// the same size and an mtime in the past (and, the worst case, its old mtime exactly).
+/// The state DB must not trust the stale entry where dvc does not: `status` says what
+/// dvc says.
+#[test]
+fn clock_going_backwards_between_add_and_status() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    twin.write("f", "aaaa\n");
+    same(&twin, &["add", "-q", "f"]).success();
+    same(&twin, &["status"]).success().same_stdout();
+    let set_mtime = |d: &Dir<'_>, t: std::time::SystemTime| {
+        std::fs::File::options()
+            .write(true)
+            .open(d.path("f"))
+            .expect("open f")
+            .set_modified(t)
+            .expect("set mtime");
+    };
+    // An mtime a day before the add.
+    let day_ago = std::time::SystemTime::now() - std::time::Duration::from_secs(86_400);
+    twin.both(|d| {
+        d.chmod("f", 0o644);
+        std::fs::write(d.path("f"), "bbbb\n").expect("rewrite in place");
+        set_mtime(d, day_ago);
+    });
+    let out = same(&twin, &["status"]);
+    out.same_stdout();
+    out.gd.stdout_has("modified:");
+    // The old mtime exactly, in place (same inode and size): what dvc trusts is the
+    // reference.
+    twin.both(|d| {
+        std::fs::write(d.path("f"), "aaaa\n").expect("rewrite");
+    });
+    same(&twin, &["commit", "-q", "-f"]).success();
+    let recorded = std::fs::metadata(twin.gd.path("f"))
+        .expect("stat")
+        .modified()
+        .expect("mtime");
+    let recorded_dvc = std::fs::metadata(twin.dvc.path("f"))
+        .expect("stat")
+        .modified()
+        .expect("mtime");
+    std::fs::write(twin.gd.path("f"), "cccc\n").expect("rewrite");
+    std::fs::write(twin.dvc.path("f"), "cccc\n").expect("rewrite");
+    set_mtime(&twin.gd, recorded);
+    set_mtime(&twin.dvc, recorded_dvc);
+    same(&twin, &["status"]).same_stdout();
+}
+
+/// A cache on another file system than the workspace (a tmpfs): hardlinks fail across
+/// devices, so `cache.type = hardlink,copy` falls back to copy, as dvc does, and
+/// `cache.type = hardlink` alone fails like dvc's (no link type possible) and leaves the
+/// workspace file alone.
+#[test]
+fn cache_on_another_file_system() {
+    let env = TestEnv::new();
+    let disk = SmallDisk::mount(&env, "other-fs", 8 * 1024);
+    let twin = env.twin();
+    twin.init();
+    // The same commands on both sides; the caches differ, so trees are not compared.
+    let both = |args: &[&str]| -> (CommandOutput, CommandOutput) {
+        (twin.dvc.dvc(args), twin.gd.gd(args))
+    };
+    for (i, d) in [&twin.dvc, &twin.gd].iter().enumerate() {
+        let cache = disk.0.join(format!("cache{i}"));
+        d.dvc(&["cache", "dir", cache.to_str().expect("utf-8")])
+            .success();
+        d.dvc(&["config", "cache.type", "hardlink,copy"]).success();
+    }
+    twin.write("data/a", "a\n");
+    twin.write("data/b", "b\n");
+    let (d, g) = both(&["add", "-q", "data"]);
+    d.success();
+    g.success();
+    assert_eq!(twin.gd.read("data.dvc"), twin.dvc.read("data.dvc"));
+    twin.both(|d| d.remove("data"));
+    let (d, g) = both(&["checkout", "-q"]);
+    d.success();
+    g.success();
+    use std::os::unix::fs::MetadataExt as _;
+    let nlink = std::fs::metadata(twin.gd.path("data/a"))
+        .expect("stat")
+        .nlink();
+    assert_eq!(nlink, 1, "a copy, not a link");
+    assert_eq!(twin.gd.read("data/a"), "a\n");
+    // hardlink only: a failure, as dvc's.
+    twin.both(|d| {
+        d.dvc(&["config", "cache.type", "hardlink"]).success();
+        d.remove("data");
+    });
+    let (d, g) = both(&["checkout"]);
+    assert_eq!(g.code, d.code, "{d:?}\n{g:?}");
+    assert_ne!(g.code, 0, "{g:?}");
+    assert!(!twin.gd.exists("data/a") || twin.gd.read("data/a") == "a\n");
+    twin.write("new.txt", "new\n");
+    let (d, g) = both(&["add", "new.txt"]);
+    assert_eq!(g.code == 0, d.code == 0, "{d:?}\n{g:?}");
+    assert_eq!(
+        twin.gd.read("new.txt"),
+        "new\n",
+        "the workspace file survives a failed link"
+    );
+}
+
+/// A file in a tracked directory that cannot be read. Root reads everything, so the
+/// commands run as a Unix user the test creates, with the file chmodded 000: `add`
+/// fails naming the file and writes no pointer (dvc fails too, with an `unexpected
+/// error`); after a chmod it works.
+#[test]
+fn unreadable_file_in_a_tracked_directory() {
+    use crate::concurrency::{Users, as_user, chown};
+    let env = TestEnv::new();
+    let users = Users::create("ur", 1);
+    let (user, group) = (&users.users[0], &users.group);
+    set_mode(env.root(), 0o755);
+    for d in ["dvc-site-cache", "home/.cache", "home/.config"] {
+        set_mode(&env.root().join(d), 0o1777);
+    }
+    let repo = env.git_repo("r");
+    repo.gd(&["init", "-q"]).success();
+    repo.write("data/ok", "ok\n");
+    repo.write("data/secret", "no\n");
+    chown(&repo.path, user, group);
+    repo.chmod("data/secret", 0o000);
+    let gd = as_user(&repo, user, group, git_dvc_exe(), &["add", "data"]);
+    gd.failure().stderr_has("data/secret");
+    gd.stderr_has("Permission denied");
+    assert!(!gd.stderr.contains("panicked"), "{gd:?}");
+    assert!(
+        !repo.exists("data.dvc"),
+        "no pointer for data that was not read"
+    );
+    let dvc = as_user(
+        &repo,
+        user,
+        group,
+        &env.oracle_bin().join("dvc"),
+        &["add", "data"],
+    );
+    // dvc crashes here (`unexpected error`, 255): any clean failure will do.
+    assert_ne!(dvc.code, 0, "{dvc:?}");
+    repo.chmod("data/secret", 0o644);
+    as_user(&repo, user, group, git_dvc_exe(), &["add", "-q", "data"]).success();
+    repo.dvc(&["status"])
+        .success()
+        .stdout_has("Data and pipelines are up to date.");
+}
+
+/// A repository with a directory of three files and a file, its remote `web` at `url`.
+fn repo_with_remote<'a>(env: &'a TestEnv, name: &str, url: &str) -> Dir<'a> {
+    let repo = env.git_repo(name);
+    repo.gd(&["init", "-q"]).success();
+    repo.gd(&["remote", "add", "-d", "web", url]).success();
+    for i in 0..3 {
+        repo.write(&format!("data/f{i}"), format!("file {i} of {name}\n"));
+    }
+    repo.write("single", format!("single of {name}\n"));
+    repo.gd(&["add", "-q", "data", "single"]).success();
+    repo
+}
+
+/// Objects served from `server.root` under `prefix`, as a push to it would leave them.
+fn seed_remote(from: &Dir<'_>, server: &crate::servers::Server, prefix: &str) {
+    let store = server.root.join(prefix);
+    std::fs::create_dir_all(&store).expect("create the store");
+    let out = std::process::Command::new("cp")
+        .arg("-r")
+        .arg(from.path(".dvc/cache/files"))
+        .arg(&store)
+        .output()
+        .expect("cp");
+    assert!(out.status.success(), "{out:?}");
+}
+
+/// A remote that answers 503 twice per request, then works: push and pull retry with
+/// backoff and succeed.
+#[test]
+fn remote_answering_503_is_retried() {
+    let env = TestEnv::new();
+    let server = crate::servers::http_faulty_server("503x2");
+    let p = crate::servers::prefix("retry503");
+    let repo = repo_with_remote(&env, "r", &format!("{}/{p}", server.url));
+    repo.gd(&["push", "-q"]).success();
+    assert_eq!(
+        crate::concurrency::objects_match_names(&server.root.join(&p), "remote"),
+        5
+    );
+    repo.remove(".dvc/cache");
+    repo.remove("data");
+    repo.remove("single");
+    repo.gd(&["pull", "-q"]).success();
+    assert_eq!(repo.read("data/f1"), "file 1 of r\n");
+}
+
+/// A remote that answers 429 with `Retry-After: 2` for two seconds per path: the retries
+/// wait as long as the server asks (the backoff alone is 250 + 500 ms) and succeed.
+#[test]
+fn remote_answering_429_with_retry_after() {
+    let env = TestEnv::new();
+    let server = crate::servers::http_faulty_server("429:2");
+    let p = crate::servers::prefix("retry429");
+    let repo = repo_with_remote(&env, "r", &format!("{}/{p}", server.url));
+    let started = std::time::Instant::now();
+    repo.gd(&["push", "-q"]).success();
+    assert!(started.elapsed() >= std::time::Duration::from_secs(2));
+    assert_eq!(
+        crate::concurrency::objects_match_names(&server.root.join(&p), "remote"),
+        5
+    );
+}
+
+/// A remote that always answers 500: after the retries, dvc's `failed to push` / `failed
+/// to pull` with the remote's status named, exit 1, and nothing partial in the cache.
+#[test]
+fn remote_answering_500_fails_clearly() {
+    let env = TestEnv::new();
+    let server = crate::servers::http_faulty_server("500");
+    let p = crate::servers::prefix("fail500");
+    let repo = repo_with_remote(&env, "r", &format!("{}/{p}", server.url));
+    let started = std::time::Instant::now();
+    let out = repo.gd(&["push"]);
+    out.code(1)
+        .stderr_has("failed to push data to the cloud")
+        .stderr_has("500");
+    assert!(
+        started.elapsed() < std::time::Duration::from_secs(30),
+        "{out:?}"
+    );
+    seed_remote(&repo, server, &p);
+    repo.remove(".dvc/cache");
+    repo.remove("data");
+    let out = repo.gd(&["pull"]);
+    out.code(1).stderr_has("failed to pull data from the cloud");
+    crate::concurrency::objects_match_names(&repo.path(".dvc/cache"), "cache");
+    assert!(!repo.exists("data/f0"), "{out:?}");
+}
+
+/// Objects served slowly (3 s, with `read_timeout = 1`), truncated (the connection closes
+/// halfway through the announced length), or larger than the object: `pull` fails with
+/// a clear error naming the remote, and the cache holds no partial or wrong object.
+#[test]
+fn remote_objects_slow_truncated_or_oversized() {
+    let env = TestEnv::new();
+    for fault in ["slow:3", "truncate", "oversize"] {
+        let server = crate::servers::http_faulty_server(fault);
+        let p = crate::servers::prefix("objects");
+        let name = format!("r-{}", fault.replace(':', ""));
+        let repo = repo_with_remote(&env, &name, &format!("{}/{p}", server.url));
+        repo.gd(&["remote", "modify", "web", "read_timeout", "1"])
+            .success();
+        seed_remote(&repo, server, &p);
+        repo.remove(".dvc/cache");
+        repo.remove("data");
+        repo.remove("single");
+        let started = std::time::Instant::now();
+        let out = repo.gd(&["pull"]);
+        out.code(1).stderr_has("failed to pull data from the cloud");
+        assert!(
+            out.stderr.contains("'web'") || out.stderr.contains("web"),
+            "{fault}: {out:?}"
+        );
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(60),
+            "{fault}: {:?}",
+            started.elapsed()
+        );
+        let n = crate::concurrency::objects_match_names(&repo.path(".dvc/cache"), fault);
+        assert_eq!(n, 0, "{fault}: nothing enters the cache: {out:?}");
+        assert!(!repo.exists("single"), "{fault}: {out:?}");
+    }
+}

@@ -679,3 +679,342 @@ fn issue_12_dir_manifest_entries_in_git_or_dvc_are_refused() {
         }
     }
 }
+
+/// `.dir` manifests that list one path twice, a path both as a file and a directory, or a
+/// `.dir` object as a file's md5: refused before anything is written. Paths differing
+/// only in case are two files, as in dvc (on a case-sensitive file system).
+#[test]
+fn dir_manifest_duplicates_case_and_nested_manifests() {
+    let env = TestEnv::new();
+    let repo = repo(&env);
+    let a = put_object(&repo, b"aaa", "");
+    let b = put_object(&repo, b"bbb", "");
+    let manifest = |entries: &[(&str, &str)]| {
+        let json: Vec<String> = entries
+            .iter()
+            .map(|(rel, md5)| format!("{{\"md5\": \"{md5}\", \"relpath\": \"{rel}\"}}"))
+            .collect();
+        put_object(&repo, format!("[{}]", json.join(", ")).as_bytes(), ".dir")
+    };
+    let other = manifest(&[("x", &a)]);
+    let cases = [
+        ("a path listed twice", manifest(&[("f", &a), ("f", &b)])),
+        (
+            "a file and a directory",
+            manifest(&[("x", &a), ("x/y", &b)]),
+        ),
+        ("another .dir as a file", manifest(&[("sub", &other)])),
+    ];
+    for (what, oid) in &cases {
+        repo.write("data.dvc", dir_out(oid, "data"));
+        let out = repo.gd(&["checkout", "-f"]);
+        refused(&out, &oid[2..10]);
+        assert!(
+            out.stderr.contains("invalid .dir manifest"),
+            "{what}: {out:?}"
+        );
+        assert!(!repo.exists("data"), "{what}: something was written");
+        repo.gd(&["status"]).success().stdout_has("not in cache");
+    }
+    // A manifest whose entry names the manifest itself (the object at the name is
+    // trusted, 0444, so it is not re-hashed): refused, no recursion.
+    let self_oid = md5_hex(b"placeholder");
+    let body = format!("[{{\"md5\": \"{self_oid}.dir\", \"relpath\": \"me\"}}]");
+    let rel = cache_rel(&format!("{self_oid}.dir"));
+    repo.write(&rel, body);
+    repo.chmod(&rel, 0o444);
+    repo.write("data.dvc", dir_out(&format!("{self_oid}.dir"), "data"));
+    refused(&repo.gd(&["checkout", "-f"]), &self_oid[2..10]);
+    assert!(!repo.exists("data"));
+    // Case: two files.
+    let oid = manifest(&[("F", &a), ("f", &b)]);
+    repo.write("data.dvc", dir_out(&oid, "data"));
+    repo.gd(&["checkout", "-q"]).success();
+    assert_eq!(repo.read("data/F"), "aaa");
+    assert_eq!(repo.read("data/f"), "bbb");
+}
+
+/// YAML built to exhaust a parser: aliases that expand exponentially, flow collections
+/// nested 200,000 deep, block mappings nested 3,000 deep. Each is a clear error naming the
+/// file within a few seconds (the deep flow nesting ran for minutes before the depth was
+/// bounded), exit 1 as dvc's for a `.dvc` it cannot parse.
+#[test]
+fn yaml_bombs_in_a_dvc_file() {
+    let mut laughs = String::from("a0: &a0 [x, x, x, x, x, x, x, x, x, x]\n");
+    for i in 1..12 {
+        let refs = vec![format!("*a{}", i - 1); 10].join(", ");
+        laughs.push_str(&format!("a{i}: &a{i} [{refs}]\n"));
+    }
+    laughs.push_str(
+        "outs:\n- md5: b1946ac92492d2347c6235b4d2611184\n  path: x\n  hash: md5\n  meta: *a11\n",
+    );
+    let deep_flow = format!("outs: {}{}\n", "[".repeat(200_000), "]".repeat(200_000));
+    let deep_block: String = (0..3000)
+        .map(|i| format!("{}k{i}:\n", "  ".repeat(i)))
+        .collect();
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.gd.gd(&["init", "-q"]).success();
+    for (what, text) in [
+        ("aliases", laughs),
+        ("flow", deep_flow),
+        ("block", deep_block),
+    ] {
+        twin.gd.write("bomb.dvc", &text);
+        let started = std::time::Instant::now();
+        let out = twin.gd.gd(&["status"]);
+        assert!(
+            started.elapsed() < std::time::Duration::from_secs(20),
+            "{what}: status took {:?}",
+            started.elapsed()
+        );
+        refused(&out, "bomb.dvc");
+        // dvc's exit code for a `.dvc` it cannot parse (ruamel itself spends minutes on
+        // these, so dvc is not run on them).
+        assert_eq!(out.code, 1, "{what}: {out:?}");
+        twin.gd.remove("bomb.dvc");
+    }
+}
+
+/// A `.dvc` file of 300 MiB: refused with a clear error before it is read (memory stays
+/// small), for every command that loads the stages.
+#[test]
+fn a_dvc_file_of_hundreds_of_mib() {
+    let env = TestEnv::new();
+    let repo = repo(&env);
+    repo.write("ok.txt", "ok\n");
+    let f = std::fs::File::create(repo.path("huge.dvc")).expect("create");
+    f.set_len(300 << 20).expect("a sparse 300 MiB file");
+    drop(f);
+    for args in [
+        &["status"][..],
+        &["checkout"],
+        &["add", "ok.txt"],
+        &["push"],
+    ] {
+        let mut cmd = repo.command("/usr/bin/time");
+        cmd.args(["-f", "maxrss=%M"]).arg(git_dvc_exe()).args(args);
+        let out = run_command(cmd, None);
+        refused(&out, "huge.dvc");
+        assert!(
+            out.stderr.contains("larger than the 32 MiB"),
+            "{args:?}: {out:?}"
+        );
+        let rss: u64 = out
+            .stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("maxrss="))
+            .and_then(|v| v.trim().parse().ok())
+            .expect("maxrss line");
+        assert!(rss < 100 * 1024, "{args:?}: {rss} KiB of memory");
+    }
+}
+
+/// Malformed pkt-line streams sent to the filter process after a good handshake: a bad
+/// length, a length of 1..3, an oversize length, a truncated packet, a flush where a
+/// header or the content was due. The filter exits (no hang), says what was wrong, does
+/// not panic, and writes nothing into the repository. A broken frame ends the session
+/// with a non-zero exit; a well-framed request without a pathname is answered
+/// `status=error` and the session goes on.
+#[test]
+fn filter_process_with_broken_pkt_lines() {
+    fn pkt(s: &str) -> Vec<u8> {
+        let mut v = format!("{:04x}", s.len() + 4).into_bytes();
+        v.extend_from_slice(s.as_bytes());
+        v
+    }
+    let mut hello = Vec::new();
+    for p in ["git-filter-client\n", "version=2\n"] {
+        hello.extend(pkt(p));
+    }
+    hello.extend(b"0000");
+    for p in [
+        "capability=clean\n",
+        "capability=smudge\n",
+        "capability=delay\n",
+    ] {
+        hello.extend(pkt(p));
+    }
+    hello.extend(b"0000");
+    let smudge_head = [
+        pkt("command=smudge\n"),
+        pkt("pathname=f.dvc\n"),
+        pkt("can-delay=1\n"),
+    ]
+    .concat();
+    let cases: Vec<(&str, Vec<u8>)> = vec![
+        (
+            "not hex",
+            [hello.clone(), b"zzzzcommand=clean\n".to_vec()].concat(),
+        ),
+        ("length 3", [hello.clone(), b"0003".to_vec()].concat()),
+        ("oversize", [hello.clone(), b"fff0abc".to_vec()].concat()),
+        (
+            "truncated",
+            [hello.clone(), b"0040command=smu".to_vec()].concat(),
+        ),
+        (
+            "flush before the pathname",
+            [
+                hello.clone(),
+                pkt("command=smudge\n"),
+                b"0000".to_vec(),
+                b"0000".to_vec(),
+            ]
+            .concat(),
+        ),
+        (
+            "content never flushed",
+            [
+                hello.clone(),
+                smudge_head.clone(),
+                b"0000".to_vec(),
+                pkt("outs:\n"),
+            ]
+            .concat(),
+        ),
+        (
+            "flush inside the handshake",
+            [
+                pkt("git-filter-client\n"),
+                b"0000".to_vec(),
+                b"0000".to_vec(),
+            ]
+            .concat(),
+        ),
+    ];
+    let env = TestEnv::new();
+    let repo = repo(&env);
+    repo.write("f", "data\n");
+    repo.gd(&["add", "-q", "f"]).success();
+    repo.remove("f");
+    let before = disk_state(&repo);
+    for (what, input) in cases {
+        let mut cmd = repo.command(git_dvc_filter_exe());
+        cmd.env("GIT_DVC_SKIP_SMUDGE", "0");
+        let out = run_command(cmd, Some(&input));
+        assert!(
+            out.code != 101 && !out.stderr.contains("panicked") && out.signal.is_none(),
+            "{what}: {out:?}"
+        );
+        if what == "flush before the pathname" {
+            assert!(out.stdout.contains("status=error"), "{what}: {out:?}");
+        } else {
+            assert_ne!(out.code, 0, "{what}: a broken stream must fail: {out:?}");
+        }
+        assert!(!out.stderr.is_empty(), "{what}: say what was wrong");
+        assert_eq!(
+            disk_state(&repo),
+            before,
+            "{what}: the filter wrote something"
+        );
+    }
+}
+
+/// Symlinks that point outside: one inside a tracked directory (dvc hashes what it
+/// points to; so must git-dvc, and checkout writes a regular file, never through the
+/// link), a cache object that is a symlink to a file outside (never trusted, never
+/// checked out), and a tracked directory replaced by a symlink to outside between two
+/// commands (no command writes through it; `checkout -f` replaces it).
+#[test]
+fn symlinks_pointing_outside() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    env.dir("outside").write("secret", "outside data\n");
+    let outside_file = env.root().join("outside/secret");
+    for d in [&twin.dvc, &twin.gd] {
+        d.write("data/a", "a\n");
+        std::os::unix::fs::symlink(&outside_file, d.path("data/link")).expect("symlink");
+    }
+    same(&twin, &["add", "-q", "data"]).same_code();
+    assert_eq!(
+        twin.gd.read("data.dvc"),
+        twin.dvc.read("data.dvc"),
+        "the same pointer as dvc's"
+    );
+    let outside = || listing(&env.root().join("outside"));
+    let before = outside();
+    // A cache object replaced by a symlink to the outside file.
+    let obj = cache_rel(&md5_hex(b"a\n"));
+    let gd = &twin.gd;
+    std::fs::remove_file(gd.path(&obj)).expect("remove object");
+    std::os::unix::fs::symlink(&outside_file, gd.path(&obj)).expect("symlink object");
+    gd.remove("data");
+    let out = gd.gd(&["checkout"]);
+    out.failure();
+    assert!(
+        !gd.exists("data/a") || gd.read("data/a") == "a\n",
+        "checked out through a symlinked object"
+    );
+    assert_eq!(
+        std::fs::read_to_string(&outside_file).expect("read"),
+        "outside data\n"
+    );
+    // (checkout may have removed the untrusted entry from the cache.)
+    let _ = std::fs::remove_file(gd.path(&obj));
+    gd.write(&obj, "a\n");
+    gd.chmod(&obj, 0o444);
+    gd.gd(&["checkout", "-q", "-f"]).success();
+    // The tracked directory replaced by a symlink to outside.
+    gd.remove("data");
+    std::os::unix::fs::symlink(env.root().join("outside"), gd.path("data")).expect("symlink");
+    // (`commit` and `add` read through the link, as dvc does, and write only the cache.)
+    for args in [
+        &["checkout"][..],
+        &["status"],
+        &["commit", "-f"],
+        &["add", "data"],
+    ] {
+        gd.gd(args);
+        assert_eq!(outside(), before, "{args:?} wrote through the symlink");
+    }
+    // `checkout -f` replaces the link with the directory (dvc 3.67.1 writes through it
+    // instead, deleting what the directory it points to holds).
+    gd.gd(&["checkout", "-q", "-f"]).success();
+    assert_eq!(outside(), before, "checkout -f wrote through the symlink");
+    assert!(
+        std::fs::symlink_metadata(gd.path("data"))
+            .expect("stat")
+            .is_dir(),
+        "the out is a directory again"
+    );
+}
+
+/// Config values of the wrong type in `.dvc/config` (a number, a boolean, a choice, a
+/// list): every command fails with dvc's configuration error and exit code (251), and
+/// writes nothing.
+#[test]
+fn config_values_of_the_wrong_type() {
+    let cases = [
+        "[core]\n    checksum_jobs = many\n",
+        "[core]\n    no_scm = sometimes\n",
+        "[cache]\n    type = bogus\n",
+        "[cache]\n    shared = world\n",
+        "[core]\n    remote = r\n['remote \"r\"']\n    url = /tmp/x\n    jobs = abc\n",
+        "[core]\n    remote = r\n['remote \"r\"']\n    url = s3://b/p\n    use_ssl = perhaps\n",
+        "[core]\n    remote = r\n['remote \"r\"']\n    url = https://example.com/p\n    read_timeout = soon\n",
+    ];
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    twin.write("f", "f\n");
+    for text in cases {
+        twin.both(|d| d.write(".dvc/config", text));
+        let before = disk_state(&twin.gd);
+        for args in [&["status"][..], &["add", "f"], &["push"]] {
+            let out = twin.run(args);
+            assert_eq!(
+                out.gd.code, out.dvc.code,
+                "{text:?} {args:?}:\n{:?}\n{:?}",
+                out.dvc, out.gd
+            );
+            out.gd.failure().stderr_has("ERROR: configuration error");
+        }
+        assert_eq!(
+            disk_state(&twin.gd),
+            before,
+            "{text:?}: something was written"
+        );
+    }
+}

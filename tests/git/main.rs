@@ -14,6 +14,7 @@ mod add;
 mod checkout;
 mod commands;
 mod compat;
+mod concurrency;
 mod config;
 mod config_remote;
 mod crash;

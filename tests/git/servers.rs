@@ -178,6 +178,15 @@ fn start_http(name: &str, auth: Option<&str>) -> Result<Server, String> {
 }
 
 fn start_http_with(name: &str, auth: Option<&str>, corrupt: bool) -> Result<Server, String> {
+    start_http_faulty(name, auth, corrupt, None)
+}
+
+fn start_http_faulty(
+    name: &str,
+    auth: Option<&str>,
+    corrupt: bool,
+    fault: Option<&str>,
+) -> Result<Server, String> {
     let dir = server_dir(name);
     let root = dir.join("root");
     fs::create_dir_all(&root).map_err(|e| e.to_string())?;
@@ -195,6 +204,9 @@ fn start_http_with(name: &str, auth: Option<&str>, corrupt: bool) -> Result<Serv
     if corrupt {
         cmd.env("HTTP_CORRUPT_UPLOADS", "1");
     }
+    if let Some(f) = fault {
+        cmd.env("HTTP_FAULT", f);
+    }
     spawn_daemon(name, cmd, &dir, port)?;
     Ok(Server {
         url: format!("http://127.0.0.1:{port}"),
@@ -208,6 +220,27 @@ pub fn http_corrupting_server() -> &'static Server {
     started(&S, "HTTP (corrupting uploads)", || {
         start_http_with("http-corrupt", None, true)
     })
+}
+
+/// HTTP servers with one fault each (`HTTP_FAULT` of `tests/servers/http_server.py`):
+/// `503x2`, `429:2`, `500`, `slow:3`, `truncate`, `oversize`. One server per fault and
+/// test process, started on first use.
+pub fn http_faulty_server(fault: &'static str) -> &'static Server {
+    use std::collections::HashMap;
+    use std::sync::Mutex;
+    static S: OnceLock<Mutex<HashMap<&'static str, &'static Server>>> = OnceLock::new();
+    let map = S.get_or_init(|| Mutex::new(HashMap::new()));
+    let mut map = map.lock().expect("faulty servers");
+    if let Some(s) = map.get(fault) {
+        return s;
+    }
+    let name = format!("http-fault-{}", fault.replace([':', 'x'], "-"));
+    let server = match start_http_faulty(&name, None, false, Some(fault)) {
+        Ok(s) => Box::leak(Box::new(s)),
+        Err(e) => panic!("the HTTP server with fault {fault} is not available: {e}"),
+    };
+    map.insert(fault, server);
+    server
 }
 
 /// The harness's HTTP server (no authentication).

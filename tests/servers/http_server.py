@@ -1,11 +1,21 @@
 
-import base64, http.server, os, re, sys, tempfile
+import base64, http.server, os, re, sys, tempfile, threading, time
 from urllib.parse import unquote
 
 HOST, PORT, ROOT = sys.argv[1], int(sys.argv[2]), os.path.realpath(sys.argv[3])
 AUTH = os.environ.get("HTTP_AUTH")
 # A faulty store for the tests: uploads are kept with their first byte changed.
 CORRUPT = os.environ.get("HTTP_CORRUPT_UPLOADS") == "1"
+# More faults, for requests under /files/ only (HTTP_FAULT):
+#   503x<N>      the first N requests of each method and path answer 503
+#   429:<S>      a path answers 429 with `Retry-After: S` until S seconds after its first 429
+#   500          every request answers 500
+#   slow:<S>     GET waits S seconds before it answers
+#   truncate     GET announces the whole length and sends half, then closes
+#   oversize     GET sends 16 bytes more than the object (and says so in Content-Length)
+FAULT = os.environ.get("HTTP_FAULT", "")
+SEEN = {}
+SEEN_LOCK = threading.Lock()
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -46,11 +56,42 @@ class Handler(http.server.BaseHTTPRequestHandler):
             except Exception:
                 self.close_connection = True
 
+    def _fault(self):
+        """Answers the request with the configured fault; True when it did."""
+        if not FAULT or "/files/" not in self.path:
+            return False
+        key = (self.command, self.path)
+        if FAULT.startswith("503x"):
+            with SEEN_LOCK:
+                SEEN[key] = SEEN.get(key, 0) + 1
+                n = SEEN[key]
+            if n <= int(FAULT[4:]):
+                self._drain()
+                self._send(503, b"busy\n")
+                return True
+        elif FAULT.startswith("429:"):
+            wait = int(FAULT[4:])
+            with SEEN_LOCK:
+                first = SEEN.setdefault(self.path, time.monotonic())
+            if time.monotonic() - first < wait:
+                self._drain()
+                self._send(429, b"slow down\n", [("Retry-After", str(wait))])
+                return True
+        elif FAULT == "500":
+            self._drain()
+            self._send(500, b"broken\n")
+            return True
+        elif FAULT.startswith("slow:") and self.command == "GET":
+            time.sleep(float(FAULT[5:]))
+        return False
+
     def do_HEAD(self):
         self.do_GET()
 
     def do_GET(self):
         if not self._authorized():
+            return
+        if self._fault():
             return
         p = self._path()
         if p is None or not os.path.isfile(p):
@@ -68,17 +109,27 @@ class Handler(http.server.BaseHTTPRequestHandler):
             if start > end:
                 return self._send(416, b"", [("Content-Range", "bytes */%d" % size)])
             code = 206
+        extra = 16 if FAULT == "oversize" and "/files/" in self.path else 0
         self.send_response(code)
-        self.send_header("Content-Length", str(end - start + 1 if size else 0))
+        self.send_header("Content-Length", str((end - start + 1 if size else 0) + extra))
         self.send_header("Accept-Ranges", "bytes")
         if code == 206:
             self.send_header("Content-Range", "bytes %d-%d/%d" % (start, end, size))
         self.end_headers()
         if self.command == "HEAD" or size == 0:
             return
+        if extra:
+            with open(p, "rb") as f:
+                f.seek(start)
+                self.wfile.write(f.read(end - start + 1) + b"\0" * extra)
+            return
         with open(p, "rb") as f:
             f.seek(start)
             left = end - start + 1
+            if FAULT == "truncate" and "/files/" in self.path:
+                self.wfile.write(f.read(max(1, left // 2)))
+                self.close_connection = True
+                return
             while left > 0:
                 chunk = f.read(min(left, 1 << 16))
                 if not chunk:
@@ -112,6 +163,8 @@ class Handler(http.server.BaseHTTPRequestHandler):
 
     def do_POST(self):
         if not self._authorized():
+            return
+        if self._fault():
             return
         p = self._path()
         if p is None:

@@ -55,7 +55,7 @@ mod stage_md5;
 
 pub use edit::{FileUpdate, OutUpdate, add_dep_hashes, rewrite};
 pub use lock::{LockFile, LockStage, parse_lock, rewrite_lock, rewrite_lock_entries};
-pub use parse::parse;
+pub use parse::{MAX_STAGE_FILE, parse};
 pub use render::{render_import, render_new};
 pub use stage_md5::{refresh_stage_md5, stage_md5, stage_md5_changed};
 

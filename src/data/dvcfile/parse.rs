@@ -60,9 +60,74 @@ const DEP_KEYS: &[&str] = &[
     "fs_config",
 ];
 
+/// The largest `.dvc` or `dvc.lock` text parsed (32 MiB). Real ones are a few KiB;
+/// parsing costs several times the text in memory, so a file of hundreds of MiB (a
+/// hostile or broken one) is refused up front rather than parsed.
+pub const MAX_STAGE_FILE: usize = 32 << 20;
+
+/// Flow collections (`[`, `{`) nested deeper than this are refused before parsing.
+/// libyaml's scanner is quadratic in the flow depth (each token rescans the open
+/// levels), so `[[[[…` 200,000 deep ran for minutes before serde_yaml's own recursion
+/// limit (128, the same as this) could refuse it, and the limit bounds the cost per
+/// token. Brackets inside quoted scalars and comments are not counted; unbalanced ones in
+/// plain scalars are, which only makes this count high, and no real file comes near it.
+const MAX_FLOW_DEPTH: usize = 128;
+
+fn flow_depth_exceeds(text: &str, limit: usize) -> bool {
+    let (mut depth, mut quote, mut comment) = (0usize, None::<u8>, false);
+    let mut prev = b'\n';
+    let bytes = text.as_bytes();
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        if comment {
+            comment = b != b'\n';
+        } else if let Some(q) = quote {
+            if q == b'"' && b == b'\\' {
+                i += 1;
+            } else if b == q {
+                quote = None;
+            }
+        } else {
+            match b {
+                b'#' if prev.is_ascii_whitespace() => comment = true,
+                b'\'' | b'"'
+                    if matches!(prev, b' ' | b'\t' | b'\n' | b'[' | b'{' | b',' | b':') =>
+                {
+                    quote = Some(b)
+                }
+                b'[' | b'{' => {
+                    depth += 1;
+                    if depth > limit {
+                        return true;
+                    }
+                }
+                b']' | b'}' => depth = depth.saturating_sub(1),
+                _ => {}
+            }
+        }
+        prev = b;
+        i += 1;
+    }
+    false
+}
+
 pub(super) fn load(text: &str) -> Result<Value, ParseError> {
     // serde_yaml rejects multi-document streams and conflict markers with an error; it never
-    // panics on input. Recursion and alias expansion are bounded by the library.
+    // panics on input. Recursion (128) and alias expansion are bounded by the library;
+    // size and flow depth, which it would spend minutes on first, are bounded here.
+    if text.len() > MAX_STAGE_FILE {
+        return err(format!(
+            "the file is {} bytes, larger than the {} MiB a stage file may be",
+            text.len(),
+            MAX_STAGE_FILE >> 20
+        ));
+    }
+    if flow_depth_exceeds(text, MAX_FLOW_DEPTH) {
+        return err(format!(
+            "invalid YAML (possible merge conflicts): collections nested deeper than {MAX_FLOW_DEPTH} levels"
+        ));
+    }
     match serde_yaml::from_str::<Value>(text) {
         Ok(v) => Ok(v),
         Err(e) => err(format!("invalid YAML (possible merge conflicts): {e}")),

@@ -96,6 +96,34 @@ pub(crate) fn status_kind(status: StatusCode) -> RequestKind {
     }
 }
 
+/// The longest `Retry-After` honoured (a store asking for more gets a failure sooner).
+const MAX_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// A 429 or 503 whose response says how long to wait (`Retry-After` in seconds; the
+/// HTTP-date form is not used by object stores and is ignored) becomes
+/// [`RequestKind::Throttled`], which the transfer's retries wait for.
+trait Throttled {
+    fn throttled(self, resp: &reqwest::Response) -> Self;
+}
+
+impl Throttled for RemoteError {
+    fn throttled(mut self, resp: &reqwest::Response) -> Self {
+        let status = resp.status().as_u16();
+        let wait = resp
+            .headers()
+            .get(reqwest::header::RETRY_AFTER)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|v| v.trim().parse::<u64>().ok())
+            .map(|s| std::time::Duration::from_secs(s).min(MAX_RETRY_AFTER));
+        if let (RemoteError::Request { kind, .. }, Some(wait), 429 | 503) =
+            (&mut self, wait, status)
+        {
+            *kind = RequestKind::Throttled(wait);
+        }
+        self
+    }
+}
+
 /// The class of a client error (no status).
 pub(crate) fn error_kind(e: &reqwest::Error) -> RequestKind {
     if e.is_timeout() {
@@ -246,7 +274,7 @@ impl HttpRemote {
         match resp.status() {
             s if s.is_success() => Ok(true),
             StatusCode::NOT_FOUND => Ok(false),
-            s => Err(self.status_error("check", key, s)),
+            s => Err(self.status_error("check", key, s).throttled(&resp)),
         }
     }
 
@@ -277,7 +305,7 @@ impl HttpRemote {
             .map_err(|e| self.client_error("upload", key, &e))?;
         match resp.status() {
             s if s.is_success() => Ok(()),
-            s => Err(self.status_error("upload", key, s)),
+            s => Err(self.status_error("upload", key, s).throttled(&resp)),
         }
     }
 
@@ -296,7 +324,7 @@ impl HttpRemote {
                     key: key.to_string(),
                 });
             }
-            s => return Err(self.status_error("download", key, s)),
+            s => return Err(self.status_error("download", key, s).throttled(&resp)),
         }
         use futures_util::TryStreamExt;
         let stream = resp

@@ -53,6 +53,8 @@ pub enum RequestKind {
     Timeout,
     /// A retry may succeed: connection resets, 5xx, throttling.
     Transient,
+    /// The store asked to wait (429 or 503 with `Retry-After`): retry after that long.
+    Throttled(std::time::Duration),
     /// Anything else: retrying will not help.
     Permanent,
 }
@@ -130,7 +132,10 @@ impl RemoteError {
     pub fn is_retriable(&self) -> bool {
         match self {
             RemoteError::Request { kind, .. } => {
-                matches!(kind, RequestKind::Timeout | RequestKind::Transient)
+                matches!(
+                    kind,
+                    RequestKind::Timeout | RequestKind::Transient | RequestKind::Throttled(_)
+                )
             }
             RemoteError::Io(IoError { source, .. }) => matches!(
                 source.kind(),
@@ -139,6 +144,17 @@ impl RemoteError {
                     | std::io::ErrorKind::WouldBlock
             ),
             _ => false,
+        }
+    }
+
+    /// How long the store asked to wait before a retry (`Retry-After`), if it did.
+    pub fn retry_after(&self) -> Option<std::time::Duration> {
+        match self {
+            RemoteError::Request {
+                kind: RequestKind::Throttled(d),
+                ..
+            } => Some(*d),
+            _ => None,
         }
     }
 

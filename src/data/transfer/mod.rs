@@ -211,7 +211,18 @@ impl TransferOptions {
 
 const ATTEMPTS: u32 = 3;
 
-/// Run `op` again on retriable errors, backing off 250 ms, 500 ms, …
+/// How long to wait before attempt `attempt + 1`: the backoff (250 ms, 500 ms, …), or
+/// longer when the store asked for it (`Retry-After`).
+fn retry_wait(e: &TransferError, attempt: u32) -> Duration {
+    let backoff = Duration::from_millis(250 << attempt);
+    match e {
+        TransferError::Remote(r) => r.retry_after().map_or(backoff, |w| w.max(backoff)),
+        _ => backoff,
+    }
+}
+
+/// Run `op` again on retriable errors, backing off 250 ms, 500 ms, … (or as long as the
+/// store asked).
 async fn with_retry<T, F, Fut>(mut op: F) -> Result<T, TransferError>
 where
     F: FnMut() -> Fut,
@@ -222,7 +233,7 @@ where
         match op().await {
             Err(e) if e.is_retriable() && attempt + 1 < ATTEMPTS => {
                 tracing::debug!("retrying after a transient error: {e}");
-                tokio::time::sleep(Duration::from_millis(250 << attempt)).await;
+                tokio::time::sleep(retry_wait(&e, attempt)).await;
                 attempt += 1;
             }
             other => return other,
@@ -260,7 +271,10 @@ fn tree_objects(tree: &Tree, legacy: bool) -> Vec<Object> {
 fn exists_each(remote: &Remote, keys: &[String], jobs: usize) -> Result<Vec<bool>, TransferError> {
     match remote.as_local() {
         Some(local) => Ok(keys.par_iter().map(|k| local.exists_sync(k)).collect()),
-        None => Ok(remote::block_on(remote.exists_many(keys, jobs))??),
+        // The checks are retried like transfers: one 503 must not fail a whole push.
+        None => remote::block_on(with_retry(|| async {
+            Ok(remote.exists_many(keys, jobs).await?)
+        }))?,
     }
 }
 
@@ -272,7 +286,7 @@ fn with_retry_sync<T>(
     loop {
         match op() {
             Err(e) if e.is_retriable() && attempt + 1 < ATTEMPTS => {
-                std::thread::sleep(Duration::from_millis(250 << attempt));
+                std::thread::sleep(retry_wait(&e, attempt));
                 attempt += 1;
             }
             other => return other,
@@ -741,7 +755,7 @@ fn prepare_dir(odb: &Odb, o: &Object) -> Result<(PathBuf, PathBuf), TransferErro
         .map(Path::to_path_buf)
         .unwrap_or_else(|| odb.root().to_path_buf());
     if !dir.is_dir() {
-        std::fs::create_dir_all(&dir).map_err(|source| {
+        odb.make_dir(&dir).map_err(|source| {
             TransferError::Io(IoError {
                 op: "create directory",
                 path: dir.clone(),
