@@ -1,13 +1,20 @@
-//! `import-url URL [OUT]` and `get-url URL [OUT]` for local paths (a file or a directory):
-//! the data is hashed and cached, and `import-url` writes dvc's stage (`frozen: true`,
-//! the stage md5, a dep with the source's `md5`, `size`, `nfiles` and its path as given)
-//! byte for byte. Remote URLs (`http(s)://`, `s3://`, …) are refused as not yet supported.
+//! `import-url URL [OUT]` and `get-url URL [OUT]`.
+//!
+//! A local path (a file or a directory) is hashed and cached, and `import-url` writes
+//! dvc's stage (`frozen: true`, the stage md5, a dep with the source's `md5`, `size`,
+//! `nfiles` and its path as given) byte for byte. An `s3://` or `http(s)://` URL (or
+//! `remote://NAME/path` through a configured remote of those kinds) is read through the
+//! remote backends ([`crate::data::remote::url`]) with the `--fs-config` options, and the
+//! dep records what dvc records of it: S3's `etag` (`version_id` with
+//! `--version-aware`), HTTP's `checksum`, a directory's ETag-list `md5`, and
+//! `fs_config`. Other URL schemes are refused as not yet supported.
 
 use super::error::ErrorKind;
 use super::scm::Scm;
 use super::{CommandError, CommandResult, Context};
-use crate::data::dvcfile::Out;
+use crate::data::dvcfile::{Out, UrlDep, UrlDepFile};
 use crate::data::odb::Odb;
+use crate::data::remote::url::{Found, UrlSource};
 use crate::data::repo::Repo;
 use std::path::{Path, PathBuf};
 
@@ -56,18 +63,130 @@ pub struct GetUrlArgs {
     pub fs_config: Vec<String>,
 }
 
-fn only_local(url: &str) -> Result<(), CommandError> {
-    if url.contains("://") {
-        return Err(CommandError::new(
-            ErrorKind::Usage,
+/// Where an import-url reads from.
+pub enum Source {
+    /// A local file or directory.
+    Local(PathBuf),
+    /// A URL.
+    Url(Box<UrlTarget>),
+}
+
+/// A URL source, opened.
+pub struct UrlTarget {
+    /// The store.
+    pub src: UrlSource,
+    /// `--fs-config` pairs as given (recorded in the dep).
+    pub fs_config: Vec<(String, String)>,
+    /// `--version-aware` (or `version_aware` in the recorded `fs_config`).
+    pub version_aware: bool,
+}
+
+/// `--fs-config k=v ...` as pairs.
+pub fn parse_fs_config(items: &[String]) -> Result<Vec<(String, String)>, CommandError> {
+    items
+        .iter()
+        .map(|i| {
+            i.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| {
+                    CommandError::new(
+                        ErrorKind::Usage,
+                        format!(
+                            "argument --fs-config: invalid value '{i}': expected <name>=<value>"
+                        ),
+                    )
+                })
+        })
+        .collect()
+}
+
+/// Whether `url` is a URL rather than a local path (a scheme before `://`).
+pub fn is_url(url: &str) -> bool {
+    url.split_once("://").is_some_and(|(s, _)| {
+        s.len() > 1
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    })
+}
+
+/// Resolve `url` (relative paths from `base`) with the `--fs-config` pairs: a local path,
+/// or an opened URL. `remote://NAME/path` resolves through remote `NAME` of `repo`.
+pub fn resolve(
+    ctx: &Context,
+    repo: Option<&Repo>,
+    base: &Path,
+    url: &str,
+    fs_config: Vec<(String, String)>,
+    version_aware: bool,
+) -> Result<Source, CommandError> {
+    use crate::data::config::{RemoteConfig, RemoteLocation, remote_location};
+    if !is_url(url) {
+        return Ok(Source::Local(crate::data::pathsafe::normalize(
+            &base.join(url),
+        )));
+    }
+    let shown = super::source::masked(url);
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let mut config = if scheme.eq_ignore_ascii_case("remote") {
+        let (name, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let Some(repo) = repo else {
+            return Err(CommandError::failed(format!(
+                "'{shown}': `remote://` URLs need a DVC repository to name the remote"
+            )));
+        };
+        let remote = repo
+            .config
+            .remote(name)
+            .map_err(|e| CommandError::with_source(ErrorKind::Config, e))?;
+        if let RemoteLocation::Local(dir) = &remote.location {
+            return Ok(Source::Local(crate::data::pathsafe::normalize(
+                &repo.root.join(dir).join(path),
+            )));
+        }
+        let joined = format!("{}/{path}", remote.url.trim_end_matches('/'));
+        RemoteConfig {
+            name: name.to_string(),
+            location: remote_location(&joined),
+            url: joined,
+            options: remote.options.clone(),
+        }
+    } else {
+        RemoteConfig {
+            name: shown.clone(),
+            url: url.to_string(),
+            location: remote_location(url),
+            options: Default::default(),
+        }
+    };
+    for (k, v) in &fs_config {
+        config.options.insert(k.clone(), v.clone());
+    }
+    let version_aware = version_aware || config.bool_option("version_aware", false);
+    if version_aware {
+        config.options.insert("version_aware".into(), "true".into());
+    }
+    let mut options = ctx.env.remote_options();
+    options.ask_secret = None;
+    let src = UrlSource::open(&config, &options).map_err(|e| match e {
+        crate::data::remote::RemoteError::Unsupported { scheme, .. } => CommandError::new(
+            ErrorKind::Failed,
             format!(
-                "'{}': URLs other than local paths are out of scope in git-dvc for now",
-                super::source::masked(url)
+                "'{shown}': URLs of '{scheme}://' are out of scope in git-dvc for now (local paths, s3, http and https are supported)"
             ),
         )
-        .hint("use `dvc import-url` / `dvc get-url` for them"));
-    }
-    Ok(())
+        .hint("use `dvc import-url` / `dvc get-url` / `dvc ls-url` for them"),
+        e => CommandError::with_source(ErrorKind::Failed, e),
+    })?;
+    Ok(Source::Url(Box::new(UrlTarget {
+        src,
+        fs_config,
+        version_aware,
+    })))
+}
+
+/// A failed request to the source of `url`, in words that name it (credentials masked).
+fn url_error(failure: &str, e: crate::data::remote::RemoteError) -> CommandError {
+    CommandError::context(ErrorKind::Failed, failure.to_string(), e)
 }
 
 /// Hash `src` (a file or a directory, symlinks followed) into `odb`: the out's md5, size
@@ -196,42 +315,181 @@ pub fn write_stage(
     Ok(())
 }
 
+/// What the URL `t` names, or dvc's error when it names nothing.
+pub fn stat_url(t: &UrlTarget, failure: &str, url: &str) -> Result<Found, CommandError> {
+    match t.src.stat() {
+        Ok(Some(found)) => Ok(found),
+        Ok(None) => Err(CommandError::failed(format!(
+            "{failure} - dependency '{}' does not exist",
+            super::source::masked(url)
+        ))),
+        Err(e) => Err(url_error(failure, e)),
+    }
+}
+
+/// The dep of `found` as dvc records it (`hashed`: the source's hashes, else only its
+/// path and options, as `--no-exec` writes it).
+fn url_dep(url: &str, t: &UrlTarget, found: &Found, hashed: bool) -> UrlDep {
+    let mut dep = UrlDep {
+        path: url.to_string(),
+        fs_config: t
+            .fs_config
+            .iter()
+            .filter(|(k, _)| k != "version_aware")
+            .cloned()
+            .collect(),
+        version_aware: t.version_aware,
+        ..UrlDep::default()
+    };
+    if !hashed {
+        return dep;
+    }
+    match found {
+        Found::File(meta) => {
+            dep.etag = meta.etag.clone();
+            dep.checksum = meta.checksum.clone();
+            dep.size = meta.size;
+            dep.version_id = meta.version_id.clone();
+        }
+        Found::Dir(entries) if t.version_aware => {
+            dep.files = entries
+                .iter()
+                .map(|e| UrlDepFile {
+                    relpath: e.relpath.clone(),
+                    etag: e.meta.etag.clone(),
+                    size: e.meta.size,
+                    version_id: e.meta.version_id.clone(),
+                })
+                .collect();
+        }
+        Found::Dir(entries) => {
+            dep.md5 = Some(Found::dir_etag_tree(entries).0);
+            dep.size = Some(entries.iter().filter_map(|e| e.meta.size).sum());
+            dep.nfiles = Some(entries.len() as u64);
+        }
+    }
+    dep
+}
+
+/// Write the import-url stage of the URL `url` (opened as `t`, naming `found`) to
+/// `dvcfile` and, in full mode, download it into the cache and check the out out.
+/// Shared with `update`.
+#[allow(clippy::too_many_arguments)]
+pub fn write_url_stage(
+    ctx: &Context,
+    repo: &Repo,
+    url: &str,
+    t: &UrlTarget,
+    found: &Found,
+    dvcfile: &Path,
+    out_name: &str,
+    mode: super::import::Mode,
+    force: bool,
+) -> Result<(), CommandError> {
+    use super::import::Mode;
+    let failure = format!(
+        "failed to import {}. You could also try downloading it manually, and adding it with `dvc add`.",
+        super::source::masked(url)
+    );
+    let mut out = Out {
+        path: out_name.to_string(),
+        hash: Some("md5".into()),
+        push: !t.version_aware,
+        ..Out::default()
+    };
+    if mode == Mode::Full {
+        let tmp_root = repo.root.join(".dvc/tmp");
+        fs_err::create_dir_all(&tmp_root)
+            .map_err(|e| CommandError::context(ErrorKind::Failed, "cannot create .dvc/tmp", e))?;
+        let tmp = tempfile::tempdir_in(&tmp_root).map_err(|e| {
+            CommandError::context(ErrorKind::Failed, "cannot create a temporary directory", e)
+        })?;
+        let jobs = ctx.jobs_flag.unwrap_or(16).max(1);
+        let fetched = t
+            .src
+            .fetch(found, &repo.odb, tmp.path(), jobs)
+            .map_err(|e| url_error(&failure, e))?;
+        out.md5 = Some(fetched.md5);
+        out.size = Some(fetched.size);
+        out.nfiles = fetched.nfiles;
+    } else if mode == Mode::NoDownload
+        && let Found::Dir(entries) = found
+    {
+        // dvc keeps the ETag list of a directory dep in the cache, downloaded or not.
+        let (oid, bytes) = Found::dir_etag_tree(entries);
+        repo.odb
+            .put_bytes(&oid, false, &bytes)
+            .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
+    }
+    let dep = url_dep(url, t, found, mode != Mode::NoExec);
+    let text = crate::data::dvcfile::render_url_import(&dep, &out)
+        .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
+    crate::data::atomic::write(dvcfile, &text).map_err(|e| {
+        CommandError::context(
+            ErrorKind::Failed,
+            format!("cannot write '{}'", dvcfile.display()),
+            e,
+        )
+    })?;
+    if mode == Mode::Full {
+        super::source::checkout_written(repo, dvcfile, force)?;
+    }
+    Ok(())
+}
+
 /// Run `import-url`.
 pub fn run_import(ctx: &Context, args: ImportUrlArgs) -> CommandResult {
-    if args.to_remote || args.version_aware {
-        let flag = if args.to_remote {
-            "--to-remote"
-        } else {
-            "--version-aware"
-        };
+    if args.to_remote {
         return Err(CommandError::new(
             ErrorKind::Usage,
-            format!("`import-url {flag}` is out of scope in git-dvc for now"),
+            "`import-url --to-remote` is out of scope in git-dvc for now",
         )
-        .hint("use `dvc import-url` for it"));
+        .hint("use `dvc import-url --to-remote` for it, or `git dvc import-url` and then `git dvc push`"));
     }
-    if !args.fs_config.is_empty() {
-        return Err(CommandError::new(
-            ErrorKind::Usage,
-            "`--fs-config` is out of scope in git-dvc for now: only local paths are imported",
-        ));
-    }
-    only_local(&args.url)?;
+    let fs_config = parse_fs_config(&args.fs_config)?;
     let repo = ctx.open_repo()?;
     let cwd = ctx.cwd()?;
-    let src = crate::data::pathsafe::normalize(&cwd.join(&args.url));
-    let name = src
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let source = resolve(
+        ctx,
+        Some(&repo),
+        &cwd,
+        &args.url,
+        fs_config,
+        args.version_aware,
+    )?;
+    if args.version_aware && matches!(source, Source::Local(_)) {
+        return Err(CommandError::new(
+            ErrorKind::Usage,
+            "`--version-aware` needs a cloud-versioned URL (s3://)",
+        ));
+    }
+    let shown_url = match &source {
+        Source::Local(p) => p.display().to_string(),
+        Source::Url(_) => super::source::masked(&args.url),
+    };
+    let name = match &source {
+        Source::Local(src) => src
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        Source::Url(_) => args
+            .url
+            .split(['?', '#'])
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_string(),
+    };
+    let failure = format!(
+        "failed to import {}. You could also try downloading it manually, and adding it with `dvc add`.",
+        super::source::masked(&args.url)
+    );
     let out_given = args.out.clone().unwrap_or(name);
     let (shown, dest) = super::get::resolve_output(&cwd, &out_given, Some(&out_given), args.force)
-        .map_err(|m| {
-            CommandError::failed(format!(
-                "failed to import {}. You could also try downloading it manually, and adding it with `dvc add`. - {m}",
-                args.url
-            ))
-        })?;
+        .map_err(|m| CommandError::failed(format!("{failure} - {m}")))?;
     let Some(rel) = repo.rel(&dest).filter(|r| !r.is_empty()) else {
         return Err(CommandError::failed(format!(
             "the destination '{shown}' is outside of the repository"
@@ -241,14 +499,7 @@ pub fn run_import(ctx: &Context, args: ImportUrlArgs) -> CommandResult {
         .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
     let _lock = ctx.lock_for_write(&repo, std::slice::from_ref(&dest))?;
     if !args.no_exec {
-        ctx.out(format!("Importing '{}' -> '{shown}'", src.display()));
-    }
-    if fs_err::metadata(&src).is_err() {
-        return Err(CommandError::failed(format!(
-            "failed to import {}. You could also try downloading it manually, and adding it with `dvc add`. - dependency '{}' does not exist",
-            args.url,
-            src.display()
-        )));
+        ctx.out(format!("Importing '{shown_url}' -> '{shown}'"));
     }
     let out_name = dest
         .file_name()
@@ -262,9 +513,27 @@ pub fn run_import(ctx: &Context, args: ImportUrlArgs) -> CommandResult {
     } else {
         super::import::Mode::Full
     };
-    write_stage(
-        &repo, &args.url, &src, &dvcfile, &out_name, mode, args.force,
-    )?;
+    match &source {
+        Source::Local(src) => {
+            if fs_err::metadata(src).is_err() {
+                return Err(CommandError::failed(format!(
+                    "{failure} - dependency '{}' does not exist",
+                    src.display()
+                )));
+            }
+            write_stage(&repo, &args.url, src, &dvcfile, &out_name, mode, args.force)?;
+        }
+        Source::Url(t) => {
+            let found = if mode == super::import::Mode::NoExec {
+                Found::File(Default::default())
+            } else {
+                stat_url(t, &failure, &args.url)?
+            };
+            write_url_stage(
+                ctx, &repo, &args.url, t, &found, &dvcfile, &out_name, mode, args.force,
+            )?;
+        }
+    }
     let mut scm = Scm::open(&repo.root, &repo.config);
     if let Some(scm) = scm.as_mut() {
         let dir = dest.parent().unwrap_or(&repo.root);
@@ -283,24 +552,57 @@ pub fn run_import(ctx: &Context, args: ImportUrlArgs) -> CommandResult {
 
 /// Run `get-url`.
 pub fn run_get(ctx: &Context, args: GetUrlArgs) -> CommandResult {
-    if !args.fs_config.is_empty() {
-        return Err(CommandError::new(
-            ErrorKind::Usage,
-            "`--fs-config` is out of scope in git-dvc for now: only local paths are copied",
-        ));
-    }
-    only_local(&args.url)?;
+    let fs_config = parse_fs_config(&args.fs_config)?;
     let cwd = ctx.cwd()?;
-    let src = crate::data::pathsafe::normalize(&cwd.join(&args.url));
-    let name = src
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let (_, dest) = super::get::resolve_output(&cwd, &name, args.out.as_deref(), args.force)
-        .map_err(|m| CommandError::failed(format!("failed to get '{}' - {m}", args.url)))?;
+    let repo = ctx.open_repo().ok();
+    let failure = format!("failed to get '{}'", super::source::masked(&args.url));
+    let source = resolve(ctx, repo.as_ref(), &cwd, &args.url, fs_config, false)?;
     let (odb, _tmp) = super::source::scratch_odb()?;
-    let (md5, _, nfiles) = hash_into(&odb, &src)
-        .map_err(|e| CommandError::failed(format!("failed to get '{}' - {e}", args.url)))?;
+    let (name, md5, nfiles) = match &source {
+        Source::Local(src) => {
+            let name = src
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let (md5, _, nfiles) = hash_into(&odb, src)
+                .map_err(|e| CommandError::failed(format!("{failure} - {e}")))?;
+            (name, md5, nfiles)
+        }
+        Source::Url(t) => {
+            let found = match t.src.stat() {
+                Ok(Some(f)) => f,
+                Ok(None) => {
+                    return Err(CommandError::failed(format!(
+                        "{failure} - [Errno 2] No such file or directory: '{}'",
+                        super::source::masked(&args.url)
+                    )));
+                }
+                Err(e) => return Err(url_error(&failure, e)),
+            };
+            let name = args
+                .url
+                .split(['?', '#'])
+                .next()
+                .unwrap_or("")
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let parts = odb.root().join("parts");
+            fs_err::create_dir_all(&parts).map_err(|e| {
+                CommandError::context(ErrorKind::Failed, "cannot create a temporary directory", e)
+            })?;
+            let jobs = ctx.jobs_flag.unwrap_or(16).max(1);
+            let fetched = t
+                .src
+                .fetch(&found, &odb, &parts, jobs)
+                .map_err(|e| url_error(&failure, e))?;
+            (name, fetched.md5, fetched.nfiles)
+        }
+    };
+    let (_, dest) = super::get::resolve_output(&cwd, &name, args.out.as_deref(), args.force)
+        .map_err(|m| CommandError::failed(format!("{failure} - {m}")))?;
     let files: Vec<(String, String, bool)> = if nfiles.is_some() {
         let tree = crate::data::tree::Tree::parse(
             &odb.read(&md5, false)

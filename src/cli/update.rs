@@ -1,7 +1,8 @@
 //! `update [targets]`: re-resolve imports. An import whose source revision (`--rev`, else
 //! the recorded `rev`, else the source's `HEAD`) resolves to its `rev_lock` is skipped
 //! with dvc's words; any other is imported again through [`super::import::import_stage`]
-//! (new `rev_lock`, new data). import-url stages are not handled yet and are refused.
+//! (new `rev_lock`, new data). An import-url stage is imported again when its source
+//! changed: a local path's md5, a URL's ETag or checksum (see [`update_remote_url`]).
 
 use super::error::ErrorKind;
 use super::import::{Mode, import_stage};
@@ -44,16 +45,12 @@ fn update_url(
     dep: &dvcfile::Out,
     no_download: bool,
 ) -> CommandResult {
-    if dep.path.contains("://") {
-        return Err(CommandError::new(
-            ErrorKind::Failed,
-            format!("'{rel}' imports a URL: git-dvc updates import-url stages of local paths only"),
-        )
-        .hint("use `dvc update` for it"));
-    }
     let Some(out) = parsed.outs.first() else {
         return Err(CommandError::failed(format!("'{rel}' has no outs")));
     };
+    if super::import_url::is_url(&dep.path) {
+        return update_remote_url(ctx, repo, rel, abs, &dep.path, out, no_download);
+    }
     let dir = abs.parent().unwrap_or(&repo.root);
     let src = crate::data::pathsafe::normalize(&dir.join(&dep.path));
     let out_abs = dir.join(&out.path);
@@ -75,6 +72,122 @@ fn update_url(
         Mode::Full
     };
     super::import_url::write_stage(repo, &dep.path, &src, abs, &out.path, mode, true)
+}
+
+/// The first dep of the stage file `abs` as YAML (its recorded `etag`, `checksum`,
+/// `md5`, `files` and `fs_config`).
+fn raw_dep(abs: &std::path::Path) -> Option<serde_yaml::Mapping> {
+    let text = fs_err::read_to_string(abs).ok()?;
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text).ok()?;
+    doc.get("deps")?
+        .as_sequence()?
+        .first()?
+        .as_mapping()
+        .cloned()
+}
+
+/// A YAML scalar as dvc's config would read it (`version_aware: true` → `true`).
+fn scalar_text(v: &serde_yaml::Value) -> Option<String> {
+    match v {
+        serde_yaml::Value::String(s) => Some(s.clone()),
+        serde_yaml::Value::Bool(b) => Some(b.to_string()),
+        serde_yaml::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// `update` of an import-url stage of a URL: the source is asked again, and imported
+/// again when what dvc records of it (ETag, checksum, the directory's ETag list, the
+/// versions) changed or the out is missing.
+fn update_remote_url(
+    ctx: &Context,
+    repo: &crate::data::repo::Repo,
+    rel: &str,
+    abs: &std::path::Path,
+    url: &str,
+    out: &dvcfile::Out,
+    no_download: bool,
+) -> CommandResult {
+    use crate::data::remote::url::Found;
+    let out_path = out.path.as_str();
+    let dep = raw_dep(abs).unwrap_or_default();
+    let get = |k: &str| dep.get(k).and_then(scalar_text);
+    let mut fs_config = Vec::new();
+    let mut version_aware = false;
+    if let Some(m) = dep.get("fs_config").and_then(serde_yaml::Value::as_mapping) {
+        for (k, v) in m {
+            let (Some(k), Some(v)) = (k.as_str(), scalar_text(v)) else {
+                continue;
+            };
+            if k == "version_aware" {
+                version_aware = crate::data::config::parse_bool(&v).unwrap_or(false);
+            } else {
+                fs_config.push((k.to_string(), v));
+            }
+        }
+    }
+    let dir = abs.parent().unwrap_or(&repo.root);
+    let source = super::import_url::resolve(ctx, Some(repo), dir, url, fs_config, version_aware)?;
+    let super::import_url::Source::Url(t) = source else {
+        return Err(CommandError::failed(format!(
+            "'{rel}': '{url}' resolves to a local path"
+        )));
+    };
+    let failure = format!("failed to update '{rel}'.");
+    let found = super::import_url::stat_url(&t, &failure, url)?;
+    let recorded_files: Vec<(String, Option<String>, Option<String>)> = dep
+        .get("files")
+        .and_then(serde_yaml::Value::as_sequence)
+        .map(|files| {
+            files
+                .iter()
+                .filter_map(|f| {
+                    let f = f.as_mapping()?;
+                    let s = |k: &str| f.get(k).and_then(scalar_text);
+                    Some((s("relpath")?, s("etag"), s("version_id")))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let same_source = match &found {
+        Found::File(meta) => {
+            (meta.etag.is_some() || meta.checksum.is_some())
+                && meta.etag == get("etag")
+                && meta.checksum == get("checksum")
+                && (!version_aware || meta.version_id == get("version_id"))
+        }
+        Found::Dir(entries) if version_aware => {
+            let now: Vec<(String, Option<String>, Option<String>)> = entries
+                .iter()
+                .map(|e| {
+                    (
+                        e.relpath.clone(),
+                        e.meta.etag.clone(),
+                        e.meta.version_id.clone(),
+                    )
+                })
+                .collect();
+            !now.is_empty() && now == recorded_files
+        }
+        Found::Dir(entries) => get("md5") == Some(Found::dir_etag_tree(entries).0),
+    };
+    let out_abs = dir.join(out_path);
+    let have_out = no_download || (out.md5.is_some() && out_abs.exists());
+    if same_source && have_out {
+        ctx.out(format!("'{rel}' didn't change, skipping"));
+        return Ok(());
+    }
+    ctx.out(format!(
+        "Importing '{}' -> '{}'",
+        super::source::masked(url),
+        crate::data::pathsafe::relpath(&out_abs, &ctx.cwd()?)
+    ));
+    let mode = if no_download {
+        Mode::NoDownload
+    } else {
+        Mode::Full
+    };
+    super::import_url::write_url_stage(ctx, repo, url, &t, &found, abs, out_path, mode, true)
 }
 
 /// Run `update`.

@@ -550,25 +550,7 @@ impl Config {
             key_path: vec!["remote".into(), name.into()],
             message: "expected 'url' for dictionary value".into(),
         })?;
-        let (scheme, netloc) = url_scheme(url);
-        let location = if !netloc || scheme.is_empty() {
-            if scheme == "file" {
-                RemoteLocation::Local(PathBuf::from(url.trim_start_matches("file://")))
-            } else if is_url(url) {
-                RemoteLocation::Other { scheme }
-            } else {
-                RemoteLocation::Local(PathBuf::from(url))
-            }
-        } else if scheme == "s3" {
-            let rest = url.split_once("://").map(|x| x.1).unwrap_or("");
-            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-            RemoteLocation::S3 {
-                bucket: bucket.to_string(),
-                prefix: prefix.trim_matches('/').to_string(),
-            }
-        } else {
-            RemoteLocation::Other { scheme }
-        };
+        let location = remote_location(url);
         let mut options = BTreeMap::new();
         for (k, item) in t.iter() {
             if let Item::Value(v) = item
@@ -597,6 +579,29 @@ impl Config {
             Some(name) => self.remote(&name).map(Some),
             None => Ok(None),
         }
+    }
+}
+
+/// Where the remote at `url` lives (its scheme and, for S3, bucket and prefix).
+pub fn remote_location(url: &str) -> RemoteLocation {
+    let (scheme, netloc) = url_scheme(url);
+    if !netloc || scheme.is_empty() {
+        if scheme == "file" {
+            RemoteLocation::Local(PathBuf::from(url.trim_start_matches("file://")))
+        } else if is_url(url) {
+            RemoteLocation::Other { scheme }
+        } else {
+            RemoteLocation::Local(PathBuf::from(url))
+        }
+    } else if scheme == "s3" {
+        let rest = url.split_once("://").map(|x| x.1).unwrap_or("");
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        RemoteLocation::S3 {
+            bucket: bucket.to_string(),
+            prefix: prefix.trim_matches('/').to_string(),
+        }
+    } else {
+        RemoteLocation::Other { scheme }
     }
 }
 

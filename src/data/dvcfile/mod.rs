@@ -56,7 +56,7 @@ mod stage_md5;
 pub use edit::{FileUpdate, OutUpdate, add_dep_hashes, rewrite};
 pub use lock::{LockFile, LockStage, parse_lock, rewrite_lock, rewrite_lock_entries};
 pub use parse::parse;
-pub use render::{render_import, render_new};
+pub use render::{UrlDep, UrlDepFile, render_import, render_new, render_url_import};
 pub use stage_md5::{refresh_stage_md5, stage_md5, stage_md5_changed};
 
 /// One output (`outs:` entry) of a `.dvc` file or a `dvc.lock` stage.
