@@ -573,7 +573,7 @@ pub fn run_get(ctx: &Context, args: GetUrlArgs) -> CommandResult {
                 Ok(Some(f)) => f,
                 Ok(None) => {
                     return Err(CommandError::failed(format!(
-                        "{failure} - [Errno 2] No such file or directory: '{}'",
+                        "{failure} - The path '{}' does not exist",
                         super::source::masked(&args.url)
                     )));
                 }
