@@ -437,14 +437,156 @@ pub fn write_url_stage(
     Ok(())
 }
 
+/// Write the stage of `source` (local or URL) to `dvcfile`, downloading in full mode.
+#[allow(clippy::too_many_arguments)]
+fn write_any(
+    ctx: &Context,
+    repo: &Repo,
+    url: &str,
+    source: &Source,
+    failure: &str,
+    dvcfile: &Path,
+    out_name: &str,
+    mode: super::import::Mode,
+    force: bool,
+) -> Result<(), CommandError> {
+    match &source {
+        Source::Local(src) => {
+            if fs_err::metadata(src).is_err() {
+                return Err(CommandError::failed(format!(
+                    "{failure} - dependency '{}' does not exist",
+                    src.display()
+                )));
+            }
+            write_stage(repo, &url, src, dvcfile, out_name, mode, force)?;
+        }
+        Source::Url(t) => {
+            let found = if mode == super::import::Mode::NoExec {
+                Found::File(Default::default())
+            } else {
+                stat_url(t, failure, &url)?
+            };
+            write_url_stage(ctx, repo, &url, t, &found, dvcfile, out_name, mode, force)?;
+        }
+    }
+    Ok(())
+}
+
+/// The files of the local source `src`: `("", src)` for a file, else `(relpath, path)`
+/// of each file below the directory.
+fn local_files(src: &Path) -> std::io::Result<(Vec<(String, PathBuf)>, bool)> {
+    if !fs_err::metadata(src)?.is_dir() {
+        return Ok((vec![(String::new(), src.to_path_buf())], false));
+    }
+    let mut files = Vec::new();
+    walk(src, "", &mut files)?;
+    Ok((files, true))
+}
+
+/// `import-url --to-remote` (and `update --to-remote`): the source's data goes straight
+/// to the remote (`-r`, else the default one), through temp files in `.dvc/tmp` but never
+/// into the workspace or the cache, and the stage records the out's hashes as dvc's does.
+/// `keep_md5`: the stage md5 to keep as it was (dvc's `update --to-remote` does not
+/// compute it again).
+#[allow(clippy::too_many_arguments)]
+pub fn to_remote_stage(
+    ctx: &Context,
+    repo: &Repo,
+    url: &str,
+    source: &Source,
+    remote: Option<&str>,
+    failure: &str,
+    dvcfile: &Path,
+    out_name: &str,
+    keep_md5: Option<&str>,
+) -> Result<(), CommandError> {
+    let remote = repo
+        .open_remote(remote)
+        .map_err(|e| {
+            use crate::data::transfer::TransferError;
+            let detail = match &e {
+                TransferError::Config(c) => c.to_string().trim_end_matches('.').to_string(),
+                TransferError::NoRemote(_) => format!("config file error: {e}"),
+                other => other.to_string(),
+            };
+            CommandError::failed(format!("{failure} - {detail}"))
+        })?;
+    let tmp_root = repo.root.join(".dvc/tmp");
+    fs_err::create_dir_all(&tmp_root)
+        .map_err(|e| CommandError::context(ErrorKind::Failed, "cannot create .dvc/tmp", e))?;
+    let tmp = tempfile::tempdir_in(&tmp_root).map_err(|e| {
+        CommandError::context(ErrorKind::Failed, "cannot create a temporary directory", e)
+    })?;
+    let jobs = ctx.jobs_flag.or(remote.jobs()).unwrap_or(16).max(1);
+    let text = match source {
+        Source::Local(src) => {
+            let (files, is_dir) = local_files(src).map_err(|_| {
+                CommandError::failed(format!(
+                    "{failure} - dependency '{}' does not exist",
+                    src.display()
+                ))
+            })?;
+            let fetched =
+                crate::data::remote::url::upload_local(files, is_dir, &remote, tmp.path(), jobs)
+                    .map_err(|e| url_error(failure, e))?;
+            let hashed = (fetched.md5.as_str(), fetched.size, fetched.nfiles);
+            render(url, Some(hashed), true, out_name)?
+        }
+        Source::Url(t) => {
+            let found = stat_url(t, failure, url)?;
+            let fetched = t
+                .src
+                .fetch_to_remote(&found, &remote, tmp.path(), jobs)
+                .map_err(|e| url_error(failure, e))?;
+            let out = Out {
+                path: out_name.to_string(),
+                hash: Some("md5".into()),
+                md5: Some(fetched.md5),
+                size: Some(fetched.size),
+                nfiles: fetched.nfiles,
+                ..Out::default()
+            };
+            crate::data::dvcfile::render_url_import(&url_dep(url, t, &found, true), &out)
+                .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?
+        }
+    };
+    let text = match keep_md5 {
+        Some(old) => text
+            .split_inclusive('\n')
+            .map(|l| {
+                if l.starts_with("md5: ") {
+                    format!("md5: {old}\n")
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect(),
+        None => text,
+    };
+    crate::data::atomic::write(dvcfile, &text).map_err(|e| {
+        CommandError::context(
+            ErrorKind::Failed,
+            format!("cannot write '{}'", dvcfile.display()),
+            e,
+        )
+    })
+}
+
 /// Run `import-url`.
 pub fn run_import(ctx: &Context, args: ImportUrlArgs) -> CommandResult {
-    if args.to_remote {
-        return Err(CommandError::new(
-            ErrorKind::Usage,
-            "`import-url --to-remote` is out of scope in git-dvc for now",
-        )
-        .hint("use `dvc import-url --to-remote` for it, or `git dvc import-url` and then `git dvc push`"));
+    let failure = format!(
+        "failed to import {}. You could also try downloading it manually, and adding it with `dvc add`.",
+        super::source::masked(&args.url)
+    );
+    if args.remote.is_some() && !args.to_remote {
+        return Err(CommandError::failed(format!(
+            "{failure} - --remote can't be used without --to-remote"
+        )));
+    }
+    if args.to_remote && (args.no_exec || args.no_download || args.version_aware) {
+        return Err(CommandError::failed(format!(
+            "{failure} - --no-exec/--no-download/--version-aware cannot be combined with --to-remote"
+        )));
     }
     let fs_config = parse_fs_config(&args.fs_config)?;
     let repo = ctx.open_repo()?;
@@ -483,10 +625,6 @@ pub fn run_import(ctx: &Context, args: ImportUrlArgs) -> CommandResult {
             .unwrap_or("")
             .to_string(),
     };
-    let failure = format!(
-        "failed to import {}. You could also try downloading it manually, and adding it with `dvc add`.",
-        super::source::masked(&args.url)
-    );
     let out_given = args.out.clone().unwrap_or(name);
     let (shown, dest) = super::get::resolve_output(&cwd, &out_given, Some(&out_given), args.force)
         .map_err(|m| CommandError::failed(format!("{failure} - {m}")))?;
@@ -498,7 +636,7 @@ pub fn run_import(ctx: &Context, args: ImportUrlArgs) -> CommandResult {
     crate::data::repo::validate_out_path(&repo.root, &rel, &shown, &dest)
         .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
     let _lock = ctx.lock_for_write(&repo, std::slice::from_ref(&dest))?;
-    if !args.no_exec {
+    if !args.no_exec && !args.to_remote {
         ctx.out(format!("Importing '{shown_url}' -> '{shown}'"));
     }
     let out_name = dest
@@ -513,26 +651,22 @@ pub fn run_import(ctx: &Context, args: ImportUrlArgs) -> CommandResult {
     } else {
         super::import::Mode::Full
     };
-    match &source {
-        Source::Local(src) => {
-            if fs_err::metadata(src).is_err() {
-                return Err(CommandError::failed(format!(
-                    "{failure} - dependency '{}' does not exist",
-                    src.display()
-                )));
-            }
-            write_stage(&repo, &args.url, src, &dvcfile, &out_name, mode, args.force)?;
-        }
-        Source::Url(t) => {
-            let found = if mode == super::import::Mode::NoExec {
-                Found::File(Default::default())
-            } else {
-                stat_url(t, &failure, &args.url)?
-            };
-            write_url_stage(
-                ctx, &repo, &args.url, t, &found, &dvcfile, &out_name, mode, args.force,
-            )?;
-        }
+    if args.to_remote {
+        to_remote_stage(
+            ctx,
+            &repo,
+            &args.url,
+            &source,
+            args.remote.as_deref(),
+            &failure,
+            &dvcfile,
+            &out_name,
+            None,
+        )?;
+    } else {
+        write_any(
+            ctx, &repo, &args.url, &source, &failure, &dvcfile, &out_name, mode, args.force,
+        )?;
     }
     let mut scm = Scm::open(&repo.root, &repo.config);
     if let Some(scm) = scm.as_mut() {

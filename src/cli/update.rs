@@ -190,14 +190,62 @@ fn update_remote_url(
     super::import_url::write_url_stage(ctx, repo, url, &t, &found, abs, out_path, mode, true)
 }
 
+/// `update --to-remote` of an import-url stage, as dvc's: the source is transferred to
+/// the remote again whether or not it changed, nothing is printed, and the stage md5 is
+/// kept as it was (dvc's `update --to-remote` does not compute it again).
+fn update_to_remote(
+    ctx: &Context,
+    repo: &crate::data::repo::Repo,
+    rel: &str,
+    abs: &std::path::Path,
+    parsed: &dvcfile::DvcFile,
+    dep: &dvcfile::Out,
+    remote: Option<&str>,
+) -> CommandResult {
+    let Some(out) = parsed.outs.first() else {
+        return Err(CommandError::failed(format!("'{rel}' has no outs")));
+    };
+    let raw = raw_dep(abs).unwrap_or_default();
+    let mut fs_config = Vec::new();
+    if let Some(m) = raw.get("fs_config").and_then(serde_yaml::Value::as_mapping) {
+        for (k, v) in m {
+            if let (Some(k), Some(v)) = (k.as_str(), scalar_text(v))
+                && k != "version_aware"
+            {
+                fs_config.push((k.to_string(), v));
+            }
+        }
+    }
+    let dir = abs.parent().unwrap_or(&repo.root);
+    let source = super::import_url::resolve(ctx, Some(repo), dir, &dep.path, fs_config, false)?;
+    let old_md5 = fs_err::read_to_string(abs).ok().and_then(|t| {
+        t.lines()
+            .find_map(|l| l.strip_prefix("md5: ").map(|m| m.trim().to_string()))
+    });
+    super::import_url::to_remote_stage(
+        ctx,
+        repo,
+        &dep.path,
+        &source,
+        remote,
+        "failed update data",
+        abs,
+        &out.path,
+        old_md5.as_deref(),
+    )
+}
+
 /// Run `update`.
 pub fn run(ctx: &Context, args: UpdateArgs) -> CommandResult {
-    if args.to_remote {
-        return Err(CommandError::new(
-            ErrorKind::Usage,
-            "`update --to-remote` is out of scope in git-dvc for now: it does not upload data it has not cached",
-        )
-        .hint("run `git dvc update` and then `git dvc push`"));
+    if args.to_remote && args.no_download {
+        return Err(CommandError::failed(
+            "failed update data - --to-remote can't be used with --no-download",
+        ));
+    }
+    if args.remote.is_some() && !args.to_remote {
+        return Err(CommandError::failed(
+            "failed update data - --remote can't be used without --to-remote",
+        ));
     }
     let repo = ctx.open_repo()?;
     let cwd = ctx.cwd()?;
@@ -235,12 +283,21 @@ pub fn run(ctx: &Context, args: UpdateArgs) -> CommandResult {
                     "stage: '{rel}' is not an import"
                 )));
             };
-            update_url(ctx, &repo, rel, abs, &parsed, dep, args.no_download)?;
+            if args.to_remote {
+                update_to_remote(ctx, &repo, rel, abs, &parsed, dep, args.remote.as_deref())?;
+            } else {
+                update_url(ctx, &repo, rel, abs, &parsed, dep, args.no_download)?;
+            }
             if let Some(scm) = scm.as_mut() {
                 scm.stage(abs.clone());
             }
             continue;
         };
+        if args.to_remote {
+            return Err(CommandError::failed(
+                "failed update data - Data imported from other DVC or Git repositories can't be updated with --to-remote",
+            ));
+        }
         let Some(out) = parsed.outs.first() else {
             return Err(CommandError::failed(format!("'{rel}' has no outs")));
         };

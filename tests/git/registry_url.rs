@@ -280,3 +280,73 @@ fn bad_and_unreachable_urls_fail_clearly_and_write_nothing() {
         );
     }
 }
+
+/// The `path size` lines of the objects under `dir`, without the temp files dvc leaves
+/// behind in a local remote.
+fn store_listing(dir: &std::path::Path) -> String {
+    file_listing(dir)
+        .lines()
+        .filter(|l| !l.contains(".tmp "))
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+#[test]
+fn import_url_and_update_to_remote_skip_the_workspace_and_cache_like_dvc() {
+    let mut env = TestEnv::new();
+    env.use_remote_plugins();
+    let tag = prefix("tr");
+    let server = http_etag_server();
+    serve(server, &format!("{tag}/a.txt"), "to remote\n");
+    let a = format!("{}/{tag}/a.txt", server.url);
+    let ext = env.dir("ext");
+    ext.write("dir/one", "1\n");
+    ext.write("dir/s/two", "2\n");
+    // Each twin has a store of its own at the same relative place.
+    let twin = Twin {
+        dvc: env.git_repo("d/p"),
+        gd: env.git_repo("g/p"),
+    };
+    twin.init();
+    let both = |args: &[&str]| {
+        twin.dvc.dvc(args).success();
+        twin.gd.gd(args).success();
+    };
+    both(&["remote", "add", "-q", "-d", "st", "../store"]);
+    twin.git(&["add", "-A"]);
+    twin.git(&["commit", "-qm", "init"]);
+    same(&twin, &["import-url", "--to-remote", &a]);
+    same(&twin, &["import-url", "--to-remote", "../../ext/dir"]);
+    for args in [
+        &["import-url", "--to-remote", &a, "x", "--no-download"][..],
+        &["import-url", "-r", "st", &a, "x"],
+        &["import-url", "--to-remote", "-r", "nosuch", &a, "x"],
+    ] {
+        same(&twin, args);
+    }
+    assert!(!twin.gd.path("a.txt").exists() && !twin.gd.path(".dvc/cache").exists());
+    let stores = |rel: &str| {
+        (
+            store_listing(&env.root().join("d/store").join(rel)),
+            store_listing(&env.root().join("g/store").join(rel)),
+        )
+    };
+    let (d, g) = stores("");
+    assert_eq!(d, g);
+    assert!(g.contains("files/md5/") && g.lines().count() == 4, "{g}");
+    // The source changes: update --to-remote sends the new version, as dvc's does.
+    serve(server, &format!("{tag}/a.txt"), "to remote, again\n");
+    same(&twin, &["update", "--to-remote", "a.txt.dvc"]);
+    same(&twin, &["update", "--to-remote", "-r", "st", "dir.dvc"]);
+    same(
+        &twin,
+        &["update", "--to-remote", "--no-download", "dir.dvc"],
+    );
+    let (d, g) = stores("");
+    assert_eq!(d, g);
+    twin.run(&["status"]).same_stdout();
+    // dvc pulls what git-dvc sent.
+    twin.gd.dvc(&["pull", "-q"]).success();
+    assert_eq!(twin.gd.read("a.txt"), "to remote, again\n");
+    assert_eq!(twin.gd.read("dir/s/two"), "2\n");
+}

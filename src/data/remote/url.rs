@@ -282,3 +282,150 @@ fn s3_meta(info: &ObjectInfo, version_aware: bool) -> FileMeta {
         version_id: info.version_id.clone().filter(|_| version_aware),
     }
 }
+
+/// One file to upload: where its bytes are (a local source file, or `None`: download it
+/// from the URL first), and its relpath in a directory.
+struct Upload {
+    relpath: Option<String>,
+    local: Option<std::path::PathBuf>,
+    meta: FileMeta,
+}
+
+/// Upload `files` to `remote` under their md5 keys, then (for a directory, `is_dir`) the
+/// `.dir` manifest: what `--to-remote` does, without the workspace or the cache. Files
+/// are read from their local path, or downloaded from `src` into temp files in `tmp`.
+async fn upload_all(
+    src: Option<&UrlSource>,
+    files: Vec<Upload>,
+    is_dir: bool,
+    remote: &super::Remote,
+    tmp: &Path,
+    jobs: usize,
+) -> Result<Fetched> {
+    let items: Vec<(usize, Upload)> = files.into_iter().enumerate().collect();
+    let results = super::concurrent(items, jobs, |(i, up)| async move {
+        let (path, md5, size, temp) = match (&up.local, src) {
+            (Some(p), _) => {
+                let p2 = p.clone();
+                let (md5, size) =
+                    tokio::task::spawn_blocking(move || crate::data::hash::md5_file(&p2))
+                        .await
+                        .map_err(|e| RemoteError::Runtime(e.to_string()))?
+                        .map_err(RemoteError::io("read", p))?;
+                (p.clone(), md5, size, false)
+            }
+            (None, Some(src)) => {
+                let dest = tmp.join(format!("part-{i}"));
+                let got = src.download(up.relpath.as_deref(), &up.meta, &dest).await?;
+                (dest, got.md5, got.size, true)
+            }
+            (None, None) => {
+                return Err(RemoteError::Runtime("nothing to upload from".into()));
+            }
+        };
+        let uploaded = remote.upload(&path, &Odb::key(&md5, false)).await;
+        if temp {
+            let _ = fs_err::remove_file(&path);
+        }
+        uploaded?;
+        Ok::<_, RemoteError>((up.relpath, md5, size))
+    })
+    .await;
+    let mut out = Vec::with_capacity(results.len());
+    for r in results {
+        out.push(r?);
+    }
+    if !is_dir {
+        let (_, md5, size) = out
+            .into_iter()
+            .next()
+            .ok_or_else(|| RemoteError::Runtime("no file".into()))?;
+        return Ok(Fetched {
+            md5,
+            size,
+            nfiles: None,
+            files: Vec::new(),
+        });
+    }
+    let size = out.iter().map(|(_, _, s)| s).sum();
+    let files: Vec<(String, String)> = out
+        .into_iter()
+        .map(|(r, m, _)| (r.unwrap_or_default(), m))
+        .collect();
+    let tree = Tree::new(
+        files
+            .iter()
+            .map(|(relpath, md5)| TreeEntry {
+                relpath: relpath.clone(),
+                md5: md5.clone(),
+            })
+            .collect(),
+    );
+    let oid = tree.oid();
+    let manifest = tmp.join("manifest.dir");
+    fs_err::write(&manifest, tree.to_bytes()).map_err(RemoteError::io("write", &manifest))?;
+    let uploaded = remote.upload(&manifest, &Odb::key(&oid, false)).await;
+    let _ = fs_err::remove_file(&manifest);
+    uploaded?;
+    Ok(Fetched {
+        md5: oid,
+        size,
+        nfiles: Some(files.len() as u64),
+        files,
+    })
+}
+
+impl UrlSource {
+    /// Stream what `found` lists from the URL to `remote` (`--to-remote`): each file
+    /// goes through a temp file in `tmp`, never the cache.
+    pub fn fetch_to_remote(
+        &self,
+        found: &Found,
+        remote: &super::Remote,
+        tmp: &Path,
+        jobs: usize,
+    ) -> Result<Fetched> {
+        let (files, is_dir) = match found {
+            Found::File(meta) => (
+                vec![Upload {
+                    relpath: None,
+                    local: None,
+                    meta: meta.clone(),
+                }],
+                false,
+            ),
+            Found::Dir(entries) => (
+                entries
+                    .iter()
+                    .map(|e| Upload {
+                        relpath: Some(e.relpath.clone()),
+                        local: None,
+                        meta: e.meta.clone(),
+                    })
+                    .collect(),
+                true,
+            ),
+        };
+        super::block_on(upload_all(Some(self), files, is_dir, remote, tmp, jobs))?
+    }
+}
+
+/// Upload the local file or directory `files` (`(relpath, path)`; one entry with an
+/// empty relpath for a file) to `remote` (`import-url --to-remote` of a local path).
+pub fn upload_local(
+    files: Vec<(String, std::path::PathBuf)>,
+    is_dir: bool,
+    remote: &super::Remote,
+    tmp: &Path,
+    jobs: usize,
+) -> Result<Fetched> {
+    let files = files
+        .into_iter()
+        .map(|(relpath, path)| Upload {
+            relpath: is_dir.then_some(relpath),
+            local: Some(path),
+            meta: FileMeta::default(),
+        })
+        .collect();
+    super::block_on(upload_all(None, files, is_dir, remote, tmp, jobs))?
+}
