@@ -458,15 +458,15 @@ fn write_any(
                     src.display()
                 )));
             }
-            write_stage(repo, &url, src, dvcfile, out_name, mode, force)?;
+            write_stage(repo, url, src, dvcfile, out_name, mode, force)?;
         }
         Source::Url(t) => {
             let found = if mode == super::import::Mode::NoExec {
                 Found::File(Default::default())
             } else {
-                stat_url(t, failure, &url)?
+                stat_url(t, failure, url)?
             };
-            write_url_stage(ctx, repo, &url, t, &found, dvcfile, out_name, mode, force)?;
+            write_url_stage(ctx, repo, url, t, &found, dvcfile, out_name, mode, force)?;
         }
     }
     Ok(())
