@@ -500,17 +500,15 @@ pub fn to_remote_stage(
     out_name: &str,
     keep_md5: Option<&str>,
 ) -> Result<(), CommandError> {
-    let remote = repo
-        .open_remote(remote)
-        .map_err(|e| {
-            use crate::data::transfer::TransferError;
-            let detail = match &e {
-                TransferError::Config(c) => c.to_string().trim_end_matches('.').to_string(),
-                TransferError::NoRemote(_) => format!("config file error: {e}"),
-                other => other.to_string(),
-            };
-            CommandError::failed(format!("{failure} - {detail}"))
-        })?;
+    let remote = repo.open_remote(remote).map_err(|e| {
+        use crate::data::transfer::TransferError;
+        let detail = match &e {
+            TransferError::Config(c) => c.to_string().trim_end_matches('.').to_string(),
+            TransferError::NoRemote(_) => format!("config file error: {e}"),
+            other => other.to_string(),
+        };
+        CommandError::failed(format!("{failure} - {detail}"))
+    })?;
     let tmp_root = repo.root.join(".dvc/tmp");
     fs_err::create_dir_all(&tmp_root)
         .map_err(|e| CommandError::context(ErrorKind::Failed, "cannot create .dvc/tmp", e))?;

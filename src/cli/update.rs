@@ -304,6 +304,12 @@ pub fn run(ctx: &Context, args: UpdateArgs) -> CommandResult {
         let rev = args.rev.clone().or_else(|| import.rev.clone());
         // The URL is relative to where the `.dvc` file is, as dvc resolves it (it
         // stores it as given, relative to the working directory of the import).
+        let remote_config: Vec<String> = import
+            .settings
+            .remote_config
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         let (mut src, _guard) = {
             let _ = &cwd;
             source::open(
@@ -312,9 +318,9 @@ pub fn run(ctx: &Context, args: UpdateArgs) -> CommandResult {
                 SourceFlags {
                     url: &import.url,
                     rev: rev.as_deref(),
-                    config: None,
-                    remote: None,
-                    remote_config: &[],
+                    config: import.settings.config_file.as_deref(),
+                    remote: import.settings.remote.as_deref(),
+                    remote_config: &remote_config,
                     failure: format!("failed to update '{rel}'."),
                 },
             )?
@@ -346,6 +352,7 @@ pub fn run(ctx: &Context, args: UpdateArgs) -> CommandResult {
             &import.path,
             &import.url,
             rev.as_deref(),
+            &import.settings,
             abs,
             &out.path,
             mode,

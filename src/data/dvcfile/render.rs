@@ -112,6 +112,37 @@ pub fn render_import(source: &super::ImportSource, out: &Out) -> Result<String, 
         text.push_str(&Scalar::Str(v).render(k, 4, 4));
         text.push('\n');
     }
+    let line = |text: &mut String, indent: usize, k: &str, v: &str| {
+        text.push_str(&" ".repeat(indent));
+        text.push_str(&Scalar::Str(v.to_string()).render(k, indent, indent));
+        text.push('\n');
+    };
+    let st = &source.settings;
+    match (&st.remote, st.remote_config.is_empty()) {
+        (Some(name), false) => {
+            // dvc folds a remote with options into a config mapping.
+            text.push_str("    config:\n      core:\n");
+            line(&mut text, 8, "remote", name);
+            text.push_str("      remote:\n");
+            text.push_str(&format!("        {name}:\n"));
+            for (k, v) in &st.remote_config {
+                line(&mut text, 10, k, v);
+            }
+        }
+        (remote, no_options) => {
+            if let Some(c) = &st.config_file {
+                line(&mut text, 4, "config", c);
+            }
+            if let Some(name) = remote {
+                line(&mut text, 4, "remote", name);
+            } else if !no_options {
+                text.push_str("    remote:\n");
+                for (k, v) in &st.remote_config {
+                    line(&mut text, 6, k, v);
+                }
+            }
+        }
+    }
     text.push_str(&render_new(std::slice::from_ref(out)));
     if source.rev_lock.is_none() {
         return Ok(text);
