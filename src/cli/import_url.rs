@@ -385,6 +385,7 @@ pub fn write_url_stage(
     out_name: &str,
     mode: super::import::Mode,
     force: bool,
+    md5_out: Option<&Out>,
 ) -> Result<(), CommandError> {
     use super::import::Mode;
     let failure = format!(
@@ -422,8 +423,30 @@ pub fn write_url_stage(
             .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
     }
     let dep = url_dep(url, t, found, mode != Mode::NoExec);
-    let text = crate::data::dvcfile::render_url_import(&dep, &out)
+    let mut text = crate::data::dvcfile::render_url_import(&dep, &out)
         .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
+    if let Some(old) = md5_out {
+        let with_old = Out {
+            md5: old.md5.clone(),
+            size: old.size,
+            nfiles: old.nfiles,
+            ..out.clone()
+        };
+        let for_md5 = crate::data::dvcfile::render_url_import(&dep, &with_old)
+            .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
+        if let Some(line) = for_md5.lines().find(|l| l.starts_with("md5: ")) {
+            text = text
+                .split_inclusive('\n')
+                .map(|l| {
+                    if l.starts_with("md5: ") {
+                        format!("{line}\n")
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect();
+        }
+    }
     crate::data::atomic::write(dvcfile, &text).map_err(|e| {
         CommandError::context(
             ErrorKind::Failed,
@@ -466,7 +489,9 @@ fn write_any(
             } else {
                 stat_url(t, failure, url)?
             };
-            write_url_stage(ctx, repo, url, t, &found, dvcfile, out_name, mode, force)?;
+            write_url_stage(
+                ctx, repo, url, t, &found, dvcfile, out_name, mode, force, None,
+            )?;
         }
     }
     Ok(())

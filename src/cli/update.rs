@@ -172,7 +172,8 @@ fn update_remote_url(
         Found::Dir(entries) => get("md5") == Some(Found::dir_etag_tree(entries).0),
     };
     let out_abs = dir.join(out_path);
-    let have_out = no_download || (out.md5.is_some() && out_abs.exists());
+    // An out without hashes (`--no-download`) is imported again every time, as in dvc.
+    let have_out = out.md5.is_some() && (no_download || out_abs.exists());
     if same_source && have_out {
         ctx.out(format!("'{rel}' didn't change, skipping"));
         return Ok(());
@@ -187,7 +188,36 @@ fn update_remote_url(
     } else {
         Mode::Full
     };
-    super::import_url::write_url_stage(ctx, repo, url, &t, &found, abs, out_path, mode, true)
+    // dvc's `update --no-download` computes the stage md5 before it clears the out's
+    // hashes: with the out as it was.
+    let md5_out = out.md5.is_some().then_some(out).filter(|_| no_download);
+    if md5_out.is_some() && out_abs.exists() {
+        // dvc removes the old data from the workspace too; git-dvc does so only when
+        // it is exactly what the cache holds for the out.
+        let (scratch, _tmp) = super::source::scratch_odb()?;
+        let saved = super::import_url::hash_into(&scratch, &out_abs)
+            .ok()
+            .is_some_and(|(md5, _, _)| Some(&md5) == out.md5.as_ref())
+            && out
+                .md5
+                .as_deref()
+                .is_some_and(|m| repo.odb.exists(m, false));
+        if saved {
+            let removed = if out_abs.is_dir() {
+                fs_err::remove_dir_all(&out_abs)
+            } else {
+                fs_err::remove_file(&out_abs)
+            };
+            removed.map_err(|e| {
+                CommandError::context(ErrorKind::Failed, format!("cannot remove '{out_path}'"), e)
+            })?;
+        } else {
+            tracing::warn!("'{out_path}' is not what '{rel}' recorded: it stays");
+        }
+    }
+    super::import_url::write_url_stage(
+        ctx, repo, url, &t, &found, abs, out_path, mode, true, md5_out,
+    )
 }
 
 /// `update --to-remote` of an import-url stage, as dvc's: the source is transferred to

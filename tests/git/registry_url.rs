@@ -40,6 +40,7 @@ fn import_url_of_http_matches_dvc_http_with_and_without_etags() {
         &["import-url", &a][..],
         &["import-url", &b],
         &["import-url", &b, "nd.txt", "--no-download"],
+        &["import-url", &b, "b2.txt"],
         &["import-url", &b, "ne.txt", "--no-exec"],
         &["import-url", &missing],
         &["get-url", &b, "got.txt"],
@@ -53,6 +54,8 @@ fn import_url_of_http_matches_dvc_http_with_and_without_etags() {
     // (dvc updates several targets in no fixed order: one at a time.)
     same(&twin, &["update", "a.txt.dvc"]);
     same(&twin, &["update", "b.txt.dvc"]);
+    same(&twin, &["update", "--no-download", "nd.txt.dvc"]);
+    same(&twin, &["update", "--no-download", "b2.txt.dvc"]);
     // The sources change: the ETag tells; without one, the size and headers tell, and
     // an equal-sized change goes unseen, as in dvc.
     serve(plain, &format!("{tag}/a.txt"), "a2\n");
@@ -60,6 +63,10 @@ fn import_url_of_http_matches_dvc_http_with_and_without_etags() {
     for target in ["a.txt.dvc", "b.txt.dvc"] {
         same(&twin, &["update", target]);
     }
+    // dvc's `update --no-download` of a changed source clears the out's hashes (after
+    // computing the stage md5 with them).
+    same(&twin, &["update", "--no-download", "b2.txt.dvc"]);
+    same(&twin, &["update", "--no-download", "nd.txt.dvc"]);
     assert_eq!(twin.gd.read("b.txt"), "b22\n");
     assert_eq!(twin.gd.read("a.txt"), "a1\n");
     twin.run(&["status"]).same_stdout();
