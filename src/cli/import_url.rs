@@ -408,7 +408,7 @@ pub fn write_url_stage(
         let jobs = ctx.jobs_flag.unwrap_or(16).max(1);
         let fetched = t
             .src
-            .fetch(found, &repo.odb, tmp.path(), jobs)
+            .fetch(found, &repo.odb, tmp.path(), jobs, true)
             .map_err(|e| url_error(&failure, e))?;
         out.md5 = Some(fetched.md5);
         out.size = Some(fetched.size);
@@ -753,7 +753,7 @@ pub fn run_get(ctx: &Context, args: GetUrlArgs) -> CommandResult {
             let jobs = ctx.jobs_flag.unwrap_or(16).max(1);
             let fetched = t
                 .src
-                .fetch(&found, &odb, &parts, jobs)
+                .fetch(&found, &odb, &parts, jobs, false)
                 .map_err(|e| url_error(&failure, e))?;
             (name, fetched.md5, fetched.nfiles)
         }
@@ -775,4 +775,147 @@ pub fn run_get(ctx: &Context, args: GetUrlArgs) -> CommandResult {
     };
     crate::worktree::registry::write_copy(&odb, &files, &dest, nfiles.is_some())
         .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))
+}
+
+/// Whether `stage` is an `import-url --version-aware` stage (`push: false`, a URL dep
+/// with `version_aware` in its `fs_config`): its data comes from the URL at the
+/// recorded versions, never from a remote.
+pub fn is_versioned_import(repo: &Repo, stage: &crate::data::repo::Stage) -> bool {
+    stage.outs.len() == 1
+        && !stage.outs[0].out.push
+        && recorded_dep(&repo.root.join(&stage.file)).is_some_and(|d| d.version_aware)
+}
+
+/// The URL dep a stage file records.
+struct RecordedDep {
+    path: String,
+    fs_config: Vec<(String, String)>,
+    version_aware: bool,
+    found: Found,
+}
+
+fn yaml_text(v: &serde_yaml::Value) -> Option<String> {
+    match v {
+        serde_yaml::Value::String(s) => Some(s.clone()),
+        serde_yaml::Value::Bool(b) => Some(b.to_string()),
+        serde_yaml::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn recorded_dep(abs: &Path) -> Option<RecordedDep> {
+    use crate::data::remote::url::{DirEntry, FileMeta};
+    let text = fs_err::read_to_string(abs).ok()?;
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text).ok()?;
+    let dep = doc.get("deps")?.as_sequence()?.first()?.as_mapping()?;
+    let path = dep.get("path").and_then(yaml_text)?;
+    if !is_url(&path) {
+        return None;
+    }
+    let mut fs_config = Vec::new();
+    let mut version_aware = false;
+    if let Some(m) = dep.get("fs_config").and_then(serde_yaml::Value::as_mapping) {
+        for (k, v) in m {
+            let (Some(k), Some(v)) = (k.as_str(), yaml_text(v)) else {
+                continue;
+            };
+            if k == "version_aware" {
+                version_aware = crate::data::config::parse_bool(&v).unwrap_or(false);
+            } else {
+                fs_config.push((k.to_string(), v));
+            }
+        }
+    }
+    let meta = |m: &serde_yaml::Mapping| FileMeta {
+        size: m.get("size").and_then(serde_yaml::Value::as_u64),
+        etag: m.get("etag").and_then(yaml_text),
+        checksum: m.get("checksum").and_then(yaml_text),
+        version_id: m.get("version_id").and_then(yaml_text),
+    };
+    let found = match dep.get("files").and_then(serde_yaml::Value::as_sequence) {
+        Some(files) => Found::Dir(
+            files
+                .iter()
+                .filter_map(|f| {
+                    let f = f.as_mapping()?;
+                    Some(DirEntry {
+                        relpath: f.get("relpath").and_then(yaml_text)?,
+                        meta: meta(f),
+                    })
+                })
+                .collect(),
+        ),
+        None => Found::File(meta(dep)),
+    };
+    Some(RecordedDep {
+        path,
+        fs_config,
+        version_aware,
+        found,
+    })
+}
+
+/// `fetch`/`pull` of `import-url --version-aware` stages whose data the cache lacks: each
+/// file is downloaded from the URL at its recorded version and the result checked
+/// against the out's hash, as dvc does. Returns the files fetched and the failures
+/// (stage file, why).
+pub fn fetch_versioned(
+    ctx: &Context,
+    repo: &Repo,
+    stages: &[crate::data::repo::Stage],
+) -> (usize, Vec<(String, String)>) {
+    let mut fetched = 0;
+    let mut failed = Vec::new();
+    for st in stages.iter().filter(|s| !s.repo_import) {
+        let Some(o) = st.outs.first().filter(|o| !o.out.push) else {
+            continue;
+        };
+        let Some(md5) = o.out.md5.clone() else {
+            continue;
+        };
+        let abs = repo.root.join(&st.file);
+        let Some(dep) = recorded_dep(&abs).filter(|d| d.version_aware) else {
+            continue;
+        };
+        let complete = repo.odb.exists_verified(&md5, false)
+            && (!o.out.is_dir()
+                || crate::data::transfer::read_tree(
+                    &repo.odb,
+                    &crate::data::transfer::Object::new(&md5, false),
+                )
+                .is_some_and(|t| t.entries.iter().all(|e| repo.odb.exists(&e.md5, false))));
+        if complete {
+            continue;
+        }
+        let result = (|| -> Result<usize, String> {
+            let dir = abs.parent().unwrap_or(&repo.root);
+            let Source::Url(t) =
+                resolve(ctx, Some(repo), dir, &dep.path, dep.fs_config.clone(), true)
+                    .map_err(|e| e.message())?
+            else {
+                return Err("not a URL".into());
+            };
+            let tmp_root = repo.root.join(".dvc/tmp");
+            fs_err::create_dir_all(&tmp_root).map_err(|e| e.to_string())?;
+            let tmp = tempfile::tempdir_in(&tmp_root).map_err(|e| e.to_string())?;
+            let jobs = ctx.jobs_flag.unwrap_or(16).max(1);
+            let got = t
+                .src
+                .fetch(&dep.found, &repo.odb, tmp.path(), jobs, false)
+                .map_err(|e| e.to_string())?;
+            if got.md5 != md5 {
+                return Err(format!(
+                    "'{}' at the recorded versions has md5 {}, not {md5}",
+                    super::source::masked(&dep.path),
+                    got.md5
+                ));
+            }
+            Ok(got.nfiles.map_or(1, |n| n as usize))
+        })();
+        match result {
+            Ok(n) => fetched += n,
+            Err(e) => failed.push((st.file.clone(), e)),
+        }
+    }
+    (fetched, failed)
 }

@@ -196,9 +196,17 @@ impl UrlSource {
     }
 
     /// Download what `found` lists into `odb` (through temp files in `tmp`), `jobs` at a
-    /// time: the out's oid, size and files. A directory's `.dir` is written too.
-    pub fn fetch(&self, found: &Found, odb: &Odb, tmp: &Path, jobs: usize) -> Result<Fetched> {
-        super::block_on(self.fetch_async(found, odb, tmp, jobs))?
+    /// time: the out's oid, size and files. A directory's `.dir` is written too, and with
+    /// `etag_list` the dep's ETag list (what `import-url` keeps; `pull` does not).
+    pub fn fetch(
+        &self,
+        found: &Found,
+        odb: &Odb,
+        tmp: &Path,
+        jobs: usize,
+        etag_list: bool,
+    ) -> Result<Fetched> {
+        super::block_on(self.fetch_async(found, odb, tmp, jobs, etag_list))?
     }
 
     async fn fetch_async(
@@ -207,6 +215,7 @@ impl UrlSource {
         odb: &Odb,
         tmp: &Path,
         jobs: usize,
+        etag_list: bool,
     ) -> Result<Fetched> {
         let one = |relpath: Option<String>, meta: FileMeta, i: usize| async move {
             let dest = tmp.join(format!("part-{i}"));
@@ -260,9 +269,11 @@ impl UrlSource {
                         })
                 };
                 put(&oid, &tree.to_bytes())?;
-                // dvc keeps the directory's ETag list in the cache too.
-                let (dep_oid, bytes) = Found::dir_etag_tree(entries);
-                put(&dep_oid, &bytes)?;
+                if etag_list {
+                    // dvc keeps the directory's ETag list in the cache too.
+                    let (dep_oid, bytes) = Found::dir_etag_tree(entries);
+                    put(&dep_oid, &bytes)?;
+                }
                 Ok(Fetched {
                     md5: oid,
                     size,
