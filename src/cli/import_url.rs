@@ -25,7 +25,7 @@ pub struct ImportUrlArgs {
     pub url: String,
     /// Destination path to put files to.
     pub out: Option<String>,
-    /// Download it directly to the remote (refused: not supported yet).
+    /// Download it directly to the remote
     #[arg(long = "to-remote")]
     pub to_remote: bool,
     /// Remote storage to download to
@@ -40,7 +40,7 @@ pub struct ImportUrlArgs {
     /// Override destination file or folder if exists.
     #[arg(short = 'f', long)]
     pub force: bool,
-    /// Import using cloud versioning (refused: not supported yet).
+    /// Import using cloud versioning.
     #[arg(long = "version-aware")]
     pub version_aware: bool,
     /// Config options for the target url.

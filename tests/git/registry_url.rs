@@ -378,3 +378,26 @@ fn import_url_and_update_to_remote_skip_the_workspace_and_cache_like_dvc() {
     assert_eq!(twin.gd.read("a.txt"), "to remote, again\n");
     assert_eq!(twin.gd.read("dir/s/two"), "2\n");
 }
+
+#[test]
+fn s3_keys_that_leave_the_directory_are_refused_and_nothing_is_written() {
+    let mut env = TestEnv::new();
+    let endpoint = env.use_s3();
+    let bucket = prefix("iu-evil");
+    s3_create_bucket(&env, &endpoint, &bucket);
+    s3_put(&env, &endpoint, &bucket, "evil/ok.txt", "ok\n");
+    s3_put(&env, &endpoint, &bucket, "evil/../../escape.txt", "out\n");
+    let ep = format!("endpointurl={endpoint}");
+    let repo = env.git_repo("p");
+    repo.gd(&["init", "-q"]).success();
+    let url = format!("s3://{bucket}/evil");
+    for args in [
+        &["import-url", &url, "--fs-config", &ep][..],
+        &["get-url", &url, "--fs-config", &ep],
+    ] {
+        let out = repo.gd(args);
+        out.failure().stderr_has("not a safe path");
+        assert!(!repo.path("evil").exists() && !repo.path("evil.dvc").exists());
+        assert!(!env.root().join("escape.txt").exists());
+    }
+}

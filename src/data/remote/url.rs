@@ -93,6 +93,7 @@ enum Store {
 /// An opened URL. Nothing is contacted until asked.
 #[derive(Debug)]
 pub struct UrlSource {
+    name: String,
     store: Store,
     key: String,
     version_aware: bool,
@@ -107,6 +108,7 @@ impl UrlSource {
             RemoteLocation::S3 { bucket, prefix } => {
                 let settings = S3Settings::from_config(config, options)?;
                 Ok(UrlSource {
+                    name: config.name.clone(),
                     store: Store::S3(Box::new(S3Remote::new(&config.name, bucket, "", settings)?)),
                     key: prefix.clone(),
                     version_aware,
@@ -115,6 +117,7 @@ impl UrlSource {
             #[cfg(feature = "http")]
             RemoteLocation::Other { scheme } if scheme == "http" || scheme == "https" => {
                 Ok(UrlSource {
+                    name: config.name.clone(),
                     store: Store::Http(Box::new(HttpRemote::new(config, options)?)),
                     key: String::new(),
                     version_aware,
@@ -163,6 +166,20 @@ impl UrlSource {
                     })
                     .collect();
                 entries.sort_by(|a, b| a.relpath.cmp(&b.relpath));
+                // Keys are untrusted: one that would land outside the out (`..`, a
+                // leading `/`) refuses the whole directory before anything is written.
+                if let Some(bad) = entries
+                    .iter()
+                    .find(|e| crate::data::pathsafe::check_relpath(&e.relpath).is_err())
+                {
+                    return Err(RemoteError::Config {
+                        remote: self.name.clone(),
+                        message: format!(
+                            "the object '{}' below it is not a safe path inside the directory",
+                            bad.relpath
+                        ),
+                    });
+                }
                 Ok(Some(Found::Dir(entries)))
             }
             #[cfg(feature = "http")]
