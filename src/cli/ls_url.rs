@@ -152,12 +152,16 @@ fn tree(
     Ok(())
 }
 
-/// A URL's path as its file system names it: without the scheme on S3, the URL itself
+/// A URL's path as its file system names it: without the scheme on S3 and GCS, the URL itself
 /// on HTTP.
 fn fs_path(url: &str) -> String {
     let trimmed = url.trim_end_matches('/');
     match trimmed.split_once("://") {
-        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("s3") => rest.to_string(),
+        Some((scheme, rest))
+            if scheme.eq_ignore_ascii_case("s3") || scheme.eq_ignore_ascii_case("gs") =>
+        {
+            rest.to_string()
+        }
         _ => super::source::masked(trimmed),
     }
 }

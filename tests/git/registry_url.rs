@@ -401,3 +401,48 @@ fn s3_keys_that_leave_the_directory_are_refused_and_nothing_is_written() {
         assert!(!env.root().join("escape.txt").exists());
     }
 }
+
+#[test]
+fn import_url_of_gs_matches_dvc_gs() {
+    let mut env = TestEnv::new();
+    env.use_remote_plugins();
+    // gcsfs probes each bucket over gRPC, which the emulator never answers.
+    env.set_var("GCSFS_EXPERIMENTAL_ZB_HNS_SUPPORT", "false");
+    let server = gcs_server();
+    let bucket = prefix("iu-gs");
+    gcs_create_bucket(server, &bucket);
+    gcs_put_object(server, &bucket, "d/f.txt", b"gfile\n");
+    gcs_put_object(server, &bucket, "d/s/x", b"x\n");
+    let ep = format!("endpointurl={}", server.url);
+    let anon = "allow_anonymous_login=true";
+    let url = |k: &str| format!("gs://{bucket}/{k}");
+    let twin = project(&env);
+    // dvc-gs records the ETag (base64 decoded to hex) and the generation as version_id;
+    // a directory's md5 is that of its ETag list, kept in the cache.
+    same(
+        &twin,
+        &["import-url", &url("d/f.txt"), "--fs-config", &ep, anon],
+    );
+    assert!(twin.gd.read("f.txt.dvc").contains("version_id: '"));
+    same(&twin, &["import-url", &url("d"), "--fs-config", &ep, anon]);
+    assert_eq!(twin.gd.read("d/s/x"), "x\n");
+    for args in [
+        &[
+            "ls-url",
+            &url("d"),
+            "-R",
+            "--size",
+            "--fs-config",
+            &ep,
+            anon,
+        ][..],
+        &["ls-url", &url("d"), "--fs-config", &ep, anon],
+        &["ls-url", &url("d/f.txt"), "--fs-config", &ep, anon],
+    ] {
+        twin.run(args).success().same_stdout();
+    }
+    // The object changes: update downloads the new version, as dvc's.
+    gcs_put_object(server, &bucket, "d/f.txt", b"gfile, again\n");
+    same(&twin, &["update", "f.txt.dvc"]);
+    assert_eq!(twin.gd.read("f.txt"), "gfile, again\n");
+}

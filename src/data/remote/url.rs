@@ -10,6 +10,8 @@
 //! - HTTP(S): `checksum`, the server's `ETag` (else `Content-MD5`) verbatim, else
 //!   fsspec's token of what the `HEAD` response said (see [`super::http::UrlInfo`]).
 //!   HTTP has no directories.
+//! - GCS: as S3, with the ETag decoded from base64 to hex and the generation always
+//!   recorded as `version_id`, as dvc-gs does.
 
 #[cfg(feature = "http")]
 use super::http::HttpRemote;
@@ -86,6 +88,9 @@ pub struct Fetched {
 #[derive(Debug)]
 enum Store {
     S3(Box<S3Remote>),
+    /// GCS (`gs://`), through OpenDAL.
+    #[cfg(feature = "gs")]
+    Gs(Box<super::dal::DalRemote>),
     #[cfg(feature = "http")]
     Http(Box<HttpRemote>),
 }
@@ -120,6 +125,19 @@ impl UrlSource {
                     name: config.name.clone(),
                     store: Store::Http(Box::new(HttpRemote::new(config, options)?)),
                     key: String::new(),
+                    version_aware,
+                })
+            }
+            #[cfg(feature = "gs")]
+            RemoteLocation::Other { scheme } if scheme == "gs" => {
+                let rest = config.url.split_once("://").map(|x| x.1).unwrap_or("");
+                let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+                let mut at_bucket = config.clone();
+                at_bucket.url = format!("gs://{bucket}");
+                Ok(UrlSource {
+                    name: config.name.clone(),
+                    store: Store::Gs(Box::new(super::gs::open(&at_bucket, options)?)),
+                    key: key.trim_matches('/').to_string(),
                     version_aware,
                 })
             }
@@ -166,21 +184,35 @@ impl UrlSource {
                     })
                     .collect();
                 entries.sort_by(|a, b| a.relpath.cmp(&b.relpath));
-                // Keys are untrusted: one that would land outside the out (`..`, a
-                // leading `/`) refuses the whole directory before anything is written.
-                if let Some(bad) = entries
-                    .iter()
-                    .find(|e| crate::data::pathsafe::check_relpath(&e.relpath).is_err())
+                self.checked(entries)
+            }
+            #[cfg(feature = "gs")]
+            Store::Gs(g) => {
+                if !self.key.is_empty()
+                    && let Some(o) = g.stat_object(&self.key).await?
                 {
-                    return Err(RemoteError::Config {
-                        remote: self.name.clone(),
-                        message: format!(
-                            "the object '{}' below it is not a safe path inside the directory",
-                            bad.relpath
-                        ),
-                    });
+                    return Ok(Some(Found::File(gs_meta(&o))));
                 }
-                Ok(Some(Found::Dir(entries)))
+                let objects = g.walk_objects(&self.key).await?;
+                let base = if self.key.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}/", self.key)
+                };
+                let mut entries: Vec<DirEntry> = objects
+                    .iter()
+                    .filter_map(|o| {
+                        Some(DirEntry {
+                            relpath: o.key.strip_prefix(&base)?.to_string(),
+                            meta: gs_meta(o),
+                        })
+                    })
+                    .collect();
+                if entries.is_empty() {
+                    return Ok(None);
+                }
+                entries.sort_by(|a, b| a.relpath.cmp(&b.relpath));
+                self.checked(entries)
             }
             #[cfg(feature = "http")]
             Store::Http(h) => Ok(h.stat("").await?.map(|info| {
@@ -191,6 +223,24 @@ impl UrlSource {
                 })
             })),
         }
+    }
+
+    /// A directory's entries, refused when one would land outside the out: keys are
+    /// untrusted (`..`, a leading `/`), and nothing is written before this check.
+    fn checked(&self, entries: Vec<DirEntry>) -> Result<Option<Found>> {
+        if let Some(bad) = entries
+            .iter()
+            .find(|e| crate::data::pathsafe::check_relpath(&e.relpath).is_err())
+        {
+            return Err(RemoteError::Config {
+                remote: self.name.clone(),
+                message: format!(
+                    "the object '{}' below it is not a safe path inside the directory",
+                    bad.relpath
+                ),
+            });
+        }
+        Ok(Some(Found::Dir(entries)))
     }
 
     async fn download(
@@ -207,6 +257,8 @@ impl UrlSource {
         let version = meta.version_id.as_deref().filter(|_| self.version_aware);
         match &self.store {
             Store::S3(s) => s.download_version(&key, version, dest).await,
+            #[cfg(feature = "gs")]
+            Store::Gs(g) => g.download(&key, dest).await,
             #[cfg(feature = "http")]
             Store::Http(h) => h.download(&key, dest).await,
         }
@@ -299,6 +351,25 @@ impl UrlSource {
                 })
             }
         }
+    }
+}
+
+/// What dvc-gs records of an object: the ETag decoded from base64 to hex, and the
+/// generation as `version_id` (always, versioned bucket or not).
+#[cfg(feature = "gs")]
+fn gs_meta(o: &super::dal::DalObject) -> FileMeta {
+    use base64::Engine;
+    let etag = o.etag.as_ref().map(|e| {
+        base64::engine::general_purpose::STANDARD
+            .decode(e.trim_matches('"'))
+            .map(hex::encode)
+            .unwrap_or_else(|_| e.clone())
+    });
+    FileMeta {
+        size: Some(o.size),
+        etag,
+        checksum: None,
+        version_id: o.version.clone(),
     }
 }
 
