@@ -65,6 +65,7 @@ pub fn import_stage(
     path: &str,
     url: &str,
     rev: Option<&str>,
+    settings: &dvcfile::SourceSettings,
     dvcfile_abs: &Path,
     out_name: &str,
     mode: Mode,
@@ -122,6 +123,7 @@ pub fn import_stage(
         url: url.to_string(),
         rev: rev.map(str::to_string),
         rev_lock: (mode != Mode::NoExec).then(|| src.commit.as_str().to_string()),
+        settings: settings.clone(),
     };
     let text = dvcfile::render_import(&source, &out)
         .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
@@ -169,6 +171,18 @@ pub fn run(ctx: &Context, args: ImportArgs) -> CommandResult {
     } else {
         Mode::Full
     };
+    if args.config.is_some() && args.remote.is_some() && !args.remote_config.is_empty() {
+        // dvc raises a bare ValueError here: its "unexpected error", exit 255.
+        return Err(CommandError::unhandled(format!(
+            "unexpected error - Can't specify config path together with both remote and remote_config\n\n{}",
+            super::ui::SUPPORT
+        )));
+    }
+    let settings = dvcfile::SourceSettings {
+        config_file: args.config.clone(),
+        remote: args.remote.clone(),
+        remote_config: source::parse_remote_config(&args.remote_config)?,
+    };
     let (mut src, _guard) = source::open(
         ctx,
         Some(&repo),
@@ -198,6 +212,7 @@ pub fn run(ctx: &Context, args: ImportArgs) -> CommandResult {
         &args.path,
         &args.url,
         args.rev.as_deref(),
+        &settings,
         &dvcfile_abs,
         &out_name,
         mode,

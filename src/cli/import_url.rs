@@ -1,13 +1,20 @@
-//! `import-url URL [OUT]` and `get-url URL [OUT]` for local paths (a file or a directory):
-//! the data is hashed and cached, and `import-url` writes dvc's stage (`frozen: true`,
-//! the stage md5, a dep with the source's `md5`, `size`, `nfiles` and its path as given)
-//! byte for byte. Remote URLs (`http(s)://`, `s3://`, …) are refused as not yet supported.
+//! `import-url URL [OUT]` and `get-url URL [OUT]`.
+//!
+//! A local path (a file or a directory) is hashed and cached, and `import-url` writes
+//! dvc's stage (`frozen: true`, the stage md5, a dep with the source's `md5`, `size`,
+//! `nfiles` and its path as given) byte for byte. An `s3://`, `gs://` or `http(s)://` URL (or
+//! `remote://NAME/path` through a configured remote of those kinds) is read through the
+//! remote backends ([`crate::data::remote::url`]) with the `--fs-config` options, and the
+//! dep records what dvc records of it: S3's `etag` (`version_id` with
+//! `--version-aware`), GCS's `etag` and `version_id`, HTTP's `checksum`, a directory's
+//! ETag-list `md5`, and `fs_config`. Other URL schemes are refused as not yet supported.
 
 use super::error::ErrorKind;
 use super::scm::Scm;
 use super::{CommandError, CommandResult, Context};
-use crate::data::dvcfile::Out;
+use crate::data::dvcfile::{Out, UrlDep, UrlDepFile};
 use crate::data::odb::Odb;
+use crate::data::remote::url::{Found, UrlSource};
 use crate::data::repo::Repo;
 use std::path::{Path, PathBuf};
 
@@ -18,7 +25,7 @@ pub struct ImportUrlArgs {
     pub url: String,
     /// Destination path to put files to.
     pub out: Option<String>,
-    /// Download it directly to the remote (refused: not supported yet).
+    /// Download it directly to the remote
     #[arg(long = "to-remote")]
     pub to_remote: bool,
     /// Remote storage to download to
@@ -33,7 +40,7 @@ pub struct ImportUrlArgs {
     /// Override destination file or folder if exists.
     #[arg(short = 'f', long)]
     pub force: bool,
-    /// Import using cloud versioning (refused: not supported yet).
+    /// Import using cloud versioning.
     #[arg(long = "version-aware")]
     pub version_aware: bool,
     /// Config options for the target url.
@@ -56,18 +63,138 @@ pub struct GetUrlArgs {
     pub fs_config: Vec<String>,
 }
 
-fn only_local(url: &str) -> Result<(), CommandError> {
-    if url.contains("://") {
+/// Where an import-url reads from.
+pub enum Source {
+    /// A local file or directory.
+    Local(PathBuf),
+    /// A URL.
+    Url(Box<UrlTarget>),
+}
+
+/// A URL source, opened.
+pub struct UrlTarget {
+    /// The store.
+    pub src: UrlSource,
+    /// `--fs-config` pairs as given (recorded in the dep).
+    pub fs_config: Vec<(String, String)>,
+    /// `--version-aware` (or `version_aware` in the recorded `fs_config`).
+    pub version_aware: bool,
+}
+
+/// `--fs-config k=v ...` as pairs.
+pub fn parse_fs_config(items: &[String]) -> Result<Vec<(String, String)>, CommandError> {
+    items
+        .iter()
+        .map(|i| {
+            i.split_once('=')
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .ok_or_else(|| {
+                    CommandError::new(
+                        ErrorKind::Usage,
+                        format!(
+                            "argument --fs-config: invalid value '{i}': expected <name>=<value>"
+                        ),
+                    )
+                })
+        })
+        .collect()
+}
+
+/// Whether `url` is a URL rather than a local path (a scheme before `://`).
+pub fn is_url(url: &str) -> bool {
+    url.split_once("://").is_some_and(|(s, _)| {
+        s.len() > 1
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    })
+}
+
+/// Resolve `url` (relative paths from `base`) with the `--fs-config` pairs: a local path,
+/// or an opened URL. `remote://NAME/path` resolves through remote `NAME` of `repo`.
+pub fn resolve(
+    ctx: &Context,
+    repo: Option<&Repo>,
+    base: &Path,
+    url: &str,
+    fs_config: Vec<(String, String)>,
+    version_aware: bool,
+) -> Result<Source, CommandError> {
+    use crate::data::config::{RemoteConfig, RemoteLocation, remote_location};
+    if !is_url(url) {
+        return Ok(Source::Local(crate::data::pathsafe::normalize(
+            &base.join(url),
+        )));
+    }
+    let shown = super::source::masked(url);
+    let (scheme, rest) = url.split_once("://").unwrap_or(("", url));
+    let mut config = if scheme.eq_ignore_ascii_case("remote") {
+        let (name, path) = rest.split_once('/').unwrap_or((rest, ""));
+        let Some(repo) = repo else {
+            return Err(CommandError::failed(format!(
+                "'{shown}': `remote://` URLs need a DVC repository to name the remote"
+            )));
+        };
+        let remote = repo
+            .config
+            .remote(name)
+            .map_err(|e| CommandError::with_source(ErrorKind::Config, e))?;
+        if let RemoteLocation::Local(dir) = &remote.location {
+            return Ok(Source::Local(crate::data::pathsafe::normalize(
+                &repo.root.join(dir).join(path),
+            )));
+        }
+        let joined = format!("{}/{path}", remote.url.trim_end_matches('/'));
+        RemoteConfig {
+            name: name.to_string(),
+            location: remote_location(&joined),
+            url: joined,
+            options: remote.options.clone(),
+        }
+    } else {
+        RemoteConfig {
+            name: shown.clone(),
+            url: url.to_string(),
+            location: remote_location(url),
+            options: Default::default(),
+        }
+    };
+    for (k, v) in &fs_config {
+        config.options.insert(k.clone(), v.clone());
+    }
+    let version_aware = version_aware || config.bool_option("version_aware", false);
+    if version_aware && !matches!(config.location, RemoteLocation::S3 { .. }) {
         return Err(CommandError::new(
             ErrorKind::Usage,
             format!(
-                "'{}': URLs other than local paths are out of scope in git-dvc for now",
-                super::source::masked(url)
+                "'{shown}': `--version-aware` is supported for s3:// URLs only in git-dvc for now"
+            ),
+        ));
+    }
+    if version_aware {
+        config.options.insert("version_aware".into(), "true".into());
+    }
+    let mut options = ctx.env.remote_options();
+    options.ask_secret = None;
+    let src = UrlSource::open(&config, &options).map_err(|e| match e {
+        crate::data::remote::RemoteError::Unsupported { scheme, .. } => CommandError::new(
+            ErrorKind::Failed,
+            format!(
+                "'{shown}': URLs of '{scheme}://' are out of scope in git-dvc for now (local paths, s3, gs, http and https are supported)"
             ),
         )
-        .hint("use `dvc import-url` / `dvc get-url` for them"));
-    }
-    Ok(())
+        .hint("use `dvc import-url` / `dvc get-url` / `dvc ls-url` for them"),
+        e => CommandError::with_source(ErrorKind::Failed, e),
+    })?;
+    Ok(Source::Url(Box::new(UrlTarget {
+        src,
+        fs_config,
+        version_aware,
+    })))
+}
+
+/// A failed request to the source of `url`, in words that name it (credentials masked).
+fn url_error(failure: &str, e: crate::data::remote::RemoteError) -> CommandError {
+    CommandError::context(ErrorKind::Failed, failure.to_string(), e)
 }
 
 /// Hash `src` (a file or a directory, symlinks followed) into `odb`: the out's md5, size
@@ -196,42 +323,342 @@ pub fn write_stage(
     Ok(())
 }
 
+/// What the URL `t` names, or dvc's error when it names nothing.
+pub fn stat_url(t: &UrlTarget, failure: &str, url: &str) -> Result<Found, CommandError> {
+    match t.src.stat() {
+        Ok(Some(found)) => Ok(found),
+        Ok(None) => Err(CommandError::failed(format!(
+            "{failure} - dependency '{}' does not exist",
+            super::source::masked(url)
+        ))),
+        Err(e) => Err(url_error(failure, e)),
+    }
+}
+
+/// The dep of `found` as dvc records it (`hashed`: the source's hashes, else only its
+/// path and options, as `--no-exec` writes it).
+fn url_dep(url: &str, t: &UrlTarget, found: &Found, hashed: bool) -> UrlDep {
+    let mut dep = UrlDep {
+        path: url.to_string(),
+        fs_config: t
+            .fs_config
+            .iter()
+            .filter(|(k, _)| k != "version_aware")
+            .cloned()
+            .collect(),
+        version_aware: t.version_aware,
+        ..UrlDep::default()
+    };
+    if !hashed {
+        return dep;
+    }
+    match found {
+        Found::File(meta) => {
+            dep.etag = meta.etag.clone();
+            dep.checksum = meta.checksum.clone();
+            dep.size = meta.size;
+            dep.version_id = meta.version_id.clone();
+        }
+        Found::Dir(entries) if t.version_aware => {
+            dep.files = entries
+                .iter()
+                .map(|e| UrlDepFile {
+                    relpath: e.relpath.clone(),
+                    etag: e.meta.etag.clone(),
+                    size: e.meta.size,
+                    version_id: e.meta.version_id.clone(),
+                })
+                .collect();
+        }
+        Found::Dir(entries) => {
+            dep.md5 = Some(Found::dir_etag_tree(entries).0);
+            dep.size = Some(entries.iter().filter_map(|e| e.meta.size).sum());
+            dep.nfiles = Some(entries.len() as u64);
+        }
+    }
+    dep
+}
+
+/// Write the import-url stage of the URL `url` (opened as `t`, naming `found`) to
+/// `dvcfile` and, in full mode, download it into the cache and check the out out.
+/// Shared with `update`.
+#[allow(clippy::too_many_arguments)]
+pub fn write_url_stage(
+    ctx: &Context,
+    repo: &Repo,
+    url: &str,
+    t: &UrlTarget,
+    found: &Found,
+    dvcfile: &Path,
+    out_name: &str,
+    mode: super::import::Mode,
+    force: bool,
+    md5_out: Option<&Out>,
+) -> Result<(), CommandError> {
+    use super::import::Mode;
+    let failure = format!(
+        "failed to import {}. You could also try downloading it manually, and adding it with `dvc add`.",
+        super::source::masked(url)
+    );
+    let mut out = Out {
+        path: out_name.to_string(),
+        hash: Some("md5".into()),
+        push: !t.version_aware,
+        ..Out::default()
+    };
+    if mode == Mode::Full {
+        let tmp_root = repo.root.join(".dvc/tmp");
+        fs_err::create_dir_all(&tmp_root)
+            .map_err(|e| CommandError::context(ErrorKind::Failed, "cannot create .dvc/tmp", e))?;
+        let tmp = tempfile::tempdir_in(&tmp_root).map_err(|e| {
+            CommandError::context(ErrorKind::Failed, "cannot create a temporary directory", e)
+        })?;
+        let jobs = ctx.jobs_flag.unwrap_or(16).max(1);
+        let fetched = t
+            .src
+            .fetch(found, &repo.odb, tmp.path(), jobs, true)
+            .map_err(|e| url_error(&failure, e))?;
+        out.md5 = Some(fetched.md5);
+        out.size = Some(fetched.size);
+        out.nfiles = fetched.nfiles;
+    } else if mode == Mode::NoDownload
+        && let Found::Dir(entries) = found
+    {
+        // dvc keeps the ETag list of a directory dep in the cache, downloaded or not.
+        let (oid, bytes) = Found::dir_etag_tree(entries);
+        repo.odb
+            .put_bytes(&oid, false, &bytes)
+            .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
+    }
+    let dep = url_dep(url, t, found, mode != Mode::NoExec);
+    let mut text = crate::data::dvcfile::render_url_import(&dep, &out)
+        .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
+    if let Some(old) = md5_out {
+        let with_old = Out {
+            md5: old.md5.clone(),
+            size: old.size,
+            nfiles: old.nfiles,
+            ..out.clone()
+        };
+        let for_md5 = crate::data::dvcfile::render_url_import(&dep, &with_old)
+            .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
+        if let Some(line) = for_md5.lines().find(|l| l.starts_with("md5: ")) {
+            text = text
+                .split_inclusive('\n')
+                .map(|l| {
+                    if l.starts_with("md5: ") {
+                        format!("{line}\n")
+                    } else {
+                        l.to_string()
+                    }
+                })
+                .collect();
+        }
+    }
+    crate::data::atomic::write(dvcfile, &text).map_err(|e| {
+        CommandError::context(
+            ErrorKind::Failed,
+            format!("cannot write '{}'", dvcfile.display()),
+            e,
+        )
+    })?;
+    if mode == Mode::Full {
+        super::source::checkout_written(repo, dvcfile, force)?;
+    }
+    Ok(())
+}
+
+/// Write the stage of `source` (local or URL) to `dvcfile`, downloading in full mode.
+#[allow(clippy::too_many_arguments)]
+fn write_any(
+    ctx: &Context,
+    repo: &Repo,
+    url: &str,
+    source: &Source,
+    failure: &str,
+    dvcfile: &Path,
+    out_name: &str,
+    mode: super::import::Mode,
+    force: bool,
+) -> Result<(), CommandError> {
+    match &source {
+        Source::Local(src) => {
+            if fs_err::metadata(src).is_err() {
+                return Err(CommandError::failed(format!(
+                    "{failure} - dependency '{}' does not exist",
+                    src.display()
+                )));
+            }
+            write_stage(repo, url, src, dvcfile, out_name, mode, force)?;
+        }
+        Source::Url(t) => {
+            let found = if mode == super::import::Mode::NoExec {
+                Found::File(Default::default())
+            } else {
+                stat_url(t, failure, url)?
+            };
+            write_url_stage(
+                ctx, repo, url, t, &found, dvcfile, out_name, mode, force, None,
+            )?;
+        }
+    }
+    Ok(())
+}
+
+/// The files of the local source `src`: `("", src)` for a file, else `(relpath, path)`
+/// of each file below the directory.
+fn local_files(src: &Path) -> std::io::Result<(Vec<(String, PathBuf)>, bool)> {
+    if !fs_err::metadata(src)?.is_dir() {
+        return Ok((vec![(String::new(), src.to_path_buf())], false));
+    }
+    let mut files = Vec::new();
+    walk(src, "", &mut files)?;
+    Ok((files, true))
+}
+
+/// `import-url --to-remote` (and `update --to-remote`): the source's data goes straight
+/// to the remote (`-r`, else the default one), through temp files in `.dvc/tmp` but never
+/// into the workspace or the cache, and the stage records the out's hashes as dvc's does.
+/// `keep_md5`: the stage md5 to keep as it was (dvc's `update --to-remote` does not
+/// compute it again).
+#[allow(clippy::too_many_arguments)]
+pub fn to_remote_stage(
+    ctx: &Context,
+    repo: &Repo,
+    url: &str,
+    source: &Source,
+    remote: Option<&str>,
+    failure: &str,
+    dvcfile: &Path,
+    out_name: &str,
+    keep_md5: Option<&str>,
+) -> Result<(), CommandError> {
+    let remote = repo.open_remote(remote).map_err(|e| {
+        use crate::data::transfer::TransferError;
+        let detail = match &e {
+            TransferError::Config(c) => c.to_string().trim_end_matches('.').to_string(),
+            TransferError::NoRemote(_) => format!("config file error: {e}"),
+            other => other.to_string(),
+        };
+        CommandError::failed(format!("{failure} - {detail}"))
+    })?;
+    let tmp_root = repo.root.join(".dvc/tmp");
+    fs_err::create_dir_all(&tmp_root)
+        .map_err(|e| CommandError::context(ErrorKind::Failed, "cannot create .dvc/tmp", e))?;
+    let tmp = tempfile::tempdir_in(&tmp_root).map_err(|e| {
+        CommandError::context(ErrorKind::Failed, "cannot create a temporary directory", e)
+    })?;
+    let jobs = ctx.jobs_flag.or(remote.jobs()).unwrap_or(16).max(1);
+    let text = match source {
+        Source::Local(src) => {
+            let (files, is_dir) = local_files(src).map_err(|_| {
+                CommandError::failed(format!(
+                    "{failure} - dependency '{}' does not exist",
+                    src.display()
+                ))
+            })?;
+            let fetched =
+                crate::data::remote::url::upload_local(files, is_dir, &remote, tmp.path(), jobs)
+                    .map_err(|e| url_error(failure, e))?;
+            let hashed = (fetched.md5.as_str(), fetched.size, fetched.nfiles);
+            render(url, Some(hashed), true, out_name)?
+        }
+        Source::Url(t) => {
+            let found = stat_url(t, failure, url)?;
+            let fetched = t
+                .src
+                .fetch_to_remote(&found, &remote, tmp.path(), jobs)
+                .map_err(|e| url_error(failure, e))?;
+            let out = Out {
+                path: out_name.to_string(),
+                hash: Some("md5".into()),
+                md5: Some(fetched.md5),
+                size: Some(fetched.size),
+                nfiles: fetched.nfiles,
+                ..Out::default()
+            };
+            crate::data::dvcfile::render_url_import(&url_dep(url, t, &found, true), &out)
+                .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?
+        }
+    };
+    let text = match keep_md5 {
+        Some(old) => text
+            .split_inclusive('\n')
+            .map(|l| {
+                if l.starts_with("md5: ") {
+                    format!("md5: {old}\n")
+                } else {
+                    l.to_string()
+                }
+            })
+            .collect(),
+        None => text,
+    };
+    crate::data::atomic::write(dvcfile, &text).map_err(|e| {
+        CommandError::context(
+            ErrorKind::Failed,
+            format!("cannot write '{}'", dvcfile.display()),
+            e,
+        )
+    })
+}
+
 /// Run `import-url`.
 pub fn run_import(ctx: &Context, args: ImportUrlArgs) -> CommandResult {
-    if args.to_remote || args.version_aware {
-        let flag = if args.to_remote {
-            "--to-remote"
-        } else {
-            "--version-aware"
-        };
-        return Err(CommandError::new(
-            ErrorKind::Usage,
-            format!("`import-url {flag}` is out of scope in git-dvc for now"),
-        )
-        .hint("use `dvc import-url` for it"));
+    let failure = format!(
+        "failed to import {}. You could also try downloading it manually, and adding it with `dvc add`.",
+        super::source::masked(&args.url)
+    );
+    if args.remote.is_some() && !args.to_remote {
+        return Err(CommandError::failed(format!(
+            "{failure} - --remote can't be used without --to-remote"
+        )));
     }
-    if !args.fs_config.is_empty() {
-        return Err(CommandError::new(
-            ErrorKind::Usage,
-            "`--fs-config` is out of scope in git-dvc for now: only local paths are imported",
-        ));
+    if args.to_remote && (args.no_exec || args.no_download || args.version_aware) {
+        return Err(CommandError::failed(format!(
+            "{failure} - --no-exec/--no-download/--version-aware cannot be combined with --to-remote"
+        )));
     }
-    only_local(&args.url)?;
+    let fs_config = parse_fs_config(&args.fs_config)?;
     let repo = ctx.open_repo()?;
     let cwd = ctx.cwd()?;
-    let src = crate::data::pathsafe::normalize(&cwd.join(&args.url));
-    let name = src
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let source = resolve(
+        ctx,
+        Some(&repo),
+        &cwd,
+        &args.url,
+        fs_config,
+        args.version_aware,
+    )?;
+    if args.version_aware && matches!(source, Source::Local(_)) {
+        return Err(CommandError::new(
+            ErrorKind::Usage,
+            "`--version-aware` needs a cloud-versioned URL (s3://)",
+        ));
+    }
+    let shown_url = match &source {
+        Source::Local(p) => p.display().to_string(),
+        Source::Url(_) => super::source::masked(&args.url),
+    };
+    let name = match &source {
+        Source::Local(src) => src
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default(),
+        Source::Url(_) => args
+            .url
+            .split(['?', '#'])
+            .next()
+            .unwrap_or("")
+            .trim_end_matches('/')
+            .rsplit('/')
+            .next()
+            .unwrap_or("")
+            .to_string(),
+    };
     let out_given = args.out.clone().unwrap_or(name);
     let (shown, dest) = super::get::resolve_output(&cwd, &out_given, Some(&out_given), args.force)
-        .map_err(|m| {
-            CommandError::failed(format!(
-                "failed to import {}. You could also try downloading it manually, and adding it with `dvc add`. - {m}",
-                args.url
-            ))
-        })?;
+        .map_err(|m| CommandError::failed(format!("{failure} - {m}")))?;
     let Some(rel) = repo.rel(&dest).filter(|r| !r.is_empty()) else {
         return Err(CommandError::failed(format!(
             "the destination '{shown}' is outside of the repository"
@@ -240,15 +667,8 @@ pub fn run_import(ctx: &Context, args: ImportUrlArgs) -> CommandResult {
     crate::data::repo::validate_out_path(&repo.root, &rel, &shown, &dest)
         .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
     let _lock = ctx.lock_for_write(&repo, std::slice::from_ref(&dest))?;
-    if !args.no_exec {
-        ctx.out(format!("Importing '{}' -> '{shown}'", src.display()));
-    }
-    if fs_err::metadata(&src).is_err() {
-        return Err(CommandError::failed(format!(
-            "failed to import {}. You could also try downloading it manually, and adding it with `dvc add`. - dependency '{}' does not exist",
-            args.url,
-            src.display()
-        )));
+    if !args.no_exec && !args.to_remote {
+        ctx.out(format!("Importing '{shown_url}' -> '{shown}'"));
     }
     let out_name = dest
         .file_name()
@@ -262,9 +682,23 @@ pub fn run_import(ctx: &Context, args: ImportUrlArgs) -> CommandResult {
     } else {
         super::import::Mode::Full
     };
-    write_stage(
-        &repo, &args.url, &src, &dvcfile, &out_name, mode, args.force,
-    )?;
+    if args.to_remote {
+        to_remote_stage(
+            ctx,
+            &repo,
+            &args.url,
+            &source,
+            args.remote.as_deref(),
+            &failure,
+            &dvcfile,
+            &out_name,
+            None,
+        )?;
+    } else {
+        write_any(
+            ctx, &repo, &args.url, &source, &failure, &dvcfile, &out_name, mode, args.force,
+        )?;
+    }
     let mut scm = Scm::open(&repo.root, &repo.config);
     if let Some(scm) = scm.as_mut() {
         let dir = dest.parent().unwrap_or(&repo.root);
@@ -283,24 +717,57 @@ pub fn run_import(ctx: &Context, args: ImportUrlArgs) -> CommandResult {
 
 /// Run `get-url`.
 pub fn run_get(ctx: &Context, args: GetUrlArgs) -> CommandResult {
-    if !args.fs_config.is_empty() {
-        return Err(CommandError::new(
-            ErrorKind::Usage,
-            "`--fs-config` is out of scope in git-dvc for now: only local paths are copied",
-        ));
-    }
-    only_local(&args.url)?;
+    let fs_config = parse_fs_config(&args.fs_config)?;
     let cwd = ctx.cwd()?;
-    let src = crate::data::pathsafe::normalize(&cwd.join(&args.url));
-    let name = src
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
-    let (_, dest) = super::get::resolve_output(&cwd, &name, args.out.as_deref(), args.force)
-        .map_err(|m| CommandError::failed(format!("failed to get '{}' - {m}", args.url)))?;
+    let repo = ctx.open_repo().ok();
+    let failure = format!("failed to get '{}'", super::source::masked(&args.url));
+    let source = resolve(ctx, repo.as_ref(), &cwd, &args.url, fs_config, false)?;
     let (odb, _tmp) = super::source::scratch_odb()?;
-    let (md5, _, nfiles) = hash_into(&odb, &src)
-        .map_err(|e| CommandError::failed(format!("failed to get '{}' - {e}", args.url)))?;
+    let (name, md5, nfiles) = match &source {
+        Source::Local(src) => {
+            let name = src
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
+            let (md5, _, nfiles) = hash_into(&odb, src)
+                .map_err(|e| CommandError::failed(format!("{failure} - {e}")))?;
+            (name, md5, nfiles)
+        }
+        Source::Url(t) => {
+            let found = match t.src.stat() {
+                Ok(Some(f)) => f,
+                Ok(None) => {
+                    return Err(CommandError::failed(format!(
+                        "{failure} - The path '{}' does not exist",
+                        super::source::masked(&args.url)
+                    )));
+                }
+                Err(e) => return Err(url_error(&failure, e)),
+            };
+            let name = args
+                .url
+                .split(['?', '#'])
+                .next()
+                .unwrap_or("")
+                .trim_end_matches('/')
+                .rsplit('/')
+                .next()
+                .unwrap_or("")
+                .to_string();
+            let parts = odb.root().join("parts");
+            fs_err::create_dir_all(&parts).map_err(|e| {
+                CommandError::context(ErrorKind::Failed, "cannot create a temporary directory", e)
+            })?;
+            let jobs = ctx.jobs_flag.unwrap_or(16).max(1);
+            let fetched = t
+                .src
+                .fetch(&found, &odb, &parts, jobs, false)
+                .map_err(|e| url_error(&failure, e))?;
+            (name, fetched.md5, fetched.nfiles)
+        }
+    };
+    let (_, dest) = super::get::resolve_output(&cwd, &name, args.out.as_deref(), args.force)
+        .map_err(|m| CommandError::failed(format!("{failure} - {m}")))?;
     let files: Vec<(String, String, bool)> = if nfiles.is_some() {
         let tree = crate::data::tree::Tree::parse(
             &odb.read(&md5, false)
@@ -316,4 +783,147 @@ pub fn run_get(ctx: &Context, args: GetUrlArgs) -> CommandResult {
     };
     crate::worktree::registry::write_copy(&odb, &files, &dest, nfiles.is_some())
         .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))
+}
+
+/// Whether `stage` is an `import-url --version-aware` stage (`push: false`, a URL dep
+/// with `version_aware` in its `fs_config`): its data comes from the URL at the
+/// recorded versions, never from a remote.
+pub fn is_versioned_import(repo: &Repo, stage: &crate::data::repo::Stage) -> bool {
+    stage.outs.len() == 1
+        && !stage.outs[0].out.push
+        && recorded_dep(&repo.root.join(&stage.file)).is_some_and(|d| d.version_aware)
+}
+
+/// The URL dep a stage file records.
+struct RecordedDep {
+    path: String,
+    fs_config: Vec<(String, String)>,
+    version_aware: bool,
+    found: Found,
+}
+
+fn yaml_text(v: &serde_yaml::Value) -> Option<String> {
+    match v {
+        serde_yaml::Value::String(s) => Some(s.clone()),
+        serde_yaml::Value::Bool(b) => Some(b.to_string()),
+        serde_yaml::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+fn recorded_dep(abs: &Path) -> Option<RecordedDep> {
+    use crate::data::remote::url::{DirEntry, FileMeta};
+    let text = fs_err::read_to_string(abs).ok()?;
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text).ok()?;
+    let dep = doc.get("deps")?.as_sequence()?.first()?.as_mapping()?;
+    let path = dep.get("path").and_then(yaml_text)?;
+    if !is_url(&path) {
+        return None;
+    }
+    let mut fs_config = Vec::new();
+    let mut version_aware = false;
+    if let Some(m) = dep.get("fs_config").and_then(serde_yaml::Value::as_mapping) {
+        for (k, v) in m {
+            let (Some(k), Some(v)) = (k.as_str(), yaml_text(v)) else {
+                continue;
+            };
+            if k == "version_aware" {
+                version_aware = crate::data::config::parse_bool(&v).unwrap_or(false);
+            } else {
+                fs_config.push((k.to_string(), v));
+            }
+        }
+    }
+    let meta = |m: &serde_yaml::Mapping| FileMeta {
+        size: m.get("size").and_then(serde_yaml::Value::as_u64),
+        etag: m.get("etag").and_then(yaml_text),
+        checksum: m.get("checksum").and_then(yaml_text),
+        version_id: m.get("version_id").and_then(yaml_text),
+    };
+    let found = match dep.get("files").and_then(serde_yaml::Value::as_sequence) {
+        Some(files) => Found::Dir(
+            files
+                .iter()
+                .filter_map(|f| {
+                    let f = f.as_mapping()?;
+                    Some(DirEntry {
+                        relpath: f.get("relpath").and_then(yaml_text)?,
+                        meta: meta(f),
+                    })
+                })
+                .collect(),
+        ),
+        None => Found::File(meta(dep)),
+    };
+    Some(RecordedDep {
+        path,
+        fs_config,
+        version_aware,
+        found,
+    })
+}
+
+/// `fetch`/`pull` of `import-url --version-aware` stages whose data the cache lacks: each
+/// file is downloaded from the URL at its recorded version and the result checked
+/// against the out's hash, as dvc does. Returns the files fetched and the failures
+/// (stage file, why).
+pub fn fetch_versioned(
+    ctx: &Context,
+    repo: &Repo,
+    stages: &[crate::data::repo::Stage],
+) -> (usize, Vec<(String, String)>) {
+    let mut fetched = 0;
+    let mut failed = Vec::new();
+    for st in stages.iter().filter(|s| !s.repo_import) {
+        let Some(o) = st.outs.first().filter(|o| !o.out.push) else {
+            continue;
+        };
+        let Some(md5) = o.out.md5.clone() else {
+            continue;
+        };
+        let abs = repo.root.join(&st.file);
+        let Some(dep) = recorded_dep(&abs).filter(|d| d.version_aware) else {
+            continue;
+        };
+        let complete = repo.odb.exists_verified(&md5, false)
+            && (!o.out.is_dir()
+                || crate::data::transfer::read_tree(
+                    &repo.odb,
+                    &crate::data::transfer::Object::new(&md5, false),
+                )
+                .is_some_and(|t| t.entries.iter().all(|e| repo.odb.exists(&e.md5, false))));
+        if complete {
+            continue;
+        }
+        let result = (|| -> Result<usize, String> {
+            let dir = abs.parent().unwrap_or(&repo.root);
+            let Source::Url(t) =
+                resolve(ctx, Some(repo), dir, &dep.path, dep.fs_config.clone(), true)
+                    .map_err(|e| e.message())?
+            else {
+                return Err("not a URL".into());
+            };
+            let tmp_root = repo.root.join(".dvc/tmp");
+            fs_err::create_dir_all(&tmp_root).map_err(|e| e.to_string())?;
+            let tmp = tempfile::tempdir_in(&tmp_root).map_err(|e| e.to_string())?;
+            let jobs = ctx.jobs_flag.unwrap_or(16).max(1);
+            let got = t
+                .src
+                .fetch(&dep.found, &repo.odb, tmp.path(), jobs, false)
+                .map_err(|e| e.to_string())?;
+            if got.md5 != md5 {
+                return Err(format!(
+                    "'{}' at the recorded versions has md5 {}, not {md5}",
+                    super::source::masked(&dep.path),
+                    got.md5
+                ));
+            }
+            Ok(got.nfiles.map_or(1, |n| n as usize))
+        })();
+        match result {
+            Ok(n) => fetched += n,
+            Err(e) => failed.push((st.file.clone(), e)),
+        }
+    }
+    (fetched, failed)
 }

@@ -16,7 +16,7 @@ pub fn init(verbose: u8, quiet: bool, env: &crate::env::ProcessEnv) {
     let libraries = if verbose == 0 { "error" } else { default };
     let filter = filter.and_then(Result::ok).unwrap_or_else(|| {
         EnvFilter::new(format!(
-            "{default},aws_config=error,aws_smithy_runtime=error,reqsign_core={libraries}"
+            "{default},aws_config=error,aws_runtime=error,aws_smithy_runtime=error,reqsign_core={libraries}"
         ))
     });
     let _ = tracing_subscriber::fmt()

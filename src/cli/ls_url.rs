@@ -1,12 +1,15 @@
 //! `ls-url URL` (alias `list-url`) for local paths: a directory's entries in the order the
 //! file system lists them (dvc does not sort them), `-R` files below it top-down (a
 //! directory's files before its subdirectories, as `os.walk`), `-T` a sorted tree, and
-//! `--size` columns laid out like `ls`. Other URLs are refused as not yet supported.
+//! `--size` columns laid out like `ls`. An `s3://` or `http(s)://` URL is listed from the
+//! store ([`crate::data::remote::url`]): a directory's files (sorted) before its
+//! subdirectories, which show no size, and a file by its path without the scheme on S3,
+//! as dvc's `s3fs` and `fsspec` list them. Other URLs are refused as not yet supported.
 
 use super::error::ErrorKind;
 use super::{CommandError, CommandResult, Context};
 use crate::data::du::naturalsize;
-use std::path::Path;
+use std::path::PathBuf;
 
 /// Arguments of `ls-url`.
 #[derive(Debug, clap::Args)]
@@ -33,28 +36,65 @@ pub struct LsUrlArgs {
 /// (shown name, size) rows.
 type Rows = Vec<(String, Option<u64>)>;
 
-fn entries(dir: &Path) -> std::io::Result<Vec<(String, bool, u64)>> {
-    let mut out = Vec::new();
-    for e in fs_err::read_dir(dir)? {
-        let e = e?;
-        let meta = fs_err::metadata(e.path())?;
-        out.push((
-            e.file_name().to_string_lossy().into_owned(),
-            meta.is_dir(),
-            meta.len(),
-        ));
+/// Where the listed directory is: the file system, or the files a store listed below the
+/// URL (`relpath`, size), from which its directories are derived.
+enum Lister {
+    Local(PathBuf),
+    Listed(Vec<(String, Option<u64>)>),
+}
+
+impl Lister {
+    /// The entries of the directory `rel` (`""`: the top): name, is a directory, size.
+    fn entries(&self, rel: &str) -> std::io::Result<Vec<(String, bool, Option<u64>)>> {
+        match self {
+            Lister::Local(root) => {
+                let mut out = Vec::new();
+                for e in fs_err::read_dir(root.join(rel))? {
+                    let e = e?;
+                    let meta = fs_err::metadata(e.path())?;
+                    out.push((
+                        e.file_name().to_string_lossy().into_owned(),
+                        meta.is_dir(),
+                        Some(meta.len()),
+                    ));
+                }
+                Ok(out)
+            }
+            Lister::Listed(files) => {
+                let prefix = if rel.is_empty() {
+                    String::new()
+                } else {
+                    format!("{rel}/")
+                };
+                let mut names = Vec::new();
+                let mut dirs = std::collections::BTreeSet::new();
+                for (path, size) in files {
+                    let Some(rest) = path.strip_prefix(&prefix) else {
+                        continue;
+                    };
+                    match rest.split_once('/') {
+                        Some((dir, _)) => {
+                            dirs.insert(dir.to_string());
+                        }
+                        None => names.push((rest.to_string(), false, *size)),
+                    }
+                }
+                names.sort();
+                names.extend(dirs.into_iter().map(|d| (d, true, None)));
+                Ok(names)
+            }
+        }
     }
-    Ok(out)
 }
 
 fn walk(
-    dir: &Path,
+    lister: &Lister,
     rel: &str,
     level: usize,
     max: Option<usize>,
     rows: &mut Rows,
 ) -> std::io::Result<()> {
-    let list = entries(dir)?;
+    let list = lister.entries(rel)?;
     let join = |n: &str| {
         if rel.is_empty() {
             n.to_string()
@@ -67,22 +107,23 @@ fn walk(
         if *is_dir && max.is_none_or(|m| level < m) {
             subdirs.push(name.clone());
         } else {
-            rows.push((join(name), Some(*size)));
+            rows.push((join(name), *size));
         }
     }
     for name in subdirs {
-        walk(&dir.join(&name), &join(&name), level + 1, max, rows)?;
+        walk(lister, &join(&name), level + 1, max, rows)?;
     }
     Ok(())
 }
 
 fn tree(
-    dir: &Path,
+    lister: &Lister,
+    rel: &str,
     lasts: &mut Vec<bool>,
     max: Option<usize>,
     rows: &mut Rows,
 ) -> std::io::Result<()> {
-    let mut list = entries(dir)?;
+    let mut list = lister.entries(rel)?;
     list.sort_by(|a, b| a.0.cmp(&b.0));
     let count = list.len();
     for (i, (name, is_dir, size)) in list.into_iter().enumerate() {
@@ -97,46 +138,110 @@ fn tree(
             });
         }
         shown.push_str(&name);
-        rows.push((shown, Some(size)));
+        rows.push((shown, size));
         if is_dir && max.is_none_or(|m| lasts.len() < m) {
-            tree(&dir.join(&name), lasts, max, rows)?;
+            let sub = if rel.is_empty() {
+                name.clone()
+            } else {
+                format!("{rel}/{name}")
+            };
+            tree(lister, &sub, lasts, max, rows)?;
         }
         lasts.pop();
     }
     Ok(())
 }
 
+/// A URL's path as its file system names it: without the scheme on S3 and GCS, the URL itself
+/// on HTTP.
+fn fs_path(url: &str) -> String {
+    let trimmed = url.trim_end_matches('/');
+    match trimmed.split_once("://") {
+        Some((scheme, rest))
+            if scheme.eq_ignore_ascii_case("s3") || scheme.eq_ignore_ascii_case("gs") =>
+        {
+            rest.to_string()
+        }
+        _ => super::source::masked(trimmed),
+    }
+}
+
 /// Run `ls-url`.
 pub fn run(ctx: &Context, args: LsUrlArgs) -> CommandResult {
-    if args.url.contains("://") || !args.fs_config.is_empty() {
-        return Err(CommandError::new(
-            ErrorKind::Usage,
-            "`ls-url` of URLs other than local paths (and `--fs-config`) is out of scope in git-dvc for now",
-        )
-        .hint("use `dvc ls-url` for them"));
-    }
+    let fs_config = super::import_url::parse_fs_config(&args.fs_config)?;
     let cwd = ctx.cwd()?;
-    let path = crate::data::pathsafe::normalize(&cwd.join(&args.url));
-    let meta = fs_err::metadata(&path).map_err(|_| {
-        CommandError::unhandled(format!(
-            "The path '{}' does not exist: [Errno 2] No such file or directory: '{}'",
-            args.url,
-            cwd.join(&args.url).display()
-        ))
-    })?;
-    let io = |e| CommandError::context(ErrorKind::Failed, format!("cannot list '{}'", args.url), e);
+    let repo = ctx.open_repo().ok();
+    let io = |e| {
+        CommandError::context(
+            ErrorKind::Failed,
+            format!("cannot list '{}'", super::source::masked(&args.url)),
+            e,
+        )
+    };
     let mut rows: Rows = Vec::new();
-    if !meta.is_dir() {
-        // dvc shows a file by its full path, and no size for it.
-        rows.push((path.display().to_string(), None));
-    } else if args.tree {
-        rows.push((args.url.clone(), Some(meta.len())));
-        tree(&path, &mut Vec::new(), args.level, &mut rows).map_err(io)?;
-    } else if args.recursive {
-        walk(&path, "", 1, args.level, &mut rows).map_err(io)?;
-    } else {
-        for (name, _, size) in entries(&path).map_err(io)? {
-            rows.push((name, Some(size)));
+    let (lister, top) =
+        match super::import_url::resolve(ctx, repo.as_ref(), &cwd, &args.url, fs_config, false)? {
+            super::import_url::Source::Local(path) => {
+                let meta = fs_err::metadata(&path).map_err(|_| {
+                    CommandError::unhandled(format!(
+                        "The path '{}' does not exist: [Errno 2] No such file or directory: '{}'",
+                        args.url,
+                        cwd.join(&args.url).display()
+                    ))
+                })?;
+                if !meta.is_dir() {
+                    // dvc shows a file by its full path, and no size for it.
+                    rows.push((path.display().to_string(), None));
+                    (None, Some((args.url.clone(), Some(meta.len()))))
+                } else {
+                    (
+                        Some(Lister::Local(path)),
+                        Some((args.url.clone(), Some(meta.len()))),
+                    )
+                }
+            }
+            super::import_url::Source::Url(t) => {
+                let shown = fs_path(&args.url);
+                match t.src.stat() {
+                    Ok(None) => {
+                        return Err(CommandError::unhandled(format!(
+                            "The path '{}' does not exist: {shown}",
+                            super::source::masked(&args.url)
+                        )));
+                    }
+                    Err(e) => {
+                        return Err(CommandError::context(
+                            ErrorKind::Failed,
+                            format!("failed to list '{}'", super::source::masked(&args.url)),
+                            e,
+                        ));
+                    }
+                    Ok(Some(crate::data::remote::url::Found::File(_))) => {
+                        rows.push((shown, None));
+                        (None, None)
+                    }
+                    Ok(Some(crate::data::remote::url::Found::Dir(entries))) => (
+                        Some(Lister::Listed(
+                            entries
+                                .into_iter()
+                                .map(|e| (e.relpath, e.meta.size))
+                                .collect(),
+                        )),
+                        Some((shown, None)),
+                    ),
+                }
+            }
+        };
+    if let Some(lister) = lister {
+        if args.tree {
+            rows.push(top.unwrap_or_default());
+            tree(&lister, "", &mut Vec::new(), args.level, &mut rows).map_err(io)?;
+        } else if args.recursive {
+            walk(&lister, "", 1, args.level, &mut rows).map_err(io)?;
+        } else {
+            for (name, _, size) in lister.entries("").map_err(io)? {
+                rows.push((name, size));
+            }
         }
     }
     let sizes: Vec<String> = rows

@@ -47,7 +47,7 @@ pub struct SourceFlags<'a> {
     pub url: &'a str,
     /// `--rev`.
     pub rev: Option<&'a str>,
-    /// `--config` (refused when given: see [`open`]).
+    /// `--config FILE`, merged over the source's config (relative to the working directory).
     pub config: Option<&'a str>,
     /// `--remote`.
     pub remote: Option<&'a str>,
@@ -63,13 +63,6 @@ pub fn open(
     project: Option<&Repo>,
     flags: SourceFlags<'_>,
 ) -> Result<(OpenedSource, Option<tempfile::TempDir>), CommandError> {
-    if flags.config.is_some() {
-        return Err(CommandError::new(
-            ErrorKind::Usage,
-            "`--config` is out of scope in git-dvc for now: it does not merge a config file into the source's",
-        )
-        .hint("use `--remote` and `--remote-config name=value` instead"));
-    }
     let root = project.map(|r| r.root.clone());
     let (clone_cache, guard) = clone_cache(root.as_ref())?;
     let options = SourceOptions {
@@ -80,6 +73,10 @@ pub fn open(
         repo_options: ctx.env.repo_options(),
         remote: flags.remote.map(str::to_string),
         remote_config: parse_remote_config(flags.remote_config)?,
+        config_file: flags
+            .config
+            .map(|c| ctx.cwd().map(|cwd| cwd.join(c)))
+            .transpose()?,
         jobs: ctx.jobs_flag,
     };
     let opened = OpenedSource::open(options).map_err(|e| match e {

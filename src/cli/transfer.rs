@@ -263,9 +263,11 @@ fn collect_outs(
         })?;
     // The data of `dvc import` stages comes from their sources: dvc neither pushes it
     // nor fetches it from the project's remote (see `fetch_imports`).
+    // So does the data of `import-url --version-aware` stages (`push: false`): it comes
+    // from the URL at the recorded versions (see `super::import_url::fetch_versioned`).
     let mut outs: Vec<(String, Out)> = stages
         .iter()
-        .filter(|s| !s.repo_import)
+        .filter(|s| !s.repo_import && !super::import_url::is_versioned_import(repo, s))
         .flat_map(|s| s.outs.iter().map(|o| (o.rel.clone(), o.out.clone())))
         .collect();
     let revisions = Revisions {
@@ -431,10 +433,10 @@ pub fn run(ctx: &Context, dir: Direction, args: TransferArgs, extra: Extra) -> C
         }
         Err(e) => return Err(transfer_failed(dir.verb(), e)),
     };
-    if !outcome.without_remote.is_empty() {
+    let outcome_warned_no_remote = (!outcome.without_remote.is_empty()).then(|| {
         // dvc only warns; everything that needed the remote is in the cache already.
         eprintln!("No remote provided and no default remote set.");
-    }
+    });
     if extra.verify && dir == Direction::Push {
         verify_uploads(&repo, &outcome)?;
     }
@@ -442,7 +444,18 @@ pub fn run(ctx: &Context, dir: Direction, args: TransferArgs, extra: Extra) -> C
         .into_summary()
         .map_err(|e| transfer_failed(dir.verb(), e))?;
     if dir != Direction::Push {
-        let imported = fetch_imports(ctx, &repo, &stages);
+        let mut imported = fetch_imports(ctx, &repo, &stages);
+        let versioned = super::import_url::fetch_versioned(ctx, &repo, &stages);
+        if versioned.0 > 0
+            && outcome_warned_no_remote.is_none()
+            && choice.flag.is_none()
+            && choice.default.is_none()
+        {
+            // dvc warns of the missing remote before it reads the versions from the URL.
+            eprintln!("No remote provided and no default remote set.");
+        }
+        imported.fetched += versioned.0;
+        imported.failed.extend(versioned.1);
         summary.transferred += imported.fetched;
         for (file, e) in imported.failed {
             summary.failed.push(transfer::Failure {

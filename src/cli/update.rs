@@ -1,7 +1,8 @@
 //! `update [targets]`: re-resolve imports. An import whose source revision (`--rev`, else
 //! the recorded `rev`, else the source's `HEAD`) resolves to its `rev_lock` is skipped
 //! with dvc's words; any other is imported again through [`super::import::import_stage`]
-//! (new `rev_lock`, new data). import-url stages are not handled yet and are refused.
+//! (new `rev_lock`, new data). An import-url stage is imported again when its source
+//! changed: a local path's md5, a URL's ETag or checksum (see [`update_remote_url`]).
 
 use super::error::ErrorKind;
 use super::import::{Mode, import_stage};
@@ -44,16 +45,12 @@ fn update_url(
     dep: &dvcfile::Out,
     no_download: bool,
 ) -> CommandResult {
-    if dep.path.contains("://") {
-        return Err(CommandError::new(
-            ErrorKind::Failed,
-            format!("'{rel}' imports a URL: git-dvc updates import-url stages of local paths only"),
-        )
-        .hint("use `dvc update` for it"));
-    }
     let Some(out) = parsed.outs.first() else {
         return Err(CommandError::failed(format!("'{rel}' has no outs")));
     };
+    if super::import_url::is_url(&dep.path) {
+        return update_remote_url(ctx, repo, rel, abs, &dep.path, out, no_download);
+    }
     let dir = abs.parent().unwrap_or(&repo.root);
     let src = crate::data::pathsafe::normalize(&dir.join(&dep.path));
     let out_abs = dir.join(&out.path);
@@ -77,14 +74,208 @@ fn update_url(
     super::import_url::write_stage(repo, &dep.path, &src, abs, &out.path, mode, true)
 }
 
+/// The first dep of the stage file `abs` as YAML (its recorded `etag`, `checksum`,
+/// `md5`, `files` and `fs_config`).
+fn raw_dep(abs: &std::path::Path) -> Option<serde_yaml::Mapping> {
+    let text = fs_err::read_to_string(abs).ok()?;
+    let doc: serde_yaml::Value = serde_yaml::from_str(&text).ok()?;
+    doc.get("deps")?
+        .as_sequence()?
+        .first()?
+        .as_mapping()
+        .cloned()
+}
+
+/// A YAML scalar as dvc's config would read it (`version_aware: true` → `true`).
+fn scalar_text(v: &serde_yaml::Value) -> Option<String> {
+    match v {
+        serde_yaml::Value::String(s) => Some(s.clone()),
+        serde_yaml::Value::Bool(b) => Some(b.to_string()),
+        serde_yaml::Value::Number(n) => Some(n.to_string()),
+        _ => None,
+    }
+}
+
+/// `update` of an import-url stage of a URL: the source is asked again, and imported
+/// again when what dvc records of it (ETag, checksum, the directory's ETag list, the
+/// versions) changed or the out is missing.
+fn update_remote_url(
+    ctx: &Context,
+    repo: &crate::data::repo::Repo,
+    rel: &str,
+    abs: &std::path::Path,
+    url: &str,
+    out: &dvcfile::Out,
+    no_download: bool,
+) -> CommandResult {
+    use crate::data::remote::url::Found;
+    let out_path = out.path.as_str();
+    let dep = raw_dep(abs).unwrap_or_default();
+    let get = |k: &str| dep.get(k).and_then(scalar_text);
+    let mut fs_config = Vec::new();
+    let mut version_aware = false;
+    if let Some(m) = dep.get("fs_config").and_then(serde_yaml::Value::as_mapping) {
+        for (k, v) in m {
+            let (Some(k), Some(v)) = (k.as_str(), scalar_text(v)) else {
+                continue;
+            };
+            if k == "version_aware" {
+                version_aware = crate::data::config::parse_bool(&v).unwrap_or(false);
+            } else {
+                fs_config.push((k.to_string(), v));
+            }
+        }
+    }
+    let dir = abs.parent().unwrap_or(&repo.root);
+    let source = super::import_url::resolve(ctx, Some(repo), dir, url, fs_config, version_aware)?;
+    let super::import_url::Source::Url(t) = source else {
+        return Err(CommandError::failed(format!(
+            "'{rel}': '{url}' resolves to a local path"
+        )));
+    };
+    let failure = format!("failed to update '{rel}'.");
+    let found = super::import_url::stat_url(&t, &failure, url)?;
+    let recorded_files: Vec<(String, Option<String>, Option<String>)> = dep
+        .get("files")
+        .and_then(serde_yaml::Value::as_sequence)
+        .map(|files| {
+            files
+                .iter()
+                .filter_map(|f| {
+                    let f = f.as_mapping()?;
+                    let s = |k: &str| f.get(k).and_then(scalar_text);
+                    Some((s("relpath")?, s("etag"), s("version_id")))
+                })
+                .collect()
+        })
+        .unwrap_or_default();
+    let same_source = match &found {
+        Found::File(meta) => {
+            (meta.etag.is_some() || meta.checksum.is_some())
+                && meta.etag == get("etag")
+                && meta.checksum == get("checksum")
+                && (!version_aware || meta.version_id == get("version_id"))
+        }
+        Found::Dir(entries) if version_aware => {
+            let now: Vec<(String, Option<String>, Option<String>)> = entries
+                .iter()
+                .map(|e| {
+                    (
+                        e.relpath.clone(),
+                        e.meta.etag.clone(),
+                        e.meta.version_id.clone(),
+                    )
+                })
+                .collect();
+            !now.is_empty() && now == recorded_files
+        }
+        Found::Dir(entries) => get("md5") == Some(Found::dir_etag_tree(entries).0),
+    };
+    let out_abs = dir.join(out_path);
+    // An out without hashes (`--no-download`) is imported again every time, as in dvc.
+    let have_out = out.md5.is_some() && (no_download || out_abs.exists());
+    if same_source && have_out {
+        ctx.out(format!("'{rel}' didn't change, skipping"));
+        return Ok(());
+    }
+    ctx.out(format!(
+        "Importing '{}' -> '{}'",
+        super::source::masked(url),
+        crate::data::pathsafe::relpath(&out_abs, &ctx.cwd()?)
+    ));
+    let mode = if no_download {
+        Mode::NoDownload
+    } else {
+        Mode::Full
+    };
+    // dvc's `update --no-download` computes the stage md5 before it clears the out's
+    // hashes: with the out as it was.
+    let md5_out = out.md5.is_some().then_some(out).filter(|_| no_download);
+    if md5_out.is_some() && out_abs.exists() {
+        // dvc removes the old data from the workspace too; git-dvc does so only when
+        // it is exactly what the cache holds for the out.
+        let (scratch, _tmp) = super::source::scratch_odb()?;
+        let saved = super::import_url::hash_into(&scratch, &out_abs)
+            .ok()
+            .is_some_and(|(md5, _, _)| Some(&md5) == out.md5.as_ref())
+            && out
+                .md5
+                .as_deref()
+                .is_some_and(|m| repo.odb.exists(m, false));
+        if saved {
+            let removed = if out_abs.is_dir() {
+                fs_err::remove_dir_all(&out_abs)
+            } else {
+                fs_err::remove_file(&out_abs)
+            };
+            removed.map_err(|e| {
+                CommandError::context(ErrorKind::Failed, format!("cannot remove '{out_path}'"), e)
+            })?;
+        } else {
+            tracing::warn!("'{out_path}' is not what '{rel}' recorded: it stays");
+        }
+    }
+    super::import_url::write_url_stage(
+        ctx, repo, url, &t, &found, abs, out_path, mode, true, md5_out,
+    )
+}
+
+/// `update --to-remote` of an import-url stage, as dvc's: the source is transferred to
+/// the remote again whether or not it changed, nothing is printed, and the stage md5 is
+/// kept as it was (dvc's `update --to-remote` does not compute it again).
+fn update_to_remote(
+    ctx: &Context,
+    repo: &crate::data::repo::Repo,
+    rel: &str,
+    abs: &std::path::Path,
+    parsed: &dvcfile::DvcFile,
+    dep: &dvcfile::Out,
+    remote: Option<&str>,
+) -> CommandResult {
+    let Some(out) = parsed.outs.first() else {
+        return Err(CommandError::failed(format!("'{rel}' has no outs")));
+    };
+    let raw = raw_dep(abs).unwrap_or_default();
+    let mut fs_config = Vec::new();
+    if let Some(m) = raw.get("fs_config").and_then(serde_yaml::Value::as_mapping) {
+        for (k, v) in m {
+            if let (Some(k), Some(v)) = (k.as_str(), scalar_text(v))
+                && k != "version_aware"
+            {
+                fs_config.push((k.to_string(), v));
+            }
+        }
+    }
+    let dir = abs.parent().unwrap_or(&repo.root);
+    let source = super::import_url::resolve(ctx, Some(repo), dir, &dep.path, fs_config, false)?;
+    let old_md5 = fs_err::read_to_string(abs).ok().and_then(|t| {
+        t.lines()
+            .find_map(|l| l.strip_prefix("md5: ").map(|m| m.trim().to_string()))
+    });
+    super::import_url::to_remote_stage(
+        ctx,
+        repo,
+        &dep.path,
+        &source,
+        remote,
+        "failed update data",
+        abs,
+        &out.path,
+        old_md5.as_deref(),
+    )
+}
+
 /// Run `update`.
 pub fn run(ctx: &Context, args: UpdateArgs) -> CommandResult {
-    if args.to_remote {
-        return Err(CommandError::new(
-            ErrorKind::Usage,
-            "`update --to-remote` is out of scope in git-dvc for now: it does not upload data it has not cached",
-        )
-        .hint("run `git dvc update` and then `git dvc push`"));
+    if args.to_remote && args.no_download {
+        return Err(CommandError::failed(
+            "failed update data - --to-remote can't be used with --no-download",
+        ));
+    }
+    if args.remote.is_some() && !args.to_remote {
+        return Err(CommandError::failed(
+            "failed update data - --remote can't be used without --to-remote",
+        ));
     }
     let repo = ctx.open_repo()?;
     let cwd = ctx.cwd()?;
@@ -122,18 +313,33 @@ pub fn run(ctx: &Context, args: UpdateArgs) -> CommandResult {
                     "stage: '{rel}' is not an import"
                 )));
             };
-            update_url(ctx, &repo, rel, abs, &parsed, dep, args.no_download)?;
+            if args.to_remote {
+                update_to_remote(ctx, &repo, rel, abs, &parsed, dep, args.remote.as_deref())?;
+            } else {
+                update_url(ctx, &repo, rel, abs, &parsed, dep, args.no_download)?;
+            }
             if let Some(scm) = scm.as_mut() {
                 scm.stage(abs.clone());
             }
             continue;
         };
+        if args.to_remote {
+            return Err(CommandError::failed(
+                "failed update data - Data imported from other DVC or Git repositories can't be updated with --to-remote",
+            ));
+        }
         let Some(out) = parsed.outs.first() else {
             return Err(CommandError::failed(format!("'{rel}' has no outs")));
         };
         let rev = args.rev.clone().or_else(|| import.rev.clone());
         // The URL is relative to where the `.dvc` file is, as dvc resolves it (it
         // stores it as given, relative to the working directory of the import).
+        let remote_config: Vec<String> = import
+            .settings
+            .remote_config
+            .iter()
+            .map(|(k, v)| format!("{k}={v}"))
+            .collect();
         let (mut src, _guard) = {
             let _ = &cwd;
             source::open(
@@ -142,9 +348,9 @@ pub fn run(ctx: &Context, args: UpdateArgs) -> CommandResult {
                 SourceFlags {
                     url: &import.url,
                     rev: rev.as_deref(),
-                    config: None,
-                    remote: None,
-                    remote_config: &[],
+                    config: import.settings.config_file.as_deref(),
+                    remote: import.settings.remote.as_deref(),
+                    remote_config: &remote_config,
                     failure: format!("failed to update '{rel}'."),
                 },
             )?
@@ -176,6 +382,7 @@ pub fn run(ctx: &Context, args: UpdateArgs) -> CommandResult {
             &import.path,
             &import.url,
             rev.as_deref(),
+            &import.settings,
             abs,
             &out.path,
             mode,

@@ -90,6 +90,8 @@ pub struct SourceOptions {
     pub remote: Option<String>,
     /// `--remote-config`: `key=value` pairs merged into the remote's section.
     pub remote_config: Vec<(String, String)>,
+    /// `--config FILE`: a config file merged over the source's config.
+    pub config_file: Option<PathBuf>,
     /// `-j`.
     pub jobs: Option<usize>,
 }
@@ -251,9 +253,17 @@ impl OpenedSource {
         repo: &Repo,
         options: &RepoOptions,
     ) -> Result<Option<Remote>, transfer::TransferError> {
+        let overlaid;
+        let config = match &self.options.config_file {
+            Some(file) => {
+                overlaid = repo.config.clone().with_overlay(file)?;
+                &overlaid
+            }
+            None => &repo.config,
+        };
         let cfg = match &self.options.remote {
-            Some(name) => Some(repo.config.remote(&name.to_lowercase())?),
-            None => repo.config.default_remote()?,
+            Some(name) => Some(config.remote(&name.to_lowercase())?),
+            None => config.default_remote()?,
         };
         let Some(mut cfg) = cfg else {
             return Ok(None);
@@ -467,6 +477,7 @@ impl OpenedSource {
         options.cwd = cwd;
         options.remote = None;
         options.remote_config.clear();
+        options.config_file = None;
         let nested = OpenedSource::open(options).ok()?;
         let inner = crate::data::registry::check_source_path(&import.path).ok()?;
         Some((nested, inner))
@@ -727,8 +738,13 @@ pub fn fetch_import(
         cwd: options.cwd.to_path_buf(),
         clone_cache: repo.root.join(".dvc/tmp/git-dvc/sources"),
         repo_options: options.repo_options.clone(),
-        remote: None,
-        remote_config: Vec::new(),
+        remote: import.settings.remote.clone(),
+        remote_config: import.settings.remote_config.clone(),
+        config_file: import
+            .settings
+            .config_file
+            .as_ref()
+            .map(|c| options.cwd.join(c)),
         jobs: options.jobs,
     })
     .map_err(|e| e.to_string())?;

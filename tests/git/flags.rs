@@ -66,27 +66,6 @@ const REFUSED: &[(&str, &str, &[&str])] = &[
     ("pull", "--run-cache", &["pull", "--run-cache"]),
     ("fetch", "--run-cache", &["fetch", "--run-cache"]),
     ("add", "--to-remote", &["add", "--to-remote", "f"]),
-    ("update", "--to-remote", &["update", "--to-remote", "f.dvc"]),
-    (
-        "import-url",
-        "--to-remote",
-        &["import-url", "--to-remote", "f", "g"],
-    ),
-    (
-        "import-url",
-        "--version-aware",
-        &["import-url", "--version-aware", "f", "g"],
-    ),
-    (
-        "import-url",
-        "--fs-config",
-        &["import-url", "f", "g", "--fs-config", "a=b"],
-    ),
-    (
-        "get-url",
-        "--fs-config",
-        &["get-url", "f", "g", "--fs-config", "a=b"],
-    ),
 ];
 
 /// One flag of a dvc `-h`: its spelling and whether it takes a value (and an example).

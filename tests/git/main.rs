@@ -38,6 +38,7 @@ mod maint_verify;
 mod misc;
 mod moto;
 mod registry;
+mod registry_url;
 mod remote_backends;
 mod remote_local;
 mod remote_s3;

@@ -407,3 +407,102 @@ fn credentials_in_a_source_url_are_never_printed() {
         assert!(out.stderr.contains("me:***@127.0.0.1"), "{out:?}");
     }
 }
+
+#[test]
+fn import_and_get_with_config_remote_and_remote_config_match_dvc() {
+    let env = TestEnv::new();
+    let reg = registry(&env, true);
+    // The data is only in a second remote of the registry, which only the options name.
+    let other = env.root().join("other");
+    let other = other.to_str().expect("utf-8 path");
+    reg.dvc(&["remote", "add", "other", other]).success();
+    reg.dvc(&["push", "-q", "-r", "other"]).success();
+    reg.git(&["commit", "-qam", "other remote"]).success();
+    std::fs::remove_dir_all(reg.path(".dvc/cache")).expect("remove cache");
+    std::fs::remove_dir_all(env.root().join("store")).expect("remove store");
+    env.dir("")
+        .write("src.conf", "[core]\n    remote = other\n");
+    let twin = project(&env);
+    // (A remote of the project's own: without one, dvc's pull warns that there is none.)
+    twin.both(|d| {
+        d.dvc(&["remote", "add", "-q", "-d", "mine", "store"])
+            .success();
+    });
+    let url = format!("file://{}", reg.path.display());
+    // Without the options there is no data to import.
+    let out = twin.run(&["import", &url, "f.txt", "-o", "z.txt"]);
+    out.dvc.failure();
+    out.gd.failure();
+    for args in [
+        &[
+            "import",
+            &url,
+            "f.txt",
+            "-o",
+            "a.txt",
+            "--config",
+            "../src.conf",
+        ][..],
+        &["import", &url, "f.txt", "-o", "b.txt", "--remote", "other"],
+        &[
+            "import",
+            &url,
+            "f.txt",
+            "-o",
+            "c.txt",
+            "--remote-config",
+            &format!("url={other}"),
+        ],
+        &[
+            "import",
+            &url,
+            "data",
+            "-o",
+            "d",
+            "--remote",
+            "other",
+            "--remote-config",
+            "jobs=2",
+        ],
+        &[
+            "import",
+            &url,
+            "f.txt",
+            "-o",
+            "e.txt",
+            "--config",
+            "../src.conf",
+            "--remote",
+            "other",
+            "--remote-config",
+            "jobs=2",
+        ],
+        &[
+            "get",
+            &url,
+            "f.txt",
+            "-o",
+            "g.txt",
+            "--config",
+            "../src.conf",
+        ],
+    ] {
+        same(&twin, args);
+    }
+    assert_eq!(twin.gd.read("a.txt"), "hello\n");
+    assert_eq!(twin.gd.read("g.txt"), "hello\n");
+    assert_eq!(twin.gd.read("d/sub/b.txt"), "bb\n");
+    // pull and update read the options back from the `.dvc` files.
+    twin.both(|d| {
+        std::fs::remove_dir_all(d.path(".dvc/cache")).expect("remove cache");
+        for f in ["a.txt", "b.txt", "c.txt", "d"] {
+            d.remove(f);
+        }
+    });
+    same(
+        &twin,
+        &["pull", "a.txt.dvc", "b.txt.dvc", "c.txt.dvc", "d.dvc"],
+    );
+    assert_eq!(twin.gd.read("c.txt"), "hello\n");
+    same(&twin, &["update", "a.txt.dvc"]);
+}

@@ -169,7 +169,8 @@ fn started(
 
 /// GET and HEAD (with byte ranges), POST and PUT (with a length or a chunked body, written
 /// to a temp file and renamed), 404 for what is missing. Basic auth when `HTTP_AUTH` is
-/// set (`user:password`): 401 without it. Runs on Python's standard library.
+/// set (`user:password`): 401 without it. `ETag`s when `HTTP_ETAGS=1`. Runs on Python's
+/// standard library.
 /// The script is `tests/servers/http_server.py`, which `bench/remote.sh` serves with too.
 pub const HTTP_SERVER_PY: &str = include_str!("../servers/http_server.py");
 
@@ -178,7 +179,15 @@ fn start_http(name: &str, auth: Option<&str>) -> Result<Server, String> {
 }
 
 fn start_http_with(name: &str, auth: Option<&str>, corrupt: bool) -> Result<Server, String> {
-    start_http_faulty(name, auth, corrupt, None)
+    start_http_env(
+        name,
+        auth,
+        if corrupt {
+            &[("HTTP_CORRUPT_UPLOADS", "1")]
+        } else {
+            &[]
+        },
+    )
 }
 
 fn start_http_faulty(
@@ -187,6 +196,17 @@ fn start_http_faulty(
     corrupt: bool,
     fault: Option<&str>,
 ) -> Result<Server, String> {
+    let mut vars = Vec::new();
+    if corrupt {
+        vars.push(("HTTP_CORRUPT_UPLOADS", "1"));
+    }
+    if let Some(f) = fault {
+        vars.push(("HTTP_FAULT", f));
+    }
+    start_http_env(name, auth, &vars)
+}
+
+fn start_http_env(name: &str, auth: Option<&str>, vars: &[(&str, &str)]) -> Result<Server, String> {
     let dir = server_dir(name);
     let root = dir.join("root");
     fs::create_dir_all(&root).map_err(|e| e.to_string())?;
@@ -201,11 +221,8 @@ fn start_http_faulty(
     if let Some(a) = auth {
         cmd.env("HTTP_AUTH", a);
     }
-    if corrupt {
-        cmd.env("HTTP_CORRUPT_UPLOADS", "1");
-    }
-    if let Some(f) = fault {
-        cmd.env("HTTP_FAULT", f);
+    for (k, v) in vars {
+        cmd.env(k, v);
     }
     spawn_daemon(name, cmd, &dir, port)?;
     Ok(Server {
@@ -247,6 +264,14 @@ pub fn http_faulty_server(fault: &'static str) -> &'static Server {
 pub fn http_server() -> &'static Server {
     static S: OnceLock<Result<Server, String>> = OnceLock::new();
     started(&S, "HTTP", || start_http("http", None))
+}
+
+/// The same server sending an `ETag` (the quoted md5 of the content) with each file.
+pub fn http_etag_server() -> &'static Server {
+    static S: OnceLock<Result<Server, String>> = OnceLock::new();
+    started(&S, "HTTP (ETags)", || {
+        start_http_env("http-etag", None, &[("HTTP_ETAGS", "1")])
+    })
 }
 
 /// The same server with basic authentication `tester:s3cr3t,pw`.

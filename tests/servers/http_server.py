@@ -1,5 +1,5 @@
 
-import base64, http.server, os, re, sys, tempfile, threading, time
+import base64, hashlib, http.server, os, re, sys, tempfile, threading, time
 from urllib.parse import unquote
 
 HOST, PORT, ROOT = sys.argv[1], int(sys.argv[2]), os.path.realpath(sys.argv[3])
@@ -16,6 +16,8 @@ CORRUPT = os.environ.get("HTTP_CORRUPT_UPLOADS") == "1"
 FAULT = os.environ.get("HTTP_FAULT", "")
 SEEN = {}
 SEEN_LOCK = threading.Lock()
+# ETags for the import-url tests: the quoted md5 of a file's content on GET and HEAD.
+ETAGS = os.environ.get("HTTP_ETAGS") == "1"
 
 class Handler(http.server.BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
@@ -113,6 +115,9 @@ class Handler(http.server.BaseHTTPRequestHandler):
         self.send_response(code)
         self.send_header("Content-Length", str((end - start + 1 if size else 0) + extra))
         self.send_header("Accept-Ranges", "bytes")
+        if ETAGS:
+            with open(p, "rb") as f:
+                self.send_header("ETag", '"%s"' % hashlib.md5(f.read()).hexdigest())
         if code == 206:
             self.send_header("Content-Range", "bytes %d-%d/%d" % (start, end, size))
         self.end_headers()

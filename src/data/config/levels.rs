@@ -261,6 +261,10 @@ impl Config {
         let Some(d) = self.data(level) else {
             return with_default_sections(parse_named(Table::new()));
         };
+        self.resolved(d)
+    }
+
+    fn resolved(&self, d: &LevelData) -> Table {
         let mut conf = d.conf.clone();
         let dir = dir_of(&d.file);
         let home = self.options.home_dir.clone();
@@ -288,9 +292,30 @@ impl Config {
             if Some(d.level) == level {
                 break;
             }
-            merge(&mut merged, &self.read_level_resolved(d.level));
+            merge(&mut merged, &self.resolved(d));
         }
         merged
+    }
+
+    /// The config with the file `file` merged over every level, its relative paths
+    /// resolved from its directory: what `get`/`import --config FILE` apply to a source
+    /// repository. Read only: nothing writes the overlay.
+    pub fn with_overlay(mut self, file: &Path) -> Result<Config, ConfigError> {
+        let bytes = fs_err::read(file).map_err(|e| ConfigError::Io {
+            action: "read",
+            file: file.to_path_buf(),
+            source: e,
+        })?;
+        let raw = parse_configobj(&bytes).map_err(|message| ConfigError::Parse {
+            file: file.to_path_buf(),
+            message,
+        })?;
+        self.levels.push(LevelData {
+            level: Level::Local,
+            file: file.to_path_buf(),
+            conf: parse_named(raw),
+        });
+        Ok(self)
     }
 
     /// The merged view of every level, paths resolved.
@@ -550,25 +575,7 @@ impl Config {
             key_path: vec!["remote".into(), name.into()],
             message: "expected 'url' for dictionary value".into(),
         })?;
-        let (scheme, netloc) = url_scheme(url);
-        let location = if !netloc || scheme.is_empty() {
-            if scheme == "file" {
-                RemoteLocation::Local(PathBuf::from(url.trim_start_matches("file://")))
-            } else if is_url(url) {
-                RemoteLocation::Other { scheme }
-            } else {
-                RemoteLocation::Local(PathBuf::from(url))
-            }
-        } else if scheme == "s3" {
-            let rest = url.split_once("://").map(|x| x.1).unwrap_or("");
-            let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
-            RemoteLocation::S3 {
-                bucket: bucket.to_string(),
-                prefix: prefix.trim_matches('/').to_string(),
-            }
-        } else {
-            RemoteLocation::Other { scheme }
-        };
+        let location = remote_location(url);
         let mut options = BTreeMap::new();
         for (k, item) in t.iter() {
             if let Item::Value(v) = item
@@ -597,6 +604,29 @@ impl Config {
             Some(name) => self.remote(&name).map(Some),
             None => Ok(None),
         }
+    }
+}
+
+/// Where the remote at `url` lives (its scheme and, for S3, bucket and prefix).
+pub fn remote_location(url: &str) -> RemoteLocation {
+    let (scheme, netloc) = url_scheme(url);
+    if !netloc || scheme.is_empty() {
+        if scheme == "file" {
+            RemoteLocation::Local(PathBuf::from(url.trim_start_matches("file://")))
+        } else if is_url(url) {
+            RemoteLocation::Other { scheme }
+        } else {
+            RemoteLocation::Local(PathBuf::from(url))
+        }
+    } else if scheme == "s3" {
+        let rest = url.split_once("://").map(|x| x.1).unwrap_or("");
+        let (bucket, prefix) = rest.split_once('/').unwrap_or((rest, ""));
+        RemoteLocation::S3 {
+            bucket: bucket.to_string(),
+            prefix: prefix.trim_matches('/').to_string(),
+        }
+    } else {
+        RemoteLocation::Other { scheme }
     }
 }
 

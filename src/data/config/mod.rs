@@ -40,7 +40,7 @@ pub use configobj::{parse_configobj, render_level};
 pub use error::{ConfigError, py_repr};
 pub use levels::{
     Config, Level, LoadOptions, OptionName, RemoteConfig, RemoteLocation, SECRET_OPTIONS, flatten,
-    is_secret_option,
+    is_secret_option, remote_location,
 };
 pub use paths::{is_path_option, resolve_path, store_path};
 pub use schema::{parse_bool, parse_py_int};

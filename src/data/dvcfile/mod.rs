@@ -56,7 +56,7 @@ mod stage_md5;
 pub use edit::{FileUpdate, OutUpdate, add_dep_hashes, rewrite};
 pub use lock::{LockFile, LockStage, parse_lock, rewrite_lock, rewrite_lock_entries};
 pub use parse::{MAX_STAGE_FILE, parse};
-pub use render::{render_import, render_new};
+pub use render::{UrlDep, UrlDepFile, render_import, render_new, render_url_import};
 pub use stage_md5::{refresh_stage_md5, stage_md5, stage_md5_changed};
 
 /// One output (`outs:` entry) of a `.dvc` file or a `dvc.lock` stage.
@@ -223,4 +223,19 @@ pub struct ImportSource {
     pub rev: Option<String>,
     /// The commit the import is locked to.
     pub rev_lock: Option<String>,
+    /// How to read the source besides its URL (`config`, `remote`).
+    pub settings: SourceSettings,
+}
+
+/// What `import --config/--remote/--remote-config` records in `repo:`, as dvc's
+/// `_dump_def_repo`: `config: FILE`, `remote: NAME`, `remote: {k: v}`, or with both a
+/// remote and its options `config: {core: {remote: NAME}, remote: {NAME: {k: v}}}`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceSettings {
+    /// `--config FILE`, as given.
+    pub config_file: Option<String>,
+    /// `--remote NAME`.
+    pub remote: Option<String>,
+    /// `--remote-config` pairs, in the order given.
+    pub remote_config: Vec<(String, String)>,
 }

@@ -414,11 +414,48 @@ fn import_source(dep: &Value) -> Option<super::ImportSource> {
         Some(Value::Number(n)) => Some(n.to_string()),
         _ => None,
     };
+    let scalar = |v: &Value| match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => Some(n.to_string()),
+        Value::Bool(b) => Some(b.to_string()),
+        _ => None,
+    };
+    let pairs = |v: Option<&Value>| -> Vec<(String, String)> {
+        v.and_then(Value::as_mapping)
+            .map(|m| {
+                m.iter()
+                    .filter_map(|(k, v)| Some((k.as_str()?.to_string(), scalar(v)?)))
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let mut settings = super::SourceSettings::default();
+    match repo.get("config") {
+        Some(Value::String(s)) => settings.config_file = Some(s.clone()),
+        Some(Value::Mapping(m)) => {
+            let name = m
+                .get("core")
+                .and_then(|c| c.get("remote"))
+                .and_then(Value::as_str)
+                .map(str::to_string);
+            if let Some(name) = &name {
+                settings.remote_config = pairs(m.get("remote").and_then(|r| r.get(name.as_str())));
+            }
+            settings.remote = name;
+        }
+        _ => {}
+    }
+    match repo.get("remote") {
+        Some(Value::String(s)) => settings.remote = Some(s.clone()),
+        Some(v @ Value::Mapping(_)) => settings.remote_config = pairs(Some(v)),
+        _ => {}
+    }
     Some(super::ImportSource {
         path: dep.get("path").and_then(Value::as_str)?.to_string(),
         url: text("url")?,
         rev: text("rev"),
         rev_lock: text("rev_lock"),
+        settings,
     })
 }
 

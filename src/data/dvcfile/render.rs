@@ -112,8 +112,139 @@ pub fn render_import(source: &super::ImportSource, out: &Out) -> Result<String, 
         text.push_str(&Scalar::Str(v).render(k, 4, 4));
         text.push('\n');
     }
+    let line = |text: &mut String, indent: usize, k: &str, v: &str| {
+        text.push_str(&" ".repeat(indent));
+        text.push_str(&Scalar::Str(v.to_string()).render(k, indent, indent));
+        text.push('\n');
+    };
+    let st = &source.settings;
+    match (&st.remote, st.remote_config.is_empty()) {
+        (Some(name), false) => {
+            // dvc folds a remote with options into a config mapping.
+            text.push_str("    config:\n      core:\n");
+            line(&mut text, 8, "remote", name);
+            text.push_str("      remote:\n");
+            text.push_str(&format!("        {name}:\n"));
+            for (k, v) in &st.remote_config {
+                line(&mut text, 10, k, v);
+            }
+        }
+        (remote, no_options) => {
+            if let Some(c) = &st.config_file {
+                line(&mut text, 4, "config", c);
+            }
+            if let Some(name) = remote {
+                line(&mut text, 4, "remote", name);
+            } else if !no_options {
+                text.push_str("    remote:\n");
+                for (k, v) in &st.remote_config {
+                    line(&mut text, 6, k, v);
+                }
+            }
+        }
+    }
     text.push_str(&render_new(std::slice::from_ref(out)));
     if source.rev_lock.is_none() {
+        return Ok(text);
+    }
+    super::refresh_stage_md5(&text)
+}
+
+/// The dep of an `import-url` stage whose source is a URL, as dvc's `dumpd` writes it.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UrlDep {
+    /// The URL as given.
+    pub path: String,
+    /// A directory's md5 (the oid of its ETag list).
+    pub md5: Option<String>,
+    /// S3's ETag of a file.
+    pub etag: Option<String>,
+    /// HTTP's checksum of a file.
+    pub checksum: Option<String>,
+    /// Bytes.
+    pub size: Option<u64>,
+    /// Files of a directory.
+    pub nfiles: Option<u64>,
+    /// A file's version id (`--version-aware`).
+    pub version_id: Option<String>,
+    /// `--fs-config` pairs in the order given (`version_aware` last, a boolean).
+    pub fs_config: Vec<(String, String)>,
+    /// `version_aware: true` in `fs_config`.
+    pub version_aware: bool,
+    /// A version-aware directory's files.
+    pub files: Vec<UrlDepFile>,
+}
+
+/// One file of a version-aware directory dep.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct UrlDepFile {
+    /// Path below the directory.
+    pub relpath: String,
+    /// S3's ETag.
+    pub etag: Option<String>,
+    /// Bytes.
+    pub size: Option<u64>,
+    /// The version id.
+    pub version_id: Option<String>,
+}
+
+/// An `import-url` stage of a URL: `md5` (unless nothing is hashed: `--no-exec`),
+/// `frozen: true`, the dep, and `out` (with `push: false` when version-aware).
+pub fn render_url_import(dep: &UrlDep, out: &Out) -> Result<String, super::ParseError> {
+    let mut f: Vec<(&str, Scalar)> = Vec::new();
+    if let Some(m) = &dep.md5 {
+        f.push(("md5", Scalar::Str(m.clone())));
+    }
+    if let Some(e) = &dep.etag {
+        f.push(("etag", Scalar::Str(e.clone())));
+    }
+    if let Some(c) = &dep.checksum {
+        f.push(("checksum", Scalar::Str(c.clone())));
+    }
+    if let Some(s) = dep.size {
+        f.push(("size", Scalar::Int(s)));
+    }
+    if let Some(n) = dep.nfiles {
+        f.push(("nfiles", Scalar::Int(n)));
+    }
+    if let Some(v) = &dep.version_id {
+        f.push(("version_id", Scalar::Str(v.clone())));
+    }
+    f.push(("hash", Scalar::Str("md5".into())));
+    f.push(("path", Scalar::Str(dep.path.clone())));
+    let mut text = String::from("frozen: true\ndeps:\n");
+    text.push_str(&render_item(&f, 0));
+    if !dep.fs_config.is_empty() || dep.version_aware {
+        text.push_str("  fs_config:\n");
+        for (k, v) in &dep.fs_config {
+            text.push_str("    ");
+            text.push_str(&Scalar::Str(v.clone()).render(k, 4, 4));
+            text.push('\n');
+        }
+        if dep.version_aware {
+            text.push_str("    version_aware: true\n");
+        }
+    }
+    if !dep.files.is_empty() {
+        text.push_str("  files:\n");
+        for file in &dep.files {
+            let mut item = vec![("relpath", Scalar::Str(file.relpath.clone()))];
+            if let Some(e) = &file.etag {
+                item.push(("etag", Scalar::Str(e.clone())));
+            }
+            if let Some(s) = file.size {
+                item.push(("size", Scalar::Int(s)));
+            }
+            if let Some(v) = &file.version_id {
+                item.push(("version_id", Scalar::Str(v.clone())));
+            }
+            text.push_str(&render_item(&item, 2));
+        }
+    }
+    text.push_str(&render_new(std::slice::from_ref(out)));
+    let hashed =
+        dep.md5.is_some() || dep.etag.is_some() || dep.checksum.is_some() || !dep.files.is_empty();
+    if !hashed {
         return Ok(text);
     }
     super::refresh_stage_md5(&text)

@@ -27,6 +27,19 @@ pub fn with_client(op: Operator, client: reqwest::Client) -> Operator {
     op.with_context(opendal::OperationContext::new().with_http_transport(transport))
 }
 
+/// One object as the store lists it (`import-url`, `ls-url`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DalObject {
+    /// Key relative to the remote root.
+    pub key: String,
+    /// Bytes.
+    pub size: u64,
+    /// The ETag as the store gives it.
+    pub etag: Option<String>,
+    /// The object's version (GCS's generation).
+    pub version: Option<String>,
+}
+
 /// A remote behind an OpenDAL operator.
 #[derive(Debug)]
 pub struct DalRemote {
@@ -238,6 +251,44 @@ impl DalRemote {
             Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
             Err(e) => Err(self.error("check", key, &e)),
         }
+    }
+
+    /// What the store says of the object `key` (`import-url`): size, ETag as the store
+    /// gives it, and version (GCS's generation); `None` when it is missing.
+    pub async fn stat_object(&self, key: &str) -> Result<Option<DalObject>> {
+        match self.op.stat(key).await {
+            Ok(meta) if meta.is_file() => Ok(Some(DalObject {
+                key: key.to_string(),
+                size: meta.content_length(),
+                etag: meta.etag().map(str::to_string),
+                version: meta.version().map(str::to_string),
+            })),
+            Ok(_) => Ok(None),
+            Err(e) if e.kind() == ErrorKind::NotFound => Ok(None),
+            Err(e) => Err(self.error("check", key, &e)),
+        }
+    }
+
+    /// Every object below the directory `prefix` (no trailing `/`), keys relative to
+    /// the remote root.
+    pub async fn walk_objects(&self, prefix: &str) -> Result<Vec<DalObject>> {
+        let dir = format!("{}/", prefix.trim_end_matches('/'));
+        let dir = if dir == "/" { String::new() } else { dir };
+        let entries = match self.op.list_with(&dir).recursive(true).await {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == ErrorKind::NotFound => return Ok(Vec::new()),
+            Err(e) => return Err(self.error("list", prefix, &e)),
+        };
+        Ok(entries
+            .into_iter()
+            .filter(|e| e.metadata().is_file())
+            .map(|e| DalObject {
+                key: e.path().trim_start_matches('/').to_string(),
+                size: e.metadata().content_length(),
+                etag: e.metadata().etag().map(str::to_string),
+                version: e.metadata().version().map(str::to_string),
+            })
+            .collect())
     }
 
     /// Download `key` into the new file `dest`, hashing on the way.

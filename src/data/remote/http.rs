@@ -229,7 +229,96 @@ impl HttpRemote {
     }
 
     fn url(&self, key: &str) -> String {
+        if key.is_empty() {
+            // The remote's URL itself (`import-url` opens the file's own URL).
+            return self.base.clone();
+        }
         format!("{}/{key}", self.base)
+    }
+
+    /// What the server says of `key` without its body (`import-url`), as dvc-http
+    /// (fsspec) reads it: `HEAD`, then `GET` when that gave no size; `None` on 404.
+    pub async fn stat(&self, key: &str) -> Result<Option<UrlInfo>> {
+        let mut fields: Vec<(String, PyValue)> = Vec::new();
+        let mut found = false;
+        let mut failure = None;
+        for method in [Method::HEAD, Method::GET] {
+            let resp = match self
+                .request(method, key)
+                .header(reqwest::header::ACCEPT_ENCODING, "identity")
+                .send()
+                .await
+            {
+                Ok(r) => r,
+                Err(e) => {
+                    failure = Some(self.client_error("check", key, &e));
+                    continue;
+                }
+            };
+            let status = resp.status();
+            if status == StatusCode::NOT_FOUND {
+                continue;
+            }
+            if !status.is_success() {
+                failure = Some(self.status_error("check", key, status));
+                continue;
+            }
+            found = true;
+            merge_info(&mut fields, &resp);
+            if fields.iter().any(|(k, _)| k == "size") {
+                break;
+            }
+        }
+        if !found {
+            return match failure {
+                Some(e)
+                    if !matches!(
+                        e,
+                        RemoteError::Request {
+                            kind: RequestKind::Permanent,
+                            ..
+                        }
+                    ) =>
+                {
+                    Err(e)
+                }
+                _ => Ok(None),
+            };
+        }
+        let header = |name: &str| {
+            fields.iter().find_map(|(k, v)| match v {
+                PyValue::Str(s) if k == name => Some(s.clone()),
+                _ => None,
+            })
+        };
+        let size = fields.iter().find_map(|(k, v)| match v {
+            PyValue::Int(n) if k == "size" => Some(*n),
+            _ => None,
+        });
+        let checksum = match header("ETag").or_else(|| header("Content-MD5")) {
+            Some(c) => c,
+            None => {
+                // fsspec's `checksum`: the decimal of the md5 of `str((info,))`, the info
+                // dict being `{"name": url, "size": None, **info, "type": "file"}`.
+                let mut dict = vec![
+                    ("name".to_string(), PyValue::Str(self.url(key))),
+                    ("size".to_string(), PyValue::None),
+                ];
+                for (k, v) in fields {
+                    match dict.iter_mut().find(|(dk, _)| *dk == k) {
+                        Some(slot) => slot.1 = v,
+                        None => dict.push((k, v)),
+                    }
+                }
+                dict.push(("type".into(), PyValue::Str("file".into())));
+                let text = format!("({},)", py_dict(&dict));
+                let md5 = crate::data::hash::md5_bytes(text.as_bytes());
+                u128::from_str_radix(&md5, 16)
+                    .map(|n| n.to_string())
+                    .unwrap_or(md5)
+            }
+        };
+        Ok(Some(UrlInfo { size, checksum }))
     }
 
     fn request(&self, method: Method, key: &str) -> reqwest::RequestBuilder {
@@ -354,6 +443,108 @@ impl HttpRemote {
     }
 }
 
+/// What an HTTP server says of one URL (`import-url`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct UrlInfo {
+    /// `Content-Length`, where the server sends it (and no content encoding).
+    pub size: Option<u64>,
+    /// dvc-http's `checksum` of the URL: its `ETag` (else `Content-MD5`) verbatim, else
+    /// fsspec's token of the response's info.
+    pub checksum: String,
+}
+
+/// A value of fsspec's info dict, rendered as Python's `repr` renders it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum PyValue {
+    None,
+    False,
+    Int(u64),
+    Str(String),
+}
+
+/// Add what fsspec's `_file_info` reads from `resp` to `fields` (a later response
+/// updates the values of an earlier one in place, as `dict.update`).
+fn merge_info(fields: &mut Vec<(String, PyValue)>, resp: &reqwest::Response) {
+    let headers = resp.headers();
+    let get = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
+    let mut add = |k: &str, v: PyValue| match fields.iter_mut().find(|(fk, _)| fk == k) {
+        Some(slot) => slot.1 = v,
+        None => fields.push((k.to_string(), v)),
+    };
+    let identity = get("Content-Encoding").is_none_or(|e| e.is_empty() || e == "identity");
+    if let Some(len) = get("Content-Length") {
+        if identity && let Ok(n) = len.trim().parse() {
+            add("size", PyValue::Int(n));
+        }
+    } else if let Some(n) = get("Content-Range")
+        .and_then(|r| r.rsplit('/').next())
+        .and_then(|n| n.trim().parse().ok())
+    {
+        add("size", PyValue::Int(n));
+    }
+    if let Some(t) = get("Content-Type") {
+        add(
+            "mimetype",
+            PyValue::Str(t.split(';').next().unwrap_or("").to_string()),
+        );
+    }
+    if get("Accept-Ranges") == Some("none") {
+        add("partial", PyValue::False);
+    }
+    add("url", PyValue::Str(resp.url().to_string()));
+    for name in ["ETag", "Content-MD5", "Digest", "Last-Modified"] {
+        if let Some(v) = get(name).filter(|v| !v.is_empty()) {
+            add(name, PyValue::Str(v.to_string()));
+        }
+    }
+}
+
+/// Python's `repr` of a dict of `fields`.
+fn py_dict(fields: &[(String, PyValue)]) -> String {
+    let items: Vec<String> = fields
+        .iter()
+        .map(|(k, v)| {
+            let v = match v {
+                PyValue::None => "None".to_string(),
+                PyValue::False => "False".to_string(),
+                PyValue::Int(n) => n.to_string(),
+                PyValue::Str(s) => py_str(s),
+            };
+            format!("{}: {v}", py_str(k))
+        })
+        .collect();
+    format!("{{{}}}", items.join(", "))
+}
+
+/// Python's `repr` of a str: single quotes unless it holds `'` and no `"`.
+fn py_str(s: &str) -> String {
+    let quote = if s.contains('\'') && !s.contains('"') {
+        '"'
+    } else {
+        '\''
+    };
+    let mut out = String::with_capacity(s.len() + 2);
+    out.push(quote);
+    for c in s.chars() {
+        match c {
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if c == quote => {
+                out.push('\\');
+                out.push(c);
+            }
+            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
+                out.push_str(&format!("\\x{:02x}", c as u32));
+            }
+            c => out.push(c),
+        }
+    }
+    out.push(quote);
+    out
+}
+
 /// `scheme://user:pw@host/…` → `scheme://host/…`.
 pub(crate) fn redact_userinfo(url: &str) -> String {
     let Some((scheme, rest)) = url.split_once("://") else {
@@ -366,5 +557,38 @@ pub(crate) fn redact_userinfo(url: &str) -> String {
     match authority.rsplit_once('@') {
         Some((_, host)) => format!("{scheme}://{host}{path}"),
         None => url.to_string(),
+    }
+}
+
+#[cfg(test)]
+mod url_info_tests {
+    use super::*;
+
+    /// The token dvc-http (3.67.1's fsspec) recorded for a server without an ETag.
+    #[test]
+    fn checksum_token_is_fsspecs() {
+        let url = "http://127.0.0.1:18731/a.txt";
+        let dict = vec![
+            ("name".to_string(), PyValue::Str(url.into())),
+            ("size".to_string(), PyValue::Int(6)),
+            ("url".to_string(), PyValue::Str(url.into())),
+            ("type".to_string(), PyValue::Str("file".into())),
+        ];
+        let md5 = crate::data::hash::md5_bytes(format!("({},)", py_dict(&dict)).as_bytes());
+        assert_eq!(
+            u128::from_str_radix(&md5, 16).unwrap().to_string(),
+            "288437305751235012101788240926886838312"
+        );
+    }
+
+    #[test]
+    fn python_repr_of_strings() {
+        assert_eq!(py_str("a'b"), "\"a'b\"");
+        assert_eq!(py_str("a'b\""), "'a\\'b\"'");
+        assert_eq!(py_str("x\\y\n"), "'x\\\\y\\n'");
+        assert_eq!(
+            py_dict(&[("k".into(), PyValue::None), ("p".into(), PyValue::False)]),
+            "{'k': None, 'p': False}"
+        );
     }
 }

@@ -31,6 +31,7 @@ pub mod local;
 pub mod s3;
 #[cfg(feature = "ssh")]
 pub mod ssh;
+pub mod url;
 #[cfg(feature = "webdav")]
 pub mod webdav;
 

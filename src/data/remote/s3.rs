@@ -243,6 +243,19 @@ impl S3Settings {
     }
 }
 
+/// One object as S3 lists it (`import-url`, `ls-url`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ObjectInfo {
+    /// Key relative to the remote root.
+    pub key: String,
+    /// Bytes.
+    pub size: u64,
+    /// The ETag without its quotes.
+    pub etag: Option<String>,
+    /// The version id (a versioned bucket).
+    pub version_id: Option<String>,
+}
+
 /// An S3 bucket and key prefix.
 #[derive(Debug)]
 pub struct S3Remote {
@@ -628,6 +641,116 @@ impl S3Remote {
         Ok(Some(StoreChecksum { md5 }))
     }
 
+    /// What S3 says of the object `key` (`import-url`): its size, ETag (without quotes)
+    /// and version; `None` when there is no such object.
+    pub async fn stat(&self, key: &str) -> Result<Option<ObjectInfo>> {
+        let client = self.client().await?;
+        let request = client
+            .head_object()
+            .bucket(&self.bucket)
+            .key(self.full_key(key));
+        match with_sse_customer!(request, self.settings).send().await {
+            Ok(head) => Ok(Some(ObjectInfo {
+                key: key.to_string(),
+                size: head.content_length().unwrap_or(0).max(0) as u64,
+                etag: head.e_tag().map(|t| t.trim_matches('"').to_string()),
+                version_id: head.version_id().map(str::to_string),
+            })),
+            Err(e) => match self.error("check", key, e) {
+                e if e.is_not_found() => Ok(None),
+                e => Err(e),
+            },
+        }
+    }
+
+    /// Every object below the directory `prefix` (relative to the remote root, no
+    /// trailing `/`), keys relative to the remote root, in S3's (byte) order. Directory
+    /// markers (keys ending in `/`) are left out. With `versions`, the latest version of
+    /// each object and its id (a versioned bucket), from `ListObjectVersions`.
+    pub async fn walk(&self, prefix: &str, versions: bool) -> Result<Vec<ObjectInfo>> {
+        let client = self.client().await?;
+        let full = format!("{}/", self.full_key(prefix).trim_end_matches('/'));
+        let full = if full == "/" { String::new() } else { full };
+        let mut out = Vec::new();
+        if versions {
+            let (mut key_marker, mut version_marker) = (None::<String>, None::<String>);
+            loop {
+                let resp = client
+                    .list_object_versions()
+                    .bucket(&self.bucket)
+                    .prefix(&full)
+                    .set_key_marker(key_marker.take())
+                    .set_version_id_marker(version_marker.take())
+                    .send()
+                    .await
+                    .map_err(|e| self.error("list", prefix, e))?;
+                for v in resp.versions() {
+                    let Some(k) = v.key().and_then(|k| self.rel_key(k)) else {
+                        continue;
+                    };
+                    if v.is_latest() == Some(true) && !k.ends_with('/') {
+                        out.push(ObjectInfo {
+                            key: k.to_string(),
+                            size: v.size().unwrap_or(0).max(0) as u64,
+                            etag: v.e_tag().map(|t| t.trim_matches('"').to_string()),
+                            version_id: v.version_id().map(str::to_string),
+                        });
+                    }
+                }
+                if resp.is_truncated() != Some(true) {
+                    break;
+                }
+                key_marker = resp.next_key_marker().map(str::to_string);
+                version_marker = resp.next_version_id_marker().map(str::to_string);
+                if key_marker.is_none() {
+                    break;
+                }
+            }
+            out.sort_by(|a, b| a.key.cmp(&b.key));
+            return Ok(out);
+        }
+        let mut token: Option<String> = None;
+        loop {
+            let resp = client
+                .list_objects_v2()
+                .bucket(&self.bucket)
+                .prefix(&full)
+                .set_continuation_token(token.take())
+                .send()
+                .await
+                .map_err(|e| self.error("list", prefix, e))?;
+            for obj in resp.contents() {
+                let Some(k) = obj.key().and_then(|k| self.rel_key(k)) else {
+                    continue;
+                };
+                if !k.ends_with('/') {
+                    out.push(ObjectInfo {
+                        key: k.to_string(),
+                        size: obj.size().unwrap_or(0).max(0) as u64,
+                        etag: obj.e_tag().map(|t| t.trim_matches('"').to_string()),
+                        version_id: None,
+                    });
+                }
+            }
+            match resp.next_continuation_token() {
+                Some(t) if resp.is_truncated() == Some(true) => token = Some(t.to_string()),
+                _ => break,
+            }
+        }
+        Ok(out)
+    }
+
+    /// GET version `version_id` of `key` (`None`: the current one) into the new file
+    /// `dest`, hashing while streaming.
+    pub async fn download_version(
+        &self,
+        key: &str,
+        version_id: Option<&str>,
+        dest: &Path,
+    ) -> Result<Downloaded> {
+        self.get_into(key, version_id, dest).await
+    }
+
     /// Keys (relative to the remote root) under `prefix` (relative to it too).
     async fn list_prefix(&self, prefix: &str) -> Result<Vec<String>> {
         let client = self.client().await?;
@@ -849,11 +972,21 @@ impl S3Remote {
 
     /// GET `key` into the new file `dest`, hashing while streaming.
     pub async fn download(&self, key: &str, dest: &Path) -> Result<Downloaded> {
+        self.get_into(key, None, dest).await
+    }
+
+    async fn get_into(
+        &self,
+        key: &str,
+        version_id: Option<&str>,
+        dest: &Path,
+    ) -> Result<Downloaded> {
         let client = self.client().await?;
         let request = client
             .get_object()
             .bucket(&self.bucket)
-            .key(self.full_key(key));
+            .key(self.full_key(key))
+            .set_version_id(version_id.map(str::to_string));
         let resp = with_sse_customer!(request, self.settings)
             .send()
             .await

@@ -1,0 +1,530 @@
+//! Data at a URL, for `import-url`, `get-url`, `ls-url` and `update`: one file or
+//! directory of an S3 bucket or one file of an HTTP(S) server, read through the remote
+//! backends with the options of the URL (`--fs-config`, or the remote that
+//! `remote://NAME/path` names).
+//!
+//! What dvc records of the source, and what this module reports for it:
+//! - S3: a file's `etag` (its ETag without quotes) and `size`, and with `version_aware`
+//!   its `version_id`; a directory's `md5` is the oid of a `.dir`-like list of its files'
+//!   ETags (`[{"etag": …, "relpath": …}]`), which dvc keeps in the cache too.
+//! - HTTP(S): `checksum`, the server's `ETag` (else `Content-MD5`) verbatim, else
+//!   fsspec's token of what the `HEAD` response said (see [`super::http::UrlInfo`]).
+//!   HTTP has no directories.
+//! - GCS: as S3, with the ETag decoded from base64 to hex and the generation always
+//!   recorded as `version_id`, as dvc-gs does.
+
+#[cfg(feature = "http")]
+use super::http::HttpRemote;
+use super::s3::{ObjectInfo, S3Remote, S3Settings};
+use super::{Downloaded, OpenOptions, RemoteError, Result};
+use crate::data::config::{RemoteConfig, RemoteLocation};
+use crate::data::odb::Odb;
+use crate::data::tree::{Tree, TreeEntry};
+use std::path::Path;
+
+/// What dvc records of one source file.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileMeta {
+    /// Bytes, where the store says.
+    pub size: Option<u64>,
+    /// S3's ETag.
+    pub etag: Option<String>,
+    /// HTTP's checksum.
+    pub checksum: Option<String>,
+    /// S3's version id (recorded with `version_aware`).
+    pub version_id: Option<String>,
+}
+
+/// One file of a source directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct DirEntry {
+    /// Path below the directory, `/`-separated.
+    pub relpath: String,
+    /// What the store says of it.
+    pub meta: FileMeta,
+}
+
+/// What a URL names.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Found {
+    /// One file.
+    File(FileMeta),
+    /// A directory and every file below it, sorted by relpath.
+    Dir(Vec<DirEntry>),
+}
+
+impl Found {
+    /// The dep's md5 of a directory: the oid of its ETag list, and that list's bytes.
+    pub fn dir_etag_tree(entries: &[DirEntry]) -> (String, Vec<u8>) {
+        let tree = Tree::new(
+            entries
+                .iter()
+                .map(|e| TreeEntry {
+                    relpath: e.relpath.clone(),
+                    md5: e.meta.etag.clone().unwrap_or_default(),
+                })
+                .collect(),
+        );
+        // The same JSON as a `.dir` with `etag` for `md5` (keys sorted either way).
+        let text = String::from_utf8_lossy(&tree.to_bytes()).replace("{\"md5\": ", "{\"etag\": ");
+        let oid = format!("{}.dir", crate::data::hash::md5_bytes(text.as_bytes()));
+        (oid, text.into_bytes())
+    }
+}
+
+/// What a fetch of a URL brought into an odb.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Fetched {
+    /// The out's oid (a file's md5, or the `.dir` oid).
+    pub md5: String,
+    /// Total bytes.
+    pub size: u64,
+    /// Files of a directory.
+    pub nfiles: Option<u64>,
+    /// `(relpath, md5)` of each file of a directory, sorted.
+    pub files: Vec<(String, String)>,
+}
+
+#[derive(Debug)]
+enum Store {
+    S3(Box<S3Remote>),
+    /// GCS (`gs://`), through OpenDAL.
+    #[cfg(feature = "gs")]
+    Gs(Box<super::dal::DalRemote>),
+    #[cfg(feature = "http")]
+    Http(Box<HttpRemote>),
+}
+
+/// An opened URL. Nothing is contacted until asked.
+#[derive(Debug)]
+pub struct UrlSource {
+    name: String,
+    store: Store,
+    key: String,
+    version_aware: bool,
+}
+
+impl UrlSource {
+    /// Open the URL `config.url` with the options of `config` (its `version_aware`
+    /// option lists object versions). Schemes other than S3 and HTTP(S) are refused.
+    pub fn open(config: &RemoteConfig, options: &OpenOptions) -> Result<UrlSource> {
+        let version_aware = config.bool_option("version_aware", false);
+        match &config.location {
+            RemoteLocation::S3 { bucket, prefix } => {
+                let settings = S3Settings::from_config(config, options)?;
+                Ok(UrlSource {
+                    name: config.name.clone(),
+                    store: Store::S3(Box::new(S3Remote::new(&config.name, bucket, "", settings)?)),
+                    key: prefix.clone(),
+                    version_aware,
+                })
+            }
+            #[cfg(feature = "http")]
+            RemoteLocation::Other { scheme } if scheme == "http" || scheme == "https" => {
+                Ok(UrlSource {
+                    name: config.name.clone(),
+                    store: Store::Http(Box::new(HttpRemote::new(config, options)?)),
+                    key: String::new(),
+                    version_aware,
+                })
+            }
+            #[cfg(feature = "gs")]
+            RemoteLocation::Other { scheme } if scheme == "gs" => {
+                let rest = config.url.split_once("://").map(|x| x.1).unwrap_or("");
+                let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
+                let mut at_bucket = config.clone();
+                at_bucket.url = format!("gs://{bucket}");
+                Ok(UrlSource {
+                    name: config.name.clone(),
+                    store: Store::Gs(Box::new(super::gs::open(&at_bucket, options)?)),
+                    key: key.trim_matches('/').to_string(),
+                    version_aware,
+                })
+            }
+            RemoteLocation::Other { scheme } => Err(RemoteError::Unsupported {
+                remote: config.name.clone(),
+                scheme: scheme.clone(),
+            }),
+            RemoteLocation::Local(_) => Err(RemoteError::Config {
+                remote: config.name.clone(),
+                message: "a local path is not a URL".into(),
+            }),
+        }
+    }
+
+    /// What the URL names: a file, a directory (S3), or nothing (`None`).
+    pub fn stat(&self) -> Result<Option<Found>> {
+        super::block_on(self.stat_async())?
+    }
+
+    async fn stat_async(&self) -> Result<Option<Found>> {
+        match &self.store {
+            Store::S3(s) => {
+                if !self.key.is_empty()
+                    && let Some(info) = s.stat(&self.key).await?
+                {
+                    return Ok(Some(Found::File(s3_meta(&info, self.version_aware))));
+                }
+                let objects = s.walk(&self.key, self.version_aware).await?;
+                if objects.is_empty() {
+                    return Ok(None);
+                }
+                let base = if self.key.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}/", self.key.trim_end_matches('/'))
+                };
+                let mut entries: Vec<DirEntry> = objects
+                    .iter()
+                    .filter_map(|o| {
+                        Some(DirEntry {
+                            relpath: o.key.strip_prefix(&base)?.to_string(),
+                            meta: s3_meta(o, self.version_aware),
+                        })
+                    })
+                    .collect();
+                entries.sort_by(|a, b| a.relpath.cmp(&b.relpath));
+                self.checked(entries)
+            }
+            #[cfg(feature = "gs")]
+            Store::Gs(g) => {
+                if !self.key.is_empty()
+                    && let Some(o) = g.stat_object(&self.key).await?
+                {
+                    return Ok(Some(Found::File(gs_meta(&o))));
+                }
+                let objects = g.walk_objects(&self.key).await?;
+                let base = if self.key.is_empty() {
+                    String::new()
+                } else {
+                    format!("{}/", self.key)
+                };
+                let mut entries: Vec<DirEntry> = objects
+                    .iter()
+                    .filter_map(|o| {
+                        Some(DirEntry {
+                            relpath: o.key.strip_prefix(&base)?.to_string(),
+                            meta: gs_meta(o),
+                        })
+                    })
+                    .collect();
+                if entries.is_empty() {
+                    return Ok(None);
+                }
+                entries.sort_by(|a, b| a.relpath.cmp(&b.relpath));
+                self.checked(entries)
+            }
+            #[cfg(feature = "http")]
+            Store::Http(h) => Ok(h.stat("").await?.map(|info| {
+                Found::File(FileMeta {
+                    size: info.size,
+                    checksum: Some(info.checksum),
+                    ..FileMeta::default()
+                })
+            })),
+        }
+    }
+
+    /// A directory's entries, refused when one would land outside the out: keys are
+    /// untrusted (`..`, a leading `/`), and nothing is written before this check.
+    fn checked(&self, entries: Vec<DirEntry>) -> Result<Option<Found>> {
+        if let Some(bad) = entries
+            .iter()
+            .find(|e| crate::data::pathsafe::check_relpath(&e.relpath).is_err())
+        {
+            return Err(RemoteError::Config {
+                remote: self.name.clone(),
+                message: format!(
+                    "the object '{}' below it is not a safe path inside the directory",
+                    bad.relpath
+                ),
+            });
+        }
+        Ok(Some(Found::Dir(entries)))
+    }
+
+    async fn download(
+        &self,
+        relpath: Option<&str>,
+        meta: &FileMeta,
+        dest: &Path,
+    ) -> Result<Downloaded> {
+        let key = match relpath {
+            Some(r) if self.key.is_empty() => r.to_string(),
+            Some(r) => format!("{}/{r}", self.key.trim_end_matches('/')),
+            None => self.key.clone(),
+        };
+        let version = meta.version_id.as_deref().filter(|_| self.version_aware);
+        match &self.store {
+            Store::S3(s) => s.download_version(&key, version, dest).await,
+            #[cfg(feature = "gs")]
+            Store::Gs(g) => g.download(&key, dest).await,
+            #[cfg(feature = "http")]
+            Store::Http(h) => h.download(&key, dest).await,
+        }
+    }
+
+    /// Download what `found` lists into `odb` (through temp files in `tmp`), `jobs` at a
+    /// time: the out's oid, size and files. A directory's `.dir` is written too, and with
+    /// `etag_list` the dep's ETag list (what `import-url` keeps; `pull` does not).
+    pub fn fetch(
+        &self,
+        found: &Found,
+        odb: &Odb,
+        tmp: &Path,
+        jobs: usize,
+        etag_list: bool,
+    ) -> Result<Fetched> {
+        super::block_on(self.fetch_async(found, odb, tmp, jobs, etag_list))?
+    }
+
+    async fn fetch_async(
+        &self,
+        found: &Found,
+        odb: &Odb,
+        tmp: &Path,
+        jobs: usize,
+        etag_list: bool,
+    ) -> Result<Fetched> {
+        let one = |relpath: Option<String>, meta: FileMeta, i: usize| async move {
+            let dest = tmp.join(format!("part-{i}"));
+            let got = self.download(relpath.as_deref(), &meta, &dest).await?;
+            let inserted = odb.insert_copy(&dest, &got.md5, false);
+            let _ = fs_err::remove_file(&dest);
+            inserted.map_err(|e| RemoteError::Config {
+                remote: "cache".into(),
+                message: e.to_string(),
+            })?;
+            Ok::<Downloaded, RemoteError>(got)
+        };
+        match found {
+            Found::File(meta) => {
+                let got = one(None, meta.clone(), 0).await?;
+                Ok(Fetched {
+                    md5: got.md5,
+                    size: got.size,
+                    nfiles: None,
+                    files: Vec::new(),
+                })
+            }
+            Found::Dir(entries) => {
+                let items: Vec<(usize, &DirEntry)> = entries.iter().enumerate().collect();
+                let results = super::concurrent(items, jobs, |(i, e)| {
+                    one(Some(e.relpath.clone()), e.meta.clone(), i)
+                })
+                .await;
+                let mut files = Vec::with_capacity(entries.len());
+                let mut size = 0;
+                for (e, r) in entries.iter().zip(results) {
+                    let got = r?;
+                    size += got.size;
+                    files.push((e.relpath.clone(), got.md5));
+                }
+                let tree = Tree::new(
+                    files
+                        .iter()
+                        .map(|(relpath, md5)| TreeEntry {
+                            relpath: relpath.clone(),
+                            md5: md5.clone(),
+                        })
+                        .collect(),
+                );
+                let oid = tree.oid();
+                let put = |oid: &str, bytes: &[u8]| {
+                    odb.put_bytes(oid, false, bytes)
+                        .map_err(|e| RemoteError::Config {
+                            remote: "cache".into(),
+                            message: e.to_string(),
+                        })
+                };
+                put(&oid, &tree.to_bytes())?;
+                if etag_list {
+                    // dvc keeps the directory's ETag list in the cache too.
+                    let (dep_oid, bytes) = Found::dir_etag_tree(entries);
+                    put(&dep_oid, &bytes)?;
+                }
+                Ok(Fetched {
+                    md5: oid,
+                    size,
+                    nfiles: Some(files.len() as u64),
+                    files,
+                })
+            }
+        }
+    }
+}
+
+/// What dvc-gs records of an object: the ETag decoded from base64 to hex, and the
+/// generation as `version_id` (always, versioned bucket or not).
+#[cfg(feature = "gs")]
+fn gs_meta(o: &super::dal::DalObject) -> FileMeta {
+    use base64::Engine;
+    let etag = o.etag.as_ref().map(|e| {
+        base64::engine::general_purpose::STANDARD
+            .decode(e.trim_matches('"'))
+            .map(hex::encode)
+            .unwrap_or_else(|_| e.clone())
+    });
+    FileMeta {
+        size: Some(o.size),
+        etag,
+        checksum: None,
+        version_id: o.version.clone(),
+    }
+}
+
+fn s3_meta(info: &ObjectInfo, version_aware: bool) -> FileMeta {
+    FileMeta {
+        size: Some(info.size),
+        etag: info.etag.clone(),
+        checksum: None,
+        version_id: info.version_id.clone().filter(|_| version_aware),
+    }
+}
+
+/// One file to upload: where its bytes are (a local source file, or `None`: download it
+/// from the URL first), and its relpath in a directory.
+struct Upload {
+    relpath: Option<String>,
+    local: Option<std::path::PathBuf>,
+    meta: FileMeta,
+}
+
+/// Upload `files` to `remote` under their md5 keys, then (for a directory, `is_dir`) the
+/// `.dir` manifest: what `--to-remote` does, without the workspace or the cache. Files
+/// are read from their local path, or downloaded from `src` into temp files in `tmp`.
+async fn upload_all(
+    src: Option<&UrlSource>,
+    files: Vec<Upload>,
+    is_dir: bool,
+    remote: &super::Remote,
+    tmp: &Path,
+    jobs: usize,
+) -> Result<Fetched> {
+    let items: Vec<(usize, Upload)> = files.into_iter().enumerate().collect();
+    let results = super::concurrent(items, jobs, |(i, up)| async move {
+        let (path, md5, size, temp) = match (&up.local, src) {
+            (Some(p), _) => {
+                let p2 = p.clone();
+                let (md5, size) =
+                    tokio::task::spawn_blocking(move || crate::data::hash::md5_file(&p2))
+                        .await
+                        .map_err(|e| RemoteError::Runtime(e.to_string()))?
+                        .map_err(RemoteError::io("read", p))?;
+                (p.clone(), md5, size, false)
+            }
+            (None, Some(src)) => {
+                let dest = tmp.join(format!("part-{i}"));
+                let got = src.download(up.relpath.as_deref(), &up.meta, &dest).await?;
+                (dest, got.md5, got.size, true)
+            }
+            (None, None) => {
+                return Err(RemoteError::Runtime("nothing to upload from".into()));
+            }
+        };
+        let uploaded = remote.upload(&path, &Odb::key(&md5, false)).await;
+        if temp {
+            let _ = fs_err::remove_file(&path);
+        }
+        uploaded?;
+        Ok::<_, RemoteError>((up.relpath, md5, size))
+    })
+    .await;
+    let mut out = Vec::with_capacity(results.len());
+    for r in results {
+        out.push(r?);
+    }
+    if !is_dir {
+        let (_, md5, size) = out
+            .into_iter()
+            .next()
+            .ok_or_else(|| RemoteError::Runtime("no file".into()))?;
+        return Ok(Fetched {
+            md5,
+            size,
+            nfiles: None,
+            files: Vec::new(),
+        });
+    }
+    let size = out.iter().map(|(_, _, s)| s).sum();
+    let files: Vec<(String, String)> = out
+        .into_iter()
+        .map(|(r, m, _)| (r.unwrap_or_default(), m))
+        .collect();
+    let tree = Tree::new(
+        files
+            .iter()
+            .map(|(relpath, md5)| TreeEntry {
+                relpath: relpath.clone(),
+                md5: md5.clone(),
+            })
+            .collect(),
+    );
+    let oid = tree.oid();
+    let manifest = tmp.join("manifest.dir");
+    fs_err::write(&manifest, tree.to_bytes()).map_err(RemoteError::io("write", &manifest))?;
+    let uploaded = remote.upload(&manifest, &Odb::key(&oid, false)).await;
+    let _ = fs_err::remove_file(&manifest);
+    uploaded?;
+    Ok(Fetched {
+        md5: oid,
+        size,
+        nfiles: Some(files.len() as u64),
+        files,
+    })
+}
+
+impl UrlSource {
+    /// Stream what `found` lists from the URL to `remote` (`--to-remote`): each file
+    /// goes through a temp file in `tmp`, never the cache.
+    pub fn fetch_to_remote(
+        &self,
+        found: &Found,
+        remote: &super::Remote,
+        tmp: &Path,
+        jobs: usize,
+    ) -> Result<Fetched> {
+        let (files, is_dir) = match found {
+            Found::File(meta) => (
+                vec![Upload {
+                    relpath: None,
+                    local: None,
+                    meta: meta.clone(),
+                }],
+                false,
+            ),
+            Found::Dir(entries) => (
+                entries
+                    .iter()
+                    .map(|e| Upload {
+                        relpath: Some(e.relpath.clone()),
+                        local: None,
+                        meta: e.meta.clone(),
+                    })
+                    .collect(),
+                true,
+            ),
+        };
+        super::block_on(upload_all(Some(self), files, is_dir, remote, tmp, jobs))?
+    }
+}
+
+/// Upload the local file or directory `files` (`(relpath, path)`; one entry with an
+/// empty relpath for a file) to `remote` (`import-url --to-remote` of a local path).
+pub fn upload_local(
+    files: Vec<(String, std::path::PathBuf)>,
+    is_dir: bool,
+    remote: &super::Remote,
+    tmp: &Path,
+    jobs: usize,
+) -> Result<Fetched> {
+    let files = files
+        .into_iter()
+        .map(|(relpath, path)| Upload {
+            relpath: is_dir.then_some(relpath),
+            local: Some(path),
+            meta: FileMeta::default(),
+        })
+        .collect();
+    super::block_on(upload_all(None, files, is_dir, remote, tmp, jobs))?
+}
