@@ -76,8 +76,17 @@ fn main() -> ExitCode {
     };
     let stdin = BufReader::with_capacity(128 * 1024, std::io::stdin().lock());
     let stdout = BufWriter::with_capacity(128 * 1024, std::io::stdout().lock());
-    match process::run(stdin, stdout, &mut materializer, &options) {
-        Ok(_) => ExitCode::SUCCESS,
+    let served = process::run(stdin, stdout, &mut materializer, &options);
+    // `gitdvc.fsync`: the object directories the clean filter wrote into reach the disk.
+    let synced = git_dvc::data::durability::flush();
+    match served {
+        Ok(_) => match synced {
+            Ok(()) => ExitCode::SUCCESS,
+            Err(e) => {
+                eprintln!("git-dvc-filter: cannot fsync the cache: {e}");
+                ExitCode::from(1)
+            }
+        },
         Err(e) => {
             let mut message = format!("git-dvc-filter: {e}");
             let mut source = std::error::Error::source(&e);

@@ -216,6 +216,14 @@ pub fn main() -> ExitCode {
     let mut ctx = Context::new(cli.quiet, cli.verbose, cli.jobs, env);
     ctx.wait_for_lock = cli.wait_for_lock;
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(&ctx, cli.command)));
+    // `gitdvc.fsync`: the object directories written into reach the disk before success.
+    let result = result.map(|r| {
+        r.and_then(|()| {
+            crate::data::durability::flush().map_err(|e| {
+                CommandError::context(error::ErrorKind::Unhandled, "cannot fsync the cache", e)
+            })
+        })
+    });
     match result {
         Ok(Ok(())) => ExitCode::SUCCESS,
         Ok(Err(e)) => {

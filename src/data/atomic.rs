@@ -36,6 +36,8 @@ pub fn write(path: &Path, contents: impl AsRef<[u8]>) -> std::io::Result<()> {
     tmp.write_all(contents.as_ref())?;
     tmp.as_file()
         .set_permissions(std::fs::Permissions::from_mode(mode))?;
+    // Objects this pointer may name reach the disk under their names first.
+    crate::data::durability::flush()?;
     crate::data::durability::pointer_file(tmp.as_file())?;
     tmp.persist(path).map_err(|e| e.error)?;
     crate::data::durability::pointer_dir(dir)?;

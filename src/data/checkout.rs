@@ -226,10 +226,10 @@ fn is_saved(repo: &Repo, path: &std::path::Path, legacy: bool, known: Option<&En
     }
 }
 
-/// The state's entries for the files of the directory out `out_rel` (sorted, as
+/// The md5s the state knows for the files of the directory out `out_rel` (sorted, as
 /// `walk::list_dir` returns them), where they still match the file.
-fn known_for(repo: &Repo, legacy: bool, out_rel: &str, files: &[DirFile]) -> Vec<Option<Entry>> {
-    let md5s = match repo.state.as_ref() {
+fn known_for(repo: &Repo, legacy: bool, out_rel: &str, files: &[DirFile]) -> Vec<Option<[u8; 16]>> {
+    match repo.state.as_ref() {
         Some(s) => s.known_md5s(
             legacy,
             &format!("{out_rel}/"),
@@ -238,12 +238,12 @@ fn known_for(repo: &Repo, legacy: bool, out_rel: &str, files: &[DirFile]) -> Vec
             |f| f.stat,
         ),
         None => vec![None; files.len()],
-    };
-    files
-        .iter()
-        .zip(md5s)
-        .map(|(f, m)| m.map(|m| Entry::from_stat(&f.stat, m)))
-        .collect()
+    }
+}
+
+/// The state entry of a file whose md5 the state knows (17 bytes a file are kept, not 56).
+fn entry_of(f: &DirFile, known: Option<[u8; 16]>) -> Option<Entry> {
+    known.map(|m| Entry::from_stat(&f.stat, m))
 }
 
 /// Plan one out. `Ok(None)` = its data is missing from the cache.
@@ -403,7 +403,8 @@ fn plan_out(
                 if relink {
                     return (i, true, true, exec);
                 }
-                match walk::hash_one(&f.abs(&o.abs), &f.stat, legacy, known[j].as_ref(), None) {
+                let known = entry_of(f, known[j]);
+                match walk::hash_one(&f.abs(&o.abs), &f.stat, legacy, known.as_ref(), None) {
                     Ok(h) if h.md5 == e.md5 && !f.symlink => {
                         if exec {
                             exec_seen.store(true, std::sync::atomic::Ordering::Relaxed);
@@ -435,7 +436,7 @@ fn plan_out(
         .collect();
     let extra_unsaved: Vec<PathBuf> = extras
         .par_iter()
-        .map(|&j| (files[j].abs(&o.abs), known[j]))
+        .map(|&j| (files[j].abs(&o.abs), entry_of(&files[j], known[j])))
         .filter(|(abs, k)| !is_saved(repo, abs, legacy, k.as_ref()))
         .map(|(abs, _)| abs)
         .collect();
@@ -703,7 +704,7 @@ pub fn remove_out_if_saved(repo: &Repo, o: &ResolvedOut) -> Result<bool, Error> 
     if !files
         .par_iter()
         .zip(known.par_iter())
-        .all(|(f, k)| is_saved(repo, &f.abs(&o.abs), legacy, k.as_ref()))
+        .all(|(f, k)| is_saved(repo, &f.abs(&o.abs), legacy, entry_of(f, *k).as_ref()))
     {
         return Ok(false);
     }

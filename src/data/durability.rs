@@ -12,10 +12,11 @@
 //! The setting is read once per process and only when something is about to be written:
 //! the binaries register a reader ([`set_reader`]) and read-only commands never run it.
 
+use std::collections::BTreeSet;
 use std::fs::File;
 use std::io;
-use std::path::Path;
-use std::sync::OnceLock;
+use std::path::{Path, PathBuf};
+use std::sync::{Mutex, OnceLock};
 
 /// What is fsynced.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -106,13 +107,34 @@ pub fn pointer_file(file: &File) -> io::Result<()> {
     }
 }
 
-/// After a rename into `dir`: fsync the directory, so the new name survives too.
+/// Object directories renamed into and not yet synced.
+static PENDING: Mutex<BTreeSet<PathBuf>> = Mutex::new(BTreeSet::new());
+
+/// After a rename into `dir`: the directory is synced, so that the new name survives too,
+/// by the next [`flush`] (once per directory: a push of 20,000 objects syncs its 256
+/// prefix directories, not 20,000 times). Every pointer write flushes first, so no
+/// pointer that names an object is durable before the object's name is.
 pub fn object_dir(dir: &Path) -> io::Result<()> {
-    if setting().objects {
-        sync_dir(dir)
-    } else {
-        Ok(())
+    if setting().objects
+        && let Ok(mut p) = PENDING.lock()
+        && !p.contains(dir)
+    {
+        p.insert(dir.to_path_buf());
     }
+    Ok(())
+}
+
+/// Sync the object directories renamed into since the last flush (before a pointer is
+/// written, and before a command reports success).
+pub fn flush() -> io::Result<()> {
+    let dirs = match PENDING.lock() {
+        Ok(mut p) => std::mem::take(&mut *p),
+        Err(_) => return Ok(()),
+    };
+    for d in &dirs {
+        sync_dir(d)?;
+    }
+    Ok(())
 }
 
 /// After a rename into `dir` of a pointer file.
