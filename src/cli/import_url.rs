@@ -2,12 +2,13 @@
 //!
 //! A local path (a file or a directory) is hashed and cached, and `import-url` writes
 //! dvc's stage (`frozen: true`, the stage md5, a dep with the source's `md5`, `size`,
-//! `nfiles` and its path as given) byte for byte. An `s3://`, `gs://` or `http(s)://` URL (or
-//! `remote://NAME/path` through a configured remote of those kinds) is read through the
-//! remote backends ([`crate::data::remote::url`]) with the `--fs-config` options, and the
-//! dep records what dvc records of it: S3's `etag` (`version_id` with
-//! `--version-aware`), GCS's `etag` and `version_id`, HTTP's `checksum`, a directory's
-//! ETag-list `md5`, and `fs_config`. Other URL schemes are refused as not yet supported.
+//! `nfiles` and its path as given) byte for byte. An `s3://`, `gs://`, `azure://` or
+//! `http(s)://` URL (or `remote://NAME/path` through a configured remote of those kinds)
+//! is read through the remote backends ([`crate::data::remote::url`]) with the
+//! `--fs-config` options, and the dep records what dvc records of it: S3's `etag`
+//! (`version_id` with `--version-aware`), GCS's `etag` and `version_id`, Azure's quoted
+//! `etag`, HTTP's `checksum`, a directory's ETag-list `md5`, and `fs_config`. Other URL
+//! schemes are refused as not yet supported.
 
 use super::error::ErrorKind;
 use super::scm::Scm;
@@ -179,7 +180,7 @@ pub fn resolve(
         crate::data::remote::RemoteError::Unsupported { scheme, .. } => CommandError::new(
             ErrorKind::Failed,
             format!(
-                "'{shown}': URLs of '{scheme}://' are out of scope in git-dvc for now (local paths, s3, gs, http and https are supported)"
+                "'{shown}': URLs of '{scheme}://' are out of scope in git-dvc for now (local paths, s3, gs, azure, http and https are supported)"
             ),
         )
         .hint("use `dvc import-url` / `dvc get-url` / `dvc ls-url` for them"),

@@ -1,7 +1,7 @@
 //! `ls-url URL` (alias `list-url`) for local paths: a directory's entries in the order the
 //! file system lists them (dvc does not sort them), `-R` files below it top-down (a
 //! directory's files before its subdirectories, as `os.walk`), `-T` a sorted tree, and
-//! `--size` columns laid out like `ls`. An `s3://` or `http(s)://` URL is listed from the
+//! `--size` columns laid out like `ls`. An `s3://`, `gs://`, `azure://` or `http(s)://` URL is listed from the
 //! store ([`crate::data::remote::url`]): a directory's files (sorted) before its
 //! subdirectories, which show no size, and a file by its path without the scheme on S3,
 //! as dvc's `s3fs` and `fsspec` list them. Other URLs are refused as not yet supported.
@@ -152,13 +152,15 @@ fn tree(
     Ok(())
 }
 
-/// A URL's path as its file system names it: without the scheme on S3 and GCS, the URL itself
+/// A URL's path as its file system names it: without the scheme on S3, GCS and Azure, the URL itself
 /// on HTTP.
 fn fs_path(url: &str) -> String {
     let trimmed = url.trim_end_matches('/');
     match trimmed.split_once("://") {
         Some((scheme, rest))
-            if scheme.eq_ignore_ascii_case("s3") || scheme.eq_ignore_ascii_case("gs") =>
+            if ["s3", "gs", "azure"]
+                .iter()
+                .any(|s| scheme.eq_ignore_ascii_case(s)) =>
         {
             rest.to_string()
         }
@@ -204,8 +206,14 @@ pub fn run(ctx: &Context, args: LsUrlArgs) -> CommandResult {
                 let shown = fs_path(&args.url);
                 match t.src.stat() {
                     Ok(None) => {
+                        // adlfs words it as an OS error, s3fs and gcsfs name the path.
+                        let why = if args.url.starts_with("azure://") {
+                            format!("[Errno 2] No such file or directory: '{shown}'")
+                        } else {
+                            shown
+                        };
                         return Err(CommandError::unhandled(format!(
-                            "The path '{}' does not exist: {shown}",
+                            "The path '{}' does not exist: {why}",
                             super::source::masked(&args.url)
                         )));
                     }

@@ -446,3 +446,75 @@ fn import_url_of_gs_matches_dvc_gs() {
     same(&twin, &["update", "f.txt.dvc"]);
     assert_eq!(twin.gd.read("f.txt"), "gfile, again\n");
 }
+
+/// Uploads `body` as blob `name` of `container` on Azurite.
+fn azure_put(env: &TestEnv, container: &str, name: &str, body: &str) {
+    azure_py(
+        env,
+        &format!(
+            "svc.get_blob_client({container:?}, {name:?}).upload_blob({body:?}.encode(), overwrite=True)"
+        ),
+    );
+}
+
+#[test]
+fn import_url_of_azure_matches_dvc_azure() {
+    let mut env = TestEnv::new();
+    env.use_remote_plugins();
+    let server = azurite_server();
+    let container = prefix("iu-az");
+    azure_py(&env, &format!("svc.create_container({container:?})"));
+    azure_put(&env, &container, "d/f.txt", "afile\n");
+    azure_put(&env, &container, "d/s/x", "x\n");
+    let cs = format!("connection_string={}", server.url);
+    let url = |k: &str| format!("azure://{container}/{k}");
+    let twin = project(&env);
+    // dvc-azure records the ETag with its quotes and no version; a directory's md5 is
+    // that of its ETag list, kept in the cache.
+    for args in [
+        &["import-url", &url("d/f.txt"), "--fs-config", &cs][..],
+        &["import-url", &url("d"), "--fs-config", &cs],
+        &[
+            "import-url",
+            &url("d"),
+            "nd",
+            "--no-download",
+            "--fs-config",
+            &cs,
+        ],
+        &["import-url", &url("nope"), "--fs-config", &cs],
+        &["get-url", &url("d"), "gdir", "--fs-config", &cs],
+        &["ls-url", &url("nope"), "--fs-config", &cs],
+    ] {
+        same(&twin, args);
+    }
+    assert!(twin.gd.read("f.txt.dvc").contains("etag: '\"0x"));
+    assert_eq!(twin.gd.read("d/s/x"), "x\n");
+    assert_eq!(twin.gd.read("gdir/f.txt"), "afile\n");
+    for args in [
+        &["ls-url", &url("d"), "-R", "--size", "--fs-config", &cs][..],
+        &["ls-url", &url("d"), "--fs-config", &cs],
+        &["ls-url", &url("d/f.txt"), "--fs-config", &cs],
+    ] {
+        twin.run(args).success().same_stdout();
+    }
+    same(&twin, &["update", "f.txt.dvc"]);
+    // The blobs change: update downloads the new versions, as dvc's.
+    azure_put(&env, &container, "d/f.txt", "afile, again\n");
+    azure_put(&env, &container, "d/s/x", "x2\n");
+    same(&twin, &["update", "f.txt.dvc"]);
+    same(&twin, &["update", "d.dvc"]);
+    same(&twin, &["update", "--no-download", "nd.dvc"]);
+    assert_eq!(twin.gd.read("f.txt"), "afile, again\n");
+    assert_eq!(twin.gd.read("d/s/x"), "x2\n");
+    twin.run(&["status", "--json"]).same_stdout();
+    // dvc reads what git-dvc wrote: nothing to update, and the data is in step.
+    twin.gd
+        .dvc(&["update", "d.dvc"])
+        .success()
+        .stdout_has("'d.dvc' didn't change, skipping");
+    twin.gd.dvc(&["status"]).success();
+    twin.gd.remove("d");
+    twin.gd.dvc(&["pull", "-q", "d.dvc"]).success();
+    assert_eq!(twin.gd.read("d/f.txt"), "afile, again\n");
+}
