@@ -177,6 +177,21 @@ pub fn resolve(
     let mut options = ctx.env.remote_options();
     options.ask_secret = None;
     let src = UrlSource::open(&config, &options).map_err(|e| match e {
+        crate::data::remote::RemoteError::Unsupported { scheme, .. }
+            if scheme == "webdav" || scheme == "webdavs" =>
+        {
+            // Checked against dvc-webdav 3.67.1 (wsgidav): `import-url` of a single file
+            // fails with "unexpected error - '/d/f.txt/.'", and of a directory records
+            // the md5 of an ETag list whose relpaths are wrong (`/x` for `s/x`), so no
+            // stage git-dvc wrote could be byte-equal to a correct dvc one.
+            CommandError::new(
+                ErrorKind::Failed,
+                format!(
+                    "'{shown}': URLs of '{scheme}://' are not supported in git-dvc: dvc-webdav 3.67.1 itself fails to import a single file and records wrong relpaths in a directory's dependency, so git-dvc cannot write a stage that dvc would"
+                ),
+            )
+            .hint("copy the data with `dvc get-url` and track it with `git dvc add`")
+        }
         crate::data::remote::RemoteError::Unsupported { scheme, .. } => CommandError::new(
             ErrorKind::Failed,
             format!(

@@ -518,3 +518,26 @@ fn import_url_of_azure_matches_dvc_azure() {
     twin.gd.dvc(&["pull", "-q", "d.dvc"]).success();
     assert_eq!(twin.gd.read("d/f.txt"), "afile, again\n");
 }
+
+#[test]
+fn webdav_urls_are_refused_saying_why() {
+    // dvc-webdav 3.67.1 fails to import a single file and records wrong relpaths for a
+    // directory, so there is no dvc stage to match: git-dvc refuses, naming the reason.
+    let env = TestEnv::new();
+    let repo = env.git_repo("p");
+    repo.gd(&["init", "-q"]).success();
+    for args in [
+        &["import-url", "webdav://127.0.0.1:1/d/f.txt"][..],
+        &["import-url", "webdavs://127.0.0.1:1/d", "x"],
+        &["get-url", "webdav://127.0.0.1:1/d/f.txt"],
+        &["ls-url", "webdav://127.0.0.1:1/d"],
+    ] {
+        let out = repo.gd(args);
+        out.failure()
+            .stderr_has("ERROR: ")
+            .stderr_has("dvc-webdav 3.67.1 itself fails to import a single file");
+        for p in ["f.txt", "f.txt.dvc", "x", "x.dvc", "d"] {
+            assert!(!repo.path(p).exists(), "{p}: {out:?}");
+        }
+    }
+}
