@@ -1,7 +1,7 @@
 //! `ls-url URL` (alias `list-url`) for local paths: a directory's entries in the order the
 //! file system lists them (dvc does not sort them), `-R` files below it top-down (a
 //! directory's files before its subdirectories, as `os.walk`), `-T` a sorted tree, and
-//! `--size` columns laid out like `ls`. An `s3://`, `gs://`, `azure://` or `http(s)://` URL is listed from the
+//! `--size` columns laid out like `ls`. An `s3://`, `gs://`, `azure://`, `ssh://` or `http(s)://` URL is listed from the
 //! store ([`crate::data::remote::url`]): a directory's files (sorted) before its
 //! subdirectories, which show no size, and a file by its path without the scheme on S3,
 //! as dvc's `s3fs` and `fsspec` list them. Other URLs are refused as not yet supported.
@@ -164,6 +164,11 @@ fn fs_path(url: &str) -> String {
         {
             rest.to_string()
         }
+        // sshfs names a path by its absolute path on the host.
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("ssh") => rest
+            .find('/')
+            .map(|i| rest[i..].to_string())
+            .unwrap_or_else(|| "/".into()),
         _ => super::source::masked(trimmed),
     }
 }
@@ -206,9 +211,12 @@ pub fn run(ctx: &Context, args: LsUrlArgs) -> CommandResult {
                 let shown = fs_path(&args.url);
                 match t.src.stat() {
                     Ok(None) => {
-                        // adlfs words it as an OS error, s3fs and gcsfs name the path.
+                        // adlfs and sshfs word it as an OS error, s3fs and gcsfs name the path.
                         let why = if args.url.starts_with("azure://") {
                             format!("[Errno 2] No such file or directory: '{shown}'")
+                        } else if args.url.starts_with("ssh://") {
+                            // asyncssh's SFTP status, as sshfs raises it.
+                            "[Errno 2] No such file or directory: No such file".to_string()
                         } else {
                             shown
                         };

@@ -541,3 +541,77 @@ fn webdav_urls_are_refused_saying_why() {
         }
     }
 }
+
+#[test]
+fn import_url_of_ssh_matches_dvc_ssh() {
+    let mut env = TestEnv::new();
+    env.use_remote_plugins();
+    let server = ssh_server();
+    let ssh = env.root().join("home/.ssh");
+    std::fs::create_dir_all(&ssh).unwrap();
+    std::fs::write(ssh.join("known_hosts"), server.known_hosts_line()).unwrap();
+    let src = server.root.join(prefix("iu-ssh"));
+    let put = |rel: &str, body: &str| {
+        let p = src.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, body).unwrap();
+    };
+    put("d/f.txt", "sfile\n");
+    put("d/s/x", "x\n");
+    let key = format!("keyfile={}", server.keyfile.display());
+    let url = |k: &str| {
+        format!(
+            "ssh://{}@127.0.0.1:{}{}/{k}",
+            server.user,
+            server.port,
+            src.display()
+        )
+    };
+    let twin = project(&env);
+    // dvc-ssh records the content's md5, size and nfiles, as for a local path.
+    for args in [
+        &["import-url", &url("d/f.txt"), "--fs-config", &key][..],
+        &["import-url", &url("d"), "--fs-config", &key],
+        &[
+            "import-url",
+            &url("d"),
+            "nd",
+            "--no-download",
+            "--fs-config",
+            &key,
+        ],
+        &["import-url", &url("nope"), "--fs-config", &key],
+        &["get-url", &url("d"), "gdir", "--fs-config", &key],
+        &["ls-url", &url("nope"), "--fs-config", &key],
+    ] {
+        same(&twin, args);
+    }
+    assert!(twin.gd.read("d.dvc").contains("nfiles: 2"));
+    assert_eq!(twin.gd.read("gdir/s/x"), "x\n");
+    for args in [
+        &["ls-url", &url("d"), "-R", "--size", "--fs-config", &key][..],
+        &["ls-url", &url("d"), "--fs-config", &key],
+        &["ls-url", &url("d/f.txt"), "--fs-config", &key],
+    ] {
+        twin.run(args).success().same_stdout();
+    }
+    same(&twin, &["update", "d.dvc"]);
+    // The files change: update reads them again and imports the new data, as dvc's.
+    put("d/f.txt", "sfile, again\n");
+    put("d/s/x", "x2\n");
+    same(&twin, &["update", "f.txt.dvc"]);
+    same(&twin, &["update", "d.dvc"]);
+    same(&twin, &["update", "--no-download", "nd.dvc"]);
+    assert_eq!(twin.gd.read("f.txt"), "sfile, again\n");
+    assert_eq!(twin.gd.read("d/s/x"), "x2\n");
+    twin.run(&["status", "--json"]).same_stdout();
+    // dvc reads what git-dvc wrote: nothing to update, and the data is in step.
+    twin.gd
+        .dvc(&["update", "d.dvc"])
+        .success()
+        .stdout_has("'d.dvc' didn't change, skipping");
+    twin.gd.dvc(&["status"]).success();
+    twin.gd.remove("d");
+    twin.gd.dvc(&["pull", "-q", "d.dvc"]).success();
+    assert_eq!(twin.gd.read("d/s/x"), "x2\n");
+}

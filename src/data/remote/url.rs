@@ -14,6 +14,9 @@
 //!   recorded as `version_id`, as dvc-gs does.
 //! - Azure: as S3, with the ETag as the service gives it, quotes included
 //!   (`'"0x8DC…"'`), and no version, as dvc-azure records it.
+//! - SSH: no store checksum; dvc-ssh records the content's `md5` (a directory's `.dir`
+//!   oid), `size` and `nfiles`, as for a local path, so the data is read to hash it
+//!   ([`UrlSource::hashes_content`]).
 
 #[cfg(feature = "http")]
 use super::http::HttpRemote;
@@ -106,6 +109,9 @@ enum Store {
     Dal(Box<super::dal::DalRemote>, DalKind),
     #[cfg(feature = "http")]
     Http(Box<HttpRemote>),
+    /// SFTP (`ssh://`), opened at the URL's path.
+    #[cfg(feature = "ssh")]
+    Ssh(Box<super::ssh::SshRemote>),
 }
 
 /// An opened URL. Nothing is contacted until asked.
@@ -168,6 +174,13 @@ impl UrlSource {
                     version_aware,
                 })
             }
+            #[cfg(feature = "ssh")]
+            RemoteLocation::Other { scheme } if scheme == "ssh" => Ok(UrlSource {
+                name: config.name.clone(),
+                store: Store::Ssh(Box::new(super::ssh::SshRemote::new(config, options)?)),
+                key: String::new(),
+                version_aware,
+            }),
             RemoteLocation::Other { scheme } => Err(RemoteError::Unsupported {
                 remote: config.name.clone(),
                 scheme: scheme.clone(),
@@ -177,6 +190,17 @@ impl UrlSource {
                 message: "a local path is not a URL".into(),
             }),
         }
+    }
+
+    /// Whether dvc records the source by its content (`md5`, `size`, `nfiles`, as for a
+    /// local path) rather than by what the store says (an ETag): SSH, which has none.
+    /// Its dep is known only once the data was read ([`UrlSource::fetch`]).
+    pub fn hashes_content(&self) -> bool {
+        #[cfg(feature = "ssh")]
+        if matches!(self.store, Store::Ssh(_)) {
+            return true;
+        }
+        false
     }
 
     /// What the URL names: a file, a directory (S3), or nothing (`None`).
@@ -241,6 +265,30 @@ impl UrlSource {
                 entries.sort_by(|a, b| a.relpath.cmp(&b.relpath));
                 self.checked(entries)
             }
+            #[cfg(feature = "ssh")]
+            Store::Ssh(r) => match r.stat_path("").await? {
+                None => Ok(None),
+                Some((false, size)) => Ok(Some(Found::File(FileMeta {
+                    size: Some(size),
+                    ..FileMeta::default()
+                }))),
+                Some((true, _)) => {
+                    let mut entries: Vec<DirEntry> = r
+                        .walk_files("")
+                        .await?
+                        .into_iter()
+                        .map(|(relpath, size)| DirEntry {
+                            relpath,
+                            meta: FileMeta {
+                                size: Some(size),
+                                ..FileMeta::default()
+                            },
+                        })
+                        .collect();
+                    entries.sort_by(|a, b| a.relpath.cmp(&b.relpath));
+                    self.checked(entries)
+                }
+            },
             #[cfg(feature = "http")]
             Store::Http(h) => Ok(h.stat("").await?.map(|info| {
                 Found::File(FileMeta {
@@ -288,6 +336,8 @@ impl UrlSource {
             Store::Dal(g, _) => g.download(&key, dest).await,
             #[cfg(feature = "http")]
             Store::Http(h) => h.download(&key, dest).await,
+            #[cfg(feature = "ssh")]
+            Store::Ssh(r) => r.download(&key, dest).await,
         }
     }
 
@@ -365,7 +415,7 @@ impl UrlSource {
                         })
                 };
                 put(&oid, &tree.to_bytes())?;
-                if etag_list {
+                if etag_list && !self.hashes_content() {
                     // dvc keeps the directory's ETag list in the cache too.
                     let (dep_oid, bytes) = Found::dir_etag_tree(entries);
                     put(&dep_oid, &bytes)?;
