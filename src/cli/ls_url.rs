@@ -37,10 +37,14 @@ pub struct LsUrlArgs {
 type Rows = Vec<(String, Option<u64>)>;
 
 /// Where the listed directory is: the file system, or the files a store listed below the
-/// URL (`relpath`, size), from which its directories are derived.
+/// URL (`relpath`, size), from which its directories are derived, with the sizes the
+/// store gives directories (by relpath; SSH only).
 enum Lister {
     Local(PathBuf),
-    Listed(Vec<(String, Option<u64>)>),
+    Listed(
+        Vec<(String, Option<u64>)>,
+        std::collections::HashMap<String, u64>,
+    ),
 }
 
 impl Lister {
@@ -60,7 +64,7 @@ impl Lister {
                 }
                 Ok(out)
             }
-            Lister::Listed(files) => {
+            Lister::Listed(files, dir_sizes) => {
                 let prefix = if rel.is_empty() {
                     String::new()
                 } else {
@@ -80,7 +84,10 @@ impl Lister {
                     }
                 }
                 names.sort();
-                names.extend(dirs.into_iter().map(|d| (d, true, None)));
+                names.extend(dirs.into_iter().map(|d| {
+                    let size = dir_sizes.get(&format!("{prefix}{d}")).copied();
+                    (d, true, size)
+                }));
                 Ok(names)
             }
         }
@@ -236,15 +243,32 @@ pub fn run(ctx: &Context, args: LsUrlArgs) -> CommandResult {
                         rows.push((shown, None));
                         (None, None)
                     }
-                    Ok(Some(crate::data::remote::url::Found::Dir(entries))) => (
-                        Some(Lister::Listed(
-                            entries
-                                .into_iter()
-                                .map(|e| (e.relpath, e.meta.size))
-                                .collect(),
-                        )),
-                        Some((shown, None)),
-                    ),
+                    Ok(Some(crate::data::remote::url::Found::Dir(entries))) => {
+                        let (top, dir_sizes) = match t.src.dir_sizes() {
+                            Ok(Some((top, dirs))) => (Some(top), dirs),
+                            Ok(None) => (None, Default::default()),
+                            Err(e) => {
+                                return Err(CommandError::context(
+                                    ErrorKind::Failed,
+                                    format!(
+                                        "failed to list '{}'",
+                                        super::source::masked(&args.url)
+                                    ),
+                                    e,
+                                ));
+                            }
+                        };
+                        (
+                            Some(Lister::Listed(
+                                entries
+                                    .into_iter()
+                                    .map(|e| (e.relpath, e.meta.size))
+                                    .collect(),
+                                dir_sizes,
+                            )),
+                            Some((shown, top)),
+                        )
+                    }
                 }
             }
         };

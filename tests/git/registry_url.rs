@@ -493,6 +493,8 @@ fn import_url_of_azure_matches_dvc_azure() {
     assert_eq!(twin.gd.read("gdir/f.txt"), "afile\n");
     for args in [
         &["ls-url", &url("d"), "-R", "--size", "--fs-config", &cs][..],
+        &["ls-url", &url("d"), "-T", "--size", "--fs-config", &cs],
+        &["ls-url", &url("d"), "--size", "--fs-config", &cs],
         &["ls-url", &url("d"), "--fs-config", &cs],
         &["ls-url", &url("d/f.txt"), "--fs-config", &cs],
     ] {
@@ -590,6 +592,19 @@ fn import_url_of_ssh_matches_dvc_ssh() {
     assert_eq!(twin.gd.read("gdir/s/x"), "x\n");
     for args in [
         &["ls-url", &url("d"), "-R", "--size", "--fs-config", &key][..],
+        // sshfs gives directories their size too.
+        &["ls-url", &url("d"), "-T", "--size", "--fs-config", &key],
+        &[
+            "ls-url",
+            &url("d"),
+            "-R",
+            "-L",
+            "1",
+            "--size",
+            "--fs-config",
+            &key,
+        ],
+        &["ls-url", &url("d"), "--size", "--fs-config", &key],
         &["ls-url", &url("d"), "--fs-config", &key],
         &["ls-url", &url("d/f.txt"), "--fs-config", &key],
     ] {

@@ -609,6 +609,18 @@ impl SshRemote {
     /// Every file below the directory `key` (`import-url`): `(relpath, size)`, relpaths
     /// `/`-separated below `key`, in no particular order.
     pub async fn walk_files(&self, key: &str) -> Result<Vec<(String, u64)>> {
+        Ok(self
+            .walk_all(key)
+            .await?
+            .into_iter()
+            .filter(|(_, is_dir, _)| !is_dir)
+            .map(|(r, _, size)| (r, size))
+            .collect())
+    }
+
+    /// Every file and directory below the directory `key` (`ls-url`, which shows a
+    /// directory's size as sshfs does): `(relpath, is a directory, size)`.
+    pub async fn walk_all(&self, key: &str) -> Result<Vec<(String, bool, u64)>> {
         let sftp = self.sftp(1).await?;
         let mut out = Vec::new();
         let mut pending = vec![String::new()];
@@ -634,10 +646,9 @@ impl SshRemote {
                 };
                 let meta = e.metadata();
                 if meta.is_dir() {
-                    pending.push(r);
-                } else {
-                    out.push((r, meta.len()));
+                    pending.push(r.clone());
                 }
+                out.push((r, meta.is_dir(), meta.len()));
             }
         }
         Ok(out)

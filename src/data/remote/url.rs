@@ -1,7 +1,7 @@
 //! Data at a URL, for `import-url`, `get-url`, `ls-url` and `update`: one file or
-//! directory of an S3 bucket or one file of an HTTP(S) server, read through the remote
-//! backends with the options of the URL (`--fs-config`, or the remote that
-//! `remote://NAME/path` names).
+//! directory of an S3 or GCS bucket, an Azure container or an SSH server, or one file of
+//! an HTTP(S) server, read through the remote backends with the options of the URL
+//! (`--fs-config`, or the remote that `remote://NAME/path` names).
 //!
 //! What dvc records of the source, and what this module reports for it:
 //! - S3: a file's `etag` (its ETag without quotes) and `size`, and with `version_aware`
@@ -201,6 +201,27 @@ impl UrlSource {
             return true;
         }
         false
+    }
+
+    /// The sizes a store gives its directories (`ls-url --size`): the URL's own and
+    /// those below it by relpath. Only SSH has them (a directory's `st_size`); object
+    /// stores list none (`None`).
+    pub fn dir_sizes(&self) -> Result<Option<(u64, std::collections::HashMap<String, u64>)>> {
+        #[cfg(feature = "ssh")]
+        if let Store::Ssh(r) = &self.store {
+            return super::block_on(async {
+                let top = r.stat_path("").await?.map_or(0, |(_, size)| size);
+                let dirs = r
+                    .walk_all("")
+                    .await?
+                    .into_iter()
+                    .filter(|(_, is_dir, _)| *is_dir)
+                    .map(|(rel, _, size)| (rel, size))
+                    .collect();
+                Ok(Some((top, dirs)))
+            })?;
+        }
+        Ok(None)
     }
 
     /// What the URL names: a file, a directory (S3), or nothing (`None`).
