@@ -629,4 +629,22 @@ fn import_url_of_ssh_matches_dvc_ssh() {
     twin.gd.remove("d");
     twin.gd.dvc(&["pull", "-q", "d.dvc"]).success();
     assert_eq!(twin.gd.read("d/s/x"), "x2\n");
+    // Through a remote of the project, with its keyfile.
+    let base = url("");
+    for args in [
+        &["remote", "add", "sr", base.trim_end_matches('/')][..],
+        &[
+            "remote",
+            "modify",
+            "sr",
+            "keyfile",
+            &server.keyfile.display().to_string(),
+        ],
+    ] {
+        twin.dvc.dvc(args).success();
+        twin.gd.gd(args).success();
+    }
+    same(&twin, &["import-url", "remote://sr/d", "rd"]);
+    assert_eq!(twin.gd.read("rd/f.txt"), "sfile, again\n");
+    same(&twin, &["update", "rd.dvc"]);
 }
