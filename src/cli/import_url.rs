@@ -2,12 +2,14 @@
 //!
 //! A local path (a file or a directory) is hashed and cached, and `import-url` writes
 //! dvc's stage (`frozen: true`, the stage md5, a dep with the source's `md5`, `size`,
-//! `nfiles` and its path as given) byte for byte. An `s3://`, `gs://` or `http(s)://` URL (or
-//! `remote://NAME/path` through a configured remote of those kinds) is read through the
-//! remote backends ([`crate::data::remote::url`]) with the `--fs-config` options, and the
-//! dep records what dvc records of it: S3's `etag` (`version_id` with
-//! `--version-aware`), GCS's `etag` and `version_id`, HTTP's `checksum`, a directory's
-//! ETag-list `md5`, and `fs_config`. Other URL schemes are refused as not yet supported.
+//! `nfiles` and its path as given) byte for byte. An `s3://`, `gs://`, `azure://`,
+//! `ssh://` or `http(s)://` URL (or `remote://NAME/path` through a configured remote of those kinds)
+//! is read through the remote backends ([`crate::data::remote::url`]) with the
+//! `--fs-config` options, and the dep records what dvc records of it: S3's `etag`
+//! (`version_id` with `--version-aware`), GCS's `etag` and `version_id`, Azure's quoted
+//! `etag`, HTTP's `checksum`, a directory's ETag-list `md5`, SSH's content `md5` (read to
+//! hash it, as dvc-ssh does), and `fs_config`. Other URL schemes are refused as not yet
+//! supported.
 
 use super::error::ErrorKind;
 use super::scm::Scm;
@@ -176,10 +178,25 @@ pub fn resolve(
     let mut options = ctx.env.remote_options();
     options.ask_secret = None;
     let src = UrlSource::open(&config, &options).map_err(|e| match e {
+        crate::data::remote::RemoteError::Unsupported { scheme, .. }
+            if scheme == "webdav" || scheme == "webdavs" =>
+        {
+            // Checked against dvc-webdav 3.67.1 (wsgidav): `import-url` of a single file
+            // fails with "unexpected error - '/d/f.txt/.'", and of a directory records
+            // the md5 of an ETag list whose relpaths are wrong (`/x` for `s/x`), so no
+            // stage git-dvc wrote could be byte-equal to a correct dvc one.
+            CommandError::new(
+                ErrorKind::Failed,
+                format!(
+                    "'{shown}': URLs of '{scheme}://' are not supported in git-dvc: dvc-webdav 3.67.1 itself fails to import a single file and records wrong relpaths in a directory's dependency, so git-dvc cannot write a stage that dvc would"
+                ),
+            )
+            .hint("copy the data with `dvc get-url` and track it with `git dvc add`")
+        }
         crate::data::remote::RemoteError::Unsupported { scheme, .. } => CommandError::new(
             ErrorKind::Failed,
             format!(
-                "'{shown}': URLs of '{scheme}://' are out of scope in git-dvc for now (local paths, s3, gs, http and https are supported)"
+                "'{shown}': URLs of '{scheme}://' are out of scope in git-dvc for now (local paths, s3, gs, azure, ssh, http and https are supported)"
             ),
         )
         .hint("use `dvc import-url` / `dvc get-url` / `dvc ls-url` for them"),
@@ -337,7 +354,15 @@ pub fn stat_url(t: &UrlTarget, failure: &str, url: &str) -> Result<Found, Comman
 
 /// The dep of `found` as dvc records it (`hashed`: the source's hashes, else only its
 /// path and options, as `--no-exec` writes it).
-fn url_dep(url: &str, t: &UrlTarget, found: &Found, hashed: bool) -> UrlDep {
+/// `content`: what reading the data gave, for a source that dvc records by its content
+/// ([`UrlSource::hashes_content`]: the dep's `md5`, `size` and `nfiles`).
+fn url_dep(
+    url: &str,
+    t: &UrlTarget,
+    found: &Found,
+    hashed: bool,
+    content: Option<&crate::data::remote::url::Fetched>,
+) -> UrlDep {
     let mut dep = UrlDep {
         path: url.to_string(),
         fs_config: t
@@ -350,6 +375,14 @@ fn url_dep(url: &str, t: &UrlTarget, found: &Found, hashed: bool) -> UrlDep {
         ..UrlDep::default()
     };
     if !hashed {
+        return dep;
+    }
+    if t.src.hashes_content() {
+        if let Some(c) = content {
+            dep.md5 = Some(c.md5.clone());
+            dep.size = Some(c.size);
+            dep.nfiles = c.nfiles;
+        }
         return dep;
     }
     match found {
@@ -406,21 +439,17 @@ pub fn write_url_stage(
         push: !t.version_aware,
         ..Out::default()
     };
+    let mut content = None;
     if mode == Mode::Full {
-        let tmp_root = repo.root.join(".dvc/tmp");
-        fs_err::create_dir_all(&tmp_root)
-            .map_err(|e| CommandError::context(ErrorKind::Failed, "cannot create .dvc/tmp", e))?;
-        let tmp = tempfile::tempdir_in(&tmp_root).map_err(|e| {
-            CommandError::context(ErrorKind::Failed, "cannot create a temporary directory", e)
-        })?;
-        let jobs = ctx.jobs_flag.unwrap_or(16).max(1);
-        let fetched = t
-            .src
-            .fetch(found, &repo.odb, tmp.path(), jobs, true)
-            .map_err(|e| url_error(&failure, e))?;
-        out.md5 = Some(fetched.md5);
+        let fetched = fetch_into(ctx, repo, &repo.odb, t, found, &failure)?;
+        out.md5 = Some(fetched.md5.clone());
         out.size = Some(fetched.size);
         out.nfiles = fetched.nfiles;
+        content = Some(fetched);
+    } else if mode == Mode::NoDownload && t.src.hashes_content() {
+        // The dep is the content's hash: read the data, but keep it out of the cache.
+        let (scratch, _tmp) = super::source::scratch_odb()?;
+        content = Some(fetch_into(ctx, repo, &scratch, t, found, &failure)?);
     } else if mode == Mode::NoDownload
         && let Found::Dir(entries) = found
     {
@@ -430,7 +459,7 @@ pub fn write_url_stage(
             .put_bytes(&oid, false, &bytes)
             .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
     }
-    let dep = url_dep(url, t, found, mode != Mode::NoExec);
+    let dep = url_dep(url, t, found, mode != Mode::NoExec, content.as_ref());
     let mut text = crate::data::dvcfile::render_url_import(&dep, &out)
         .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
     if let Some(old) = md5_out {
@@ -466,6 +495,28 @@ pub fn write_url_stage(
         super::source::checkout_written(repo, dvcfile, force)?;
     }
     Ok(())
+}
+
+/// Download what `found` lists from `t` into `odb`, through a temp directory in
+/// `.dvc/tmp`.
+pub fn fetch_into(
+    ctx: &Context,
+    repo: &Repo,
+    odb: &Odb,
+    t: &UrlTarget,
+    found: &Found,
+    failure: &str,
+) -> Result<crate::data::remote::url::Fetched, CommandError> {
+    let tmp_root = repo.root.join(".dvc/tmp");
+    fs_err::create_dir_all(&tmp_root)
+        .map_err(|e| CommandError::context(ErrorKind::Failed, "cannot create .dvc/tmp", e))?;
+    let tmp = tempfile::tempdir_in(&tmp_root).map_err(|e| {
+        CommandError::context(ErrorKind::Failed, "cannot create a temporary directory", e)
+    })?;
+    let jobs = ctx.jobs_flag.unwrap_or(16).max(1);
+    t.src
+        .fetch(found, odb, tmp.path(), jobs, true)
+        .map_err(|e| url_error(failure, e))
 }
 
 /// Write the stage of `source` (local or URL) to `dvcfile`, downloading in full mode.
@@ -572,12 +623,13 @@ pub fn to_remote_stage(
             let out = Out {
                 path: out_name.to_string(),
                 hash: Some("md5".into()),
-                md5: Some(fetched.md5),
+                md5: Some(fetched.md5.clone()),
                 size: Some(fetched.size),
                 nfiles: fetched.nfiles,
                 ..Out::default()
             };
-            crate::data::dvcfile::render_url_import(&url_dep(url, t, &found, true), &out)
+            let dep = url_dep(url, t, &found, true, Some(&fetched));
+            crate::data::dvcfile::render_url_import(&dep, &out)
                 .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?
         }
     };

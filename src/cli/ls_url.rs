@@ -1,7 +1,7 @@
 //! `ls-url URL` (alias `list-url`) for local paths: a directory's entries in the order the
 //! file system lists them (dvc does not sort them), `-R` files below it top-down (a
 //! directory's files before its subdirectories, as `os.walk`), `-T` a sorted tree, and
-//! `--size` columns laid out like `ls`. An `s3://` or `http(s)://` URL is listed from the
+//! `--size` columns laid out like `ls`. An `s3://`, `gs://`, `azure://`, `ssh://` or `http(s)://` URL is listed from the
 //! store ([`crate::data::remote::url`]): a directory's files (sorted) before its
 //! subdirectories, which show no size, and a file by its path without the scheme on S3,
 //! as dvc's `s3fs` and `fsspec` list them. Other URLs are refused as not yet supported.
@@ -37,10 +37,14 @@ pub struct LsUrlArgs {
 type Rows = Vec<(String, Option<u64>)>;
 
 /// Where the listed directory is: the file system, or the files a store listed below the
-/// URL (`relpath`, size), from which its directories are derived.
+/// URL (`relpath`, size), from which its directories are derived, with the sizes the
+/// store gives directories (by relpath; SSH only).
 enum Lister {
     Local(PathBuf),
-    Listed(Vec<(String, Option<u64>)>),
+    Listed(
+        Vec<(String, Option<u64>)>,
+        std::collections::HashMap<String, u64>,
+    ),
 }
 
 impl Lister {
@@ -60,7 +64,7 @@ impl Lister {
                 }
                 Ok(out)
             }
-            Lister::Listed(files) => {
+            Lister::Listed(files, dir_sizes) => {
                 let prefix = if rel.is_empty() {
                     String::new()
                 } else {
@@ -80,7 +84,10 @@ impl Lister {
                     }
                 }
                 names.sort();
-                names.extend(dirs.into_iter().map(|d| (d, true, None)));
+                names.extend(dirs.into_iter().map(|d| {
+                    let size = dir_sizes.get(&format!("{prefix}{d}")).copied();
+                    (d, true, size)
+                }));
                 Ok(names)
             }
         }
@@ -152,16 +159,23 @@ fn tree(
     Ok(())
 }
 
-/// A URL's path as its file system names it: without the scheme on S3 and GCS, the URL itself
+/// A URL's path as its file system names it: without the scheme on S3, GCS and Azure, the URL itself
 /// on HTTP.
 fn fs_path(url: &str) -> String {
     let trimmed = url.trim_end_matches('/');
     match trimmed.split_once("://") {
         Some((scheme, rest))
-            if scheme.eq_ignore_ascii_case("s3") || scheme.eq_ignore_ascii_case("gs") =>
+            if ["s3", "gs", "azure"]
+                .iter()
+                .any(|s| scheme.eq_ignore_ascii_case(s)) =>
         {
             rest.to_string()
         }
+        // sshfs names a path by its absolute path on the host.
+        Some((scheme, rest)) if scheme.eq_ignore_ascii_case("ssh") => rest
+            .find('/')
+            .map(|i| rest[i..].to_string())
+            .unwrap_or_else(|| "/".into()),
         _ => super::source::masked(trimmed),
     }
 }
@@ -204,8 +218,17 @@ pub fn run(ctx: &Context, args: LsUrlArgs) -> CommandResult {
                 let shown = fs_path(&args.url);
                 match t.src.stat() {
                     Ok(None) => {
+                        // adlfs and sshfs word it as an OS error, s3fs and gcsfs name the path.
+                        let why = if args.url.starts_with("azure://") {
+                            format!("[Errno 2] No such file or directory: '{shown}'")
+                        } else if args.url.starts_with("ssh://") {
+                            // asyncssh's SFTP status, as sshfs raises it.
+                            "[Errno 2] No such file or directory: No such file".to_string()
+                        } else {
+                            shown
+                        };
                         return Err(CommandError::unhandled(format!(
-                            "The path '{}' does not exist: {shown}",
+                            "The path '{}' does not exist: {why}",
                             super::source::masked(&args.url)
                         )));
                     }
@@ -220,15 +243,32 @@ pub fn run(ctx: &Context, args: LsUrlArgs) -> CommandResult {
                         rows.push((shown, None));
                         (None, None)
                     }
-                    Ok(Some(crate::data::remote::url::Found::Dir(entries))) => (
-                        Some(Lister::Listed(
-                            entries
-                                .into_iter()
-                                .map(|e| (e.relpath, e.meta.size))
-                                .collect(),
-                        )),
-                        Some((shown, None)),
-                    ),
+                    Ok(Some(crate::data::remote::url::Found::Dir(entries))) => {
+                        let (top, dir_sizes) = match t.src.dir_sizes() {
+                            Ok(Some((top, dirs))) => (Some(top), dirs),
+                            Ok(None) => (None, Default::default()),
+                            Err(e) => {
+                                return Err(CommandError::context(
+                                    ErrorKind::Failed,
+                                    format!(
+                                        "failed to list '{}'",
+                                        super::source::masked(&args.url)
+                                    ),
+                                    e,
+                                ));
+                            }
+                        };
+                        (
+                            Some(Lister::Listed(
+                                entries
+                                    .into_iter()
+                                    .map(|e| (e.relpath, e.meta.size))
+                                    .collect(),
+                                dir_sizes,
+                            )),
+                            Some((shown, top)),
+                        )
+                    }
                 }
             }
         };

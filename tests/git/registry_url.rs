@@ -291,6 +291,15 @@ fn bad_and_unreachable_urls_fail_clearly_and_write_nothing() {
             "access_key_id=me",
             "secret_access_key=pa55word",
         ],
+        &["import-url", "ssh://me:pa55word@127.0.0.1:1/f.txt", "x"],
+        &["ls-url", "ssh://me:pa55word@127.0.0.1:1/d"],
+        &[
+            "import-url",
+            "azure://c/f.txt",
+            "x",
+            "--fs-config",
+            "connection_string=DefaultEndpointsProtocol=http;AccountName=a;AccountKey=pa55word;BlobEndpoint=http://127.0.0.1:1/a;",
+        ],
         &["import-url", "nosuch://host/f.txt", "x"],
         &["import-url", "remote://nosuch/f.txt", "x"],
         &["import-url", "s3://b/f.txt", "x", "--fs-config", "novalue"],
@@ -445,4 +454,206 @@ fn import_url_of_gs_matches_dvc_gs() {
     gcs_put_object(server, &bucket, "d/f.txt", b"gfile, again\n");
     same(&twin, &["update", "f.txt.dvc"]);
     assert_eq!(twin.gd.read("f.txt"), "gfile, again\n");
+}
+
+/// Uploads `body` as blob `name` of `container` on Azurite.
+fn azure_put(env: &TestEnv, container: &str, name: &str, body: &str) {
+    azure_py(
+        env,
+        &format!(
+            "svc.get_blob_client({container:?}, {name:?}).upload_blob({body:?}.encode(), overwrite=True)"
+        ),
+    );
+}
+
+#[test]
+fn import_url_of_azure_matches_dvc_azure() {
+    let mut env = TestEnv::new();
+    env.use_remote_plugins();
+    let server = azurite_server();
+    let container = prefix("iu-az");
+    azure_py(&env, &format!("svc.create_container({container:?})"));
+    azure_put(&env, &container, "d/f.txt", "afile\n");
+    azure_put(&env, &container, "d/s/x", "x\n");
+    let cs = format!("connection_string={}", server.url);
+    let url = |k: &str| format!("azure://{container}/{k}");
+    let twin = project(&env);
+    // dvc-azure records the ETag with its quotes and no version; a directory's md5 is
+    // that of its ETag list, kept in the cache.
+    for args in [
+        &["import-url", &url("d/f.txt"), "--fs-config", &cs][..],
+        &["import-url", &url("d"), "--fs-config", &cs],
+        &[
+            "import-url",
+            &url("d"),
+            "nd",
+            "--no-download",
+            "--fs-config",
+            &cs,
+        ],
+        &["import-url", &url("nope"), "--fs-config", &cs],
+        &["get-url", &url("d"), "gdir", "--fs-config", &cs],
+        &["ls-url", &url("nope"), "--fs-config", &cs],
+    ] {
+        same(&twin, args);
+    }
+    assert!(twin.gd.read("f.txt.dvc").contains("etag: '\"0x"));
+    assert_eq!(twin.gd.read("d/s/x"), "x\n");
+    assert_eq!(twin.gd.read("gdir/f.txt"), "afile\n");
+    for args in [
+        &["ls-url", &url("d"), "-R", "--size", "--fs-config", &cs][..],
+        &["ls-url", &url("d"), "-T", "--size", "--fs-config", &cs],
+        &["ls-url", &url("d"), "--size", "--fs-config", &cs],
+        &["ls-url", &url("d"), "--fs-config", &cs],
+        &["ls-url", &url("d/f.txt"), "--fs-config", &cs],
+    ] {
+        twin.run(args).success().same_stdout();
+    }
+    same(&twin, &["update", "f.txt.dvc"]);
+    // The blobs change: update downloads the new versions, as dvc's.
+    azure_put(&env, &container, "d/f.txt", "afile, again\n");
+    azure_put(&env, &container, "d/s/x", "x2\n");
+    same(&twin, &["update", "f.txt.dvc"]);
+    same(&twin, &["update", "d.dvc"]);
+    same(&twin, &["update", "--no-download", "nd.dvc"]);
+    assert_eq!(twin.gd.read("f.txt"), "afile, again\n");
+    assert_eq!(twin.gd.read("d/s/x"), "x2\n");
+    twin.run(&["status", "--json"]).same_stdout();
+    // dvc reads what git-dvc wrote: nothing to update, and the data is in step.
+    twin.gd
+        .dvc(&["update", "d.dvc"])
+        .success()
+        .stdout_has("'d.dvc' didn't change, skipping");
+    twin.gd.dvc(&["status"]).success();
+    twin.gd.remove("d");
+    twin.gd.dvc(&["pull", "-q", "d.dvc"]).success();
+    assert_eq!(twin.gd.read("d/f.txt"), "afile, again\n");
+}
+
+#[test]
+fn webdav_urls_are_refused_saying_why() {
+    // dvc-webdav 3.67.1 fails to import a single file and records wrong relpaths for a
+    // directory, so there is no dvc stage to match: git-dvc refuses, naming the reason.
+    let env = TestEnv::new();
+    let repo = env.git_repo("p");
+    repo.gd(&["init", "-q"]).success();
+    for args in [
+        &["import-url", "webdav://127.0.0.1:1/d/f.txt"][..],
+        &["import-url", "webdavs://127.0.0.1:1/d", "x"],
+        &["get-url", "webdav://127.0.0.1:1/d/f.txt"],
+        &["ls-url", "webdav://127.0.0.1:1/d"],
+    ] {
+        let out = repo.gd(args);
+        out.failure()
+            .stderr_has("ERROR: ")
+            .stderr_has("dvc-webdav 3.67.1 itself fails to import a single file");
+        for p in ["f.txt", "f.txt.dvc", "x", "x.dvc", "d"] {
+            assert!(!repo.path(p).exists(), "{p}: {out:?}");
+        }
+    }
+}
+
+#[test]
+fn import_url_of_ssh_matches_dvc_ssh() {
+    let mut env = TestEnv::new();
+    env.use_remote_plugins();
+    let server = ssh_server();
+    let ssh = env.root().join("home/.ssh");
+    std::fs::create_dir_all(&ssh).unwrap();
+    std::fs::write(ssh.join("known_hosts"), server.known_hosts_line()).unwrap();
+    let src = server.root.join(prefix("iu-ssh"));
+    let put = |rel: &str, body: &str| {
+        let p = src.join(rel);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, body).unwrap();
+    };
+    put("d/f.txt", "sfile\n");
+    put("d/s/x", "x\n");
+    let key = format!("keyfile={}", server.keyfile.display());
+    let url = |k: &str| {
+        format!(
+            "ssh://{}@127.0.0.1:{}{}/{k}",
+            server.user,
+            server.port,
+            src.display()
+        )
+    };
+    let twin = project(&env);
+    // dvc-ssh records the content's md5, size and nfiles, as for a local path.
+    for args in [
+        &["import-url", &url("d/f.txt"), "--fs-config", &key][..],
+        &["import-url", &url("d"), "--fs-config", &key],
+        &[
+            "import-url",
+            &url("d"),
+            "nd",
+            "--no-download",
+            "--fs-config",
+            &key,
+        ],
+        &["import-url", &url("nope"), "--fs-config", &key],
+        &["get-url", &url("d"), "gdir", "--fs-config", &key],
+        &["ls-url", &url("nope"), "--fs-config", &key],
+    ] {
+        same(&twin, args);
+    }
+    assert!(twin.gd.read("d.dvc").contains("nfiles: 2"));
+    assert_eq!(twin.gd.read("gdir/s/x"), "x\n");
+    for args in [
+        &["ls-url", &url("d"), "-R", "--size", "--fs-config", &key][..],
+        // sshfs gives directories their size too.
+        &["ls-url", &url("d"), "-T", "--size", "--fs-config", &key],
+        &[
+            "ls-url",
+            &url("d"),
+            "-R",
+            "-L",
+            "1",
+            "--size",
+            "--fs-config",
+            &key,
+        ],
+        &["ls-url", &url("d"), "--size", "--fs-config", &key],
+        &["ls-url", &url("d"), "--fs-config", &key],
+        &["ls-url", &url("d/f.txt"), "--fs-config", &key],
+    ] {
+        twin.run(args).success().same_stdout();
+    }
+    same(&twin, &["update", "d.dvc"]);
+    // The files change: update reads them again and imports the new data, as dvc's.
+    put("d/f.txt", "sfile, again\n");
+    put("d/s/x", "x2\n");
+    same(&twin, &["update", "f.txt.dvc"]);
+    same(&twin, &["update", "d.dvc"]);
+    same(&twin, &["update", "--no-download", "nd.dvc"]);
+    assert_eq!(twin.gd.read("f.txt"), "sfile, again\n");
+    assert_eq!(twin.gd.read("d/s/x"), "x2\n");
+    twin.run(&["status", "--json"]).same_stdout();
+    // dvc reads what git-dvc wrote: nothing to update, and the data is in step.
+    twin.gd
+        .dvc(&["update", "d.dvc"])
+        .success()
+        .stdout_has("'d.dvc' didn't change, skipping");
+    twin.gd.dvc(&["status"]).success();
+    twin.gd.remove("d");
+    twin.gd.dvc(&["pull", "-q", "d.dvc"]).success();
+    assert_eq!(twin.gd.read("d/s/x"), "x2\n");
+    // Through a remote of the project, with its keyfile.
+    let base = url("");
+    for args in [
+        &["remote", "add", "sr", base.trim_end_matches('/')][..],
+        &[
+            "remote",
+            "modify",
+            "sr",
+            "keyfile",
+            &server.keyfile.display().to_string(),
+        ],
+    ] {
+        twin.dvc.dvc(args).success();
+        twin.gd.gd(args).success();
+    }
+    same(&twin, &["import-url", "remote://sr/d", "rd"]);
+    assert_eq!(twin.gd.read("rd/f.txt"), "sfile, again\n");
+    same(&twin, &["update", "rd.dvc"]);
 }

@@ -584,8 +584,74 @@ impl SshRemote {
         Ok(&conn.sftp[i])
     }
 
+    /// The remote path of `key`; the empty key is the root itself (`import-url` of a
+    /// file opens the file's URL as the root).
     fn path(&self, key: &str) -> String {
+        if key.is_empty() {
+            return self.root.clone();
+        }
         format!("{}/{key}", self.root)
+    }
+
+    /// What `key` is (`import-url`): `Some(true)` a directory, `Some(false)` a file with
+    /// its size, `None` nothing. Symlinks are followed, as sshfs's `info` does.
+    pub async fn stat_path(&self, key: &str) -> Result<Option<(bool, u64)>> {
+        let sftp = self.sftp(1).await?;
+        match sftp.metadata(self.path(key)).await {
+            Ok(meta) => Ok(Some((meta.is_dir(), meta.len()))),
+            Err(e) => match self.sftp_error("check", key, e) {
+                e if e.is_not_found() => Ok(None),
+                e => Err(e),
+            },
+        }
+    }
+
+    /// Every file below the directory `key` (`import-url`): `(relpath, size)`, relpaths
+    /// `/`-separated below `key`, in no particular order.
+    pub async fn walk_files(&self, key: &str) -> Result<Vec<(String, u64)>> {
+        Ok(self
+            .walk_all(key)
+            .await?
+            .into_iter()
+            .filter(|(_, is_dir, _)| !is_dir)
+            .map(|(r, _, size)| (r, size))
+            .collect())
+    }
+
+    /// Every file and directory below the directory `key` (`ls-url`, which shows a
+    /// directory's size as sshfs does): `(relpath, is a directory, size)`.
+    pub async fn walk_all(&self, key: &str) -> Result<Vec<(String, bool, u64)>> {
+        let sftp = self.sftp(1).await?;
+        let mut out = Vec::new();
+        let mut pending = vec![String::new()];
+        while let Some(rel) = pending.pop() {
+            let dir = match (key.is_empty(), rel.is_empty()) {
+                (_, true) => self.path(key),
+                (true, false) => self.path(&rel),
+                (false, false) => self.path(&format!("{key}/{rel}")),
+            };
+            let entries = sftp
+                .read_dir(dir)
+                .await
+                .map_err(|e| self.sftp_error("list", key, e))?;
+            for e in entries {
+                let name = e.file_name();
+                if name == "." || name == ".." {
+                    continue;
+                }
+                let r = if rel.is_empty() {
+                    name
+                } else {
+                    format!("{rel}/{name}")
+                };
+                let meta = e.metadata();
+                if meta.is_dir() {
+                    pending.push(r.clone());
+                }
+                out.push((r, meta.is_dir(), meta.len()));
+            }
+        }
+        Ok(out)
     }
 
     fn sftp_error(

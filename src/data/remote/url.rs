@@ -1,7 +1,7 @@
 //! Data at a URL, for `import-url`, `get-url`, `ls-url` and `update`: one file or
-//! directory of an S3 bucket or one file of an HTTP(S) server, read through the remote
-//! backends with the options of the URL (`--fs-config`, or the remote that
-//! `remote://NAME/path` names).
+//! directory of an S3 or GCS bucket, an Azure container or an SSH server, or one file of
+//! an HTTP(S) server, read through the remote backends with the options of the URL
+//! (`--fs-config`, or the remote that `remote://NAME/path` names).
 //!
 //! What dvc records of the source, and what this module reports for it:
 //! - S3: a file's `etag` (its ETag without quotes) and `size`, and with `version_aware`
@@ -12,6 +12,11 @@
 //!   HTTP has no directories.
 //! - GCS: as S3, with the ETag decoded from base64 to hex and the generation always
 //!   recorded as `version_id`, as dvc-gs does.
+//! - Azure: as S3, with the ETag as the service gives it, quotes included
+//!   (`'"0x8DC…"'`), and no version, as dvc-azure records it.
+//! - SSH: no store checksum; dvc-ssh records the content's `md5` (a directory's `.dir`
+//!   oid), `size` and `nfiles`, as for a local path, so the data is read to hash it
+//!   ([`UrlSource::hashes_content`]).
 
 #[cfg(feature = "http")]
 use super::http::HttpRemote;
@@ -85,14 +90,28 @@ pub struct Fetched {
     pub files: Vec<(String, String)>,
 }
 
+/// Which OpenDAL service a [`Store::Dal`] is: what its metadata means differs.
+#[cfg(any(feature = "gs", feature = "azure"))]
+#[derive(Debug, Clone, Copy)]
+enum DalKind {
+    #[cfg(feature = "gs")]
+    Gs,
+    #[cfg(feature = "azure")]
+    Azure,
+}
+
 #[derive(Debug)]
 enum Store {
     S3(Box<S3Remote>),
-    /// GCS (`gs://`), through OpenDAL.
-    #[cfg(feature = "gs")]
-    Gs(Box<super::dal::DalRemote>),
+    /// GCS (`gs://`) or Azure (`azure://`), through OpenDAL, opened at the bucket or
+    /// container.
+    #[cfg(any(feature = "gs", feature = "azure"))]
+    Dal(Box<super::dal::DalRemote>, DalKind),
     #[cfg(feature = "http")]
     Http(Box<HttpRemote>),
+    /// SFTP (`ssh://`), opened at the URL's path.
+    #[cfg(feature = "ssh")]
+    Ssh(Box<super::ssh::SshRemote>),
 }
 
 /// An opened URL. Nothing is contacted until asked.
@@ -128,19 +147,40 @@ impl UrlSource {
                     version_aware,
                 })
             }
-            #[cfg(feature = "gs")]
-            RemoteLocation::Other { scheme } if scheme == "gs" => {
+            #[cfg(any(feature = "gs", feature = "azure"))]
+            RemoteLocation::Other { scheme } if scheme == "gs" || scheme == "azure" => {
+                // Opened at the bucket (container), so that the URL's key may name a file
+                // or a directory.
                 let rest = config.url.split_once("://").map(|x| x.1).unwrap_or("");
                 let (bucket, key) = rest.split_once('/').unwrap_or((rest, ""));
                 let mut at_bucket = config.clone();
-                at_bucket.url = format!("gs://{bucket}");
+                at_bucket.url = format!("{scheme}://{bucket}");
+                let (remote, kind) = match scheme.as_str() {
+                    #[cfg(feature = "gs")]
+                    "gs" => (super::gs::open(&at_bucket, options)?, DalKind::Gs),
+                    #[cfg(feature = "azure")]
+                    "azure" => (super::azure::open(&at_bucket, options)?, DalKind::Azure),
+                    _ => {
+                        return Err(RemoteError::Unsupported {
+                            remote: config.name.clone(),
+                            scheme: scheme.clone(),
+                        });
+                    }
+                };
                 Ok(UrlSource {
                     name: config.name.clone(),
-                    store: Store::Gs(Box::new(super::gs::open(&at_bucket, options)?)),
+                    store: Store::Dal(Box::new(remote), kind),
                     key: key.trim_matches('/').to_string(),
                     version_aware,
                 })
             }
+            #[cfg(feature = "ssh")]
+            RemoteLocation::Other { scheme } if scheme == "ssh" => Ok(UrlSource {
+                name: config.name.clone(),
+                store: Store::Ssh(Box::new(super::ssh::SshRemote::new(config, options)?)),
+                key: String::new(),
+                version_aware,
+            }),
             RemoteLocation::Other { scheme } => Err(RemoteError::Unsupported {
                 remote: config.name.clone(),
                 scheme: scheme.clone(),
@@ -150,6 +190,38 @@ impl UrlSource {
                 message: "a local path is not a URL".into(),
             }),
         }
+    }
+
+    /// Whether dvc records the source by its content (`md5`, `size`, `nfiles`, as for a
+    /// local path) rather than by what the store says (an ETag): SSH, which has none.
+    /// Its dep is known only once the data was read ([`UrlSource::fetch`]).
+    pub fn hashes_content(&self) -> bool {
+        #[cfg(feature = "ssh")]
+        if matches!(self.store, Store::Ssh(_)) {
+            return true;
+        }
+        false
+    }
+
+    /// The sizes a store gives its directories (`ls-url --size`): the URL's own and
+    /// those below it by relpath. Only SSH has them (a directory's `st_size`); object
+    /// stores list none (`None`).
+    pub fn dir_sizes(&self) -> Result<Option<(u64, std::collections::HashMap<String, u64>)>> {
+        #[cfg(feature = "ssh")]
+        if let Store::Ssh(r) = &self.store {
+            return super::block_on(async {
+                let top = r.stat_path("").await?.map_or(0, |(_, size)| size);
+                let dirs = r
+                    .walk_all("")
+                    .await?
+                    .into_iter()
+                    .filter(|(_, is_dir, _)| *is_dir)
+                    .map(|(rel, _, size)| (rel, size))
+                    .collect();
+                Ok(Some((top, dirs)))
+            })?;
+        }
+        Ok(None)
     }
 
     /// What the URL names: a file, a directory (S3), or nothing (`None`).
@@ -186,12 +258,12 @@ impl UrlSource {
                 entries.sort_by(|a, b| a.relpath.cmp(&b.relpath));
                 self.checked(entries)
             }
-            #[cfg(feature = "gs")]
-            Store::Gs(g) => {
+            #[cfg(any(feature = "gs", feature = "azure"))]
+            Store::Dal(g, kind) => {
                 if !self.key.is_empty()
                     && let Some(o) = g.stat_object(&self.key).await?
                 {
-                    return Ok(Some(Found::File(gs_meta(&o))));
+                    return Ok(Some(Found::File(dal_meta(*kind, &o))));
                 }
                 let objects = g.walk_objects(&self.key).await?;
                 let base = if self.key.is_empty() {
@@ -204,7 +276,7 @@ impl UrlSource {
                     .filter_map(|o| {
                         Some(DirEntry {
                             relpath: o.key.strip_prefix(&base)?.to_string(),
-                            meta: gs_meta(o),
+                            meta: dal_meta(*kind, o),
                         })
                     })
                     .collect();
@@ -214,6 +286,30 @@ impl UrlSource {
                 entries.sort_by(|a, b| a.relpath.cmp(&b.relpath));
                 self.checked(entries)
             }
+            #[cfg(feature = "ssh")]
+            Store::Ssh(r) => match r.stat_path("").await? {
+                None => Ok(None),
+                Some((false, size)) => Ok(Some(Found::File(FileMeta {
+                    size: Some(size),
+                    ..FileMeta::default()
+                }))),
+                Some((true, _)) => {
+                    let mut entries: Vec<DirEntry> = r
+                        .walk_files("")
+                        .await?
+                        .into_iter()
+                        .map(|(relpath, size)| DirEntry {
+                            relpath,
+                            meta: FileMeta {
+                                size: Some(size),
+                                ..FileMeta::default()
+                            },
+                        })
+                        .collect();
+                    entries.sort_by(|a, b| a.relpath.cmp(&b.relpath));
+                    self.checked(entries)
+                }
+            },
             #[cfg(feature = "http")]
             Store::Http(h) => Ok(h.stat("").await?.map(|info| {
                 Found::File(FileMeta {
@@ -257,10 +353,12 @@ impl UrlSource {
         let version = meta.version_id.as_deref().filter(|_| self.version_aware);
         match &self.store {
             Store::S3(s) => s.download_version(&key, version, dest).await,
-            #[cfg(feature = "gs")]
-            Store::Gs(g) => g.download(&key, dest).await,
+            #[cfg(any(feature = "gs", feature = "azure"))]
+            Store::Dal(g, _) => g.download(&key, dest).await,
             #[cfg(feature = "http")]
             Store::Http(h) => h.download(&key, dest).await,
+            #[cfg(feature = "ssh")]
+            Store::Ssh(r) => r.download(&key, dest).await,
         }
     }
 
@@ -338,7 +436,7 @@ impl UrlSource {
                         })
                 };
                 put(&oid, &tree.to_bytes())?;
-                if etag_list {
+                if etag_list && !self.hashes_content() {
                     // dvc keeps the directory's ETag list in the cache too.
                     let (dep_oid, bytes) = Found::dir_etag_tree(entries);
                     put(&dep_oid, &bytes)?;
@@ -351,6 +449,25 @@ impl UrlSource {
                 })
             }
         }
+    }
+}
+
+/// What dvc's plugin records of an object of an OpenDAL store.
+#[cfg(any(feature = "gs", feature = "azure"))]
+fn dal_meta(kind: DalKind, o: &super::dal::DalObject) -> FileMeta {
+    match kind {
+        #[cfg(feature = "gs")]
+        DalKind::Gs => gs_meta(o),
+        // dvc-azure (adlfs) records the ETag verbatim, quotes included (OpenDAL quotes
+        // the listing's bare ETags as the header's are), and no version_id unless
+        // version-aware, which git-dvc refuses for Azure.
+        #[cfg(feature = "azure")]
+        DalKind::Azure => FileMeta {
+            size: Some(o.size),
+            etag: o.etag.clone(),
+            checksum: None,
+            version_id: None,
+        },
     }
 }
 
