@@ -28,40 +28,6 @@ fn iterations() -> usize {
         .unwrap_or(2)
 }
 
-/// Every object under an odb-layout root (`files/md5/ab/cdef…[.dir]`) hashes to its
-/// name; temp files (dot names) are not objects. Returns how many objects there are.
-pub(crate) fn objects_match_names(root: &Path, what: &str) -> usize {
-    let base = root.join("files/md5");
-    let Ok(prefixes) = std::fs::read_dir(&base) else {
-        return 0;
-    };
-    let mut n = 0;
-    for p in prefixes.flatten() {
-        let prefix = p.file_name().to_string_lossy().into_owned();
-        if prefix.starts_with('.') || !p.path().is_dir() {
-            continue;
-        }
-        for o in std::fs::read_dir(p.path())
-            .expect("read a prefix")
-            .flatten()
-        {
-            let name = o.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') {
-                continue;
-            }
-            let bytes = std::fs::read(o.path()).expect("read an object");
-            assert_eq!(
-                md5_hex(&bytes),
-                format!("{prefix}{}", name.trim_end_matches(".dir")),
-                "{what}: object {} does not match its name",
-                o.path().display()
-            );
-            n += 1;
-        }
-    }
-    n
-}
-
 /// `files` files of 1 to 6 KiB under `rel`, their content decided by `seed`.
 fn dataset(dir: &Dir<'_>, rel: &str, files: usize, seed: u64) {
     let mut rng = Rng::new(seed);

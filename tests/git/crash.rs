@@ -76,42 +76,6 @@ fn run_killed(dir: &Dir<'_>, program: &Path, args: &[&str], delay: Duration) -> 
     }
 }
 
-/// Every object under an odb-layout directory (`files/md5/ab/cdef…[.dir]`) hashes to its
-/// name. Temp files (dot names) are allowed; they are not objects.
-fn objects_match_names(root: &Path, what: &str) -> usize {
-    let base = root.join("files/md5");
-    let Ok(prefixes) = std::fs::read_dir(&base) else {
-        return 0;
-    };
-    let mut n = 0;
-    for p in prefixes.flatten() {
-        let prefix = p.file_name().to_string_lossy().into_owned();
-        if prefix.starts_with('.') || !p.path().is_dir() {
-            continue;
-        }
-        for o in std::fs::read_dir(p.path())
-            .expect("read a prefix dir")
-            .flatten()
-        {
-            let name = o.file_name().to_string_lossy().into_owned();
-            if name.starts_with('.') {
-                continue;
-            }
-            let bytes = std::fs::read(o.path()).expect("read an object");
-            let oid = format!("{prefix}{}", name.trim_end_matches(".dir"));
-            assert_eq!(
-                md5_hex(&bytes),
-                oid,
-                "{what}: object {} does not match its name ({} bytes)",
-                o.path().display(),
-                bytes.len()
-            );
-            n += 1;
-        }
-    }
-    n
-}
-
 /// What must hold after any kill.
 fn check_after_kill(repo: &Dir<'_>, remote: Option<&Path>, context: &str) {
     objects_match_names(&repo.path(".dvc/cache"), &format!("{context}: cache"));

@@ -399,10 +399,7 @@ fn remote_answering_503_is_retried() {
     let p = crate::servers::prefix("retry503");
     let repo = repo_with_remote(&env, "r", &format!("{}/{p}", server.url));
     repo.gd(&["push", "-q"]).success();
-    assert_eq!(
-        crate::concurrency::objects_match_names(&server.root.join(&p), "remote"),
-        5
-    );
+    assert_eq!(objects_match_names(&server.root.join(&p), "remote"), 5);
     repo.remove(".dvc/cache");
     repo.remove("data");
     repo.remove("single");
@@ -421,10 +418,7 @@ fn remote_answering_429_with_retry_after() {
     let started = std::time::Instant::now();
     repo.gd(&["push", "-q"]).success();
     assert!(started.elapsed() >= std::time::Duration::from_secs(2));
-    assert_eq!(
-        crate::concurrency::objects_match_names(&server.root.join(&p), "remote"),
-        5
-    );
+    assert_eq!(objects_match_names(&server.root.join(&p), "remote"), 5);
 }
 
 /// A remote that always answers 500: after the retries, dvc's `failed to push` / `failed
@@ -449,7 +443,7 @@ fn remote_answering_500_fails_clearly() {
     repo.remove("data");
     let out = repo.gd(&["pull"]);
     out.code(1).stderr_has("failed to pull data from the cloud");
-    crate::concurrency::objects_match_names(&repo.path(".dvc/cache"), "cache");
+    objects_match_names(&repo.path(".dvc/cache"), "cache");
     assert!(!repo.exists("data/f0"), "{out:?}");
 }
 
@@ -482,7 +476,7 @@ fn remote_objects_slow_truncated_or_oversized() {
             "{fault}: {:?}",
             started.elapsed()
         );
-        let n = crate::concurrency::objects_match_names(&repo.path(".dvc/cache"), fault);
+        let n = objects_match_names(&repo.path(".dvc/cache"), fault);
         assert_eq!(n, 0, "{fault}: nothing enters the cache: {out:?}");
         assert!(!repo.exists("single"), "{fault}: {out:?}");
     }

@@ -508,41 +508,12 @@ fn py_dict(fields: &[(String, PyValue)]) -> String {
                 PyValue::None => "None".to_string(),
                 PyValue::False => "False".to_string(),
                 PyValue::Int(n) => n.to_string(),
-                PyValue::Str(s) => py_str(s),
+                PyValue::Str(s) => crate::data::config::py_repr(s),
             };
-            format!("{}: {v}", py_str(k))
+            format!("{}: {v}", crate::data::config::py_repr(k))
         })
         .collect();
     format!("{{{}}}", items.join(", "))
-}
-
-/// Python's `repr` of a str: single quotes unless it holds `'` and no `"`.
-fn py_str(s: &str) -> String {
-    let quote = if s.contains('\'') && !s.contains('"') {
-        '"'
-    } else {
-        '\''
-    };
-    let mut out = String::with_capacity(s.len() + 2);
-    out.push(quote);
-    for c in s.chars() {
-        match c {
-            '\\' => out.push_str("\\\\"),
-            '\n' => out.push_str("\\n"),
-            '\r' => out.push_str("\\r"),
-            '\t' => out.push_str("\\t"),
-            c if c == quote => {
-                out.push('\\');
-                out.push(c);
-            }
-            c if (c as u32) < 0x20 || c as u32 == 0x7f => {
-                out.push_str(&format!("\\x{:02x}", c as u32));
-            }
-            c => out.push(c),
-        }
-    }
-    out.push(quote);
-    out
 }
 
 /// `scheme://user:pw@host/…` → `scheme://host/…`.
@@ -583,9 +554,9 @@ mod url_info_tests {
 
     #[test]
     fn python_repr_of_strings() {
-        assert_eq!(py_str("a'b"), "\"a'b\"");
-        assert_eq!(py_str("a'b\""), "'a\\'b\"'");
-        assert_eq!(py_str("x\\y\n"), "'x\\\\y\\n'");
+        assert_eq!(crate::data::config::py_repr("a'b"), "\"a'b\"");
+        assert_eq!(crate::data::config::py_repr("a'b\""), "'a\\'b\"'");
+        assert_eq!(crate::data::config::py_repr("x\\y\n"), "'x\\\\y\\n'");
         assert_eq!(
             py_dict(&[("k".into(), PyValue::None), ("p".into(), PyValue::False)]),
             "{'k': None, 'p': False}"
