@@ -21,10 +21,48 @@ use std::path::Path;
 /// `op` sending its requests through `client` (git-dvc builds OpenDAL without its global
 /// default transport, so every operator gets its client here).
 pub fn with_client(op: Operator, client: reqwest::Client) -> Operator {
-    let transport = opendal::HttpTransporter::new(
+    let transport = opendal::HttpTransporter::new(HonourRetryAfter(
         opendal_http_transport_reqwest::ReqwestTransport::new(client),
-    );
+    ));
     op.with_context(opendal::OperationContext::new().with_http_transport(transport))
+}
+
+/// How many times one request is sent again after a `Retry-After` answer, before the
+/// answer goes back to OpenDAL (whose error the transfer's own retries then see).
+const RETRY_AFTER_RESENDS: usize = 3;
+
+/// A transport that waits as long as a 429 or 503 answer's `Retry-After` asks and sends
+/// the request again. OpenDAL classifies such answers as temporary but drops the header,
+/// so without this the transfer's backoff would retry sooner than the store asked.
+struct HonourRetryAfter<T>(T);
+
+impl<T: opendal::HttpTransport> opendal::HttpTransport for HonourRetryAfter<T> {
+    async fn fetch(
+        &self,
+        req: http::Request<opendal::Buffer>,
+    ) -> opendal::Result<http::Response<opendal::HttpBody>> {
+        let (parts, body) = req.into_parts();
+        let mut resends = 0;
+        loop {
+            let resp = self
+                .0
+                .fetch(http::Request::from_parts(parts.clone(), body.clone()))
+                .await?;
+            let header = resp
+                .headers()
+                .get(http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok());
+            match super::retry_after(resp.status().as_u16(), header) {
+                Some(wait) if resends < RETRY_AFTER_RESENDS => {
+                    tracing::debug!(status = %resp.status(), ?wait, uri = %parts.uri, "the store asked to wait");
+                    drop(resp);
+                    tokio::time::sleep(wait).await;
+                    resends += 1;
+                }
+                _ => return Ok(resp),
+            }
+        }
+    }
 }
 
 /// One object as the store lists it (`import-url`, `ls-url`).
