@@ -5,6 +5,7 @@ use crate::data::dvcfile::{self, Out, OutUpdate};
 use crate::data::io::IoError;
 use crate::data::odb;
 use crate::data::pathsafe;
+use crate::data::state::Entry;
 use crate::data::repo::{self, OutPathError, Repo, RepoError, ResolvedOut, Stage, StageKind};
 use crate::data::status::{self, Current};
 use crate::data::tree::{Tree, TreeEntry};
@@ -175,10 +176,11 @@ fn commit_impl(
     } else {
         cur.dir.is_none() && cur.isexec
     };
+    // The state of what was hashed; a relink below records the linked files over it.
+    status::record(repo, &target, &cur);
     if cache {
         finish_cache(repo, &target, &cur, legacy, isexec, relink)?;
     }
-    status::record(repo, &target, &cur);
     let update = if keep_meta {
         OutUpdate::from_out(&o.out)
     } else {
@@ -267,7 +269,10 @@ fn finish_cache(
         let relink_all = matches!(lt, odb::LinkType::Hardlink | odb::LinkType::Symlink);
         use rayon::prelude::*;
         let symlinks: std::collections::HashSet<&PathBuf> = dh.symlinks.iter().collect();
-        let results: Vec<Result<(), odb::Error>> = dh
+        // Each relinked file is recorded as it is now (a hardlink's inode is the cache
+        // file's; a symlink is followed, as the walk does), so the next status need not
+        // hash it again.
+        let results: Vec<Result<Option<(&str, Entry)>, odb::Error>> = dh
             .tree
             .entries
             .par_iter()
@@ -277,27 +282,24 @@ fn finish_cache(
                     Some(
                         repo.odb
                             .link(&e.md5, legacy, &path, dh.exec.contains(&e.relpath))
-                            .map(|_| ()),
+                            .map(|_| {
+                                fs_err::metadata(&path)
+                                    .ok()
+                                    .and_then(|m| Entry::new(&m, &e.md5))
+                                    .map(|st| (e.relpath.as_str(), st))
+                            }),
                     )
                 } else {
                     None
                 }
             })
             .collect();
+        let mut linked = Vec::with_capacity(results.len());
         for r in results {
-            r?;
+            linked.extend(r?);
         }
-        if relink_all || !symlinks.is_empty() {
-            // Inodes changed: forget stale state; it is rebuilt on the next run.
-            if let Some(state) = repo.state.as_ref() {
-                let rels: Vec<String> = dh
-                    .tree
-                    .entries
-                    .iter()
-                    .map(|e| format!("{}/{}", o.rel, e.relpath))
-                    .collect();
-                let _ = state.remove_many(legacy, rels.iter().map(String::as_str));
-            }
+        if let Some(state) = repo.state.as_ref() {
+            let _ = state.put_many_under(legacy, &format!("{}/", o.rel), linked);
         }
     } else if relink {
         let was_symlink =
@@ -307,6 +309,11 @@ fn finish_cache(
         } else {
             repo.odb
                 .relink_after_add(&cur.md5, legacy, &o.abs, isexec, true)?;
+        }
+        if let (Some(state), Ok(m)) = (repo.state.as_ref(), fs_err::metadata(&o.abs))
+            && let Some(st) = Entry::new(&m, &cur.md5)
+        {
+            let _ = state.put_many(legacy, [(o.rel.as_str(), st)]);
         }
     }
     Ok(())
