@@ -60,9 +60,11 @@ pub enum RequestKind {
     Permanent,
 }
 
+#[cfg(any(feature = "http", feature = "dal"))]
 /// The longest `Retry-After` honoured (a store asking for more gets a failure sooner).
 const MAX_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
 
+#[cfg(any(feature = "http", feature = "dal"))]
 /// How long a 429 or 503 answer asks to wait, from its `Retry-After` header in seconds
 /// (capped at [`MAX_RETRY_AFTER`]; the HTTP-date form is not used by object stores and
 /// is ignored). `None` for other statuses and for no or a malformed header.
