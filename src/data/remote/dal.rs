@@ -331,11 +331,37 @@ impl DalRemote {
 
     /// Download `key` into the new file `dest`, hashing on the way.
     pub async fn download(&self, key: &str, dest: &Path) -> Result<Downloaded> {
-        let reader = self
-            .op
-            .reader(key)
-            .await
-            .map_err(|e| self.error("download", key, &e))?;
+        self.download_version(key, None, dest).await
+    }
+
+    /// [`DalRemote::download`] of the object at `version` (GCS's generation). OpenDAL
+    /// 0.59 reads only the live object (a condition on its generation, no `generation`
+    /// parameter), so a version that is no longer the live one is an error that says so.
+    pub async fn download_version(
+        &self,
+        key: &str,
+        version: Option<&str>,
+        dest: &Path,
+    ) -> Result<Downloaded> {
+        let not_live = |v: &str| RemoteError::Config {
+            remote: self.name.clone(),
+            message: format!(
+                "'{key}' is no longer at version {v}, and git-dvc reads only an object's live version from this store"
+            ),
+        };
+        let mut reader = self.op.reader_with(key);
+        if let Some(v) = version {
+            match self.op.stat_with(key).if_version_match(v).await {
+                Ok(_) => {}
+                Err(e) if e.kind() == ErrorKind::ConditionNotMatch => return Err(not_live(v)),
+                Err(e) => return Err(self.error("download", key, &e)),
+            }
+            reader = reader.if_version_match(v);
+        }
+        let reader = reader.await.map_err(|e| match version {
+            Some(v) if e.kind() == ErrorKind::ConditionNotMatch => not_live(v),
+            _ => self.error("download", key, &e),
+        })?;
         let stream = reader
             .into_bytes_stream(..)
             .await
