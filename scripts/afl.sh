@@ -31,6 +31,9 @@ command -v cargo-afl >/dev/null || {
 [ "${GIT_DVC_AFL_NO_BUILD:-}" = 1 ] || cargo afl build
 export AFL_SKIP_CPUFREQ=1 AFL_NO_UI=1 AFL_I_DONT_CARE_ABOUT_MISSING_CRASHES=1
 export AFL_NO_AFFINITY=1
+# afl-cmin runs afl-showmap from PATH: take the one cargo-afl built, not a system AFL++'s.
+aflrs_bin=$(ls -d "${XDG_DATA_HOME:-$HOME/.local/share}"/afl.rs/*/afl.rs-*/afl/bin 2>/dev/null | tail -1)
+[ -n "$aflrs_bin" ] && export PATH="$aflrs_bin:$PATH"
 failed=0
 for t in "${targets[@]}"; do
     echo "== $t: ${seconds}s"
@@ -66,8 +69,14 @@ for t in "${targets[@]}"; do
     fi
     # Keep the inputs that add coverage (minimized), named by their content.
     rm -rf "out/$t.cmin"
-    if cargo afl cmin -i "out/$t/default/queue" -o "out/$t.cmin" -- "target/debug/$t" \
-        > "out/$t.cmin.log" 2>&1; then
+    cargo afl cmin -i "$PWD/out/$t/default/queue" -o "$PWD/out/$t.cmin" -- "$PWD/target/debug/$t" \
+        > "out/$t.cmin.log" 2>&1 || true
+    if [ -z "$(ls -A "out/$t.cmin" 2>/dev/null)" ]; then
+        # afl-cmin keeps nothing from some persistent-mode drivers: keep the queue.
+        rm -rf "out/$t.cmin"
+        cp -r "out/$t/default/queue" "out/$t.cmin"
+    fi
+    if true; then
         added=0
         known=$(for f in "corpus/$t"/*; do md5sum < "$f"; done)
         for f in "out/$t.cmin"/*; do
