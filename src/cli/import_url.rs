@@ -234,7 +234,7 @@ pub fn hash_into(odb: &Odb, src: &Path) -> std::io::Result<(String, u64, Option<
         total += size;
         entries.push(crate::data::tree::TreeEntry {
             relpath: rel.clone(),
-            md5,
+            md5: crate::data::tree::Md5Digest::from_computed(&md5),
         });
     }
     let tree = crate::data::tree::Tree::new(entries);
@@ -828,7 +828,7 @@ pub fn run_get(ctx: &Context, args: GetUrlArgs) -> CommandResult {
         .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
         tree.entries
             .into_iter()
-            .map(|e| (e.relpath, e.md5, false))
+            .map(|e| (e.relpath, e.md5.to_hex(), false))
             .collect()
     } else {
         vec![(String::new(), md5, false)]
@@ -943,7 +943,11 @@ pub fn fetch_versioned(
                     &repo.odb,
                     &crate::data::transfer::Object::new(&md5, false),
                 )
-                .is_some_and(|t| t.entries.iter().all(|e| repo.odb.exists(&e.md5, false))));
+                .is_some_and(|t| {
+                    t.entries
+                        .iter()
+                        .all(|e| repo.odb.exists(&e.md5.hex(), false))
+                }));
         if complete {
             continue;
         }
