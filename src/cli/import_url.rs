@@ -243,7 +243,7 @@ pub fn hash_into(odb: &Odb, src: &Path) -> std::io::Result<(String, u64, Option<
         total += size;
         entries.push(crate::data::tree::TreeEntry {
             relpath: rel.clone(),
-            md5,
+            md5: crate::data::tree::Md5Digest::from_computed(&md5),
         });
     }
     let tree = crate::data::tree::Tree::new(entries);
@@ -839,7 +839,7 @@ pub fn run_get(ctx: &Context, args: GetUrlArgs) -> CommandResult {
         .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
         tree.entries
             .into_iter()
-            .map(|e| (e.relpath, e.md5, false))
+            .map(|e| (e.relpath, e.md5.to_hex(), false))
             .collect()
     } else {
         vec![(String::new(), md5, false)]
@@ -973,7 +973,7 @@ pub fn fetch_versioned(
                         odb,
                         &crate::data::transfer::Object::new(&md5, false),
                     )
-                    .is_some_and(|t| t.entries.iter().all(|e| odb.exists(&e.md5, false))))
+                    .is_some_and(|t| t.entries.iter().all(|e| odb.exists(&e.md5.hex(), false))))
         };
         let mut have = complete(&repo.odb);
         if have && (fs_have || fs_entry.is_none()) {
@@ -1043,7 +1043,7 @@ fn write_fs_entry(odb: &Odb, md5: &str, is_dir: bool, dest: &Path) -> Result<(),
         .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
         tree.entries
             .into_iter()
-            .map(|e| (e.relpath, e.md5, false))
+            .map(|e| (e.relpath, e.md5.hex().to_string(), false))
             .collect()
     } else {
         vec![(String::new(), md5.to_string(), false)]

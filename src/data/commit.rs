@@ -8,7 +8,7 @@ use crate::data::pathsafe;
 use crate::data::state::Entry;
 use crate::data::repo::{self, OutPathError, Repo, RepoError, ResolvedOut, Stage, StageKind};
 use crate::data::status::{self, Current};
-use crate::data::tree::{Tree, TreeEntry};
+use crate::data::tree::{Md5Digest, Tree, TreeEntry};
 use crate::data::walk;
 use std::path::{Path, PathBuf};
 
@@ -148,7 +148,7 @@ fn commit_impl(
             } else if let (Some(dh), true) = (&c.dir, cache) {
                 // dvc's `changed_checksum` builds the legacy tree into the legacy cache
                 // before the out moves to md5: its `.dir` stays there.
-                repo.odb.put_bytes(&c.md5, true, &dh.tree.to_bytes())?;
+                repo.odb.put_tree(&c.md5, true, &dh.tree)?;
             }
         }
         if cur.is_none() {
@@ -227,10 +227,10 @@ fn listed_files(
         .entries
         .iter()
         .map(|e| match recorded.get(e.relpath.as_str()) {
-            Some(f) if same_name && f.md5.as_deref() == Some(e.md5.as_str()) => {
+            Some(f) if same_name && f.md5.as_deref() == Some(e.md5.hex().as_str()) => {
                 dvcfile::FileUpdate {
                     relpath: e.relpath.clone(),
-                    md5: e.md5.clone(),
+                    md5: e.md5.to_hex(),
                     size: f.size,
                     isexec: f.isexec,
                     keep: true,
@@ -239,7 +239,7 @@ fn listed_files(
             }
             _ => dvcfile::FileUpdate {
                 relpath: e.relpath.clone(),
-                md5: e.md5.clone(),
+                md5: e.md5.to_hex(),
                 size: fs_err::metadata(abs.join(&e.relpath)).ok().map(|m| m.len()),
                 isexec: dh.exec.contains(&e.relpath),
                 keep: false,
@@ -259,7 +259,7 @@ fn finish_cache(
     relink: bool,
 ) -> Result<(), Error> {
     if let Some(dh) = &cur.dir {
-        repo.odb.put_bytes(&cur.md5, legacy, &dh.tree.to_bytes())?;
+        repo.odb.put_tree(&cur.md5, legacy, &dh.tree)?;
         // Every entry was just hashed into the cache.
         status::mark_complete(repo, &cur.md5, legacy);
         if !relink {
@@ -281,11 +281,11 @@ fn finish_cache(
                 if relink_all || symlinks.contains(&path) {
                     Some(
                         repo.odb
-                            .link(&e.md5, legacy, &path, dh.exec.contains(&e.relpath))
+                            .link(&e.md5.hex(), legacy, &path, dh.exec.contains(&e.relpath))
                             .map(|_| {
                                 fs_err::metadata(&path)
                                     .ok()
-                                    .and_then(|m| Entry::new(&m, &e.md5))
+                                    .map(|m| Entry::from_stat(&crate::data::state::Stat::from(&m), e.md5.0))
                                     .map(|st| (e.relpath.as_str(), st))
                             }),
                     )
@@ -591,13 +591,13 @@ fn granular(
         let h = walk::hash_one(&abs, &meta, legacy, None, odb)?;
         entries.push(TreeEntry {
             relpath: sub.to_string(),
-            md5: h.md5,
+            md5: Md5Digest::from_computed(&h.md5),
         });
     }
     let tree = Tree::new(entries);
     let oid = tree.oid();
     if !no_commit {
-        repo.odb.put_bytes(&oid, legacy, &tree.to_bytes())?;
+        repo.odb.put_tree(&oid, legacy, &tree)?;
     }
     let size = tree
         .entries

@@ -28,7 +28,7 @@ use super::s3::{ObjectInfo, S3Remote, S3Settings};
 use super::{Downloaded, OpenOptions, RemoteError, Result};
 use crate::data::config::{RemoteConfig, RemoteLocation};
 use crate::data::odb::Odb;
-use crate::data::tree::{Tree, TreeEntry};
+use crate::data::tree::{Md5Digest, Tree, TreeEntry};
 use std::path::Path;
 
 /// What dvc records of one source file.
@@ -65,17 +65,22 @@ pub enum Found {
 impl Found {
     /// The dep's md5 of a directory: the oid of its ETag list, and that list's bytes.
     pub fn dir_etag_tree(entries: &[DirEntry]) -> (String, Vec<u8>) {
-        let tree = Tree::new(
-            entries
-                .iter()
-                .map(|e| TreeEntry {
-                    relpath: e.relpath.clone(),
-                    md5: e.meta.etag.clone().unwrap_or_default(),
-                })
-                .collect(),
-        );
-        // The same JSON as a `.dir` with `etag` for `md5` (keys sorted either way).
-        let text = String::from_utf8_lossy(&tree.to_bytes()).replace("{\"md5\": ", "{\"etag\": ");
+        // The same JSON as a `.dir` with `etag` for `md5` (keys sorted either way); an
+        // ETag is any string, so this is written here rather than through `TreeEntry`.
+        let mut sorted: Vec<&DirEntry> = entries.iter().collect();
+        sorted.sort_by(|a, b| a.relpath.as_bytes().cmp(b.relpath.as_bytes()));
+        let mut text = String::from("[");
+        for (i, e) in sorted.iter().enumerate() {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            text.push_str("{\"etag\": ");
+            crate::data::tree::push_json_string(&mut text, e.meta.etag.as_deref().unwrap_or(""));
+            text.push_str(", \"relpath\": ");
+            crate::data::tree::push_json_string(&mut text, &e.relpath);
+            text.push('}');
+        }
+        text.push(']');
         let oid = format!("{}.dir", crate::data::hash::md5_bytes(text.as_bytes()));
         (oid, text.into_bytes())
     }
@@ -507,7 +512,7 @@ impl UrlSource {
                         .iter()
                         .map(|(relpath, md5)| TreeEntry {
                             relpath: relpath.clone(),
-                            md5: md5.clone(),
+                            md5: Md5Digest::from_computed(md5),
                         })
                         .collect(),
                 );
@@ -657,7 +662,7 @@ async fn upload_all(
             .iter()
             .map(|(relpath, md5)| TreeEntry {
                 relpath: relpath.clone(),
-                md5: md5.clone(),
+                md5: Md5Digest::from_computed(md5),
             })
             .collect(),
     );
