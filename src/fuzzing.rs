@@ -64,10 +64,17 @@ pub fn dvcfile(data: &[u8]) {
     };
     let again = dvcfile::parse(&edited)
         .unwrap_or_else(|e| panic!("an edited .dvc no longer parses: {e}\n{edited}"));
-    assert_eq!(again.outs.len(), parsed.outs.len(), "an edit changed the outs\n{edited}");
+    assert_eq!(
+        again.outs.len(),
+        parsed.outs.len(),
+        "an edit changed the outs\n{edited}"
+    );
     assert_eq!(again.outs[0].md5, new.md5, "the edit was lost\n{edited}");
     assert_eq!(again.outs[0].size, new.size, "the edit was lost\n{edited}");
-    assert_eq!(again.outs[0].path, first.path, "the edited out moved\n{edited}");
+    assert_eq!(
+        again.outs[0].path, first.path,
+        "the edited out moved\n{edited}"
+    );
     for (was, now) in parsed.outs.iter().zip(&again.outs).skip(1) {
         assert_eq!(was, now, "an out that was not edited changed\n{edited}");
     }
@@ -86,7 +93,10 @@ pub fn lock(data: &[u8]) {
         };
         let again = dvcfile::parse_lock(&same)
             .unwrap_or_else(|e| panic!("a rewritten dvc.lock no longer parses: {e}\n{same}"));
-        assert_eq!(again, parsed, "a rewrite of nothing changed the meaning\n{same}");
+        assert_eq!(
+            again, parsed,
+            "a rewrite of nothing changed the meaning\n{same}"
+        );
     }
 }
 
@@ -102,10 +112,18 @@ pub fn yaml_scalar(data: &[u8]) {
         return;
     };
     let column = usize::from(col % 72);
-    let doc = format!("{}{}\n", " ".repeat(column), yaml::key_value("k", value, column, column));
+    let doc = format!(
+        "{}{}\n",
+        " ".repeat(column),
+        yaml::key_value("k", value, column, column)
+    );
     let ours: serde_yaml::Value =
         serde_yaml::from_str(&doc).unwrap_or_else(|e| panic!("libyaml refuses {doc:?}: {e}"));
-    assert_eq!(ours["k"].as_str(), Some(value), "libyaml reads {doc:?} otherwise");
+    assert_eq!(
+        ours["k"].as_str(),
+        Some(value),
+        "libyaml reads {doc:?} otherwise"
+    );
     if !value.contains(['\u{2028}', '\u{2029}']) {
         let docs = yaml_rust2::YamlLoader::load_from_str(&doc)
             .unwrap_or_else(|e| panic!("YAML 1.2 refuses {doc:?}: {e}"));
@@ -122,11 +140,18 @@ pub fn tree(data: &[u8]) {
         return;
     };
     for e in &tree.entries {
-        assert!(check_relpath(&e.relpath).is_ok(), "accepted {:?}", e.relpath);
+        assert!(
+            check_relpath(&e.relpath).is_ok(),
+            "accepted {:?}",
+            e.relpath
+        );
     }
     let bytes = tree.to_bytes();
     let back = Tree::parse(&bytes).unwrap_or_else(|e| {
-        panic!("a written .dir does not parse: {e}\n{}", String::from_utf8_lossy(&bytes))
+        panic!(
+            "a written .dir does not parse: {e}\n{}",
+            String::from_utf8_lossy(&bytes)
+        )
     });
     assert_eq!(back, tree, "a written .dir reads back otherwise");
     assert_eq!(back.to_bytes(), bytes, "writing is not stable");
@@ -178,7 +203,11 @@ pub fn dvcignore(data: &[u8]) {
     let paths = String::from_utf8_lossy(paths.get(1..).unwrap_or_default()).into_owned();
     for rel in paths.lines().take(16) {
         let rel = rel.trim_matches('/');
-        if rel.is_empty() || rel.split('/').any(|c| c.is_empty() || c == "." || c == "..") {
+        if rel.is_empty()
+            || rel
+                .split('/')
+                .any(|c| c.is_empty() || c == "." || c == "..")
+        {
             continue;
         }
         let abs = root.join(rel);
@@ -186,7 +215,11 @@ pub fn dvcignore(data: &[u8]) {
         let _ = ignore.is_ignored(&abs, false);
         let _ = ignore.matched_pattern(&abs, false);
         let _ = crate::data::ignore::check_ignore(root, &abs);
-        if as_dir && ignore.matched_pattern(&abs, true).is_some_and(|(ign, _, _)| ign) {
+        if as_dir
+            && ignore
+                .matched_pattern(&abs, true)
+                .is_some_and(|(ign, _, _)| ign)
+        {
             // git's rule, which dvc follows: nothing below an ignored directory comes back.
             let below = crate::data::ignore::check_ignore(root, &abs.join("x"));
             assert!(
@@ -208,13 +241,27 @@ pub fn pktline(data: &[u8]) {
     for _ in 0..4096 {
         let step = match mode % 4 {
             0 => r.read_packet().map(|p| p.into_iter().collect::<Vec<_>>()),
-            1 => r
-                .read_text_list()
-                .map(|l| l.map(|l| l.into_iter().map(|t| Packet::Data(format!("{t}\n").into_bytes())).chain([Packet::Flush]).collect()).unwrap_or_default()),
-            2 => r.read_content().map(|c| vec![Packet::Data(c), Packet::Flush]),
-            _ => r
-                .read_line_list()
-                .map(|l| l.map(|l| l.into_iter().map(Packet::Data).chain([Packet::Flush]).collect()).unwrap_or_default()),
+            1 => r.read_text_list().map(|l| {
+                l.map(|l| {
+                    l.into_iter()
+                        .map(|t| Packet::Data(format!("{t}\n").into_bytes()))
+                        .chain([Packet::Flush])
+                        .collect()
+                })
+                .unwrap_or_default()
+            }),
+            2 => r
+                .read_content()
+                .map(|c| vec![Packet::Data(c), Packet::Flush]),
+            _ => r.read_line_list().map(|l| {
+                l.map(|l| {
+                    l.into_iter()
+                        .map(Packet::Data)
+                        .chain([Packet::Flush])
+                        .collect()
+                })
+                .unwrap_or_default()
+            }),
         };
         match step {
             Ok(got) if got.is_empty() => break,

@@ -5,8 +5,8 @@ use crate::data::dvcfile::{self, Out, OutUpdate};
 use crate::data::io::IoError;
 use crate::data::odb;
 use crate::data::pathsafe;
-use crate::data::state::Entry;
 use crate::data::repo::{self, OutPathError, Repo, RepoError, ResolvedOut, Stage, StageKind};
+use crate::data::state::Entry;
 use crate::data::status::{self, Current};
 use crate::data::tree::{Md5Digest, Tree, TreeEntry};
 use crate::data::walk;
@@ -285,7 +285,12 @@ fn finish_cache(
                             .map(|_| {
                                 fs_err::metadata(&path)
                                     .ok()
-                                    .map(|m| Entry::from_stat(&crate::data::state::Stat::from(&m), e.md5.0))
+                                    .map(|m| {
+                                        Entry::from_stat(
+                                            &crate::data::state::Stat::from(&m),
+                                            e.md5.0,
+                                        )
+                                    })
                                     .map(|st| (e.relpath.as_str(), st))
                             }),
                     )

@@ -152,8 +152,7 @@ pub fn merge_pointers(
     let out = &o_file.outs[0];
     let legacy = out.is_legacy();
     let oid = merged.oid();
-    odb.put_tree(&oid, legacy, &merged)
-        .map_err(Error::Store)?;
+    odb.put_tree(&oid, legacy, &merged).map_err(Error::Store)?;
     // The size is the sum of the files' sizes, known only from the cache. When a file's
     // object is absent the total is unknown: leave `size` out rather than record a wrong
     // one (dvc treats a missing size as unknown and fills it in on its next commit).

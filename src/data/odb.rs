@@ -346,7 +346,12 @@ impl Odb {
 
     /// Store the `.dir` manifest `tree` under `oid` like [`Odb::put_bytes`], its JSON
     /// written in pieces: a million-entry manifest's 80 MB of bytes are never held.
-    pub fn put_tree(&self, oid: &str, legacy: bool, tree: &crate::data::tree::Tree) -> Result<bool> {
+    pub fn put_tree(
+        &self,
+        oid: &str,
+        legacy: bool,
+        tree: &crate::data::tree::Tree,
+    ) -> Result<bool> {
         let path = self.path(oid, legacy);
         if is_trusted(&path) {
             return Ok(false);

@@ -219,11 +219,13 @@ impl MappedSpan {
             // contiguous mapping of whole pages). MADV_DONTNEED on a shared file mapping
             // only drops this process's page-table entries; every later access reads the
             // file's current bytes again, so no pointer into the map is invalidated.
-            let r = unsafe {
-                libc::madvise(low as *mut libc::c_void, high - low, libc::MADV_DONTNEED)
-            };
+            let r =
+                unsafe { libc::madvise(low as *mut libc::c_void, high - low, libc::MADV_DONTNEED) };
             if r != 0 {
-                tracing::debug!("state DB: madvise failed: {}", std::io::Error::last_os_error());
+                tracing::debug!(
+                    "state DB: madvise failed: {}",
+                    std::io::Error::last_os_error()
+                );
             }
         }
     }
@@ -435,7 +437,11 @@ mod tests {
                     let kb = kb.trim().trim_end_matches("kB").trim();
                     total += kb.parse::<u64>().unwrap() * 1024;
                 }
-            } else if line.split_whitespace().nth(1).is_some_and(|p| p.contains('-')) {
+            } else if line
+                .split_whitespace()
+                .nth(1)
+                .is_some_and(|p| p.contains('-'))
+            {
                 // A mapping's header: `start-end perms offset dev inode path`.
                 in_map = line.ends_with(file.to_str().unwrap());
             }
@@ -459,7 +465,10 @@ mod tests {
         let db = dir.path().join("state");
         let file = fs_err::metadata(db.join("data.mdb")).unwrap().len();
         let resident = resident_map_bytes(&db);
-        assert!(file > 3 << 20, "the DB is large enough to tell ({file} bytes)");
+        assert!(
+            file > 3 << 20,
+            "the DB is large enough to tell ({file} bytes)"
+        );
         assert!(
             resident < file / 4,
             "{resident} bytes of the {file}-byte DB stay resident after the scan"

@@ -235,7 +235,10 @@ impl<'de> serde::Deserialize<'de> for Entries {
             fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
                 f.write_str("a list of manifest entries")
             }
-            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Entries, A::Error> {
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Entries, A::Error> {
                 let mut entries = Vec::with_capacity(seq.size_hint().unwrap_or(0));
                 while let Some(raw) = seq.next_element::<Raw<'de>>()? {
                     let index = entries.len();
@@ -673,8 +676,12 @@ mod tests {
         let streamed = oid_of_sorted(tree.entries.iter().map(|e| (e.relpath.as_str(), e.md5.0)));
         assert_eq!(streamed, tree.oid());
         let observed = Tree::parse(OBSERVED.as_bytes()).expect("valid");
-        let streamed =
-            oid_of_sorted(observed.entries.iter().map(|e| (e.relpath.as_str(), e.md5.0)));
+        let streamed = oid_of_sorted(
+            observed
+                .entries
+                .iter()
+                .map(|e| (e.relpath.as_str(), e.md5.0)),
+        );
         assert_eq!(streamed, observed.oid(), "escapes of non-ASCII relpaths");
         assert_eq!(oid_of_sorted(std::iter::empty()), Tree::new(vec![]).oid());
     }

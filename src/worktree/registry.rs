@@ -586,13 +586,10 @@ fn still_missing(odb: &Odb, objects: &[Object]) -> Vec<Object> {
         // A manifest is complete only with its entries.
         if o.is_dir()
             && let Some(tree) = transfer::read_tree(odb, o)
-            && tree
-                .entries
-                .iter()
-                .any(|e| {
-                    let md5 = e.md5.hex();
-                    !crate::data::checkout::is_empty_oid(&md5) && !odb.exists(&md5, false)
-                })
+            && tree.entries.iter().any(|e| {
+                let md5 = e.md5.hex();
+                !crate::data::checkout::is_empty_oid(&md5) && !odb.exists(&md5, false)
+            })
         {
             left.push(o.clone());
         }

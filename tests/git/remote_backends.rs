@@ -1473,16 +1473,27 @@ fn gs_and_azure_wait_as_long_as_retry_after_asks() {
                 rest[..end].to_string()
             }
         };
-        let proxy = crate::servers::fault_proxy(&format!("proxy-{}", backend.name), &upstream, "429:2");
+        let proxy =
+            crate::servers::fault_proxy(&format!("proxy-{}", backend.name), &upstream, "429:2");
         backend.options[0].1 = value.replace(&upstream, &proxy.url);
         let p = prefix("throttled");
-        let repo = project(&env, &format!("throttled-{}", backend.name), &backend, &p, "gd");
+        let repo = project(
+            &env,
+            &format!("throttled-{}", backend.name),
+            &backend,
+            &p,
+            "gd",
+        );
         let started = std::time::Instant::now();
         let out = repo.gd(&["push"]);
         out.code(0);
         let log = std::fs::read_to_string(proxy.root.join("proxy.log")).expect("the proxy's log");
         let throttled: Vec<&str> = log.lines().filter(|l| l.contains(" 429 ")).collect();
-        assert!(!throttled.is_empty(), "{}: the proxy never throttled:\n{log}", backend.name);
+        assert!(
+            !throttled.is_empty(),
+            "{}: the proxy never throttled:\n{log}",
+            backend.name
+        );
         assert!(
             started.elapsed() >= std::time::Duration::from_secs(2),
             "{}: the push did not wait:\n{log}",

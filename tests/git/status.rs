@@ -181,7 +181,11 @@ fn files_read(repo: &Dir<'_>, args: &[&str]) -> Vec<String> {
         .arg(git_dvc_exe())
         .args(args);
     let out = run_command(cmd, None);
-    assert_eq!(out.code, 0, "strace git-dvc {args:?} (needs strace): {}", out.stderr);
+    assert_eq!(
+        out.code, 0,
+        "strace git-dvc {args:?} (needs strace): {}",
+        out.stderr
+    );
     std::fs::read_to_string(&log)
         .expect("read the strace log")
         .lines()
@@ -205,7 +209,8 @@ fn status_after_add_with_links_hashes_nothing() {
         repo.gd(&["add", "-q", "data", "big.bin"]).success();
         let read = files_read(&repo, &["status"]);
         assert!(read.is_empty(), "{link}: status read {read:#?}");
-        repo.gd(&["status"]).stdout_has("Data and pipelines are up to date.");
+        repo.gd(&["status"])
+            .stdout_has("Data and pipelines are up to date.");
         // The state still notices a change behind the link.
         repo.gd(&["unprotect", "big.bin"]).success();
         repo.write("big.bin", "changed\n");

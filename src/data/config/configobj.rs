@@ -465,7 +465,9 @@ fn quote(value: &str, multiline: bool) -> Result<String, String> {
     // Nor does a control character survive: Python's `strip` takes \x1c-\x1f as
     // whitespace, and a bare value loses it.
     if value.contains(SPLITLINES_BREAKS)
-        || value.chars().any(|c| c.is_control() && c != '\n' && c != '\t')
+        || value
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
     {
         return Err(format!("Value {} cannot be safely quoted.", py_repr(value)));
     }
