@@ -620,6 +620,14 @@ pub fn render_level(conf: &Table) -> Result<String, (String, String)> {
         }
     }
     for kind in NAMED {
+        // A value where a table of named sections belongs would be lost on the way out;
+        // the schema refuses it on load, and the writer refuses it too.
+        if let Some(Item::Value(_)) = conf.get(kind) {
+            return Err((
+                kind.to_string(),
+                "expected a dictionary for dictionary value".to_string(),
+            ));
+        }
         if let Some(named) = conf.table(kind) {
             for (name, val) in named.iter() {
                 packed.insert(format!("{kind} \"{name}\""), val.clone());
