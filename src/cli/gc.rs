@@ -477,7 +477,7 @@ fn drop_what_remote_has(
 ) -> CommandResult {
     let objects: Vec<Object> = used
         .iter()
-        .map(|(oid, legacy)| Object::new(oid.clone(), *legacy))
+        .filter_map(|(oid, legacy)| Object::parse(oid, *legacy))
         .collect();
     let options = transfer::transfer_options(remote, ctx.jobs_flag);
     let states = transfer::compare(&repo.odb, remote, &objects, &options)
@@ -487,7 +487,7 @@ fn drop_what_remote_has(
             st,
             transfer::CloudState::InSync | transfer::CloudState::Deleted
         ) {
-            used.remove(&(o.oid.clone(), o.legacy));
+            used.remove(&(o.oid().to_string(), o.legacy));
         }
     }
     Ok(())
@@ -525,7 +525,7 @@ fn fetch_missing_manifests(
     let missing: Vec<Object> = roots
         .iter()
         .filter(|(o, l)| o.ends_with(".dir") && !repo.odb.exists(o, *l))
-        .map(|(o, l)| Object::new(o.clone(), *l))
+        .filter_map(|(o, l)| Object::parse(o, *l))
         .collect();
     if missing.is_empty() {
         return;

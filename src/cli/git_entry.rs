@@ -99,7 +99,7 @@ pub fn textconv(ctx: &Context, args: TextconvArgs) -> CommandResult {
         let manifests: Vec<transfer::Object> = outs
             .iter()
             .filter(|o| o.is_dir())
-            .filter_map(|o| Some(transfer::Object::new(o.md5.clone()?, o.is_legacy())))
+            .filter_map(|o| transfer::Object::parse(o.md5.as_deref()?, o.is_legacy()))
             .collect();
         transfer::fetch_manifests_quietly(r, None, &manifests);
     }

@@ -969,11 +969,9 @@ pub fn fetch_versioned(
         let complete = |odb: &Odb| {
             odb.exists_verified(&md5, false)
                 && (!o.out.is_dir()
-                    || crate::data::transfer::read_tree(
-                        odb,
-                        &crate::data::transfer::Object::new(&md5, false),
-                    )
-                    .is_some_and(|t| t.entries.iter().all(|e| odb.exists(&e.md5.hex(), false))))
+                    || crate::data::transfer::Object::parse(&md5, false)
+                        .and_then(|d| crate::data::transfer::read_tree(odb, &d))
+                        .is_some_and(|t| t.entries.iter().all(|e| odb.exists(&e.md5.hex(), false))))
         };
         let mut have = complete(&repo.odb);
         if have && (fs_have || fs_entry.is_none()) {

@@ -458,14 +458,12 @@ pub fn run(ctx: &Context, dir: Direction, args: TransferArgs, extra: Extra) -> C
         imported.failed.extend(versioned.1);
         summary.transferred += imported.fetched;
         for (file, e) in imported.failed {
-            summary.failed.push(transfer::Failure {
-                object: transfer::Object::new(file.clone(), false),
-                error: TransferError::Io(crate::data::io::IoError {
-                    op: "fetch the import",
-                    path: repo.root.join(&file),
-                    source: std::io::Error::other(e),
-                }),
+            let error = TransferError::Io(crate::data::io::IoError {
+                op: "fetch the import",
+                path: repo.root.join(&file),
+                source: std::io::Error::other(e),
             });
+            summary.failed_named.push((file, error));
         }
     }
     if extra.allow_missing {
@@ -500,7 +498,7 @@ fn verify_uploads(repo: &Repo, outcome: &transfer::Outcome) -> CommandResult {
         let users: super::verify::Users = summary
             .uploaded
             .iter()
-            .map(|o| ((o.oid.clone(), o.legacy), Vec::new()))
+            .map(|o| ((o.oid().to_string(), o.legacy), Vec::new()))
             .collect();
         let checked = super::verify::check_remote(repo, &remote, &users, true)?;
         bad += super::verify::report(
@@ -541,7 +539,8 @@ fn fetch_imports(ctx: &Context, repo: &Repo, stages: &[Stage]) -> Imported {
         };
         let complete = repo.odb.exists_verified(&md5, false)
             && (!o.out.is_dir()
-                || transfer::read_tree(&repo.odb, &transfer::Object::new(&md5, false))
+                || transfer::Object::parse(&md5, false)
+                    .and_then(|d| transfer::read_tree(&repo.odb, &d))
                     .is_some_and(|t| {
                         t.entries
                             .iter()
@@ -581,7 +580,14 @@ fn report(
     extra: &Extra,
 ) -> CommandResult {
     for f in &summary.failed {
-        eprintln!("ERROR: failed to transfer '{}' - {}", f.object.oid, f.error);
+        eprintln!(
+            "ERROR: failed to transfer '{}' - {}",
+            f.object.oid(),
+            f.error
+        );
+    }
+    for (name, error) in &summary.failed_named {
+        eprintln!("ERROR: failed to transfer '{name}' - {error}");
     }
     if !summary.missing.is_empty() {
         // dvc names the outs of missing objects when pushing only.
@@ -595,8 +601,8 @@ fn report(
         );
         for o in &summary.missing {
             match names.get(o) {
-                Some(n) => text.push_str(&format!("name: {n}, md5: {}\n", o.oid)),
-                None => text.push_str(&format!("md5: {}\n", o.oid)),
+                Some(n) => text.push_str(&format!("name: {n}, md5: {}\n", o.oid())),
+                None => text.push_str(&format!("md5: {}\n", o.oid())),
             }
         }
         eprint!("{text}");
@@ -745,11 +751,7 @@ pub fn cloud_status(
         let mut all: Vec<Object> = objects.clone();
         for o in objects.iter().filter(|o| o.is_dir()) {
             if let Some(tree) = transfer::read_tree(&repo.odb, o) {
-                all.extend(
-                    tree.entries
-                        .iter()
-                        .map(|e| Object::new(e.md5.to_hex(), o.legacy)),
-                );
+                all.extend(tree.entries.iter().map(|e| Object::file(e.md5, o.legacy)));
             }
         }
         all.sort();
@@ -765,22 +767,22 @@ pub fn cloud_status(
                 let entries = o.listed_tree().map(|t| {
                     t.entries
                         .iter()
-                        .map(|e| Object::new(e.md5.to_hex(), dir.legacy))
+                        .map(|e| Object::file(e.md5, dir.legacy))
                         .collect()
                 });
-                (objects.contains(&dir) && !repo.odb.exists_verified(&dir.oid, dir.legacy))
+                (objects.contains(&dir) && !repo.odb.exists_verified(&dir.oid(), dir.legacy))
                     .then(|| (dir, entries.unwrap_or_default()))
             })
             .collect();
         if !listed.is_empty() {
-            let dirs: Vec<Object> = listed.iter().map(|(d, _)| d.clone()).collect();
+            let dirs: Vec<Object> = listed.iter().map(|(d, _)| *d).collect();
             let states = transfer::compare(&repo.odb, &remote, &dirs, &options)
                 .map_err(|e| CommandError::with_source(ErrorKind::Failed, e))?;
             let mut text = String::new();
             for ((dir, entries), st) in listed.iter().zip(states) {
                 if st == CloudState::Missing {
                     all.retain(|o| o != dir && !entries.contains(o));
-                    text.push_str(&format!("name: None, md5: {}\n", dir.oid));
+                    text.push_str(&format!("name: None, md5: {}\n", dir.oid()));
                 }
             }
             if !text.is_empty() {
@@ -795,7 +797,7 @@ pub fn cloud_status(
             if st == CloudState::InSync {
                 continue;
             }
-            let label = names.get(o).cloned().unwrap_or_else(|| o.oid.clone());
+            let label = names.get(o).cloned().unwrap_or_else(|| o.oid().to_string());
             changes.insert(label, st.word());
         }
     }

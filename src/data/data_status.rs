@@ -184,7 +184,9 @@ pub fn not_in_remote(
                 continue;
             };
             let legacy = o.out.is_legacy();
-            let root = Object::new(md5, legacy);
+            let Some(root) = Object::parse(md5, legacy) else {
+                continue;
+            };
             if !root.is_dir() {
                 entries.push((o.rel.clone(), vec![root]));
                 continue;
@@ -196,12 +198,12 @@ pub fn not_in_remote(
                 .map(|e| {
                     (
                         format!("{}/{}", o.rel, e.relpath),
-                        Object::new(e.md5.to_hex(), legacy),
+                        Object::file(e.md5, legacy),
                     )
                 })
                 .collect();
             let mut all = vec![root];
-            all.extend(files.iter().map(|(_, obj)| obj.clone()));
+            all.extend(files.iter().map(|(_, obj)| *obj));
             entries.push((format!("{}/", o.rel), all));
             if options.granular {
                 entries.extend(files.into_iter().map(|(p, obj)| (p, vec![obj])));

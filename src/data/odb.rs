@@ -260,33 +260,37 @@ impl Odb {
     /// [`Odb::exists_verified`] for many objects, in order and in parallel. A cache
     /// directory that does not exist is looked at once rather than once per object
     /// (an empty cache costs ~256 stats, not one per object).
-    pub fn exists_verified_each<T: Sync>(
+    pub fn exists_verified_each<T: Sync, S: AsRef<str>>(
         &self,
         items: &[T],
-        id: impl Fn(&T) -> (&str, bool) + Sync,
+        id: impl Fn(&T) -> (S, bool) + Sync,
     ) -> Vec<bool> {
         use rayon::prelude::*;
-        fn parent(key: &str) -> &str {
-            key.rsplit_once('/').map_or("", |(d, _)| d)
+        // The directory an object's key lies in (`files/md5/ab` or `ab`) follows from
+        // its layout and first two digits: few distinct values, each looked at once.
+        let bucket = |t: &T| {
+            let (oid, legacy) = id(t);
+            let head: String = oid.as_ref().chars().take(2).collect();
+            (legacy, head)
+        };
+        let mut buckets: std::collections::HashSet<(bool, String)> =
+            std::collections::HashSet::new();
+        for t in items {
+            buckets.insert(bucket(t));
         }
-        let keys: Vec<String> = items
-            .iter()
-            .map(|t| {
-                let (oid, legacy) = id(t);
-                Self::key(oid, legacy)
-            })
-            .collect();
-        let dirs: std::collections::HashSet<&str> = keys.iter().map(|k| parent(k)).collect();
-        let present: std::collections::HashSet<&str> = dirs
+        let present: std::collections::HashSet<(bool, String)> = buckets
             .into_iter()
-            .filter(|d| self.root.join(d).is_dir())
+            .filter(|(legacy, head)| {
+                let key = Self::key(&format!("{head}xx"), *legacy);
+                let dir = key.rsplit_once('/').map_or("", |(d, _)| d);
+                self.root.join(dir).is_dir()
+            })
             .collect();
         items
             .par_iter()
-            .zip(keys.par_iter())
-            .map(|(t, k)| {
+            .map(|t| {
                 let (oid, legacy) = id(t);
-                present.contains(parent(k)) && self.exists_verified(oid, legacy)
+                present.contains(&bucket(t)) && self.exists_verified(oid.as_ref(), legacy)
             })
             .collect()
     }

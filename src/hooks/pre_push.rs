@@ -163,7 +163,8 @@ pub fn run(input: &PrePushInput, env: &ProcessEnv) -> Result<i32, Error> {
         ));
     }
     let names = transfer::object_names(&hr.repo.odb, outs.iter().map(|o| (o.path.as_str(), o)));
-    let name_of = |o: &transfer::Object| names.get(o).cloned().unwrap_or_else(|| o.oid.clone());
+    let name_of =
+        |o: &transfer::Object| names.get(o).cloned().unwrap_or_else(|| o.oid().to_string());
     for r in outcome.remotes {
         let remote_name = r.name;
         let summary = match r.result {
@@ -195,7 +196,7 @@ pub fn run(input: &PrePushInput, env: &ProcessEnv) -> Result<i32, Error> {
             problems.push(format!(
                 "`{}` ({}) is neither in the local cache nor on DVC remote `{remote_name}`",
                 name_of(o),
-                o.oid
+                o.oid()
             ));
         }
         for f in &summary.failed {

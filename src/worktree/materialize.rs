@@ -204,7 +204,7 @@ pub fn fetch_and_retry(
                 for f in &summary.failed {
                     tracing::warn!(
                         "git-dvc: fetching `{}` from `{}` failed: {}",
-                        f.object.oid,
+                        f.object.oid(),
                         r.name,
                         f.error
                     );

@@ -302,7 +302,7 @@ impl OpenedSource {
                         .collect();
                 }
                 Err(e) => {
-                    last_errors = wanted.iter().map(|o| (o.clone(), e.to_string())).collect();
+                    last_errors = wanted.iter().map(|o| (*o, e.to_string())).collect();
                 }
             }
             wanted = still_missing(odb, &wanted);
@@ -332,10 +332,13 @@ impl OpenedSource {
                     || p.starts_with(&format!("{o}/"))
             });
         }
-        let objects: Vec<Object> = outs.iter().map(|(_, m)| Object::new(m, false)).collect();
+        let objects: Vec<Object> = outs
+            .iter()
+            .filter_map(|(_, m)| Object::parse(m, false))
+            .collect();
         let missing: Vec<Object> = objects
             .iter()
-            .filter(|o| !odb.exists(&o.oid, false))
+            .filter(|o| !odb.exists(&o.oid(), false))
             .cloned()
             .collect();
         if !missing.is_empty() {
@@ -401,7 +404,7 @@ impl OpenedSource {
             match c {
                 Content::Object { md5, .. } => {
                     if !crate::data::checkout::is_empty_oid(md5) {
-                        objects.push(Object::new(md5, false));
+                        objects.extend(Object::parse(md5, false));
                     }
                 }
                 Content::Git { oid, .. } => blobs.push(oid.clone()),
@@ -411,7 +414,7 @@ impl OpenedSource {
         objects.dedup();
         let mut missing: Vec<Object> = objects
             .into_iter()
-            .filter(|o| !odb.exists_verified(&o.oid, false))
+            .filter(|o| !odb.exists_verified(&o.oid(), false))
             .collect();
         let mut first_reason = None;
         if !missing.is_empty() {
@@ -576,11 +579,11 @@ impl OpenedSource {
 }
 
 fn still_missing(odb: &Odb, objects: &[Object]) -> Vec<Object> {
-    let present = odb.exists_verified_each(objects, |o| (&o.oid, o.legacy));
+    let present = odb.exists_verified_each(objects, |o| (o.oid(), o.legacy));
     let mut left = Vec::new();
     for (o, p) in objects.iter().zip(present) {
         if !p {
-            left.push(o.clone());
+            left.push(*o);
             continue;
         }
         // A manifest is complete only with its entries.
@@ -591,7 +594,7 @@ fn still_missing(odb: &Odb, objects: &[Object]) -> Vec<Object> {
                 !crate::data::checkout::is_empty_oid(&md5) && !odb.exists(&md5, false)
             })
         {
-            left.push(o.clone());
+            left.push(*o);
         }
     }
     left

@@ -44,30 +44,120 @@ pub use run::{
     fetch_manifests_forgiving, fetch_manifests_quietly, run, transfer_options,
 };
 
-/// A cache object: its oid (`.dir` suffix for manifests) and layout.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+/// A cache object: its md5, whether it is a `.dir` manifest, and its layout. Binary and
+/// `Copy` (18 bytes), so a plan over a million files holds no string per object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Object {
-    /// Lowercase md5 hex, with `.dir` for directory manifests.
-    pub oid: String,
+    /// The md5 of the content (of the manifest's bytes for a `.dir`).
+    pub md5: hash::Md5Digest,
+    /// A `.dir` manifest (its oid ends with `.dir`).
+    pub dir: bool,
     /// Legacy 2.x layout (`ab/cd…` instead of `files/md5/ab/cd…`).
     pub legacy: bool,
 }
 
+/// An object id (`md5` or `md5.dir`) on the stack.
+#[derive(Clone, Copy)]
+pub struct Oid {
+    bytes: [u8; 36],
+    len: u8,
+}
+
+impl Oid {
+    /// The id as a string slice.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)])
+            .expect("holds because hex digits and `.dir` are ASCII")
+    }
+}
+
+impl std::ops::Deref for Oid {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl AsRef<str> for Oid {
+    fn as_ref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl std::fmt::Display for Oid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.as_str())
+    }
+}
+
+impl std::fmt::Debug for Oid {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl PartialEq<str> for Oid {
+    fn eq(&self, other: &str) -> bool {
+        self.as_str() == other
+    }
+}
+
+impl PartialEq<&str> for Oid {
+    fn eq(&self, other: &&str) -> bool {
+        self.as_str() == *other
+    }
+}
+
 impl Object {
-    /// A new object.
-    pub fn new(oid: impl Into<String>, legacy: bool) -> Object {
+    /// A file object.
+    pub fn file(md5: hash::Md5Digest, legacy: bool) -> Object {
         Object {
-            oid: oid.into(),
+            md5,
+            dir: false,
             legacy,
         }
     }
+    /// An object from its oid as dvc writes it (32 lowercase hex digits, `.dir` for a
+    /// manifest); `None` for anything else, which names no cache object.
+    pub fn parse(oid: &str, legacy: bool) -> Option<Object> {
+        if !hash::is_valid_oid(oid) {
+            return None;
+        }
+        let (hex_part, dir) = match oid.strip_suffix(".dir") {
+            Some(h) => (h, true),
+            None => (oid, false),
+        };
+        Some(Object {
+            md5: hash::Md5Digest::from_hex(hex_part)?,
+            dir,
+            legacy,
+        })
+    }
+    /// Its oid: lowercase md5 hex, with `.dir` for directory manifests.
+    pub fn oid(&self) -> Oid {
+        let mut bytes = [0u8; 36];
+        bytes[..32].copy_from_slice(self.md5.hex().as_bytes());
+        let len = if self.dir {
+            bytes[32..].copy_from_slice(b".dir");
+            36
+        } else {
+            32
+        };
+        Oid { bytes, len }
+    }
     /// Its key relative to a cache or remote root.
     pub fn key(&self) -> String {
-        Odb::key(&self.oid, self.legacy)
+        Odb::key(&self.oid(), self.legacy)
     }
     /// A `.dir` manifest.
     pub fn is_dir(&self) -> bool {
-        self.oid.ends_with(".dir")
+        self.dir
+    }
+}
+
+impl std::fmt::Display for Object {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.oid().as_str())
     }
 }
 
@@ -156,12 +246,14 @@ pub struct Summary {
     pub incomplete_dirs: Vec<Object>,
     /// Push: the objects uploaded by this run (what `push --verify` checks).
     pub uploaded: Vec<Object>,
+    /// Failures of what is not a cache object (an import's file), by name.
+    pub failed_named: Vec<(String, TransferError)>,
 }
 
 impl Summary {
     /// Failures as dvc counts them (a `.dir` with failed entries counts too).
     pub fn failed_count(&self) -> usize {
-        self.failed.len() + self.incomplete_dirs.len()
+        self.failed.len() + self.failed_named.len() + self.incomplete_dirs.len()
     }
     /// Add another summary's numbers.
     pub fn merge(&mut self, other: Summary) {
@@ -170,6 +262,7 @@ impl Summary {
         self.missing.extend(other.missing);
         self.incomplete_dirs.extend(other.incomplete_dirs);
         self.uploaded.extend(other.uploaded);
+        self.failed_named.extend(other.failed_named);
     }
 }
 
@@ -242,30 +335,48 @@ where
 }
 
 fn dedup(objects: &[Object]) -> Vec<Object> {
-    objects
-        .iter()
-        .cloned()
-        .collect::<BTreeSet<_>>()
-        .into_iter()
-        .collect()
+    let mut v = objects.to_vec();
+    v.sort_unstable();
+    v.dedup();
+    v
 }
 
 /// Read and parse a `.dir` from the cache; `None` when it is absent or unusable.
 pub fn read_tree(odb: &Odb, dir: &Object) -> Option<Tree> {
-    let bytes = odb.read(&dir.oid, dir.legacy).ok()?;
+    let bytes = odb.read(&dir.oid(), dir.legacy).ok()?;
     Tree::parse(&bytes).ok()
 }
 
 fn tree_objects(tree: &Tree, legacy: bool) -> Vec<Object> {
     tree.entries
         .iter()
-        .map(|e| Object::new(e.md5.to_hex(), legacy))
+        .map(|e| Object::file(e.md5, legacy))
         .collect()
 }
 
 // ---------------------------------------------------------------------------------------------
 // Per-object operations, on rayon for a local remote and on the runtime otherwise
 // ---------------------------------------------------------------------------------------------
+
+/// Which of `objects` the remote has. A local remote is asked object by object with
+/// no key kept per object; other remotes get the whole list, which chooses between
+/// listing and asking one by one as dvc does.
+fn exists_objects(
+    remote: &Remote,
+    objects: &[Object],
+    jobs: usize,
+) -> Result<Vec<bool>, TransferError> {
+    match remote.as_local() {
+        Some(local) => Ok(objects
+            .par_iter()
+            .map(|o| local.exists_sync(&o.key()))
+            .collect()),
+        None => {
+            let keys: Vec<String> = objects.iter().map(Object::key).collect();
+            exists_each(remote, &keys, jobs)
+        }
+    }
+}
 
 /// Which keys the remote has.
 fn exists_each(remote: &Remote, keys: &[String], jobs: usize) -> Result<Vec<bool>, TransferError> {
@@ -294,7 +405,8 @@ fn with_retry_sync<T>(
     }
 }
 
-type ObjectResult<'a> = (&'a Object, Result<(), TransferError>);
+/// An object and how its move went (the error boxed: a million results stay small).
+type ObjectResult<'a> = (&'a Object, Result<(), Box<TransferError>>);
 
 /// Run `f` on a rayon pool of `jobs` threads: local transfers are bound by file creation
 /// in the kernel, where more threads than cores overlap the waits (`jobs` defaults to
@@ -323,11 +435,11 @@ fn upload_each<'a>(
             objects
                 .into_par_iter()
                 .map(|o| {
-                    let src = odb.path(&o.oid, o.legacy);
+                    let src = odb.path(&o.oid(), o.legacy);
                     let key = o.key();
                     let r = with_retry_sync(|| Ok(local.upload_sync(&src, &key)?));
                     progress.advance(1);
-                    (o, r)
+                    (o, r.map_err(Box::new))
                 })
                 .collect()
         }));
@@ -336,11 +448,11 @@ fn upload_each<'a>(
         objects,
         jobs,
         |o| async move {
-            let src = odb.path(&o.oid, o.legacy);
+            let src = odb.path(&o.oid(), o.legacy);
             let key = o.key();
             let r = with_retry(|| async { Ok(remote.upload(&src, &key).await?) }).await;
             progress.advance(1);
-            (o, r)
+            (o, r.map_err(Box::new))
         },
     ))?)
 }
@@ -362,7 +474,7 @@ fn download_each<'a>(
             .map(|o| {
                 let r = with_retry_sync(|| fetch_local(odb, local, remote.name(), o));
                 progress.advance(1);
-                (o, r)
+                (o, r.map_err(Box::new))
             })
             .collect());
     }
@@ -372,7 +484,7 @@ fn download_each<'a>(
         |o| async move {
             let r = fetch_one(odb, remote, o).await;
             progress.advance(1);
-            (o, r)
+            (o, r.map_err(Box::new))
         },
     ))?)
 }
@@ -418,15 +530,14 @@ fn files_behind_remote_dirs(
         .dirs()
         .into_iter()
         .filter(|c| !pushing.iter().any(|(d, _)| d == c))
-        .filter(|c| odb.exists_verified(&c.oid, c.legacy))
+        .filter(|c| odb.exists_verified(&c.oid(), c.legacy))
         .take(INDEX_CANDIDATES)
         .collect();
     let (mut repo_md5s, mut legacy_md5s) = (Vec::new(), Vec::new());
     if candidates.is_empty() {
         return Ok((repo_md5s, legacy_md5s));
     }
-    let keys: Vec<String> = candidates.iter().map(Object::key).collect();
-    let there = exists_each(remote, &keys, jobs)?;
+    let there = exists_objects(remote, &candidates, jobs)?;
     for (c, there) in candidates.iter().zip(there) {
         if !there {
             continue;
@@ -471,19 +582,22 @@ pub fn push_objects_indexed(
     let objects = dedup(objects);
     // Expand directories (from the cache; a missing .dir cannot be pushed).
     let mut dirs: Vec<(Object, Option<Vec<Object>>)> = Vec::new();
-    let mut files: BTreeSet<Object> = BTreeSet::new();
+    let mut files: Vec<Object> = Vec::new();
     for o in &objects {
         if o.is_dir() {
             let entries = read_tree(odb, o).map(|t| tree_objects(&t, o.legacy));
             if let Some(e) = &entries {
-                files.extend(e.iter().cloned());
+                files.extend_from_slice(e);
             }
-            dirs.push((o.clone(), entries));
+            dirs.push((*o, entries));
         } else {
-            files.insert(o.clone());
+            files.push(*o);
         }
     }
-    let files: Vec<Object> = files.into_iter().collect();
+    drop(objects);
+    // Sorted and unique: `up` below is found by binary search.
+    files.sort_unstable();
+    files.dedup();
     let jobs = options.jobs.max(1);
     let (behind_repo, behind_legacy) = match index {
         Some(index) if !dirs.is_empty() => {
@@ -499,83 +613,86 @@ pub fn push_objects_indexed(
             } else {
                 &behind_repo
             };
-            let mut raw = [0u8; 16];
-            !behind.is_empty()
-                && hex::decode_to_slice(&o.oid, &mut raw).is_ok()
-                && behind.binary_search(&raw).is_ok()
+            !behind.is_empty() && behind.binary_search(&o.md5.0).is_ok()
         })
         .collect();
     drop((behind_repo, behind_legacy));
-    let mut keys: Vec<String> = files
+    let mut asked: Vec<Object> = files
         .iter()
         .zip(&assumed)
         .filter(|(_, a)| !**a)
-        .map(|(o, _)| o.key())
+        .map(|(o, _)| *o)
         .collect();
-    let asked_files = keys.len();
-    keys.extend(dirs.iter().map(|(o, _)| o.key()));
-    let answers = exists_each(remote, &keys, jobs)?;
-    drop(keys);
+    let asked_files = asked.len();
+    asked.extend(dirs.iter().map(|(o, _)| *o));
+    let answers = exists_objects(remote, &asked, jobs)?;
+    drop(asked);
     let (answered_files, remote_dirs) = answers.split_at(asked_files);
     let mut answered = answered_files.iter();
     let remote_files: Vec<bool> = assumed
         .iter()
         .map(|&a| a || answered.next().copied().unwrap_or(false))
         .collect();
-    let remote_files = remote_files.as_slice();
+    drop(assumed);
     // Local checks (0444 trusted, else re-hashed) only for what has to move.
     let local_files: Vec<bool> = files
         .par_iter()
         .zip(remote_files.par_iter())
-        .map(|(o, &there)| !there && odb.exists_verified(&o.oid, o.legacy))
+        .map(|(o, &there)| !there && odb.exists_verified(&o.oid(), o.legacy))
         .collect();
     let mut summary = Summary::default();
-    // Files that are up there after this run (present, or uploaded now).
-    let mut up: HashSet<&Object> = HashSet::new();
+    // Per file (in `files` order): on the remote after this run (present, or uploaded
+    // now), and in neither place.
+    let mut up: Vec<bool> = remote_files.clone();
+    let mut absent: Vec<bool> = vec![false; files.len()];
     let mut todo: Vec<&Object> = Vec::new();
-    for ((o, &local), &there) in files.iter().zip(&local_files).zip(remote_files) {
-        if there {
-            up.insert(o);
-        } else if local {
+    for (i, (o, &local)) in files.iter().zip(&local_files).enumerate() {
+        if remote_files[i] {
+            continue;
+        }
+        if local {
             todo.push(o);
         } else {
-            summary.missing.push(o.clone());
+            absent[i] = true;
+            summary.missing.push(*o);
         }
     }
+    drop((remote_files, local_files));
+    let position = |o: &Object| files.binary_search(o).ok();
     let dir_todo: Vec<usize> = (0..dirs.len()).filter(|&i| !remote_dirs[i]).collect();
     progress.start("Pushing", (todo.len() + dir_todo.len()) as u64);
     for (o, r) in upload_each(odb, remote, todo, jobs, progress)? {
         match r {
             Ok(()) => {
                 summary.transferred += 1;
-                summary.uploaded.push(o.clone());
-                up.insert(o);
+                summary.uploaded.push(*o);
+                if let Some(i) = position(o) {
+                    up[i] = true;
+                }
             }
             Err(error) => summary.failed.push(Failure {
-                object: o.clone(),
-                error,
+                object: *o,
+                error: *error,
             }),
         }
     }
     // Then the .dirs whose every entry is now on the remote.
-    let missing: HashSet<Object> = summary.missing.iter().cloned().collect();
+    let is_up = |e: &Object| position(e).is_some_and(|i| up[i]);
+    let is_absent = |e: &Object| position(e).is_some_and(|i| absent[i]);
     let mut ready = Vec::new();
     for i in dir_todo {
         let (dir, entries) = &dirs[i];
-        let local_dir = entries.is_some() && odb.exists_verified(&dir.oid, dir.legacy);
+        let local_dir = entries.is_some() && odb.exists_verified(&dir.oid(), dir.legacy);
         let Some(entries) = entries.as_ref().filter(|_| local_dir) else {
-            summary.missing.push(dir.clone());
+            summary.missing.push(*dir);
             progress.advance(1);
             continue;
         };
-        if entries.iter().all(|e| up.contains(e)) {
+        if entries.iter().all(is_up) {
             ready.push(dir);
         } else {
-            if entries
-                .iter()
-                .any(|e| !up.contains(e) && !missing.contains(e))
-            {
-                summary.incomplete_dirs.push(dir.clone());
+            if entries.iter().any(|e| !is_up(e) && !is_absent(e)) {
+                summary.incomplete_dirs.push(*dir);
             }
             progress.advance(1);
         }
@@ -584,11 +701,11 @@ pub fn push_objects_indexed(
         match r {
             Ok(()) => {
                 summary.transferred += 1;
-                summary.uploaded.push(o.clone());
+                summary.uploaded.push(*o);
             }
             Err(error) => summary.failed.push(Failure {
-                object: o.clone(),
-                error,
+                object: *o,
+                error: *error,
             }),
         }
     }
@@ -597,9 +714,9 @@ pub fn push_objects_indexed(
             .iter()
             .zip(remote_dirs)
             .filter(|(_, there)| **there)
-            .map(|((o, _), _)| o.clone())
+            .map(|((o, _), _)| *o)
             .collect();
-        now.extend(summary.uploaded.iter().filter(|o| o.is_dir()).cloned());
+        now.extend(summary.uploaded.iter().filter(|o| o.is_dir()).copied());
         if !now.is_empty() {
             index.record_dirs(&now);
         }
@@ -636,7 +753,7 @@ pub fn fetch_objects(
 ) -> Result<Summary, TransferError> {
     let objects = dedup(objects);
     let jobs = options.jobs.max(1);
-    let present = odb.exists_verified_each(&objects, |o| (&o.oid, o.legacy));
+    let present = odb.exists_verified_each(&objects, |o| (o.oid(), o.legacy));
     let mut summary = Summary::default();
     // Phase 1: manifests.
     let missing_dirs: Vec<&Object> = objects
@@ -650,17 +767,17 @@ pub fn fetch_objects(
         match r {
             Ok(()) => summary.transferred += 1,
             Err(error) => {
-                failed_dirs.insert(o.clone());
+                failed_dirs.insert(*o);
                 summary.failed.push(Failure {
-                    object: o.clone(),
-                    error,
+                    object: *o,
+                    error: *error,
                 });
             }
         }
     }
     // Phase 2: entries and loose files.
-    let mut wanted: BTreeSet<Object> = BTreeSet::new();
-    let mut dir_entries: Vec<(Object, Vec<Object>)> = Vec::new();
+    let mut wanted: Vec<Object> = Vec::new();
+    let mut read_dirs: Vec<Object> = Vec::new();
     for (o, p) in objects.iter().zip(&present) {
         if o.is_dir() {
             if failed_dirs.contains(o) {
@@ -668,21 +785,21 @@ pub fn fetch_objects(
             }
             match read_tree(odb, o) {
                 Some(t) => {
-                    let entries = tree_objects(&t, o.legacy);
-                    wanted.extend(entries.iter().cloned());
-                    dir_entries.push((o.clone(), entries));
+                    wanted.extend(t.entries.iter().map(|e| Object::file(e.md5, o.legacy)));
+                    read_dirs.push(*o);
                 }
                 None => summary.failed.push(Failure {
-                    object: o.clone(),
-                    error: TransferError::Odb(odb::Error::Missing(o.oid.clone())),
+                    object: *o,
+                    error: TransferError::Odb(odb::Error::Missing(o.oid().to_string())),
                 }),
             }
         } else if !p {
-            wanted.insert(o.clone());
+            wanted.push(*o);
         }
     }
-    let wanted: Vec<Object> = wanted.into_iter().collect();
-    let have = odb.exists_verified_each(&wanted, |o| (&o.oid, o.legacy));
+    wanted.sort_unstable();
+    wanted.dedup();
+    let have = odb.exists_verified_each(&wanted, |o| (o.oid(), o.legacy));
     let todo: Vec<&Object> = wanted
         .iter()
         .zip(&have)
@@ -698,17 +815,24 @@ pub fn fetch_objects(
         match r {
             Ok(()) => summary.transferred += 1,
             Err(error) => {
-                failed_files.insert(o.clone());
+                failed_files.insert(*o);
                 summary.failed.push(Failure {
-                    object: o.clone(),
-                    error,
+                    object: *o,
+                    error: *error,
                 });
             }
         }
     }
     progress.finish();
-    for (dir, entries) in dir_entries {
-        if entries.iter().any(|e| failed_files.contains(e)) {
+    drop((have, wanted));
+    // The manifests are read again only when a file failed.
+    for dir in read_dirs.into_iter().filter(|_| !failed_files.is_empty()) {
+        let failed = read_tree(odb, &dir).is_none_or(|t| {
+            t.entries
+                .iter()
+                .any(|e| failed_files.contains(&Object::file(e.md5, dir.legacy)))
+        });
+        if failed {
             summary.incomplete_dirs.push(dir);
         }
     }
@@ -725,7 +849,7 @@ fn fetch_local(
     remote_name: &str,
     o: &Object,
 ) -> Result<(), TransferError> {
-    let dest = odb.path(&o.oid, o.legacy);
+    let dest = odb.path(&o.oid(), o.legacy);
     let tmp = odb::temp_name(dest.parent().unwrap_or(odb.root()));
     let result = local
         .download_sync(&o.key(), &tmp)
@@ -744,7 +868,7 @@ fn fetch_local(
 
 /// The cache directory an object goes to (created) and its final path.
 fn prepare_dir(odb: &Odb, o: &Object) -> Result<(PathBuf, PathBuf), TransferError> {
-    let dest = odb.path(&o.oid, o.legacy);
+    let dest = odb.path(&o.oid(), o.legacy);
     let dir = dest
         .parent()
         .map(Path::to_path_buf)
@@ -770,12 +894,8 @@ async fn fetch_one(odb: &Odb, remote: &Remote, o: &Object) -> Result<(), Transfe
         let result = match remote.download(&key, &tmp).await {
             Ok(got) => {
                 // Verification may re-hash (legacy objects): keep it off the async threads.
-                let (name, obj, tmp2, dest2) = (
-                    remote.name().to_string(),
-                    o.clone(),
-                    tmp.clone(),
-                    dest.clone(),
-                );
+                let (name, obj, tmp2, dest2) =
+                    (remote.name().to_string(), *o, tmp.clone(), dest.clone());
                 tokio::task::spawn_blocking(move || {
                     finish_download(&name, &obj, &got, &tmp2, &dest2)
                 })
@@ -813,7 +933,8 @@ fn verify_download(
     got: &remote::Downloaded,
     tmp: &Path,
 ) -> Result<(), TransferError> {
-    let expected = o.oid.strip_suffix(".dir").unwrap_or(&o.oid);
+    let expected = o.md5.hex();
+    let expected = expected.as_str();
     let actual = if o.legacy && !o.is_dir() {
         // Legacy names are md5-dos2unix of the raw bytes: re-hash the file.
         hash::hash_file(tmp, true)
@@ -830,7 +951,7 @@ fn verify_download(
     };
     if actual != expected {
         return Err(TransferError::Corrupt {
-            oid: o.oid.clone(),
+            oid: o.oid().to_string(),
             remote: remote_name.to_string(),
             actual,
         });
@@ -844,7 +965,7 @@ fn verify_download(
             })
         })?;
         Tree::parse(&bytes).map_err(|source| TransferError::BadTree {
-            oid: o.oid.clone(),
+            oid: o.oid().to_string(),
             remote: remote_name.to_string(),
             source,
         })?;
@@ -924,10 +1045,9 @@ pub fn compare(
 ) -> Result<Vec<CloudState>, TransferError> {
     let local: Vec<bool> = objects
         .par_iter()
-        .map(|o| odb.exists_verified(&o.oid, o.legacy))
+        .map(|o| odb.exists_verified(&o.oid(), o.legacy))
         .collect();
-    let keys: Vec<String> = objects.iter().map(Object::key).collect();
-    let there = exists_each(remote, &keys, options.jobs.max(1))?;
+    let there = exists_objects(remote, objects, options.jobs.max(1))?;
     Ok(local
         .into_iter()
         .zip(there)
@@ -968,7 +1088,7 @@ pub fn out_object(out: &Out) -> Option<Object> {
         return None;
     }
     let md5 = out.md5.as_deref()?;
-    hash::is_valid_oid(md5).then(|| Object::new(md5, out.is_legacy()))
+    Object::parse(md5, out.is_legacy())
 }
 
 /// Group outs by remote: an out's own `remote:` wins over the default; with
@@ -1032,7 +1152,7 @@ pub fn object_names<'a>(
         {
             for e in &tree.entries {
                 names
-                    .entry(Object::new(e.md5.to_hex(), obj.legacy))
+                    .entry(Object::file(e.md5, obj.legacy))
                     .or_insert_with(|| format!("{rel}/{}", e.relpath));
             }
         }
@@ -1065,12 +1185,12 @@ mod tests {
                 relpath: rel.to_string(),
                 md5: md5.parse().expect("hex"),
             });
-            objs.push(Object::new(md5, false));
+            objs.push(Object::parse(&md5, false).expect("an oid"));
         }
         let tree = Tree::new(entries);
         let oid = tree.oid();
         odb.put_bytes(&oid, false, &tree.to_bytes()).unwrap();
-        (Object::new(oid, false), objs)
+        (Object::parse(&oid, false).expect("an oid"), objs)
     }
 
     fn opts() -> TransferOptions {
@@ -1083,6 +1203,46 @@ mod tests {
 
     fn fetch_dir(odb: &Odb, remote: &Remote, d: &Object) -> Summary {
         fetch_objects(odb, remote, std::slice::from_ref(d), &opts(), &NoProgress).unwrap()
+    }
+
+    #[test]
+    fn objects_parse_only_dvc_oids_and_sort_as_their_oids() {
+        let file = "d3b07384d113edec49eaa6238ad5ff00";
+        let dir = "d3b07384d113edec49eaa6238ad5ff00.dir";
+        let f = Object::parse(file, false).expect("a file oid");
+        let d = Object::parse(dir, true).expect("a dir oid");
+        assert_eq!(
+            (f.oid().as_str(), f.is_dir(), f.legacy),
+            (file, false, false)
+        );
+        assert_eq!((d.oid().as_str(), d.is_dir(), d.legacy), (dir, true, true));
+        assert_eq!(f.key(), "files/md5/d3/b07384d113edec49eaa6238ad5ff00");
+        assert_eq!(d.key(), "d3/b07384d113edec49eaa6238ad5ff00.dir");
+        for bad in [
+            "",
+            "d3b07384d113edec49eaa6238ad5ff0",
+            "D3B07384D113EDEC49EAA6238AD5FF00",
+            "d3b07384d113edec49eaa6238ad5ff00.txt",
+            "../../../../etc/passwd/aaaaaaaaaaaaaaa",
+            "d3b07384d113edec49eaa6238ad5ff0g",
+        ] {
+            assert!(Object::parse(bad, false).is_none(), "{bad:?} parsed");
+        }
+        // Binary order is the order of the oids, a file before its `.dir` twin.
+        let mut oids = vec![
+            "ffffffffffffffffffffffffffffffff",
+            "00000000000000000000000000000000.dir",
+            "0a000000000000000000000000000000",
+            "00000000000000000000000000000000",
+        ];
+        let mut objects: Vec<Object> = oids
+            .iter()
+            .map(|o| Object::parse(o, false).expect("an oid"))
+            .collect();
+        oids.sort();
+        objects.sort();
+        let back: Vec<String> = objects.iter().map(|o| o.oid().to_string()).collect();
+        assert_eq!(back, oids);
     }
 
     #[test]
@@ -1102,7 +1262,7 @@ mod tests {
         let s = fetch_dir(&odb2, &remote, &d);
         assert_eq!(s.transferred, 3);
         for f in &files {
-            assert!(odb::is_trusted(&odb2.path(&f.oid, false)));
+            assert!(odb::is_trusted(&odb2.path(&f.oid(), false)));
         }
         let s = fetch_objects(&odb2, &remote, &[d], &opts(), &NoProgress).unwrap();
         assert_eq!(s.transferred, 0);
@@ -1112,7 +1272,7 @@ mod tests {
     fn dir_is_not_pushed_when_an_entry_is_missing_locally() {
         let (dir, odb, remote) = setup();
         let (d, files) = add_dir(&odb, &[("a", b"one"), ("b", b"two")]);
-        fs::remove_file(odb.path(&files[0].oid, false)).unwrap();
+        fs::remove_file(odb.path(&files[0].oid(), false)).unwrap();
         let s = push_dir(&odb, &remote, &d);
         assert_eq!(s.transferred, 1);
         assert!(s.missing.contains(&files[0]));
@@ -1132,9 +1292,9 @@ mod tests {
         assert_eq!(s.failed.len(), 1);
         assert!(matches!(s.failed[0].error, TransferError::Corrupt { .. }));
         assert_eq!(s.incomplete_dirs, vec![d]);
-        assert!(!odb2.path(&files[1].oid, false).exists());
+        assert!(!odb2.path(&files[1].oid(), false).exists());
         // No temp files are left behind.
-        let leftovers: Vec<_> = fs::read_dir(odb2.path(&files[1].oid, false).parent().unwrap())
+        let leftovers: Vec<_> = fs::read_dir(odb2.path(&files[1].oid(), false).parent().unwrap())
             .map(|rd| rd.flatten().map(|e| e.file_name()).collect())
             .unwrap_or_default();
         assert!(leftovers.is_empty(), "{leftovers:?}");
@@ -1147,7 +1307,7 @@ mod tests {
         push_dir(&odb, &remote, &d);
         let odb2 = Odb::new(dir.path().join("cache2"), vec![LinkType::Copy]);
         // What an interrupted fetch leaves: a short copy at the object's name, not 0444.
-        let short = odb2.path(&files[0].oid, false);
+        let short = odb2.path(&files[0].oid(), false);
         fs::create_dir_all(short.parent().unwrap()).unwrap();
         fs::write(&short, b"on").unwrap();
         let s = fetch_dir(&odb2, &remote, &d);
@@ -1156,7 +1316,7 @@ mod tests {
         assert!(odb::is_trusted(&short));
         // Something at the name that the existence check kept (here a stale copy made
         // while the fetch ran) is replaced in one rename, with no temp file left.
-        let other = odb2.path(&files[1].oid, false);
+        let other = odb2.path(&files[1].oid(), false);
         fs::set_permissions(&other, fs::Permissions::from_mode(0o644)).unwrap();
         fs::write(&other, b"stale").unwrap();
         let Some(local) = remote.as_local() else {
@@ -1192,8 +1352,14 @@ mod tests {
             out(c, None, false),
         ];
         let p = plan(outs.iter(), Direction::Push, None, Some("main"));
-        assert_eq!(p.by_remote["main"], vec![Object::new(a, false)]);
-        assert_eq!(p.by_remote["other"], vec![Object::new(b, false)]);
+        assert_eq!(
+            p.by_remote["main"],
+            vec![Object::parse(a, false).expect("an oid")]
+        );
+        assert_eq!(
+            p.by_remote["other"],
+            vec![Object::parse(b, false).expect("an oid")]
+        );
         let p = plan(outs.iter(), Direction::Push, Some("main"), None);
         assert_eq!(p.by_remote.len(), 1);
         let p = plan(outs.iter(), Direction::Fetch, None, None);

@@ -145,7 +145,7 @@ pub fn run<'a>(
             WithoutRemote::FailIfNotCached => plan
                 .without_remote
                 .iter()
-                .any(|o| !repo.odb.exists_verified(&o.oid, o.legacy)),
+                .any(|o| !repo.odb.exists_verified(&o.oid(), o.legacy)),
             WithoutRemote::Report => false,
         };
         if stop {
@@ -215,7 +215,7 @@ pub fn fetch_manifests(
 ) -> Result<Summary, TransferError> {
     let missing: Vec<&Object> = objects
         .iter()
-        .filter(|o| o.is_dir() && !repo.odb.exists(&o.oid, o.legacy))
+        .filter(|o| o.is_dir() && !repo.odb.exists(&o.oid(), o.legacy))
         .collect();
     let mut summary = Summary::default();
     let jobs = TransferOptions::default_jobs(remote).max(1);
@@ -223,8 +223,8 @@ pub fn fetch_manifests(
         match r {
             Ok(()) => summary.transferred += 1,
             Err(error) => summary.failed.push(super::Failure {
-                object: o.clone(),
-                error,
+                object: *o,
+                error: *error,
             }),
         }
     }
@@ -239,7 +239,7 @@ pub fn fetch_manifests(
 pub fn fetch_manifests_quietly(repo: &Repo, remote: Option<&str>, objects: &[Object]) -> usize {
     if !objects
         .iter()
-        .any(|o| o.is_dir() && !repo.odb.exists(&o.oid, o.legacy))
+        .any(|o| o.is_dir() && !repo.odb.exists(&o.oid(), o.legacy))
     {
         return 0;
     }
@@ -270,7 +270,7 @@ pub fn fetch_manifests_forgiving(
                     TransferError::Corrupt { .. } | TransferError::BadTree { .. } => {
                         tracing::warn!("{}; ignored", f.error)
                     }
-                    e => tracing::debug!("could not fetch '{}': {e}", f.object.oid),
+                    e => tracing::debug!("could not fetch '{}': {e}", f.object.oid()),
                 }
             }
             summary.transferred
@@ -300,10 +300,7 @@ impl super::RemoteIndex for StateIndex<'_> {
             .lines()
             .filter_map(|l| {
                 let (layout, oid) = l.split_once(' ')?;
-                let ok = oid.len() == 36
-                    && oid.ends_with(".dir")
-                    && oid[..32].bytes().all(|b| b.is_ascii_hexdigit());
-                ok.then(|| Object::new(oid.to_string(), layout == "l"))
+                Object::parse(oid, layout == "l").filter(Object::is_dir)
             })
             .collect()
     }
@@ -318,7 +315,7 @@ impl super::RemoteIndex for StateIndex<'_> {
         all.truncate(REMEMBERED_DIRS);
         let text: String = all
             .iter()
-            .map(|o| format!("{} {}\n", if o.legacy { "l" } else { "m" }, o.oid))
+            .map(|o| format!("{} {}\n", if o.legacy { "l" } else { "m" }, o.oid()))
             .collect();
         let _ = self.state.put_raw(&self.name, text.as_bytes());
     }
