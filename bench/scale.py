@@ -24,6 +24,15 @@ few per cent):
     git-commit       (with --hooks) `git commit --allow-empty` with hooks installed,
                      against plain git on the same repository without hooks
 
+With --shape, the data is one of the long deep/wide cases instead, and only add, status
+and checkout run (each tool, same files):
+
+    wide       --files N files in one folder (issue: 200,000)
+    deep       --files N files spread over a chain of directories 30 levels deep
+    sparse     one sparse file of --sparse-gib GiB (20 by default; a few real bytes at
+               its start and end), with `cache.type = symlink` for both tools so the
+               cache holds the only copy (a copy would fill a tmpfs)
+
 Peak memory is the ru_maxrss of the command and everything it waited for (os.wait4).
 dvc runs only when --files <= --dvc-max-files, because at a million files its steps
 take hours. The default work directory is on tmpfs, so the shared disk's noise stays out
@@ -94,6 +103,52 @@ class Runner:
 def touch_one(path, tag):
     with open(path, "ab") as f:
         f.write(tag.encode())
+
+
+def make_shape(a, data):
+    """The data of --shape (see the module's doc)."""
+    os.makedirs(data)
+    if a.shape == "wide":
+        for i in range(a.files):
+            with open(os.path.join(data, "f%07d.txt" % i), "w") as f:
+                f.write("wide file %d\n" % i)
+    elif a.shape == "deep":
+        dirs = [data]
+        for level in range(30):
+            dirs.append(os.path.join(dirs[-1], "level%02d" % level))
+        os.makedirs(dirs[-1])
+        for i in range(a.files):
+            with open(os.path.join(dirs[1 + i % 30], "f%07d.txt" % i), "w") as f:
+                f.write("deep file %d\n" % i)
+    else:
+        path = os.path.join(data, "sparse.bin")
+        with open(path, "wb") as f:
+            f.write(b"start of a sparse file\n")
+            f.truncate(a.sparse_gib << 30)
+            f.seek((a.sparse_gib << 30) - 4)
+            f.write(b"end\n")
+
+
+def run_shape(r, t, results):
+    a = r.args
+    repo = os.path.join(r.work, "repo-" + t)
+    r.rm(repo)
+    os.makedirs(repo)
+    r.sh(["git", "init", "-q", "-b", "main"], repo)
+    r.sh(r.tool(t) + ["init", "-q"], repo)
+    if a.shape == "sparse":
+        r.sh(r.tool(t) + ["config", "cache.type", "symlink"], repo)
+    print("[%s] generating the %s data" % (t, a.shape), file=sys.stderr, flush=True)
+    data = os.path.join(repo, "data")
+    make_shape(a, data)
+    for name, cmd in (("add", ["add", "-q", "data"]), ("status", ["status"]),
+                      ("checkout", ["checkout", "-q"])):
+        if name == "checkout":
+            r.rm(data)
+        print("[%s] %s" % (t, name), file=sys.stderr, flush=True)
+        results[(name, t)] = r.measure(r.tool(t) + cmd, repo)
+    if not a.keep:
+        r.rm(repo)
 
 
 def run_tool(r, t, results):
@@ -209,6 +264,9 @@ def main():
     ap.add_argument("--only", default="", help="comma-separated step names (%s)" % ", ".join(STEPS))
     ap.add_argument("--hooks", action="store_true", help="also time git commit with hooks")
     ap.add_argument("--keep", action="store_true", help="keep the repositories afterwards")
+    ap.add_argument("--shape", choices=["wide", "deep", "sparse"], default=None,
+                    help="one of the long deep/wide cases instead of the mkdata tree")
+    ap.add_argument("--sparse-gib", type=int, default=20)
     a = ap.parse_args()
     a.only = [s for s in a.only.split(",") if s]
     for s in a.only:
@@ -221,9 +279,11 @@ def main():
         tools.insert(0, "dvc")
     results = {}
     for t in tools:
-        run_tool(r, t, results)
-    n = a.files
-    print("\n%d files, %s\n" % (n, a.workdir))
+        (run_shape if a.shape else run_tool)(r, t, results)
+    n = 1 if a.shape == "sparse" else a.files
+    what = {"wide": "files in one folder", "deep": "files 30 levels deep",
+            "sparse": "sparse file of %d GiB" % a.sparse_gib}.get(a.shape, "files")
+    print("\n%d %s, %s\n" % (n, what, a.workdir))
     print("| step | dvc | git-dvc | ratio | dvc peak RSS | git-dvc peak RSS | git-dvc bytes/file |")
     print("|---|---|---|---|---|---|---|")
     for s in STEPS:

@@ -9,6 +9,9 @@ pub mod cli;
 pub mod data;
 pub mod env;
 pub mod filter;
+#[cfg(any(test, feature = "fuzzing"))]
+#[doc(hidden)]
+pub mod fuzzing;
 pub mod git;
 pub mod hooks;
 pub mod progress;

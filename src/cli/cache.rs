@@ -150,7 +150,7 @@ pub fn locate(ctx: &Context, repo: &Repo, given: &str) -> Result<Located, Comman
                 })?;
                 if let Some(e) = tree.get(sub) {
                     return Ok(Located {
-                        md5: e.md5.clone(),
+                        md5: e.md5.to_hex(),
                         legacy,
                     });
                 }

@@ -169,7 +169,7 @@ pub fn missing_hints(
                 let absent: Vec<&str> = t
                     .entries
                     .iter()
-                    .filter(|e| !repo.odb.exists(&e.md5, legacy))
+                    .filter(|e| !repo.odb.exists(&e.md5.hex(), legacy))
                     .map(|e| e.relpath.as_str())
                     .collect();
                 let mut h = format!(

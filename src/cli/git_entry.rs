@@ -119,7 +119,7 @@ pub fn textconv(ctx: &Context, args: TextconvArgs) -> CommandResult {
         match (tree, repo.as_ref()) {
             (Some(t), Some(r)) => {
                 for e in &t.entries {
-                    let size = fs_err::metadata(r.odb.path(&e.md5, legacy))
+                    let size = fs_err::metadata(r.odb.path(&e.md5.hex(), legacy))
                         .map(|m| format!(" {}", m.len()))
                         .unwrap_or_default();
                     lines.push_str(&format!("{}/{} {}{size}\n", o.path, e.relpath, e.md5));

@@ -98,7 +98,12 @@ pub fn import_stage(
                 .unwrap_or(0)
         };
         if target.is_dir {
-            let tree = registry::tree_of(&files);
+            let tree = registry::tree_of(&files).ok_or_else(|| {
+                CommandError::failed(format!(
+                    "the source's pointers for '{}' name an md5 that is not one",
+                    target.path
+                ))
+            })?;
             let oid = tree.oid();
             repo.odb
                 .put_bytes(&oid, false, &tree.to_bytes())

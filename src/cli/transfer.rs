@@ -542,7 +542,11 @@ fn fetch_imports(ctx: &Context, repo: &Repo, stages: &[Stage]) -> Imported {
         let complete = repo.odb.exists_verified(&md5, false)
             && (!o.out.is_dir()
                 || transfer::read_tree(&repo.odb, &transfer::Object::new(&md5, false))
-                    .is_some_and(|t| t.entries.iter().all(|e| repo.odb.exists(&e.md5, false))));
+                    .is_some_and(|t| {
+                        t.entries
+                            .iter()
+                            .all(|e| repo.odb.exists(&e.md5.hex(), false))
+                    }));
         if complete {
             continue;
         }
@@ -744,7 +748,7 @@ pub fn cloud_status(
                 all.extend(
                     tree.entries
                         .iter()
-                        .map(|e| Object::new(e.md5.clone(), o.legacy)),
+                        .map(|e| Object::new(e.md5.to_hex(), o.legacy)),
                 );
             }
         }
@@ -761,7 +765,7 @@ pub fn cloud_status(
                 let entries = o.listed_tree().map(|t| {
                     t.entries
                         .iter()
-                        .map(|e| Object::new(e.md5.clone(), dir.legacy))
+                        .map(|e| Object::new(e.md5.to_hex(), dir.legacy))
                         .collect()
                 });
                 (objects.contains(&dir) && !repo.odb.exists_verified(&dir.oid, dir.legacy))

@@ -75,7 +75,7 @@ pub fn run(ctx: &Context, args: VerifyArgs) -> CommandResult {
                     Ok(tree) => {
                         for e in tree.entries {
                             users
-                                .entry((e.md5, legacy))
+                                .entry((e.md5.to_hex(), legacy))
                                 .or_default()
                                 .push(format!("{}/{}", o.rel, e.relpath));
                         }

@@ -391,44 +391,44 @@ fn plan_out(
     // A plain copy is never re-copied by `--relink` (dvc: "already a copy").
     let relink = opts.relink && repo.odb.effective_link_type() != odb::LinkType::Copy;
     let exec_seen = std::sync::atomic::AtomicBool::new(false);
-    let checks: Vec<(usize, bool, bool, bool)> = tree
+    // Only the entries to write come back (index, saved, exec): after a change of ten
+    // files that is ten, not one record per file.
+    let checks: Vec<(usize, bool, bool)> = tree
         .entries
         .par_iter()
         .enumerate()
-        .map(|(i, e)| match find(&e.relpath) {
-            None => (i, true, true, false),
+        .filter_map(|(i, e)| match find(&e.relpath) {
+            None => Some((i, true, false)),
             Some(j) => {
                 let f = &files[j];
                 let exec = f.stat.is_exec();
                 if relink {
-                    return (i, true, true, exec);
+                    return Some((i, true, exec));
                 }
                 let known = entry_of(f, known[j]);
                 match walk::hash_one(&f.abs(&o.abs), &f.stat, legacy, known.as_ref(), None) {
-                    Ok(h) if h.md5 == e.md5 && !f.symlink => {
+                    Ok(h) if e.md5 == h.md5 && !f.symlink => {
                         if exec {
                             exec_seen.store(true, std::sync::atomic::Ordering::Relaxed);
                         }
-                        (i, false, true, exec)
+                        None
                     }
-                    Ok(h) => (i, true, repo.odb.exists_verified(&h.md5, legacy), false),
-                    Err(_) => (i, true, false, false),
+                    Ok(h) => Some((i, repo.odb.exists_verified(&h.md5, legacy), false)),
+                    Err(_) => Some((i, false, false)),
                 }
             }
         })
         .collect();
-    let mut writes = Vec::new();
+    let mut writes = Vec::with_capacity(checks.len());
     let mut keep_exec = HashSet::new();
-    for (i, write, saved, exec) in checks {
-        if write {
-            writes.push(i);
-            if exec {
-                // Relinking keeps the exec bit the file had (dvc does).
-                keep_exec.insert(i);
-            }
-            if !saved {
-                unsaved.push(o.abs.join(&tree.entries[i].relpath));
-            }
+    for (i, saved, exec) in checks {
+        writes.push(i);
+        if exec {
+            // Relinking keeps the exec bit the file had (dvc does).
+            keep_exec.insert(i);
+        }
+        if !saved {
+            unsaved.push(o.abs.join(&tree.entries[i].relpath));
         }
     }
     let extras: Vec<usize> = (0..files.len())
@@ -596,7 +596,7 @@ fn apply(repo: &Repo, plan: Plan) -> Result<Option<(String, bool, Change)>, Erro
                     // A directory in the way is handled by the slow link path.
                     let (_, meta) =
                         repo.odb
-                            .link_meta(&e.md5, legacy, &dest, keep_exec.contains(&i))?;
+                            .link_meta(&e.md5.hex(), legacy, &dest, keep_exec.contains(&i))?;
                     let meta = match meta {
                         Some(m) => m,
                         None => std::fs::metadata(&dest).map_err(|source| {
@@ -607,7 +607,7 @@ fn apply(repo: &Repo, plan: Plan) -> Result<Option<(String, bool, Change)>, Erro
                             })
                         })?,
                     };
-                    let entry = Entry::new(&meta, &e.md5).ok_or_else(|| {
+                    let entry = Entry::new(&meta, &e.md5.hex()).ok_or_else(|| {
                         Error::Io(IoError {
                             op: "record",
                             path: dest.clone(),

@@ -6,8 +6,9 @@ use crate::data::io::IoError;
 use crate::data::odb;
 use crate::data::pathsafe;
 use crate::data::repo::{self, OutPathError, Repo, RepoError, ResolvedOut, Stage, StageKind};
+use crate::data::state::Entry;
 use crate::data::status::{self, Current};
-use crate::data::tree::{Tree, TreeEntry};
+use crate::data::tree::{Md5Digest, Tree, TreeEntry};
 use crate::data::walk;
 use std::path::{Path, PathBuf};
 
@@ -147,7 +148,7 @@ fn commit_impl(
             } else if let (Some(dh), true) = (&c.dir, cache) {
                 // dvc's `changed_checksum` builds the legacy tree into the legacy cache
                 // before the out moves to md5: its `.dir` stays there.
-                repo.odb.put_bytes(&c.md5, true, &dh.tree.to_bytes())?;
+                repo.odb.put_tree(&c.md5, true, &dh.tree)?;
             }
         }
         if cur.is_none() {
@@ -175,10 +176,11 @@ fn commit_impl(
     } else {
         cur.dir.is_none() && cur.isexec
     };
+    // The state of what was hashed; a relink below records the linked files over it.
+    status::record(repo, &target, &cur);
     if cache {
         finish_cache(repo, &target, &cur, legacy, isexec, relink)?;
     }
-    status::record(repo, &target, &cur);
     let update = if keep_meta {
         OutUpdate::from_out(&o.out)
     } else {
@@ -225,10 +227,10 @@ fn listed_files(
         .entries
         .iter()
         .map(|e| match recorded.get(e.relpath.as_str()) {
-            Some(f) if same_name && f.md5.as_deref() == Some(e.md5.as_str()) => {
+            Some(f) if same_name && f.md5.as_deref() == Some(e.md5.hex().as_str()) => {
                 dvcfile::FileUpdate {
                     relpath: e.relpath.clone(),
-                    md5: e.md5.clone(),
+                    md5: e.md5.to_hex(),
                     size: f.size,
                     isexec: f.isexec,
                     keep: true,
@@ -237,7 +239,7 @@ fn listed_files(
             }
             _ => dvcfile::FileUpdate {
                 relpath: e.relpath.clone(),
-                md5: e.md5.clone(),
+                md5: e.md5.to_hex(),
                 size: fs_err::metadata(abs.join(&e.relpath)).ok().map(|m| m.len()),
                 isexec: dh.exec.contains(&e.relpath),
                 keep: false,
@@ -257,7 +259,7 @@ fn finish_cache(
     relink: bool,
 ) -> Result<(), Error> {
     if let Some(dh) = &cur.dir {
-        repo.odb.put_bytes(&cur.md5, legacy, &dh.tree.to_bytes())?;
+        repo.odb.put_tree(&cur.md5, legacy, &dh.tree)?;
         // Every entry was just hashed into the cache.
         status::mark_complete(repo, &cur.md5, legacy);
         if !relink {
@@ -267,7 +269,10 @@ fn finish_cache(
         let relink_all = matches!(lt, odb::LinkType::Hardlink | odb::LinkType::Symlink);
         use rayon::prelude::*;
         let symlinks: std::collections::HashSet<&PathBuf> = dh.symlinks.iter().collect();
-        let results: Vec<Result<(), odb::Error>> = dh
+        // Each relinked file is recorded as it is now (a hardlink's inode is the cache
+        // file's; a symlink is followed, as the walk does), so the next status need not
+        // hash it again.
+        let results: Vec<Result<Option<(&str, Entry)>, odb::Error>> = dh
             .tree
             .entries
             .par_iter()
@@ -276,28 +281,30 @@ fn finish_cache(
                 if relink_all || symlinks.contains(&path) {
                     Some(
                         repo.odb
-                            .link(&e.md5, legacy, &path, dh.exec.contains(&e.relpath))
-                            .map(|_| ()),
+                            .link(&e.md5.hex(), legacy, &path, dh.exec.contains(&e.relpath))
+                            .map(|_| {
+                                fs_err::metadata(&path)
+                                    .ok()
+                                    .map(|m| {
+                                        Entry::from_stat(
+                                            &crate::data::state::Stat::from(&m),
+                                            e.md5.0,
+                                        )
+                                    })
+                                    .map(|st| (e.relpath.as_str(), st))
+                            }),
                     )
                 } else {
                     None
                 }
             })
             .collect();
+        let mut linked = Vec::with_capacity(results.len());
         for r in results {
-            r?;
+            linked.extend(r?);
         }
-        if relink_all || !symlinks.is_empty() {
-            // Inodes changed: forget stale state; it is rebuilt on the next run.
-            if let Some(state) = repo.state.as_ref() {
-                let rels: Vec<String> = dh
-                    .tree
-                    .entries
-                    .iter()
-                    .map(|e| format!("{}/{}", o.rel, e.relpath))
-                    .collect();
-                let _ = state.remove_many(legacy, rels.iter().map(String::as_str));
-            }
+        if let Some(state) = repo.state.as_ref() {
+            let _ = state.put_many_under(legacy, &format!("{}/", o.rel), linked);
         }
     } else if relink {
         let was_symlink =
@@ -307,6 +314,11 @@ fn finish_cache(
         } else {
             repo.odb
                 .relink_after_add(&cur.md5, legacy, &o.abs, isexec, true)?;
+        }
+        if let (Some(state), Ok(m)) = (repo.state.as_ref(), fs_err::metadata(&o.abs))
+            && let Some(st) = Entry::new(&m, &cur.md5)
+        {
+            let _ = state.put_many(legacy, [(o.rel.as_str(), st)]);
         }
     }
     Ok(())
@@ -584,13 +596,13 @@ fn granular(
         let h = walk::hash_one(&abs, &meta, legacy, None, odb)?;
         entries.push(TreeEntry {
             relpath: sub.to_string(),
-            md5: h.md5,
+            md5: Md5Digest::from_computed(&h.md5),
         });
     }
     let tree = Tree::new(entries);
     let oid = tree.oid();
     if !no_commit {
-        repo.odb.put_bytes(&oid, legacy, &tree.to_bytes())?;
+        repo.odb.put_tree(&oid, legacy, &tree)?;
     }
     let size = tree
         .entries

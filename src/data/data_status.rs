@@ -196,7 +196,7 @@ pub fn not_in_remote(
                 .map(|e| {
                     (
                         format!("{}/{}", o.rel, e.relpath),
-                        Object::new(e.md5.clone(), legacy),
+                        Object::new(e.md5.to_hex(), legacy),
                     )
                 })
                 .collect();

@@ -318,7 +318,7 @@ mod tests {
         let odb = Odb::new(dir.path().join("cache"), vec![LinkType::Copy]);
         let tree = Tree::new(vec![crate::data::tree::TreeEntry {
             relpath: "a".into(),
-            md5: "60b725f10c9c85c70d97880dfe8191b3".into(),
+            md5: "60b725f10c9c85c70d97880dfe8191b3".parse().expect("hex"),
         }]);
         odb.put_bytes(&tree.oid(), false, &tree.to_bytes()).unwrap();
         let missing = format!("{}.dir", "ab".repeat(16));

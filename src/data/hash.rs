@@ -26,6 +26,111 @@ pub fn md5_bytes(bytes: &[u8]) -> String {
     hex::encode(Md5::digest(bytes))
 }
 
+/// A binary md5 digest: 16 bytes where a hex `String` would take 56 (its 32 digits on the
+/// heap plus the `String` itself), which is what a million-entry manifest is made of.
+/// Shown (`Display`, [`Md5Digest::hex`]) as 32 lowercase hex digits, the only spelling dvc
+/// writes; parsed from either case. Ordering is the ordering of the lowercase hex.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default)]
+pub struct Md5Digest(pub [u8; 16]);
+
+/// The 32 lowercase hex digits of an [`Md5Digest`], on the stack.
+#[derive(Clone, Copy)]
+pub struct Md5Hex([u8; 32]);
+
+impl Md5Hex {
+    /// The digits as a string slice.
+    pub fn as_str(&self) -> &str {
+        std::str::from_utf8(&self.0).expect("holds because hex digits are ASCII")
+    }
+}
+
+impl std::ops::Deref for Md5Hex {
+    type Target = str;
+    fn deref(&self) -> &str {
+        self.as_str()
+    }
+}
+
+impl Md5Digest {
+    /// Parse 32 hex digits of either case; `None` for anything else.
+    pub fn from_hex(hex_digits: &str) -> Option<Md5Digest> {
+        let mut raw = [0u8; 16];
+        if hex_digits.len() != 32 {
+            return None;
+        }
+        hex::decode_to_slice(hex_digits, &mut raw).ok()?;
+        Some(Md5Digest(raw))
+    }
+
+    /// The digest of a hex md5 this program computed itself (the hashers here write 32
+    /// lowercase hex digits); text from outside goes through [`Md5Digest::from_hex`].
+    pub fn from_computed(hex_digits: &str) -> Md5Digest {
+        Md5Digest::from_hex(hex_digits)
+            .expect("holds because the hashers of this module write 32 hex digits")
+    }
+
+    /// The lowercase hex digits without a heap allocation.
+    pub fn hex(&self) -> Md5Hex {
+        let mut out = [0u8; 32];
+        hex::encode_to_slice(self.0, &mut out).expect("holds because 32 = 2 * 16");
+        Md5Hex(out)
+    }
+
+    /// The lowercase hex digits as a `String`.
+    pub fn to_hex(&self) -> String {
+        self.hex().as_str().to_string()
+    }
+}
+
+impl From<[u8; 16]> for Md5Digest {
+    fn from(raw: [u8; 16]) -> Md5Digest {
+        Md5Digest(raw)
+    }
+}
+
+impl std::fmt::Display for Md5Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.pad(self.hex().as_str())
+    }
+}
+
+impl std::fmt::Debug for Md5Digest {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "Md5Digest({})", self.hex().as_str())
+    }
+}
+
+/// Why a string is not an md5.
+#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[error("not an md5 (32 hex digits): {0:?}")]
+pub struct BadMd5(pub String);
+
+impl std::str::FromStr for Md5Digest {
+    type Err = BadMd5;
+    fn from_str(s: &str) -> Result<Md5Digest, BadMd5> {
+        Md5Digest::from_hex(s).ok_or_else(|| BadMd5(s.to_string()))
+    }
+}
+
+impl PartialEq<str> for Md5Digest {
+    fn eq(&self, other: &str) -> bool {
+        Md5Digest::from_hex(other).is_some_and(|o| o == *self)
+            && other.bytes().all(|b| !b.is_ascii_uppercase())
+    }
+}
+
+impl PartialEq<&str> for Md5Digest {
+    fn eq(&self, other: &&str) -> bool {
+        *self == **other
+    }
+}
+
+impl PartialEq<String> for Md5Digest {
+    fn eq(&self, other: &String) -> bool {
+        *self == **other
+    }
+}
+
 /// An incremental md5 that also counts bytes.
 #[derive(Default, Clone)]
 pub struct Hasher {
@@ -190,6 +295,22 @@ mod tests {
         let p = dir.path().join("bin");
         std::fs::write(&p, b"a\r\n\0b\r\n").unwrap();
         assert_eq!(md5_dos2unix_file(&p).unwrap().0, md5_bytes(b"a\r\n\0b\r\n"));
+    }
+
+    #[test]
+    fn md5_digest_round_trips_through_lowercase_hex() {
+        let d = Md5Digest::from_hex("D41D8CD98F00B204E9800998ECF8427E").expect("hex");
+        assert_eq!(d.to_hex(), EMPTY_MD5);
+        assert_eq!(d.to_string(), EMPTY_MD5);
+        assert_eq!(format!("{d:>34}"), format!("  {EMPTY_MD5}"));
+        assert_eq!(d, EMPTY_MD5);
+        assert_ne!(d, "D41D8CD98F00B204E9800998ECF8427E");
+        assert_eq!(EMPTY_MD5.parse::<Md5Digest>(), Ok(d));
+        assert!(Md5Digest::from_hex("d41d8cd98f00b204e9800998ecf8427").is_none());
+        assert!(Md5Digest::from_hex("d41d8cd98f00b204e9800998ecf8427g").is_none());
+        assert!(Md5Digest::from_hex("d41d8cd98f00b204e9800998ecf8427ee").is_none());
+        let (a, b) = (Md5Digest([0x0f; 16]), Md5Digest([0xa0; 16]));
+        assert_eq!(a.cmp(&b), a.to_hex().cmp(&b.to_hex()));
     }
 
     #[test]

@@ -52,7 +52,7 @@ pub struct HistOut {
 /// The md5s a `files:` list names.
 fn listed_md5s(o: &Out) -> Vec<String> {
     o.listed_tree()
-        .map(|t| t.entries.into_iter().map(|e| e.md5).collect())
+        .map(|t| t.entries.into_iter().map(|e| e.md5.to_hex()).collect())
         .unwrap_or_default()
 }
 

@@ -152,8 +152,7 @@ pub fn merge_pointers(
     let out = &o_file.outs[0];
     let legacy = out.is_legacy();
     let oid = merged.oid();
-    odb.put_bytes(&oid, legacy, &merged.to_bytes())
-        .map_err(Error::Store)?;
+    odb.put_tree(&oid, legacy, &merged).map_err(Error::Store)?;
     // The size is the sum of the files' sizes, known only from the cache. When a file's
     // object is absent the total is unknown: leave `size` out rather than record a wrong
     // one (dvc treats a missing size as unknown and fills it in on its next commit).
@@ -161,7 +160,7 @@ pub fn merge_pointers(
         .entries
         .iter()
         .map(|e| {
-            fs_err::metadata(odb.path(&e.md5, legacy))
+            fs_err::metadata(odb.path(&e.md5.hex(), legacy))
                 .ok()
                 .map(|m| m.len())
         })
@@ -202,7 +201,7 @@ mod tests {
                 .iter()
                 .map(|(p, m)| TreeEntry {
                     relpath: p.to_string(),
-                    md5: m.to_string(),
+                    md5: m.parse().expect("test md5"),
                 })
                 .collect(),
         );

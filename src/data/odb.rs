@@ -344,6 +344,22 @@ impl Odb {
         Ok(true)
     }
 
+    /// Store the `.dir` manifest `tree` under `oid` like [`Odb::put_bytes`], its JSON
+    /// written in pieces: a million-entry manifest's 80 MB of bytes are never held.
+    pub fn put_tree(
+        &self,
+        oid: &str,
+        legacy: bool,
+        tree: &crate::data::tree::Tree,
+    ) -> Result<bool> {
+        let path = self.path(oid, legacy);
+        if is_trusted(&path) {
+            return Ok(false);
+        }
+        write_object_with(self, &path, |f| tree.write_to(f))?;
+        Ok(true)
+    }
+
     /// Hash a workspace file and make sure its content is in the cache, reading it once.
     pub fn add_file(&self, src: &Path, legacy: bool) -> Result<Added> {
         let mut file = File::open(src).map_err(Error::io("open", src))?;
@@ -866,6 +882,15 @@ fn sync_parent(path: &Path) -> Result<()> {
 /// Whatever is at the final name (a stale, unverified object: callers skip trusted ones)
 /// is replaced by the rename.
 fn write_object(odb: &Odb, path: &Path, bytes: &[u8]) -> Result<()> {
+    write_object_with(odb, path, |f| f.write_all(bytes))
+}
+
+/// [`write_object`] with the bytes written by `fill` (which may write in pieces).
+fn write_object_with(
+    odb: &Odb,
+    path: &Path,
+    fill: impl FnOnce(&mut File) -> io::Result<()>,
+) -> Result<()> {
     let dir = path.parent().unwrap_or(Path::new("."));
     let tmp = temp_name(dir);
     let create = || {
@@ -885,7 +910,7 @@ fn write_object(odb: &Odb, path: &Path, bytes: &[u8]) -> Result<()> {
             other => other,
         }
         .map_err(Error::io("create", &tmp))?;
-        f.write_all(bytes).map_err(Error::io("write", &tmp))?;
+        fill(&mut f).map_err(Error::io("write", &tmp))?;
         // Created 0444 less the umask: only a umask that takes read bits needs a chmod.
         if umask() & 0o444 != 0 {
             f.set_permissions(fs::Permissions::from_mode(0o444))

@@ -183,7 +183,10 @@ proptest! {
 }
 
 fn tree_entry() -> impl Strategy<Value = TreeEntry> {
-    (rel_path(), md5()).prop_map(|(relpath, md5)| TreeEntry { relpath, md5 })
+    (rel_path(), md5()).prop_map(|(relpath, md5)| TreeEntry {
+        relpath,
+        md5: crate::data::hash::Md5Digest::from_hex(&md5).unwrap_or_default(),
+    })
 }
 
 proptest! {

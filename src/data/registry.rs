@@ -268,7 +268,7 @@ impl View {
             let rel = below(path, out_path)?;
             let tree = self.manifests.get(out_path)?;
             if let Some(e) = tree.get(rel) {
-                return Some(Node::InOut(e.md5.clone()));
+                return Some(Node::InOut(e.md5.to_hex()));
             }
             let prefix = format!("{rel}/");
             return tree
@@ -611,11 +611,11 @@ mod tests {
             Tree::new(vec![
                 crate::data::tree::TreeEntry {
                     relpath: "a.txt".into(),
-                    md5: "60b725f10c9c85c70d97880dfe8191b3".into(),
+                    md5: "60b725f10c9c85c70d97880dfe8191b3".parse().expect("hex"),
                 },
                 crate::data::tree::TreeEntry {
                     relpath: "sub/b.txt".into(),
-                    md5: "bfcc9da4f2e1d313c63cd0a4ee7604e9".into(),
+                    md5: "bfcc9da4f2e1d313c63cd0a4ee7604e9".parse().expect("hex"),
                 },
             ]),
         );

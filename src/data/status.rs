@@ -231,7 +231,7 @@ pub fn in_cache(repo: &Repo, o: &ResolvedOut) -> bool {
     let complete = tree
         .entries
         .par_iter()
-        .all(|e| repo.odb.exists(&e.md5, legacy));
+        .all(|e| repo.odb.exists(&e.md5.hex(), legacy));
     if complete {
         mark_complete(repo, md5, legacy);
     }
@@ -293,7 +293,7 @@ pub fn workspace_status(repo: &Repo, o: &ResolvedOut) -> Result<OutState, Error>
     // dvc's `changed_checksum` builds a 2.x directory out into the legacy cache, which
     // keeps the `.dir` of what it hashed (best effort: status reads, it is no failure).
     if let (Some(dh), true) = (&cur.dir, o.out.is_legacy() && o.out.cache) {
-        let _ = repo.odb.put_bytes(&cur.md5, true, &dh.tree.to_bytes());
+        let _ = repo.odb.put_tree(&cur.md5, true, &dh.tree);
     }
     // The exec bit alone does not make dvc 3.67.1 report a change (observed).
     let changed = cur.md5 != recorded;

@@ -21,13 +21,15 @@ use std::collections::{BTreeMap, BTreeSet, HashSet};
 
 use md5::{Digest, Md5};
 
+pub use crate::data::hash::Md5Digest;
+
 /// One file of a directory out.
 #[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct TreeEntry {
     /// `/`-separated path relative to the directory out.
     pub relpath: String,
-    /// Lowercase hex md5 of the file (md5-dos2unix for legacy odbs).
-    pub md5: String,
+    /// The file's md5 (md5-dos2unix for legacy odbs), written as lowercase hex.
+    pub md5: Md5Digest,
 }
 
 /// A `.dir` manifest.
@@ -129,16 +131,12 @@ pub fn check_relpath(relpath: &str) -> Result<(), TreeError> {
     Ok(())
 }
 
-fn check_md5(index: usize, relpath: &str, md5: &str) -> Result<String, TreeError> {
-    if md5.len() == 32 && md5.bytes().all(|c| c.is_ascii_hexdigit()) {
-        Ok(md5.to_ascii_lowercase())
-    } else {
-        Err(TreeError::BadMd5 {
-            index,
-            relpath: relpath.to_string(),
-            md5: md5.to_string(),
-        })
-    }
+fn check_md5(index: usize, relpath: &str, md5: &str) -> Result<Md5Digest, TreeError> {
+    Md5Digest::from_hex(md5).ok_or_else(|| TreeError::BadMd5 {
+        index,
+        relpath: relpath.to_string(),
+        md5: md5.to_string(),
+    })
 }
 
 /// Append `s` as a JSON string the way Python's `json.dumps(ensure_ascii=True)` does
@@ -198,17 +196,12 @@ pub fn oid_of_sorted<'a>(entries: impl Iterator<Item = (&'a str, [u8; 16])>) -> 
     let mut h = Md5::new();
     let mut buf = String::with_capacity(CHUNK + 512);
     buf.push('[');
-    let mut hex_buf = [0u8; 32];
     for (i, (relpath, md5)) in entries.enumerate() {
         if i > 0 {
             buf.push_str(", ");
         }
         buf.push_str("{\"md5\": ");
-        let hex = hex::encode_to_slice(md5, &mut hex_buf)
-            .ok()
-            .and_then(|()| std::str::from_utf8(&hex_buf).ok())
-            .unwrap_or("");
-        push_json_string(&mut buf, hex);
+        push_json_string(&mut buf, &Md5Digest(md5).hex());
         buf.push_str(", \"relpath\": ");
         push_json_string(&mut buf, relpath);
         buf.push('}');
@@ -220,6 +213,49 @@ pub fn oid_of_sorted<'a>(entries: impl Iterator<Item = (&'a str, [u8; 16])>) -> 
     buf.push(']');
     h.update(buf.as_bytes());
     format!("{}.dir", hex::encode(h.finalize()))
+}
+
+/// A manifest's entries read straight from JSON: each is checked and converted as it is
+/// read (relpath safe, md5 well formed), and any problem is a plain failure for
+/// [`Tree::parse`] to explain.
+struct Entries(Vec<TreeEntry>);
+
+impl<'de> serde::Deserialize<'de> for Entries {
+    fn deserialize<D: serde::Deserializer<'de>>(deserializer: D) -> Result<Entries, D::Error> {
+        #[derive(serde::Deserialize)]
+        struct Raw<'a> {
+            #[serde(borrow)]
+            md5: std::borrow::Cow<'a, str>,
+            #[serde(borrow)]
+            relpath: std::borrow::Cow<'a, str>,
+        }
+        struct Visit;
+        impl<'de> serde::de::Visitor<'de> for Visit {
+            type Value = Entries;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a list of manifest entries")
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(
+                self,
+                mut seq: A,
+            ) -> Result<Entries, A::Error> {
+                let mut entries = Vec::with_capacity(seq.size_hint().unwrap_or(0));
+                while let Some(raw) = seq.next_element::<Raw<'de>>()? {
+                    let index = entries.len();
+                    check_relpath(&raw.relpath).map_err(serde::de::Error::custom)?;
+                    let md5 = check_md5(index, &raw.relpath, &raw.md5)
+                        .map_err(serde::de::Error::custom)?;
+                    entries.push(TreeEntry {
+                        relpath: raw.relpath.into_owned(),
+                        md5,
+                    });
+                }
+                entries.shrink_to_fit();
+                Ok(Entries(entries))
+            }
+        }
+        deserializer.deserialize_seq(Visit)
+    }
 }
 
 /// Manifest bytes are hashed in pieces of about this size.
@@ -251,6 +287,17 @@ impl Tree {
         out.into_bytes()
     }
 
+    /// Write [`Tree::to_bytes`] to `out` in pieces of about 64 KiB.
+    pub fn write_to(&self, out: &mut impl std::io::Write) -> std::io::Result<()> {
+        let mut result = Ok(());
+        self.write_json(|chunk| {
+            if result.is_ok() {
+                result = out.write_all(chunk.as_bytes());
+            }
+        });
+        result
+    }
+
     /// The manifest's bytes in pieces of up to about 64 KiB, so that the oid of a
     /// million-entry manifest is taken without holding its 80 MB of JSON.
     fn write_json(&self, mut sink: impl FnMut(&str)) {
@@ -261,7 +308,7 @@ impl Tree {
                 buf.push_str(", ");
             }
             buf.push_str("{\"md5\": ");
-            push_json_string(&mut buf, &entry.md5);
+            push_json_string(&mut buf, &entry.md5.hex());
             buf.push_str(", \"relpath\": ");
             push_json_string(&mut buf, &entry.relpath);
             buf.push('}');
@@ -284,26 +331,11 @@ impl Tree {
     /// Parse and validate a manifest. Entry order is kept as stored; extra keys that older
     /// writers may have added to entries are ignored.
     pub fn parse(bytes: &[u8]) -> Result<Tree, TreeError> {
-        // The common case straight into entries, without a `serde_json::Value` of the whole
-        // list (several hundred bytes per entry at a million entries); anything it cannot
-        // read goes through the precise reader below for the exact error.
-        #[derive(serde::Deserialize)]
-        struct Raw<'a> {
-            #[serde(borrow)]
-            md5: std::borrow::Cow<'a, str>,
-            #[serde(borrow)]
-            relpath: std::borrow::Cow<'a, str>,
-        }
-        if let Ok(raw) = serde_json::from_slice::<Vec<Raw<'_>>>(bytes) {
-            let mut entries = Vec::with_capacity(raw.len());
-            for (index, r) in raw.into_iter().enumerate() {
-                check_relpath(&r.relpath)?;
-                let md5 = check_md5(index, &r.relpath, &r.md5)?;
-                entries.push(TreeEntry {
-                    relpath: r.relpath.into_owned(),
-                    md5,
-                });
-            }
+        // The common case straight into entries, each one checked as it is read: no
+        // `serde_json::Value` of the whole list and no list of raw entries beside the result
+        // (at a million entries each of those is tens of MB). Anything the fast reader
+        // refuses goes through the precise reader below for the exact error.
+        if let Ok(Entries(entries)) = serde_json::from_slice::<Entries>(bytes) {
             check_structure(&entries)?;
             return Ok(Tree { entries });
         }
@@ -407,10 +439,10 @@ fn check_structure(entries: &[TreeEntry]) -> Result<(), TreeError> {
 /// result in which one side's file is the other side's directory is a conflict too. On
 /// conflict the sorted list of conflicting relpaths is returned.
 pub fn merge(ancestor: &Tree, ours: &Tree, theirs: &Tree) -> Result<Tree, Vec<String>> {
-    fn map(t: &Tree) -> BTreeMap<&str, &str> {
+    fn map(t: &Tree) -> BTreeMap<&str, Md5Digest> {
         t.entries
             .iter()
-            .map(|e| (e.relpath.as_str(), e.md5.as_str()))
+            .map(|e| (e.relpath.as_str(), e.md5))
             .collect()
     }
     let (a, o, t) = (map(ancestor), map(ours), map(theirs));
@@ -432,7 +464,7 @@ pub fn merge(ancestor: &Tree, ours: &Tree, theirs: &Tree) -> Result<Tree, Vec<St
         if let Some(md5) = result {
             merged.push(TreeEntry {
                 relpath: path.to_string(),
-                md5: (*md5).to_string(),
+                md5: *md5,
             });
         }
     }
@@ -457,7 +489,7 @@ mod tests {
     fn e(relpath: &str, md5: &str) -> TreeEntry {
         TreeEntry {
             relpath: relpath.into(),
-            md5: md5.into(),
+            md5: Md5Digest::from_hex(md5).expect("test md5"),
         }
     }
 
@@ -531,7 +563,7 @@ mod tests {
     fn get_finds_entries_of_sorted_and_unsorted_manifests() {
         let e = |p: &str| TreeEntry {
             relpath: p.into(),
-            md5: "d41d8cd98f00b204e9800998ecf8427e".into(),
+            md5: Md5Digest::from_hex("d41d8cd98f00b204e9800998ecf8427e").expect("hex"),
         };
         let sorted = Tree::new(vec![e("b"), e("a/x"), e("c")]);
         let unsorted = Tree {
@@ -641,18 +673,15 @@ mod tests {
             format!("{}.dir", hex::encode(Md5::digest(&bytes)))
         );
         assert_eq!(Tree::parse(&bytes).expect("valid"), tree);
-        let streamed = oid_of_sorted(tree.entries.iter().map(|e| {
-            let mut raw = [0u8; 16];
-            hex::decode_to_slice(&e.md5, &mut raw).expect("hex");
-            (e.relpath.as_str(), raw)
-        }));
+        let streamed = oid_of_sorted(tree.entries.iter().map(|e| (e.relpath.as_str(), e.md5.0)));
         assert_eq!(streamed, tree.oid());
         let observed = Tree::parse(OBSERVED.as_bytes()).expect("valid");
-        let streamed = oid_of_sorted(observed.entries.iter().map(|e| {
-            let mut raw = [0u8; 16];
-            hex::decode_to_slice(&e.md5, &mut raw).expect("hex");
-            (e.relpath.as_str(), raw)
-        }));
+        let streamed = oid_of_sorted(
+            observed
+                .entries
+                .iter()
+                .map(|e| (e.relpath.as_str(), e.md5.0)),
+        );
         assert_eq!(streamed, observed.oid(), "escapes of non-ASCII relpaths");
         assert_eq!(oid_of_sorted(std::iter::empty()), Tree::new(vec![]).oid());
     }

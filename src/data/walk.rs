@@ -277,21 +277,28 @@ pub fn hash_dir(
     odb: Option<&Odb>,
 ) -> Result<DirHash, Error> {
     let h = hash_files(root, dir, out_rel, legacy, state, odb)?;
-    let mut entries = Vec::with_capacity(h.files.len());
     let mut symlinks = Vec::new();
     let mut exec = std::collections::HashSet::new();
-    for (f, md5) in h.files.into_iter().zip(h.md5s) {
-        if f.symlink {
-            symlinks.push(f.abs(dir));
-        }
-        if f.stat.is_exec() {
-            exec.insert(f.rel.clone());
-        }
-        entries.push(TreeEntry {
-            relpath: f.rel,
-            md5: hex::encode(md5),
-        });
-    }
+    // Collected in place: each relpath moves into its entry and the entries reuse the
+    // walk's allocation (a `TreeEntry` is smaller than a `DirFile`), so the walk's list
+    // and the manifest are never both held.
+    let entries: Vec<TreeEntry> = h
+        .files
+        .into_iter()
+        .zip(h.md5s)
+        .map(|(f, md5)| {
+            if f.symlink {
+                symlinks.push(f.abs(dir));
+            }
+            if f.stat.is_exec() {
+                exec.insert(f.rel.clone());
+            }
+            TreeEntry {
+                relpath: f.rel,
+                md5: md5.into(),
+            }
+        })
+        .collect();
     Ok(DirHash {
         tree: Tree::new(entries),
         size: h.size,

@@ -15,7 +15,7 @@ use crate::data::registry::{Content, GitEntry, Sizes, View};
 use crate::data::remote::Remote;
 use crate::data::repo::{Repo, RepoOptions};
 use crate::data::transfer::{self, NoProgress, Object, TransferOptions};
-use crate::data::tree::{Tree, TreeEntry};
+use crate::data::tree::{Md5Digest, Tree, TreeEntry};
 use crate::git::Oid;
 use crate::git::source::{self, ItemKind, Source};
 use std::path::{Path, PathBuf};
@@ -504,7 +504,9 @@ impl OpenedSource {
         if files.len() != target.files.len() {
             return;
         }
-        let tree = tree_of(&files);
+        let Some(tree) = tree_of(&files) else {
+            return;
+        };
         if tree.oid() == md5 {
             let _ = odb.put_bytes(md5, false, &tree.to_bytes());
         }
@@ -584,10 +586,10 @@ fn still_missing(odb: &Odb, objects: &[Object]) -> Vec<Object> {
         // A manifest is complete only with its entries.
         if o.is_dir()
             && let Some(tree) = transfer::read_tree(odb, o)
-            && tree
-                .entries
-                .iter()
-                .any(|e| !crate::data::checkout::is_empty_oid(&e.md5) && !odb.exists(&e.md5, false))
+            && tree.entries.iter().any(|e| {
+                let md5 = e.md5.hex();
+                !crate::data::checkout::is_empty_oid(&md5) && !odb.exists(&md5, false)
+            })
         {
             left.push(o.clone());
         }
@@ -617,17 +619,22 @@ impl Sizes for SourceSizes<'_> {
     }
 }
 
-/// The manifest of a directory of `files` (relpath, md5), as dvc builds it.
-pub fn tree_of(files: &[(String, String, bool)]) -> Tree {
-    Tree::new(
-        files
-            .iter()
-            .map(|(rel, md5, _)| TreeEntry {
-                relpath: rel.clone(),
-                md5: md5.clone(),
-            })
-            .collect(),
-    )
+/// What [`fetch_import`] says when the source's pointers hold an md5 that is not one.
+fn bad_md5_in(path: &impl std::fmt::Display) -> String {
+    format!("the source's pointers for '{path}' name an md5 that is not one")
+}
+
+/// The manifest of a directory of `files` (relpath, md5), as dvc builds it; `None` when
+/// an md5 (read from the source's pointers) is not one.
+pub fn tree_of(files: &[(String, String, bool)]) -> Option<Tree> {
+    let mut entries = Vec::with_capacity(files.len());
+    for (rel, md5, _) in files {
+        entries.push(TreeEntry {
+            relpath: rel.clone(),
+            md5: Md5Digest::from_hex(md5)?,
+        });
+    }
+    Some(Tree::new(entries))
 }
 
 /// Write `files` (from `odb`) at `dest`: a file target when the only relpath is `""`,
@@ -763,7 +770,7 @@ pub fn fetch_import(
         .download(&repo.odb, &target.files, &target.path)
         .map_err(|e| e.to_string())?;
     if is_dir {
-        let tree = tree_of(&files);
+        let tree = tree_of(&files).ok_or_else(|| bad_md5_in(&path))?;
         if tree.oid() != md5 {
             return Err(format!(
                 "the source's data at its rev_lock is {}, not the recorded {md5}",
@@ -792,7 +799,7 @@ pub fn fetch_import(
                         .map(|r| (r.to_string(), m.clone(), *x))
                 })
                 .collect();
-            let t = tree_of(&sub);
+            let t = tree_of(&sub).ok_or_else(|| bad_md5_in(&path))?;
             repo.odb
                 .put_bytes(&t.oid(), false, &t.to_bytes())
                 .map_err(|e| e.to_string())?;

@@ -86,6 +86,7 @@ fn allowed(module: &str) -> Option<&'static [&'static str]> {
         "progress" => &["progress", "data"],
         "filter" => &["filter", "worktree", "data", "git", "env", "progress"],
         "hooks" => &["hooks", "worktree", "data", "git", "env", "progress"],
+        "fuzzing" => &["fuzzing", "data", "filter"],
         "cli" => &[
             "cli", "hooks", "filter", "worktree", "data", "git", "env", "progress",
         ],

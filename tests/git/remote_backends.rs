@@ -1448,3 +1448,60 @@ fn push_verify_catches_a_store_that_damages_uploads() {
         .success()
         .stdout_has("2 files pushed");
 }
+
+// ---------------------------------------------------------------------------------------------
+// Throttling on the OpenDAL backends
+// ---------------------------------------------------------------------------------------------
+
+/// A GCS or Azure store that answers 429 with `Retry-After: 2` for each path (a proxy in
+/// front of the emulator): git-dvc sends the request again after the two seconds the
+/// store asked for, and the push and the pull succeed. The transfer's own backoff
+/// (250 + 500 ms), all there was before, gives up before the store is ready.
+#[test]
+fn gs_and_azure_wait_as_long_as_retry_after_asks() {
+    let mut env = plugins_env();
+    let gcs = gcs_backend(&mut env);
+    let azure = azure_backend(&env);
+    for mut backend in [gcs, azure] {
+        let (key, value) = backend.options[0].clone();
+        let upstream = match key.as_str() {
+            "endpointurl" => value.clone(),
+            _ => {
+                let at = value.find("BlobEndpoint=").expect("a blob endpoint") + 13;
+                let rest = &value[at..];
+                let end = rest[7..].find('/').map_or(rest.len(), |i| i + 7);
+                rest[..end].to_string()
+            }
+        };
+        let proxy =
+            crate::servers::fault_proxy(&format!("proxy-{}", backend.name), &upstream, "429:2");
+        backend.options[0].1 = value.replace(&upstream, &proxy.url);
+        let p = prefix("throttled");
+        let repo = project(
+            &env,
+            &format!("throttled-{}", backend.name),
+            &backend,
+            &p,
+            "gd",
+        );
+        let started = std::time::Instant::now();
+        let out = repo.gd(&["push"]);
+        out.code(0);
+        let log = std::fs::read_to_string(proxy.root.join("proxy.log")).expect("the proxy's log");
+        let throttled: Vec<&str> = log.lines().filter(|l| l.contains(" 429 ")).collect();
+        assert!(
+            !throttled.is_empty(),
+            "{}: the proxy never throttled:\n{log}",
+            backend.name
+        );
+        assert!(
+            started.elapsed() >= std::time::Duration::from_secs(2),
+            "{}: the push did not wait:\n{log}",
+            backend.name
+        );
+        repo.remove(".dvc/cache");
+        repo.remove("f.txt");
+        repo.gd(&["pull", "-q"]).success();
+        assert_eq!(repo.read("f.txt"), "hello\n");
+    }
+}

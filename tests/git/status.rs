@@ -170,3 +170,50 @@ fn dvc_lock_outs_are_seen() {
     });
     status_same(&twin);
 }
+
+/// The workspace files `git dvc` opened for reading while running `args` (paths under
+/// `data/` or the file `big.bin`, not directories), from `strace`.
+fn files_read(repo: &Dir<'_>, args: &[&str]) -> Vec<String> {
+    let log = repo.path(".git/strace-status.log");
+    let mut cmd = repo.command("strace");
+    cmd.args(["-f", "-qq", "-e", "trace=openat,open", "-o"])
+        .arg(&log)
+        .arg(git_dvc_exe())
+        .args(args);
+    let out = run_command(cmd, None);
+    assert_eq!(
+        out.code, 0,
+        "strace git-dvc {args:?} (needs strace): {}",
+        out.stderr
+    );
+    std::fs::read_to_string(&log)
+        .expect("read the strace log")
+        .lines()
+        .filter(|l| !l.contains("O_DIRECTORY") && (l.contains("/data/") || l.contains("big.bin\"")))
+        .map(str::to_string)
+        .collect()
+}
+
+/// With `cache.type` hardlink or symlink, `add` replaces the workspace files by links;
+/// what it records in the state DB is the linked files, so the next status hashes
+/// nothing (it used to forget them, and hash every file again).
+#[test]
+fn status_after_add_with_links_hashes_nothing() {
+    let env = TestEnv::new();
+    for link in ["hardlink", "symlink"] {
+        let repo = env.git_repo(&format!("links-{link}"));
+        repo.gd(&["init", "-q"]).success();
+        repo.gd(&["config", "cache.type", link]).success();
+        repo.make_dataset("data", 6);
+        repo.write("big.bin", "a file out\n");
+        repo.gd(&["add", "-q", "data", "big.bin"]).success();
+        let read = files_read(&repo, &["status"]);
+        assert!(read.is_empty(), "{link}: status read {read:#?}");
+        repo.gd(&["status"])
+            .stdout_has("Data and pipelines are up to date.");
+        // The state still notices a change behind the link.
+        repo.gd(&["unprotect", "big.bin"]).success();
+        repo.write("big.bin", "changed\n");
+        repo.gd(&["status"]).stdout_has("modified:");
+    }
+}

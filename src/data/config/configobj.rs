@@ -450,10 +450,26 @@ fn parse_multiline(value: &str, lines: &[String], next: &mut usize) -> Result<Va
 
 const WSPACE_PLUS: &[char] = &[' ', '\r', '\n', '\u{0b}', '\t', '\'', '"'];
 
+/// Line boundaries of Python's `str.splitlines` besides `\n`.
+const SPLITLINES_BREAKS: &[char] = &[
+    '\r', '\u{0b}', '\u{0c}', '\u{1c}', '\u{1d}', '\u{1e}', '\u{85}', '\u{2028}', '\u{2029}',
+];
+
 /// configobj's `_quote`. `multiline` is true for values, false for keys and list members.
 fn quote(value: &str, multiline: bool) -> Result<String, String> {
     if value.is_empty() {
         return Ok("\"\"".to_string());
+    }
+    // configobj reads a file with `splitlines`, which also ends a line at these: a value
+    // holding one would read back otherwise (dvc writes it anyway; found by fuzzing).
+    // Nor does a control character survive: Python's `strip` takes \x1c-\x1f as
+    // whitespace, and a bare value loses it.
+    if value.contains(SPLITLINES_BREAKS)
+        || value
+            .chars()
+            .any(|c| c.is_control() && c != '\n' && c != '\t')
+    {
+        return Err(format!("Value {} cannot be safely quoted.", py_repr(value)));
     }
     let has_s = value.contains('\'');
     let has_d = value.contains('"');

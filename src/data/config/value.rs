@@ -33,7 +33,8 @@ impl Value {
         }
     }
 
-    pub(super) fn is_empty(&self) -> bool {
+    /// Falsy as Python sees it: an empty string or list.
+    pub fn is_empty(&self) -> bool {
         match self {
             Value::Str(s) => s.is_empty(),
             Value::List(l) => l.is_empty(),

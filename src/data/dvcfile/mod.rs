@@ -157,7 +157,7 @@ impl Out {
         for f in files {
             entries.push(crate::data::tree::TreeEntry {
                 relpath: f.relpath.clone(),
-                md5: f.md5.clone()?,
+                md5: crate::data::tree::Md5Digest::from_hex(f.md5.as_deref()?)?,
             });
         }
         let tree = crate::data::tree::Tree::new(entries);

@@ -60,7 +60,7 @@ impl Snapshot {
             self.entries.insert(
                 format!("{root}/{}", e.relpath),
                 Entry {
-                    md5: e.md5.clone(),
+                    md5: e.md5.to_hex(),
                     legacy,
                     isdir: false,
                 },

@@ -21,10 +21,48 @@ use std::path::Path;
 /// `op` sending its requests through `client` (git-dvc builds OpenDAL without its global
 /// default transport, so every operator gets its client here).
 pub fn with_client(op: Operator, client: reqwest::Client) -> Operator {
-    let transport = opendal::HttpTransporter::new(
+    let transport = opendal::HttpTransporter::new(HonourRetryAfter(
         opendal_http_transport_reqwest::ReqwestTransport::new(client),
-    );
+    ));
     op.with_context(opendal::OperationContext::new().with_http_transport(transport))
+}
+
+/// How many times one request is sent again after a `Retry-After` answer, before the
+/// answer goes back to OpenDAL (whose error the transfer's own retries then see).
+const RETRY_AFTER_RESENDS: usize = 3;
+
+/// A transport that waits as long as a 429 or 503 answer's `Retry-After` asks and sends
+/// the request again. OpenDAL classifies such answers as temporary but drops the header,
+/// so without this the transfer's backoff would retry sooner than the store asked.
+struct HonourRetryAfter<T>(T);
+
+impl<T: opendal::HttpTransport> opendal::HttpTransport for HonourRetryAfter<T> {
+    async fn fetch(
+        &self,
+        req: http::Request<opendal::Buffer>,
+    ) -> opendal::Result<http::Response<opendal::HttpBody>> {
+        let (parts, body) = req.into_parts();
+        let mut resends = 0;
+        loop {
+            let resp = self
+                .0
+                .fetch(http::Request::from_parts(parts.clone(), body.clone()))
+                .await?;
+            let header = resp
+                .headers()
+                .get(http::header::RETRY_AFTER)
+                .and_then(|v| v.to_str().ok());
+            match super::retry_after(resp.status().as_u16(), header) {
+                Some(wait) if resends < RETRY_AFTER_RESENDS => {
+                    tracing::debug!(status = %resp.status(), ?wait, uri = %parts.uri, "the store asked to wait");
+                    drop(resp);
+                    tokio::time::sleep(wait).await;
+                    resends += 1;
+                }
+                _ => return Ok(resp),
+            }
+        }
+    }
 }
 
 /// One object as the store lists it (`import-url`, `ls-url`).
@@ -293,11 +331,37 @@ impl DalRemote {
 
     /// Download `key` into the new file `dest`, hashing on the way.
     pub async fn download(&self, key: &str, dest: &Path) -> Result<Downloaded> {
-        let reader = self
-            .op
-            .reader(key)
-            .await
-            .map_err(|e| self.error("download", key, &e))?;
+        self.download_version(key, None, dest).await
+    }
+
+    /// [`DalRemote::download`] of the object at `version` (GCS's generation). OpenDAL
+    /// 0.59 reads only the live object (a condition on its generation, no `generation`
+    /// parameter), so a version that is no longer the live one is an error that says so.
+    pub async fn download_version(
+        &self,
+        key: &str,
+        version: Option<&str>,
+        dest: &Path,
+    ) -> Result<Downloaded> {
+        let not_live = |v: &str| RemoteError::Config {
+            remote: self.name.clone(),
+            message: format!(
+                "'{key}' is no longer at version {v}, and git-dvc reads only an object's live version from this store"
+            ),
+        };
+        let mut reader = self.op.reader_with(key);
+        if let Some(v) = version {
+            match self.op.stat_with(key).if_version_match(v).await {
+                Ok(_) => {}
+                Err(e) if e.kind() == ErrorKind::ConditionNotMatch => return Err(not_live(v)),
+                Err(e) => return Err(self.error("download", key, &e)),
+            }
+            reader = reader.if_version_match(v);
+        }
+        let reader = reader.await.map_err(|e| match version {
+            Some(v) if e.kind() == ErrorKind::ConditionNotMatch => not_live(v),
+            _ => self.error("download", key, &e),
+        })?;
         let stream = reader
             .into_bytes_stream(..)
             .await

@@ -96,11 +96,7 @@ pub(crate) fn status_kind(status: StatusCode) -> RequestKind {
     }
 }
 
-/// The longest `Retry-After` honoured (a store asking for more gets a failure sooner).
-const MAX_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
-
-/// A 429 or 503 whose response says how long to wait (`Retry-After` in seconds; the
-/// HTTP-date form is not used by object stores and is ignored) becomes
+/// A 429 or 503 whose response says how long to wait becomes
 /// [`RequestKind::Throttled`], which the transfer's retries wait for.
 trait Throttled {
     fn throttled(self, resp: &reqwest::Response) -> Self;
@@ -108,16 +104,12 @@ trait Throttled {
 
 impl Throttled for RemoteError {
     fn throttled(mut self, resp: &reqwest::Response) -> Self {
-        let status = resp.status().as_u16();
-        let wait = resp
+        let header = resp
             .headers()
             .get(reqwest::header::RETRY_AFTER)
-            .and_then(|v| v.to_str().ok())
-            .and_then(|v| v.trim().parse::<u64>().ok())
-            .map(|s| std::time::Duration::from_secs(s).min(MAX_RETRY_AFTER));
-        if let (RemoteError::Request { kind, .. }, Some(wait), 429 | 503) =
-            (&mut self, wait, status)
-        {
+            .and_then(|v| v.to_str().ok());
+        let wait = super::retry_after(resp.status().as_u16(), header);
+        if let (RemoteError::Request { kind, .. }, Some(wait)) = (&mut self, wait) {
             *kind = RequestKind::Throttled(wait);
         }
         self

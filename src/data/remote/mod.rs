@@ -60,6 +60,22 @@ pub enum RequestKind {
     Permanent,
 }
 
+#[cfg(any(feature = "http", feature = "dal"))]
+/// The longest `Retry-After` honoured (a store asking for more gets a failure sooner).
+const MAX_RETRY_AFTER: std::time::Duration = std::time::Duration::from_secs(60);
+
+#[cfg(any(feature = "http", feature = "dal"))]
+/// How long a 429 or 503 answer asks to wait, from its `Retry-After` header in seconds
+/// (capped at [`MAX_RETRY_AFTER`]; the HTTP-date form is not used by object stores and
+/// is ignored). `None` for other statuses and for no or a malformed header.
+pub(crate) fn retry_after(status: u16, header: Option<&str>) -> Option<std::time::Duration> {
+    if !matches!(status, 429 | 503) {
+        return None;
+    }
+    let secs = header?.trim().parse::<u64>().ok()?;
+    Some(std::time::Duration::from_secs(secs).min(MAX_RETRY_AFTER))
+}
+
 /// Errors of remote operations.
 #[derive(Debug, thiserror::Error)]
 pub enum RemoteError {

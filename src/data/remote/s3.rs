@@ -644,11 +644,21 @@ impl S3Remote {
     /// What S3 says of the object `key` (`import-url`): its size, ETag (without quotes)
     /// and version; `None` when there is no such object.
     pub async fn stat(&self, key: &str) -> Result<Option<ObjectInfo>> {
+        self.stat_version(key, None).await
+    }
+
+    /// [`S3Remote::stat`] of one version of `key` (the latest with `None`).
+    pub async fn stat_version(
+        &self,
+        key: &str,
+        version_id: Option<&str>,
+    ) -> Result<Option<ObjectInfo>> {
         let client = self.client().await?;
         let request = client
             .head_object()
             .bucket(&self.bucket)
-            .key(self.full_key(key));
+            .key(self.full_key(key))
+            .set_version_id(version_id.map(str::to_string));
         match with_sse_customer!(request, self.settings).send().await {
             Ok(head) => Ok(Some(ObjectInfo {
                 key: key.to_string(),

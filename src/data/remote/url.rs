@@ -6,12 +6,16 @@
 //! What dvc records of the source, and what this module reports for it:
 //! - S3: a file's `etag` (its ETag without quotes) and `size`, and with `version_aware`
 //!   its `version_id`; a directory's `md5` is the oid of a `.dir`-like list of its files'
-//!   ETags (`[{"etag": …, "relpath": …}]`), which dvc keeps in the cache too.
+//!   ETags (`[{"etag": …, "relpath": …}]`), which dvc keeps in the cache too. A URL
+//!   that names a version (`?versionId=`) is one object read at that version, recorded
+//!   with its `version_id` (dvc 3.67.1 reads the latest there instead and records a
+//!   mismatch it cannot read back; see [`UrlSource::pinned_version`]).
 //! - HTTP(S): `checksum`, the server's `ETag` (else `Content-MD5`) verbatim, else
 //!   fsspec's token of what the `HEAD` response said (see [`super::http::UrlInfo`]).
 //!   HTTP has no directories.
 //! - GCS: as S3, with the ETag decoded from base64 to hex and the generation always
-//!   recorded as `version_id`, as dvc-gs does.
+//!   recorded as `version_id`, as dvc-gs does. With `version_aware`, objects are read
+//!   at their recorded generation, which OpenDAL can do only while it is the live one.
 //! - Azure: as S3, with the ETag as the service gives it, quotes included
 //!   (`'"0x8DC…"'`), and no version, as dvc-azure records it.
 //! - SSH: no store checksum; dvc-ssh records the content's `md5` (a directory's `.dir`
@@ -24,7 +28,7 @@ use super::s3::{ObjectInfo, S3Remote, S3Settings};
 use super::{Downloaded, OpenOptions, RemoteError, Result};
 use crate::data::config::{RemoteConfig, RemoteLocation};
 use crate::data::odb::Odb;
-use crate::data::tree::{Tree, TreeEntry};
+use crate::data::tree::{Md5Digest, Tree, TreeEntry};
 use std::path::Path;
 
 /// What dvc records of one source file.
@@ -61,20 +65,66 @@ pub enum Found {
 impl Found {
     /// The dep's md5 of a directory: the oid of its ETag list, and that list's bytes.
     pub fn dir_etag_tree(entries: &[DirEntry]) -> (String, Vec<u8>) {
-        let tree = Tree::new(
-            entries
-                .iter()
-                .map(|e| TreeEntry {
-                    relpath: e.relpath.clone(),
-                    md5: e.meta.etag.clone().unwrap_or_default(),
-                })
-                .collect(),
-        );
-        // The same JSON as a `.dir` with `etag` for `md5` (keys sorted either way).
-        let text = String::from_utf8_lossy(&tree.to_bytes()).replace("{\"md5\": ", "{\"etag\": ");
+        // The same JSON as a `.dir` with `etag` for `md5` (keys sorted either way); an
+        // ETag is any string, so this is written here rather than through `TreeEntry`.
+        let mut sorted: Vec<&DirEntry> = entries.iter().collect();
+        sorted.sort_by(|a, b| a.relpath.as_bytes().cmp(b.relpath.as_bytes()));
+        let mut text = String::from("[");
+        for (i, e) in sorted.iter().enumerate() {
+            if i > 0 {
+                text.push_str(", ");
+            }
+            text.push_str("{\"etag\": ");
+            crate::data::tree::push_json_string(&mut text, e.meta.etag.as_deref().unwrap_or(""));
+            text.push_str(", \"relpath\": ");
+            crate::data::tree::push_json_string(&mut text, &e.relpath);
+            text.push('}');
+        }
+        text.push(']');
         let oid = format!("{}.dir", crate::data::hash::md5_bytes(text.as_bytes()));
         (oid, text.into_bytes())
     }
+}
+
+/// Where dvc's `fetch`/`pull` keeps the data of a version-aware import-url, relative to
+/// the cache dir: `fs/<protocol>/<token>` (a file, or a directory of the files by
+/// relpath), dvc's "fs cache" of data it has no md5 for yet. dvc's checkout of such a
+/// stage reads only this place, so a pull must fill it for dvc to check the data out.
+/// The token is fsspec's `tokenize(dep.fs_path, meta_token)`: the md5 of the Python
+/// repr of the tuple, where `fs_path` is the URL without its scheme (and without S3's
+/// `?versionId=`, which dvc-s3 splits off), and `meta_token` is a directory's dep md5
+/// (the oid of its ETag list) or, for a file, `tokenize(dep.meta.to_dict())`
+/// (dvc/repo/index.py, `_load_storage_from_import`; dvc_data's `Meta.to_dict` order).
+pub fn fs_cache_key(url: &str, found: &Found) -> Option<String> {
+    use crate::data::config::py_repr;
+    use crate::data::hash::md5_bytes;
+    let (scheme, rest) = url.split_once("://")?;
+    let fs_path = if scheme == "s3" {
+        split_version(rest).0
+    } else {
+        rest.to_string()
+    };
+    let meta_token = match found {
+        Found::Dir(entries) => Found::dir_etag_tree(entries).0,
+        Found::File(m) => {
+            let mut items = Vec::new();
+            if let Some(size) = m.size {
+                items.push(format!("'size': {size}"));
+            }
+            for (k, v) in [
+                ("version_id", &m.version_id),
+                ("etag", &m.etag),
+                ("checksum", &m.checksum),
+            ] {
+                if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
+                    items.push(format!("'{k}': {}", py_repr(v)));
+                }
+            }
+            md5_bytes(format!("({{{}}},)", items.join(", ")).as_bytes())
+        }
+    };
+    let token = md5_bytes(format!("({}, {})", py_repr(&fs_path), py_repr(&meta_token)).as_bytes());
+    Some(format!("fs/{scheme}/{token}"))
 }
 
 /// What a fetch of a URL brought into an odb.
@@ -121,6 +171,19 @@ pub struct UrlSource {
     store: Store,
     key: String,
     version_aware: bool,
+    /// The version an S3 URL names with `?versionId=` (read instead of the latest).
+    pinned: Option<String>,
+}
+
+/// An S3 key without the `?versionId=` query that pins one version, and that version
+/// (dvc-s3's `split_version`; a `?` not followed by `versionId=` is part of the key).
+fn split_version(key: &str) -> (String, Option<String>) {
+    match key.rsplit_once("?versionId=") {
+        Some((key, version)) if !version.is_empty() && !version.contains(['&', '?', '/']) => {
+            (key.to_string(), Some(version.to_string()))
+        }
+        _ => (key.to_string(), None),
+    }
 }
 
 impl UrlSource {
@@ -131,11 +194,13 @@ impl UrlSource {
         match &config.location {
             RemoteLocation::S3 { bucket, prefix } => {
                 let settings = S3Settings::from_config(config, options)?;
+                let (key, pinned) = split_version(prefix);
                 Ok(UrlSource {
                     name: config.name.clone(),
                     store: Store::S3(Box::new(S3Remote::new(&config.name, bucket, "", settings)?)),
-                    key: prefix.clone(),
+                    key,
                     version_aware,
+                    pinned,
                 })
             }
             #[cfg(feature = "http")]
@@ -145,6 +210,7 @@ impl UrlSource {
                     store: Store::Http(Box::new(HttpRemote::new(config, options)?)),
                     key: String::new(),
                     version_aware,
+                    pinned: None,
                 })
             }
             #[cfg(any(feature = "gs", feature = "azure"))]
@@ -172,6 +238,7 @@ impl UrlSource {
                     store: Store::Dal(Box::new(remote), kind),
                     key: key.trim_matches('/').to_string(),
                     version_aware,
+                    pinned: None,
                 })
             }
             #[cfg(feature = "ssh")]
@@ -180,6 +247,7 @@ impl UrlSource {
                 store: Store::Ssh(Box::new(super::ssh::SshRemote::new(config, options)?)),
                 key: String::new(),
                 version_aware,
+                pinned: None,
             }),
             RemoteLocation::Other { scheme } => Err(RemoteError::Unsupported {
                 remote: config.name.clone(),
@@ -190,6 +258,13 @@ impl UrlSource {
                 message: "a local path is not a URL".into(),
             }),
         }
+    }
+
+    /// The version the URL itself names (`s3://b/k?versionId=V`): dvc then records
+    /// the `version_id` and `push: false` as for `--version-aware`, without
+    /// `version_aware` in the `fs_config`.
+    pub fn pinned_version(&self) -> Option<&str> {
+        self.pinned.as_deref()
     }
 
     /// Whether dvc records the source by its content (`md5`, `size`, `nfiles`, as for a
@@ -232,6 +307,17 @@ impl UrlSource {
     async fn stat_async(&self) -> Result<Option<Found>> {
         match &self.store {
             Store::S3(s) => {
+                if let Some(version) = &self.pinned {
+                    // One version of one object: never a directory.
+                    return match s.stat_version(&self.key, Some(version)).await? {
+                        Some(info) => Ok(Some(Found::File(s3_meta(&info, true)))),
+                        None if s.stat(&self.key).await?.is_none() => Ok(None),
+                        None => Err(RemoteError::Config {
+                            remote: self.name.clone(),
+                            message: format!("'{}' has no version '{version}'", self.key),
+                        }),
+                    };
+                }
                 if !self.key.is_empty()
                     && let Some(info) = s.stat(&self.key).await?
                 {
@@ -350,11 +436,14 @@ impl UrlSource {
             Some(r) => format!("{}/{r}", self.key.trim_end_matches('/')),
             None => self.key.clone(),
         };
-        let version = meta.version_id.as_deref().filter(|_| self.version_aware);
+        let version = meta
+            .version_id
+            .as_deref()
+            .filter(|_| self.version_aware || self.pinned.is_some());
         match &self.store {
             Store::S3(s) => s.download_version(&key, version, dest).await,
             #[cfg(any(feature = "gs", feature = "azure"))]
-            Store::Dal(g, _) => g.download(&key, dest).await,
+            Store::Dal(g, _) => g.download_version(&key, version, dest).await,
             #[cfg(feature = "http")]
             Store::Http(h) => h.download(&key, dest).await,
             #[cfg(feature = "ssh")]
@@ -423,7 +512,7 @@ impl UrlSource {
                         .iter()
                         .map(|(relpath, md5)| TreeEntry {
                             relpath: relpath.clone(),
-                            md5: md5.clone(),
+                            md5: Md5Digest::from_computed(md5),
                         })
                         .collect(),
                 );
@@ -573,7 +662,7 @@ async fn upload_all(
             .iter()
             .map(|(relpath, md5)| TreeEntry {
                 relpath: relpath.clone(),
-                md5: md5.clone(),
+                md5: Md5Digest::from_computed(md5),
             })
             .collect(),
     );
@@ -644,4 +733,65 @@ pub fn upload_local(
         })
         .collect();
     super::block_on(upload_all(None, files, is_dir, remote, tmp, jobs))?
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn file(size: u64, version: &str, etag: &str) -> Found {
+        Found::File(FileMeta {
+            size: Some(size),
+            etag: Some(etag.into()),
+            checksum: None,
+            version_id: Some(version.into()),
+        })
+    }
+
+    /// The names dvc 3.67.1 gave these imports' data in `.dvc/cache/fs/` on a pull
+    /// (moto and fake-gcs-server).
+    #[test]
+    fn fs_cache_keys_are_dvcs() {
+        let v = "4d2276b5-6e8c-4954-9caa-3f61fea8b77d";
+        assert_eq!(
+            fs_cache_key(
+                &format!("s3://vbucket/f.txt?versionId={v}"),
+                &file(3, v, "e30260020baeb0398ff07b37dd33ed16")
+            )
+            .unwrap(),
+            "fs/s3/59a0832447835cd8884625046b828ae0"
+        );
+        assert_eq!(
+            fs_cache_key(
+                "gs://gvb/f.txt",
+                &file(2, "1796164005627159", "1b267619c4812cc46ee281747884ca50")
+            )
+            .unwrap(),
+            "fs/gs/7ef9f2247ecc333bddb93c9b60aee47e"
+        );
+        let entry = |relpath: &str, etag: &str| DirEntry {
+            relpath: relpath.into(),
+            meta: FileMeta {
+                etag: Some(etag.into()),
+                ..FileMeta::default()
+            },
+        };
+        let dir = Found::Dir(vec![
+            entry("sub/y", "09e2afcf9def6e0ff254283f93c4ed58"),
+            entry("x", "334ae6683a317bfe3c48ed17da454afd"),
+        ]);
+        assert_eq!(
+            fs_cache_key("gs://gvb/dir", &dir).unwrap(),
+            "fs/gs/fa6ffda1cdd6939e95aff3364da63e39"
+        );
+    }
+
+    #[test]
+    fn a_version_id_query_is_split_off_the_key() {
+        assert_eq!(
+            split_version("d/f.txt?versionId=abc"),
+            ("d/f.txt".to_string(), Some("abc".to_string()))
+        );
+        assert_eq!(split_version("d/f?x"), ("d/f?x".to_string(), None));
+    }
 }

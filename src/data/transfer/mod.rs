@@ -259,7 +259,7 @@ pub fn read_tree(odb: &Odb, dir: &Object) -> Option<Tree> {
 fn tree_objects(tree: &Tree, legacy: bool) -> Vec<Object> {
     tree.entries
         .iter()
-        .map(|e| Object::new(e.md5.clone(), legacy))
+        .map(|e| Object::new(e.md5.to_hex(), legacy))
         .collect()
 }
 
@@ -439,12 +439,7 @@ fn files_behind_remote_dirs(
         } else {
             &mut repo_md5s
         };
-        for e in &tree.entries {
-            let mut raw = [0u8; 16];
-            if hex::decode_to_slice(&e.md5, &mut raw).is_ok() {
-                into.push(raw);
-            }
-        }
+        into.extend(tree.entries.iter().map(|e| e.md5.0));
     }
     for v in [&mut repo_md5s, &mut legacy_md5s] {
         v.sort_unstable();
@@ -1037,7 +1032,7 @@ pub fn object_names<'a>(
         {
             for e in &tree.entries {
                 names
-                    .entry(Object::new(e.md5.clone(), obj.legacy))
+                    .entry(Object::new(e.md5.to_hex(), obj.legacy))
                     .or_insert_with(|| format!("{rel}/{}", e.relpath));
             }
         }
@@ -1068,7 +1063,7 @@ mod tests {
             odb.put_bytes(&md5, false, bytes).unwrap();
             entries.push(crate::data::tree::TreeEntry {
                 relpath: rel.to_string(),
-                md5: md5.clone(),
+                md5: md5.parse().expect("hex"),
             });
             objs.push(Object::new(md5, false));
         }
