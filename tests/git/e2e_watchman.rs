@@ -230,7 +230,7 @@ fn gitdvc_watchman_false_is_honoured() {
     }
     let watched = std::fs::read_to_string(w.dir.join("log")).unwrap_or_default();
     assert!(
-        !watched.contains(&*d.path("").to_string_lossy().trim_end_matches('/')),
+        !watched.contains(d.path("").to_string_lossy().trim_end_matches('/')),
         "watchman was asked to watch the repository:\n{watched}"
     );
 }
