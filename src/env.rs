@@ -42,6 +42,8 @@ pub struct ProcessEnv {
     pub path: Option<OsString>,
     /// `$GIT_INDEX_FILE` (set by git for hooks of partial commits).
     pub git_index_file: Option<PathBuf>,
+    /// `$GIT_DIR` (set by git for hooks in linked worktrees, or by `git --git-dir`).
+    pub git_dir: Option<PathBuf>,
     /// `GIT_DVC_SKIP_SMUDGE` is `1` or `true`.
     pub skip_smudge: bool,
     /// `GIT_DVC_SKIP_PUSH` is `1` or `true`.
@@ -104,6 +106,7 @@ impl ProcessEnv {
             dvc_global_config_dir: dir("DVC_GLOBAL_CONFIG_DIR"),
             path: get("PATH"),
             git_index_file: get("GIT_INDEX_FILE").map(PathBuf::from),
+            git_dir: dir("GIT_DIR"),
             skip_smudge: truthy(get(SKIP_SMUDGE_ENV)),
             skip_push: truthy(get(SKIP_PUSH_ENV)),
             rehash: get(REHASH_ENV).is_some(),

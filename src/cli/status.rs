@@ -64,6 +64,18 @@ fn import_update(ctx: &Context, repo: &crate::data::repo::Repo, file: &str) -> O
     }
 }
 
+/// Ask watchman what changed since the last status, unless `gitdvc.watchman=false`
+/// (read through gix: no git process).
+fn attach_watchman(ctx: &Context, repo: &mut crate::data::repo::Repo) {
+    let setting = crate::git::index::GixRepo::open(
+        &repo.root,
+        ctx.env.git_dir.as_deref().filter(|p| p.is_absolute()),
+    )
+    .ok()
+    .and_then(|g| g.config_bool("gitdvc.watchman"));
+    crate::worktree::watchman::attach(repo, &ctx.env, setting);
+}
+
 /// Run `status`.
 pub fn run(ctx: &Context, args: StatusArgs) -> CommandResult {
     let target_options = TargetOptions {
@@ -85,7 +97,8 @@ pub fn run(ctx: &Context, args: StatusArgs) -> CommandResult {
             target_options,
         );
     }
-    let repo = ctx.open_repo()?;
+    let mut repo = ctx.open_repo()?;
+    attach_watchman(ctx, &mut repo);
     // dvc's `status`: these only mean something against a remote.
     let meaningless: Vec<&str> = [
         ("--all-branches", args.all_branches),

@@ -39,6 +39,7 @@ pub mod transfer;
 pub mod tree;
 pub mod unprotect;
 pub mod walk;
+pub mod watch;
 pub mod yaml;
 
 /// The most threads git-dvc starts for CPU or blocking file work, whatever `-j` says:

@@ -264,6 +264,9 @@ pub struct Repo {
     pub state_error: Option<String>,
     /// What opening a remote needs from outside its config section.
     pub remote_options: remote::OpenOptions,
+    /// A file watcher's answer for this run, when one was asked (set by the caller):
+    /// outs it shows unchanged are not walked (`data::watch`).
+    pub watch: Option<crate::data::watch::Watch>,
 }
 
 impl Repo {
@@ -326,6 +329,7 @@ impl Repo {
             state,
             state_error,
             remote_options: options.remote_options(),
+            watch: None,
         })
     }
 

@@ -401,6 +401,31 @@ impl State {
         wtxn.commit()?;
         Ok(())
     }
+
+    /// Remove a small named value.
+    pub fn delete_raw(&self, name: &str) -> Result<(), Error> {
+        let mut wtxn = self.env.write_txn()?;
+        self.db.delete(&mut wtxn, &key_raw(name))?;
+        wtxn.commit()?;
+        Ok(())
+    }
+
+    /// Every small named value whose name starts with `prefix`: (name, value).
+    pub fn raw_with_prefix(&self, prefix: &str) -> Vec<(String, Vec<u8>)> {
+        let Ok(rtxn) = self.env.read_txn() else {
+            return Vec::new();
+        };
+        let k = key_raw(prefix);
+        let Ok(iter) = self.db.prefix_iter(&rtxn, &k) else {
+            return Vec::new();
+        };
+        iter.filter_map(Result::ok)
+            .map(|(key, v)| {
+                let name = String::from_utf8_lossy(&key[2..]).into_owned();
+                (name, v.to_vec())
+            })
+            .collect()
+    }
 }
 
 fn key_raw(name: &str) -> Vec<u8> {

@@ -126,6 +126,83 @@ pub fn record(repo: &Repo, o: &ResolvedOut, cur: &Current) {
     }
 }
 
+/// The workspace's oid of `o` and a file's exec bit (`None` when it is missing), by the
+/// cheapest way that is exact: a watcher's answer, else the oid of a 3.x directory
+/// taken without its manifest, else a hash through the state DB. What it learns goes
+/// to the state DB and the watcher records.
+pub fn workspace_oid(repo: &Repo, o: &ResolvedOut) -> Result<Option<(String, bool)>, Error> {
+    if let Some(w) = watched(repo, o) {
+        return Ok(Some((w.oid, w.isexec)));
+    }
+    if !o.out.is_legacy() && fs_err::metadata(&o.abs).is_ok_and(|m| m.is_dir()) {
+        let d = walk::dir_oid(&repo.root, &o.abs, &o.rel, false, repo.state.as_ref())?;
+        walk::record_dir_state(repo.state.as_ref(), false, &o.rel, &d.new_state);
+        remember(repo, o, &d.oid, false, d.has_symlinks);
+        return Ok(Some((d.oid, false)));
+    }
+    let Some(cur) = current(repo, o, false)? else {
+        forget(repo, o);
+        return Ok(None);
+    };
+    record(repo, o, &cur);
+    remember_current(repo, o, &cur);
+    Ok(Some((cur.md5, cur.isexec)))
+}
+
+/// The workspace's oid of `o` as the last walk found it, when the run's watcher answer
+/// shows nothing at or below it changed since (`data::watch`). 3.x outs only.
+pub fn watched(repo: &Repo, o: &ResolvedOut) -> Option<crate::data::watch::Record> {
+    let (watch, state) = (repo.watch.as_ref()?, repo.state.as_ref()?);
+    if o.out.is_legacy() {
+        return None;
+    }
+    watch.unchanged(state, false, &o.rel)
+}
+
+/// Keep what a walk of this run found at `o` for the next run's watcher answer: only
+/// for an out the watcher sees whole (no symlink inside it or on its path).
+pub fn remember(repo: &Repo, o: &ResolvedOut, oid: &str, isexec: bool, has_symlinks: bool) {
+    let (Some(watch), Some(state)) = (repo.watch.as_ref(), repo.state.as_ref()) else {
+        return;
+    };
+    if o.out.is_legacy() {
+        return;
+    }
+    if has_symlinks || !path_is_real(&repo.root, o) {
+        watch.forget(state, false, &o.rel);
+        return;
+    }
+    watch.store(state, false, &o.rel, oid, isexec);
+}
+
+/// [`remember`] from what [`current`] found.
+pub fn remember_current(repo: &Repo, o: &ResolvedOut, cur: &Current) {
+    if repo.watch.is_none() {
+        return;
+    }
+    let has_symlinks = match &cur.dir {
+        Some(dh) => !dh.symlinks.is_empty(),
+        None => fs_err::symlink_metadata(&o.abs).map_or(true, |m| m.file_type().is_symlink()),
+    };
+    remember(repo, o, &cur.md5, cur.isexec, has_symlinks);
+}
+
+/// Drop what was kept of `o` (it is missing).
+pub fn forget(repo: &Repo, o: &ResolvedOut) {
+    if let (Some(watch), Some(state)) = (repo.watch.as_ref(), repo.state.as_ref()) {
+        watch.forget(state, o.out.is_legacy(), &o.rel);
+    }
+}
+
+/// The out's path resolves to itself: no component of it is a symlink, so every change
+/// to what it holds happens under the path the watcher reports.
+fn path_is_real(root: &std::path::Path, o: &ResolvedOut) -> bool {
+    match (fs_err::canonicalize(root), fs_err::canonicalize(&o.abs)) {
+        (Ok(root), Ok(abs)) => abs == root.join(&o.rel),
+        _ => false,
+    }
+}
+
 /// Whether the recorded version of `o` is entirely in the cache.
 pub fn in_cache(repo: &Repo, o: &ResolvedOut) -> bool {
     let Some(md5) = o.out.md5.as_deref() else {
@@ -188,10 +265,19 @@ pub fn workspace_status(repo: &Repo, o: &ResolvedOut) -> Result<OutState, Error>
             OutState::Deleted
         });
     };
+    // What a watcher shows unchanged since the last walk keeps that walk's oid.
+    if let Some(w) = watched(repo, o) {
+        return Ok(if w.oid != recorded {
+            OutState::Modified
+        } else {
+            OutState::Unchanged
+        });
+    }
     // A 3.x directory out needs only its manifest's oid: taken without the manifest.
     if !o.out.is_legacy() && fs_err::metadata(&o.abs).is_ok_and(|m| m.is_dir()) {
         let d = walk::dir_oid(&repo.root, &o.abs, &o.rel, false, repo.state.as_ref())?;
         walk::record_dir_state(repo.state.as_ref(), false, &o.rel, &d.new_state);
+        remember(repo, o, &d.oid, false, d.has_symlinks);
         return Ok(if d.oid != recorded {
             OutState::Modified
         } else {
@@ -199,9 +285,11 @@ pub fn workspace_status(repo: &Repo, o: &ResolvedOut) -> Result<OutState, Error>
         });
     }
     let Some(cur) = current(repo, o, false)? else {
+        forget(repo, o);
         return Ok(OutState::Deleted);
     };
     record(repo, o, &cur);
+    remember_current(repo, o, &cur);
     // dvc's `changed_checksum` builds a 2.x directory out into the legacy cache, which
     // keeps the `.dir` of what it hashed (best effort: status reads, it is no failure).
     if let (Some(dh), true) = (&cur.dir, o.out.is_legacy() && o.out.cache) {

@@ -319,6 +319,8 @@ pub struct DirOid {
     pub size: u64,
     /// State entries to record: (relpath within out, entry).
     pub new_state: Vec<(String, Entry)>,
+    /// Some file was reached through a symlink (its target may lie anywhere).
+    pub has_symlinks: bool,
 }
 
 /// [`hash_dir`] without a cache and without the manifest: 96 bytes a file fewer at the
@@ -342,6 +344,7 @@ pub fn dir_oid(
         nfiles: h.files.len() as u64,
         size: h.size,
         new_state: h.new_state,
+        has_symlinks: h.files.iter().any(|f| f.symlink),
     })
 }
 

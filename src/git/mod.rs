@@ -12,6 +12,7 @@
 //! set by git for a hook are honoured.
 
 pub mod history;
+pub mod index;
 pub mod settings;
 pub mod source;
 
@@ -933,6 +934,21 @@ impl Git {
             }
         }
         Ok(objects)
+    }
+
+    /// Whether the index (`GIT_INDEX_FILE`) differs from `HEAD` at all (on an unborn
+    /// branch: whether it holds anything): `git diff-index --cached --quiet HEAD`.
+    pub fn anything_staged(&self) -> Result<bool> {
+        if self.resolve("HEAD")?.is_none() {
+            return Ok(!self.ls_files(&["--cached"], &[])?.is_empty());
+        }
+        let args = ["diff-index", "--cached", "--quiet", "HEAD", "--"];
+        let output = self.output(&args, None)?;
+        match output.status.code() {
+            Some(0) => Ok(false),
+            Some(1) => Ok(true),
+            _ => Err(Self::failed(&args, &output)),
+        }
     }
 
     /// The current value of a ref or revision, if it resolves (`ORIG_HEAD`, `HEAD`).

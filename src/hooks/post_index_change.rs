@@ -197,12 +197,78 @@ pub fn run(input: &PostIndexChangeInput, env: &ProcessEnv) -> Result<i32, Error>
     if !Path::new(".dvc").is_dir() {
         return Ok(0);
     }
+    let read = match read_in_process(env) {
+        Ok(read) => read,
+        Err(why) => {
+            tracing::debug!("git-dvc: post-index-change: {why}; asking git");
+            read_with_git(env)?
+        }
+    };
+    // A write of another index file: not this worktree's index.
+    let Some((git_dir, listing)) = read else {
+        return Ok(0);
+    };
+    let current = parse_ls_files(&listing);
+    // git's flags are not reliable here: `sparse-checkout set` reports "0 0".
+    if dvc_dir_skipped(&listing) {
+        protect_dvc_dir();
+    }
+    let snapshot = Snapshot::at(&git_dir);
+    let mut code = 0;
+    if let Some(before) = snapshot.load() {
+        let gone = vanished(&before, &current, input.worktree_updated);
+        if !gone.is_empty() {
+            code = remove_vanished(gone, &current, env);
+        }
+    }
+    if let Err(e) = snapshot.store(&current) {
+        tracing::debug!("git-dvc: cannot record the index's pointers: {e}");
+    }
+    Ok(code)
+}
+
+/// The git dir and the `ls-files -s -t -z` listing of the index this write left, read
+/// through gix (no git process); `None` when the write was of another index file (stash's
+/// and partial commits' temporary indexes). `Err` (why) when git is to be asked instead.
+fn read_in_process(env: &ProcessEnv) -> Result<Option<(PathBuf, Vec<u8>)>, String> {
+    let top = env.cwd().map_err(|e| e.to_string())?;
+    let gix =
+        crate::git::index::GixRepo::open(top, env.git_dir.as_deref()).map_err(|e| e.to_string())?;
+    let git_dir = top.join(gix.git_dir());
+    if let Some(index) = &env.git_index_file
+        && !same_file(&top.join(index), &git_dir.join("index"))
+    {
+        return Ok(None);
+    }
+    let lock = git_dir.join("index.lock");
+    let index = match lock.is_file().then(|| gix.index(top, Some(lock.as_path()))) {
+        Some(Ok(index)) => index,
+        Some(Err(e)) => {
+            tracing::debug!(
+                "git-dvc: index.lock is not readable as an index ({e}); reading the index"
+            );
+            gix.index(top, None).map_err(|e| e.to_string())?
+        }
+        None => gix.index(top, None).map_err(|e| e.to_string())?,
+    };
+    let mut listing = Vec::new();
+    for (path, tag, mode, id, stage) in
+        index.listing(|p| pointer::is_pointer_path(p) || p == DVC_CONFIG)
+    {
+        listing.extend_from_slice(format!("{tag} {mode:06o} {id} {stage}\t{path}").as_bytes());
+        listing.push(0);
+    }
+    Ok(Some((git_dir, listing)))
+}
+
+/// [`read_in_process`] through git's CLI (`rev-parse`, `ls-files`).
+fn read_with_git(env: &ProcessEnv) -> Result<Option<(PathBuf, Vec<u8>)>, Error> {
     let git = Git::current();
     let git_dir = git.git_dir()?;
     if let Some(index) = &env.git_index_file
         && !same_file(index, &git_dir.join("index"))
     {
-        return Ok(0);
+        return Ok(None);
     }
     let mut pathspecs = pointer::POINTER_PATHSPECS.to_vec();
     pathspecs.push(DVC_CONFIG);
@@ -226,23 +292,7 @@ pub fn run(input: &PostIndexChangeInput, env: &ProcessEnv) -> Result<i32, Error>
         }
         None => git.ls_files_raw(&["-s", "-t"], &pathspecs, None)?,
     };
-    let current = parse_ls_files(&listing);
-    // git's flags are not reliable here: `sparse-checkout set` reports "0 0".
-    if dvc_dir_skipped(&listing) {
-        protect_dvc_dir();
-    }
-    let snapshot = Snapshot::at(&git_dir);
-    let mut code = 0;
-    if let Some(before) = snapshot.load() {
-        let gone = vanished(&before, &current, input.worktree_updated);
-        if !gone.is_empty() {
-            code = remove_vanished(gone, &current, env);
-        }
-    }
-    if let Err(e) = snapshot.store(&current) {
-        tracing::debug!("git-dvc: cannot record the index's pointers: {e}");
-    }
-    Ok(code)
+    Ok(Some((git_dir, listing)))
 }
 
 fn remove_vanished(

@@ -92,7 +92,7 @@ pub fn run(input: &PreCommitInput, env: &ProcessEnv) -> Result<i32, Error> {
     if !Path::new(".dvc").is_dir() {
         return Ok(0);
     }
-    let hr = match Worktree::open_current(env) {
+    let mut hr = match Worktree::open_current(env) {
         Ok(Some(hr)) => hr,
         Ok(None) => return Ok(0),
         Err(e) => {
@@ -100,48 +100,23 @@ pub fn run(input: &PreCommitInput, env: &ProcessEnv) -> Result<i32, Error> {
             return Ok(0);
         }
     };
-    let git = &hr.git;
-    // Against HEAD; on an unborn branch (first commit) everything in the index is new.
-    let staged: Vec<ChangedPath> = match git.diff_names("HEAD", DiffSide::Index, &[]) {
-        Ok(staged) => staged,
-        Err(e) if git.resolve("HEAD")?.is_none() => {
-            tracing::debug!("pre-commit: no HEAD yet ({e})");
-            git.ls_files(&["--cached"], &[])?
-                .into_iter()
-                .map(|path| ChangedPath { status: 'A', path })
-                .collect()
-        }
-        Err(e) => return Err(e.into()),
-    };
-    let staged_pointers: HashSet<&str> = staged
-        .iter()
-        .filter(|c| c.status != 'D' && pointer::is_pointer_path(&c.path))
-        .map(|c| c.path.as_str())
-        .collect();
-    let index_pointers: Vec<String> = git
-        .ls_files(&["--cached"], &pointer::POINTER_PATHSPECS)?
-        .into_iter()
-        .filter(|p| pointer::is_pointer_path(p))
-        .collect();
-    if index_pointers.is_empty() {
-        return Ok(0);
+    let gix = crate::git::index::GixRepo::open(&hr.top, env.git_dir.as_deref());
+    if let Ok(gix) = &gix {
+        crate::worktree::watchman::attach(&mut hr.repo, env, gix.config_bool("gitdvc.watchman"));
     }
-    let names: Vec<String> = index_pointers.iter().map(|p| format!(":{p}")).collect();
-    let blobs = git.cat_file_batch(&names)?;
-    let mut pointers: Vec<IndexPointer> = Vec::new();
-    for (path, blob) in index_pointers.into_iter().zip(blobs) {
-        let Some(text) = blob.and_then(|b| String::from_utf8(b).ok()) else {
-            continue;
-        };
-        match hr.repo.stages_from_text(&path, &text) {
-            Ok(stages) => pointers.push(IndexPointer {
-                staged: staged_pointers.contains(path.as_str()),
-                path,
-                text,
-                stages,
-            }),
-            Err(e) => tracing::warn!("git-dvc: `{path}` is not a valid DVC pointer: {e}"),
+    let read = match &gix {
+        Ok(gix) => read_in_process(&hr, gix, env),
+        Err(e) => Err(e.to_string()),
+    };
+    let (pointers, staged) = match read {
+        Ok(read) => read,
+        Err(why) => {
+            tracing::debug!("git-dvc: pre-commit: {why}; asking git");
+            read_with_git(&hr)?
         }
+    };
+    if pointers.is_empty() {
+        return Ok(0);
     }
 
     // 1a. Out paths staged into git.
@@ -155,11 +130,18 @@ pub fn run(input: &PreCommitInput, env: &ProcessEnv) -> Result<i32, Error> {
         })
         .collect();
     let mut refusals = Vec::new();
-    for c in staged.iter().filter(|c| c.status != 'D') {
-        if let Some((out, pointer)) = owning_out(&outs, &c.path) {
+    let staged_in_outs: Vec<&str> = match &staged {
+        Staged::Listed(staged) => staged
+            .iter()
+            .filter(|c| c.status != 'D')
+            .map(|c| c.path.as_str())
+            .collect(),
+        Staged::UnderOuts(paths) => paths.iter().map(String::as_str).collect(),
+    };
+    for path in staged_in_outs {
+        if let Some((out, pointer)) = owning_out(&outs, path) {
             refusals.push(format!(
-                "`{}` is inside `{out}`, which DVC tracks through `{pointer}`; it must not be committed to git (run `git rm --cached -r -- '{}'`)",
-                c.path, c.path
+                "`{path}` is inside `{out}`, which DVC tracks through `{pointer}`; it must not be committed to git (run `git rm --cached -r -- '{path}'`)"
             ));
         }
     }
@@ -258,7 +240,11 @@ pub fn run(input: &PreCommitInput, env: &ProcessEnv) -> Result<i32, Error> {
         worktree::warn_outcomes(&worktree::materialize(&hr.repo, &texts));
     }
     // 2. Stale pointers.
-    let staged_something_else = !staged.is_empty();
+    let staged_something_else = match &staged {
+        Staged::Listed(staged) => !staged.is_empty(),
+        // Only asked when a pointer is to be staged: a rare path, worth one git process.
+        Staged::UnderOuts(_) => hr.git.anything_staged()?,
+    };
     autostage_stale(
         &hr,
         &pointers,
@@ -267,6 +253,108 @@ pub fn run(input: &PreCommitInput, env: &ProcessEnv) -> Result<i32, Error> {
         input.index_mode,
         staged_something_else,
     )
+}
+
+/// What the commit stages, as far as the checks need it.
+enum Staged {
+    /// Every staged path (from `git diff-index`).
+    Listed(Vec<ChangedPath>),
+    /// The staged paths at or below an out (read in-process).
+    UnderOuts(Vec<String>),
+}
+
+/// Parse the pointers of the index (skipping those that do not parse, with a warning).
+fn parse_pointers(hr: &Worktree, blobs: Vec<(String, Option<Vec<u8>>, bool)>) -> Vec<IndexPointer> {
+    let mut pointers = Vec::new();
+    for (path, blob, staged) in blobs {
+        let Some(text) = blob.and_then(|b| String::from_utf8(b).ok()) else {
+            continue;
+        };
+        match hr.repo.stages_from_text(&path, &text) {
+            Ok(stages) => pointers.push(IndexPointer {
+                staged,
+                path,
+                text,
+                stages,
+            }),
+            Err(e) => tracing::warn!("git-dvc: `{path}` is not a valid DVC pointer: {e}"),
+        }
+    }
+    pointers
+}
+
+/// The index's pointers and the staged paths inside their outs, read through gix: no
+/// git process. `Err` (why) when this index is one to ask git about.
+fn read_in_process(
+    hr: &Worktree,
+    gix: &crate::git::index::GixRepo,
+    env: &ProcessEnv,
+) -> Result<(Vec<IndexPointer>, Staged), String> {
+    let index = gix
+        .index(&hr.top, env.git_index_file.as_deref())
+        .map_err(|e| e.to_string())?;
+    let head = gix.head_tree().map_err(|e| e.to_string())?;
+    let entries = index
+        .entries(head.as_ref(), pointer::is_pointer_path)
+        .map_err(|e| e.to_string())?;
+    let mut blobs = Vec::with_capacity(entries.len());
+    for e in entries {
+        blobs.push((e.path, gix.blob(&e.id).ok(), e.staged));
+    }
+    let pointers = parse_pointers(hr, blobs);
+    let mut under_outs = Vec::new();
+    for p in &pointers {
+        for o in p.stages.iter().flat_map(|s| s.outs.iter()) {
+            under_outs.extend(
+                index
+                    .staged_under(head.as_ref(), &o.rel)
+                    .map_err(|e| e.to_string())?,
+            );
+        }
+    }
+    Ok((pointers, Staged::UnderOuts(under_outs)))
+}
+
+/// [`read_in_process`] through git's CLI: `diff-index`, `ls-files` and `cat-file`.
+fn read_with_git(hr: &Worktree) -> Result<(Vec<IndexPointer>, Staged), Error> {
+    let git = &hr.git;
+    // Against HEAD; on an unborn branch (first commit) everything in the index is new.
+    let staged: Vec<ChangedPath> = match git.diff_names("HEAD", DiffSide::Index, &[]) {
+        Ok(staged) => staged,
+        Err(e) if git.resolve("HEAD")?.is_none() => {
+            tracing::debug!("pre-commit: no HEAD yet ({e})");
+            git.ls_files(&["--cached"], &[])?
+                .into_iter()
+                .map(|path| ChangedPath { status: 'A', path })
+                .collect()
+        }
+        Err(e) => return Err(e.into()),
+    };
+    let staged_pointers: HashSet<&str> = staged
+        .iter()
+        .filter(|c| c.status != 'D' && pointer::is_pointer_path(&c.path))
+        .map(|c| c.path.as_str())
+        .collect();
+    let index_pointers: Vec<String> = git
+        .ls_files(&["--cached"], &pointer::POINTER_PATHSPECS)?
+        .into_iter()
+        .filter(|p| pointer::is_pointer_path(p))
+        .collect();
+    if index_pointers.is_empty() {
+        return Ok((Vec::new(), Staged::Listed(staged)));
+    }
+    let names: Vec<String> = index_pointers.iter().map(|p| format!(":{p}")).collect();
+    let blobs = git.cat_file_batch(&names)?;
+    let blobs = index_pointers
+        .into_iter()
+        .zip(blobs)
+        .map(|(path, blob)| {
+            let staged = staged_pointers.contains(path.as_str());
+            (path, blob, staged)
+        })
+        .collect();
+    let pointers = parse_pointers(hr, blobs);
+    Ok((pointers, Staged::Listed(staged)))
 }
 
 /// Bring the worktree pointer file of `p` up to date with the workspace data: hash and
@@ -366,14 +454,13 @@ fn check_out(
     }
     let in_cache = !p.staged || status::in_cache(repo, o);
     let mut workspace_saved = false;
-    let workspace = match status::current(repo, o, false) {
-        Ok(Some(cur)) => {
-            status::record(repo, o, &cur);
-            let same = cur.md5 == recorded && (o.out.is_dir() || cur.isexec == o.out.isexec);
+    let workspace = match status::workspace_oid(repo, o) {
+        Ok(Some((oid, isexec))) => {
+            let same = oid == recorded && (o.out.is_dir() || isexec == o.out.isexec);
             if same {
                 Workspace::Matches
             } else {
-                workspace_saved = repo.odb.exists_verified(&cur.md5, o.out.is_legacy());
+                workspace_saved = repo.odb.exists_verified(&oid, o.out.is_legacy());
                 Workspace::Differs
             }
         }

@@ -19,6 +19,7 @@ pub mod materialize;
 pub mod pending;
 pub mod reconcile;
 pub mod registry;
+pub mod watchman;
 
 pub use materialize::{PointerOutcome, fetch_and_retry, materialize, warn_outcomes};
 pub use pending::Pending;

@@ -553,7 +553,8 @@ impl TestEnv {
             "[user]\n\tname = Test User\n\temail = test@example.com\n\
              [init]\n\tdefaultBranch = main\n\
              [advice]\n\tdetachedHead = false\n\
-             [core]\n\tautocrlf = false\n",
+             [core]\n\tautocrlf = false\n\
+             [gitdvc]\n\twatchman = false\n",
         )
         .expect("write gitconfig");
         let bin_dir = git_dvc_exe().parent().expect("bin dir").to_path_buf();

@@ -25,6 +25,7 @@ mod e2e_merge;
 mod e2e_push;
 mod e2e_scale;
 mod e2e_support;
+mod e2e_watchman;
 mod env;
 mod errors;
 mod flags;
