@@ -61,6 +61,10 @@ class Runner:
             "GIT_AUTHOR_NAME": "bench", "GIT_AUTHOR_EMAIL": "bench@example.invalid",
             "GIT_COMMITTER_NAME": "bench", "GIT_COMMITTER_EMAIL": "bench@example.invalid",
         })
+        if args.watchman != "auto":
+            # Through the environment, so the hooks git starts see it too.
+            self.env.update({"GIT_CONFIG_COUNT": "1", "GIT_CONFIG_KEY_0": "gitdvc.watchman",
+                             "GIT_CONFIG_VALUE_0": "true" if args.watchman == "on" else "false"})
         dirs = [os.path.dirname(os.path.abspath(args.git_dvc))]
         if args.dvc:
             dirs.append(os.path.dirname(os.path.abspath(args.dvc)))
@@ -267,6 +271,8 @@ def main():
     ap.add_argument("--shape", choices=["wide", "deep", "sparse"], default=None,
                     help="one of the long deep/wide cases instead of the mkdata tree")
     ap.add_argument("--sparse-gib", type=int, default=20)
+    ap.add_argument("--watchman", choices=["auto", "on", "off"], default="auto",
+                    help="gitdvc.watchman for git-dvc's status and hooks (auto: used when on PATH)")
     a = ap.parse_args()
     a.only = [s for s in a.only.split(",") if s]
     for s in a.only:
