@@ -8,7 +8,7 @@ use serde_yaml::Value;
 
 use super::parse::{load, parse};
 use super::render::Scalar;
-use super::{Out, ParseError, err};
+use super::{DvcFile, Out, ParseError, err};
 
 /// The new hash state of one out. Each field is "set to this" or, when `None`/`false`,
 /// "remove the key". Build it from the engine's result with [`OutUpdate::from_out`].
@@ -696,7 +696,7 @@ fn dvc_defaults() -> Vec<(&'static str, Value)> {
 pub fn rewrite(text: &str, updates: &[(usize, OutUpdate)]) -> Result<String, ParseError> {
     let text = &*super::lf(text);
     let doc = load(text)?;
-    parse(text)?;
+    let before = parse(text)?;
     if updates.is_empty() {
         return Ok(text.to_string());
     }
@@ -730,7 +730,47 @@ pub fn rewrite(text: &str, updates: &[(usize, OutUpdate)]) -> Result<String, Par
             edits.extend(files_edits(&lines, &it, old, files)?);
         }
     }
-    Ok(apply_edits(&lines, edits))
+    let edited = apply_edits(&lines, edits);
+    check_edit(&before, &edited, updates)?;
+    Ok(edited)
+}
+
+/// The line editor follows the block layout dvc writes. Its result must mean what was
+/// asked: the edited outs carry the new hash, and nothing else changed. A layout it
+/// misreads (a quoted value over several lines, a key repeated) is an error, never a
+/// file with another meaning.
+fn check_edit(
+    before: &DvcFile,
+    edited: &str,
+    updates: &[(usize, OutUpdate)],
+) -> Result<(), ParseError> {
+    const WHY: &str = "cannot edit `outs`: the file's layout is beyond the line editor \
+        (a value over several lines?); write it in dvc's block style";
+    let Ok(after) = parse(edited) else {
+        return err(WHY);
+    };
+    let rest_kept = after.outs.len() == before.outs.len()
+        && after.deps == before.deps
+        && after.frozen == before.frozen
+        && after.md5 == before.md5
+        && after.wdir == before.wdir
+        && after.desc == before.desc;
+    if !rest_kept {
+        return err(WHY);
+    }
+    for (i, (was, now)) in before.outs.iter().zip(&after.outs).enumerate() {
+        let kept = match updates.iter().rev().find(|(j, _)| *j == i) {
+            None => was == now,
+            Some((_, u)) => {
+                now.path == was.path
+                    && (u.files.is_some() || (now.md5 == u.md5 && now.size == u.size))
+            }
+        };
+        if !kept {
+            return err(WHY);
+        }
+    }
+    Ok(())
 }
 
 /// Append `hash: md5` to each URL dep that lacks it, as dvc's dump of an import stage
@@ -762,7 +802,26 @@ pub fn add_dep_hashes(text: &str) -> Result<String, ParseError> {
             edits.extend(it.edits(m, &[("hash", Some(Scalar::Str("md5".into())))], &[]));
         }
     }
-    Ok(apply_edits(&lines, edits))
+    let edited = apply_edits(&lines, edits);
+    // As in `rewrite`: a layout the editor misreads is an error, not a new meaning.
+    let (Ok(was), Ok(now)) = (load(text), load(&edited)) else {
+        return err("cannot edit `deps`: the file's layout is beyond the line editor");
+    };
+    let without_hashes = |v: &Value| -> Value {
+        let mut v = v.clone();
+        if let Some(Value::Sequence(deps)) = v.get_mut("deps") {
+            for d in deps {
+                if let Value::Mapping(m) = d {
+                    m.remove("hash");
+                }
+            }
+        }
+        v
+    };
+    if without_hashes(&was) != without_hashes(&now) {
+        return err("cannot edit `deps`: the file's layout is beyond the line editor");
+    }
+    Ok(edited)
 }
 
 #[cfg(test)]
@@ -785,6 +844,22 @@ mod tests {
             hash: hash.map(Into::into),
             ..OutUpdate::default()
         }
+    }
+
+    /// Found by afl: a double-quoted path over two lines, whose second line starts like
+    /// a top-level key. The line editor would insert `size:` inside the quoted value; the
+    /// edit is refused instead, so the file keeps its meaning.
+    #[test]
+    fn an_edit_the_line_editor_would_misplace_is_refused() {
+        let text = "outs:\n- md5: 0123456789abcdef0123456789abcdef\n  path: \"f\n''txt\nouts: x\"\n";
+        let before = parse(text).expect("valid YAML: one out");
+        assert_eq!(before.outs[0].path, "f ''txt outs: x");
+        let got = rewrite(
+            text,
+            &[(0, upd("6f5902ac237024bdd0c176cb93063dc4", 12, None, false, Some("md5")))],
+        );
+        let e = got.expect_err("a misplaced edit must be refused");
+        assert!(e.to_string().contains("beyond the line editor"), "{e}");
     }
 
     /// Observed: dvc 3.67.1 `dvc commit -f` after `echo hello world > foo; chmod +x foo`.

@@ -192,7 +192,7 @@ fn err<T>(message: impl Into<String>) -> Result<T, ParseError> {
 }
 
 /// A parsed `.dvc` file.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct DvcFile {
     /// The outs, in file order.
     pub outs: Vec<Out>,
