@@ -851,12 +851,22 @@ mod tests {
     /// edit is refused instead, so the file keeps its meaning.
     #[test]
     fn an_edit_the_line_editor_would_misplace_is_refused() {
-        let text = "outs:\n- md5: 0123456789abcdef0123456789abcdef\n  path: \"f\n''txt\nouts: x\"\n";
+        let text =
+            "outs:\n- md5: 0123456789abcdef0123456789abcdef\n  path: \"f\n''txt\nouts: x\"\n";
         let before = parse(text).expect("valid YAML: one out");
         assert_eq!(before.outs[0].path, "f ''txt outs: x");
         let got = rewrite(
             text,
-            &[(0, upd("6f5902ac237024bdd0c176cb93063dc4", 12, None, false, Some("md5")))],
+            &[(
+                0,
+                upd(
+                    "6f5902ac237024bdd0c176cb93063dc4",
+                    12,
+                    None,
+                    false,
+                    Some("md5"),
+                ),
+            )],
         );
         let e = got.expect_err("a misplaced edit must be refused");
         assert!(e.to_string().contains("beyond the line editor"), "{e}");

@@ -108,6 +108,69 @@ pub fn rewrite_lock_entries(
     dep_updates: &[(usize, OutUpdate)],
     updates: &[(usize, OutUpdate)],
 ) -> Result<String, ParseError> {
+    let edited = edit_lock_entries(text, stage, dep_updates, updates)?;
+    check_lock_edit(text, &edited, stage, dep_updates, updates)?;
+    Ok(edited)
+}
+
+/// The line editor follows the layout dvc writes; its result must mean what was asked:
+/// every other stage (and every other key) as it was, the edited entries at their paths
+/// with their new hashes. A layout it misreads (a quoted `cmd` over several lines, a key
+/// repeated) is an error, never a lock file with another meaning.
+fn check_lock_edit(
+    text: &str,
+    edited: &str,
+    stage: &str,
+    dep_updates: &[(usize, OutUpdate)],
+    updates: &[(usize, OutUpdate)],
+) -> Result<(), ParseError> {
+    const WHY: &str = "cannot edit dvc.lock: its layout is beyond the line editor \
+        (a value over several lines?); write it in dvc's block style";
+    let (Ok(was), Ok(now)) = (load(&super::lf(text)), load(edited)) else {
+        return err(WHY);
+    };
+    let without_stage = |v: &Value| -> Value {
+        let mut v = v.clone();
+        if let Some(Value::Mapping(stages)) = v.get_mut("stages") {
+            stages.remove(stage);
+        }
+        v
+    };
+    let (Ok(before), Ok(after)) = (parse_lock(&super::lf(text)), parse_lock(edited)) else {
+        return err(WHY);
+    };
+    let kept = if updates.is_empty() && dep_updates.is_empty() {
+        was == now
+    } else {
+        let find = |l: &LockFile| l.stages.iter().find(|s| s.name == stage).cloned();
+        let entries_ok = |olds: &[Out], news: &[Out], ups: &[(usize, OutUpdate)]| {
+            olds.len() == news.len()
+                && olds.iter().zip(news).enumerate().all(|(i, (o, n))| {
+                    match ups.iter().rev().find(|(j, _)| *j == i) {
+                        None => o == n,
+                        Some((_, u)) => n.path == o.path && n.md5 == u.md5,
+                    }
+                })
+        };
+        without_stage(&was) == without_stage(&now)
+            && before.stages.len() == after.stages.len()
+            && match (find(&before), find(&after)) {
+                (Some(b), Some(a)) => {
+                    entries_ok(&b.outs, &a.outs, updates)
+                        && entries_ok(&b.deps, &a.deps, dep_updates)
+                }
+                _ => false,
+            }
+    };
+    if kept { Ok(()) } else { err(WHY) }
+}
+
+fn edit_lock_entries(
+    text: &str,
+    stage: &str,
+    dep_updates: &[(usize, OutUpdate)],
+    updates: &[(usize, OutUpdate)],
+) -> Result<String, ParseError> {
     let text = &*super::lf(text);
     let lock = parse_lock(text)?;
     let Some(parsed) = lock.stages.iter().find(|s| s.name == stage) else {
@@ -320,6 +383,25 @@ mod tests {
     }
 
     const LOCK: &str = "schema: '2.0'\nstages:\n  build:\n    cmd: mkdir -p outdir && echo hello > outdir/file.txt && cp script.sh run.sh \n      && chmod +x run.sh\n    deps:\n    - path: in.txt\n      hash: md5\n      md5: 60b725f10c9c85c70d97880dfe8191b3\n      size: 2\n    outs:\n    - path: outdir\n      hash: md5\n      md5: 45b1eb2ff8072c35f82255c3c22c1ae9.dir\n      size: 2\n      nfiles: 1\n    - path: run.sh\n      hash: md5\n      md5: 3e2b31c72181b87149ff995e7202c0e3\n      size: 10\n      isexec: true\n  other:\n    cmd: echo\n    outs:\n    - path: legacy.txt\n      md5: dd8c6a395b5dd36c56d23275028f526c\n      size: 6\n";
+
+    /// Found by afl: a long `cmd` that is refolded, followed by a double-quoted value
+    /// over several lines, one of which starts like a stage. Refolding line by line
+    /// changed the file's meaning; the rewrite is refused instead.
+    #[test]
+    fn a_rewrite_the_line_editor_would_misread_is_refused() {
+        let bytes = include_bytes!("../../../fuzz/corpus/lock/crash-editor-0");
+        let text = String::from_utf8_lossy(bytes);
+        let lock = parse_lock(&text).expect("valid");
+        let stage = lock.stages[0].name.clone();
+        match rewrite_lock(&text, &stage, &[]) {
+            Ok(same) => assert_eq!(
+                parse_lock(&same).ok().as_ref(),
+                Some(&lock),
+                "a rewrite changed the meaning:\n{same}"
+            ),
+            Err(e) => assert!(e.to_string().contains("beyond the line editor"), "{e}"),
+        }
+    }
 
     #[test]
     fn lock_parse() {
