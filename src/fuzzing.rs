@@ -117,18 +117,28 @@ pub fn yaml_scalar(data: &[u8]) {
         " ".repeat(column),
         yaml::key_value("k", value, column, column)
     );
-    let ours: serde_yaml::Value =
-        serde_yaml::from_str(&doc).unwrap_or_else(|e| panic!("libyaml refuses {doc:?}: {e}"));
+    let ours = dvcfile::load_yaml(&doc)
+        .unwrap_or_else(|e| panic!("git-dvc's reader refuses {doc:?}: {e}"));
     assert_eq!(
         ours["k"].as_str(),
         Some(value),
-        "libyaml reads {doc:?} otherwise"
+        "git-dvc's reader reads {doc:?} otherwise"
     );
     if !value.contains(['\u{2028}', '\u{2029}']) {
         let docs = yaml_rust2::YamlLoader::load_from_str(&doc)
             .unwrap_or_else(|e| panic!("YAML 1.2 refuses {doc:?}: {e}"));
-        let got = docs.first().and_then(|d| d["k"].as_str());
-        assert_eq!(got, Some(value), "YAML 1.2 reads {doc:?} otherwise");
+        let read = docs.first().map(|d| &d["k"]);
+        // yaml-rust2 takes more plain scalars for numbers than YAML 1.2's core schema
+        // (`0x-1`, `+-5`, `.3e35555` as infinity); ruamel, dvc's reader, takes them for
+        // strings, and so they are written plain, as ruamel writes them.
+        let wider = matches!(
+            read,
+            Some(yaml_rust2::Yaml::Integer(_) | yaml_rust2::Yaml::Real(_))
+        ) && !dvcfile::ruamel_number(value);
+        if !wider {
+            let got = read.and_then(|k| k.as_str());
+            assert_eq!(got, Some(value), "YAML 1.2 reads {doc:?} otherwise");
+        }
     }
 }
 
@@ -310,12 +320,18 @@ mod tests {
             let entries = fs_err::read_dir(&dir)
                 .unwrap_or_else(|e| panic!("the corpus of {name} is missing: {e}"));
             let mut seen = 0;
+            let mut failing = Vec::new();
             for entry in entries.flatten() {
                 let bytes = fs_err::read(entry.path()).expect("read a corpus file");
-                let run = std::panic::catch_unwind(|| target(&bytes));
-                assert!(run.is_ok(), "{name}: {} fails", entry.path().display());
+                if std::panic::catch_unwind(|| target(&bytes)).is_err() {
+                    failing.push(entry.path().display().to_string());
+                }
                 seen += 1;
             }
+            assert!(
+                failing.is_empty(),
+                "{name}: these inputs fail: {failing:#?}"
+            );
             assert!(seen >= 3, "the corpus of {name} has {seen} inputs");
         }
     }

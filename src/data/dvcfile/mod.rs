@@ -50,6 +50,8 @@
 mod edit;
 mod lock;
 mod parse;
+#[cfg(any(test, feature = "fuzzing"))]
+pub(crate) use parse::{load as load_yaml, ruamel_number};
 mod render;
 mod stage_md5;
 

@@ -112,7 +112,7 @@ fn flow_depth_exceeds(text: &str, limit: usize) -> bool {
     false
 }
 
-pub(super) fn load(text: &str) -> Result<Value, ParseError> {
+pub(crate) fn load(text: &str) -> Result<Value, ParseError> {
     // serde_yaml rejects multi-document streams and conflict markers with an error; it never
     // panics on input. Recursion (128) and alias expansion are bounded by the library;
     // size and flow depth, which it would spend minutes on first, are bounded here.
@@ -129,8 +129,154 @@ pub(super) fn load(text: &str) -> Result<Value, ParseError> {
         ));
     }
     match serde_yaml::from_str::<Value>(text) {
+        Ok(v) if needs_ruamel_numbers(&v, None) => Ok(ruamel_numbers(text, v)),
         Ok(v) => Ok(v),
         Err(e) => err(format!("invalid YAML (possible merge conflicts): {e}")),
+    }
+}
+
+/// Whether `v` holds a number that may be a string to ruamel: any float, and an int
+/// outside `size`/`nfiles`.
+fn needs_ruamel_numbers(v: &Value, key: Option<&str>) -> bool {
+    match v {
+        Value::Number(n) => n.is_f64() || !matches!(key, Some("size" | "nfiles")),
+        Value::Sequence(items) => items.iter().any(|i| needs_ruamel_numbers(i, None)),
+        Value::Mapping(m) => m.iter().any(|(k, v)| needs_ruamel_numbers(v, k.as_str())),
+        Value::Tagged(t) => needs_ruamel_numbers(&t.value, key),
+        _ => false,
+    }
+}
+
+/// dvc reads its files with ruamel's YAML 1.2 resolver, libyaml's reader (serde_yaml)
+/// takes more plain scalars for numbers: `.3e3`, `-.5`, `0b1` are strings to dvc, and
+/// it writes them unquoted (`path: .3e3`). Every number of `v` whose text ruamel would
+/// not take for one becomes that text, as a string. The text is read again with the
+/// shape of `v` as a guide, asking for the raw scalar where `v` has a number.
+fn ruamel_numbers(text: &str, v: Value) -> Value {
+    use serde::de::DeserializeSeed;
+    let de = serde_yaml::Deserializer::from_str(text);
+    Shaped(&v).deserialize(de).unwrap_or(v)
+}
+
+/// Whether ruamel's YAML 1.2 resolver takes the plain scalar `raw` for an int or a float
+/// (its `VersionedResolver` rules for 1.2, first character included).
+pub(crate) fn ruamel_number(raw: &str) -> bool {
+    fn run(s: &str, ok: impl Fn(u8) -> bool) -> bool {
+        s.bytes().all(|b| ok(b) || b == b'_')
+    }
+    fn some(s: &str, ok: impl Fn(u8) -> bool) -> bool {
+        !s.is_empty() && run(s, ok)
+    }
+    let dec = |b: u8| b.is_ascii_digit();
+    let Some(first) = raw.bytes().next() else {
+        return false;
+    };
+    if !b"-+0123456789.".contains(&first) {
+        return false;
+    }
+    let body = raw.strip_prefix(['-', '+']).unwrap_or(raw);
+    // [-+]?0b[0-1_]+ | [-+]?0o?[0-7_]+ | [-+]?[0-9_]+ | [-+]?0x[0-9a-fA-F_]+
+    if body
+        .strip_prefix("0b")
+        .is_some_and(|d| some(d, |b| b == b'0' || b == b'1'))
+        || body
+            .strip_prefix("0o")
+            .is_some_and(|d| some(d, |b| (b'0'..=b'7').contains(&b)))
+        || some(body, dec)
+        || body
+            .strip_prefix("0x")
+            .is_some_and(|d| some(d, |b| b.is_ascii_hexdigit()))
+    {
+        return true;
+    }
+    let (mantissa, exponent) = match body.find(['e', 'E']) {
+        Some(i) => (&body[..i], Some(&body[i + 1..])),
+        None => (body, None),
+    };
+    let exponent_ok = |signed: bool| match exponent {
+        None => true,
+        Some(e) => {
+            let digits = e.strip_prefix(['-', '+']);
+            (digits.is_some() || !signed) && {
+                let d = digits.unwrap_or(e);
+                !d.is_empty() && d.bytes().all(dec)
+            }
+        }
+    };
+    let leading_digit = |s: &str| s.bytes().next().is_some_and(dec);
+    let float = match mantissa.split_once('.') {
+        // [-+]?[0-9][0-9_]*\.[0-9_]*([eE][-+]?[0-9]+)?
+        Some((int, frac)) if leading_digit(int) && run(int, dec) && run(frac, dec) => {
+            exponent_ok(false)
+        }
+        // [-+]?\.[0-9_]+([eE][-+][0-9]+)?
+        Some(("", frac)) if some(frac, dec) => exponent_ok(true),
+        // [-+]?[0-9][0-9_]*[eE][-+]?[0-9]+
+        None if exponent.is_some() && leading_digit(mantissa) && run(mantissa, dec) => {
+            exponent_ok(false)
+        }
+        _ => false,
+    };
+    float || matches!(body, ".inf" | ".Inf" | ".INF") || matches!(raw, ".nan" | ".NaN" | ".NAN")
+}
+
+/// A seed that deserializes the same document again, following the shape of a value
+/// already loaded, and reads the raw text wherever that value has a number.
+struct Shaped<'a>(&'a Value);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Shaped<'_> {
+    type Value = Value;
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Value, D::Error> {
+        struct Visit<'a>(&'a Value);
+        impl<'de> serde::de::Visitor<'de> for Visit<'_> {
+            type Value = Value;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("the value read before")
+            }
+            fn visit_str<E: serde::de::Error>(self, raw: &str) -> Result<Value, E> {
+                Ok(if ruamel_number(raw) {
+                    self.0.clone()
+                } else {
+                    Value::String(raw.to_string())
+                })
+            }
+            fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut a: A) -> Result<Value, A::Error> {
+                let Value::Sequence(items) = self.0 else {
+                    return Err(serde::de::Error::custom("shape changed"));
+                };
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    match a.next_element_seed(Shaped(item))? {
+                        Some(v) => out.push(v),
+                        None => return Err(serde::de::Error::custom("shape changed")),
+                    }
+                }
+                Ok(Value::Sequence(out))
+            }
+            fn visit_map<A: serde::de::MapAccess<'de>>(self, mut a: A) -> Result<Value, A::Error> {
+                let Value::Mapping(map) = self.0 else {
+                    return Err(serde::de::Error::custom("shape changed"));
+                };
+                let mut out = serde_yaml::Mapping::new();
+                while let Some(k) = a.next_key::<Value>()? {
+                    let Some(child) = map.get(&k) else {
+                        return Err(serde::de::Error::custom("shape changed"));
+                    };
+                    let v = a.next_value_seed(Shaped(child))?;
+                    out.insert(k, v);
+                }
+                Ok(Value::Mapping(out))
+            }
+        }
+        match self.0 {
+            Value::Number(_) => d.deserialize_str(Visit(self.0)),
+            Value::Sequence(_) => d.deserialize_seq(Visit(self.0)),
+            Value::Mapping(_) => d.deserialize_map(Visit(self.0)),
+            other => {
+                <serde::de::IgnoredAny as serde::Deserialize>::deserialize(d)?;
+                Ok(other.clone())
+            }
+        }
     }
 }
 
@@ -573,5 +719,43 @@ mod tests {
         assert_eq!(f.md5.as_deref(), Some("7debc004fdfd7a0694f869a90fba2759"));
         assert_eq!(f.deps.len(), 1);
         assert!(f.outs[0].is_dir());
+    }
+}
+
+#[cfg(test)]
+mod ruamel_tests {
+    use super::*;
+
+    /// What ruamel 0.18 (dvc 3.67.1's) loads each plain scalar as: checked with
+    /// `YAML().load('k: ' + s)` in dvc's environment.
+    #[test]
+    fn numbers_are_ruamels() {
+        for n in [
+            "-.5", "+.5", ".5", ".5e+3", "1e3", "1.", "0b1", "0o7", "0x1F", "1_0", ".inf", "-.inf",
+            ".NaN", "+12", "1__0", "007", "1.5e-3",
+        ] {
+            assert!(ruamel_number(n), "{n} is a number to ruamel");
+        }
+        for s in [
+            ".3e3", ".5e3", "+-5", "0x-1", "1.5e", "12:30", "0o-4", "_1", "", "-", ".", "e3", "1e",
+            "0b2", "0xg",
+        ] {
+            assert!(!ruamel_number(s), "{s:?} is a string to ruamel");
+        }
+    }
+
+    /// dvc writes `path: .3e3` unquoted (ruamel reads it as a string); libyaml would
+    /// read a float, and the file would not validate.
+    #[test]
+    fn plain_scalars_that_ruamel_reads_as_strings_stay_strings() {
+        let f = parse("outs:\n- md5: 764efa883dda1e11db47671c4a3bbd9e\n  size: 3\n  hash: md5\n  path: .3e3\n")
+            .expect("dvc's own file");
+        assert_eq!(f.outs[0].path, ".3e3");
+        assert_eq!(f.outs[0].size, Some(3));
+        let f = parse("outs:\n- path: 0x-1\n  desc: +-5\n").expect("strings to ruamel");
+        assert_eq!(f.outs[0].path, "0x-1");
+        // A number to ruamel is still refused where dvc refuses it.
+        let e = parse("outs:\n- path: 1.5\n").expect_err("a float path");
+        assert!(e.to_string().contains("expected str"), "{e}");
     }
 }
