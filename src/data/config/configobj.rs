@@ -431,16 +431,25 @@ fn parse_multiline(value: &str, lines: &[String], next: &mut usize) -> Result<Va
         };
         *next += 1;
         acc.push('\n');
-        match line.find(quot) {
-            None => acc.push_str(line),
-            Some(e) => {
-                if !tail_ok(&line[e + 3..]) {
-                    return Err(*next - 1);
-                }
+        let Some(first) = line.find(quot) else {
+            acc.push_str(line);
+            continue;
+        };
+        // The closing line `^(.*?)'''\s*(#.*)?$`: lazily the first quote that works, so
+        // `y''''` ends the value with `y'` (configobj reads it so).
+        let mut at = Some(first);
+        while let Some(e) = at {
+            if tail_ok(&line[e + 3..]) {
                 acc.push_str(&line[..e]);
                 return Ok(Value::Str(acc));
             }
+            let from = e + 1;
+            at = line
+                .get(from..)
+                .and_then(|r| r.find(quot))
+                .map(|x| x + from);
         }
+        return Err(*next - 1);
     }
 }
 
@@ -629,6 +638,14 @@ pub fn render_level(conf: &Table) -> Result<String, (String, String)> {
             ));
         }
         if let Some(named) = conf.table(kind) {
+            // Each named section is a table (dvc's schema); a value would be written as
+            // a top-level key that reads back as something else.
+            if let Some((name, _)) = named.iter().find(|(_, v)| matches!(v, Item::Value(_))) {
+                return Err((
+                    format!("{kind}.{name}"),
+                    "expected a dictionary for dictionary value".to_string(),
+                ));
+            }
             for (name, val) in named.iter() {
                 packed.insert(format!("{kind} \"{name}\""), val.clone());
             }
@@ -746,6 +763,29 @@ mod tests {
             .expect("remote");
         assert_eq!(r.str("url"), Some("/a\"b'c"));
         assert_eq!(r.str("password"), Some("one\ntwo"));
+    }
+
+    /// Found by afl: configobj ends a multi-line value at the last `'''` of its closing
+    /// line that leaves only a comment after it, so `y''''` is `y'`.
+    #[test]
+    fn a_multiline_value_ends_at_the_closing_quote_configobj_takes() {
+        let t = parse_configobj(b"sa = '''\"#\"\ny''''\n").expect("configobj reads it");
+        assert_eq!(
+            t.get("sa"),
+            Some(&Item::Value(Value::Str("\"#\"\ny'".into())))
+        );
+    }
+
+    /// Found by afl: a value where dvc's schema wants named sections (`remote = x`, or
+    /// `[remote]` holding `name = x`) would be dropped or written as a top-level key; the
+    /// writer refuses it, as dvc's schema refuses it on load.
+    #[test]
+    fn values_where_named_sections_belong_are_refused() {
+        for text in [&b"remote = x\n"[..], b"[remote]\n    a = x\n"] {
+            let t = parse_named(parse_configobj(text).expect("parses"));
+            let e = render_level(&t).expect_err("refused");
+            assert!(e.1.contains("expected a dictionary"), "{e:?}");
+        }
     }
 
     #[test]
