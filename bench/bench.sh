@@ -7,7 +7,7 @@
 #   bench/bench.sh --list          # the cases
 #
 # Other options go to bench/bench.py (--files N, --big-mib N, --runs N, --jobs N,
-# --only a,b, --workdir DIR). The work dir defaults to target/bench-work, on the same
+# --only a,b, --workdir DIR, --watchman auto|on|off). The work dir defaults to target/bench-work, on the same
 # filesystem as the checkout; it is kept between runs so the dataset is generated once.
 set -euo pipefail
 root=$(cd "$(dirname "$0")/.." && pwd)
