@@ -9,7 +9,7 @@
 //!
 //! This module is compiled for tests and under the `fuzzing` feature only.
 
-use crate::data::config::{Item, Table, parse_configobj, render_level};
+use crate::data::config::{compact, parse_configobj, render_level};
 use crate::data::dvcfile::{self, OutUpdate};
 use crate::data::hash::md5_bytes;
 use crate::data::ignore::DvcIgnore;
@@ -181,16 +181,7 @@ pub fn configobj(data: &[u8]) {
     let back = parse_configobj(text.as_bytes())
         .unwrap_or_else(|e| panic!("written config does not read back: {e}\n{text}"));
     // The writer drops empty top-level entries, as dvc's `compact` does before saving.
-    let mut want = Table::new();
-    for (k, item) in table.iter() {
-        let empty = match item {
-            Item::Table(t) => t.is_empty(),
-            Item::Value(v) => v.is_empty(),
-        };
-        if !empty {
-            want.insert(k.to_string(), item.clone());
-        }
-    }
+    let want = compact(&table);
     assert_eq!(back, want, "written config reads back otherwise\n{text}");
 }
 

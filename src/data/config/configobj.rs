@@ -615,19 +615,25 @@ fn split_named(section: &str) -> Option<(&'static str, String)> {
     Some((kind, name.to_string()))
 }
 
-/// dvc's `_pack_named` + configobj writer: the exact bytes of a level file.
-pub fn render_level(conf: &Table) -> Result<String, (String, String)> {
-    let mut packed = Table::new();
-    // `compact`: drop falsy top-level entries.
+/// dvc's `compact`: the config less its falsy (empty) top-level entries, which the
+/// writer drops.
+pub fn compact(conf: &Table) -> Table {
+    let mut kept = Table::new();
     for (k, v) in conf.iter() {
         let falsy = match v {
             Item::Table(t) => t.is_empty(),
             Item::Value(v) => v.is_empty(),
         };
         if !falsy {
-            packed.insert(k, v.clone());
+            kept.insert(k, v.clone());
         }
     }
+    kept
+}
+
+/// dvc's `_pack_named` + configobj writer: the exact bytes of a level file.
+pub fn render_level(conf: &Table) -> Result<String, (String, String)> {
+    let mut packed = compact(conf);
     for kind in NAMED {
         // A value where a table of named sections belongs would be lost on the way out;
         // the schema refuses it on load, and the writer refuses it too.
