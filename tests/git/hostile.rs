@@ -1018,3 +1018,18 @@ fn config_values_of_the_wrong_type() {
         );
     }
 }
+
+/// A `.dvc` whose quoted path runs over several lines, the next starting like a key:
+/// the line editor would put the new hash inside the quoted value. `commit` refuses with
+/// a clear error and leaves the file as it was (afl found the layout).
+#[test]
+fn a_pointer_the_line_editor_cannot_edit_is_left_alone() {
+    let env = TestEnv::new();
+    let r = repo(&env);
+    r.write("f ''txt outs: x", "new content\n");
+    let text = "outs:\n- md5: 0123456789abcdef0123456789abcdef\n  path: \"f\n''txt\nouts: x\"\n";
+    r.write("f.dvc", text);
+    let out = r.gd(&["commit", "-f", "f.dvc"]);
+    out.failure().stderr_has("beyond the line editor");
+    assert_eq!(r.read("f.dvc"), text, "the pointer was rewritten");
+}

@@ -217,3 +217,36 @@ fn status_after_add_with_links_hashes_nothing() {
         repo.gd(&["status"]).stdout_has("modified:");
     }
 }
+
+/// Paths that libyaml would read as numbers and ruamel (dvc's reader) as strings: dvc
+/// writes them unquoted (`path: .3e3`). Both tools write the same bytes for them, and
+/// each reads the other's files.
+#[test]
+fn paths_that_look_like_numbers_only_to_libyaml() {
+    let env = TestEnv::new();
+    let twin = env.twin();
+    twin.init();
+    let names = [".3e3", "+.5e3", "0x-1", "+-5"];
+    twin.both(|d| {
+        for n in names {
+            d.write(n, "x\n");
+        }
+    });
+    twin.run(&["add", "-q", ".3e3", "+.5e3", "0x-1", "+-5"])
+        .success();
+    twin.assert_same_tree();
+    assert!(
+        twin.dvc.read(".3e3.dvc").contains("  path: .3e3\n"),
+        "dvc writes it unquoted"
+    );
+    status_same(&twin);
+    // Each tool on the other's files.
+    for n in names {
+        let file = format!("{n}.dvc");
+        let text = twin.dvc.read(&file);
+        twin.gd.write(&file, &text);
+    }
+    let out = twin.gd.gd(&["status"]);
+    assert_eq!(out.success().stdout, "Data and pipelines are up to date.\n");
+    twin.gd.dvc(&["status"]).success();
+}
