@@ -267,3 +267,32 @@ fn pre_commit_under_watchman_still_stages_a_modified_out() {
     assert_eq!(files.stdout, "data.dvc\nnotes.txt\nsingle.txt.dvc\n");
     assert_dvc_agrees(&d);
 }
+
+/// git commands that fire no checkout hook change pointers under a watched workspace
+/// (`reset --hard`, `stash`, `stash pop`; git-dvc follows them from post-index-change):
+/// watchman's answer is still the walk's after each.
+#[test]
+fn pointers_changed_by_git_without_hooks_under_watchman() {
+    let mut env = TestEnv::new();
+    let _w = Watchman::start(&mut env, "watchman");
+    let d = data_repo(&env);
+    d.git(&["config", "gitdvc.watchman", "true"]).success();
+    assert_same(&d, "nothing");
+    d.write("data/d000/f000000.bin", "v2\n");
+    d.git(&["dvc", "commit", "-f", "-q"]).success();
+    d.git(&["commit", "-q", "-am", "v2"]).success();
+    assert_same(&d, "a commit");
+    d.git(&["reset", "-q", "--hard", "HEAD~1"]).success();
+    let log = assert_same(&d, "reset --hard to the old pointer");
+    let now = std::fs::read(d.path("data/d000/f000000.bin")).expect("read the file");
+    assert_ne!(now, b"v2\n", "reset --hard left the new data\n{log}");
+    d.git(&["reset", "-q", "--hard", "ORIG_HEAD"]).success();
+    assert_same(&d, "reset --hard back");
+    d.write("single.txt", "stashed\n");
+    d.git(&["dvc", "commit", "-f", "-q", "single.txt.dvc"])
+        .success();
+    d.git(&["stash", "-q"]).success();
+    assert_same(&d, "stash of a pointer change");
+    d.git(&["stash", "pop", "-q"]).success();
+    assert_same(&d, "stash pop");
+}
