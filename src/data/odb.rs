@@ -268,19 +268,20 @@ impl Odb {
         use rayon::prelude::*;
         // The directory an object's key lies in (`files/md5/ab` or `ab`) follows from
         // its layout and first two digits: few distinct values, each looked at once.
-        let bucket = |t: &T| {
-            let (oid, legacy) = id(t);
-            let head: String = oid.as_ref().chars().take(2).collect();
-            (legacy, head)
+        // The two leading bytes and the layout, with no allocation per object.
+        let bucket_of = |oid: &str, legacy: bool| {
+            let b = oid.as_bytes();
+            (legacy, [b.first().copied(), b.get(1).copied()])
         };
-        let mut buckets: std::collections::HashSet<(bool, String)> =
-            std::collections::HashSet::new();
+        let mut buckets = std::collections::HashSet::new();
         for t in items {
-            buckets.insert(bucket(t));
+            let (oid, legacy) = id(t);
+            buckets.insert(bucket_of(oid.as_ref(), legacy));
         }
-        let present: std::collections::HashSet<(bool, String)> = buckets
+        let present: std::collections::HashSet<(bool, [Option<u8>; 2])> = buckets
             .into_iter()
             .filter(|(legacy, head)| {
+                let head: String = head.iter().flatten().map(|&b| char::from(b)).collect();
                 let key = Self::key(&format!("{head}xx"), *legacy);
                 let dir = key.rsplit_once('/').map_or("", |(d, _)| d);
                 self.root.join(dir).is_dir()
@@ -290,7 +291,8 @@ impl Odb {
             .par_iter()
             .map(|t| {
                 let (oid, legacy) = id(t);
-                present.contains(&bucket(t)) && self.exists_verified(oid.as_ref(), legacy)
+                let oid = oid.as_ref();
+                present.contains(&bucket_of(oid, legacy)) && self.exists_verified(oid, legacy)
             })
             .collect()
     }
