@@ -566,17 +566,14 @@ fn write_section(
     };
     for (key, item) in table.iter() {
         if let Item::Value(v) = item {
-            let k = quote(key, false).map_err(|e| err(path, key, e))?;
-            let v = quote_value(v).map_err(|e| err(path, key, e))?;
-            out.push(format!("{indent}{k} = {v}"));
+            let line = entry_line(key, v).map_err(|e| err(path, key, e))?;
+            out.push(format!("{indent}{line}"));
         }
     }
     for (key, item) in table.iter() {
         if let Item::Table(t) = item {
-            let k = quote(key, false).map_err(|e| err(path, key, e))?;
-            let open = "[".repeat(depth + 1);
-            let close = "]".repeat(depth + 1);
-            out.push(format!("{indent}{open}{k}{close}"));
+            let line = section_line(key, depth + 1).map_err(|e| err(path, key, e))?;
+            out.push(format!("{indent}{line}"));
             path.push(key.to_string());
             write_section(t, depth + 1, out, path)?;
             path.pop();
@@ -585,11 +582,83 @@ fn write_section(
     Ok(())
 }
 
+/// The other quotings to try where configobj's own would not read back.
+fn requoted(text: &str) -> [String; 2] {
+    [format!("\"{text}\""), format!("'{text}'")]
+}
+
+fn unsafe_quote(text: &str) -> String {
+    format!("Value {} cannot be safely quoted.", py_repr(text))
+}
+
+/// `key = value` as configobj writes it. Where configobj's choice would read back as
+/// something else (a bare key holding `=` or starting with `[`, a value in `'''` that
+/// holds `'''`: configobj writes them so, and dvc with it), the first other quoting that
+/// reads back is taken; when none does, the entry is refused. Every line written is read
+/// back before it is kept, so no entry can come back as another (found by fuzzing).
+fn entry_line(key: &str, value: &Value) -> Result<String, String> {
+    let first_key = quote(key, false)?;
+    let first_value = quote_value(value)?;
+    let mut values = vec![first_value];
+    if let Value::Str(s) = value {
+        let [d, q] = requoted(s);
+        values.extend([d, q, format!("\"\"\"{s}\"\"\""), format!("'''{s}'''")]);
+    }
+    let mut keys = vec![first_key];
+    keys.extend(requoted(key));
+    for k in &keys {
+        for v in &values {
+            let line = format!("{k} = {v}");
+            if entry_reads_back(&line, key, value) {
+                return Ok(line);
+            }
+        }
+    }
+    let bad_key = !keys
+        .iter()
+        .any(|k| entry_reads_back(&format!("{k} = x"), key, &Value::Str("x".into())));
+    Err(unsafe_quote(if bad_key {
+        key
+    } else {
+        match value {
+            Value::Str(s) => s,
+            Value::List(_) => key,
+        }
+    }))
+}
+
+fn entry_reads_back(line: &str, key: &str, value: &Value) -> bool {
+    match parse_lines(&split_lines(line)) {
+        Ok(t) => matches!(
+            t.entries.as_slice(),
+            [(k, Item::Value(v))] if k == key && v == value
+        ),
+        Err(_) => false,
+    }
+}
+
+/// A section header at `depth`, quoted as configobj does, or otherwise where that would
+/// not read back (a name holding `]`); refused when no quoting reads back.
+fn section_line(key: &str, depth: usize) -> Result<String, String> {
+    let open = "[".repeat(depth);
+    let close = "]".repeat(depth);
+    let mut names = vec![quote(key, false)?];
+    names.extend(requoted(key));
+    names
+        .iter()
+        .map(|k| format!("{open}{k}{close}"))
+        .find(|line| {
+            parse_section_marker(line)
+                .is_some_and(|(o, name, c)| o == depth && c == depth && unquote(&name) == key)
+        })
+        .ok_or_else(|| unsafe_quote(key))
+}
+
 /// Named-section kinds, in the order dvc writes them after the plain sections.
 const NAMED: [&str; 3] = ["remote", "machine", "db"];
 
 /// dvc's `_parse_named`: `remote "x"` sections become `remote -> x`.
-pub(super) fn parse_named(conf: Table) -> Table {
+pub fn parse_named(conf: Table) -> Table {
     let mut result = Table::new();
     for kind in NAMED {
         result.insert(kind, Item::Table(Table::new()));
@@ -830,6 +899,58 @@ mod tests {
         );
         assert_eq!(parse_section_marker("[a]b]"), Some((1, "a]b".into(), 1)));
         assert_eq!(parse_section_marker("[core"), None);
+    }
+
+    /// Where configobj's own quoting would read back as another entry, the writer takes
+    /// another that reads back, or refuses; what it writes always reads back as itself.
+    #[test]
+    fn entries_configobj_would_write_unreadably_are_requoted_or_refused() {
+        let entry = |k: &str, v: &str| entry_line(k, &Value::Str(v.into()));
+        // A bare key ends at its first `=`.
+        assert_eq!(entry("=", "5").expect("quotable"), "\"=\" = 5");
+        assert_eq!(entry("mm=mm", "x").expect("quotable"), "\"mm=mm\" = x");
+        assert_eq!(entry("a =", "*").expect("quotable"), "\"a =\" = *");
+        // A line that starts with `[` and ends with `]` is a section.
+        assert_eq!(entry("[a", "b]").expect("quotable"), "[a = \"b]\"");
+        // configobj puts a value without `"""` in `'''`, even when it holds `'''`.
+        assert_eq!(
+            entry("k", "a'''\nb").expect("quotable"),
+            "k = \"\"\"a'''\nb\"\"\""
+        );
+        assert!(entry("k", "a'''\n\"\"\"b").is_err());
+        // A section name holding `]` is quoted; one that no quoting keeps is refused.
+        assert_eq!(section_line("a]b", 1).expect("quotable"), "[a]b]");
+        assert_eq!(section_line("a] #c", 1).expect("quotable"), "[\"a] #c\"]");
+        assert_eq!(
+            section_line("a] #\"x", 2).expect("quotable"),
+            "[['a] #\"x']]"
+        );
+        assert!(section_line("a]' #\"x", 1).is_err());
+        // Ordinary entries keep configobj's bytes.
+        assert_eq!(
+            entry("url", "s3://b/p").expect("quotable"),
+            "url = s3://b/p"
+        );
+        assert_eq!(
+            section_line("remote \"x\"", 1).expect("ok"),
+            "['remote \"x\"']"
+        );
+        let mut t = Table::new();
+        t.insert("core", Item::Table(Table::new()));
+        t.table_mut("core")
+            .insert("k=v", Item::Value(Value::Str("1".into())));
+        t.table_mut("core")
+            .insert("a] #b", Item::Table(Table::new()));
+        let text = render_level(&t).expect("renders");
+        assert_eq!(text, "[core]\n    \"k=v\" = 1\n    [[\"a] #b\"]]\n");
+        assert_eq!(
+            parse_named(parse_configobj(text.as_bytes()).expect("reads")),
+            {
+                let mut want = parse_named(Table::new());
+                want.insert("core", t.get("core").cloned().expect("core"));
+                want
+            }
+        );
     }
 
     #[test]

@@ -36,7 +36,7 @@ mod paths;
 mod schema;
 mod value;
 
-pub use configobj::{compact, parse_configobj, render_level};
+pub use configobj::{compact, parse_configobj, parse_named, render_level};
 pub use error::{ConfigError, py_repr};
 pub use levels::{
     Config, Level, LoadOptions, OptionName, RemoteConfig, RemoteLocation, SECRET_OPTIONS, flatten,
