@@ -56,6 +56,7 @@ pub fn run(ctx: &Context, args: CheckoutArgs) -> CommandResult {
         },
         relink: args.relink,
     };
+    let stages = super::fs_cache::resolve_for_checkout(&repo, &stages);
     let report = checkout::checkout(&repo, &stages, opts)
         .map_err(|e| CommandError::with_source(ErrorKind::Unhandled, e))?;
     if args.summary && !ctx.quiet {
@@ -139,11 +140,21 @@ pub fn missing_hints(
         None => "in the cache".to_string(),
     };
     let mut hints = Vec::new();
+    let mut hashless = Vec::new();
     for rel in missing {
-        let Some(o) = stages.iter().flat_map(|s| &s.outs).find(|o| &o.rel == rel) else {
+        let Some((st, o)) = stages
+            .iter()
+            .flat_map(|s| s.outs.iter().map(move |o| (s, o)))
+            .find(|(_, o)| &o.rel == rel)
+        else {
             continue;
         };
         let Some(md5) = o.out.md5.as_deref() else {
+            hints.push(format!(
+                "'{}' has no hash yet (imported with --no-download), and its data was not fetched",
+                shown(&o.abs)
+            ));
+            hashless.push(shown(&repo.root.join(&st.file)));
             continue;
         };
         let legacy = o.out.is_legacy();
@@ -183,6 +194,14 @@ pub fn missing_hints(
                 hints.push(h);
             }
         }
+    }
+    if hashless.len() == missing.len() {
+        // Only imports: their data comes from their sources, not a remote.
+        hints.push(format!(
+            "run `git dvc pull {}` to fetch it from the import's source",
+            hashless.join(" ")
+        ));
+        return hints;
     }
     let targets: Vec<String> = missing.iter().map(|r| shown(&repo.root.join(r))).collect();
     match (remote, repo.config.default_remote()) {

@@ -857,6 +857,11 @@ pub fn is_versioned_import(repo: &Repo, stage: &crate::data::repo::Stage) -> boo
         && recorded_dep(&repo.root.join(&stage.file)).is_some_and(|d| d.versioned())
 }
 
+/// The URL dep's recorded data (its meta, or a version-aware directory's `files:`).
+pub(super) fn recorded_found(abs: &Path) -> Option<Found> {
+    recorded_dep(abs).map(|d| d.found)
+}
+
 /// The URL dep a stage file records.
 struct RecordedDep {
     path: String,
@@ -1032,7 +1037,12 @@ pub fn fetch_versioned(
 
 /// Copy the out `md5` (a `.dir` when `is_dir`) from `odb` to `dest`, an entry of dvc's
 /// fs cache: plain files by relpath, as dvc downloads them there.
-fn write_fs_entry(odb: &Odb, md5: &str, is_dir: bool, dest: &Path) -> Result<(), CommandError> {
+pub(super) fn write_fs_entry(
+    odb: &Odb,
+    md5: &str,
+    is_dir: bool,
+    dest: &Path,
+) -> Result<(), CommandError> {
     let files: Vec<(String, String, bool)> = if is_dir {
         let tree = crate::data::tree::Tree::parse(
             &odb.read(md5, false)

@@ -18,6 +18,7 @@ pub mod doctor;
 pub mod du;
 pub mod error;
 pub mod freeze;
+pub mod fs_cache;
 pub mod gc;
 pub mod get;
 pub mod git_entry;

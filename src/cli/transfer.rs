@@ -456,6 +456,9 @@ pub fn run(ctx: &Context, dir: Direction, args: TransferArgs, extra: Extra) -> C
         }
         imported.fetched += versioned.0;
         imported.failed.extend(versioned.1);
+        let hashless = super::fs_cache::fetch(ctx, &repo, &stages);
+        imported.fetched += hashless.0;
+        imported.failed.extend(hashless.1);
         summary.transferred += imported.fetched;
         for (file, e) in imported.failed {
             let error = TransferError::Io(crate::data::io::IoError {
@@ -650,7 +653,8 @@ fn pull_checkout(
         },
         relink: false,
     };
-    let report = checkout::checkout(repo, stages, opts)
+    let stages = super::fs_cache::resolve_for_checkout(repo, stages);
+    let report = checkout::checkout(repo, &stages, opts)
         .map_err(|e| CommandError::with_source(ErrorKind::Unhandled, e))?;
     let mut text = String::new();
     for (rel, is_dir, change) in &report.changes {

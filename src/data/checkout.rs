@@ -162,7 +162,13 @@ pub fn checkout(repo: &Repo, stages: &[Stage], opts: CheckoutOptions) -> Result<
     let mut unsaved = Vec::new();
     for st in stages {
         for o in &st.outs {
-            if !o.out.cache || o.out.md5.is_none() {
+            if !o.out.cache {
+                continue;
+            }
+            if o.out.md5.is_none() {
+                // No hash yet (`import --no-download`): nothing to check out, as dvc
+                // reports it.
+                report.missing.push(o.rel.clone());
                 continue;
             }
             let mut out_unsaved = Vec::new();

@@ -739,6 +739,29 @@ pub fn fetch_import(
     is_dir: bool,
     options: &ImportFetch<'_>,
 ) -> Result<usize, String> {
+    fetch_import_data(repo, text, Some((md5, is_dir)), options).map(|f| f.missing)
+}
+
+/// What [`fetch_import_data`] brought into the cache.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct FetchedImport {
+    /// The data's oid (a `.dir` for a directory).
+    pub oid: String,
+    /// Whether it is a directory.
+    pub is_dir: bool,
+    /// Files that were not in the cache before.
+    pub missing: usize,
+}
+
+/// [`fetch_import`], with the expected `(md5, is_dir)` checked when given; without it
+/// (an out with no hash yet: `import --no-download`), the data at the source's
+/// `rev_lock` is taken as it is and its oid returned.
+pub fn fetch_import_data(
+    repo: &Repo,
+    text: &str,
+    expect: Option<(&str, bool)>,
+    options: &ImportFetch<'_>,
+) -> Result<FetchedImport, String> {
     let parsed = crate::data::dvcfile::parse(text).map_err(|e| e.to_string())?;
     let import = parsed.import.ok_or("not an import")?;
     let rev = import.rev_lock.clone().or(import.rev.clone());
@@ -772,9 +795,13 @@ pub fn fetch_import(
     let files = src
         .download(&repo.odb, &target.files, &target.path)
         .map_err(|e| e.to_string())?;
+    let is_dir = expect.map_or(target.is_dir, |(_, d)| d);
+    let oid;
     if is_dir {
         let tree = tree_of(&files).ok_or_else(|| bad_md5_in(&path))?;
-        if tree.oid() != md5 {
+        oid = tree.oid();
+        let md5 = expect.map_or(oid.as_str(), |(m, _)| m);
+        if oid != md5 {
             return Err(format!(
                 "the source's data at its rev_lock is {}, not the recorded {md5}",
                 tree.oid()
@@ -807,10 +834,20 @@ pub fn fetch_import(
                 .put_bytes(&t.oid(), false, &t.to_bytes())
                 .map_err(|e| e.to_string())?;
         }
-    } else if files.first().map(|f| f.1.as_str()) != Some(md5) {
-        return Err(format!(
-            "the source's data at its rev_lock does not have the recorded md5 {md5}"
-        ));
+    } else {
+        oid = files
+            .first()
+            .map(|f| f.1.clone())
+            .ok_or_else(|| bad_md5_in(&path))?;
+        if let Some((md5, _)) = expect.filter(|(m, _)| *m != oid) {
+            return Err(format!(
+                "the source's data at its rev_lock does not have the recorded md5 {md5}"
+            ));
+        }
     }
-    Ok(missing)
+    Ok(FetchedImport {
+        oid,
+        is_dir,
+        missing,
+    })
 }

@@ -506,3 +506,99 @@ fn import_and_get_with_config_remote_and_remote_config_match_dvc() {
     assert_eq!(twin.gd.read("c.txt"), "hello\n");
     same(&twin, &["update", "a.txt.dvc"]);
 }
+
+/// Imports with no hash yet (`--no-download`): `checkout` has nothing to check out and
+/// fails as dvc's does; `pull` downloads from the source into dvc's fs cache
+/// (`.dvc/cache/fs/local/<token>`), byte for byte where dvc puts it, and checks out
+/// from there; `status` then calls the outs modified, as dvc does; and each tool checks
+/// out what the other pulled.
+#[test]
+fn pull_and_checkout_of_no_download_imports_match_dvc() {
+    let env = TestEnv::new();
+    registry(&env, true);
+    let ext = env.dir("ext");
+    ext.write("e.txt", "e1\n");
+    ext.write("dir/a", "d1\n");
+    ext.write("dir/s/b", "d2\n");
+    let twin = project(&env);
+    for args in [
+        &["import", "../reg", "f.txt", "-o", "nd.txt", "--no-download"][..],
+        &["import", "../reg", "data", "-o", "ndd", "--no-download"],
+        &["import-url", "../ext/e.txt", "nu.txt", "--no-download"],
+    ] {
+        same(&twin, args);
+    }
+    let sorted = |t: &str| {
+        let mut l: Vec<String> = t.lines().map(str::to_string).collect();
+        l.sort();
+        l
+    };
+    // dvc lists the failed targets in no fixed order.
+    let out = twin.run(&["checkout"]);
+    out.same_code();
+    let (hints, rest): (Vec<String>, Vec<String>) = sorted(&out.gd.stderr)
+        .into_iter()
+        .partition(|l| l.starts_with("hint: "));
+    assert_eq!(sorted(&out.dvc.stderr), rest);
+    assert!(
+        out.gd
+            .stderr
+            .contains("Checkout failed for following targets:")
+    );
+    assert!(
+        hints.iter().any(|h| h.contains("`git dvc pull ")),
+        "{hints:?}"
+    );
+    let out = twin.run(&["pull"]);
+    out.same_code();
+    // The same trees, fs cache included; git-dvc also keeps the data in its md5 cache.
+    let without_md5_cache = |t: String| {
+        let mut kept = String::new();
+        let mut skip = false;
+        for line in t.lines() {
+            if !line.starts_with("    |") {
+                skip = line
+                    .split_once(' ')
+                    .is_some_and(|(_, rel)| rel.starts_with(".dvc/cache/files"));
+            }
+            if !skip {
+                kept.push_str(line);
+                kept.push('\n');
+            }
+        }
+        kept
+    };
+    assert_eq!(
+        without_md5_cache(tree_snapshot(&twin.dvc)),
+        without_md5_cache(tree_snapshot(&twin.gd))
+    );
+    assert_eq!(sorted(&out.dvc.stdout), sorted(&out.gd.stdout));
+    assert!(twin.gd.path(".dvc/cache/fs/local").is_dir());
+    assert_eq!(twin.gd.read("ndd/sub/b.txt"), "bb\n");
+    assert_eq!(twin.gd.read("nu.txt"), "e1\n");
+    twin.run(&["status"]).same_output();
+    // Each checks out from what the other pulled.
+    for d in [&twin.dvc, &twin.gd] {
+        d.remove("nd.txt");
+        d.remove("ndd");
+    }
+    twin.dvc.gd(&["checkout"]).success();
+    twin.gd.dvc(&["checkout"]).success();
+    assert_eq!(twin.dvc.read("ndd/a.txt"), "a\n");
+    assert_eq!(twin.gd.read("nd.txt"), "hello\n");
+    // dvc rewrites a hashless out on every checkout and calls it modified; git-dvc
+    // leaves data that is in place as it is.
+    let out = twin.run(&["checkout"]);
+    out.same_code();
+    assert_eq!(out.gd.stdout, "");
+    // dvc 3.67.1 pulls a directory import-url with no hash as an empty directory;
+    // git-dvc brings its files.
+    twin.gd
+        .gd(&["import-url", "../ext/dir", "nud", "--no-download"])
+        .success();
+    twin.gd.gd(&["pull", "nud.dvc"]).success();
+    assert_eq!(twin.gd.read("nud/s/b"), "d2\n");
+    twin.gd.remove("nud");
+    twin.gd.gd(&["checkout", "nud.dvc"]).success();
+    assert_eq!(twin.gd.read("nud/a"), "d1\n");
+}

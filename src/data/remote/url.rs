@@ -97,7 +97,6 @@ impl Found {
 /// (dvc/repo/index.py, `_load_storage_from_import`; dvc_data's `Meta.to_dict` order).
 pub fn fs_cache_key(url: &str, found: &Found) -> Option<String> {
     use crate::data::config::py_repr;
-    use crate::data::hash::md5_bytes;
     let (scheme, rest) = url.split_once("://")?;
     let fs_path = if scheme == "s3" {
         split_version(rest).0
@@ -109,7 +108,7 @@ pub fn fs_cache_key(url: &str, found: &Found) -> Option<String> {
         Found::File(m) => {
             let mut items = Vec::new();
             if let Some(size) = m.size {
-                items.push(format!("'size': {size}"));
+                items.push(("size", size.to_string()));
             }
             for (k, v) in [
                 ("version_id", &m.version_id),
@@ -117,14 +116,30 @@ pub fn fs_cache_key(url: &str, found: &Found) -> Option<String> {
                 ("checksum", &m.checksum),
             ] {
                 if let Some(v) = v.as_deref().filter(|v| !v.is_empty()) {
-                    items.push(format!("'{k}': {}", py_repr(v)));
+                    items.push((k, py_repr(v)));
                 }
             }
-            md5_bytes(format!("({{{}}},)", items.join(", ")).as_bytes())
+            meta_dict_token(&items)
         }
     };
-    let token = md5_bytes(format!("({}, {})", py_repr(&fs_path), py_repr(&meta_token)).as_bytes());
-    Some(format!("fs/{scheme}/{token}"))
+    Some(fs_cache_entry(scheme, &fs_path, &meta_token))
+}
+
+/// fsspec's `tokenize(d)` of a dict `d` (dvc_data's `Meta.to_dict()`), given its items
+/// in order as (key, Python repr of the value): the md5 of the repr of the 1-tuple.
+pub fn meta_dict_token(items: &[(&str, String)]) -> String {
+    let body: Vec<String> = items.iter().map(|(k, v)| format!("'{k}': {v}")).collect();
+    crate::data::hash::md5_bytes(format!("({{{}}},)", body.join(", ")).as_bytes())
+}
+
+/// dvc's fs cache entry for data at `fs_path` of a file system of `protocol`, relative
+/// to the cache dir: `fs/<protocol>/<tokenize(fs_path, meta_token)>`.
+pub fn fs_cache_entry(protocol: &str, fs_path: &str, meta_token: &str) -> String {
+    use crate::data::config::py_repr;
+    let token = crate::data::hash::md5_bytes(
+        format!("({}, {})", py_repr(fs_path), py_repr(meta_token)).as_bytes(),
+    );
+    format!("fs/{protocol}/{token}")
 }
 
 /// What a fetch of a URL brought into an odb.
@@ -177,7 +192,7 @@ pub struct UrlSource {
 
 /// An S3 key without the `?versionId=` query that pins one version, and that version
 /// (dvc-s3's `split_version`; a `?` not followed by `versionId=` is part of the key).
-fn split_version(key: &str) -> (String, Option<String>) {
+pub fn split_version(key: &str) -> (String, Option<String>) {
     match key.rsplit_once("?versionId=") {
         Some((key, version)) if !version.is_empty() && !version.contains(['&', '?', '/']) => {
             (key.to_string(), Some(version.to_string()))
