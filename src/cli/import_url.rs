@@ -857,6 +857,61 @@ pub fn is_versioned_import(repo: &Repo, stage: &crate::data::repo::Stage) -> boo
         && recorded_dep(&repo.root.join(&stage.file)).is_some_and(|d| d.versioned())
 }
 
+/// dvc's status of the dep of a version-aware import-url stage (`is_versioned_import`,
+/// whose deps its status shows): the URL is asked for its latest versions; a file whose
+/// latest version is not the recorded one has an `update available`, a directory whose
+/// files changed is `modified`, a source that is gone `deleted`. `None`: not such a
+/// stage, or nothing changed. A source that cannot be asked is a warning and no update.
+pub fn versioned_dep_status(
+    ctx: &Context,
+    repo: &Repo,
+    stage: &crate::data::repo::Stage,
+) -> Option<(String, crate::data::status::OutState)> {
+    use crate::data::status::OutState;
+    if stage.repo_import {
+        return None;
+    }
+    let abs = repo.root.join(&stage.file);
+    let dep = recorded_dep(&abs).filter(|d| d.version_aware)?;
+    let dir = abs.parent().unwrap_or(&repo.root);
+    let warn = |e: String| {
+        if !ctx.quiet {
+            eprintln!("WARNING: cannot check '{}' for updates: {e}", stage.file);
+        }
+    };
+    let t = match resolve(ctx, Some(repo), dir, &dep.path, dep.fs_config.clone(), true) {
+        Ok(Source::Url(t)) => t,
+        Ok(Source::Local(_)) => return None,
+        Err(e) => {
+            warn(e.message());
+            return None;
+        }
+    };
+    let state = match t.src.stat() {
+        Ok(None) => Some(OutState::Deleted),
+        Ok(Some(latest)) => match (&dep.found, &latest) {
+            (Found::File(old), Found::File(new)) => (old.version_id.is_some()
+                && old.version_id != new.version_id)
+                .then_some(OutState::UpdateAvailable),
+            (Found::Dir(old), Found::Dir(new)) => (Found::dir_etag_tree(old).0
+                != Found::dir_etag_tree(new).0)
+                .then_some(OutState::Modified),
+            _ => Some(OutState::Modified),
+        },
+        Err(e) => {
+            warn(e.to_string());
+            None
+        }
+    };
+    state.map(|s| (dep.path.clone(), s))
+}
+
+/// Whether the stage is a version-aware import-url (dvc's `is_versioned_import`).
+pub fn is_version_aware_import(repo: &Repo, stage: &crate::data::repo::Stage) -> bool {
+    !stage.repo_import
+        && recorded_dep(&repo.root.join(&stage.file)).is_some_and(|d| d.version_aware)
+}
+
 /// The URL dep's recorded data (its meta, or a version-aware directory's `files:`).
 pub(super) fn recorded_found(abs: &Path) -> Option<Found> {
     recorded_dep(abs).map(|d| d.found)

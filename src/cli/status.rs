@@ -153,10 +153,12 @@ pub fn run(ctx: &Context, args: StatusArgs) -> CommandResult {
         }
     };
     // dvc's `_joint_status`: a frozen stage other than a `dvc import` hides its deps.
-    for st in stages
-        .iter()
-        .filter(|s| s.frozen && !s.repo_import && !ctx.quiet)
-    {
+    for st in stages.iter().filter(|s| {
+        s.frozen
+            && !s.repo_import
+            && !ctx.quiet
+            && !super::import_url::is_version_aware_import(&repo, s)
+    }) {
         eprintln!(
             "WARNING: stage: '{}' is frozen. Its dependencies are not going to be shown in the status output.",
             shown_stage(&st.display_name())
@@ -172,13 +174,18 @@ pub fn run(ctx: &Context, args: StatusArgs) -> CommandResult {
         })
         .collect();
     if !args.no_updates {
-        for st in stages.iter().filter(|s| s.repo_import) {
-            let Some(dep) = import_update(ctx, &repo, &st.file) else {
+        for st in stages.iter().filter(|s| s.frozen) {
+            let update = if st.repo_import {
+                import_update(ctx, &repo, &st.file).map(|d| (d, status::OutState::UpdateAvailable))
+            } else {
+                super::import_url::versioned_dep_status(ctx, &repo, st)
+            };
+            let Some((dep, state)) = update else {
                 continue;
             };
             let name = shown_stage(&st.display_name());
             match report.iter_mut().find(|r| r.name == name) {
-                Some(r) => r.deps.insert(0, (dep, status::OutState::UpdateAvailable)),
+                Some(r) => r.deps.insert(0, (dep, state)),
                 None => {
                     // dvc lists stages in its own order; a stage reported only for its
                     // update goes where its name sorts.
@@ -187,7 +194,7 @@ pub fn run(ctx: &Context, args: StatusArgs) -> CommandResult {
                         at,
                         status::StageReport {
                             name,
-                            deps: vec![(dep, status::OutState::UpdateAvailable)],
+                            deps: vec![(dep, state)],
                             outs: Vec::new(),
                             changed_checksum: false,
                         },

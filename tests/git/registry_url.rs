@@ -230,7 +230,16 @@ fn import_url_version_aware_records_versions_like_dvc() {
     // even after the objects changed there. (dvc keeps what it read in its
     // `.dvc/cache/fs/s3/` cache of cloud files; git-dvc in the md5 cache, so the trees
     // differ there.)
+    twin.run(&["status"]).same_output();
     s3_put(&env, &endpoint, &bucket, "dir/x", "x, later\n");
+    // dvc asks the bucket for the latest versions: a file has an `update available`, a
+    // directory whose files changed is `modified`; `--no-updates` asks nothing.
+    twin.run(&["status"]).same_output();
+    twin.run(&["status", "--json"]).same_stdout();
+    twin.run(&["status", "--no-updates"]).same_output();
+    s3_put(&env, &endpoint, &bucket, "f.txt", "v1, later\n");
+    twin.run(&["status", "f.txt.dvc"]).same_output();
+    twin.run(&["status", "--json"]).same_stdout();
     for target in ["f.txt.dvc", "dir.dvc"] {
         twin.both(|d| {
             std::fs::remove_dir_all(d.path(".dvc/cache")).expect("remove cache");
