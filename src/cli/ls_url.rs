@@ -225,7 +225,10 @@ pub fn run(ctx: &Context, args: LsUrlArgs) -> CommandResult {
                             // asyncssh's SFTP status, as sshfs raises it.
                             "[Errno 2] No such file or directory: No such file".to_string()
                         } else {
-                            shown
+                            match t.src.not_found_detail() {
+                                Some(detail) => format!("{shown}: {detail}"),
+                                None => shown,
+                            }
                         };
                         return Err(CommandError::unhandled(format!(
                             "The path '{}' does not exist: {why}",

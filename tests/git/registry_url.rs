@@ -51,6 +51,8 @@ fn import_url_of_http_matches_dvc_http_with_and_without_etags() {
     assert!(twin.gd.read("b.txt.dvc").contains("checksum: '\""));
     assert_eq!(twin.gd.read("got.txt"), "b1\n");
     twin.run(&["ls-url", &b, "--size"]).same_stdout();
+    // A missing path: dvc-http's message ends with aiohttp's status line.
+    same(&twin, &["ls-url", &missing]);
     // (dvc updates several targets in no fixed order: one at a time.)
     same(&twin, &["update", "a.txt.dvc"]);
     same(&twin, &["update", "b.txt.dvc"]);

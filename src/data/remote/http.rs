@@ -228,6 +228,31 @@ impl HttpRemote {
         format!("{}/{key}", self.base)
     }
 
+    /// aiohttp's words for a missing `key`, which dvc-http adds to "does not exist":
+    /// `404, message='<the server's reason phrase>', url='<url>'` (credentials masked).
+    /// `None` when the server does not answer 404 now.
+    pub async fn not_found_detail(&self, key: &str) -> Option<String> {
+        use crate::data::config::py_repr;
+        let resp = self.request(Method::GET, key).send().await.ok()?;
+        let status = resp.status();
+        if status != StatusCode::NOT_FOUND {
+            return None;
+        }
+        // hyper keeps a reason phrase that is not the standard one as an extension.
+        let reason = resp
+            .extensions()
+            .get::<hyper::ext::ReasonPhrase>()
+            .map(|r| String::from_utf8_lossy(r.as_bytes()).into_owned())
+            .or_else(|| status.canonical_reason().map(str::to_string))
+            .unwrap_or_default();
+        Some(format!(
+            "{}, message={}, url={}",
+            status.as_u16(),
+            py_repr(&reason),
+            py_repr(&redact_userinfo(resp.url().as_str()))
+        ))
+    }
+
     /// What the server says of `key` without its body (`import-url`), as dvc-http
     /// (fsspec) reads it: `HEAD`, then `GET` when that gave no size; `None` on 404.
     pub async fn stat(&self, key: &str) -> Result<Option<UrlInfo>> {

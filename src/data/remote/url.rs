@@ -314,6 +314,16 @@ impl UrlSource {
         Ok(None)
     }
 
+    /// For a URL that does not exist: what the store's client adds to dvc's "does not
+    /// exist" message (aiohttp's status line for HTTP), when it has such words.
+    pub fn not_found_detail(&self) -> Option<String> {
+        match &self.store {
+            #[cfg(feature = "http")]
+            Store::Http(h) => super::block_on(h.not_found_detail("")).ok().flatten(),
+            _ => None,
+        }
+    }
+
     /// What the URL names: a file, a directory (S3), or nothing (`None`).
     pub fn stat(&self) -> Result<Option<Found>> {
         super::block_on(self.stat_async())?
