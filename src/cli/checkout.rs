@@ -159,6 +159,17 @@ pub fn missing_hints(
         };
         let legacy = o.out.is_legacy();
         let name = shown(&o.abs);
+        if crate::data::transfer::Object::parse(md5, legacy).is_none() {
+            // Any string is a hash to dvc; no cache path is made of one that is not.
+            let mut start: String = md5.chars().take(40).collect();
+            if start.len() < md5.len() {
+                start.push_str("...");
+            }
+            hints.push(format!(
+                "'{name}': its recorded md5 '{start}' is not an md5, so no object can match it"
+            ));
+            continue;
+        }
         if !md5.ends_with(".dir") {
             hints.push(format!(
                 "'{name}': object {md5} is not {place} ({})",

@@ -93,6 +93,33 @@ fn no_partial_data_files(c: &Dir<'_>) {
     }
 }
 
+/// No temp file is left anywhere in the repository (outside `.git` and `.dvc/tmp`): the
+/// cache's and checkout's `.<hex>.tmp` files and the atomic writer's `*.tmp`, which
+/// `cache_is_sound` and the final names would not show.
+fn no_temp_files(root: &Path) {
+    fn walk(dir: &Path, root: &Path, found: &mut Vec<String>) {
+        for e in std::fs::read_dir(dir).into_iter().flatten().flatten() {
+            let p = e.path();
+            let rel = p
+                .strip_prefix(root)
+                .expect("under root")
+                .to_string_lossy()
+                .into_owned();
+            if rel == ".git" || rel == ".dvc/tmp" {
+                continue;
+            }
+            if e.file_type().is_ok_and(|t| t.is_dir()) {
+                walk(&p, root, found);
+            } else if rel.ends_with(".tmp") {
+                found.push(rel);
+            }
+        }
+    }
+    let mut found = Vec::new();
+    walk(root, root, &mut found);
+    assert!(found.is_empty(), "temp files left behind: {found:?}");
+}
+
 /// `add` of more data than the disk holds: an error that says the disk is full and names
 /// the file, no `.dvc` file, no partial object; after space is freed the same `add` works.
 #[test]
@@ -113,6 +140,7 @@ fn disk_full_during_add() {
         "no pointer for data that is not cached"
     );
     cache_is_sound(&repo.path(".dvc/cache"));
+    no_temp_files(&repo.path);
     assert_eq!(
         md5_hex(&std::fs::read(repo.path("model.bin")).expect("read")),
         md5_hex(&noise(2 << 20, 7))
@@ -161,6 +189,7 @@ fn disk_full_during_checkout_and_pull() {
     assert!(!out.stderr.contains("panicked"), "{out:?}");
     cache_is_sound(&c.path(".dvc/cache"));
     no_partial_data_files(&c);
+    no_temp_files(&c.path);
     std::fs::remove_file(disk.0.join("filler")).expect("free space");
     c.gd(&["pull", "-q"]).success();
     c.dvc(&["status"])
@@ -174,6 +203,7 @@ fn disk_full_during_checkout_and_pull() {
     let out = c.gd(&["checkout"]);
     out.failure().stderr_has("No space left on device");
     no_partial_data_files(&c);
+    no_temp_files(&c.path);
     std::fs::remove_file(disk.0.join("filler")).expect("free space");
     c.gd(&["checkout", "-q"]).success();
     c.dvc(&["status"])
