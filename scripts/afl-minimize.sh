@@ -37,7 +37,7 @@ for t in "${targets[@]}"; do
     done
     before=$(ls "corpus/$t" | grep -c '^afl-' || true)
     # See afl.sh for AFL_MAP_SIZE.
-    AFL_MAP_SIZE=65536 cargo afl cmin -i "$PWD/out/$t.all" -o "$PWD/out/$t.min" \
+    AFL_MAP_SIZE=262144 cargo afl cmin -i "$PWD/out/$t.all" -o "$PWD/out/$t.min" \
         -- "$PWD/target/debug/$t" > "out/$t.min.log" 2>&1 || true
     if [ -z "$(ls -A "out/$t.min" 2>/dev/null)" ]; then
         echo "$t: afl-cmin kept nothing; the corpus is left as it was (fuzz/out/$t.min.log)" >&2

@@ -71,8 +71,8 @@ for t in "${targets[@]}"; do
     rm -rf "out/$t.cmin"
     # AFL_MAP_SIZE: afl-cmin otherwise takes the size the driver reports (about 25,000
     # edges for these), under which afl-showmap's cmin mode sees every run crash and keeps
-    # nothing; 65536 holds every edge of these drivers.
-    AFL_MAP_SIZE=65536 cargo afl cmin -i "$PWD/out/$t/default/queue" -o "$PWD/out/$t.cmin" \
+    # nothing; 262144 holds every edge of these drivers (the .dvcignore one needs more than 65536).
+    AFL_MAP_SIZE=262144 cargo afl cmin -i "$PWD/out/$t/default/queue" -o "$PWD/out/$t.cmin" \
         -- "$PWD/target/debug/$t" > "out/$t.cmin.log" 2>&1 || true
     if [ -z "$(ls -A "out/$t.cmin" 2>/dev/null)" ]; then
         echo "$t: afl-cmin kept nothing; see fuzz/out/$t.cmin.log" >&2
