@@ -56,7 +56,7 @@ pub fn run(ctx: &Context, args: CheckoutArgs) -> CommandResult {
         },
         relink: args.relink,
     };
-    let stages = super::fs_cache::resolve_for_checkout(&repo, &stages);
+    let stages = crate::worktree::fs_cache::resolve_for_checkout(&repo, &stages);
     let report = checkout::checkout(&repo, &stages, opts)
         .map_err(|e| CommandError::with_source(ErrorKind::Unhandled, e))?;
     if args.summary && !ctx.quiet {

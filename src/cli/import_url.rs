@@ -102,14 +102,9 @@ pub fn parse_fs_config(items: &[String]) -> Result<Vec<(String, String)>, Comman
         .collect()
 }
 
-/// Whether `url` is a URL rather than a local path (a scheme before `://`).
-pub fn is_url(url: &str) -> bool {
-    url.split_once("://").is_some_and(|(s, _)| {
-        s.len() > 1
-            && s.chars()
-                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
-    })
-}
+pub use crate::data::remote::url::is_url;
+pub use crate::worktree::fs_cache::hash_into;
+use crate::worktree::fs_cache::walk_files as walk;
 
 /// Resolve `url` (relative paths from `base`) with the `--fs-config` pairs: a local path,
 /// or an opened URL. `remote://NAME/path` resolves through remote `NAME` of `repo`.
@@ -221,55 +216,6 @@ pub fn resolve(
 /// A failed request to the source of `url`, in words that name it (credentials masked).
 fn url_error(failure: &str, e: crate::data::remote::RemoteError) -> CommandError {
     CommandError::context(ErrorKind::Failed, failure.to_string(), e)
-}
-
-/// Hash `src` (a file or a directory, symlinks followed) into `odb`: the out's md5, size
-/// and (for a directory) file count.
-pub fn hash_into(odb: &Odb, src: &Path) -> std::io::Result<(String, u64, Option<u64>)> {
-    if !fs_err::metadata(src)?.is_dir() {
-        let (md5, size) = crate::data::hash::md5_file(src)?;
-        odb.insert_copy(src, &md5, false)
-            .map_err(std::io::Error::other)?;
-        return Ok((md5, size, None));
-    }
-    let mut files = Vec::new();
-    walk(src, "", &mut files)?;
-    let mut entries = Vec::with_capacity(files.len());
-    let mut total = 0;
-    for (rel, path) in &files {
-        let (md5, size) = crate::data::hash::md5_file(path)?;
-        odb.insert_copy(path, &md5, false)
-            .map_err(std::io::Error::other)?;
-        total += size;
-        entries.push(crate::data::tree::TreeEntry {
-            relpath: rel.clone(),
-            md5: crate::data::tree::Md5Digest::from_computed(&md5),
-        });
-    }
-    let tree = crate::data::tree::Tree::new(entries);
-    let oid = tree.oid();
-    odb.put_bytes(&oid, false, &tree.to_bytes())
-        .map_err(std::io::Error::other)?;
-    Ok((oid, total, Some(files.len() as u64)))
-}
-
-fn walk(dir: &Path, rel: &str, out: &mut Vec<(String, PathBuf)>) -> std::io::Result<()> {
-    for entry in fs_err::read_dir(dir)? {
-        let entry = entry?;
-        let name = entry.file_name().to_string_lossy().into_owned();
-        let r = if rel.is_empty() {
-            name.clone()
-        } else {
-            format!("{rel}/{name}")
-        };
-        let path = entry.path();
-        if fs_err::metadata(&path)?.is_dir() {
-            walk(&path, &r, out)?;
-        } else {
-            out.push((r, path));
-        }
-    }
-    Ok(())
 }
 
 /// The stage text of an import-url of `url` (its hash, size, file count) into `out_name`.
@@ -912,11 +858,6 @@ pub fn is_version_aware_import(repo: &Repo, stage: &crate::data::repo::Stage) ->
         && recorded_dep(&repo.root.join(&stage.file)).is_some_and(|d| d.version_aware)
 }
 
-/// The URL dep's recorded data (its meta, or a version-aware directory's `files:`).
-pub(super) fn recorded_found(abs: &Path) -> Option<Found> {
-    recorded_dep(abs).map(|d| d.found)
-}
-
 /// The URL dep a stage file records.
 struct RecordedDep {
     path: String,
@@ -943,7 +884,6 @@ fn yaml_text(v: &serde_yaml::Value) -> Option<String> {
 }
 
 fn recorded_dep(abs: &Path) -> Option<RecordedDep> {
-    use crate::data::remote::url::{DirEntry, FileMeta};
     let text = fs_err::read_to_string(abs).ok()?;
     let doc: serde_yaml::Value = serde_yaml::from_str(&text).ok()?;
     let dep = doc.get("deps")?.as_sequence()?.first()?.as_mapping()?;
@@ -965,27 +905,7 @@ fn recorded_dep(abs: &Path) -> Option<RecordedDep> {
             }
         }
     }
-    let meta = |m: &serde_yaml::Mapping| FileMeta {
-        size: m.get("size").and_then(serde_yaml::Value::as_u64),
-        etag: m.get("etag").and_then(yaml_text),
-        checksum: m.get("checksum").and_then(yaml_text),
-        version_id: m.get("version_id").and_then(yaml_text),
-    };
-    let found = match dep.get("files").and_then(serde_yaml::Value::as_sequence) {
-        Some(files) => Found::Dir(
-            files
-                .iter()
-                .filter_map(|f| {
-                    let f = f.as_mapping()?;
-                    Some(DirEntry {
-                        relpath: f.get("relpath").and_then(yaml_text)?,
-                        meta: meta(f),
-                    })
-                })
-                .collect(),
-        ),
-        None => Found::File(meta(dep)),
-    };
+    let found = crate::worktree::fs_cache::found_of_dep(dep);
     Some(RecordedDep {
         path,
         fs_config,

@@ -653,7 +653,7 @@ fn pull_checkout(
         },
         relink: false,
     };
-    let stages = super::fs_cache::resolve_for_checkout(repo, stages);
+    let stages = crate::worktree::fs_cache::resolve_for_checkout(repo, stages);
     let report = checkout::checkout(repo, &stages, opts)
         .map_err(|e| CommandError::with_source(ErrorKind::Unhandled, e))?;
     let mut text = String::new();

@@ -93,6 +93,8 @@ fn materialize_one(repo: &Repo, pathname: &str, text: &str) -> PointerOutcome {
         on_unsaved: OnUnsaved::Keep,
         relink: false,
     };
+    // Imports with no hash yet: from dvc's fs cache, where a pull left their data.
+    let stages = super::fs_cache::resolve_for_checkout(repo, &stages);
     match checkout::checkout(repo, &stages, options) {
         Ok(report) => {
             outcome.changed = report.changes.into_iter().map(|(rel, _, _)| rel).collect();

@@ -15,6 +15,7 @@
 //! - nothing here fails a git command: problems come back as values for the caller to
 //!   warn about (and, for hooks, to turn into an exit status under `gitdvc.strict`).
 
+pub mod fs_cache;
 pub mod materialize;
 pub mod pending;
 pub mod reconcile;

@@ -602,3 +602,38 @@ fn pull_and_checkout_of_no_download_imports_match_dvc() {
     twin.gd.gd(&["checkout", "nud.dvc"]).success();
     assert_eq!(twin.gd.read("nud/a"), "d1\n");
 }
+
+/// Under the hooks, an import with no hash yet comes back after a branch switch once it
+/// was pulled (from dvc's fs cache, where the pull left it), and is reported missing,
+/// naming `pull`, before.
+#[test]
+fn hooks_restore_a_pulled_no_download_import_on_a_switch() {
+    let env = TestEnv::new();
+    registry(&env, true);
+    let d = crate::e2e_support::installed_repo(&env);
+    d.git(&["switch", "-qc", "imports"]).success();
+    d.gd(&[
+        "import",
+        "-q",
+        "../reg",
+        "data",
+        "-o",
+        "nd",
+        "--no-download",
+    ])
+    .success();
+    d.git(&["add", "-A"]).success();
+    d.git(&["commit", "-qm", "an import with no hash"])
+        .success();
+    d.git(&["switch", "-q", "main"]).success();
+    let back = d.git(&["switch", "-q", "imports"]);
+    back.success().stderr_has("git dvc pull");
+    assert!(!d.exists("nd"));
+    d.gd(&["pull", "-q"]).success();
+    assert_eq!(d.read("nd/sub/b.txt"), "bb\n");
+    d.git(&["switch", "-q", "main"]).success();
+    assert!(!d.exists("nd"));
+    d.git(&["switch", "-q", "imports"]).success();
+    assert_eq!(d.read("nd/a.txt"), "a\n");
+    assert_eq!(d.read("nd/sub/b.txt"), "bb\n");
+}

@@ -86,6 +86,15 @@ impl Found {
     }
 }
 
+/// Whether `url` is a URL rather than a local path (a scheme before `://`).
+pub fn is_url(url: &str) -> bool {
+    url.split_once("://").is_some_and(|(s, _)| {
+        s.len() > 1
+            && s.chars()
+                .all(|c| c.is_ascii_alphanumeric() || "+-.".contains(c))
+    })
+}
+
 /// Where dvc's `fetch`/`pull` keeps the data of a version-aware import-url, relative to
 /// the cache dir: `fs/<protocol>/<token>` (a file, or a directory of the files by
 /// relpath), dvc's "fs cache" of data it has no md5 for yet. dvc's checkout of such a
