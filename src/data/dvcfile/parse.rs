@@ -69,44 +69,149 @@ pub const MAX_STAGE_FILE: usize = 32 << 20;
 /// libyaml's scanner is quadratic in the flow depth (each token rescans the open
 /// levels), so `[[[[…` 200,000 deep ran for minutes before serde_yaml's own recursion
 /// limit (128, the same as this) could refuse it, and the limit bounds the cost per
-/// token. Brackets inside quoted scalars and comments are not counted; unbalanced ones in
-/// plain scalars are, which only makes this count high, and no real file comes near it.
+/// token. Only brackets that open or nest flow collections count: not those inside
+/// quoted, plain or block scalars (a value with 200 `[` in it is a value), nor comments.
 const MAX_FLOW_DEPTH: usize = 128;
 
 fn flow_depth_exceeds(text: &str, limit: usize) -> bool {
-    let (mut depth, mut quote, mut comment) = (0usize, None::<u8>, false);
-    let mut prev = b'\n';
     let bytes = text.as_bytes();
+    let n = bytes.len();
+    // Flow depth, an open quoted scalar, and the indentation of the line whose plain or
+    // block scalar may go on over the more indented lines below it.
+    let mut depth = 0usize;
+    let mut quote: Option<u8> = None;
+    let mut scalar_indent: Option<usize> = None;
     let mut i = 0;
-    while i < bytes.len() {
-        let b = bytes[i];
-        if comment {
-            comment = b != b'\n';
-        } else if let Some(q) = quote {
-            if q == b'"' && b == b'\\' {
-                i += 1;
-            } else if b == q {
-                quote = None;
-            }
-        } else {
-            match b {
-                b'#' if prev.is_ascii_whitespace() => comment = true,
-                b'\'' | b'"'
-                    if matches!(prev, b' ' | b'\t' | b'\n' | b'[' | b'{' | b',' | b':') =>
-                {
-                    quote = Some(b)
-                }
-                b'[' | b'{' => {
-                    depth += 1;
-                    if depth > limit {
-                        return true;
+    let is_space = |b: u8| b == b' ' || b == b'\t';
+    let ends_token = |j: usize| j >= n || matches!(bytes[j], b' ' | b'\t' | b'\n' | b'\r');
+    while i < n {
+        // At the start of a line.
+        let line_start = i;
+        while i < n && is_space(bytes[i]) {
+            i += 1;
+        }
+        let indent = i - line_start;
+        if quote.is_none() && depth == 0 {
+            if let Some(k) = scalar_indent {
+                let blank = i >= n || bytes[i] == b'\n' || bytes[i] == b'#';
+                if blank || indent > k {
+                    // A continuation of the scalar (or a blank or comment line).
+                    while i < n && bytes[i] != b'\n' {
+                        i += 1;
                     }
+                    i += 1;
+                    continue;
                 }
-                b']' | b'}' => depth = depth.saturating_sub(1),
-                _ => {}
+                scalar_indent = None;
             }
         }
-        prev = b;
+        // The rest of the line.
+        let mut token_start = true;
+        let mut first_token = true;
+        while i < n && bytes[i] != b'\n' {
+            let b = bytes[i];
+            if let Some(q) = quote {
+                if q == b'"' && b == b'\\' {
+                    i += 1;
+                } else if b == q {
+                    quote = None;
+                    token_start = false;
+                }
+                i += 1;
+                continue;
+            }
+            if b == b'#' && (i == line_start || is_space(bytes[i - 1])) {
+                // A comment, to the end of the line.
+                while i < n && bytes[i] != b'\n' {
+                    i += 1;
+                }
+                break;
+            }
+            if depth > 0 {
+                match b {
+                    b'[' | b'{' => {
+                        depth += 1;
+                        if depth > limit {
+                            return true;
+                        }
+                    }
+                    b']' | b'}' => depth -= 1,
+                    b'\'' | b'"'
+                        if matches!(bytes[i - 1], b' ' | b'\t' | b'[' | b'{' | b',' | b':') =>
+                    {
+                        quote = Some(b)
+                    }
+                    _ => {}
+                }
+                i += 1;
+                continue;
+            }
+            // Block context.
+            if is_space(b) {
+                token_start = true;
+                i += 1;
+                continue;
+            }
+            if !token_start {
+                i += 1;
+                continue;
+            }
+            match b {
+                b'[' | b'{' => {
+                    depth = 1;
+                    i += 1;
+                }
+                b'\'' | b'"' => {
+                    quote = Some(b);
+                    i += 1;
+                }
+                b'-' | b'?' | b':' if ends_token(i + 1) => i += 1,
+                b'|' | b'>' => {
+                    // A block scalar: its lines are the more indented ones below.
+                    scalar_indent = Some(indent);
+                    while i < n && bytes[i] != b'\n' {
+                        i += 1;
+                    }
+                }
+                b'&' | b'!' | b'*' => {
+                    // An anchor, tag or alias: a word.
+                    while i < n && !ends_token(i) {
+                        i += 1;
+                    }
+                }
+                _ => {
+                    // A plain scalar: a key if `: ` ends it on this line, else a value
+                    // that may go on over the more indented lines below.
+                    let mut j = i;
+                    let mut key = false;
+                    while j < n && bytes[j] != b'\n' {
+                        if bytes[j] == b':' && ends_token(j + 1) {
+                            key = true;
+                            break;
+                        }
+                        if bytes[j] == b'#' && is_space(bytes[j - 1]) {
+                            break;
+                        }
+                        j += 1;
+                    }
+                    if !key && (j >= n || bytes[j] == b'\n') {
+                        // Its parent is the key or entry of this line, or, for a value
+                        // on a line of its own, a node indented less than it.
+                        scalar_indent = Some(if first_token {
+                            indent.saturating_sub(1)
+                        } else {
+                            indent
+                        });
+                    }
+                    i = j;
+                    token_start = false;
+                    first_token = false;
+                    continue;
+                }
+            }
+            token_start = false;
+            first_token = false;
+        }
         i += 1;
     }
     false
@@ -651,6 +756,42 @@ pub fn parse(text: &str) -> Result<DvcFile, ParseError> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Only brackets that open flow collections count toward the depth limit (the yaml
+    /// fuzz target found a path of 200 `[` written plain and then refused).
+    #[test]
+    fn flow_depth_counts_flow_collections_only() {
+        let deep = |d: usize| format!("{}{}", "[".repeat(d), "]".repeat(d));
+        let brackets = "[".repeat(200);
+        let over = [
+            format!("outs: {}\n", deep(129)),
+            format!("- {}\n", deep(129)),
+            format!("a:\n  b: {{x: {}}}\n", deep(128)),
+            format!("k: [a, '{brackets}', {}]\n", deep(128)),
+        ];
+        for text in &over {
+            assert!(flow_depth_exceeds(text, MAX_FLOW_DEPTH), "{text}");
+        }
+        let within = [
+            format!("outs: {}\n", deep(128)),
+            format!("path: a{brackets}\n"),
+            format!("k:\n  x{brackets}\n  {brackets}\n"),
+            format!("k: |\n  {brackets}\n  {{{brackets}\nn: 1\n"),
+            format!("k: '{brackets}'\n"),
+            format!("k: \"{brackets}\\\"\"\n"),
+            format!("k: x # {brackets}\n"),
+            format!("? ''(M@?''{brackets}\n: v\n"),
+            format!("k: \n  ?''(['':''{brackets}':''\n"),
+            format!("k: &a x{brackets}\n"),
+        ];
+        for text in &within {
+            assert!(!flow_depth_exceeds(text, MAX_FLOW_DEPTH), "{text}");
+        }
+        // What is within the limit and valid YAML loads.
+        for text in &within[1..7] {
+            assert!(load(text).is_ok(), "{text}");
+        }
+    }
 
     #[test]
     fn parse_validates_like_dvc() {
