@@ -91,19 +91,20 @@ fn flow_depth_exceeds(text: &str, limit: usize) -> bool {
             i += 1;
         }
         let indent = i - line_start;
-        if quote.is_none() && depth == 0 {
-            if let Some(k) = scalar_indent {
-                let blank = i >= n || bytes[i] == b'\n' || bytes[i] == b'#';
-                if blank || indent > k {
-                    // A continuation of the scalar (or a blank or comment line).
-                    while i < n && bytes[i] != b'\n' {
-                        i += 1;
-                    }
+        if quote.is_none()
+            && depth == 0
+            && let Some(k) = scalar_indent
+        {
+            let blank = i >= n || bytes[i] == b'\n' || bytes[i] == b'#';
+            if blank || indent > k {
+                // A continuation of the scalar (or a blank or comment line).
+                while i < n && bytes[i] != b'\n' {
                     i += 1;
-                    continue;
                 }
-                scalar_indent = None;
+                i += 1;
+                continue;
             }
+            scalar_indent = None;
         }
         // The rest of the line.
         let mut token_start = true;
