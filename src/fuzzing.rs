@@ -182,12 +182,28 @@ pub fn configobj(data: &[u8]) {
     let back = parse_configobj(text.as_bytes())
         .map(parse_named)
         .unwrap_or_else(|e| panic!("written config does not read back: {e}\n{text}"));
-    // The writer drops empty top-level entries, as dvc's `compact` does before saving.
+    // The writer drops empty top-level entries, as dvc's `compact` does before saving,
+    // and writes each section's values before its subsections, as configobj does.
     assert_eq!(
-        compact(&back),
-        compact(&table),
+        values_first(&compact(&back)),
+        values_first(&compact(&table)),
         "written config reads back otherwise\n{text}"
     );
+}
+
+/// `table` with each section's values before its subsections (otherwise in order).
+fn values_first(table: &crate::data::config::Table) -> crate::data::config::Table {
+    use crate::data::config::{Item, Table};
+    let mut out = Table::new();
+    for (k, v) in table.iter().filter(|(_, v)| matches!(v, Item::Value(_))) {
+        out.insert(k, v.clone());
+    }
+    for (k, v) in table.iter() {
+        if let Item::Table(t) = v {
+            out.insert(k, Item::Table(values_first(t)));
+        }
+    }
+    out
 }
 
 /// The `.dvcignore` matcher: the bytes before the first NUL are a `.dvcignore`, the
