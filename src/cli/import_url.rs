@@ -891,20 +891,7 @@ fn recorded_dep(abs: &Path) -> Option<RecordedDep> {
     if !is_url(&path) {
         return None;
     }
-    let mut fs_config = Vec::new();
-    let mut version_aware = false;
-    if let Some(m) = dep.get("fs_config").and_then(serde_yaml::Value::as_mapping) {
-        for (k, v) in m {
-            let (Some(k), Some(v)) = (k.as_str(), yaml_text(v)) else {
-                continue;
-            };
-            if k == "version_aware" {
-                version_aware = crate::data::config::parse_bool(&v).unwrap_or(false);
-            } else {
-                fs_config.push((k.to_string(), v));
-            }
-        }
-    }
+    let (fs_config, version_aware) = crate::worktree::fs_cache::dep_fs_config(dep);
     let found = crate::worktree::fs_cache::found_of_dep(dep);
     Some(RecordedDep {
         path,

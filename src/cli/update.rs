@@ -112,20 +112,7 @@ fn update_remote_url(
     let out_path = out.path.as_str();
     let dep = raw_dep(abs).unwrap_or_default();
     let get = |k: &str| dep.get(k).and_then(scalar_text);
-    let mut fs_config = Vec::new();
-    let mut version_aware = false;
-    if let Some(m) = dep.get("fs_config").and_then(serde_yaml::Value::as_mapping) {
-        for (k, v) in m {
-            let (Some(k), Some(v)) = (k.as_str(), scalar_text(v)) else {
-                continue;
-            };
-            if k == "version_aware" {
-                version_aware = crate::data::config::parse_bool(&v).unwrap_or(false);
-            } else {
-                fs_config.push((k.to_string(), v));
-            }
-        }
-    }
+    let (fs_config, version_aware) = crate::worktree::fs_cache::dep_fs_config(&dep);
     let dir = abs.parent().unwrap_or(&repo.root);
     let source = super::import_url::resolve(ctx, Some(repo), dir, url, fs_config, version_aware)?;
     let super::import_url::Source::Url(t) = source else {

@@ -128,20 +128,7 @@ pub fn hashless(repo: &Repo, stages: &[Stage]) -> Vec<Hashless> {
                 Origin::Repo(text),
             )
         } else if is_url(&path) {
-            let mut fs_config = Vec::new();
-            let mut version_aware = false;
-            if let Some(m) = dep.get("fs_config").and_then(Y::as_mapping) {
-                for (k, v) in m {
-                    let (Some(k), Some(v)) = (k.as_str(), text_of(v)) else {
-                        continue;
-                    };
-                    if k == "version_aware" {
-                        version_aware = crate::data::config::parse_bool(&v).unwrap_or(false);
-                    } else {
-                        fs_config.push((k.to_string(), v));
-                    }
-                }
-            }
+            let (fs_config, version_aware) = dep_fs_config(dep);
             let Some((scheme, rest)) = path.split_once("://") else {
                 continue;
             };
@@ -214,6 +201,28 @@ pub fn resolve_for_checkout(repo: &Repo, stages: &[Stage]) -> Vec<Stage> {
     }
     stages
 }
+/// A dep's `fs_config` as pairs, less `version_aware`, and whether that is set.
+pub fn dep_fs_config(dep: &serde_yaml::Mapping) -> (Vec<(String, String)>, bool) {
+    let mut fs_config = Vec::new();
+    let mut version_aware = false;
+    for (k, v) in dep
+        .get("fs_config")
+        .and_then(Y::as_mapping)
+        .into_iter()
+        .flatten()
+    {
+        let (Some(k), Some(v)) = (k.as_str(), text_of(v)) else {
+            continue;
+        };
+        if k == "version_aware" {
+            version_aware = crate::data::config::parse_bool(&v).unwrap_or(false);
+        } else {
+            fs_config.push((k.to_string(), v));
+        }
+    }
+    (fs_config, version_aware)
+}
+
 /// What a URL dep records of its data: its meta, or a version-aware directory's
 /// `files:` (each file's relpath and meta).
 pub fn found_of_dep(dep: &serde_yaml::Mapping) -> Found {
